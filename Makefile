@@ -1,0 +1,74 @@
+# Virtual Postmaster. `make run` serves the console on http://127.0.0.1:8000; `make test` runs
+# every test. Both first install what is missing, from the package registries only.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# wasm-opt (npm's binaryen) and the browser-test packages live in end2end/node_modules.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.9
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly: read its version from Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+APT_PACKAGES := chromium dovecot-core dovecot-pop3d dovecot-imapd dovecot-sqlite
+BIN := target/release/vpostmaster
+DATA_DIR ?= ./data
+
+.PHONY: run build test bench tools lint unit-tests browser-tests clean \
+	wasm-target cargo-leptos wasm-bindgen apt-packages
+
+run: build
+	$(BIN) --data-dir $(DATA_DIR) demo
+	$(BIN) --data-dir $(DATA_DIR) serve
+
+## The release: server binary in target/release, site (WASM after wasm-opt, CSS) in target/site.
+build: tools
+	cargo leptos build --release
+
+test: tools lint unit-tests build browser-tests
+
+lint:
+	cargo fmt --all --check
+	cargo clippy -p app --all-targets -- -D warnings
+	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit-tests:
+	cargo test -p app
+	cargo test -p app --features ssr
+	cargo test -p server
+
+browser-tests:
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) npm test
+
+bench: build
+	cargo run --release -p app --example bench_validate
+
+## Tools: each installed only when missing, so a second run needs no network.
+tools: wasm-target cargo-leptos wasm-bindgen apt-packages end2end/node_modules/.package-lock.json
+
+wasm-target:
+	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+cargo-leptos:
+	cargo leptos --version 2>/dev/null | grep -qF "$(CARGO_LEPTOS_VERSION)" || \
+	  CARGO_PROFILE_DEV_DEBUG=0 cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --debug
+
+# Not --locked: the CLI's own lockfile names a crate the registry no longer has.
+wasm-bindgen:
+	wasm-bindgen --version 2>/dev/null | grep -qF " $(WASM_BINDGEN_VERSION)" || \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+apt-packages:
+	missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+end2end/node_modules/.package-lock.json: end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/screenshots

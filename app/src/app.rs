@@ -1,0 +1,45 @@
+//! The document shell and the routes of every screen.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::log_on::LogOnPage;
+use crate::pages::not_found::NotFoundPage;
+
+/// The HTML document around the app, rendered on the server. The hydration scripts carry the
+/// response's CSP nonce when one is provided.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: stylesheet, title and the routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vpostmaster.css"/>
+        <Title formatter=|page: String| format!("{page} · Virtual Postmaster")/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=|| view! { <Redirect path="/log-on"/> }/>
+                <Route path=path!("/log-on") view=LogOnPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,4 @@
+//! Pieces used by several screens.
+
+pub mod brand;
+pub mod field;

@@ -1,0 +1,56 @@
+//! The one error type of every server function and service, shown to the user as it reads.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in words a postmaster can act on. It never carries a password, a hash or
+/// database text: details of internal failures go to the server log only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: the user must log on (again).
+    #[error("Please log on to continue.")]
+    Unauthenticated,
+    /// Signed in, but this is not theirs to do.
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    /// The input breaks a rule; the message says which.
+    #[error("{0}")]
+    Invalid(String),
+    /// The input clashes with what exists (an address already taken, ...).
+    #[error("{0}")]
+    Conflict(String),
+    /// The thing asked for does not exist, or is not this user's to see.
+    #[error("{0} was not found.")]
+    NotFound(String),
+    /// Too many attempts; try again after this many seconds.
+    #[error("Too many attempts. Please wait {0} seconds and try again.")]
+    Throttled(u64),
+    /// A failure on the server side that the user cannot fix.
+    #[error("Something went wrong on the server. Please try again.")]
+    Internal,
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Invalid("The form was incomplete. Please fill it in again.".into())
+            }
+            ServerFnErrorErr::Request(_) => {
+                AppError::Invalid("The server could not be reached. Check your connection.".into())
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        AppError::Internal
+    }
+}

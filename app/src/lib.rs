@@ -1,0 +1,13 @@
+//! Virtual Postmaster: the Leptos app shared by the server (feature `ssr`) and the browser
+//! (feature `hydrate`).
+
+pub mod validate;
+
+mod app;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use app::{shell, App};

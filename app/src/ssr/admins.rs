@@ -1,0 +1,160 @@
+//! Administrators: postmasters scoped to their domains, and superadmins who manage all.
+
+use sqlx::SqlitePool;
+
+use super::audit::{self, Action, Entry};
+use super::domains;
+use super::hashing::Hasher;
+use crate::error::AppError;
+use crate::validate::domain::parse_address;
+use crate::validate::{password_problems, PasswordContext};
+
+/// An administrator as the operator lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AdminSummary {
+    pub email: String,
+    pub superadmin: bool,
+    pub active: bool,
+    /// The managed domains, comma-separated; empty for a superadmin.
+    pub domains: String,
+}
+
+/// What a new administrator may manage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// One domain, which must exist.
+    Domain(&'a str),
+    /// Every domain.
+    Superadmin,
+}
+
+/// Refuses a password that breaks the shared rules, naming the first broken one.
+fn check_password(email: &str, password: &str) -> Result<(), AppError> {
+    let (local, domain) = parse_address(email).map_err(AppError::Invalid)?;
+    let context = PasswordContext {
+        username: &local,
+        first_name: "",
+        last_name: "",
+        domain: &domain,
+    };
+    match password_problems(password, &context).first() {
+        Some(problem) => Err(AppError::Invalid(format!(
+            "The password is not accepted: {}.",
+            problem.message
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Creates an administrator with `password`, audited in the same transaction.
+pub async fn add(
+    db: &SqlitePool,
+    hasher: &Hasher,
+    email: &str,
+    scope: Scope<'_>,
+    password: &str,
+    actor: &str,
+) -> Result<String, AppError> {
+    let (local, address_domain) = parse_address(email).map_err(AppError::Invalid)?;
+    let email = format!("{local}@{address_domain}");
+    let domain = match scope {
+        Scope::Domain(name) => Some((name.to_ascii_lowercase(), domains::id_of(db, name).await?)),
+        Scope::Superadmin => None,
+    };
+    check_password(&email, password)?;
+    let hash = hasher.hash(password.to_owned()).await?;
+
+    let mut tx = db.begin().await?;
+    let inserted =
+        sqlx::query("INSERT INTO admins (email, password_hash, superadmin) VALUES (?, ?, ?)")
+            .bind(&email)
+            .bind(&hash)
+            .bind(domain.is_none())
+            .execute(&mut *tx)
+            .await;
+    let admin_id = match inserted {
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            return Err(AppError::Conflict(format!(
+                "The administrator {email} already exists."
+            )));
+        }
+        other => other?.last_insert_rowid(),
+    };
+    if let Some((_, domain_id)) = &domain {
+        sqlx::query("INSERT INTO admin_domains (admin_id, domain_id) VALUES (?, ?)")
+            .bind(admin_id)
+            .bind(domain_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let details = if domain.is_none() { "superadmin" } else { "" };
+    let domain_name = domain.as_ref().map(|(name, _)| name.as_str());
+    audit::record(
+        &mut tx,
+        &Entry {
+            actor,
+            details,
+            ..Entry::cli(Action::AdminAdd, domain_name, &email)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(email)
+}
+
+/// Replaces an administrator's password, audited in the same transaction.
+pub async fn set_password(
+    db: &SqlitePool,
+    hasher: &Hasher,
+    email: &str,
+    password: &str,
+    actor: &str,
+) -> Result<(), AppError> {
+    let email = email.to_ascii_lowercase();
+    check_password(&email, password)?;
+    let hash = hasher.hash(password.to_owned()).await?;
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE admins SET password_hash = ?, password_changed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE email = ?",
+    )
+    .bind(&hash)
+    .bind(&email)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::NotFound(format!("The administrator {email}")));
+    }
+    audit::record(
+        &mut tx,
+        &Entry {
+            actor,
+            ..Entry::cli(Action::AdminPasswd, None, &email)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every administrator with the domains it manages, by address.
+pub async fn list(db: &SqlitePool) -> Result<Vec<AdminSummary>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT a.email, a.superadmin, a.active,
+                COALESCE((SELECT group_concat(d.name, ',') FROM admin_domains ad
+                          JOIN domains d ON d.id = ad.domain_id WHERE ad.admin_id = a.id), '') AS domains
+         FROM admins a ORDER BY a.email",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Whether an administrator with this address exists.
+pub async fn exists(db: &SqlitePool, email: &str) -> Result<bool, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM admins WHERE email = ?)")
+            .bind(email.to_ascii_lowercase())
+            .fetch_one(db)
+            .await?,
+    )
+}

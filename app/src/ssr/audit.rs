@@ -1,0 +1,88 @@
+//! The audit log: who did what, to what, from where, and how it ended. Never a password or hash.
+
+use sqlx::SqliteConnection;
+
+/// Who acts when the operator uses the command line.
+pub const CLI_ACTOR: &str = "cli";
+
+/// What was done, as stored in `audit_log.action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    DomainAdd,
+    AdminAdd,
+    AdminPasswd,
+}
+
+impl Action {
+    /// The stable name stored in the log and shown on the Activity screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::DomainAdd => "domain.add",
+            Action::AdminAdd => "admin.add",
+            Action::AdminPasswd => "admin.passwd",
+        }
+    }
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Refused,
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub actor: &'a str,
+    pub client_addr: &'a str,
+    pub domain: Option<&'a str>,
+    pub action: Action,
+    pub target: &'a str,
+    pub outcome: Outcome,
+    pub details: &'a str,
+}
+
+impl<'a> Entry<'a> {
+    /// A successful action by the command line.
+    pub fn cli(action: Action, domain: Option<&'a str>, target: &'a str) -> Self {
+        Entry {
+            actor: CLI_ACTOR,
+            client_addr: "",
+            domain,
+            action,
+            target,
+            outcome: Outcome::Ok,
+            details: "",
+        }
+    }
+}
+
+/// Writes `entry`; callers pass the transaction that makes the change, so both land or neither.
+pub async fn record(conn: &mut SqliteConnection, entry: &Entry<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor, client_addr, domain, action, target, outcome, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.actor)
+    .bind(entry.client_addr)
+    .bind(entry.domain)
+    .bind(entry.action.as_str())
+    .bind(entry.target)
+    .bind(entry.outcome.as_str())
+    .bind(entry.details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

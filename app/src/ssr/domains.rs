@@ -1,0 +1,79 @@
+//! Domains: the operator creates them; postmasters manage the accounts inside them.
+
+use sqlx::SqlitePool;
+
+use super::audit::{self, Action, Entry};
+use crate::error::AppError;
+use crate::validate::domain::parse_domain;
+
+/// Longest description kept for a domain.
+const MAX_DESCRIPTION: usize = 200;
+
+/// A domain as the operator lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DomainSummary {
+    pub name: String,
+    pub description: String,
+    pub active: bool,
+    pub mailboxes: i64,
+    pub created_at: String,
+}
+
+/// Creates a domain, audited in the same transaction.
+pub async fn add(
+    db: &SqlitePool,
+    name: &str,
+    description: &str,
+    actor: &str,
+) -> Result<String, AppError> {
+    let name = parse_domain(name).map_err(AppError::Invalid)?;
+    if description.chars().count() > MAX_DESCRIPTION || description.chars().any(char::is_control) {
+        return Err(AppError::Invalid(format!(
+            "The description must be at most {MAX_DESCRIPTION} characters on one line."
+        )));
+    }
+    let mut tx = db.begin().await?;
+    let inserted = sqlx::query("INSERT INTO domains (name, description) VALUES (?, ?)")
+        .bind(&name)
+        .bind(description)
+        .execute(&mut *tx)
+        .await;
+    if let Err(sqlx::Error::Database(error)) = &inserted {
+        if error.is_unique_violation() {
+            return Err(AppError::Conflict(format!(
+                "The domain {name} already exists."
+            )));
+        }
+    }
+    inserted?;
+    audit::record(
+        &mut tx,
+        &Entry {
+            actor,
+            ..Entry::cli(Action::DomainAdd, Some(&name), &name)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(name)
+}
+
+/// Every domain with its number of live accounts, by name.
+pub async fn list(db: &SqlitePool) -> Result<Vec<DomainSummary>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT d.name, d.description, d.active, d.created_at,
+                (SELECT COUNT(*) FROM mailboxes m WHERE m.domain_id = d.id AND m.deleted_at IS NULL) AS mailboxes
+         FROM domains d ORDER BY d.name",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The id of the domain called `name`, or `NotFound`.
+pub async fn id_of(db: &SqlitePool, name: &str) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT id FROM domains WHERE name = ?")
+        .bind(name.to_ascii_lowercase())
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("The domain {name}")))
+}

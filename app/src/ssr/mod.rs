@@ -1,0 +1,9 @@
+//! Server-only code: the database, password hashing, the audit log and the services that
+//! both the server functions and the operator CLI call.
+
+pub mod admins;
+pub mod audit;
+pub mod db;
+pub mod domains;
+pub mod hashing;
+pub mod state;

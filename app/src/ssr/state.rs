@@ -1,0 +1,12 @@
+//! What every request handler and server function needs from the running server.
+
+use sqlx::SqlitePool;
+
+use super::hashing::Hasher;
+
+/// Shared state, put in the Leptos context of each request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub hasher: Hasher,
+}

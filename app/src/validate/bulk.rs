@@ -1,0 +1,944 @@
+//! The "Add many accounts" parser: one account per line, every problem
+//! reported with its line number and field.
+//!
+//! # Line format
+//!
+//! `username password password-again [first-name [last-name]]`, fields
+//! separated by runs of spaces or tabs. Blank lines, lines whose first
+//! non-blank character is `#`, and lines made only of commas, spaces and tabs
+//! (an empty spreadsheet row) are skipped. CRLF line ends and a UTF-8 byte
+//! order mark at the start are accepted.
+//!
+//! # Comma-separated lines
+//!
+//! A line is read as comma-separated (as spreadsheets export it) when the
+//! text before its first comma is at most one word. A username can contain
+//! neither a comma nor a space, so in the space-separated form a comma can
+//! only come after the username and at least one more word; passwords with
+//! commas therefore keep working in that form, except a password that
+//! *starts* with a comma, which needs the comma-separated form (quoted).
+//! In a comma-separated line:
+//! spaces and tabs around a field are dropped; a field may be quoted
+//! (`"Smith, Jr"`), with `""` standing for one `"`; empty trailing fields
+//! are ignored; empty password fields count as missing, which is how a
+//! spreadsheet line asks for a generated password while still giving names:
+//! `jdoe,,,John,Doe`.
+//!
+//! # Generated passwords
+//!
+//! With [`BulkOptions::generate_missing`], a line that gives a username but no
+//! password (nothing after it, or empty password fields in the comma form)
+//! is ready with `password: None`, meaning "generate one". Without it, such a
+//! line is a problem. A space-separated line has no way to give names without
+//! passwords: `jdoe John Doe` reads as two passwords that differ.
+//!
+//! Whether a username is already taken is not checked here: only the server
+//! knows, and it checks again anyway.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::check::{Check, Rule};
+use super::password::{check_password, is_invisible, PasswordContext};
+use super::username::parse_username;
+
+/// Most accounts one paste may hold; a longer paste is refused whole.
+pub const BULK_MAX_ACCOUNTS: usize = 5_000;
+/// Most bytes of text one paste may hold (1 MiB); a larger paste is refused whole.
+pub const BULK_MAX_BYTES: usize = 1_048_576;
+/// Most characters of a first or last name.
+pub const NAME_MAX: usize = 64;
+/// Most fields a line may have.
+const FIELDS_MAX: usize = 5;
+/// How many other lines a duplicate message lists before summing up.
+const DUPLICATES_LISTED: usize = 3;
+
+/// Choices the postmaster makes for a paste.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BulkOptions {
+    /// Accept lines that give only a username; their password is generated later.
+    pub generate_missing: bool,
+}
+
+/// The part of a line a problem is about. The order is the order of the
+/// fields on a line, so problems sort naturally.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Field {
+    /// The line as a whole (field count, quoting).
+    Line,
+    /// The first field.
+    Username,
+    /// The second field.
+    Password,
+    /// The third field.
+    PasswordAgain,
+    /// The fourth field.
+    FirstName,
+    /// The fifth field.
+    LastName,
+}
+
+/// Something wrong with (or worth knowing about) one field of one line.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Which field.
+    pub field: Field,
+    /// The rule behind it, when a username or password rule produced it.
+    pub rule: Option<Rule>,
+    /// A short sentence for the postmaster; never contains a password.
+    pub message: String,
+}
+
+impl Problem {
+    fn new(field: Field, message: impl Into<String>) -> Self {
+        Problem {
+            field,
+            rule: None,
+            message: message.into(),
+        }
+    }
+
+    fn from_check(field: Field, check: Check) -> Self {
+        Problem {
+            field,
+            rule: Some(check.rule),
+            message: check.message,
+        }
+    }
+}
+
+/// An account a line asks for, with every field valid.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct NewAccount {
+    /// The username, lowercase, without the domain.
+    pub username: String,
+    /// The password, or `None` when one is to be generated.
+    pub password: Option<String>,
+    /// The first name, trimmed; may be empty.
+    pub first_name: String,
+    /// The last name, trimmed; may be empty.
+    pub last_name: String,
+}
+
+/// The verdict on one account line.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BulkLine {
+    /// 1-based line number in the pasted text (skipped lines count).
+    pub number: usize,
+    /// The normalised username when the username itself is valid.
+    pub username: Option<String>,
+    /// The account to create, present exactly when `problems` is empty.
+    pub account: Option<NewAccount>,
+    /// What blocks this line, in field order.
+    pub problems: Vec<Problem>,
+    /// What the postmaster should know but does not block (a comma in a password).
+    pub warnings: Vec<Problem>,
+}
+
+/// The verdict on a whole paste.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct BulkReport {
+    /// One entry per account line, skipped lines left out.
+    pub lines: Vec<BulkLine>,
+    /// How many lines are ready to create.
+    pub ready: usize,
+    /// How many lines have problems.
+    pub need_attention: usize,
+    /// Set when the whole paste is refused for its size; `lines` is then empty.
+    pub too_big: Option<String>,
+}
+
+impl BulkReport {
+    /// Every problem of every line, with its line number.
+    pub fn problems(&self) -> impl Iterator<Item = (usize, &Problem)> {
+        self.lines
+            .iter()
+            .flat_map(|line| line.problems.iter().map(move |p| (line.number, p)))
+    }
+
+    /// The accounts ready to create, in line order.
+    pub fn accounts(&self) -> impl Iterator<Item = &NewAccount> {
+        self.lines.iter().filter_map(|line| line.account.as_ref())
+    }
+
+    /// Whether the paste can be created as it is: not refused, at least one
+    /// account, and no line with a problem.
+    pub fn is_ready(&self) -> bool {
+        self.too_big.is_none() && self.ready > 0 && self.need_attention == 0
+    }
+
+    fn refused(message: String) -> Self {
+        BulkReport {
+            too_big: Some(message),
+            ..BulkReport::default()
+        }
+    }
+
+    fn from_lines(lines: Vec<BulkLine>) -> Self {
+        let ready = lines.iter().filter(|l| l.account.is_some()).count();
+        let need_attention = lines.iter().filter(|l| !l.problems.is_empty()).count();
+        BulkReport {
+            lines,
+            ready,
+            need_attention,
+            too_big: None,
+        }
+    }
+}
+
+/// Parses a pasted list of accounts for `domain` (see the module docs for the
+/// format). Never fails: everything wrong is in the report.
+pub fn parse_bulk(text: &str, domain: &str, opts: BulkOptions) -> BulkReport {
+    if text.len() > BULK_MAX_BYTES {
+        return BulkReport::refused(
+            "The list is larger than 1 MiB. Split it into smaller lists and add them one after another."
+                .to_owned(),
+        );
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let entries: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line))
+        .filter(|(_, line)| !is_skipped(line))
+        .collect();
+    if entries.len() > BULK_MAX_ACCOUNTS {
+        return BulkReport::refused(format!(
+            "The list has {} accounts; at most 5,000 can be added at once. Split it into smaller lists.",
+            entries.len()
+        ));
+    }
+    let mut lines: Vec<BulkLine> = entries
+        .into_iter()
+        .map(|(number, line)| parse_line(number, line, domain, opts))
+        .collect();
+    flag_duplicates(&mut lines);
+    BulkReport::from_lines(lines)
+}
+
+/// Formats an account as a line that [`parse_bulk`] reads back to the same
+/// account (with `generate_missing` on when the password is `None`).
+/// Uses the space-separated form when it reads back unchanged, otherwise the
+/// comma-separated one (a name that is empty or has a space, a password that
+/// starts with a comma).
+pub fn format_line(account: &NewAccount) -> String {
+    let password = account.password.as_deref().unwrap_or("");
+    let mut fields = vec![account.username.as_str(), password, password];
+    fields.push(&account.first_name);
+    fields.push(&account.last_name);
+    while fields.len() > 1 && fields.last().is_some_and(|f| f.is_empty()) {
+        fields.pop();
+    }
+    let plain = |f: &&str| !f.is_empty() && !f.contains([' ', '\t']);
+    let spaced = fields.join(" ");
+    if fields.iter().all(plain) && !is_comma_separated(&spaced) {
+        spaced
+    } else {
+        let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        quoted.join(",")
+    }
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', ' ', '\t']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn is_skipped(line: &str) -> bool {
+    let rest = line.trim_start();
+    rest.is_empty() || rest.starts_with('#') || rest.chars().all(|c| matches!(c, ',' | ' ' | '\t'))
+}
+
+/// Fields of a line, and a problem with its quoting if any.
+struct Split {
+    fields: Vec<String>,
+    problem: Option<Problem>,
+}
+
+fn split_line(line: &str) -> Split {
+    if is_comma_separated(line) {
+        split_csv(line)
+    } else {
+        let fields = line
+            .split([' ', '\t'])
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Split {
+            fields,
+            problem: None,
+        }
+    }
+}
+
+fn is_comma_separated(line: &str) -> bool {
+    line.split_once(',')
+        .is_some_and(|(before, _)| before.split([' ', '\t']).filter(|w| !w.is_empty()).count() <= 1)
+}
+
+fn split_csv(line: &str) -> Split {
+    let mut fields = Vec::new();
+    let mut problem = None;
+    let mut rest = line;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t']);
+        let (value, after, trouble) = if let Some(quoted) = rest.strip_prefix('"') {
+            read_quoted(quoted)
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            let value = rest[..end].trim_end_matches([' ', '\t']).to_owned();
+            (value, &rest[end..], None)
+        };
+        fields.push(value);
+        problem = problem.or(trouble);
+        match after.strip_prefix(',') {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    while fields.last().is_some_and(|f| f.is_empty()) {
+        fields.pop();
+    }
+    Split { fields, problem }
+}
+
+/// Reads a quoted field whose opening quote is already consumed. Returns the
+/// value, the text from the comma that ends the field, and a problem when the
+/// quoting is broken. Broken quoting blocks the line rather than guessing,
+/// since a guess could silently change a password.
+fn read_quoted(text: &str) -> (String, &str, Option<Problem>) {
+    let mut value = String::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '"' {
+            value.push(c);
+            continue;
+        }
+        if chars.next_if(|&(_, next)| next == '"').is_some() {
+            value.push('"');
+            continue;
+        }
+        let after = text[i + 1..].trim_start_matches([' ', '\t']);
+        if after.is_empty() || after.starts_with(',') {
+            return (value, after, None);
+        }
+        let end = after.find(',').unwrap_or(after.len());
+        let problem = Problem::new(Field::Line, "Text after a closing quote");
+        return (value, &after[end..], Some(problem));
+    }
+    let problem = Problem::new(Field::Line, "A quote is not closed");
+    (value, "", Some(problem))
+}
+
+fn field(fields: &[String], index: usize) -> &str {
+    fields.get(index).map_or("", String::as_str)
+}
+
+fn parse_line(number: usize, line: &str, domain: &str, opts: BulkOptions) -> BulkLine {
+    let Split { fields, problem } = split_line(line);
+    let mut problems: Vec<Problem> = problem.into_iter().collect();
+    let mut warnings = Vec::new();
+    if fields.len() > FIELDS_MAX {
+        problems.push(Problem::new(
+            Field::Line,
+            "Too many fields: give username, password, password again, first name, last name. Put a name with spaces in quotes on a comma-separated line.",
+        ));
+    }
+    let raw_username = field(&fields, 0);
+    let username = match parse_username(raw_username, domain) {
+        Ok(name) => Some(name),
+        Err(check) => {
+            problems.push(Problem::from_check(Field::Username, check));
+            None
+        }
+    };
+    let first_name = check_name(field(&fields, 3), Field::FirstName, &mut problems);
+    let last_name = check_name(field(&fields, 4), Field::LastName, &mut problems);
+    let ctx = PasswordContext {
+        username: raw_username,
+        first_name: &first_name,
+        last_name: &last_name,
+        domain,
+    };
+    let pair = (field(&fields, 1), field(&fields, 2));
+    let password = check_passwords(pair, &ctx, opts, &mut problems, &mut warnings);
+    let account = match (&username, problems.is_empty()) {
+        (Some(name), true) => Some(NewAccount {
+            username: name.clone(),
+            password,
+            first_name,
+            last_name,
+        }),
+        _ => None,
+    };
+    problems.sort_by_key(|p| p.field);
+    BulkLine {
+        number,
+        username,
+        account,
+        problems,
+        warnings,
+    }
+}
+
+/// Checks the two password fields; returns the password when both agree,
+/// `None` when it is to be generated (or the line is blocked anyway).
+fn check_passwords(
+    (password, again): (&str, &str),
+    ctx: &PasswordContext,
+    opts: BulkOptions,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Option<String> {
+    match (password.is_empty(), again.is_empty()) {
+        (true, true) if opts.generate_missing => return None,
+        (true, _) => {
+            problems.push(Problem::new(Field::Password, "Password missing"));
+            return None;
+        }
+        (false, true) => problems.push(Problem::new(
+            Field::PasswordAgain,
+            "Type the password a second time",
+        )),
+        (false, false) if password != again => problems.push(Problem::new(
+            Field::PasswordAgain,
+            "The two passwords differ",
+        )),
+        (false, false) => {}
+    }
+    for check in check_password(password, ctx) {
+        if check.is_fail() {
+            problems.push(Problem::from_check(Field::Password, check));
+        } else if check.is_warn() {
+            warnings.push(Problem::from_check(Field::Password, check));
+        }
+    }
+    Some(password.to_owned())
+}
+
+/// Returns the trimmed name, recording a problem when it is too long or
+/// holds characters that would be invisible in a mail client.
+fn check_name(raw: &str, field: Field, problems: &mut Vec<Problem>) -> String {
+    let name = raw.trim();
+    let which = if field == Field::FirstName {
+        "first"
+    } else {
+        "last"
+    };
+    if name.chars().nth(NAME_MAX).is_some() {
+        problems.push(Problem::new(
+            field,
+            format!("A {which} name has at most 64 characters"),
+        ));
+    }
+    if name.chars().any(is_invisible) {
+        problems.push(Problem::new(
+            field,
+            format!("The {which} name contains a control or invisible character"),
+        ));
+    }
+    name.to_owned()
+}
+
+/// Blocks every line whose username appears on another line too, naming the
+/// other lines, so no account is created with the wrong one of two passwords.
+fn flag_duplicates(lines: &mut [BulkLine]) {
+    let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, line) in lines.iter().enumerate() {
+        if let Some(name) = &line.username {
+            seen.entry(name).or_default().push(index);
+        }
+    }
+    let groups: Vec<Vec<usize>> = seen.into_values().filter(|g| g.len() > 1).collect();
+    for group in groups {
+        let numbers: Vec<usize> = group.iter().map(|&i| lines[i].number).collect();
+        for &index in &group {
+            let line = &mut lines[index];
+            let message = also_on(&numbers, line.number);
+            line.problems.push(Problem::new(Field::Username, message));
+            line.problems.sort_by_key(|p| p.field);
+            line.account = None;
+        }
+    }
+}
+
+/// "Also on line 3", "Also on lines 3 and 9", "Also on lines 3, 7, 9 and 12 more".
+fn also_on(numbers: &[usize], own: usize) -> String {
+    let others = numbers.iter().filter(|&&n| n != own);
+    let count = others.clone().count();
+    let listed: Vec<String> = others
+        .take(DUPLICATES_LISTED)
+        .map(usize::to_string)
+        .collect();
+    match (count, listed.as_slice()) {
+        (1, [one]) => format!("Also on line {one}"),
+        (2, [a, b]) => format!("Also on lines {a} and {b}"),
+        (3, [a, b, c]) => format!("Also on lines {a}, {b} and {c}"),
+        _ => format!(
+            "Also on lines {} and {} more",
+            listed.join(", "),
+            count - listed.len()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::check::Level;
+    use super::*;
+
+    const DOMAIN: &str = "example.test";
+    const ON: BulkOptions = BulkOptions {
+        generate_missing: true,
+    };
+    const OFF: BulkOptions = BulkOptions {
+        generate_missing: false,
+    };
+
+    fn parse(text: &str) -> BulkReport {
+        parse_bulk(text, DOMAIN, OFF)
+    }
+
+    fn account(username: &str, password: Option<&str>, first: &str, last: &str) -> NewAccount {
+        NewAccount {
+            username: username.to_owned(),
+            password: password.map(str::to_owned),
+            first_name: first.to_owned(),
+            last_name: last.to_owned(),
+        }
+    }
+
+    fn only_account(text: &str, opts: BulkOptions) -> NewAccount {
+        let report = parse_bulk(text, DOMAIN, opts);
+        assert_eq!(report.lines.len(), 1, "{text:?}: {report:#?}");
+        let line = &report.lines[0];
+        assert!(line.problems.is_empty(), "{text:?}: {:#?}", line.problems);
+        line.account.clone().expect("ready line has an account")
+    }
+
+    fn problems_of(text: &str, opts: BulkOptions) -> Vec<(usize, Field, String)> {
+        parse_bulk(text, DOMAIN, opts)
+            .problems()
+            .map(|(n, p)| (n, p.field, p.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn space_separated_lines() {
+        let cases: &[(&str, NewAccount)] = &[
+            (
+                "jdoe abcde67~ abcde67~",
+                account("jdoe", Some("abcde67~"), "", ""),
+            ),
+            (
+                "JDoe abcde67~ abcde67~ John",
+                account("jdoe", Some("abcde67~"), "John", ""),
+            ),
+            (
+                "jdoe\tabcde67~\t\tabcde67~   John \t Smith",
+                account("jdoe", Some("abcde67~"), "John", "Smith"),
+            ),
+            (
+                "  jdoe abcde67~ abcde67~ John Smith  ",
+                account("jdoe", Some("abcde67~"), "John", "Smith"),
+            ),
+            (
+                "jdoe@EXAMPLE.test abcde67~ abcde67~",
+                account("jdoe", Some("abcde67~"), "", ""),
+            ),
+            (
+                "jdoe abc,e67~ abc,e67~ Smith,Jr",
+                account("jdoe", Some("abc,e67~"), "Smith,Jr", ""),
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(&only_account(line, OFF), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn comma_separated_lines() {
+        let cases: &[(&str, NewAccount)] = &[
+            (
+                "jdoe,abcde67~,abcde67~,John,Smith",
+                account("jdoe", Some("abcde67~"), "John", "Smith"),
+            ),
+            (
+                "jdoe, abcde67~ , abcde67~,\tJohn , Smith",
+                account("jdoe", Some("abcde67~"), "John", "Smith"),
+            ),
+            (
+                "jdoe,abcde67~,abcde67~,Mary Ann,\"Smith, Jr\"",
+                account("jdoe", Some("abcde67~"), "Mary Ann", "Smith, Jr"),
+            ),
+            (
+                "\"jdoe\",\"ab\"\"de67~\",\"ab\"\"de67~\",\"Ann \"\"Nan\"\"\"",
+                account("jdoe", Some("ab\"de67~"), "Ann \"Nan\"", ""),
+            ),
+            (
+                "jdoe,\"a,b,c67~\",\"a,b,c67~\"",
+                account("jdoe", Some("a,b,c67~"), "", ""),
+            ),
+            (
+                "jdoe,abcde67~,abcde67~,,Smith",
+                account("jdoe", Some("abcde67~"), "", "Smith"),
+            ),
+            (
+                "jdoe,abcde67~,abcde67~,John,Smith,,,",
+                account("jdoe", Some("abcde67~"), "John", "Smith"),
+            ),
+            (
+                "jdoe ,abcde67~,abcde67~",
+                account("jdoe", Some("abcde67~"), "", ""),
+            ),
+            (
+                "jdoe,pa\"ss67~,pa\"ss67~",
+                account("jdoe", Some("pa\"ss67~"), "", ""),
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(&only_account(line, OFF), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn which_form_a_line_uses() {
+        assert!(is_comma_separated("jdoe,a,b"));
+        assert!(is_comma_separated(" jdoe ,a,b"));
+        assert!(is_comma_separated(",a,b"));
+        assert!(!is_comma_separated("jdoe a,b a,b"));
+        assert!(!is_comma_separated("jdoe abc abc x,y"));
+        assert!(!is_comma_separated("jdoe"));
+    }
+
+    #[test]
+    fn broken_quotes_block_the_line() {
+        let cases = [
+            ("jdoe,\"abcde67~,abcde67~", "A quote is not closed"),
+            ("jdoe,\"abc\"de67~,abcde67~", "Text after a closing quote"),
+        ];
+        for (line, message) in cases {
+            let problems = problems_of(line, OFF);
+            assert!(
+                problems.contains(&(1, Field::Line, message.to_owned())),
+                "{line:?}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn skipped_lines_keep_numbering() {
+        let text = "\u{feff}# new staff\r\n\r\n   \r\n  # indented comment\r\n,,,,\r\njdoe abcde67~ abcde67~\r\n\t\r\nann 12345fg~ 12345fg~\r\n";
+        let report = parse(text);
+        let numbers: Vec<usize> = report.lines.iter().map(|l| l.number).collect();
+        assert_eq!(numbers, [6, 8]);
+        assert_eq!((report.ready, report.need_attention), (2, 0));
+        assert!(report.is_ready());
+    }
+
+    #[test]
+    fn bom_only_at_the_start() {
+        assert_eq!(
+            only_account("\u{feff}jdoe abcde67~ abcde67~", OFF).username,
+            "jdoe"
+        );
+        let problems = problems_of("ann 12345fg~ 12345fg~\n\u{feff}jdoe abcde67~ abcde67~", OFF);
+        assert_eq!(problems[0].0, 2);
+        assert_eq!(problems[0].1, Field::Username);
+    }
+
+    #[test]
+    fn empty_paste() {
+        for text in ["", "\n\n", "# only a comment", "\u{feff}"] {
+            let report = parse(text);
+            assert_eq!(report, BulkReport::default(), "{text:?}");
+            assert!(!report.is_ready());
+        }
+    }
+
+    #[test]
+    fn structural_problems() {
+        let cases: &[(&str, BulkOptions, Field, &str)] = &[
+            ("jdoe", OFF, Field::Password, "Password missing"),
+            ("jdoe,,", OFF, Field::Password, "Password missing"),
+            ("jdoe,,abcde67~", ON, Field::Password, "Password missing"),
+            ("jdoe abcde67~", OFF, Field::PasswordAgain, "Type the password a second time"),
+            ("jdoe abcde67~", ON, Field::PasswordAgain, "Type the password a second time"),
+            ("jdoe abcde67~ abcde68~", OFF, Field::PasswordAgain, "The two passwords differ"),
+            ("jdoe John Smith", ON, Field::PasswordAgain, "The two passwords differ"),
+            ("jdoe abcde67~ abcde67~ Mary Ann Smith", OFF, Field::Line, "Too many fields: give username, password, password again, first name, last name. Put a name with spaces in quotes on a comma-separated line."),
+            (",abcde67~,abcde67~", OFF, Field::Username, "Enter a username"),
+            ("j..doe abcde67~ abcde67~", OFF, Field::Username, "A username cannot have two dots in a row"),
+            ("jdoe@other.test abcde67~ abcde67~", OFF, Field::Username, "Only addresses ending in @example.test can be added here"),
+            ("j\u{a0}doe abcde67~ abcde67~", OFF, Field::Username, "A username cannot contain spaces"),
+        ];
+        for (line, opts, field, message) in cases {
+            let problems = problems_of(line, *opts);
+            assert!(
+                problems.contains(&(1, *field, (*message).to_owned())),
+                "{line:?}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn password_rules_are_reported_per_rule() {
+        let report = parse("jdoe abcdefgh abcdefgh");
+        let line = &report.lines[0];
+        let rules: Vec<(Field, Option<Rule>, &str)> = line
+            .problems
+            .iter()
+            .map(|p| (p.field, p.rule, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                (
+                    Field::Password,
+                    Some(Rule::Digit),
+                    "At least one digit (0-9)"
+                ),
+                (
+                    Field::Password,
+                    Some(Rule::Symbol),
+                    "At least one symbol, such as ! @ # ~"
+                ),
+            ]
+        );
+        assert_eq!(line.username.as_deref(), Some("jdoe"));
+        assert_eq!(line.account, None);
+    }
+
+    #[test]
+    fn password_rules_use_the_line_context() {
+        let cases = [
+            (
+                "jdoe xJohnx1~ xJohnx1~ John Smith",
+                "Must not contain the first name",
+            ),
+            (
+                "jdoe xsmithx1~ xsmithx1~ John Smith",
+                "Must not contain the last name",
+            ),
+            ("jdoe xJDOEx1~ xJDOEx1~", "Must not contain the username"),
+            (
+                "jdoe Example1~ Example1~",
+                "Must not contain the company name",
+            ),
+            (
+                "someone s0me0ne! s0me0ne!",
+                "Not close to the email address",
+            ),
+        ];
+        for (line, message) in cases {
+            let problems = problems_of(line, OFF);
+            assert!(
+                problems.contains(&(1, Field::Password, message.to_owned())),
+                "{line:?}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn comma_is_a_warning_not_a_problem() {
+        let report = parse("jdoe ab,de67~ ab,de67~");
+        let line = &report.lines[0];
+        assert!(line.problems.is_empty());
+        assert_eq!(
+            line.warnings,
+            [Problem {
+                field: Field::Password,
+                rule: Some(Rule::Comma),
+                message: "Better without a comma".to_owned()
+            }]
+        );
+        assert_eq!((report.ready, report.need_attention), (1, 0));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        let long = "N".repeat(65);
+        let max = "N".repeat(64);
+        let ok = format!("jdoe,abcde67~,abcde67~,{max},{max}");
+        assert_eq!(only_account(&ok, OFF).first_name, max);
+        let cases = [
+            (
+                format!("jdoe abcde67~ abcde67~ {long}"),
+                Field::FirstName,
+                "A first name has at most 64 characters",
+            ),
+            (
+                format!("jdoe abcde67~ abcde67~ John {long}"),
+                Field::LastName,
+                "A last name has at most 64 characters",
+            ),
+            (
+                "jdoe,abcde67~,abcde67~,\"Jo\thn\"".to_owned(),
+                Field::FirstName,
+                "The first name contains a control or invisible character",
+            ),
+            (
+                "jdoe abcde67~ abcde67~ John Sm\u{200b}ith".to_owned(),
+                Field::LastName,
+                "The last name contains a control or invisible character",
+            ),
+        ];
+        for (line, field, message) in cases {
+            let problems = problems_of(&line, OFF);
+            assert!(
+                problems.contains(&(1, field, message.to_owned())),
+                "{line:?}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicates_are_flagged_on_every_line() {
+        let text = "jdoe abcde67~ abcde67~\nann 12345fg~ 12345fg~\nJDoe@example.test 12345fg~ 12345fg~\n# x\njdoe,abcde67~,abcde67~";
+        let problems = problems_of(text, OFF);
+        assert_eq!(
+            problems,
+            [
+                (1, Field::Username, "Also on lines 3 and 5".to_owned()),
+                (3, Field::Username, "Also on lines 1 and 5".to_owned()),
+                (5, Field::Username, "Also on lines 1 and 3".to_owned()),
+            ]
+        );
+        let report = parse(text);
+        assert_eq!((report.ready, report.need_attention), (1, 3));
+        assert_eq!(report.accounts().count(), 1);
+    }
+
+    #[test]
+    fn duplicate_messages() {
+        assert_eq!(also_on(&[2, 7], 7), "Also on line 2");
+        assert_eq!(also_on(&[2, 7, 9], 2), "Also on lines 7 and 9");
+        assert_eq!(also_on(&[1, 2, 7, 9], 2), "Also on lines 1, 7 and 9");
+        assert_eq!(
+            also_on(&[1, 2, 3, 4, 5, 6], 1),
+            "Also on lines 2, 3, 4 and 2 more"
+        );
+    }
+
+    #[test]
+    fn problems_come_in_field_order() {
+        let report = parse("j..doe abcdefgh abcdefgi John\u{7} Smith extra");
+        let fields: Vec<Field> = report.lines[0].problems.iter().map(|p| p.field).collect();
+        let mut sorted = fields.clone();
+        sorted.sort();
+        assert_eq!(fields, sorted);
+        assert_eq!(fields.first(), Some(&Field::Line));
+    }
+
+    #[test]
+    fn generate_missing() {
+        assert_eq!(only_account("jdoe", ON), account("jdoe", None, "", ""));
+        assert_eq!(only_account("jdoe,,,", ON), account("jdoe", None, "", ""));
+        assert_eq!(
+            only_account("jdoe,,,John,Smith", ON),
+            account("jdoe", None, "John", "Smith")
+        );
+        assert_eq!(
+            only_account("jdoe abcde67~ abcde67~", ON),
+            account("jdoe", Some("abcde67~"), "", "")
+        );
+        let off = parse_bulk("jdoe\nann", DOMAIN, OFF);
+        assert_eq!((off.ready, off.need_attention), (0, 2));
+    }
+
+    #[test]
+    fn size_limits() {
+        let exactly = "a".repeat(BULK_MAX_BYTES);
+        let report = parse(&exactly);
+        assert_eq!(report.too_big, None);
+        assert_eq!(report.lines[0].problems[0].rule, Some(Rule::UsernameLength));
+
+        let over = "a".repeat(BULK_MAX_BYTES + 1);
+        let report = parse(&over);
+        assert!(report.lines.is_empty());
+        assert_eq!(
+            report.too_big.as_deref(),
+            Some("The list is larger than 1 MiB. Split it into smaller lists and add them one after another.")
+        );
+        assert!(!report.is_ready());
+
+        let big_line = format!("jdoe {} {}", "a1~".repeat(100_000), "a1~".repeat(100_000));
+        let report = parse(&big_line);
+        assert_eq!(report.need_attention, 1);
+    }
+
+    #[test]
+    fn account_limit() {
+        let lines = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("user{i} abcde67~ abcde67~\n# comment\n"))
+                .collect()
+        };
+        let report = parse(&lines(BULK_MAX_ACCOUNTS));
+        assert_eq!(report.too_big, None);
+        assert_eq!(report.ready, 5_000);
+        assert!(report.is_ready());
+
+        let report = parse(&lines(BULK_MAX_ACCOUNTS + 1));
+        assert!(report.lines.is_empty());
+        assert_eq!(
+            report.too_big.as_deref(),
+            Some("The list has 5001 accounts; at most 5,000 can be added at once. Split it into smaller lists.")
+        );
+    }
+
+    #[test]
+    fn counts_add_up() {
+        let text = "a abcde67~ abcde67~\nb bad bad\nc ab,de67~ ab,de67~\nd";
+        let report = parse(text);
+        assert_eq!((report.ready, report.need_attention), (2, 2));
+        assert_eq!(report.lines.len(), 4);
+    }
+
+    #[test]
+    fn format_line_round_trips() {
+        let accounts = [
+            account("jdoe", Some("abcde67~"), "", ""),
+            account("jdoe", Some("abcde67~"), "John", "Smith"),
+            account("jdoe", Some("ab,de67~"), "Smith,Jr", ""),
+            account("jdoe", Some("abcde67~"), "Mary Ann", "Smith, Jr"),
+            account("jdoe", Some("ab\"de67~"), "", "O\"Neil"),
+            account("jdoe", Some("\"bcde67~"), "", ""),
+            account("jdoe", Some(",bcde67~"), "", ""),
+            account("jdoe", Some("abcde67,"), "", ""),
+            account("jdoe", Some("abcde67~"), "", "Smith"),
+            account("jdoe", None, "", ""),
+            account("jdoe", None, "John", ""),
+            account("jdoe", None, "", "Smith"),
+        ];
+        for want in accounts {
+            let line = format_line(&want);
+            assert_eq!(only_account(&line, ON), want, "{line:?}");
+        }
+        assert_eq!(
+            format_line(&account("jdoe", Some("abcde67~"), "John", "Smith")),
+            "jdoe abcde67~ abcde67~ John Smith"
+        );
+        assert_eq!(
+            format_line(&account("jdoe", None, "John", "")),
+            "jdoe,,,John"
+        );
+    }
+
+    #[test]
+    fn report_serialises_with_stable_names() {
+        let report = parse("jdoe ab,de67~ ab,de67~");
+        let json = serde_json::to_value(&report).expect("serialises");
+        assert_eq!(json["lines"][0]["warnings"][0]["field"], "password");
+        assert_eq!(json["lines"][0]["warnings"][0]["rule"], "comma");
+        let back: BulkReport = serde_json::from_value(json).expect("deserialises");
+        assert_eq!(back, report);
+        let level = check_password("ab,de67~", &PasswordContext::default())[7].level;
+        assert_eq!(level, Level::Warn);
+    }
+}

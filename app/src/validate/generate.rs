@@ -1,0 +1,208 @@
+//! The password generator behind the "Generate" buttons and generated
+//! passwords in "Add many accounts".
+
+use std::fmt;
+
+use super::check::Level;
+use super::password::{check_password, PasswordContext, PASSWORD_MAX, PASSWORD_MIN};
+
+/// Length of a generated password when the user does not choose one.
+pub const DEFAULT_LEN: usize = 16;
+
+/// Characters a generated password is drawn from: letters, digits and
+/// symbols that cannot be mistaken for one another when read aloud or
+/// copied from paper (no `0 O o 1 l I |` and no quotes or backtick), and no
+/// comma or whitespace, which some mail programs mishandle.
+const ALPHABET: &[u8] =
+    b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#$%&()*+-./:;<=>?@[]^_{}~";
+
+/// Candidates tried before giving up. A candidate fails only when it lacks a
+/// letter, digit or symbol (likely only at length 8) or happens to contain a
+/// name; a thousand misses in a row does not happen with real randomness.
+const MAX_ATTEMPTS: usize = 1_000;
+
+/// Why no password could be generated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GenerateError {
+    /// The operating system's random number source failed.
+    Randomness(String),
+    /// No candidate satisfied the rules for this context.
+    Exhausted,
+}
+
+impl fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GenerateError::Randomness(why) => write!(f, "no random numbers available: {why}"),
+            GenerateError::Exhausted => {
+                f.write_str("could not generate a password that follows the rules")
+            }
+        }
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+/// Generates a random password for the account described by `ctx` that
+/// passes every rule of [`check_password`] with no failure and no warning.
+///
+/// `len` is clamped to 8..=128. Every character is drawn uniformly from an
+/// alphabet without look-alike characters; a candidate that misses a rule
+/// (no digit, or a name inside it) is thrown away whole and a new one drawn,
+/// so the result stays uniform over the passwords that pass. Randomness comes
+/// from the operating system (the browser's `crypto.getRandomValues` in
+/// WebAssembly).
+pub fn generate_password(ctx: &PasswordContext, len: usize) -> Result<String, GenerateError> {
+    let len = len.clamp(PASSWORD_MIN, PASSWORD_MAX);
+    let mut random = RandomBytes::new();
+    for _ in 0..MAX_ATTEMPTS {
+        let candidate = draw(&mut random, len)?;
+        let clean = check_password(&candidate, ctx)
+            .iter()
+            .all(|check| check.level == Level::Pass);
+        if clean {
+            return Ok(candidate);
+        }
+    }
+    Err(GenerateError::Exhausted)
+}
+
+fn draw(random: &mut RandomBytes, len: usize) -> Result<String, GenerateError> {
+    (0..len)
+        .map(|_| {
+            random
+                .below(ALPHABET.len())
+                .map(|i| char::from(ALPHABET[i]))
+        })
+        .collect()
+}
+
+/// Operating-system random bytes, fetched a block at a time.
+struct RandomBytes {
+    block: [u8; 32],
+    used: usize,
+}
+
+impl RandomBytes {
+    fn new() -> Self {
+        RandomBytes {
+            block: [0; 32],
+            used: 0,
+        }
+    }
+
+    fn next_byte(&mut self) -> Result<u8, GenerateError> {
+        if self.used == 0 || self.used == self.block.len() {
+            getrandom::fill(&mut self.block)
+                .map_err(|e| GenerateError::Randomness(e.to_string()))?;
+            self.used = 0;
+        }
+        let byte = self.block[self.used];
+        self.used += 1;
+        Ok(byte)
+    }
+
+    /// A uniform number in `0..n` (`n` at most 256). Bytes at or above the
+    /// largest multiple of `n` are rejected: taking them modulo `n` would
+    /// favour the low numbers.
+    fn below(&mut self, n: usize) -> Result<usize, GenerateError> {
+        let zone = 256 - 256 % n;
+        loop {
+            let byte = usize::from(self.next_byte()?);
+            if byte < zone {
+                return Ok(byte % n);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: PasswordContext<'static> = PasswordContext {
+        username: "someone",
+        first_name: "Jane",
+        last_name: "Doe",
+        domain: "example.test",
+    };
+
+    #[test]
+    fn alphabet_has_no_look_alikes_or_troublemakers() {
+        for banned in "0Oo1lI|`'\", \t".bytes() {
+            assert!(!ALPHABET.contains(&banned), "{:?}", char::from(banned));
+        }
+        assert!(ALPHABET.iter().all(u8::is_ascii_graphic));
+        let mut sorted = ALPHABET.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ALPHABET.len(), "no character twice");
+        assert!(ALPHABET.iter().any(u8::is_ascii_digit));
+        assert!(ALPHABET.iter().any(u8::is_ascii_punctuation));
+        assert!(ALPHABET.iter().any(u8::is_ascii_alphabetic));
+    }
+
+    #[test]
+    fn lengths_are_clamped() {
+        let cases = [
+            (0, 8),
+            (1, 8),
+            (7, 8),
+            (8, 8),
+            (16, 16),
+            (128, 128),
+            (129, 128),
+            (usize::MAX, 128),
+        ];
+        for (asked, got) in cases {
+            let pw = generate_password(&SEED, asked).expect("generated");
+            assert_eq!(pw.chars().count(), got, "asked {asked}");
+        }
+    }
+
+    #[test]
+    fn generated_passwords_pass_everything() {
+        for _ in 0..200 {
+            let pw = generate_password(&SEED, PASSWORD_MIN).expect("generated");
+            assert!(check_password(&pw, &SEED)
+                .iter()
+                .all(|c| c.level == Level::Pass));
+            assert!(pw.bytes().all(|b| ALPHABET.contains(&b)));
+        }
+    }
+
+    #[test]
+    fn passwords_differ() {
+        let a = generate_password(&SEED, DEFAULT_LEN).expect("generated");
+        let b = generate_password(&SEED, DEFAULT_LEN).expect("generated");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn choice_is_unbiased() {
+        // Every index of a 3-way choice must come up, roughly equally often.
+        let mut random = RandomBytes::new();
+        let mut counts = [0usize; 3];
+        for _ in 0..30_000 {
+            counts[random.below(3).expect("random")] += 1;
+        }
+        for count in counts {
+            assert!((9_000..11_000).contains(&count), "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn rejection_zone() {
+        // With 82 characters, bytes 246..=255 are rejected: 246 = 3 * 82.
+        assert_eq!(ALPHABET.len(), 82);
+        assert_eq!(256 - 256 % ALPHABET.len(), 246);
+    }
+
+    #[test]
+    fn error_messages() {
+        assert_eq!(
+            GenerateError::Exhausted.to_string(),
+            "could not generate a password that follows the rules"
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! Account rules shared by the browser and the server.
+//!
+//! The same code runs in the WebAssembly bundle, for instant feedback as the
+//! postmaster types, and on the server, which re-checks every input and is
+//! the authority. So this module stays pure: no I/O, no framework, no cargo
+//! features, and nothing from the rest of the crate.
+//!
+//! - [`parse_username`]: the part before the `@`, normalised to lowercase.
+//! - [`check_password`]: one [`Check`] per password rule, for a live
+//!   checklist; [`password_problems`] and [`is_acceptable`] for refusals.
+//! - [`parse_bulk`]: the "Add many accounts" paste, with line and field for
+//!   every problem.
+//! - [`generate_password`]: a random password that passes every rule.
+
+#![warn(missing_docs)]
+
+mod bulk;
+mod check;
+pub mod domain;
+mod generate;
+mod password;
+mod username;
+
+pub use bulk::{
+    format_line, parse_bulk, BulkLine, BulkOptions, BulkReport, Field, NewAccount, Problem,
+    BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
+};
+pub use check::{Check, Level, Rule};
+pub use generate::{generate_password, GenerateError, DEFAULT_LEN};
+pub use password::{
+    check_password, is_acceptable, password_problems, PasswordContext, PASSWORD_MAX, PASSWORD_MIN,
+};
+pub use username::{parse_username, USERNAME_MAX};

@@ -1,0 +1,59 @@
+// The log-on page as a postmaster first sees it: with and without JavaScript, desktop and phone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startServer } from './support/server.js';
+import { launch, openPage, waitForHydration, screenshot, DESKTOP, PHONE } from './support/browser.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the log-on form renders without JavaScript', async () => {
+  const page = await openPage(browser, { javaScript: false });
+  await page.goto(`${server.url}/`);
+  assert.match(page.url(), /\/log-on$/, 'the start page leads to Log on');
+  assert.equal(await page.getByRole('heading', { name: 'Log on' }).count(), 1);
+  assert.ok(await page.getByLabel('Postmaster address').isVisible());
+  assert.ok(await page.getByLabel('Password', { exact: true }).isVisible());
+  assert.ok(await page.getByRole('button', { name: 'Log on' }).isVisible());
+  assert.equal(await page.getByRole('button', { name: 'Show' }).isVisible(), false,
+    'the show-password toggle needs JavaScript, so it is hidden without it');
+  await page.context().close();
+});
+
+for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+  test(`the page hydrates and the password can be shown (${name})`, async () => {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${server.url}/log-on`);
+    await waitForHydration(page);
+    const password = page.getByLabel('Password', { exact: true });
+    await password.fill('abcde67~');
+    assert.equal(await password.getAttribute('type'), 'password');
+    await page.getByRole('button', { name: 'Show' }).click();
+    assert.equal(await password.getAttribute('type'), 'text');
+    assert.equal(await page.getByRole('button', { name: 'Hide' }).getAttribute('aria-pressed'), 'true');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page fits ${viewport.width} px without scrolling sideways`);
+    await screenshot(page, `log-on-${name}`);
+    assert.deepEqual(page.problems, [], 'no console errors');
+    await page.context().close();
+  });
+}
+
+test('an unknown address answers 404 with a readable page', async () => {
+  const page = await openPage(browser, { javaScript: false });
+  const response = await page.goto(`${server.url}/no-such-screen`);
+  assert.equal(response.status(), 404);
+  assert.equal(await page.getByRole('heading', { name: 'Page not found' }).count(), 1);
+  await page.context().close();
+});

@@ -1,0 +1,79 @@
+// Starts the real `vpostmaster` on a free loopback port with a fresh data directory, waits
+// until it answers, and always stops it.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const BIN = process.env.VPM_BIN ?? resolve(import.meta.dirname, '../../../target/release/vpostmaster');
+const START_TIMEOUT_MS = 30_000;
+
+/** Runs an operator command against `dataDir`, returning its standard output. */
+export function vpostmaster(dataDir, ...args) {
+  return execFileSync(BIN, ['--data-dir', dataDir, ...args], { encoding: 'utf8' });
+}
+
+/** Creates the demo domain and postmaster; returns the postmaster's address and password. */
+export function createDemoPostmaster(dataDir) {
+  const out = vpostmaster(dataDir, 'demo');
+  const password = /^Password: (.+)$/m.exec(out)?.[1];
+  if (!password) throw new Error(`no password in: ${out}`);
+  return { email: 'postmaster@example.test', password };
+}
+
+/**
+ * Starts a server. Returns { url, dataDir, stop }. `setup(dataDir)` runs first, on the fresh
+ * data directory, for operator commands.
+ */
+export async function startServer({ setup } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vpm-e2e-'));
+  const context = setup ? setup(dataDir) : undefined;
+  // Port 0: the kernel picks a free port; the server prints the address it got.
+  const child = spawn(BIN, ['--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const url = await waitForUrl(child, () => output);
+    await waitUntilAnswering(url);
+    return { url, dataDir, context, stop, output: () => output };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitForUrl(child, output) {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const match = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(output());
+    if (match) return match[1];
+    if (child.exitCode !== null) throw new Error(`vpostmaster exited: ${output()}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`vpostmaster did not start: ${output()}`);
+}
+
+async function waitUntilAnswering(url) {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/log-on`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`${url} did not answer`);
+}

@@ -1,0 +1,150 @@
+//! The command line: every flag also has an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+use clap::{Args, FromArgMatches, Parser, Subcommand};
+
+/// Virtual Postmaster: the web console where a company's postmaster manages the mail accounts
+/// of their domain, and the operator's commands for domains and administrators.
+#[derive(Debug, Parser)]
+#[command(name = "vpostmaster", version)]
+pub struct Cli {
+    /// Directory of the database (vpostmaster.db) and the mail store.
+    #[arg(long, env = "VPM_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web console (the default command).
+    Serve(ServeArgs),
+    #[command(flatten)]
+    Operator(OperatorCommand),
+}
+
+/// The operator's commands on the database.
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Add and list domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Add, list and set the password of administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Create the demo domain example.test and postmaster@example.test if they are missing.
+    Demo,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "VPM_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+    /// Allow a non-loopback address without TLS, because TLS ends at a reverse proxy.
+    #[arg(long, env = "VPM_BEHIND_PROXY")]
+    pub behind_proxy: bool,
+    /// Directory of the built site (the WASM app, styles); found beside the binary by default.
+    #[arg(long, env = "VPM_SITE_DIR")]
+    pub site_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Add a domain.
+    Add {
+        /// The domain name, e.g. example.com.
+        name: String,
+        /// A note for the operator.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List the domains with their number of accounts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add a postmaster for a domain, or a superadmin for all domains.
+    Add {
+        /// The administrator's full address, used to log on.
+        email: String,
+        /// The domain this postmaster manages.
+        #[arg(
+            long,
+            required_unless_present = "superadmin",
+            conflicts_with = "superadmin"
+        )]
+        domain: Option<String>,
+        /// Manage every domain.
+        #[arg(long)]
+        superadmin: bool,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set an administrator's password.
+    Passwd {
+        /// The administrator's full address.
+        email: String,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the administrators and their domains.
+    List,
+}
+
+impl Cli {
+    /// Parses the arguments; a mistake prints one line on stderr and exits with status 2.
+    pub fn parse_or_exit() -> Self {
+        match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+                ) =>
+            {
+                error.exit()
+            }
+            Err(error) => {
+                // Clap's first paragraph says what is wrong; its usage block follows.
+                let rendered = error.render().to_string();
+                let first: Vec<&str> = rendered
+                    .lines()
+                    .map(str::trim)
+                    .take_while(|line| !line.is_empty())
+                    .collect();
+                let first = first.join(" ");
+                let first = first.strip_prefix("error: ").unwrap_or(&first);
+                eprintln!("vpostmaster: {first} (see vpostmaster --help)");
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The serve settings from the environment and defaults, for a bare `vpostmaster`.
+    pub fn from_env() -> Result<Self, String> {
+        let matches = ServeArgs::augment_args(clap::Command::new("vpostmaster"))
+            .try_get_matches_from(["vpostmaster"])
+            .map_err(|error| error.to_string())?;
+        ServeArgs::from_arg_matches(&matches).map_err(|error| error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

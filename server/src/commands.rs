@@ -1,0 +1,180 @@
+//! What each command does. Operator commands call the same services as the web console.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use app::error::AppError;
+use app::ssr::audit::CLI_ACTOR;
+use app::ssr::hashing::Hasher;
+use app::ssr::{admins, db, domains};
+use app::validate::domain::parse_address;
+use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
+use sqlx::SqlitePool;
+
+use crate::cli::{AdminCommand, Cli, Command, DomainCommand, OperatorCommand, ServeArgs};
+
+/// The demo domain and postmaster that `make run` sets up.
+const DEMO_DOMAIN: &str = "example.test";
+const DEMO_POSTMASTER: &str = "postmaster@example.test";
+
+/// Runs the command; an error is one line for the operator.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let command = match cli.command {
+        Some(command) => command,
+        None => Command::Serve(ServeArgs::from_env()?),
+    };
+    match command {
+        Command::Serve(args) => crate::web::serve(&cli.data_dir, args).await,
+        Command::Operator(command) => operate(&cli.data_dir, command).await,
+    }
+}
+
+/// Runs an operator command against the database.
+async fn operate(data_dir: &Path, command: OperatorCommand) -> Result<(), String> {
+    let db = db::open(data_dir)
+        .await
+        .map_err(|error| error.to_string())?;
+    let result = execute(&db, &Hasher::default(), command).await;
+    db.close().await;
+    result.map_err(|error| error.to_string())
+}
+
+async fn execute(
+    db: &SqlitePool,
+    hasher: &Hasher,
+    command: OperatorCommand,
+) -> Result<(), AppError> {
+    match command {
+        OperatorCommand::Domain(DomainCommand::Add { name, description }) => {
+            let name = domains::add(db, &name, &description, CLI_ACTOR).await?;
+            println!("Added the domain {name}.");
+            Ok(())
+        }
+        OperatorCommand::Domain(DomainCommand::List) => list_domains(db).await,
+        OperatorCommand::Admin(AdminCommand::Add {
+            email,
+            domain,
+            superadmin,
+            password_stdin,
+        }) => {
+            let scope = match (&domain, superadmin) {
+                (Some(domain), false) => admins::Scope::Domain(domain),
+                _ => admins::Scope::Superadmin,
+            };
+            let (password, generated) = password_for(&email, password_stdin)?;
+            let email = admins::add(db, hasher, &email, scope, &password, CLI_ACTOR).await?;
+            match domain {
+                Some(domain) => println!("Added the postmaster {email} for {domain}."),
+                None => println!("Added the superadmin {email}."),
+            }
+            print_generated(generated.then_some(&password));
+            Ok(())
+        }
+        OperatorCommand::Admin(AdminCommand::Passwd {
+            email,
+            password_stdin,
+        }) => {
+            let (password, generated) = password_for(&email, password_stdin)?;
+            admins::set_password(db, hasher, &email, &password, CLI_ACTOR).await?;
+            println!("Changed the password of {}.", email.to_ascii_lowercase());
+            print_generated(generated.then_some(&password));
+            Ok(())
+        }
+        OperatorCommand::Admin(AdminCommand::List) => list_admins(db).await,
+        OperatorCommand::Demo => demo(db, hasher).await,
+    }
+}
+
+/// The password from stdin's first line, or a generated one (then `true`).
+fn password_for(email: &str, from_stdin: bool) -> Result<(String, bool), AppError> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|error| {
+                AppError::Invalid(format!(
+                    "cannot read the password from standard input: {error}"
+                ))
+            })?;
+        let password = line.strip_suffix('\n').unwrap_or(&line);
+        let password = password.strip_suffix('\r').unwrap_or(password);
+        return Ok((password.to_owned(), false));
+    }
+    let (local, domain) = parse_address(email).map_err(AppError::Invalid)?;
+    let context = PasswordContext {
+        username: &local,
+        first_name: "",
+        last_name: "",
+        domain: &domain,
+    };
+    let password = generate_password(&context, DEFAULT_LEN).map_err(|_| AppError::Internal)?;
+    Ok((password, true))
+}
+
+fn print_generated(password: Option<&String>) {
+    if let Some(password) = password {
+        println!("Password: {password}");
+        println!("Note it now: it is shown only this once and cannot be shown again.");
+    }
+}
+
+async fn list_domains(db: &SqlitePool) -> Result<(), AppError> {
+    let domains = domains::list(db).await?;
+    if domains.is_empty() {
+        println!("No domains yet. Add one with: vpostmaster domain add NAME");
+    }
+    for domain in domains {
+        let state = if domain.active { "active" } else { "disabled" };
+        println!(
+            "{}\t{}\t{} accounts\t{}",
+            domain.name, state, domain.mailboxes, domain.description
+        );
+    }
+    Ok(())
+}
+
+async fn list_admins(db: &SqlitePool) -> Result<(), AppError> {
+    let admins = admins::list(db).await?;
+    if admins.is_empty() {
+        println!("No administrators yet. Add one with: vpostmaster admin add EMAIL --domain NAME");
+    }
+    for admin in admins {
+        let scope = if admin.superadmin {
+            "superadmin".to_owned()
+        } else {
+            admin.domains
+        };
+        let state = if admin.active { "active" } else { "disabled" };
+        println!("{}\t{}\t{}", admin.email, state, scope);
+    }
+    Ok(())
+}
+
+/// Creates what is missing of the demo setup, printing a new password once.
+async fn demo(db: &SqlitePool, hasher: &Hasher) -> Result<(), AppError> {
+    if domains::id_of(db, DEMO_DOMAIN).await.is_err() {
+        domains::add(db, DEMO_DOMAIN, "Demo domain", CLI_ACTOR).await?;
+        println!("Added the demo domain {DEMO_DOMAIN}.");
+    }
+    if admins::exists(db, DEMO_POSTMASTER).await? {
+        println!(
+            "The postmaster {DEMO_POSTMASTER} exists; its password is unchanged \
+             (set a new one with: vpostmaster admin passwd {DEMO_POSTMASTER})."
+        );
+        return Ok(());
+    }
+    let (password, _) = password_for(DEMO_POSTMASTER, false)?;
+    admins::add(
+        db,
+        hasher,
+        DEMO_POSTMASTER,
+        admins::Scope::Domain(DEMO_DOMAIN),
+        &password,
+        CLI_ACTOR,
+    )
+    .await?;
+    println!("Added the postmaster {DEMO_POSTMASTER}.");
+    print_generated(Some(&password));
+    Ok(())
+}

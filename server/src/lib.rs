@@ -1,0 +1,5 @@
+//! The `vpostmaster` binary's parts: the command line, the operator commands and the web server.
+
+pub mod cli;
+pub mod commands;
+pub mod web;

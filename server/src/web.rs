@@ -1,0 +1,112 @@
+//! The web server: the Leptos app and its server functions behind axum.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use app::ssr::hashing::Hasher;
+use app::ssr::state::AppState;
+use app::{shell, App};
+use axum::Router;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::cli::ServeArgs;
+
+/// The name cargo-leptos gives the WASM, JS and CSS files under `pkg/`.
+const OUTPUT_NAME: &str = "vpostmaster";
+
+/// The router of the whole site, for `serve` and for in-process tests.
+pub fn router(state: AppState, site_dir: &Path) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(site_dir.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .env(Env::PROD)
+        .build();
+    let routes = generate_route_list(App);
+    let context = move || provide_context(state.clone());
+    Router::new()
+        .leptos_routes_with_context(&options, routes, context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+}
+
+/// Serves until SIGINT or SIGTERM.
+pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
+    if !args.listen.ip().is_loopback() && !args.behind_proxy {
+        return Err(format!(
+            "refusing to serve passwords in clear on {}: give --tls-cert and --tls-key, or \
+             --behind-proxy when TLS ends at a reverse proxy",
+            args.listen
+        ));
+    }
+    let site_dir = site_dir(args.site_dir)?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", args.listen))?;
+    let db = app::ssr::db::open(data_dir)
+        .await
+        .map_err(|error| error.to_string())?;
+    let state = AppState {
+        db: db.clone(),
+        hasher: Hasher::default(),
+    };
+    let app = router(state, &site_dir);
+    let local = listener.local_addr().map_err(|error| error.to_string())?;
+    println!(
+        "Virtual Postmaster is serving http://{local}/ (data in {})",
+        data_dir.display()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|error| format!("server error: {error}"))?;
+    db.close().await;
+    println!("Virtual Postmaster stopped.");
+    Ok(())
+}
+
+/// The built site: the flag, else cargo-leptos's `LEPTOS_SITE_ROOT`, else `site/` next to the
+/// binary's folder (`target/release/vpostmaster` → `target/site`), so a release runs from anywhere.
+fn site_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent()?.parent().map(|dir| dir.join("site")));
+    let dir = flag
+        .or_else(|| std::env::var_os("LEPTOS_SITE_ROOT").map(PathBuf::from))
+        .or(beside_binary)
+        .ok_or("cannot find the site files: give --site-dir")?;
+    if dir.join("pkg").is_dir() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "the site files are missing from {} (build them with `make build`, or give --site-dir)",
+            dir.display()
+        ))
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,498 @@
+//! The operator's command line, run as the real binary against SQLite files in temp dirs.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use app::ssr::hashing::verify_password;
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+
+/// Runs `vpostmaster --data-dir DIR ARGS…`, feeding `stdin` when given.
+fn run(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("VPM_DATA_DIR")
+        .env_remove("VPM_LISTEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vpostmaster starts");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes())
+            .expect("stdin accepts the password");
+    }
+    drop(pipe);
+    child.wait_with_output().expect("vpostmaster finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Succeeds, printing nothing on stderr.
+fn ok(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let output = run(data_dir, args, stdin);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
+/// Fails with exactly one line on stderr, which is returned.
+fn fails(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let output = run(data_dir, args, stdin);
+    assert!(
+        !output.status.success(),
+        "{args:?} succeeded: {}",
+        stdout(&output)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one line on stderr for {args:?}, got: {stderr}"
+    );
+    assert!(stderr.starts_with("vpostmaster: "), "{stderr}");
+    stderr
+}
+
+async fn db(data_dir: &Path) -> SqlitePool {
+    app::ssr::db::open(data_dir)
+        .await
+        .expect("the database opens")
+}
+
+async fn count(db: &SqlitePool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+/// The generated password that a command printed once.
+fn printed_password(out: &str) -> String {
+    let line = out
+        .lines()
+        .find_map(|line| line.strip_prefix("Password: "))
+        .expect("a password is printed");
+    assert!(out.contains("shown only this once"), "{out}");
+    line.to_owned()
+}
+
+#[tokio::test]
+async fn a_new_database_is_created_and_migrated_and_a_second_start_keeps_it() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let out = ok(&data, &["domain", "list"], None);
+    assert!(out.contains("No domains yet"), "{out}");
+    assert!(data.join("vpostmaster.db").is_file());
+    ok(&data, &["domain", "add", "example.com"], None);
+    // Second start: migrations already applied, data intact.
+    let out = ok(&data, &["domain", "list"], None);
+    assert!(out.starts_with("example.com\tactive\t0 accounts"), "{out}");
+    let db = db(&data).await;
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(applied, app::ssr::db::MIGRATOR.iter().count() as i64);
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "list"], None);
+    let db = db(dir.path()).await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (99990101000000, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    let err = fails(dir.path(), &["domain", "list"], None);
+    assert!(err.contains("newer version of vpostmaster"), "{err}");
+}
+
+#[tokio::test]
+async fn domains_are_added_listed_and_audited() {
+    let dir = TempDir::new().unwrap();
+    let out = ok(
+        dir.path(),
+        &[
+            "domain",
+            "add",
+            "Example.COM",
+            "--description",
+            "Example Ltd",
+        ],
+        None,
+    );
+    assert_eq!(out, "Added the domain example.com.\n");
+    let out = ok(dir.path(), &["domain", "list"], None);
+    assert_eq!(out, "example.com\tactive\t0 accounts\tExample Ltd\n");
+    let db = db(dir.path()).await;
+    let (actor, action, target, outcome): (String, String, String, String) =
+        sqlx::query_as("SELECT actor, action, target, outcome FROM audit_log")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        (
+            actor.as_str(),
+            action.as_str(),
+            target.as_str(),
+            outcome.as_str()
+        ),
+        ("cli", "domain.add", "example.com", "ok")
+    );
+}
+
+#[tokio::test]
+async fn bad_domains_are_refused_and_nothing_is_written() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    for (args, expected) in [
+        (
+            vec!["domain", "add", "not a domain"],
+            "is not a domain name",
+        ),
+        (vec!["domain", "add", "localhost"], "needs a dot"),
+        (vec!["domain", "add", "EXAMPLE.com"], "already exists"),
+        (
+            vec![
+                "domain",
+                "add",
+                "new.example",
+                "--description",
+                "two\nlines",
+            ],
+            "one line",
+        ),
+    ] {
+        let err = fails(dir.path(), &args, None);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let db = db(dir.path()).await;
+    assert_eq!(count(&db, "domains").await, 1);
+    assert_eq!(count(&db, "audit_log").await, 1);
+}
+
+#[tokio::test]
+async fn a_postmaster_gets_a_generated_password_shown_once_and_stored_as_argon2id() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    let out = ok(
+        dir.path(),
+        &[
+            "admin",
+            "add",
+            "PostMaster@Example.com",
+            "--domain",
+            "example.com",
+        ],
+        None,
+    );
+    assert!(
+        out.starts_with("Added the postmaster postmaster@example.com for example.com.\n"),
+        "{out}"
+    );
+    let password = printed_password(&out);
+    let db = db(dir.path()).await;
+    let hash: String = sqlx::query_scalar(
+        "SELECT password_hash FROM admins WHERE email = 'postmaster@example.com'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert!(verify_password(&password, &hash));
+    assert!(!hash.contains(&password));
+    let out = ok(dir.path(), &["admin", "list"], None);
+    assert_eq!(out, "postmaster@example.com\tactive\texample.com\n");
+    let audit: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, target FROM audit_log ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        audit[1],
+        ("admin.add".to_owned(), "postmaster@example.com".to_owned())
+    );
+    let details: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert!(
+        details.iter().all(|d| !d.contains(&password)),
+        "no password in the audit log"
+    );
+}
+
+#[tokio::test]
+async fn a_superadmin_takes_its_password_from_stdin() {
+    let dir = TempDir::new().unwrap();
+    let out = ok(
+        dir.path(),
+        &[
+            "admin",
+            "add",
+            "root@hosting.example",
+            "--superadmin",
+            "--password-stdin",
+        ],
+        Some("Xk4#pq9!zz\n"),
+    );
+    assert_eq!(out, "Added the superadmin root@hosting.example.\n");
+    let out = ok(dir.path(), &["admin", "list"], None);
+    assert_eq!(out, "root@hosting.example\tactive\tsuperadmin\n");
+    let db = db(dir.path()).await;
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM admins")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(verify_password("Xk4#pq9!zz", &hash));
+}
+
+#[tokio::test]
+async fn bad_administrators_are_refused_and_nothing_is_written() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    ok(
+        dir.path(),
+        &[
+            "admin",
+            "add",
+            "postmaster@example.com",
+            "--domain",
+            "example.com",
+        ],
+        None,
+    );
+    for (args, stdin, expected) in [
+        (
+            vec!["admin", "add", "pm@example.com", "--domain", "nope.example"],
+            None,
+            "The domain nope.example was not found.",
+        ),
+        (
+            vec![
+                "admin",
+                "add",
+                "POSTMASTER@example.com",
+                "--domain",
+                "example.com",
+            ],
+            None,
+            "already exists",
+        ),
+        (
+            vec!["admin", "add", "no-at-sign", "--domain", "example.com"],
+            None,
+            "is not a full address",
+        ),
+        (
+            vec![
+                "admin",
+                "add",
+                "a..b@example.com",
+                "--domain",
+                "example.com",
+            ],
+            None,
+            "is not a valid address",
+        ),
+        (vec!["admin", "add", "pm@example.com"], None, "--domain"),
+        (
+            vec![
+                "admin",
+                "add",
+                "pm@example.com",
+                "--domain",
+                "example.com",
+                "--password-stdin",
+            ],
+            Some("abcdefgh\n"),
+            "password is not accepted",
+        ),
+        (
+            vec!["admin", "passwd", "nobody@example.com", "--password-stdin"],
+            Some("Xk4#pq9!zz\n"),
+            "was not found",
+        ),
+    ] {
+        let err = fails(dir.path(), &args, stdin);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let db = db(dir.path()).await;
+    assert_eq!(count(&db, "admins").await, 1);
+    assert_eq!(count(&db, "audit_log").await, 2);
+}
+
+#[tokio::test]
+async fn a_password_change_replaces_the_hash_and_is_audited() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    let first = printed_password(&ok(
+        dir.path(),
+        &["admin", "add", "pm@example.com", "--domain", "example.com"],
+        None,
+    ));
+    let out = ok(
+        dir.path(),
+        &["admin", "passwd", "PM@example.com", "--password-stdin"],
+        Some("Xk4#pq9!zz\r\n"),
+    );
+    assert_eq!(out, "Changed the password of pm@example.com.\n");
+    let db = db(dir.path()).await;
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM admins")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(
+        verify_password("Xk4#pq9!zz", &hash),
+        "the CRLF line ending is not part of the password"
+    );
+    assert!(!verify_password(&first, &hash));
+    let second = printed_password(&ok(
+        dir.path(),
+        &["admin", "passwd", "pm@example.com"],
+        None,
+    ));
+    assert_ne!(first, second);
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        ["domain.add", "admin.add", "admin.passwd", "admin.passwd"]
+    );
+}
+
+#[tokio::test]
+async fn demo_creates_what_is_missing_once() {
+    let dir = TempDir::new().unwrap();
+    let out = ok(dir.path(), &["demo"], None);
+    assert!(out.contains("Added the demo domain example.test."), "{out}");
+    let password = printed_password(&out);
+    let out = ok(dir.path(), &["demo"], None);
+    assert!(out.contains("exists; its password is unchanged"), "{out}");
+    assert!(!out.contains("Password:"));
+    let db = db(dir.path()).await;
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM admins")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(verify_password(&password, &hash));
+}
+
+#[test]
+fn unknown_flags_and_unusable_data_directories_are_one_clear_line() {
+    let dir = TempDir::new().unwrap();
+    let output = run(dir.path(), &["domain", "list", "--colour"], None);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--colour"), "{stderr}");
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let err = fails(&file.join("data"), &["domain", "list"], None);
+    assert!(err.contains("cannot create the data directory"), "{err}");
+}
+
+/// A site folder with the `pkg/` that `serve` expects.
+fn site(dir: &Path) -> String {
+    std::fs::create_dir_all(dir.join("site/pkg")).unwrap();
+    dir.join("site").to_string_lossy().into_owned()
+}
+
+#[test]
+fn serve_refuses_a_port_in_use_and_clear_text_on_the_network_without_writing() {
+    let dir = TempDir::new().unwrap();
+    let site = site(dir.path());
+    let data = dir.path().join("data");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = fails(
+        &data,
+        &["serve", "--listen", &addr, "--site-dir", &site],
+        None,
+    );
+    assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+    let err = fails(
+        &data,
+        &["serve", "--listen", "0.0.0.0:0", "--site-dir", &site],
+        None,
+    );
+    assert!(err.contains("--behind-proxy"), "{err}");
+    assert!(!data.exists(), "nothing written");
+}
+
+#[test]
+fn serve_answers_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = TempDir::new().unwrap();
+    let site = site(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
+        .args([
+            "--data-dir",
+            &dir.path().join("data").to_string_lossy(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--site-dir",
+            &site,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the address is printed")
+        .to_owned();
+
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET /log-on HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("Postmaster address"));
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status}");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+}
