@@ -5,8 +5,10 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::pages::account::AccountPage;
 use crate::pages::log_on::LogOnPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::users::UsersPage;
 
 /// The HTML document around the app, rendered on the server. The hydration scripts carry the
 /// response's CSP nonce when one is provided.
@@ -37,8 +39,10 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Virtual Postmaster")/>
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=|| view! { <Redirect path="/log-on"/> }/>
+                <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
                 <Route path=path!("/log-on") view=LogOnPage/>
+                <Route path=path!("/users") view=UsersPage/>
+                <Route path=path!("/account") view=AccountPage/>
             </Routes>
         </Router>
     }

@@ -3,6 +3,7 @@
 
 pub mod validate;
 
+pub mod api;
 mod app;
 pub mod components;
 pub mod error;

@@ -47,6 +47,12 @@ pub struct ServeArgs {
     /// Allow a non-loopback address without TLS, because TLS ends at a reverse proxy.
     #[arg(long, env = "VPM_BEHIND_PROXY")]
     pub behind_proxy: bool,
+    /// Minutes without activity after which a session ends.
+    #[arg(long, env = "VPM_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub session_idle_minutes: u64,
+    /// Hours after log on at which a session ends, however busy.
+    #[arg(long, env = "VPM_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=168))]
+    pub session_max_hours: u64,
     /// Directory of the built site (the WASM app, styles); found beside the binary by default.
     #[arg(long, env = "VPM_SITE_DIR")]
     pub site_dir: Option<PathBuf>,

@@ -4,7 +4,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use app::error::AppError;
-use app::ssr::audit::CLI_ACTOR;
+use app::ssr::audit::Actor;
 use app::ssr::hashing::Hasher;
 use app::ssr::{admins, db, domains};
 use app::validate::domain::parse_address;
@@ -46,7 +46,7 @@ async fn execute(
 ) -> Result<(), AppError> {
     match command {
         OperatorCommand::Domain(DomainCommand::Add { name, description }) => {
-            let name = domains::add(db, &name, &description, CLI_ACTOR).await?;
+            let name = domains::add(db, &name, &description, Actor::CLI).await?;
             println!("Added the domain {name}.");
             Ok(())
         }
@@ -62,7 +62,7 @@ async fn execute(
                 _ => admins::Scope::Superadmin,
             };
             let (password, generated) = password_for(&email, password_stdin)?;
-            let email = admins::add(db, hasher, &email, scope, &password, CLI_ACTOR).await?;
+            let email = admins::add(db, hasher, &email, scope, &password, Actor::CLI).await?;
             match domain {
                 Some(domain) => println!("Added the postmaster {email} for {domain}."),
                 None => println!("Added the superadmin {email}."),
@@ -75,7 +75,7 @@ async fn execute(
             password_stdin,
         }) => {
             let (password, generated) = password_for(&email, password_stdin)?;
-            admins::set_password(db, hasher, &email, &password, CLI_ACTOR).await?;
+            admins::set_password(db, hasher, &email, &password, Actor::CLI, None).await?;
             println!("Changed the password of {}.", email.to_ascii_lowercase());
             print_generated(generated.then_some(&password));
             Ok(())
@@ -154,7 +154,7 @@ async fn list_admins(db: &SqlitePool) -> Result<(), AppError> {
 /// Creates what is missing of the demo setup, printing a new password once.
 async fn demo(db: &SqlitePool, hasher: &Hasher) -> Result<(), AppError> {
     if domains::id_of(db, DEMO_DOMAIN).await.is_err() {
-        domains::add(db, DEMO_DOMAIN, "Demo domain", CLI_ACTOR).await?;
+        domains::add(db, DEMO_DOMAIN, "Demo domain", Actor::CLI).await?;
         println!("Added the demo domain {DEMO_DOMAIN}.");
     }
     if admins::exists(db, DEMO_POSTMASTER).await? {
@@ -171,7 +171,7 @@ async fn demo(db: &SqlitePool, hasher: &Hasher) -> Result<(), AppError> {
         DEMO_POSTMASTER,
         admins::Scope::Domain(DEMO_DOMAIN),
         &password,
-        CLI_ACTOR,
+        Actor::CLI,
     )
     .await?;
     println!("Added the postmaster {DEMO_POSTMASTER}.");

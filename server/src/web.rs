@@ -2,22 +2,33 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use std::sync::Arc;
+
+use app::ssr::auth::SessionPolicy;
 use app::ssr::hashing::Hasher;
 use app::ssr::state::AppState;
 use app::{shell, App};
-use axum::Router;
+use axum::http::request::Parts;
+use axum::{middleware, Router};
 use leptos::config::{Env, LeptosOptions};
-use leptos::prelude::provide_context;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::cli::ServeArgs;
+use crate::guard::{guard, CspNonce, GuardConfig};
+
+/// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The name cargo-leptos gives the WASM, JS and CSS files under `pkg/`.
 const OUTPUT_NAME: &str = "vpostmaster";
 
 /// The router of the whole site, for `serve` and for in-process tests.
-pub fn router(state: AppState, site_dir: &Path) -> Router {
+pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(site_dir.to_string_lossy().as_ref())
@@ -25,7 +36,16 @@ pub fn router(state: AppState, site_dir: &Path) -> Router {
         .env(Env::PROD)
         .build();
     let routes = generate_route_list(App);
-    let context = move || provide_context(state.clone());
+    let state = config.state.clone();
+    let context = move || {
+        provide_context(state.clone());
+        // The nonce the guard put in this response's CSP, for Leptos's inline scripts.
+        if let Some(nonce) =
+            use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+        {
+            provide_context(Nonce::from_value(nonce.0));
+        }
+    };
     Router::new()
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
@@ -33,6 +53,8 @@ pub fn router(state: AppState, site_dir: &Path) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
+        .layer(middleware::from_fn_with_state(Arc::new(config), guard))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 }
 
 /// Serves until SIGINT or SIGTERM.
@@ -51,11 +73,23 @@ pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
     let db = app::ssr::db::open(data_dir)
         .await
         .map_err(|error| error.to_string())?;
+    let policy = SessionPolicy {
+        idle: Duration::from_secs(args.session_idle_minutes * 60),
+        absolute: Duration::from_secs(args.session_max_hours * 3600),
+        secure_cookie: false,
+    };
     let state = AppState {
         db: db.clone(),
         hasher: Hasher::default(),
+        policy: policy.clone(),
     };
-    let app = router(state, &site_dir);
+    let config = GuardConfig {
+        state,
+        policy,
+        behind_proxy: args.behind_proxy,
+        tls: false,
+    };
+    let app = router(config, &site_dir);
     let local = listener.local_addr().map_err(|error| error.to_string())?;
     println!(
         "Virtual Postmaster is serving http://{local}/ (data in {})",

@@ -53,8 +53,21 @@ pub fn PasswordField(
     label: &'static str,
     #[prop(default = "current-password")] autocomplete: &'static str,
     #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+    /// Receives what the user types, for live feedback.
+    #[prop(optional)]
+    value: Option<RwSignal<String>>,
+    /// The id of a rule list that describes this field.
+    #[prop(optional)]
+    describedby: Option<&'static str>,
 ) -> impl IntoView {
     let error = error.unwrap_or_default();
+    let described = move || {
+        let own = described_by(name, false, error.get().is_some());
+        match (describedby, own) {
+            (Some(list), Some(own)) => Some(format!("{list} {own}")),
+            (list, own) => list.map(str::to_owned).or(own),
+        }
+    };
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     let (shown, set_shown) = signal(false);
@@ -71,7 +84,12 @@ pub fn PasswordField(
                     required
                     spellcheck="false"
                     aria-invalid=move || error.get().map(|_| "true")
-                    aria-describedby=move || described_by(name, false, error.get().is_some())
+                    aria-describedby=described
+                    on:input:target=move |event| {
+                        if let Some(value) = value {
+                            value.set(event.target().value());
+                        }
+                    }
                 />
                 <button
                     class="button button--quiet field__toggle"

@@ -2,3 +2,5 @@
 
 pub mod brand;
 pub mod field;
+pub mod layout;
+pub mod password_checklist;

@@ -1,19 +1,44 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
+use crate::api::auth::LogOn;
 use crate::components::brand::Brand;
 use crate::components::field::{PasswordField, TextField};
 
 /// Log on: the postmaster's full address and password. The interface is always Administration.
 #[component]
 pub fn LogOnPage() -> impl IntoView {
+    let log_on = ServerAction::<LogOn>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let notice = move || {
+        let query = query.read();
+        if query.get("expired").is_some() {
+            Some("Your session has ended. Please log on again to continue.")
+        } else if query.get("signed_out").is_some() {
+            Some("You have logged off. Log on again to make more changes.")
+        } else {
+            None
+        }
+    };
+    let error = move || {
+        log_on
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    };
     view! {
         <Title text="Log on"/>
         <main class="log-on">
             <Brand/>
-            <form class="card log-on__form" method="post" action="/log-on">
+            <ActionForm action=log_on attr:class="card log-on__form">
                 <h1 class="card__title">"Log on"</h1>
                 <p class="card__lead">"Administration of your company's mail accounts."</p>
+                {move || notice().map(|text| view! { <p class="alert alert--info" role="status">{text}</p> })}
+                {move || error().map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })}
+                <input type="hidden" name="next" value=next/>
                 <TextField
                     name="email"
                     label="Postmaster address"
@@ -23,7 +48,7 @@ pub fn LogOnPage() -> impl IntoView {
                 />
                 <PasswordField name="password" label="Password" autocomplete="current-password"/>
                 <button class="button button--primary button--wide" type="submit">"Log on"</button>
-            </form>
+            </ActionForm>
         </main>
     }
 }

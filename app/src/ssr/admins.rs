@@ -2,7 +2,8 @@
 
 use sqlx::SqlitePool;
 
-use super::audit::{self, Action, Entry};
+use super::audit::{self, Action, Actor, Entry};
+use super::auth::{self, CurrentSession};
 use super::domains;
 use super::hashing::Hasher;
 use crate::error::AppError;
@@ -53,7 +54,7 @@ pub async fn add(
     email: &str,
     scope: Scope<'_>,
     password: &str,
-    actor: &str,
+    actor: Actor<'_>,
 ) -> Result<String, AppError> {
     let (local, address_domain) = parse_address(email).map_err(AppError::Invalid)?;
     let email = format!("{local}@{address_domain}");
@@ -89,52 +90,80 @@ pub async fn add(
     }
     let details = if domain.is_none() { "superadmin" } else { "" };
     let domain_name = domain.as_ref().map(|(name, _)| name.as_str());
-    audit::record(
-        &mut tx,
-        &Entry {
-            actor,
-            details,
-            ..Entry::cli(Action::AdminAdd, domain_name, &email)
-        },
-    )
-    .await?;
+    let entry = Entry {
+        details,
+        ..Entry::new(actor, Action::AdminAdd, domain_name, &email)
+    };
+    audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(email)
 }
 
-/// Replaces an administrator's password, audited in the same transaction.
+/// Replaces an administrator's password and ends its sessions but `keep_session` (the one
+/// making the change, if any), audited in the same transaction.
 pub async fn set_password(
     db: &SqlitePool,
     hasher: &Hasher,
     email: &str,
     password: &str,
-    actor: &str,
+    actor: Actor<'_>,
+    keep_session: Option<&str>,
 ) -> Result<(), AppError> {
     let email = email.to_ascii_lowercase();
     check_password(&email, password)?;
     let hash = hasher.hash(password.to_owned()).await?;
     let mut tx = db.begin().await?;
-    let updated = sqlx::query(
+    let admin_id: Option<i64> = sqlx::query_scalar(
         "UPDATE admins SET password_hash = ?, password_changed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-         WHERE email = ?",
+         WHERE email = ? RETURNING id",
     )
     .bind(&hash)
     .bind(&email)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(AppError::NotFound(format!("The administrator {email}")));
-    }
+    let admin_id =
+        admin_id.ok_or_else(|| AppError::NotFound(format!("The administrator {email}")))?;
+    auth::end_other_sessions(&mut tx, admin_id, keep_session).await?;
+    let domain = email.rsplit_once('@').map(|(_, domain)| domain);
     audit::record(
         &mut tx,
-        &Entry {
-            actor,
-            ..Entry::cli(Action::AdminPasswd, None, &email)
-        },
+        &Entry::new(actor, Action::AdminPasswd, domain, &email),
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The signed-in administrator changes their own password: the current one must be right.
+/// Their other sessions end; this one goes on.
+pub async fn change_own_password(
+    db: &SqlitePool,
+    hasher: &Hasher,
+    session: &CurrentSession,
+    client_addr: &str,
+    current: String,
+    new: &str,
+) -> Result<(), AppError> {
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM admins WHERE id = ?")
+        .bind(session.admin.id)
+        .fetch_one(db)
+        .await?;
+    if !hasher.verify(current, stored).await? {
+        return Err(AppError::Invalid("The current password is wrong.".into()));
+    }
+    let actor = Actor {
+        name: &session.admin.email,
+        client_addr,
+    };
+    set_password(
+        db,
+        hasher,
+        &session.admin.email,
+        new,
+        actor,
+        Some(&session.token),
+    )
+    .await
 }
 
 /// Every administrator with the domains it manages, by address.

@@ -2,8 +2,22 @@
 
 use sqlx::SqliteConnection;
 
-/// Who acts when the operator uses the command line.
-pub const CLI_ACTOR: &str = "cli";
+/// Who acts, and from where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor<'a> {
+    /// An administrator's address, or "cli".
+    pub name: &'a str,
+    /// The client's IP address; empty on the command line.
+    pub client_addr: &'a str,
+}
+
+impl Actor<'static> {
+    /// The operator at the command line.
+    pub const CLI: Actor<'static> = Actor {
+        name: "cli",
+        client_addr: "",
+    };
+}
 
 /// What was done, as stored in `audit_log.action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +25,10 @@ pub enum Action {
     DomainAdd,
     AdminAdd,
     AdminPasswd,
+    LogOn,
+    LogOff,
+    /// A request for something outside the administrator's domains.
+    Authorize,
 }
 
 impl Action {
@@ -20,6 +38,9 @@ impl Action {
             Action::DomainAdd => "domain.add",
             Action::AdminAdd => "admin.add",
             Action::AdminPasswd => "admin.passwd",
+            Action::LogOn => "log_on",
+            Action::LogOff => "log_off",
+            Action::Authorize => "authorize",
         }
     }
 }
@@ -55,11 +76,11 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    /// A successful action by the command line.
-    pub fn cli(action: Action, domain: Option<&'a str>, target: &'a str) -> Self {
+    /// A successful action, without details.
+    pub fn new(actor: Actor<'a>, action: Action, domain: Option<&'a str>, target: &'a str) -> Self {
         Entry {
-            actor: CLI_ACTOR,
-            client_addr: "",
+            actor: actor.name,
+            client_addr: actor.client_addr,
             domain,
             action,
             target,

@@ -2,7 +2,7 @@
 
 use sqlx::SqlitePool;
 
-use super::audit::{self, Action, Entry};
+use super::audit::{self, Action, Actor, Entry};
 use crate::error::AppError;
 use crate::validate::domain::parse_domain;
 
@@ -24,7 +24,7 @@ pub async fn add(
     db: &SqlitePool,
     name: &str,
     description: &str,
-    actor: &str,
+    actor: Actor<'_>,
 ) -> Result<String, AppError> {
     let name = parse_domain(name).map_err(AppError::Invalid)?;
     if description.chars().count() > MAX_DESCRIPTION || description.chars().any(char::is_control) {
@@ -48,10 +48,7 @@ pub async fn add(
     inserted?;
     audit::record(
         &mut tx,
-        &Entry {
-            actor,
-            ..Entry::cli(Action::DomainAdd, Some(&name), &name)
-        },
+        &Entry::new(actor, Action::DomainAdd, Some(&name), &name),
     )
     .await?;
     tx.commit().await?;

@@ -3,7 +3,9 @@
 
 pub mod admins;
 pub mod audit;
+pub mod auth;
 pub mod db;
 pub mod domains;
 pub mod hashing;
+pub mod mailboxes;
 pub mod state;

@@ -2,6 +2,7 @@
 
 use sqlx::SqlitePool;
 
+use super::auth::SessionPolicy;
 use super::hashing::Hasher;
 
 /// Shared state, put in the Leptos context of each request.
@@ -9,4 +10,5 @@ use super::hashing::Hasher;
 pub struct AppState {
     pub db: SqlitePool,
     pub hasher: Hasher,
+    pub policy: SessionPolicy,
 }

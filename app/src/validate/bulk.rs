@@ -6,8 +6,8 @@
 //! `username password password-again [first-name [last-name]]`, fields
 //! separated by runs of spaces or tabs. Blank lines, lines whose first
 //! non-blank character is `#`, and lines made only of commas, spaces and tabs
-//! (an empty spreadsheet row) are skipped. CRLF line ends and a UTF-8 byte
-//! order mark at the start are accepted.
+//! (an empty spreadsheet row) are skipped. Lines end at LF, CRLF or a lone
+//! CR; a UTF-8 byte order mark at the start is ignored.
 //!
 //! # Comma-separated lines
 //!
@@ -198,8 +198,8 @@ pub fn parse_bulk(text: &str, domain: &str, opts: BulkOptions) -> BulkReport {
         );
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let entries: Vec<(usize, &str)> = text
-        .lines()
+    let entries: Vec<(usize, &str)> = split_lines(text)
+        .into_iter()
         .enumerate()
         .map(|(i, line)| (i + 1, line))
         .filter(|(_, line)| !is_skipped(line))
@@ -247,6 +247,27 @@ fn csv_field(value: &str) -> String {
     } else {
         value.to_owned()
     }
+}
+
+/// Splits at LF, CRLF and a lone CR: a browser's text box shows all three
+/// as a line break, so line numbers must count them all.
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut rest = text.char_indices().peekable();
+    while let Some((i, c)) = rest.next() {
+        if c == '\r' && rest.next_if(|&(_, next)| next == '\n').is_some() {
+            lines.push(&text[start..i]);
+            start = i + 2;
+        } else if c == '\r' || c == '\n' {
+            lines.push(&text[start..i]);
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
 }
 
 fn is_skipped(line: &str) -> bool {
@@ -386,8 +407,9 @@ fn parse_line(number: usize, line: &str, domain: &str, opts: BulkOptions) -> Bul
     }
 }
 
-/// Checks the two password fields; returns the password when both agree,
-/// `None` when it is to be generated (or the line is blocked anyway).
+/// Checks the two password fields and returns the password to store, `None`
+/// meaning "generate one". The result only reaches an account when no
+/// problem was recorded on the line.
 fn check_passwords(
     (password, again): (&str, &str),
     ctx: &PasswordContext,
@@ -469,9 +491,11 @@ fn flag_duplicates(lines: &mut [BulkLine]) {
 
 /// "Also on line 3", "Also on lines 3 and 9", "Also on lines 3, 7, 9 and 12 more".
 fn also_on(numbers: &[usize], own: usize) -> String {
-    let others = numbers.iter().filter(|&&n| n != own);
-    let count = others.clone().count();
-    let listed: Vec<String> = others
+    // Line numbers are distinct, so `own` is in `numbers` exactly once.
+    let count = numbers.len().saturating_sub(1);
+    let listed: Vec<String> = numbers
+        .iter()
+        .filter(|&&n| n != own)
         .take(DUPLICATES_LISTED)
         .map(usize::to_string)
         .collect();
@@ -639,6 +663,27 @@ mod tests {
         assert_eq!(numbers, [6, 8]);
         assert_eq!((report.ready, report.need_attention), (2, 0));
         assert!(report.is_ready());
+    }
+
+    #[test]
+    fn line_ends() {
+        let cases: &[(&str, &[&str])] = &[
+            ("", &[]),
+            ("a", &["a"]),
+            ("a\n", &["a"]),
+            ("a\r\n", &["a"]),
+            ("a\rb", &["a", "b"]),
+            ("a\r\nb\nc\rd", &["a", "b", "c", "d"]),
+            ("\n\r\n\r", &["", "", ""]),
+            ("a\n\nb", &["a", "", "b"]),
+            ("é\r\n€", &["é", "€"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(split_lines(text), *want, "{text:?}");
+        }
+        let report = parse("a abcde67~ abcde67~\rb abcde67~ abcde67~\r\n\rc abcde67~ abcde67~");
+        let numbers: Vec<usize> = report.lines.iter().map(|l| l.number).collect();
+        assert_eq!(numbers, [1, 2, 4]);
     }
 
     #[test]

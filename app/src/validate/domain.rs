@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn refuses_malformed_domains() {
         let long_label = format!("{}.com", "a".repeat(64));
-        let long_name = format!("{}.com", ["abcdefghi"; 25].join("."));
+        let long_name = format!("{}.com", ["abcdefghi"; 26].join("."));
         for input in [
             "",
             "localhost",

@@ -1,0 +1,6 @@
+//! Server functions: the only way the UI reads or changes data. Each authorizes through
+//! `ssr::auth` first, then validates with the shared rules, then calls one service.
+
+pub mod account;
+pub mod auth;
+pub mod mailboxes;

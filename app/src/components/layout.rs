@@ -1,0 +1,71 @@
+//! The frame of every screen behind log on: top bar with the signed-in address and Log off,
+//! and the Administration › Mail navigation, which collapses to a menu on a phone.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::api::auth::{signed_in, LogOff};
+use crate::components::brand::Brand;
+
+/// Wraps a screen's content in the top bar and navigation.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let who = Resource::new(|| (), |_| signed_in());
+    view! {
+        <div class="layout">
+            <header class="topbar">
+                <Brand/>
+                <div class="topbar__who">
+                    <Suspense fallback=|| ()>
+                        {move || who.get().and_then(Result::ok).map(|admin| view! {
+                            <span class="topbar__email" title="Signed in as">{admin.email}</span>
+                        })}
+                    </Suspense>
+                    <LogOffButton/>
+                </div>
+            </header>
+            <div class="layout__body">
+                <Navigation/>
+                <main class="layout__main" id="main">{children()}</main>
+            </div>
+        </div>
+    }
+}
+
+/// Log off: a plain form post, so it works without JavaScript too.
+#[component]
+fn LogOffButton() -> impl IntoView {
+    let log_off = ServerAction::<LogOff>::new();
+    view! {
+        <ActionForm action=log_off attr:class="topbar__log-off">
+            <button class="button" type="submit">"Log off"</button>
+        </ActionForm>
+    }
+}
+
+/// The tree of the original product: Administration › Mail › Users. A `<details>` element
+/// opens and closes without JavaScript on a phone; on a desktop it is always open.
+#[component]
+fn Navigation() -> impl IntoView {
+    let location = use_location();
+    let current = move |href: &'static str| {
+        let path = location.pathname.get();
+        (path == href || path.starts_with(&format!("{href}/"))).then_some("page")
+    };
+    view! {
+        <nav class="nav" aria-label="Administration">
+            <details class="nav__menu" open>
+                <summary class="nav__toggle">"Menu"</summary>
+                <p class="nav__group">"Administration"</p>
+                <p class="nav__group nav__group--sub">"Mail"</p>
+                <ul class="nav__list">
+                    <li><a class="nav__link" href="/users" aria-current=move || current("/users")>"Users"</a></li>
+                </ul>
+                <p class="nav__group">"You"</p>
+                <ul class="nav__list">
+                    <li><a class="nav__link" href="/account" aria-current=move || current("/account")>"My password"</a></li>
+                </ul>
+            </details>
+        </nav>
+    }
+}

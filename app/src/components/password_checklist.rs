@@ -1,0 +1,49 @@
+//! The live list of password rules, ticked as the user types. The same rules refuse on the server.
+
+use leptos::prelude::*;
+
+use crate::validate::{check_password, Level, PasswordContext};
+
+/// Every rule for `password` in the context of the account `email` (names optional).
+#[component]
+pub fn PasswordChecklist(
+    id: &'static str,
+    #[prop(into)] email: String,
+    password: RwSignal<String>,
+    #[prop(optional, into)] first_name: Signal<String>,
+    #[prop(optional, into)] last_name: Signal<String>,
+) -> impl IntoView {
+    let (username, domain) = email
+        .split_once('@')
+        .map_or((email.clone(), String::new()), |(u, d)| {
+            (u.to_owned(), d.to_owned())
+        });
+    let checks = move || {
+        let (first, last) = (first_name.get(), last_name.get());
+        let context = PasswordContext {
+            username: &username,
+            first_name: &first,
+            last_name: &last,
+            domain: &domain,
+        };
+        check_password(&password.get(), &context)
+    };
+    view! {
+        <ul class="checklist" id=id aria-live="polite">
+            {move || checks().into_iter().map(|check| {
+                let (class, mark, state) = match check.level {
+                    Level::Pass => ("checklist__item checklist__item--pass", "✓", "met"),
+                    Level::Warn => ("checklist__item checklist__item--warn", "!", "warning"),
+                    Level::Fail => ("checklist__item checklist__item--fail", "✗", "not met"),
+                };
+                view! {
+                    <li class=class>
+                        <span class="checklist__mark" aria-hidden="true">{mark}</span>
+                        {check.message}
+                        <span class="visually-hidden">{format!(" ({state})")}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}

@@ -1,0 +1,49 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::account::ChangeOwnPassword;
+use crate::api::auth::signed_in;
+use crate::components::field::PasswordField;
+use crate::components::layout::Layout;
+use crate::components::password_checklist::PasswordChecklist;
+
+/// My password: the signed-in administrator changes their own password.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let change = ServerAction::<ChangeOwnPassword>::new();
+    let who = Resource::new(|| (), |_| signed_in());
+    let query = use_query_map();
+    let changed = move || {
+        query.read().get("changed").is_some() || matches!(change.value().get(), Some(Ok(())))
+    };
+    let error = move || {
+        change
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    };
+    let password = RwSignal::new(String::new());
+    view! {
+        <Title text="My password"/>
+        <Layout>
+            <h1 class="page__title">"My password"</h1>
+            <ActionForm action=change attr:class="card form">
+                {move || changed().then(|| view! {
+                    <p class="alert alert--ok" role="status">"Your password is changed. Your other sessions have been logged off."</p>
+                })}
+                {move || error().map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })}
+                <PasswordField name="current" label="Current password" autocomplete="current-password"/>
+                <PasswordField name="password" label="New password" autocomplete="new-password" value=password describedby="password-rules"/>
+                <Suspense fallback=|| ()>
+                    {move || who.get().and_then(Result::ok).map(|admin| view! {
+                        <PasswordChecklist id="password-rules" email=admin.email password=password/>
+                    })}
+                </Suspense>
+                <PasswordField name="password_again" label="New password again" autocomplete="new-password"/>
+                <button class="button button--primary" type="submit">"Change password"</button>
+            </ActionForm>
+        </Layout>
+    }
+}

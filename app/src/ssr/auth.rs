@@ -1,0 +1,438 @@
+//! Log on, sessions and log off, and the throttle on failed log-ons.
+//!
+//! A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256.
+//! Every failure answers the same way, after the same work, whether the address exists or not.
+
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::audit::{self, Action, Entry, Outcome};
+use super::hashing::hash_password;
+use super::state::AppState;
+use crate::error::AppError;
+
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "vpm_session";
+/// The one answer to every failed log-on.
+pub const WRONG_CREDENTIALS: &str = "The address or password is wrong.";
+
+/// How long sessions live, and whether the cookie may only travel over TLS.
+#[derive(Debug, Clone)]
+pub struct SessionPolicy {
+    /// A session unused this long is over.
+    pub idle: Duration,
+    /// A session this old is over, however busy.
+    pub absolute: Duration,
+    /// Mark the cookie `Secure` (when serving TLS).
+    pub secure_cookie: bool,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(12 * 60 * 60),
+            secure_cookie: false,
+        }
+    }
+}
+
+/// Failed log-ons allowed per address, and per client address, within [`THROTTLE_WINDOW`].
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 5;
+pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// A signed-in administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admin {
+    pub id: i64,
+    pub email: String,
+    pub superadmin: bool,
+}
+
+/// A session just opened: the administrator and the token for the cookie.
+pub struct NewSession {
+    pub admin: Admin,
+    pub token: String,
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn new_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| AppError::Internal)?;
+    Ok(hex::encode(bytes))
+}
+
+/// A real hash of nothing anyone knows, verified for unknown addresses so they take as long.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
+}
+
+/// Checks the address and password and opens a session; refuses before hashing when the
+/// address or the client has failed too often. Every outcome is audited.
+pub async fn log_on(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &str,
+) -> Result<NewSession, AppError> {
+    let email = email.trim().to_lowercase();
+    let domain = email.rsplit_once('@').map(|(_, domain)| domain.to_owned());
+    let actor = audit::Actor {
+        name: &email,
+        client_addr: client,
+    };
+    let mut entry = Entry::new(actor, Action::LogOn, domain.as_deref(), &email);
+    let db = &state.db;
+    if let Some(wait) = throttled_for(db, &email, client).await? {
+        let mut conn = db.acquire().await?;
+        audit::record(
+            &mut conn,
+            &Entry {
+                outcome: Outcome::Refused,
+                details: "throttled",
+                ..entry
+            },
+        )
+        .await?;
+        return Err(AppError::Throttled(wait));
+    }
+    let row: Option<(i64, String, bool)> = sqlx::query_as(
+        "SELECT id, password_hash, superadmin FROM admins WHERE email = ? AND active = 1",
+    )
+    .bind(&email)
+    .fetch_optional(db)
+    .await?;
+    let hash = row
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_owned(), |(_, hash, _)| hash.clone());
+    let verified = state.hasher.verify(password, hash).await?;
+    let mut tx = db.begin().await?;
+    let admin = match (row, verified) {
+        (Some((id, _, superadmin)), true) => Admin {
+            id,
+            email: email.clone(),
+            superadmin,
+        },
+        _ => {
+            sqlx::query("INSERT INTO log_on_failures (at, email, client_addr) VALUES (?, ?, ?)")
+                .bind(now())
+                .bind(&email)
+                .bind(client)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM log_on_failures WHERE at < ?")
+                .bind(now() - THROTTLE_WINDOW.as_secs() as i64)
+                .execute(&mut *tx)
+                .await?;
+            entry.outcome = Outcome::Failed;
+            audit::record(&mut tx, &entry).await?;
+            tx.commit().await?;
+            return Err(AppError::Invalid(WRONG_CREDENTIALS.into()));
+        }
+    };
+    let token = new_token()?;
+    sqlx::query("INSERT INTO sessions (token_hash, admin_id, created_at, last_seen, client_addr) VALUES (?, ?, ?, ?, ?)")
+        .bind(token_hash(&token))
+        .bind(admin.id)
+        .bind(now())
+        .bind(now())
+        .bind(client)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM log_on_failures WHERE email = ?")
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(NewSession { admin, token })
+}
+
+/// Seconds to wait when the address or the client has used up its failures in the window.
+async fn throttled_for(
+    db: &SqlitePool,
+    email: &str,
+    client: &str,
+) -> Result<Option<u64>, AppError> {
+    let since = now() - THROTTLE_WINDOW.as_secs() as i64;
+    let mut wait = None;
+    for (column, value, limit) in [
+        ("email", email, MAX_FAILURES_PER_ADDRESS),
+        ("client_addr", client, MAX_FAILURES_PER_CLIENT),
+    ] {
+        // The attempt is allowed again once enough of the window's failures have aged out.
+        let oldest_that_counts: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT at FROM log_on_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?"
+        ))
+        .bind(value)
+        .bind(since)
+        .bind(limit - 1)
+        .fetch_optional(db)
+        .await?;
+        if let Some(at) = oldest_that_counts {
+            let seconds = (at + THROTTLE_WINDOW.as_secs() as i64 - now()).max(1) as u64;
+            wait = Some(wait.map_or(seconds, |w: u64| w.max(seconds)));
+        }
+    }
+    Ok(wait)
+}
+
+/// The administrator of a live session, marking it used; `None` if the token is unknown,
+/// idle too long or too old (an expired session is deleted).
+pub async fn resume(
+    db: &SqlitePool,
+    policy: &SessionPolicy,
+    token: &str,
+) -> Result<Option<Admin>, AppError> {
+    let hash = token_hash(token);
+    let row: Option<(i64, String, bool, i64, i64)> = sqlx::query_as(
+        "SELECT a.id, a.email, a.superadmin, s.created_at, s.last_seen
+         FROM sessions s JOIN admins a ON a.id = s.admin_id
+         WHERE s.token_hash = ? AND a.active = 1",
+    )
+    .bind(&hash)
+    .fetch_optional(db)
+    .await?;
+    let Some((id, email, superadmin, created_at, last_seen)) = row else {
+        return Ok(None);
+    };
+    let now = now();
+    if now - last_seen > policy.idle.as_secs() as i64
+        || now - created_at > policy.absolute.as_secs() as i64
+    {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(&hash)
+            .execute(db)
+            .await?;
+        return Ok(None);
+    }
+    // Touch at most every few seconds: a page load makes several requests.
+    if now - last_seen >= 5 {
+        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            .bind(now)
+            .bind(&hash)
+            .execute(db)
+            .await?;
+    }
+    Ok(Some(Admin {
+        id,
+        email,
+        superadmin,
+    }))
+}
+
+/// Ends the session of `token` (log off), audited.
+pub async fn end(
+    db: &SqlitePool,
+    token: &str,
+    admin: &Admin,
+    client: &str,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        .bind(token_hash(token))
+        .execute(&mut *tx)
+        .await?;
+    let domain = admin.email.rsplit_once('@').map(|(_, domain)| domain);
+    let actor = audit::Actor {
+        name: &admin.email,
+        client_addr: client,
+    };
+    audit::record(
+        &mut tx,
+        &Entry::new(actor, Action::LogOff, domain, &admin.email),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of an administrator but the one of `keep` (after a password change).
+pub async fn end_other_sessions(
+    conn: &mut SqliteConnection,
+    admin_id: i64,
+    keep: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE admin_id = ? AND token_hash IS NOT ?")
+        .bind(admin_id)
+        .bind(keep.map(token_hash))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The `Set-Cookie` value that carries a new session.
+pub fn session_cookie(token: &str, policy: &SessionPolicy) -> String {
+    let secure = if policy.secure_cookie { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie(policy: &SessionPolicy) -> String {
+    let secure = if policy.secure_cookie { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The session token from a request's `Cookie` headers.
+pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(COOKIE_NAME)?
+                .strip_prefix('=')
+                .map(str::to_owned)
+        })
+        .filter(|token| !token.is_empty())
+}
+
+/// The live session of the request being served, put there by the server's middleware.
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub admin: Admin,
+    pub token: String,
+}
+
+/// The client's address (the peer, or the proxy's `X-Forwarded-For` behind a proxy).
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddr(pub String);
+
+/// The request's parts, from the Leptos context of a server function or page.
+fn request_parts() -> Result<axum::http::request::Parts, AppError> {
+    leptos::prelude::use_context::<axum::http::request::Parts>().ok_or_else(|| {
+        tracing::error!("no request in context");
+        AppError::Internal
+    })
+}
+
+/// The shared state, from the Leptos context.
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("no state in context");
+        AppError::Internal
+    })
+}
+
+/// The signed-in session of this request, or `Unauthenticated`. Every server function that
+/// touches data starts here.
+pub fn require_session() -> Result<CurrentSession, AppError> {
+    request_parts()?
+        .extensions
+        .get::<CurrentSession>()
+        .cloned()
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in administrator of this request, or `Unauthenticated`.
+pub fn require_admin() -> Result<Admin, AppError> {
+    require_session().map(|session| session.admin)
+}
+
+/// The client address of this request.
+pub fn client_addr() -> String {
+    request_parts()
+        .ok()
+        .and_then(|parts| parts.extensions.get::<ClientAddr>().cloned())
+        .unwrap_or_default()
+        .0
+}
+
+/// Proof that the signed-in administrator manages a domain: services that touch a domain's
+/// data take one, and only [`require_domain`] makes one.
+#[derive(Debug, Clone)]
+pub struct DomainScope {
+    admin: Admin,
+    domain_id: i64,
+    domain: String,
+}
+
+impl DomainScope {
+    /// The administrator acting.
+    pub fn admin(&self) -> &Admin {
+        &self.admin
+    }
+    /// The domain's row id.
+    pub fn domain_id(&self) -> i64 {
+        self.domain_id
+    }
+    /// The domain's name.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+}
+
+/// The domains an administrator manages, by name (every domain for a superadmin).
+pub async fn managed_domains(
+    db: &SqlitePool,
+    admin: &Admin,
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT d.id, d.name FROM domains d
+         WHERE ? OR d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = ?)
+         ORDER BY d.name",
+    )
+    .bind(admin.superadmin)
+    .bind(admin.id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The signed-in administrator's scope over `domain` (or their first domain). A domain they
+/// do not manage answers as not found, and the attempt is audited.
+pub async fn require_domain(domain: Option<&str>) -> Result<DomainScope, AppError> {
+    let admin = require_admin()?;
+    let state = app_state()?;
+    let managed = managed_domains(&state.db, &admin).await?;
+    let found = match domain {
+        None => managed.into_iter().next(),
+        Some(name) => {
+            let name = name.to_ascii_lowercase();
+            managed.into_iter().find(|(_, managed)| *managed == name)
+        }
+    };
+    match found {
+        Some((domain_id, domain)) => Ok(DomainScope {
+            admin,
+            domain_id,
+            domain,
+        }),
+        None => {
+            let target = domain.unwrap_or("");
+            let client = client_addr();
+            let entry = Entry {
+                outcome: Outcome::Refused,
+                details: "not a managed domain",
+                ..Entry::new(
+                    audit::Actor {
+                        name: &admin.email,
+                        client_addr: &client,
+                    },
+                    Action::Authorize,
+                    Some(target),
+                    target,
+                )
+            };
+            let mut conn = state.db.acquire().await?;
+            audit::record(&mut conn, &entry).await?;
+            Err(AppError::NotFound(format!("The domain {target}")))
+        }
+    }
+}
