@@ -1,6 +1,9 @@
 //! Virtual Postmaster: the Leptos app shared by the server (feature `ssr`) and the browser
 //! (feature `hydrate`).
 
+// Deeply nested view types of the screens exceed the default.
+#![recursion_limit = "256"]
+
 pub mod validate;
 
 pub mod api;

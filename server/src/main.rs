@@ -1,3 +1,5 @@
+// Deeply nested view types of the screens exceed the default.
+#![recursion_limit = "256"]
 use std::process::ExitCode;
 
 use server::cli::Cli;
