@@ -10,11 +10,11 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO_LEPTOS_VERSION := 0.3.9
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly: read its version from Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
-APT_PACKAGES := chromium dovecot-core dovecot-pop3d dovecot-imapd dovecot-sqlite
+APT_PACKAGES := chromium chromium-driver dovecot-core dovecot-pop3d dovecot-imapd dovecot-sqlite
 BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 
-.PHONY: run build test bench tools lint unit-tests browser-tests clean \
+.PHONY: run build test bench tools lint unit-tests wasm-tests browser-tests clean \
 	wasm-target cargo-leptos wasm-bindgen apt-packages
 
 run: build
@@ -25,7 +25,7 @@ run: build
 build: tools
 	cargo leptos build --release
 
-test: tools lint unit-tests build browser-tests
+test: tools lint unit-tests wasm-tests build browser-tests
 
 lint:
 	cargo fmt --all --check
@@ -39,11 +39,21 @@ unit-tests:
 	cargo test -p app --features ssr
 	cargo test -p server
 
+## The rules compiled to WASM must give the native verdicts, in headless Chromium
+## (app/webdriver.json holds its flags).
+WASM_TEST := CHROMEDRIVER=/usr/bin/chromedriver \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	cargo test -p app --target wasm32-unknown-unknown
+
+wasm-tests:
+	$(WASM_TEST) --test validate_wasm
+
 browser-tests:
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) npm test
 
 bench: build
 	cargo run --release -p app --example bench_validate
+	$(WASM_TEST) --release --test bench_validate_wasm -- --nocapture
 
 ## Tools: each installed only when missing, so a second run needs no network.
 tools: wasm-target cargo-leptos wasm-bindgen apt-packages end2end/node_modules/.package-lock.json

@@ -53,8 +53,9 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
-        .layer(middleware::from_fn_with_state(Arc::new(config), guard))
+        // The guard wraps the body limit, so that its 413 becomes a readable page.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(Arc::new(config), guard))
 }
 
 /// Serves until SIGINT or SIGTERM.

@@ -1,0 +1,178 @@
+//! The real router in-process over a fresh SQLite file, and requests as browsers send them.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::net::SocketAddr;
+
+use app::ssr::audit::Actor;
+use app::ssr::auth::SessionPolicy;
+use app::ssr::hashing::Hasher;
+use app::ssr::state::AppState;
+use app::ssr::{admins, db, domains};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, Response, StatusCode};
+use axum::Router;
+use server::guard::GuardConfig;
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Xk4#pq9!zz";
+pub const POSTMASTER_A: &str = "postmaster@alpha.test";
+pub const POSTMASTER_B: &str = "postmaster@beta.test";
+
+/// A server with domains alpha.test and beta.test, each with its postmaster.
+pub struct TestServer {
+    pub router: Router,
+    pub db: SqlitePool,
+    _dir: TempDir,
+}
+
+impl TestServer {
+    pub async fn new() -> Self {
+        let dir = TempDir::new().unwrap();
+        std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
+        let db = db::open(&dir.path().join("data")).await.unwrap();
+        let hasher = Hasher::default();
+        for (domain, admin) in [("alpha.test", POSTMASTER_A), ("beta.test", POSTMASTER_B)] {
+            domains::add(&db, domain, "", Actor::CLI).await.unwrap();
+            admins::add(
+                &db,
+                &hasher,
+                admin,
+                admins::Scope::Domain(domain),
+                PASSWORD,
+                Actor::CLI,
+            )
+            .await
+            .unwrap();
+        }
+        let policy = SessionPolicy::default();
+        let state = AppState {
+            db: db.clone(),
+            hasher,
+            policy: policy.clone(),
+        };
+        let config = GuardConfig {
+            state,
+            policy,
+            behind_proxy: false,
+            tls: false,
+        };
+        let router = server::web::router(config, &dir.path().join("site"));
+        TestServer {
+            router,
+            db,
+            _dir: dir,
+        }
+    }
+
+    /// Sends a request from the client address 192.0.2.1 unless the test set one.
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
+        }
+        Reply::read(self.router.clone().oneshot(request).await.unwrap()).await
+    }
+
+    /// A server function called as the WASM app calls it (form-encoded POST, JSON back).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        let body = encode(form);
+        let request = post(path, cookie)
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body));
+        self.send(request.unwrap()).await
+    }
+
+    /// A page loaded by a browser.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Logs on and returns the `Cookie` header value of the new session.
+    pub async fn log_on(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .call(LOG_ON, &[("email", email), ("password", password)], None)
+            .await;
+        reply
+            .session_cookie()
+            .unwrap_or_else(|| panic!("log on as {email} failed: {} {}", reply.status, reply.body))
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+}
+
+pub const LOG_ON: &str = <app::api::auth::LogOn as leptos::server_fn::ServerFn>::PATH;
+pub const LOG_OFF: &str = <app::api::auth::LogOff as leptos::server_fn::ServerFn>::PATH;
+
+pub fn post(path: &str, cookie: Option<&str>) -> axum::http::request::Builder {
+    let mut request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "console.test")
+        .header(header::ORIGIN, "http://console.test");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request
+}
+
+pub fn encode(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(key, value)| format!("{key}={}", percent(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    async fn read(response: Response<Body>) -> Self {
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// `vpm_session=<token>` from a `Set-Cookie` that opens a session.
+    pub fn session_cookie(&self) -> Option<String> {
+        let set = self.header("set-cookie")?;
+        let pair = set.split(';').next()?;
+        (pair.len() > "vpm_session=".len()).then(|| pair.to_owned())
+    }
+}
