@@ -40,10 +40,11 @@ unit-tests:
 	cargo test -p server
 
 ## The rules compiled to WASM must give the native verdicts, in headless Chromium
-## (app/webdriver.json holds its flags).
+## (app/webdriver.json holds its flags). `hydrate` builds app as the browser gets it,
+## which also gives getrandom its browser backend.
 WASM_TEST := CHROMEDRIVER=/usr/bin/chromedriver \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	cargo test -p app --target wasm32-unknown-unknown
+	cargo test -p app --features hydrate --target wasm32-unknown-unknown
 
 wasm-tests:
 	$(WASM_TEST) --test validate_wasm

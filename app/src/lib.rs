@@ -13,5 +13,6 @@ pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod url;
 
 pub use app::{shell, App};

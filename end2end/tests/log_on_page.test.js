@@ -50,10 +50,10 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   });
 }
 
-test('an unknown address answers 404 with a readable page', async () => {
+test('a private address leads to Log on, which remembers it', async () => {
   const page = await openPage(browser, { javaScript: false });
-  const response = await page.goto(`${server.url}/no-such-screen`);
-  assert.equal(response.status(), 404);
-  assert.equal(await page.getByRole('heading', { name: 'Page not found' }).count(), 1);
+  await page.goto(`${server.url}/users?q=ann`);
+  assert.match(page.url(), /\/log-on\?next=%2Fusers%3Fq%3Dann$/);
+  assert.equal(await page.locator('input[name="next"]').inputValue(), '/users?q=ann');
   await page.context().close();
 });

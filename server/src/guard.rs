@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use app::ssr::auth::{self, ClientAddr, CurrentSession, SessionPolicy};
 use app::ssr::state::AppState;
+use app::url::encode_query;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -70,6 +71,14 @@ pub async fn guard(
         None => None,
     };
     let path = request.uri().path().to_owned();
+    if path == "/" {
+        let home = if session.is_some() {
+            "/users"
+        } else {
+            "/log-on"
+        };
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, home)]).into_response();
+    }
     if session.is_none()
         && !is_public(&path)
         && matches!(*request.method(), Method::GET | Method::HEAD)
@@ -152,7 +161,7 @@ fn client_addr(request: &Request, behind_proxy: bool) -> String {
 /// Sends a visitor without a (live) session to Log on, to come back here afterwards.
 fn to_log_on(uri: &axum::http::Uri, expired: bool) -> Response {
     let next = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let mut location = format!("/log-on?next={}", urlencoding(next));
+    let mut location = format!("/log-on?next={}", encode_query(next));
     if expired {
         location.push_str("&expired=1");
     }
@@ -164,18 +173,6 @@ fn to_log_on(uri: &axum::http::Uri, expired: bool) -> Response {
     }
     set_security_headers(response.headers_mut(), "", false, true);
     response
-}
-
-/// Percent-encodes a path for a query parameter.
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn new_nonce() -> Arc<str> {

@@ -225,7 +225,7 @@ async fn pages_need_a_session_and_say_when_it_expired() {
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
     assert_eq!(
         anonymous.header("location"),
-        Some("/log-on?next=/users%3Fq%3Dann")
+        Some("/log-on?next=%2Fusers%3Fq%3Dann")
     );
 
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
@@ -236,7 +236,7 @@ async fn pages_need_a_session_and_say_when_it_expired() {
     let idle = server.get("/users", Some(&cookie)).await;
     assert_eq!(
         idle.header("location"),
-        Some("/log-on?next=/users&expired=1")
+        Some("/log-on?next=%2Fusers&expired=1")
     );
     assert_eq!(
         server.count(&session_count_sql(POSTMASTER_A)).await,
@@ -252,7 +252,7 @@ async fn pages_need_a_session_and_say_when_it_expired() {
     let old = server.get("/account", Some(&cookie)).await;
     assert_eq!(
         old.header("location"),
-        Some("/log-on?next=/account&expired=1")
+        Some("/log-on?next=%2Faccount&expired=1")
     );
 
     let page = server.get("/log-on?next=/users&expired=1", None).await;
@@ -423,6 +423,20 @@ async fn an_oversized_body_is_refused_with_a_readable_page() {
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.body.contains("too large"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn the_start_page_leads_to_users_or_log_on() {
+    let server = TestServer::new().await;
+    assert_eq!(
+        server.get("/", None).await.header("location"),
+        Some("/log-on")
+    );
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    assert_eq!(
+        server.get("/", Some(&cookie)).await.header("location"),
+        Some("/users")
+    );
 }
 
 #[tokio::test]

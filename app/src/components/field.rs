@@ -1,6 +1,7 @@
 //! Form fields that render their label, input, hint and error together, wired for screen
 //! readers (`aria-describedby` names only ids that exist, `aria-invalid` follows the error).
 
+use leptos::html::Input;
 use leptos::prelude::*;
 
 /// The ids of a field's hint and error, for `aria-describedby`.
@@ -59,6 +60,9 @@ pub fn PasswordField(
     /// The id of a rule list that describes this field.
     #[prop(optional)]
     describedby: Option<&'static str>,
+    /// For a page that needs the element itself.
+    #[prop(optional)]
+    node_ref: NodeRef<Input>,
 ) -> impl IntoView {
     let error = error.unwrap_or_default();
     let described = move || {
@@ -79,6 +83,7 @@ pub fn PasswordField(
                     class="field__input"
                     id=name
                     name=name
+                    node_ref=node_ref
                     type=move || if shown.get() { "text" } else { "password" }
                     autocomplete=autocomplete
                     required

@@ -2,15 +2,34 @@
 //! and the Administration › Mail navigation, which collapses to a menu on a phone.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::auth::{signed_in, LogOff};
 use crate::components::brand::Brand;
+use crate::error::AppError;
+use crate::url::encode_query;
 
 /// Wraps a screen's content in the top bar and navigation.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let who = Resource::new(|| (), |_| signed_in());
+    // A session that ended while the app was open (log off in another tab, expiry): back to
+    // Log on, to return here afterwards. On the server the guard has done this already.
+    Effect::new(move |_| {
+        if let Some(Err(AppError::Unauthenticated)) = who.get() {
+            let location = use_location();
+            let next = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            let navigate = use_navigate();
+            navigate(
+                &format!("/log-on?expired=1&next={}", encode_query(&next)),
+                Default::default(),
+            );
+        }
+    });
     view! {
         <div class="layout">
             <header class="topbar">
@@ -44,7 +63,7 @@ fn LogOffButton() -> impl IntoView {
 }
 
 /// The tree of the original product: Administration › Mail › Users. A `<details>` element
-/// opens and closes without JavaScript on a phone; on a desktop it is always open.
+/// opens and closes without JavaScript on a phone; on a desktop the stylesheet always shows it.
 #[component]
 fn Navigation() -> impl IntoView {
     let location = use_location();
@@ -54,7 +73,7 @@ fn Navigation() -> impl IntoView {
     };
     view! {
         <nav class="nav" aria-label="Administration">
-            <details class="nav__menu" open>
+            <details class="nav__menu">
                 <summary class="nav__toggle">"Menu"</summary>
                 <p class="nav__group">"Administration"</p>
                 <p class="nav__group nav__group--sub">"Mail"</p>

@@ -1,3 +1,4 @@
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -29,6 +30,13 @@ pub fn LogOnPage() -> impl IntoView {
             .and_then(Result::err)
             .map(|error| error.to_string())
     };
+    // A refused password is not left in the form (without JavaScript the page comes back empty).
+    let password = NodeRef::<Input>::new();
+    Effect::new(move |_| {
+        if let (Some(Err(_)), Some(input)) = (log_on.value().get(), password.get()) {
+            input.set_value("");
+        }
+    });
     view! {
         <Title text="Log on"/>
         <main class="log-on">
@@ -46,7 +54,7 @@ pub fn LogOnPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                 />
-                <PasswordField name="password" label="Password" autocomplete="current-password"/>
+                <PasswordField name="password" label="Password" autocomplete="current-password" node_ref=password/>
                 <button class="button button--primary button--wide" type="submit">"Log on"</button>
             </ActionForm>
         </main>

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::{list_mailboxes, MailboxPage};
 use crate::components::layout::Layout;
+use crate::url::encode_query;
 
 /// Users: the domain's accounts, searchable and paginated.
 #[component]
@@ -62,7 +63,12 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
     }
     let link = {
         let (domain, search) = (page.domain.clone(), search.clone());
-        move |to: u32| format!("/users?domain={domain}&q={}&page={to}", encode(&search))
+        move |to: u32| {
+            format!(
+                "/users?domain={domain}&q={}&page={to}",
+                encode_query(&search)
+            )
+        }
     };
     let previous = (page.page > 1).then(|| link(page.page - 1));
     let next = (page.page < page.pages).then(|| link(page.page + 1));
@@ -101,16 +107,4 @@ fn size(bytes: i64) -> String {
         b if b >= 1 << 10 => format!("{} KB", b >> 10),
         b => format!("{b} bytes"),
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

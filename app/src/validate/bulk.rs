@@ -35,12 +35,13 @@
 //! Whether a username is already taken is not checked here: only the server
 //! knows, and it checks again anyway.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::check::{Check, Rule};
-use super::password::{check_password, is_invisible, PasswordContext};
+use super::check::{Check, Level, Rule};
+use super::password::{is_invisible, password_outcomes, Company, PasswordContext};
 use super::username::parse_username;
 
 /// Most accounts one paste may hold; a longer paste is refused whole.
@@ -210,9 +211,10 @@ pub fn parse_bulk(text: &str, domain: &str, opts: BulkOptions) -> BulkReport {
             entries.len()
         ));
     }
+    let company = Company::of(domain);
     let mut lines: Vec<BulkLine> = entries
         .into_iter()
-        .map(|(number, line)| parse_line(number, line, domain, opts))
+        .map(|(number, line)| parse_line(number, line, domain, &company, opts))
         .collect();
     flag_duplicates(&mut lines);
     BulkReport::from_lines(lines)
@@ -275,20 +277,22 @@ fn is_skipped(line: &str) -> bool {
     rest.is_empty() || rest.starts_with('#') || rest.chars().all(|c| matches!(c, ',' | ' ' | '\t'))
 }
 
-/// Fields of a line, and a problem with its quoting if any.
-struct Split {
-    fields: Vec<String>,
+/// Fields of a line, and a problem with its quoting if any. A field borrows
+/// from the line unless unquoting changed it, which saves several
+/// allocations per line of a large paste.
+struct Split<'a> {
+    fields: Vec<Cow<'a, str>>,
     problem: Option<Problem>,
 }
 
-fn split_line(line: &str) -> Split {
+fn split_line(line: &str) -> Split<'_> {
     if is_comma_separated(line) {
         split_csv(line)
     } else {
         let fields = line
             .split([' ', '\t'])
             .filter(|f| !f.is_empty())
-            .map(str::to_owned)
+            .map(Cow::Borrowed)
             .collect();
         Split {
             fields,
@@ -302,18 +306,19 @@ fn is_comma_separated(line: &str) -> bool {
         .is_some_and(|(before, _)| before.split([' ', '\t']).filter(|w| !w.is_empty()).count() <= 1)
 }
 
-fn split_csv(line: &str) -> Split {
+fn split_csv(line: &str) -> Split<'_> {
     let mut fields = Vec::new();
     let mut problem = None;
     let mut rest = line;
     loop {
         rest = rest.trim_start_matches([' ', '\t']);
         let (value, after, trouble) = if let Some(quoted) = rest.strip_prefix('"') {
-            read_quoted(quoted)
+            let (value, after, trouble) = read_quoted(quoted);
+            (Cow::Owned(value), after, trouble)
         } else {
             let end = rest.find(',').unwrap_or(rest.len());
-            let value = rest[..end].trim_end_matches([' ', '\t']).to_owned();
-            (value, &rest[end..], None)
+            let value = rest[..end].trim_end_matches([' ', '\t']);
+            (Cow::Borrowed(value), &rest[end..], None)
         };
         fields.push(value);
         problem = problem.or(trouble);
@@ -356,11 +361,17 @@ fn read_quoted(text: &str) -> (String, &str, Option<Problem>) {
     (value, "", Some(problem))
 }
 
-fn field(fields: &[String], index: usize) -> &str {
-    fields.get(index).map_or("", String::as_str)
+fn field<'a>(fields: &'a [Cow<'_, str>], index: usize) -> &'a str {
+    fields.get(index).map_or("", |f| f.as_ref())
 }
 
-fn parse_line(number: usize, line: &str, domain: &str, opts: BulkOptions) -> BulkLine {
+fn parse_line(
+    number: usize,
+    line: &str,
+    domain: &str,
+    company: &Company,
+    opts: BulkOptions,
+) -> BulkLine {
     let Split { fields, problem } = split_line(line);
     let mut problems: Vec<Problem> = problem.into_iter().collect();
     let mut warnings = Vec::new();
@@ -387,7 +398,7 @@ fn parse_line(number: usize, line: &str, domain: &str, opts: BulkOptions) -> Bul
         domain,
     };
     let pair = (field(&fields, 1), field(&fields, 2));
-    let password = check_passwords(pair, &ctx, opts, &mut problems, &mut warnings);
+    let password = check_passwords(pair, &ctx, company, opts, &mut problems, &mut warnings);
     let account = match (&username, problems.is_empty()) {
         (Some(name), true) => Some(NewAccount {
             username: name.clone(),
@@ -413,6 +424,7 @@ fn parse_line(number: usize, line: &str, domain: &str, opts: BulkOptions) -> Bul
 fn check_passwords(
     (password, again): (&str, &str),
     ctx: &PasswordContext,
+    company: &Company,
     opts: BulkOptions,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Problem>,
@@ -433,11 +445,11 @@ fn check_passwords(
         )),
         (false, false) => {}
     }
-    for check in check_password(password, ctx) {
-        if check.is_fail() {
-            problems.push(Problem::from_check(Field::Password, check));
-        } else if check.is_warn() {
-            warnings.push(Problem::from_check(Field::Password, check));
+    for outcome in password_outcomes(password, ctx, company) {
+        match outcome.level {
+            Level::Fail => problems.push(Problem::from_check(Field::Password, outcome.check())),
+            Level::Warn => warnings.push(Problem::from_check(Field::Password, outcome.check())),
+            Level::Pass => {}
         }
     }
     Some(password.to_owned())
@@ -513,7 +525,7 @@ fn also_on(numbers: &[usize], own: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::check::Level;
+    use super::super::password::check_password;
     use super::*;
 
     const DOMAIN: &str = "example.test";

@@ -81,16 +81,86 @@ pub struct PasswordContext<'a> {
 ///   the password is longer than 128 characters, which the length rule refuses.
 /// - comma: a warning, never a failure: some mail programs mishandle commas.
 pub fn check_password(pw: &str, ctx: &PasswordContext) -> Vec<Check> {
-    vec![
+    password_outcomes(pw, ctx, &Company::of(ctx.domain))
+        .into_iter()
+        .map(Outcome::check)
+        .collect()
+}
+
+/// [`check_password`] before its outcomes become [`Check`]s, with the
+/// domain's share worked out beforehand. The bulk parser checks up to 5,000
+/// passwords for one domain and keeps only failures and warnings, so it
+/// builds the [`Company`] once and allocates no message for a rule that
+/// passes. `company` must come from `ctx.domain`.
+pub(super) fn password_outcomes(
+    pw: &str,
+    ctx: &PasswordContext,
+    company: &Company,
+) -> [Outcome; 8] {
+    // Shared by the two rules that compare text case-insensitively.
+    let lower = lowercase_prefix(pw, INSPECT_MAX);
+    [
         length(pw),
         letter(pw),
         digit(pw),
         symbol(pw),
         no_space(pw),
-        no_name(pw, ctx),
-        not_email(pw, ctx),
+        no_name(&lower, ctx, company),
+        not_email(pw, &lower, ctx, company),
         comma(pw),
     ]
+}
+
+/// One rule's outcome with its message still a constant.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Outcome {
+    rule: Rule,
+    /// What the rule decided.
+    pub(super) level: Level,
+    message: &'static str,
+}
+
+impl Outcome {
+    fn new(rule: Rule, level: Level, message: &'static str) -> Self {
+        Outcome {
+            rule,
+            level,
+            message,
+        }
+    }
+
+    /// The outcome as the [`Check`] the interface shows.
+    pub(super) fn check(self) -> Check {
+        Check::new(self.rule, self.level, self.message)
+    }
+}
+
+/// What the name and address rules take from the managed domain, in the
+/// lowercase form they compare with.
+pub(super) struct Company {
+    /// The parts of the company labels, in order (see [`check_password`]).
+    parts: Vec<String>,
+    /// The domain without a trailing dot, for the full address.
+    domain: Vec<char>,
+}
+
+impl Company {
+    /// Works out the company parts and address domain of `domain`.
+    pub(super) fn of(domain: &str) -> Self {
+        let mut parts = Vec::new();
+        for label in company_labels(domain) {
+            let lower = lowercase_prefix(&label, CONTEXT_MAX);
+            parts.extend(parts_of(&lower).map(str::to_owned));
+        }
+        Company {
+            parts,
+            domain: domain
+                .trim_end_matches('.')
+                .to_lowercase()
+                .chars()
+                .collect(),
+        }
+    }
 }
 
 /// Only the failing outcomes of [`check_password`]: empty when the password
@@ -134,12 +204,12 @@ pub(super) fn is_invisible(c: char) -> bool {
         )
 }
 
-fn verdict(rule: Rule, ok: bool, message: &str) -> Check {
+fn verdict(rule: Rule, ok: bool, message: &'static str) -> Outcome {
     let level = if ok { Level::Pass } else { Level::Fail };
-    Check::new(rule, level, message)
+    Outcome::new(rule, level, message)
 }
 
-fn length(pw: &str) -> Check {
+fn length(pw: &str) -> Outcome {
     // Counting stops just past the maximum so a huge paste is not walked twice.
     let n = pw.chars().take(PASSWORD_MAX + 1).count();
     verdict(
@@ -149,11 +219,11 @@ fn length(pw: &str) -> Check {
     )
 }
 
-fn letter(pw: &str) -> Check {
+fn letter(pw: &str) -> Outcome {
     verdict(Rule::Letter, pw.chars().any(char::is_alphabetic), LETTER)
 }
 
-fn digit(pw: &str) -> Check {
+fn digit(pw: &str) -> Outcome {
     verdict(Rule::Digit, pw.chars().any(|c| c.is_ascii_digit()), DIGIT)
 }
 
@@ -161,20 +231,20 @@ fn is_symbol(c: char) -> bool {
     !c.is_alphanumeric() && !c.is_whitespace() && !is_invisible(c)
 }
 
-fn symbol(pw: &str) -> Check {
+fn symbol(pw: &str) -> Outcome {
     verdict(Rule::Symbol, pw.chars().any(is_symbol), SYMBOL)
 }
 
-fn no_space(pw: &str) -> Check {
+fn no_space(pw: &str) -> Outcome {
     let bad = pw.chars().any(|c| c.is_whitespace() || is_invisible(c));
     verdict(Rule::NoSpace, !bad, NO_SPACE)
 }
 
-fn comma(pw: &str) -> Check {
+fn comma(pw: &str) -> Outcome {
     if pw.contains(',') {
-        Check::warn(Rule::Comma, COMMA)
+        Outcome::new(Rule::Comma, Level::Warn, COMMA)
     } else {
-        Check::pass(Rule::Comma, COMMA)
+        Outcome::new(Rule::Comma, Level::Pass, COMMA)
     }
 }
 
@@ -198,47 +268,62 @@ impl Source {
     }
 }
 
-fn no_name(pw: &str, ctx: &PasswordContext) -> Check {
-    let inspected = lowercase_prefix(pw, INSPECT_MAX);
-    let hit = forbidden_parts(ctx)
+/// `inspected` is the lowercase start of the password ([`INSPECT_MAX`]).
+/// The parts are tried in the order the failure is reported: first name,
+/// last name, username, company; the first one found names the source.
+fn no_name(inspected: &str, ctx: &PasswordContext, company: &Company) -> Outcome {
+    let people = [
+        (Source::FirstName, ctx.first_name),
+        (Source::LastName, ctx.last_name),
+        (Source::Username, local_of(ctx.username)),
+    ];
+    let hit = people
         .into_iter()
-        .find(|(_, part)| inspected.contains(part.as_str()));
+        .find(|(_, text)| {
+            parts_of(&lowercase_prefix(text, CONTEXT_MAX)).any(|part| occurs(inspected, part))
+        })
+        .map(|(source, _)| source)
+        .or_else(|| {
+            let company_hit = company.parts.iter().any(|part| occurs(inspected, part));
+            company_hit.then_some(Source::Company)
+        });
     match hit {
-        Some((source, _)) => Check::fail(Rule::NoName, source.message()),
-        None => Check::pass(Rule::NoName, NO_NAME),
+        Some(source) => Outcome::new(Rule::NoName, Level::Fail, source.message()),
+        None => Outcome::new(Rule::NoName, Level::Pass, NO_NAME),
     }
+}
+
+/// Whether `part` occurs in `text`: the answer of `str::contains`, which
+/// prepares a two-way searcher on every call. For a password of a few bytes
+/// that preparation costs more than trying every position.
+fn occurs(text: &str, part: &str) -> bool {
+    part.is_empty()
+        || text
+            .as_bytes()
+            .windows(part.len())
+            .any(|window| window == part.as_bytes())
 }
 
 fn lowercase_prefix(text: &str, max_chars: usize) -> String {
-    let end = text
-        .char_indices()
-        .nth(max_chars)
-        .map_or(text.len(), |(i, _)| i);
+    // No more bytes than `max_chars` means no more characters either.
+    let end = if text.len() <= max_chars {
+        text.len()
+    } else {
+        text.char_indices()
+            .nth(max_chars)
+            .map_or(text.len(), |(i, _)| i)
+    };
     text[..end].to_lowercase()
 }
 
-/// Every lowercase string the password must not contain, in the order the
-/// failure is reported: first name, last name, username, company.
-fn forbidden_parts(ctx: &PasswordContext) -> Vec<(Source, String)> {
-    let mut parts = Vec::new();
-    push_parts(&mut parts, Source::FirstName, ctx.first_name);
-    push_parts(&mut parts, Source::LastName, ctx.last_name);
-    push_parts(&mut parts, Source::Username, local_of(ctx.username));
-    for label in company_labels(ctx.domain) {
-        push_parts(&mut parts, Source::Company, &label);
-    }
-    parts
-}
-
-fn push_parts(out: &mut Vec<(Source, String)>, source: Source, text: &str) {
-    let lower = lowercase_prefix(text, CONTEXT_MAX);
+/// The strings of lowercase `lower` a password must not contain: the whole
+/// (trimmed) and its pieces, each at least [`PART_MIN`] characters. A part
+/// may come twice; only the first match counts anyway.
+fn parts_of(lower: &str) -> impl Iterator<Item = &str> {
     let whole = lower.trim();
-    let pieces = whole.split(is_part_separator);
-    for part in std::iter::once(whole).chain(pieces) {
-        if part.chars().count() >= PART_MIN && !out.iter().any(|(_, p)| p == part) {
-            out.push((source, part.to_owned()));
-        }
-    }
+    std::iter::once(whole)
+        .chain(whole.split(is_part_separator))
+        .filter(|part| part.chars().count() >= PART_MIN)
 }
 
 fn is_part_separator(c: char) -> bool {
@@ -270,52 +355,69 @@ fn local_of(username: &str) -> &str {
         .map_or(username, |(local, _)| local)
 }
 
-fn not_email(pw: &str, ctx: &PasswordContext) -> Check {
-    verdict(Rule::NotEmail, !close_to_email(pw, ctx), NOT_EMAIL)
+/// `lower` is the lowercase start of the password ([`INSPECT_MAX`]).
+fn not_email(pw: &str, lower: &str, ctx: &PasswordContext, company: &Company) -> Outcome {
+    verdict(
+        Rule::NotEmail,
+        !close_to_email(pw, lower, ctx, company),
+        NOT_EMAIL,
+    )
 }
 
-fn close_to_email(pw: &str, ctx: &PasswordContext) -> bool {
+fn close_to_email(pw: &str, lower: &str, ctx: &PasswordContext, company: &Company) -> bool {
     let local = local_of(ctx.username).to_lowercase();
     if local.is_empty() || pw.chars().nth(PASSWORD_MAX).is_some() {
         return false;
     }
-    let pw: Vec<char> = pw.to_lowercase().chars().collect();
-    let domain = ctx.domain.trim_end_matches('.').to_lowercase();
-    let address = if domain.is_empty() {
-        None
-    } else {
-        Some(format!("{local}@{domain}"))
-    };
-    std::iter::once(&local)
-        .chain(address.as_ref())
-        .any(|target| within_reach(&pw, target))
+    // The password has at most 128 characters here, so `lower` holds all of it.
+    let mut pw = Vec::with_capacity(lower.len());
+    pw.extend(lower.chars());
+    // The full address, whose first characters are the username.
+    let mut address = Vec::with_capacity(local.len() + 1 + company.domain.len());
+    address.extend(local.chars());
+    let local_len = address.len();
+    if !company.domain.is_empty() {
+        address.push('@');
+        address.extend(&company.domain);
+    }
+    within_reach(&pw, &address[..local_len])
+        || (address.len() > local_len && within_reach(&pw, &address))
 }
 
 /// Whether `pw` is within `max(3, n / 3)` edits of `target` (`n` = its length).
-fn within_reach(pw: &[char], target: &str) -> bool {
-    let target: Vec<char> = target.chars().collect();
+fn within_reach(pw: &[char], target: &[char]) -> bool {
     let limit = (target.len() / 3).max(3);
     // The distance is at least the difference in length: this skips the
     // table entirely for unrelated lengths, and bounds the table to
     // at most about 128 x 200 cells when it is built.
-    pw.len().abs_diff(target.len()) <= limit && levenshtein(pw, &target) <= limit
+    pw.len().abs_diff(target.len()) <= limit && levenshtein(pw, target, limit).is_some()
 }
 
-/// Classic two-row edit distance over characters.
-fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
+/// Classic two-row edit distance over characters, when it is at most
+/// `limit`. Gives up as soon as a whole row exceeds `limit`: row minimums
+/// never decrease, so the distance would too.
+fn levenshtein(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    let mut rows = vec![0; 2 * (b.len() + 1)];
+    let (mut previous, mut current) = rows.split_at_mut(b.len() + 1);
+    for (j, cell) in previous.iter_mut().enumerate() {
+        *cell = j;
+    }
     for (i, &ca) in a.iter().enumerate() {
         current[0] = i + 1;
+        let mut row_min = current[0];
         for (j, &cb) in b.iter().enumerate() {
             let substitute = previous[j] + usize::from(ca != cb);
             let delete = previous[j + 1] + 1;
             let insert = current[j] + 1;
             current[j + 1] = substitute.min(delete).min(insert);
+            row_min = row_min.min(current[j + 1]);
+        }
+        if row_min > limit {
+            return None;
         }
         std::mem::swap(&mut previous, &mut current);
     }
-    previous[b.len()]
+    Some(previous[b.len()]).filter(|&d| d <= limit)
 }
 
 #[cfg(test)]
@@ -542,7 +644,7 @@ mod tests {
         let d = |a: &str, b: &str| {
             let a: Vec<char> = a.chars().collect();
             let b: Vec<char> = b.chars().collect();
-            levenshtein(&a, &b)
+            levenshtein(&a, &b, usize::MAX).expect("no distance exceeds usize::MAX")
         };
         assert_eq!(d("", ""), 0);
         assert_eq!(d("abc", ""), 3);
@@ -550,6 +652,15 @@ mod tests {
         assert_eq!(d("kitten", "sitting"), 3);
         assert_eq!(d("flaw", "lawn"), 2);
         assert_eq!(d("héllo", "hello"), 1);
+        let within = |a: &str, b: &str, limit: usize| {
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            levenshtein(&a, &b, limit)
+        };
+        assert_eq!(within("kitten", "sitting", 3), Some(3));
+        assert_eq!(within("kitten", "sitting", 2), None);
+        assert_eq!(within("abcdefgh", "zyxwvuts", 3), None);
+        assert_eq!(within("", "abc", 3), Some(3));
     }
 
     #[test]

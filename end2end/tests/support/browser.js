@@ -35,6 +35,10 @@ export async function openPage(browser, { viewport = DESKTOP, javaScript = true 
     if (message.type() === 'error') page.problems.push(message.text());
   });
   page.on('pageerror', (error) => page.problems.push(error.message));
+  // Chromium logs failed loads without their address: record which ones failed.
+  page.on('response', (response) => {
+    if (response.status() >= 400) page.problems.push(`${response.status()} ${new URL(response.url()).pathname}`);
+  });
   return page;
 }
 
@@ -47,4 +51,21 @@ export async function waitForHydration(page) {
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The page's problems but those expected: `allowed` lists patterns of failed loads that the
+ * test caused on purpose (Chromium's own line for each failed load is dropped with them).
+ */
+export function unexpectedProblems(page, allowed = []) {
+  const expected = page.problems.filter((p) => allowed.some((pattern) => pattern.test(p)));
+  let loadsToDrop = expected.length;
+  return page.problems.filter((p) => {
+    if (expected.includes(p)) return false;
+    if (loadsToDrop > 0 && p.startsWith('Failed to load resource')) {
+      loadsToDrop -= 1;
+      return false;
+    }
+    return true;
+  });
 }
