@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "VPM_LISTEN", default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "VPM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "VPM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Allow a non-loopback address without TLS, because TLS ends at a reverse proxy.
     #[arg(long, env = "VPM_BEHIND_PROXY")]
     pub behind_proxy: bool,

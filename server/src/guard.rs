@@ -45,7 +45,7 @@ pub async fn guard(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if is_cross_site(request.method(), request.headers()) {
+    if is_cross_site(&request) {
         return plain_page(
             StatusCode::FORBIDDEN,
             "Refused",
@@ -110,19 +110,30 @@ pub async fn guard(
 }
 
 /// A state-changing request whose browser says it comes from another site.
-fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+fn is_cross_site(request: &Request) -> bool {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return false;
     }
+    let headers = request.headers();
     if headers
         .get("sec-fetch-site")
         .is_some_and(|site| site == "cross-site" || site == "same-site")
     {
         return true;
     }
+    // HTTP/2 carries the host in the URI's authority rather than a Host header.
     let host = headers
         .get(header::HOST)
-        .and_then(|host| host.to_str().ok());
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        });
     match (
         headers
             .get(header::ORIGIN)
@@ -184,9 +195,15 @@ fn new_nonce() -> Arc<str> {
         .into()
 }
 
+/// The headers of every response; `nonce` is empty for pages without inline scripts.
 fn set_security_headers(headers: &mut HeaderMap, nonce: &str, tls: bool, no_store: bool) {
+    let nonce = if nonce.is_empty() {
+        String::new()
+    } else {
+        format!(" 'nonce-{nonce}'")
+    };
     let csp = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
          object-src 'none'; frame-ancestors 'none'"
     );

@@ -12,6 +12,7 @@ use app::ssr::state::AppState;
 use app::{shell, App};
 use axum::http::request::Parts;
 use axum::{middleware, Router};
+use axum_server::tls_rustls::RustlsConfig;
 use leptos::config::{Env, LeptosOptions};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
@@ -60,7 +61,15 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
 
 /// Serves until SIGINT or SIGTERM.
 pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
-    if !args.listen.ip().is_loopback() && !args.behind_proxy {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|error| format!("cannot use the TLS certificate or key: {error}"))?,
+        ),
+        _ => None,
+    };
+    if tls.is_none() && !args.listen.ip().is_loopback() && !args.behind_proxy {
         return Err(format!(
             "refusing to serve passwords in clear on {}: give --tls-cert and --tls-key, or \
              --behind-proxy when TLS ends at a reverse proxy",
@@ -68,16 +77,17 @@ pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
         ));
     }
     let site_dir = site_dir(args.site_dir)?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
+    let listener = std::net::TcpListener::bind(args.listen)
+        .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
         .map_err(|error| format!("cannot listen on {}: {error}", args.listen))?;
+    let local = listener.local_addr().map_err(|error| error.to_string())?;
     let db = app::ssr::db::open(data_dir)
         .await
         .map_err(|error| error.to_string())?;
     let policy = SessionPolicy {
         idle: Duration::from_secs(args.session_idle_minutes * 60),
         absolute: Duration::from_secs(args.session_max_hours * 3600),
-        secure_cookie: false,
+        secure_cookie: tls.is_some(),
     };
     let state = AppState {
         db: db.clone(),
@@ -88,21 +98,37 @@ pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
         state,
         policy,
         behind_proxy: args.behind_proxy,
-        tls: false,
+        tls: tls.is_some(),
     };
-    let app = router(config, &site_dir);
-    let local = listener.local_addr().map_err(|error| error.to_string())?;
+    let app = router(config, &site_dir).into_make_service_with_connect_info::<SocketAddr>();
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "Virtual Postmaster is serving http://{local}/ (data in {})",
+        "Virtual Postmaster is serving {scheme}://{local}/ (data in {})",
         data_dir.display()
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|error| format!("server error: {error}"))?;
+    let served = match tls {
+        None => {
+            let listener =
+                tokio::net::TcpListener::from_std(listener).map_err(|error| error.to_string())?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            axum_server::from_tcp_rustls(listener, tls)
+                .map_err(|error| format!("cannot serve TLS: {error}"))?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
+    served.map_err(|error| format!("server error: {error}"))?;
     db.close().await;
     println!("Virtual Postmaster stopped.");
     Ok(())

@@ -1,6 +1,6 @@
 //! The operator's command line, run as the real binary against SQLite files in temp dirs.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -446,21 +446,27 @@ fn serve_refuses_a_port_in_use_and_clear_text_on_the_network_without_writing() {
     assert!(!data.exists(), "nothing written");
 }
 
-#[test]
-fn serve_answers_and_stops_cleanly_on_sigterm() {
-    use std::io::{BufRead, BufReader, Read};
-    let dir = TempDir::new().unwrap();
-    let site = site(dir.path());
+/// Starts `serve` on a free port; returns the child and the URL it printed.
+fn spawn_server(
+    data: &Path,
+    site: &str,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    String,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
         .args([
             "--data-dir",
-            &dir.path().join("data").to_string_lossy(),
+            &data.to_string_lossy(),
             "serve",
             "--listen",
             "127.0.0.1:0",
             "--site-dir",
-            &site,
+            site,
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -468,22 +474,17 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
+    let url = line
+        .split_whitespace()
+        .find(|word| word.contains("://"))
         .expect("the address is printed")
+        .trim_end_matches('/')
         .to_owned();
+    (child, out, url)
+}
 
-    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    stream
-        .write_all(b"GET /log-on HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("Postmaster address"));
-
+/// Sends SIGTERM and expects a clean exit that says so.
+fn stop(mut child: std::process::Child, mut out: BufReader<std::process::ChildStdout>) {
     let pid = child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
@@ -495,4 +496,105 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("stopped"), "{rest}");
+}
+
+#[test]
+fn serve_answers_and_stops_cleanly_on_sigterm() {
+    let dir = TempDir::new().unwrap();
+    let site = site(dir.path());
+    let (child, out, url) = spawn_server(&dir.path().join("data"), &site, &[]);
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /log-on HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("Postmaster address"));
+    stop(child, out);
+}
+
+#[test]
+fn serve_speaks_tls_with_hsts_and_secure_cookies() {
+    let dir = TempDir::new().unwrap();
+    let site = site(dir.path());
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let data = dir.path().join("data");
+    ok(&data, &["domain", "add", "example.com"], None);
+    ok(
+        &data,
+        &[
+            "admin",
+            "add",
+            "pm@example.com",
+            "--domain",
+            "example.com",
+            "--password-stdin",
+        ],
+        Some("Xk4#pq9!zz\n"),
+    );
+    let tls = [
+        "--tls-cert",
+        &cert.to_string_lossy(),
+        "--tls-key",
+        &key.to_string_lossy(),
+    ]
+    .map(str::to_owned);
+    let tls: Vec<&str> = tls.iter().map(String::as_str).collect();
+    let (child, out, url) = spawn_server(&data, &site, &tls);
+    assert!(url.starts_with("https://"), "{url}");
+    let curl = |args: &[&str]| {
+        let output = Command::new("curl")
+            .args(["-sk", "-D", "-", "-o", "/dev/null"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).to_lowercase()
+    };
+    let page = curl(&[&format!("{url}/log-on")]);
+    assert!(
+        page.starts_with("http/1.1 200") || page.starts_with("http/2 200"),
+        "{page}"
+    );
+    assert!(
+        page.contains("strict-transport-security: max-age="),
+        "{page}"
+    );
+    let log_on = <app::api::auth::LogOn as leptos::server_fn::ServerFn>::PATH;
+    let reply = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &format!("Origin: {url}"),
+        "--data",
+        "email=pm@example.com&password=Xk4%23pq9%21zz",
+        &format!("{url}{log_on}"),
+    ]);
+    let cookie = reply
+        .lines()
+        .find(|line| line.starts_with("set-cookie: vpm_session="))
+        .unwrap_or_else(|| panic!("{reply}"));
+    assert!(cookie.contains("; secure"), "{cookie}");
+    stop(child, out);
 }
