@@ -25,11 +25,11 @@ export function createDemoPostmaster(dataDir) {
  * Starts a server. Returns { url, dataDir, stop }. `setup(dataDir)` runs first, on the fresh
  * data directory, for operator commands.
  */
-export async function startServer({ setup } = {}) {
+export async function startServer({ setup, args = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'vpm-e2e-'));
   const context = setup ? setup(dataDir) : undefined;
   // Port 0: the kernel picks a free port; the server prints the address it got.
-  const child = spawn(BIN, ['--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0'], {
+  const child = spawn(BIN, ['--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

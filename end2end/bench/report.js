@@ -1,0 +1,29 @@
+// Writes a benchmark's section into docs/benchmarks.md, between markers named after it,
+// replacing the figures of an earlier run.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const FILE = resolve(import.meta.dirname, '../../docs/benchmarks.md');
+
+export function writeSection(name, markdown) {
+  const begin = `<!-- ${name} -->`;
+  const end = `<!-- /${name} -->`;
+  const block = `${begin}\n${markdown.trim()}\n${end}`;
+  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(FILE, text);
+  console.log(markdown);
+}
+
+/** Percentile `p` (0–100) of sorted milliseconds. */
+export function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function summary(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const fmt = (ms) => `${ms.toFixed(1)} ms`;
+  return { p50: fmt(percentile(sorted, 50)), p99: fmt(percentile(sorted, 99)), n: sorted.length };
+}
