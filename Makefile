@@ -55,6 +55,7 @@ browser-tests:
 bench: build
 	cargo run --release -p app --example bench_validate
 	$(WASM_TEST) --release --test bench_validate_wasm -- --nocapture
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/log_on.mjs
 
 ## Tools: each installed only when missing, so a second run needs no network.
 tools: wasm-target cargo-leptos wasm-bindgen apt-packages end2end/node_modules/.package-lock.json

@@ -85,8 +85,8 @@ impl XorShift {
 
 /// A paste as a postmaster would bring it: a comment, CRLF line ends, every
 /// line form (space, tab and comma separated, full addresses, quoted names,
-/// non-ASCII names) and about one line in ten with a problem (passwords
-/// that differ, a username given twice).
+/// non-ASCII names), one password in twenty with a comma, and about one line
+/// in ten with a problem (a second password that differs).
 pub fn paste() -> String {
     let mut rng = XorShift(0x5eed_cafe_f00d_d00d);
     let mut text = String::from("# New staff, autumn intake\n");
