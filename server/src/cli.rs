@@ -37,6 +37,9 @@ pub enum OperatorCommand {
     Admin(AdminCommand),
     /// Create the demo domain example.test and postmaster@example.test if they are missing.
     Demo,
+    /// Remove for good the accounts deleted more than 30 days ago (the server also does this
+    /// every hour).
+    Purge,
 }
 
 #[derive(Debug, Clone, Args)]

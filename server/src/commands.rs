@@ -6,7 +6,7 @@ use std::path::Path;
 use app::error::AppError;
 use app::ssr::audit::Actor;
 use app::ssr::hashing::Hasher;
-use app::ssr::{admins, db, domains};
+use app::ssr::{admins, db, domains, mailboxes};
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
 use sqlx::SqlitePool;
@@ -82,6 +82,20 @@ async fn execute(
         }
         OperatorCommand::Admin(AdminCommand::List) => list_admins(db).await,
         OperatorCommand::Demo => demo(db, hasher).await,
+        OperatorCommand::Purge => {
+            let purged = mailboxes::purge_expired(db, mailboxes::RETENTION_DAYS).await?;
+            let accounts = if purged.len() == 1 {
+                "account"
+            } else {
+                "accounts"
+            };
+            println!(
+                "Purged {} {accounts} deleted more than {} days ago.",
+                purged.len(),
+                mailboxes::RETENTION_DAYS
+            );
+            Ok(())
+        }
     }
 }
 

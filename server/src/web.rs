@@ -7,7 +7,9 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use app::ssr::auth::SessionPolicy;
+use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
+use app::ssr::mailboxes;
 use app::ssr::state::AppState;
 use app::{shell, App};
 use axum::http::request::Parts;
@@ -17,6 +19,8 @@ use leptos::config::{Env, LeptosOptions};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::SqlitePool;
+use tokio::time::MissedTickBehavior;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::cli::ServeArgs;
@@ -24,6 +28,9 @@ use crate::guard::{guard, CspNonce, GuardConfig};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// How often the server purges accounts deleted longer ago than the retention period.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
 /// The name cargo-leptos gives the WASM, JS and CSS files under `pkg/`.
 const OUTPUT_NAME: &str = "vpostmaster";
@@ -93,6 +100,7 @@ pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
         db: db.clone(),
         hasher: Hasher::default(),
         policy: policy.clone(),
+        batches: Batches::default(),
     };
     let config = GuardConfig {
         state,
@@ -101,6 +109,7 @@ pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
         tls: tls.is_some(),
     };
     let app = router(config, &site_dir).into_make_service_with_connect_info::<SocketAddr>();
+    let purger = StopOnDrop(tokio::spawn(purge_hourly(db.clone())));
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
         "Virtual Postmaster is serving {scheme}://{local}/ (data in {})",
@@ -128,10 +137,35 @@ pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
                 .await
         }
     };
+    drop(purger);
     served.map_err(|error| format!("server error: {error}"))?;
     db.close().await;
     println!("Virtual Postmaster stopped.");
     Ok(())
+}
+
+/// Purges the accounts deleted longer ago than the retention period, at start and then every
+/// hour, until the server stops.
+async fn purge_hourly(db: SqlitePool) {
+    let mut every_hour = tokio::time::interval(PURGE_INTERVAL);
+    every_hour.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        every_hour.tick().await;
+        match mailboxes::purge_expired(&db, mailboxes::RETENTION_DAYS).await {
+            Ok(purged) if purged.is_empty() => {}
+            Ok(purged) => tracing::info!(count = purged.len(), "purged deleted accounts"),
+            Err(error) => tracing::error!(%error, "the purge of deleted accounts failed"),
+        }
+    }
+}
+
+/// Stops a background task when the server stops, however `serve` returns.
+struct StopOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The built site: the flag, else cargo-leptos's `LEPTOS_SITE_ROOT`, else `site/` next to the

@@ -20,6 +20,17 @@ const ANY_ARGUMENTS: &[(&str, &str)] = &[
     ("current", PASSWORD),
     ("password", "New#secret42"),
     ("password_again", "New#secret42"),
+    ("text", "jdoe"),
+    ("generate", "on"),
+    ("username", "jdoe"),
+    ("first_name", "John"),
+    ("last_name", "Doe"),
+    ("email", "jdoe@alpha.test"),
+    ("active", "on"),
+    ("emails", "jdoe@alpha.test"),
+    ("id", "1"),
+    ("batch", "00112233445566778899aabbccddeeff"),
+    ("action", ""),
 ];
 
 #[tokio::test]
@@ -78,4 +89,166 @@ async fn a_postmaster_cannot_reach_another_domain() {
         "{}",
         domains.body
     );
+}
+
+/// Beta's accounts and the audit rows that are not refusals, to compare before and after.
+async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT id || '|' || email || '|' || password_hash || '|' || first_name || '|' || last_name
+                || '|' || active || '|' || updated_at || '|' || password_changed_at || '|'
+                || COALESCE(deleted_at, '')
+         FROM mailboxes WHERE email LIKE '%@beta.test' ORDER BY id",
+    )
+    .fetch_all(&server.db)
+    .await
+    .unwrap();
+    let audited = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action <> 'authorize'")
+        .await;
+    (rows, audited)
+}
+
+#[tokio::test]
+async fn a_postmaster_cannot_touch_another_domains_accounts() {
+    use app::api::activity::ListActivity;
+    use app::api::mailboxes::*;
+
+    let server = TestServer::new().await;
+    let beta = server.log_on(POSTMASTER_B, PASSWORD).await;
+    let added = server
+        .call(
+            AddAccounts::PATH,
+            &[
+                ("domain", "beta.test"),
+                ("text", "someone\nformer"),
+                ("generate", "on"),
+            ],
+            Some(&beta),
+        )
+        .await;
+    let batch = added
+        .header("location")
+        .and_then(|location| location.strip_prefix("/users/added?batch="))
+        .unwrap_or_else(|| panic!("{}", added.body))
+        .to_owned();
+    let deleted = server
+        .call(
+            DeleteMailboxes::PATH,
+            &[("domain", "beta.test"), ("emails", "former@beta.test")],
+            Some(&beta),
+        )
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.body);
+    let former: i64 =
+        sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = 'former@beta.test'")
+            .fetch_one(&server.db)
+            .await
+            .unwrap();
+    let former = former.to_string();
+
+    let alpha = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let before = beta_state(&server).await;
+    let someone = "someone@beta.test";
+    let attempts: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            AddAccounts::PATH,
+            vec![
+                ("domain", "beta.test"),
+                ("text", "intruder"),
+                ("generate", "on"),
+            ],
+        ),
+        (
+            AddAccount::PATH,
+            vec![
+                ("domain", "beta.test"),
+                ("username", "intruder"),
+                ("first_name", ""),
+                ("last_name", ""),
+                ("password", "New#secret42"),
+                ("password_again", "New#secret42"),
+            ],
+        ),
+        (GetMailbox::PATH, vec![("email", someone)]),
+        (
+            UpdateMailbox::PATH,
+            vec![
+                ("email", someone),
+                ("first_name", "Pwned"),
+                ("last_name", ""),
+            ],
+        ),
+        (
+            SetMailboxPassword::PATH,
+            vec![
+                ("email", someone),
+                ("password", "New#secret42"),
+                ("password_again", "New#secret42"),
+            ],
+        ),
+        (
+            DeleteMailboxes::PATH,
+            vec![("domain", "beta.test"), ("emails", someone)],
+        ),
+        // Their own domain named, another's account listed.
+        (
+            DeleteMailboxes::PATH,
+            vec![("domain", "alpha.test"), ("emails", someone)],
+        ),
+        (ListDeleted::PATH, vec![("domain", "beta.test")]),
+        (
+            RestoreMailbox::PATH,
+            vec![("domain", "beta.test"), ("id", &former)],
+        ),
+        (
+            RestoreMailbox::PATH,
+            vec![("domain", "alpha.test"), ("id", &former)],
+        ),
+        (
+            ListActivity::PATH,
+            vec![("domain", "beta.test"), ("action", ""), ("page", "1")],
+        ),
+        (
+            ListMailboxes::PATH,
+            vec![("domain", "BETA.test"), ("search", ""), ("page", "1")],
+        ),
+    ];
+    for (path, form) in &attempts {
+        let refused_before = server
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'authorize' AND outcome = 'refused' AND actor = 'postmaster@alpha.test'")
+            .await;
+        let reply = server.call(path, form, Some(&alpha)).await;
+        assert!(
+            reply.body.contains("NotFound"),
+            "{path} {form:?} answers as not found: {}",
+            reply.body
+        );
+        assert!(
+            !reply.body.contains("someone@beta.test was"),
+            "{}",
+            reply.body
+        );
+        let refused_after = server
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'authorize' AND outcome = 'refused' AND actor = 'postmaster@alpha.test' AND domain = 'beta.test'")
+            .await;
+        assert_eq!(
+            refused_after,
+            refused_before + 1,
+            "{path} {form:?} is audited"
+        );
+    }
+    // The one-time results of beta's add are not alpha's to read, and stay for beta.
+    let stolen = server
+        .call(AddedAccounts::PATH, &[("batch", &batch)], Some(&alpha))
+        .await;
+    assert!(stolen.body.contains("NotFound"), "{}", stolen.body);
+    assert_eq!(
+        beta_state(&server).await,
+        before,
+        "beta's data is unchanged"
+    );
+    let shown = server
+        .call(AddedAccounts::PATH, &[("batch", &batch)], Some(&beta))
+        .await;
+    assert!(shown.body.contains("someone@beta.test"), "{}", shown.body);
 }

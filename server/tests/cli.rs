@@ -598,3 +598,55 @@ fn serve_speaks_tls_with_hsts_and_secure_cookies() {
     assert!(cookie.contains("; secure"), "{cookie}");
     stop(child, out);
 }
+
+#[tokio::test]
+async fn purge_removes_the_accounts_deleted_more_than_30_days_ago() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    let out = ok(dir.path(), &["purge"], None);
+    assert_eq!(out, "Purged 0 accounts deleted more than 30 days ago.\n");
+    let db = db(dir.path()).await;
+    for (local, deleted_days_ago) in [
+        ("old", Some(31)),
+        ("older", Some(45)),
+        ("recent", Some(29)),
+        ("live", None),
+    ] {
+        sqlx::query(
+            "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir, deleted_at)
+             VALUES ((SELECT id FROM domains WHERE name = 'example.com'), ?1, ?1 || '@example.com', 'x',
+                     'example.com/' || ?1 || '.1/',
+                     CASE WHEN ?2 IS NULL THEN NULL
+                          ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?2 || ' days') END)",
+        )
+        .bind(local)
+        .bind(deleted_days_ago)
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    let out = ok(dir.path(), &["purge"], None);
+    assert_eq!(out, "Purged 2 accounts deleted more than 30 days ago.\n");
+    let left: Vec<String> = sqlx::query_scalar("SELECT local_part FROM mailboxes ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, ["recent", "live"]);
+    let audited: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT actor, domain, target FROM audit_log WHERE action = 'mailbox.purge' ORDER BY target",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let system = |target: &str| {
+        (
+            "system".to_owned(),
+            "example.com".to_owned(),
+            target.to_owned(),
+        )
+    };
+    assert_eq!(
+        audited,
+        [system("old@example.com"), system("older@example.com")]
+    );
+}

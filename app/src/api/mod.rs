@@ -2,5 +2,6 @@
 //! `ssr::auth` first, then validates with the shared rules, then calls one service.
 
 pub mod account;
+pub mod activity;
 pub mod auth;
 pub mod mailboxes;

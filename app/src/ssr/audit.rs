@@ -5,7 +5,7 @@ use sqlx::SqliteConnection;
 /// Who acts, and from where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor<'a> {
-    /// An administrator's address, or "cli".
+    /// An administrator's address, "cli" or "system".
     pub name: &'a str,
     /// The client's IP address; empty on the command line.
     pub client_addr: &'a str,
@@ -15,6 +15,12 @@ impl Actor<'static> {
     /// The operator at the command line.
     pub const CLI: Actor<'static> = Actor {
         name: "cli",
+        client_addr: "",
+    };
+
+    /// The server's own scheduled work, such as the purge of old deleted accounts.
+    pub const SYSTEM: Actor<'static> = Actor {
+        name: "system",
         client_addr: "",
     };
 }
@@ -29,6 +35,15 @@ pub enum Action {
     LogOff,
     /// A request for something outside the administrator's domains.
     Authorize,
+    MailboxAdd,
+    /// Names or the active flag changed.
+    MailboxUpdate,
+    MailboxPasswd,
+    /// Moved to "Deleted accounts".
+    MailboxDelete,
+    MailboxRestore,
+    /// Removed for good after the retention period.
+    MailboxPurge,
 }
 
 impl Action {
@@ -41,6 +56,12 @@ impl Action {
             Action::LogOn => "log_on",
             Action::LogOff => "log_off",
             Action::Authorize => "authorize",
+            Action::MailboxAdd => "mailbox.add",
+            Action::MailboxUpdate => "mailbox.update",
+            Action::MailboxPasswd => "mailbox.passwd",
+            Action::MailboxDelete => "mailbox.delete",
+            Action::MailboxRestore => "mailbox.restore",
+            Action::MailboxPurge => "mailbox.purge",
         }
     }
 }

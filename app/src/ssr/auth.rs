@@ -45,6 +45,11 @@ pub const MAX_FAILURES_PER_ADDRESS: i64 = 5;
 pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The longest address a mail system accepts.
+const MAX_ADDRESS_LEN: usize = 254;
+/// Far above the 128 characters a password may have, so an old longer one still gets an answer.
+const MAX_PASSWORD_INPUT: usize = 1024;
+
 /// A signed-in administrator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin {
@@ -90,6 +95,12 @@ pub async fn log_on(
     password: String,
     client: &str,
 ) -> Result<NewSession, AppError> {
+    // Longer than any address or password can be: refused before any work or any write.
+    if email.len() > MAX_ADDRESS_LEN || password.len() > MAX_PASSWORD_INPUT {
+        return Err(AppError::Invalid(
+            "The address or password is too long.".into(),
+        ));
+    }
     let email = email.trim().to_lowercase();
     let domain = email.rsplit_once('@').map(|(_, domain)| domain.to_owned());
     let actor = audit::Actor {
@@ -311,6 +322,14 @@ pub struct CurrentSession {
     pub token: String,
 }
 
+impl CurrentSession {
+    /// The session's key in the database (a hash of its token): what owns the results a
+    /// request leaves for the next one, such as a batch of new accounts.
+    pub fn key(&self) -> Vec<u8> {
+        token_hash(&self.token)
+    }
+}
+
 /// The client's address (the peer, or the proxy's `X-Forwarded-For` behind a proxy).
 #[derive(Debug, Clone, Default)]
 pub struct ClientAddr(pub String);
@@ -360,6 +379,7 @@ pub fn client_addr() -> String {
 #[derive(Debug, Clone)]
 pub struct DomainScope {
     admin: Admin,
+    session_key: Vec<u8>,
     domain_id: i64,
     domain: String,
 }
@@ -377,6 +397,38 @@ impl DomainScope {
     pub fn domain(&self) -> &str {
         &self.domain
     }
+    /// The key of the session acting (see [`CurrentSession::key`]).
+    pub fn session_key(&self) -> &[u8] {
+        &self.session_key
+    }
+}
+
+/// Audits a request that named something outside the administrator's domains; the caller
+/// answers it as not found.
+pub async fn record_refusal(
+    db: &SqlitePool,
+    admin: &Admin,
+    client: &str,
+    domain: Option<&str>,
+    target: &str,
+    details: &str,
+) -> Result<(), AppError> {
+    let entry = Entry {
+        outcome: Outcome::Refused,
+        details,
+        ..Entry::new(
+            audit::Actor {
+                name: &admin.email,
+                client_addr: client,
+            },
+            Action::Authorize,
+            domain,
+            target,
+        )
+    };
+    let mut conn = db.acquire().await?;
+    audit::record(&mut conn, &entry).await?;
+    Ok(())
 }
 
 /// The domains an administrator manages, by name (every domain for a superadmin).
@@ -398,7 +450,8 @@ pub async fn managed_domains(
 /// The signed-in administrator's scope over `domain` (or their first domain). A domain they
 /// do not manage answers as not found, and the attempt is audited.
 pub async fn require_domain(domain: Option<&str>) -> Result<DomainScope, AppError> {
-    let admin = require_admin()?;
+    let session = require_session()?;
+    let admin = session.admin.clone();
     let state = app_state()?;
     let managed = managed_domains(&state.db, &admin).await?;
     let found = match domain {
@@ -411,27 +464,16 @@ pub async fn require_domain(domain: Option<&str>) -> Result<DomainScope, AppErro
     match found {
         Some((domain_id, domain)) => Ok(DomainScope {
             admin,
+            session_key: session.key(),
             domain_id,
             domain,
         }),
         None => {
-            let target = domain.unwrap_or("");
+            // Lowercase, so that the attempt shows in that domain's own activity.
+            let target = domain.unwrap_or("").to_ascii_lowercase();
             let client = client_addr();
-            let entry = Entry {
-                outcome: Outcome::Refused,
-                details: "not a managed domain",
-                ..Entry::new(
-                    audit::Actor {
-                        name: &admin.email,
-                        client_addr: &client,
-                    },
-                    Action::Authorize,
-                    Some(target),
-                    target,
-                )
-            };
-            let mut conn = state.db.acquire().await?;
-            audit::record(&mut conn, &entry).await?;
+            let details = "not a managed domain";
+            record_refusal(&state.db, &admin, &client, Some(&target), &target, details).await?;
             Err(AppError::NotFound(format!("The domain {target}")))
         }
     }

@@ -1,10 +1,35 @@
-//! Mail accounts of a domain.
+//! Mail accounts of a domain: list, add (many at once or one), edit, set a password, delete,
+//! restore and purge. Each change is authorized by the [`DomainScope`] it receives, checked with
+//! the shared `validate` rules the browser runs too, and audited in the same transaction.
+
+use std::collections::HashSet;
 
 use sqlx::SqlitePool;
+use tokio::task::JoinSet;
 
-use super::auth::DomainScope;
-use crate::api::mailboxes::{MailboxPage, MailboxRow, PAGE_SIZE};
+use super::audit::{self, Action, Actor, Entry};
+use super::auth::{self, CurrentSession, DomainScope};
+use super::hashing::Hasher;
+use super::state::AppState;
+use crate::api::mailboxes::{
+    AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, PAGE_SIZE,
+};
 use crate::error::AppError;
+use crate::validate::{
+    check_account, generate_password, name_problems, parse_bulk, password_problems, AccountFields,
+    BulkLine, BulkOptions, Field, NewAccount, PasswordContext, Problem, DEFAULT_LEN,
+};
+
+/// Days a deleted account stays in "Deleted accounts", restorable, before the purge.
+pub const RETENTION_DAYS: u32 = 30;
+
+/// Problems one refusal lists; the rest are counted.
+const PROBLEMS_LISTED: usize = 50;
+
+/// The current time as every table stores it.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
+
+const DIFFERENT_PASSWORDS: &str = "The two passwords differ.";
 
 /// One page of a domain's live accounts in address order, filtered by a search on the
 /// address or the names. Paging and search run in SQL, so a large domain stays fast.
@@ -54,4 +79,735 @@ pub async fn list(
         page,
         pages,
     })
+}
+
+/// One account of the "Add one account" form, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OneAccount {
+    /// The username, or a full address in the domain.
+    pub username: String,
+    /// The first name, possibly empty.
+    pub first_name: String,
+    /// The last name, possibly empty.
+    pub last_name: String,
+    /// The password, typed.
+    pub password: String,
+    /// The password, typed again.
+    pub password_again: String,
+}
+
+/// Adds every account of a pasted list (see [`parse_bulk`] for the format) in one transaction,
+/// or none, and returns the id of the batch for the result screen (see [`take_batch`]).
+///
+/// Refused with every problem by line and field (never a password) when a line breaks a rule,
+/// repeats a username or names an address that exists; refused too when the list would take
+/// the domain over its account limit. Missing passwords are generated when
+/// `generate_missing` is set.
+pub async fn add_from_paste(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    text: &str,
+    generate_missing: bool,
+) -> Result<String, AppError> {
+    let report = parse_bulk(text, scope.domain(), BulkOptions { generate_missing });
+    if let Some(message) = report.too_big {
+        return Err(AppError::Invalid(message));
+    }
+    if report.lines.is_empty() {
+        return Err(AppError::Invalid("Paste at least one account.".into()));
+    }
+    let taken = taken_addresses(&state.db, scope, &report.lines).await?;
+    let mut messages = Vec::new();
+    for line in &report.lines {
+        if let Some(email) = line.username.as_ref().map(|name| address(name, scope)) {
+            if taken.contains(&email) {
+                messages.push(format!("Line {}: {email} already exists.", line.number));
+            }
+        }
+        for problem in &line.problems {
+            messages.push(describe(Some(line.number), problem));
+        }
+    }
+    refuse_if_any(messages)?;
+    let accounts = report.lines.into_iter().filter_map(|line| line.account);
+    let batch = create(state, scope, client, accounts.collect()).await?;
+    state.batches.put(scope.session_key(), batch)
+}
+
+/// Adds one account typed in the form, with the same rules as a pasted line, and returns the
+/// id of the batch for the result screen.
+pub async fn add_one(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    account: OneAccount,
+) -> Result<String, AppError> {
+    let given = AccountFields {
+        username: &account.username,
+        password: &account.password,
+        password_again: &account.password_again,
+        first_name: &account.first_name,
+        last_name: &account.last_name,
+    };
+    let line = check_account(&given, scope.domain());
+    let mut messages = Vec::new();
+    let taken = taken_addresses(&state.db, scope, std::slice::from_ref(&line)).await?;
+    if let Some(email) = line.username.as_ref().map(|name| address(name, scope)) {
+        if taken.contains(&email) {
+            messages.push(format!("{email} already exists."));
+        }
+    }
+    messages.extend(line.problems.iter().map(|problem| describe(None, problem)));
+    refuse_if_any(messages)?;
+    let new = line.account.ok_or_else(|| {
+        tracing::error!("a line without problems has no account");
+        AppError::Internal
+    })?;
+    let batch = create(state, scope, client, vec![new]).await?;
+    state.batches.put(scope.session_key(), batch)
+}
+
+/// The accounts of batch `id`, once, and only to the session that added them.
+pub fn take_batch(
+    state: &AppState,
+    session: &CurrentSession,
+    id: &str,
+) -> Result<AddedBatch, AppError> {
+    state
+        .batches
+        .take(&session.key(), id)
+        .ok_or_else(|| AppError::NotFound("These results (they are shown only once)".into()))
+}
+
+/// The full address of a username of the scope's domain.
+fn address(username: &str, scope: &DomainScope) -> String {
+    format!("{username}@{}", scope.domain())
+}
+
+/// "Line 3, password again: The two passwords differ." (or without the line for one account).
+fn describe(line: Option<usize>, problem: &Problem) -> String {
+    let message = problem.message.trim_end_matches('.');
+    match (line, problem.field) {
+        (Some(number), Field::Line) => format!("Line {number}: {message}."),
+        (Some(number), field) => format!("Line {number}, {}: {message}.", field.label()),
+        (None, field) => {
+            let label = field.label();
+            let mut chars = label.chars();
+            let capital: String = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+                .collect();
+            format!("{capital}: {message}.")
+        }
+    }
+}
+
+/// Refuses with the messages one per line, at most [`PROBLEMS_LISTED`] of them.
+fn refuse_if_any(messages: Vec<String>) -> Result<(), AppError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let more = messages.len().saturating_sub(PROBLEMS_LISTED);
+    let mut listed: Vec<String> = messages.into_iter().take(PROBLEMS_LISTED).collect();
+    if more > 0 {
+        listed.push(format!("and {more} more."));
+    }
+    Err(AppError::Invalid(listed.join("\n")))
+}
+
+/// Which addresses of the lines' usernames live accounts hold, in one query.
+async fn taken_addresses(
+    db: &SqlitePool,
+    scope: &DomainScope,
+    lines: &[BulkLine],
+) -> Result<HashSet<String>, AppError> {
+    let emails: Vec<String> = lines
+        .iter()
+        .filter_map(|line| line.username.as_deref())
+        .map(|name| address(name, scope))
+        .collect();
+    live_among(db, &emails).await
+}
+
+/// The addresses of `emails` that live accounts hold.
+async fn live_among(db: &SqlitePool, emails: &[String]) -> Result<HashSet<String>, AppError> {
+    if emails.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let list = serde_json::to_string(emails).map_err(|error| {
+        tracing::error!(%error, "cannot encode addresses");
+        AppError::Internal
+    })?;
+    let taken: Vec<String> = sqlx::query_scalar(
+        "SELECT email FROM mailboxes
+         WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?))",
+    )
+    .bind(list)
+    .fetch_all(db)
+    .await?;
+    Ok(taken.into_iter().collect())
+}
+
+/// The domain's account limit (0: none) and its live accounts.
+async fn limit_and_count(
+    conn: &mut sqlx::SqliteConnection,
+    domain_id: i64,
+) -> Result<(i64, i64), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT max_mailboxes,
+                (SELECT COUNT(*) FROM mailboxes WHERE domain_id = d.id AND deleted_at IS NULL)
+         FROM domains d WHERE id = ?",
+    )
+    .bind(domain_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+fn over_limit(domain: &str, max: i64, live: i64, adding: usize) -> Option<AppError> {
+    let adding = adding as i64;
+    (max > 0 && live + adding > max).then(|| {
+        let room = (max - live).max(0);
+        AppError::Invalid(format!(
+            "The domain {domain} is limited to {max} accounts and has {live}: {room} more can \
+             be added, and this asks for {adding}."
+        ))
+    })
+}
+
+/// A new account with its password, ready to be written.
+struct Ready {
+    account: NewAccount,
+    email: String,
+    password: String,
+    generated: bool,
+}
+
+/// Creates valid, unclaimed accounts: generates missing passwords, hashes them all on every
+/// core, then writes every row and its audit row in one transaction. An address claimed
+/// meanwhile by someone else rolls the whole list back.
+async fn create(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    accounts: Vec<NewAccount>,
+) -> Result<AddedBatch, AppError> {
+    let domain = scope.domain();
+    {
+        let mut conn = state.db.acquire().await?;
+        let (max, live) = limit_and_count(&mut conn, scope.domain_id()).await?;
+        if let Some(refusal) = over_limit(domain, max, live, accounts.len()) {
+            return Err(refusal);
+        }
+    }
+    let ready: Vec<Ready> = accounts
+        .into_iter()
+        .map(|account| with_password(account, domain))
+        .collect::<Result<_, _>>()?;
+    let hashes = hash_all(
+        &state.hasher,
+        ready.iter().map(|r| r.password.clone()).collect(),
+    )
+    .await?;
+    let stamp = auth::now();
+    let actor = Actor {
+        name: &scope.admin().email,
+        client_addr: client,
+    };
+
+    let mut tx = state.db.begin().await?;
+    for (new, hash) in ready.iter().zip(&hashes) {
+        let maildir = format!(
+            "{domain}/{}.{stamp}.{}/",
+            new.account.username,
+            random_hex(4)?
+        );
+        let inserted = sqlx::query(
+            "INSERT INTO mailboxes
+                 (domain_id, local_part, email, password_hash, first_name, last_name, maildir, quota_mb)
+             VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT default_quota_mb FROM domains WHERE id = ?))",
+        )
+        .bind(scope.domain_id())
+        .bind(&new.account.username)
+        .bind(&new.email)
+        .bind(hash)
+        .bind(&new.account.first_name)
+        .bind(&new.account.last_name)
+        .bind(&maildir)
+        .bind(scope.domain_id())
+        .execute(&mut *tx)
+        .await;
+        if let Err(sqlx::Error::Database(error)) = &inserted {
+            if error.is_unique_violation() {
+                drop(tx);
+                return Err(added_meanwhile(&state.db, &ready).await);
+            }
+        }
+        inserted?;
+        let details = if new.generated {
+            "password generated"
+        } else {
+            ""
+        };
+        let entry = Entry {
+            details,
+            ..Entry::new(actor, Action::MailboxAdd, Some(domain), &new.email)
+        };
+        audit::record(&mut tx, &entry).await?;
+    }
+    // Checked again under the write lock: another list may have been added meanwhile.
+    let (max, live) = limit_and_count(&mut tx, scope.domain_id()).await?;
+    if max > 0 && live > max {
+        drop(tx);
+        return Err(
+            over_limit(domain, max, live - ready.len() as i64, ready.len())
+                .unwrap_or(AppError::Internal),
+        );
+    }
+    tx.commit().await?;
+    tracing::info!(
+        domain,
+        actor = actor.name,
+        count = ready.len(),
+        "accounts added"
+    );
+    Ok(AddedBatch {
+        domain: domain.to_owned(),
+        accounts: ready
+            .into_iter()
+            .map(|new| AddedAccount {
+                email: new.email,
+                generated_password: new.generated.then_some(new.password),
+            })
+            .collect(),
+    })
+}
+
+/// The account with its password: the typed one, or one generated for it.
+fn with_password(account: NewAccount, domain: &str) -> Result<Ready, AppError> {
+    let email = format!("{}@{domain}", account.username);
+    let (password, generated) = match &account.password {
+        Some(password) => (password.clone(), false),
+        None => {
+            let context = PasswordContext {
+                username: &account.username,
+                first_name: &account.first_name,
+                last_name: &account.last_name,
+                domain,
+            };
+            let password = generate_password(&context, DEFAULT_LEN).map_err(|error| {
+                tracing::error!(%error, "cannot generate a password");
+                AppError::Internal
+            })?;
+            (password, true)
+        }
+    };
+    Ok(Ready {
+        account,
+        email,
+        password,
+        generated,
+    })
+}
+
+/// Hashes every password at once: the hasher's semaphore runs one per core at a time.
+async fn hash_all(hasher: &Hasher, passwords: Vec<String>) -> Result<Vec<String>, AppError> {
+    let mut hashes = vec![String::new(); passwords.len()];
+    let mut tasks = JoinSet::new();
+    for (index, password) in passwords.into_iter().enumerate() {
+        let hasher = hasher.clone();
+        tasks.spawn(async move { (index, hasher.hash(password).await) });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (index, hash) = joined.map_err(|error| {
+            tracing::error!(%error, "hashing task failed");
+            AppError::Internal
+        })?;
+        if let Some(slot) = hashes.get_mut(index) {
+            *slot = hash?;
+        }
+    }
+    Ok(hashes)
+}
+
+/// The refusal when an address of the list became taken between the check and the write.
+async fn added_meanwhile(db: &SqlitePool, ready: &[Ready]) -> AppError {
+    let emails: Vec<String> = ready.iter().map(|r| r.email.clone()).collect();
+    let taken = match live_among(db, &emails).await {
+        Ok(taken) => taken,
+        Err(error) => return error,
+    };
+    let who = emails
+        .iter()
+        .find(|email| taken.contains(*email))
+        .map_or_else(|| "An address of the list".to_owned(), String::clone);
+    AppError::Conflict(format!(
+        "{who} was added by someone else meanwhile; nothing was added. Check the list and try again."
+    ))
+}
+
+fn random_hex(bytes: usize) -> Result<String, AppError> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).map_err(|_| AppError::Internal)?;
+    Ok(hex::encode(buffer))
+}
+
+/// `email` trimmed and lowercase, when it is an address of the scope's domain.
+fn in_scope(scope: &DomainScope, email: &str) -> Option<String> {
+    let email = email.trim().to_lowercase();
+    let (_, domain) = email.rsplit_once('@')?;
+    (domain == scope.domain()).then_some(email)
+}
+
+fn no_account(email: &str) -> AppError {
+    AppError::NotFound(format!("The account {}", email.trim()))
+}
+
+/// A live account of the scope's domain, for the Edit screen.
+pub async fn detail(
+    db: &SqlitePool,
+    scope: &DomainScope,
+    email: &str,
+) -> Result<MailboxDetail, AppError> {
+    let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        bool,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT email, local_part, first_name, last_name, active = 1, created_at, updated_at,
+                password_changed_at, message_count, mailbox_bytes
+         FROM mailboxes WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+    )
+    .bind(&address)
+    .bind(scope.domain_id())
+    .fetch_optional(db)
+    .await?;
+    let (email, username, first_name, last_name, active, created, updated, changed, count, bytes) =
+        row.ok_or_else(|| no_account(&address))?;
+    Ok(MailboxDetail {
+        email,
+        domain: scope.domain().to_owned(),
+        username,
+        first_name,
+        last_name,
+        active,
+        created_at: created,
+        updated_at: updated,
+        password_changed_at: changed,
+        message_count: count,
+        mailbox_bytes: bytes,
+    })
+}
+
+/// A first or last name as stored (trimmed), or the first rule it breaks.
+fn checked_name(raw: &str, field: Field) -> Result<String, AppError> {
+    match name_problems(raw, field).first() {
+        Some(problem) => Err(AppError::Invalid(describe(None, problem))),
+        None => Ok(raw.trim().to_owned()),
+    }
+}
+
+/// Changes a live account's names and whether it may log in, audited.
+pub async fn update(
+    db: &SqlitePool,
+    scope: &DomainScope,
+    client: &str,
+    email: &str,
+    first_name: &str,
+    last_name: &str,
+    active: bool,
+) -> Result<(), AppError> {
+    let first_name = checked_name(first_name, Field::FirstName)?;
+    let last_name = checked_name(last_name, Field::LastName)?;
+    let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
+    let before: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT first_name, last_name, active = 1 FROM mailboxes
+         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+    )
+    .bind(&address)
+    .bind(scope.domain_id())
+    .fetch_optional(db)
+    .await?;
+    let (old_first, old_last, _) = before.ok_or_else(|| no_account(&address))?;
+    let mut changes = Vec::new();
+    if old_first != first_name {
+        changes.push("first name changed");
+    }
+    if old_last != last_name {
+        changes.push("last name changed");
+    }
+    changes.push(if active { "active: yes" } else { "active: no" });
+    let details = changes.join("; ");
+
+    let mut tx = db.begin().await?;
+    let updated: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE mailboxes SET first_name = ?, last_name = ?, active = ?, updated_at = {NOW}
+         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL RETURNING id"
+    ))
+    .bind(&first_name)
+    .bind(&last_name)
+    .bind(active)
+    .bind(&address)
+    .bind(scope.domain_id())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if updated.is_none() {
+        return Err(no_account(&address));
+    }
+    let actor = Actor {
+        name: &scope.admin().email,
+        client_addr: client,
+    };
+    let entry = Entry {
+        details: &details,
+        ..Entry::new(actor, Action::MailboxUpdate, Some(scope.domain()), &address)
+    };
+    audit::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a live account's password, typed twice and checked by the shared rules, audited.
+pub async fn set_password(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    email: &str,
+    password: &str,
+    password_again: &str,
+) -> Result<(), AppError> {
+    if password != password_again {
+        return Err(AppError::Invalid(DIFFERENT_PASSWORDS.into()));
+    }
+    let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, local_part, first_name, last_name FROM mailboxes
+         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+    )
+    .bind(&address)
+    .bind(scope.domain_id())
+    .fetch_optional(&state.db)
+    .await?;
+    let (id, username, first_name, last_name) = row.ok_or_else(|| no_account(&address))?;
+    let context = PasswordContext {
+        username: &username,
+        first_name: &first_name,
+        last_name: &last_name,
+        domain: scope.domain(),
+    };
+    if let Some(problem) = password_problems(password, &context).first() {
+        return Err(AppError::Invalid(format!(
+            "The password is not accepted: {}.",
+            problem.message.trim_end_matches('.')
+        )));
+    }
+    let hash = state.hasher.hash(password.to_owned()).await?;
+
+    let mut tx = state.db.begin().await?;
+    let updated: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE mailboxes SET password_hash = ?, password_changed_at = {NOW}, updated_at = {NOW}
+         WHERE id = ? AND deleted_at IS NULL RETURNING id"
+    ))
+    .bind(&hash)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if updated.is_none() {
+        return Err(no_account(&address));
+    }
+    let actor = Actor {
+        name: &scope.admin().email,
+        client_addr: client,
+    };
+    audit::record(
+        &mut tx,
+        &Entry::new(actor, Action::MailboxPasswd, Some(scope.domain()), &address),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves live accounts of the domain to "Deleted accounts", all or none, each audited.
+/// An address that is not a live account of the domain (deleted meanwhile, never there)
+/// answers as not found, naming it; one of another domain is audited as refused too.
+pub async fn delete(
+    db: &SqlitePool,
+    scope: &DomainScope,
+    client: &str,
+    emails: &[&str],
+) -> Result<usize, AppError> {
+    if emails.iter().all(|email| email.trim().is_empty()) {
+        return Err(AppError::Invalid("Select at least one account.".into()));
+    }
+    let mut addresses: Vec<String> = Vec::with_capacity(emails.len());
+    for email in emails.iter().filter(|email| !email.trim().is_empty()) {
+        let Some(address) = in_scope(scope, email) else {
+            let target = email.trim().to_lowercase();
+            if let Some((_, domain)) = target.rsplit_once('@') {
+                let details = format!("not an account of {}", scope.domain());
+                auth::record_refusal(db, scope.admin(), client, Some(domain), &target, &details)
+                    .await?;
+            }
+            return Err(no_account(&target));
+        };
+        if !addresses.contains(&address) {
+            addresses.push(address);
+        }
+    }
+    let actor = Actor {
+        name: &scope.admin().email,
+        client_addr: client,
+    };
+    let mut tx = db.begin().await?;
+    for address in &addresses {
+        let deleted: Option<i64> = sqlx::query_scalar(&format!(
+            "UPDATE mailboxes SET deleted_at = {NOW}, updated_at = {NOW}
+             WHERE email = ? AND domain_id = ? AND deleted_at IS NULL RETURNING id"
+        ))
+        .bind(address)
+        .bind(scope.domain_id())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if deleted.is_none() {
+            return Err(no_account(address));
+        }
+        audit::record(
+            &mut tx,
+            &Entry::new(actor, Action::MailboxDelete, Some(scope.domain()), address),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(addresses.len())
+}
+
+/// The domain's deleted accounts, newest first, with the whole days left before the purge.
+pub async fn deleted(db: &SqlitePool, scope: &DomainScope) -> Result<Vec<DeletedRow>, AppError> {
+    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, email, first_name, last_name, deleted_at,
+                MAX(0, ? - CAST(julianday('now') - julianday(deleted_at) AS INTEGER))
+         FROM mailboxes WHERE domain_id = ? AND deleted_at IS NOT NULL
+         ORDER BY deleted_at DESC, id DESC",
+    )
+    .bind(RETENTION_DAYS)
+    .bind(scope.domain_id())
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, email, first_name, last_name, deleted_at, days_left)| DeletedRow {
+                id,
+                email,
+                first_name,
+                last_name,
+                deleted_at,
+                days_left,
+            },
+        )
+        .collect())
+}
+
+/// Brings back the deleted account `id` of the domain and returns its address. Refused when
+/// a newer live account holds the address, or when the domain is at its account limit.
+pub async fn restore(
+    db: &SqlitePool,
+    scope: &DomainScope,
+    client: &str,
+    id: i64,
+) -> Result<String, AppError> {
+    let gone = || AppError::NotFound("The deleted account".into());
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT email, domain_id FROM mailboxes WHERE id = ? AND deleted_at IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let email = match row {
+        None => return Err(gone()),
+        Some((email, domain_id)) if domain_id != scope.domain_id() => {
+            let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+            let details = format!("not an account of {}", scope.domain());
+            auth::record_refusal(db, scope.admin(), client, domain, &email, &details).await?;
+            return Err(gone());
+        }
+        Some((email, _)) => email,
+    };
+
+    let mut tx = db.begin().await?;
+    let restored = sqlx::query_scalar::<_, i64>(&format!(
+        "UPDATE mailboxes SET deleted_at = NULL, updated_at = {NOW}
+         WHERE id = ? AND domain_id = ? AND deleted_at IS NOT NULL RETURNING id"
+    ))
+    .bind(id)
+    .bind(scope.domain_id())
+    .fetch_optional(&mut *tx)
+    .await;
+    match restored {
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            return Err(AppError::Conflict(format!(
+                "{email} is in use by a newer account; delete or rename that one first."
+            )));
+        }
+        Ok(None) => return Err(gone()),
+        other => other?,
+    };
+    let (max, live) = limit_and_count(&mut tx, scope.domain_id()).await?;
+    if max > 0 && live > max {
+        return Err(AppError::Invalid(format!(
+            "The domain {} is limited to {max} accounts and has {}: delete one before restoring \
+             {email}.",
+            scope.domain(),
+            live - 1
+        )));
+    }
+    let actor = Actor {
+        name: &scope.admin().email,
+        client_addr: client,
+    };
+    audit::record(
+        &mut tx,
+        &Entry::new(actor, Action::MailboxRestore, Some(scope.domain()), &email),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(email)
+}
+
+/// Removes for good the accounts deleted more than `retention_days` ago, of every domain,
+/// and returns their addresses; each is audited as the system's doing. Their Maildirs join
+/// this purge when the mail store exists.
+pub async fn purge_expired(db: &SqlitePool, retention_days: u32) -> Result<Vec<String>, AppError> {
+    let mut tx = db.begin().await?;
+    let purged: Vec<(String, String)> = sqlx::query_as(
+        "DELETE FROM mailboxes
+         WHERE deleted_at IS NOT NULL AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)
+         RETURNING email, deleted_at",
+    )
+    .bind(format!("-{retention_days} days"))
+    .fetch_all(&mut *tx)
+    .await?;
+    for (email, deleted_at) in &purged {
+        let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+        let details = format!("deleted {deleted_at}");
+        let entry = Entry {
+            details: &details,
+            ..Entry::new(Actor::SYSTEM, Action::MailboxPurge, domain, email)
+        };
+        audit::record(&mut tx, &entry).await?;
+    }
+    tx.commit().await?;
+    Ok(purged.into_iter().map(|(email, _)| email).collect())
 }

@@ -1,9 +1,11 @@
 //! Server-only code: the database, password hashing, the audit log and the services that
 //! both the server functions and the operator CLI call.
 
+pub mod activity;
 pub mod admins;
 pub mod audit;
 pub mod auth;
+pub mod batches;
 pub mod db;
 pub mod domains;
 pub mod hashing;

@@ -3,6 +3,7 @@
 use sqlx::SqlitePool;
 
 use super::auth::SessionPolicy;
+use super::batches::Batches;
 use super::hashing::Hasher;
 
 /// Shared state, put in the Leptos context of each request.
@@ -11,4 +12,6 @@ pub struct AppState {
     pub db: SqlitePool,
     pub hasher: Hasher,
     pub policy: SessionPolicy,
+    /// Accounts just added, waiting for the result screen.
+    pub batches: Batches,
 }

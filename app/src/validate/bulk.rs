@@ -81,6 +81,20 @@ pub enum Field {
     LastName,
 }
 
+impl Field {
+    /// The field's name in a sentence: "password again".
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Line => "line",
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::PasswordAgain => "password again",
+            Field::FirstName => "first name",
+            Field::LastName => "last name",
+        }
+    }
+}
+
 /// Something wrong with (or worth knowing about) one field of one line.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -374,14 +388,65 @@ fn parse_line(
 ) -> BulkLine {
     let Split { fields, problem } = split_line(line);
     let mut problems: Vec<Problem> = problem.into_iter().collect();
-    let mut warnings = Vec::new();
     if fields.len() > FIELDS_MAX {
         problems.push(Problem::new(
             Field::Line,
             "Too many fields: give username, password, password again, first name, last name. Put a name with spaces in quotes on a comma-separated line.",
         ));
     }
-    let raw_username = field(&fields, 0);
+    let given = AccountFields {
+        username: field(&fields, 0),
+        password: field(&fields, 1),
+        password_again: field(&fields, 2),
+        first_name: field(&fields, 3),
+        last_name: field(&fields, 4),
+    };
+    check_fields(number, &given, domain, company, opts, problems)
+}
+
+/// One account given field by field, as the "Add one account" form sends it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountFields<'a> {
+    /// The username, or a full address in the managed domain.
+    pub username: &'a str,
+    /// The password, typed.
+    pub password: &'a str,
+    /// The password, typed again.
+    pub password_again: &'a str,
+    /// The first name, possibly empty.
+    pub first_name: &'a str,
+    /// The last name, possibly empty.
+    pub last_name: &'a str,
+}
+
+/// Checks one account with exactly the rules of a pasted line, reported as
+/// line 1. Passwords are never generated here: an empty one is a problem.
+pub fn check_account(given: &AccountFields, domain: &str) -> BulkLine {
+    let opts = BulkOptions {
+        generate_missing: false,
+    };
+    check_fields(1, given, domain, &Company::of(domain), opts, Vec::new())
+}
+
+/// The problems of a first or last name: too long, or holding a character
+/// that would be invisible in a mail client. Empty when the trimmed name
+/// may be stored.
+pub fn name_problems(raw: &str, field: Field) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_name(raw, field, &mut problems);
+    problems
+}
+
+fn check_fields(
+    number: usize,
+    given: &AccountFields,
+    domain: &str,
+    company: &Company,
+    opts: BulkOptions,
+    mut problems: Vec<Problem>,
+) -> BulkLine {
+    let mut warnings = Vec::new();
+    let raw_username = given.username;
     let username = match parse_username(raw_username, domain) {
         Ok(name) => Some(name),
         Err(check) => {
@@ -389,15 +454,15 @@ fn parse_line(
             None
         }
     };
-    let first_name = check_name(field(&fields, 3), Field::FirstName, &mut problems);
-    let last_name = check_name(field(&fields, 4), Field::LastName, &mut problems);
+    let first_name = check_name(given.first_name, Field::FirstName, &mut problems);
+    let last_name = check_name(given.last_name, Field::LastName, &mut problems);
     let ctx = PasswordContext {
         username: raw_username,
         first_name: &first_name,
         last_name: &last_name,
         domain,
     };
-    let pair = (field(&fields, 1), field(&fields, 2));
+    let pair = (given.password, given.password_again);
     let password = check_passwords(pair, &ctx, company, opts, &mut problems, &mut warnings);
     let account = match (&username, problems.is_empty()) {
         (Some(name), true) => Some(NewAccount {
@@ -997,5 +1062,90 @@ mod tests {
         assert_eq!(back, report);
         let level = check_password("ab,de67~", &PasswordContext::default())[7].level;
         assert_eq!(level, Level::Warn);
+    }
+
+    fn fields<'a>(username: &'a str, password: &'a str, again: &'a str) -> AccountFields<'a> {
+        AccountFields {
+            username,
+            password,
+            password_again: again,
+            first_name: "",
+            last_name: "",
+        }
+    }
+
+    #[test]
+    fn one_account_follows_the_rules_of_a_pasted_line() {
+        let ok = check_account(
+            &AccountFields {
+                first_name: " John ",
+                last_name: "Smith",
+                ..fields("JDoe@Example.test", "abcde67~", "abcde67~")
+            },
+            DOMAIN,
+        );
+        assert_eq!(
+            ok.account,
+            Some(account("jdoe", Some("abcde67~"), "John", "Smith"))
+        );
+        let cases: &[(AccountFields, Field, &str)] = &[
+            (
+                fields("jdoe", "abcde67~", "abcde67!"),
+                Field::PasswordAgain,
+                "The two passwords differ",
+            ),
+            (
+                fields("jdoe", "abcde67~", ""),
+                Field::PasswordAgain,
+                "Type the password a second time",
+            ),
+            (fields("jdoe", "", ""), Field::Password, "Password missing"),
+            (
+                fields("jdoe", "abcdefgh", "abcdefgh"),
+                Field::Password,
+                "At least one digit (0-9)",
+            ),
+            (
+                fields("j doe", "abcde67~", "abcde67~"),
+                Field::Username,
+                "A username cannot contain spaces",
+            ),
+            (
+                fields("#jdoe", "abcde67~", "abcde67~"),
+                Field::Username,
+                "Use only letters (a-z), digits, dots, dashes and underscores",
+            ),
+        ];
+        for (given, field, message) in cases {
+            let line = check_account(given, DOMAIN);
+            assert_eq!(line.account, None, "{given:?}");
+            assert!(
+                line.problems
+                    .iter()
+                    .any(|p| p.field == *field && p.message == *message),
+                "{given:?}: {:?}",
+                line.problems
+            );
+        }
+        let named = check_account(
+            &AccountFields {
+                first_name: "Bell\u{7}",
+                ..fields("jdoe", "abcde67~", "abcde67~")
+            },
+            DOMAIN,
+        );
+        assert_eq!(named.problems[0].field, Field::FirstName);
+    }
+
+    #[test]
+    fn names_alone_are_checked_as_in_a_paste() {
+        assert!(name_problems(" Ann-Marie O'Neil ", Field::FirstName).is_empty());
+        assert!(name_problems(&"x".repeat(NAME_MAX), Field::LastName).is_empty());
+        let long = name_problems(&"x".repeat(NAME_MAX + 1), Field::LastName);
+        assert_eq!(long[0].message, "A last name has at most 64 characters");
+        let hidden = name_problems("Ann\u{200b}", Field::FirstName);
+        assert_eq!(hidden[0].field, Field::FirstName);
+        assert_eq!(Field::PasswordAgain.label(), "password again");
+        assert_eq!(Field::Line.label(), "line");
     }
 }

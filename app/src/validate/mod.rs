@@ -9,7 +9,8 @@
 //! - [`check_password`]: one [`Check`] per password rule, for a live
 //!   checklist; [`password_problems`] and [`is_acceptable`] for refusals.
 //! - [`parse_bulk`]: the "Add many accounts" paste, with line and field for
-//!   every problem.
+//!   every problem; [`check_account`] the same rules for one account typed
+//!   field by field, and [`name_problems`] for a name alone.
 //! - [`generate_password`]: a random password that passes every rule.
 
 #![warn(missing_docs)]
@@ -22,8 +23,8 @@ mod password;
 mod username;
 
 pub use bulk::{
-    format_line, parse_bulk, BulkLine, BulkOptions, BulkReport, Field, NewAccount, Problem,
-    BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
+    check_account, format_line, name_problems, parse_bulk, AccountFields, BulkLine, BulkOptions,
+    BulkReport, Field, NewAccount, Problem, BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
 };
 pub use check::{Check, Level, Rule};
 pub use generate::{generate_password, GenerateError, DEFAULT_LEN};

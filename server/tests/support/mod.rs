@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use app::ssr::audit::Actor;
 use app::ssr::auth::SessionPolicy;
+use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::state::AppState;
 use app::ssr::{admins, db, domains};
@@ -53,6 +54,7 @@ impl TestServer {
             db: db.clone(),
             hasher,
             policy: policy.clone(),
+            batches: Batches::default(),
         };
         let config = GuardConfig {
             state,

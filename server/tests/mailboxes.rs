@@ -1,0 +1,1103 @@
+//! Account management through the real router: add many and one, the one-time result, edit,
+//! set a password, delete, restore, purge and the activity log, with every refusal.
+
+mod support;
+
+use app::api::activity::{ActivityPage, ListActivity};
+use app::api::mailboxes::{
+    AddAccount, AddAccounts, AddedAccounts, AddedBatch, DeleteMailboxes, DeletedRow, GetMailbox,
+    ListDeleted, ListMailboxes, MailboxDetail, MailboxPage, RestoreMailbox, SetMailboxPassword,
+    UpdateMailbox,
+};
+use app::error::AppError;
+use app::ssr::hashing::verify_password;
+use app::ssr::mailboxes::{purge_expired, RETENTION_DAYS};
+use app::validate::{is_acceptable, PasswordContext};
+use axum::body::Body;
+use axum::http::header;
+use leptos::server_fn::ServerFn;
+use serde::de::DeserializeOwned;
+use serde_json::from_str as json;
+use support::*;
+
+const ADD_ACCOUNTS: &str = AddAccounts::PATH;
+const ADD_ACCOUNT: &str = AddAccount::PATH;
+const ADDED_ACCOUNTS: &str = AddedAccounts::PATH;
+const GET_MAILBOX: &str = GetMailbox::PATH;
+const UPDATE_MAILBOX: &str = UpdateMailbox::PATH;
+const SET_MAILBOX_PASSWORD: &str = SetMailboxPassword::PATH;
+const DELETE_MAILBOXES: &str = DeleteMailboxes::PATH;
+const LIST_DELETED: &str = ListDeleted::PATH;
+const RESTORE_MAILBOX: &str = RestoreMailbox::PATH;
+const LIST_MAILBOXES: &str = ListMailboxes::PATH;
+const LIST_ACTIVITY: &str = ListActivity::PATH;
+
+/// Passwords the tests type; none may ever show up in the audit log or an error.
+const PW_JDOE: &str = "Tr4in#Lamp";
+const PW_ANN: &str = "Wq7!river";
+const PW_NEW: &str = "Gl0be&Sand";
+const PW_OTHER: &str = "Pl8te?Moss";
+
+/// A server, and a session of alpha.test's postmaster.
+struct Console {
+    server: TestServer,
+    cookie: String,
+}
+
+/// What a server function answered: its value, or the error it refused with.
+fn outcome<T: DeserializeOwned>(reply: &Reply) -> Result<T, AppError> {
+    if reply.status.is_success() {
+        Ok(json(&reply.body).unwrap_or_else(|error| panic!("{error}: {}", reply.body)))
+    } else {
+        Err(json(&reply.body)
+            .unwrap_or_else(|error| panic!("{} {error}: {}", reply.status, reply.body)))
+    }
+}
+
+/// The batch id of a successful add, from where it redirects.
+fn batch_of(reply: &Reply) -> Result<String, AppError> {
+    outcome::<()>(reply)?;
+    let location = reply.header("location").expect("a redirect to the result");
+    Ok(location
+        .strip_prefix("/users/added?batch=")
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_owned())
+}
+
+fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    match result {
+        Err(AppError::Invalid(message)) => message,
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+fn not_found(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    match result {
+        Err(AppError::NotFound(message)) => message,
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+fn conflict(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    match result {
+        Err(AppError::Conflict(message)) => message,
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+}
+
+impl Console {
+    async fn new() -> Self {
+        let server = TestServer::new().await;
+        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+        Console { server, cookie }
+    }
+
+    async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.server.call(path, form, Some(&self.cookie)).await
+    }
+
+    async fn paste_as(&self, cookie: &str, text: &str, generate: bool) -> Result<String, AppError> {
+        let mut form = vec![("domain", "alpha.test"), ("text", text)];
+        if generate {
+            form.push(("generate", "on"));
+        }
+        batch_of(&self.server.call(ADD_ACCOUNTS, &form, Some(cookie)).await)
+    }
+
+    async fn paste(&self, text: &str, generate: bool) -> Result<String, AppError> {
+        self.paste_as(&self.cookie, text, generate).await
+    }
+
+    async fn add_one(
+        &self,
+        username: &str,
+        names: (&str, &str),
+        password: &str,
+        password_again: &str,
+    ) -> Result<String, AppError> {
+        let form = [
+            ("domain", "alpha.test"),
+            ("username", username),
+            ("first_name", names.0),
+            ("last_name", names.1),
+            ("password", password),
+            ("password_again", password_again),
+        ];
+        batch_of(&self.call(ADD_ACCOUNT, &form).await)
+    }
+
+    async fn added_as(&self, cookie: &str, batch: &str) -> Result<AddedBatch, AppError> {
+        let reply = self
+            .server
+            .call(ADDED_ACCOUNTS, &[("batch", batch)], Some(cookie))
+            .await;
+        outcome(&reply)
+    }
+
+    async fn detail(&self, email: &str) -> Result<MailboxDetail, AppError> {
+        outcome(&self.call(GET_MAILBOX, &[("email", email)]).await)
+    }
+
+    async fn update(
+        &self,
+        email: &str,
+        first: &str,
+        last: &str,
+        active: bool,
+    ) -> Result<(), AppError> {
+        let mut form = vec![("email", email), ("first_name", first), ("last_name", last)];
+        if active {
+            form.push(("active", "on"));
+        }
+        outcome(&self.call(UPDATE_MAILBOX, &form).await)
+    }
+
+    async fn set_password(&self, email: &str, password: &str, again: &str) -> Result<(), AppError> {
+        let form = [
+            ("email", email),
+            ("password", password),
+            ("password_again", again),
+        ];
+        outcome(&self.call(SET_MAILBOX_PASSWORD, &form).await)
+    }
+
+    async fn delete(&self, emails: &[&str]) -> Result<(), AppError> {
+        let emails = emails.join("\n");
+        let form = [("domain", "alpha.test"), ("emails", emails.as_str())];
+        outcome(&self.call(DELETE_MAILBOXES, &form).await)
+    }
+
+    async fn deleted(&self) -> Vec<DeletedRow> {
+        let reply = self.call(LIST_DELETED, &[("domain", "alpha.test")]).await;
+        let (domain, rows): (String, Vec<DeletedRow>) = outcome(&reply).unwrap();
+        assert_eq!(domain, "alpha.test");
+        rows
+    }
+
+    async fn restore(&self, id: i64) -> Result<(), AppError> {
+        let id = id.to_string();
+        let form = [("domain", "alpha.test"), ("id", id.as_str())];
+        outcome(&self.call(RESTORE_MAILBOX, &form).await)
+    }
+
+    async fn live(&self) -> Vec<String> {
+        let form = [("domain", "alpha.test"), ("search", ""), ("page", "1")];
+        let page: MailboxPage = outcome(&self.call(LIST_MAILBOXES, &form).await).unwrap();
+        page.rows.into_iter().map(|row| row.email).collect()
+    }
+
+    async fn activity(&self, action: &str, page: u32) -> ActivityPage {
+        let page = page.to_string();
+        let form = [
+            ("domain", "alpha.test"),
+            ("action", action),
+            ("page", page.as_str()),
+        ];
+        outcome(&self.call(LIST_ACTIVITY, &form).await).unwrap()
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        self.server.count(sql).await
+    }
+
+    async fn hash_of(&self, email: &str) -> String {
+        sqlx::query_scalar(
+            "SELECT password_hash FROM mailboxes WHERE email = ? AND deleted_at IS NULL",
+        )
+        .bind(email)
+        .fetch_one(&self.server.db)
+        .await
+        .unwrap()
+    }
+
+    async fn id_of_deleted(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = ? AND deleted_at IS NOT NULL")
+            .bind(email)
+            .fetch_one(&self.server.db)
+            .await
+            .unwrap()
+    }
+
+    /// Every column of every audit row, as one text.
+    async fn audit_text(&self) -> String {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT id || '|' || at || '|' || actor || '|' || client_addr || '|' || COALESCE(domain, '')
+                    || '|' || action || '|' || target || '|' || outcome || '|' || details
+             FROM audit_log",
+        )
+        .fetch_all(&self.server.db)
+        .await
+        .unwrap();
+        rows.join("\n")
+    }
+}
+
+#[tokio::test]
+async fn a_paste_adds_every_account_hashed_audited_and_shown_once() {
+    let console = Console::new().await;
+    let text = format!(
+        "# new staff\r\n\
+         jdoe {PW_JDOE} {PW_JDOE} John Doe\r\n\
+         \r\n\
+         Ann@Alpha.test,{PW_ANN},{PW_ANN},Ann,\"Lee, Jr\"\r\n\
+         bob\n"
+    );
+    let batch = console.paste(&text, true).await.unwrap();
+
+    let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT email, local_part, first_name, last_name, maildir, active FROM mailboxes ORDER BY id",
+    )
+    .fetch_all(&console.server.db)
+    .await
+    .unwrap();
+    let emails: Vec<&str> = rows.iter().map(|row| row.0.as_str()).collect();
+    assert_eq!(
+        emails,
+        ["jdoe@alpha.test", "ann@alpha.test", "bob@alpha.test"]
+    );
+    assert_eq!((rows[0].2.as_str(), rows[0].3.as_str()), ("John", "Doe"));
+    assert_eq!((rows[1].2.as_str(), rows[1].3.as_str()), ("Ann", "Lee, Jr"));
+    for (email, local, _, _, maildir, active) in &rows {
+        assert_eq!(*active, 1);
+        let stamp = maildir
+            .strip_prefix(&format!("alpha.test/{local}."))
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("{maildir}"));
+        let (seconds, random) = stamp.split_once('.').unwrap();
+        assert!(seconds.parse::<i64>().unwrap() > 1_600_000_000, "{maildir}");
+        assert!(
+            random.len() >= 4 && random.chars().all(|c| c.is_ascii_hexdigit()),
+            "{maildir}"
+        );
+        let hash = console.hash_of(email).await;
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+    }
+    assert!(verify_password(
+        PW_JDOE,
+        &console.hash_of("jdoe@alpha.test").await
+    ));
+    assert!(verify_password(
+        PW_ANN,
+        &console.hash_of("ann@alpha.test").await
+    ));
+    let audited = console
+        .count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.add' AND outcome = 'ok'
+             AND actor = 'postmaster@alpha.test' AND client_addr = '192.0.2.1' AND domain = 'alpha.test'",
+        )
+        .await;
+    assert_eq!(audited, 3, "one audit row per account");
+
+    // Another session, even of the same postmaster, cannot read the batch, nor spoil it.
+    let elsewhere = console.server.log_on(POSTMASTER_A, PASSWORD).await;
+    let stolen = console.added_as(&elsewhere, &batch).await;
+    assert!(not_found(stolen).contains("shown only once"));
+    let shown = console.added_as(&console.cookie, &batch).await.unwrap();
+    assert_eq!(shown.domain, "alpha.test");
+    let listed: Vec<(&str, bool)> = shown
+        .accounts
+        .iter()
+        .map(|a| (a.email.as_str(), a.generated_password.is_some()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("jdoe@alpha.test", false),
+            ("ann@alpha.test", false),
+            ("bob@alpha.test", true)
+        ]
+    );
+    let generated = shown.accounts[2].generated_password.clone().unwrap();
+    let context = PasswordContext {
+        username: "bob",
+        first_name: "",
+        last_name: "",
+        domain: "alpha.test",
+    };
+    assert!(is_acceptable(&generated, &context), "{generated}");
+    assert!(verify_password(
+        &generated,
+        &console.hash_of("bob@alpha.test").await
+    ));
+    assert!(
+        not_found(console.added_as(&console.cookie, &batch).await).contains("shown only once"),
+        "the results are shown once"
+    );
+    let audit = console.audit_text().await;
+    for secret in [PW_JDOE, PW_ANN, generated.as_str()] {
+        assert!(!audit.contains(secret), "a password in the audit log");
+    }
+    let hashes: i64 = console
+        .count("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%argon2%' OR target LIKE '%argon2%'")
+        .await;
+    assert_eq!(hashes, 0);
+}
+
+#[tokio::test]
+async fn a_paste_with_a_broken_line_adds_nothing_and_names_line_and_field() {
+    let console = Console::new().await;
+    let text = format!(
+        "jdoe {PW_JDOE} {PW_JDOE}\n\
+         ann {PW_ANN} {PW_OTHER}\n\
+         bob abcdefgh abcdefgh\n\
+         bad..name {PW_NEW} {PW_NEW}\n"
+    );
+    let message = invalid(console.paste(&text, false).await);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(
+        lines[0], "Line 2, password again: The two passwords differ.",
+        "{message}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("Line 3, password: ")),
+        "{message}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("Line 4, username: ")),
+        "{message}"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("Line 1")), "{message}");
+    for secret in [PW_JDOE, PW_ANN, PW_OTHER, PW_NEW, "abcdefgh"] {
+        assert!(!message.contains(secret), "never a password: {message}");
+    }
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'mailbox.%'")
+            .await,
+        0
+    );
+
+    // Without JavaScript the error travels in the address it redirects to: no password there.
+    let request = post(ADD_ACCOUNTS, Some(&console.cookie))
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, "http://console.test/users/add")
+        .body(Body::from(encode(&[
+            ("domain", "alpha.test"),
+            ("text", &text),
+        ])))
+        .unwrap();
+    let reply = console.server.send(request).await;
+    assert!(reply.status.is_redirection(), "{}", reply.status);
+    let location = reply.header("location").unwrap();
+    assert!(location.contains("__err="), "{location}");
+    for secret in [PW_JDOE, PW_ANN, PW_OTHER, PW_NEW, "abcdefgh"] {
+        assert!(!location.contains(secret), "{location}");
+    }
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+}
+
+#[tokio::test]
+async fn a_paste_without_javascript_goes_to_the_result_page() {
+    let console = Console::new().await;
+    let request = post(ADD_ACCOUNTS, Some(&console.cookie))
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, "http://console.test/users/add")
+        .body(Body::from(encode(&[
+            ("domain", "alpha.test"),
+            ("text", "jdoe"),
+            ("generate", "on"),
+        ])))
+        .unwrap();
+    let reply = console.server.send(request).await;
+    assert!(reply.status.is_redirection(), "{}", reply.status);
+    let location = reply.header("location").unwrap();
+    let batch = location
+        .strip_prefix("/users/added?batch=")
+        .expect(location);
+    let shown = console.added_as(&console.cookie, batch).await.unwrap();
+    assert_eq!(shown.accounts.len(), 1);
+}
+
+#[tokio::test]
+async fn a_username_repeated_in_the_paste_is_refused() {
+    let console = Console::new().await;
+    let text = format!("jdoe {PW_JDOE} {PW_JDOE}\nann {PW_ANN} {PW_ANN}\nJDoe {PW_NEW} {PW_NEW}\n");
+    let message = invalid(console.paste(&text, false).await);
+    assert_eq!(
+        message,
+        "Line 1, username: Also on line 3.\nLine 3, username: Also on line 1."
+    );
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+}
+
+#[tokio::test]
+async fn an_address_already_taken_is_refused_and_a_deleted_one_is_free() {
+    let console = Console::new().await;
+    console.paste("jdoe\nold", true).await.unwrap();
+    let text = format!("ann {PW_ANN} {PW_ANN}\njdoe {PW_JDOE} {PW_JDOE}\n");
+    let message = invalid(console.paste(&text, false).await);
+    assert_eq!(message, "Line 2: jdoe@alpha.test already exists.");
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 2);
+
+    console.delete(&["old@alpha.test"]).await.unwrap();
+    console.paste("old", true).await.unwrap();
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE email = 'old@alpha.test'")
+            .await,
+        2,
+        "the deleted account and the new one"
+    );
+}
+
+#[tokio::test]
+async fn empty_oversized_and_very_wrong_pastes_are_refused_whole() {
+    let console = Console::new().await;
+    for text in ["", "\n\n", "# only a comment\n"] {
+        assert_eq!(
+            invalid(console.paste(text, true).await),
+            "Paste at least one account."
+        );
+    }
+    let many: String = (0..5_001).map(|n| format!("user{n}\n")).collect();
+    let message = invalid(console.paste(&many, true).await);
+    assert!(message.contains("at most 5,000"), "{message}");
+    let broken: String = (0..60)
+        .map(|n| format!("user{n} {PW_JDOE} {PW_ANN}\n"))
+        .collect();
+    let message = invalid(console.paste(&broken, false).await);
+    assert_eq!(message.lines().count(), 51, "{message}");
+    assert!(message.ends_with("\nand 10 more."), "{message}");
+    assert!(!message.contains(PW_JDOE) && !message.contains(PW_ANN));
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+}
+
+#[tokio::test]
+async fn the_domain_limit_is_kept() {
+    let console = Console::new().await;
+    sqlx::query("UPDATE domains SET max_mailboxes = 3 WHERE name = 'alpha.test'")
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    console.paste("one\ntwo", true).await.unwrap();
+    let message = invalid(console.paste("three\nfour", true).await);
+    assert!(
+        message.contains("limited to 3 accounts and has 2: 1 more can be added"),
+        "{message}"
+    );
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 2);
+    console.paste("three", true).await.unwrap();
+    let message = invalid(console.add_one("four", ("", ""), PW_NEW, PW_NEW).await);
+    assert!(message.contains("limited to 3 accounts"), "{message}");
+    // Deleted accounts do not count, but restoring one would go over the limit.
+    console.delete(&["one@alpha.test"]).await.unwrap();
+    console
+        .add_one("four", ("", ""), PW_NEW, PW_NEW)
+        .await
+        .unwrap();
+    let id = console.id_of_deleted("one@alpha.test").await;
+    let message = invalid(console.restore(id).await);
+    assert!(message.contains("limited to 3 accounts"), "{message}");
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE deleted_at IS NULL")
+            .await,
+        3
+    );
+    // No limit at 0.
+    sqlx::query("UPDATE domains SET max_mailboxes = 0")
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    console.paste("five\nsix", true).await.unwrap();
+}
+
+#[tokio::test]
+async fn two_pastes_racing_for_one_address_add_it_once() {
+    let console = Console::new().await;
+    let other = console.server.log_on(POSTMASTER_A, PASSWORD).await;
+    // Several accounts each, so that both lists are being hashed when the first one commits.
+    let first = "racer\nalpha1\nalpha2\nalpha3";
+    let second = "racer\nbeta1\nbeta2\nbeta3";
+    let (a, b) = tokio::join!(
+        console.paste_as(&console.cookie, first, true),
+        console.paste_as(&other, second, true)
+    );
+    let lost = match (a, b) {
+        (Ok(_), lost @ Err(_)) | (lost @ Err(_), Ok(_)) => lost,
+        other => panic!("exactly one must succeed: {other:?}"),
+    };
+    assert_eq!(
+        conflict(lost),
+        "racer@alpha.test was added by someone else meanwhile; nothing was added. Check the list and try again."
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE email = 'racer@alpha.test'")
+            .await,
+        1
+    );
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM mailboxes").await,
+        4,
+        "the loser added nothing"
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.add'")
+            .await,
+        4
+    );
+}
+
+#[tokio::test]
+async fn add_one_account_with_the_same_rules() {
+    let console = Console::new().await;
+    let batch = console
+        .add_one("JDoe", ("John", "Doe"), PW_JDOE, PW_JDOE)
+        .await
+        .unwrap();
+    let shown = console.added_as(&console.cookie, &batch).await.unwrap();
+    assert_eq!(shown.accounts.len(), 1);
+    assert_eq!(shown.accounts[0].email, "jdoe@alpha.test");
+    assert_eq!(
+        shown.accounts[0].generated_password, None,
+        "a typed password is not shown"
+    );
+    assert!(verify_password(
+        PW_JDOE,
+        &console.hash_of("jdoe@alpha.test").await
+    ));
+    let detail = console.detail("jdoe@alpha.test").await.unwrap();
+    assert_eq!(
+        (
+            detail.username.as_str(),
+            detail.first_name.as_str(),
+            detail.last_name.as_str()
+        ),
+        ("jdoe", "John", "Doe")
+    );
+    assert!(detail.active);
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.add' AND target = 'jdoe@alpha.test'").await,
+        1
+    );
+
+    let taken = invalid(
+        console
+            .add_one("jdoe@alpha.test", ("", ""), PW_ANN, PW_ANN)
+            .await,
+    );
+    assert_eq!(taken, "jdoe@alpha.test already exists.");
+    let differ = invalid(console.add_one("ann", ("", ""), PW_ANN, PW_OTHER).await);
+    assert_eq!(differ, "Password again: The two passwords differ.");
+    let weak = invalid(
+        console
+            .add_one("ann", ("Ann", ""), "Ann#12345", "Ann#12345")
+            .await,
+    );
+    assert!(weak.starts_with("Password: "), "{weak}");
+    let foreign = invalid(
+        console
+            .add_one("ann@beta.test", ("", ""), PW_ANN, PW_ANN)
+            .await,
+    );
+    assert!(foreign.contains("@alpha.test"), "{foreign}");
+    let long = "x".repeat(65);
+    let named = invalid(console.add_one("ann", (&long, ""), PW_ANN, PW_ANN).await);
+    assert!(named.starts_with("First name: "), "{named}");
+    let missing = invalid(console.add_one("ann", ("", ""), "", "").await);
+    assert!(missing.starts_with("Password: "), "{missing}");
+    for message in [&taken, &differ, &weak, &foreign, &named, &missing] {
+        for secret in [PW_ANN, PW_OTHER, "Ann#12345"] {
+            assert!(!message.contains(secret), "{message}");
+        }
+    }
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 1);
+}
+
+#[tokio::test]
+async fn an_account_is_shown_and_edited() {
+    let console = Console::new().await;
+    console
+        .add_one("jdoe", ("John", "Doe"), PW_JDOE, PW_JDOE)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE mailboxes SET updated_at = '2020-01-01T00:00:00Z'")
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    console
+        .update("JDoe@alpha.test", " Jane ", "Doe-Smith", false)
+        .await
+        .unwrap();
+    let detail = console.detail("jdoe@alpha.test").await.unwrap();
+    assert_eq!(
+        (
+            detail.first_name.as_str(),
+            detail.last_name.as_str(),
+            detail.active
+        ),
+        ("Jane", "Doe-Smith", false)
+    );
+    assert_ne!(detail.updated_at, "2020-01-01T00:00:00Z");
+    let details: String = sqlx::query_scalar(
+        "SELECT details FROM audit_log WHERE action = 'mailbox.update' AND target = 'jdoe@alpha.test'",
+    )
+    .fetch_one(&console.server.db)
+    .await
+    .unwrap();
+    assert_eq!(details, "first name changed; last name changed; active: no");
+    console
+        .update("jdoe@alpha.test", "Jane", "Doe-Smith", true)
+        .await
+        .unwrap();
+    assert!(console.detail("jdoe@alpha.test").await.unwrap().active);
+
+    let long = "x".repeat(65);
+    let message = invalid(console.update("jdoe@alpha.test", &long, "", true).await);
+    assert_eq!(
+        message,
+        "First name: A first name has at most 64 characters."
+    );
+    let message = invalid(
+        console
+            .update("jdoe@alpha.test", "Jane", "Doe\u{7}", true)
+            .await,
+    );
+    assert!(message.starts_with("Last name: "), "{message}");
+    assert_eq!(
+        console.detail("jdoe@alpha.test").await.unwrap().first_name,
+        "Jane"
+    );
+
+    let missing = not_found(console.detail("nobody@alpha.test").await);
+    assert_eq!(missing, "The account nobody@alpha.test");
+    not_found(console.update("nobody@alpha.test", "", "", true).await);
+}
+
+#[tokio::test]
+async fn a_deleted_account_cannot_be_shown_or_edited() {
+    let console = Console::new().await;
+    console.paste("jdoe", true).await.unwrap();
+    console.delete(&["jdoe@alpha.test"]).await.unwrap();
+    not_found(console.detail("jdoe@alpha.test").await);
+    not_found(console.update("jdoe@alpha.test", "John", "", true).await);
+    not_found(
+        console
+            .set_password("jdoe@alpha.test", PW_NEW, PW_NEW)
+            .await,
+    );
+    let unchanged = console
+        .count("SELECT COUNT(*) FROM mailboxes WHERE first_name = '' AND deleted_at IS NOT NULL")
+        .await;
+    assert_eq!(unchanged, 1);
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('mailbox.update', 'mailbox.passwd')").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_password_is_set_when_it_follows_the_rules() {
+    let console = Console::new().await;
+    console
+        .add_one("jdoe", ("John", "Doe"), PW_JDOE, PW_JDOE)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE mailboxes SET password_changed_at = '2020-01-01T00:00:00Z'")
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    let differ = invalid(
+        console
+            .set_password("jdoe@alpha.test", PW_NEW, PW_OTHER)
+            .await,
+    );
+    assert_eq!(differ, "The two passwords differ.");
+    let weak = invalid(
+        console
+            .set_password("jdoe@alpha.test", "Jdoe#1234", "Jdoe#1234")
+            .await,
+    );
+    assert!(weak.starts_with("The password is not accepted: "), "{weak}");
+    let named = invalid(
+        console
+            .set_password("jdoe@alpha.test", "Johnny#42", "Johnny#42")
+            .await,
+    );
+    assert!(named.contains("first name"), "the names count: {named}");
+    for message in [&differ, &weak, &named] {
+        for secret in [PW_NEW, PW_OTHER, "Jdoe#1234", "Johnny#42"] {
+            assert!(!message.contains(secret), "{message}");
+        }
+    }
+    assert!(verify_password(
+        PW_JDOE,
+        &console.hash_of("jdoe@alpha.test").await
+    ));
+
+    console
+        .set_password("jdoe@alpha.test", PW_NEW, PW_NEW)
+        .await
+        .unwrap();
+    let hash = console.hash_of("jdoe@alpha.test").await;
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(verify_password(PW_NEW, &hash));
+    assert!(!verify_password(PW_JDOE, &hash));
+    let detail = console.detail("jdoe@alpha.test").await.unwrap();
+    assert_ne!(detail.password_changed_at, "2020-01-01T00:00:00Z");
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.passwd' AND target = 'jdoe@alpha.test' AND outcome = 'ok'").await,
+        1
+    );
+    not_found(
+        console
+            .set_password("nobody@alpha.test", PW_NEW, PW_NEW)
+            .await,
+    );
+    let audit = console.audit_text().await;
+    for secret in [PW_JDOE, PW_NEW, PW_OTHER, "Jdoe#1234", "Johnny#42"] {
+        assert!(!audit.contains(secret), "a password in the audit log");
+    }
+}
+
+#[tokio::test]
+async fn many_accounts_are_deleted_at_once_and_listed_as_deleted() {
+    let console = Console::new().await;
+    console.paste("ann\nbob\ncarl", true).await.unwrap();
+    console
+        .delete(&["ann@alpha.test", "Carl@Alpha.test", "ann@alpha.test"])
+        .await
+        .unwrap();
+    assert_eq!(console.live().await, ["bob@alpha.test"]);
+    let deleted = console.deleted().await;
+    let listed: Vec<(&str, i64)> = deleted
+        .iter()
+        .map(|row| (row.email.as_str(), row.days_left))
+        .collect();
+    // Same second: the newer row first.
+    assert_eq!(listed, [("carl@alpha.test", 30), ("ann@alpha.test", 30)]);
+    assert_eq!(
+        console
+            .count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.delete' AND outcome = 'ok'"
+            )
+            .await,
+        2
+    );
+
+    // The redirect of a delete names the count for the Users page.
+    let reply = console
+        .call(
+            DELETE_MAILBOXES,
+            &[("domain", "alpha.test"), ("emails", "bob@alpha.test\n")],
+        )
+        .await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/users?domain=alpha.test&deleted=1")
+    );
+
+    let nothing = invalid(console.delete(&[]).await);
+    assert_eq!(nothing, "Select at least one account.");
+    invalid(console.delete(&["  "]).await);
+}
+
+#[tokio::test]
+async fn deleting_an_account_that_is_gone_deletes_nothing() {
+    let console = Console::new().await;
+    console.paste("ann\nbob", true).await.unwrap();
+    console.delete(&["ann@alpha.test"]).await.unwrap();
+    let message = not_found(console.delete(&["bob@alpha.test", "ann@alpha.test"]).await);
+    assert_eq!(message, "The account ann@alpha.test");
+    assert_eq!(console.live().await, ["bob@alpha.test"], "bob stays");
+    let message = not_found(
+        console
+            .delete(&["bob@alpha.test", "nobody@alpha.test"])
+            .await,
+    );
+    assert_eq!(message, "The account nobody@alpha.test");
+    assert_eq!(console.live().await, ["bob@alpha.test"]);
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.delete'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_account_is_restored_unless_its_address_was_reused() {
+    let console = Console::new().await;
+    console
+        .add_one("jdoe", ("John", ""), PW_JDOE, PW_JDOE)
+        .await
+        .unwrap();
+    console.paste("ann", true).await.unwrap();
+    console
+        .delete(&["jdoe@alpha.test", "ann@alpha.test"])
+        .await
+        .unwrap();
+
+    let id = console.id_of_deleted("jdoe@alpha.test").await;
+    let reply = console
+        .call(
+            RESTORE_MAILBOX,
+            &[("domain", "alpha.test"), ("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/users/deleted?domain=alpha.test&restored=jdoe%40alpha.test"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(console.live().await, ["jdoe@alpha.test"]);
+    let detail = console.detail("jdoe@alpha.test").await.unwrap();
+    assert_eq!(detail.first_name, "John");
+    assert!(
+        verify_password(PW_JDOE, &console.hash_of("jdoe@alpha.test").await),
+        "the same account"
+    );
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.restore' AND target = 'jdoe@alpha.test'").await,
+        1
+    );
+    not_found(console.restore(id).await);
+
+    // ann's address is taken again by a new account: the old one cannot come back.
+    console.paste("ann", true).await.unwrap();
+    let old = console.id_of_deleted("ann@alpha.test").await;
+    let message = conflict(console.restore(old).await);
+    assert_eq!(
+        message,
+        "ann@alpha.test is in use by a newer account; delete or rename that one first."
+    );
+    assert_eq!(
+        console.deleted().await.len(),
+        1,
+        "still in Deleted accounts"
+    );
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM mailboxes WHERE email = 'ann@alpha.test' AND deleted_at IS NULL").await,
+        1
+    );
+    not_found(console.restore(123_456).await);
+}
+
+#[tokio::test]
+async fn accounts_deleted_longer_than_the_retention_are_purged() {
+    let console = Console::new().await;
+    console.paste("old\nrecent\nlive", true).await.unwrap();
+    console
+        .delete(&["old@alpha.test", "recent@alpha.test"])
+        .await
+        .unwrap();
+    let back = |days: i64, email: &'static str| {
+        let db = console.server.db.clone();
+        async move {
+            sqlx::query(
+                "UPDATE mailboxes SET deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) WHERE email = ?",
+            )
+            .bind(format!("-{days} days"))
+            .bind(email)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    };
+    back(31, "old@alpha.test").await;
+    back(29, "recent@alpha.test").await;
+    let days: Vec<(String, i64)> = console
+        .deleted()
+        .await
+        .into_iter()
+        .map(|row| (row.email, row.days_left))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("recent@alpha.test".to_owned(), 1),
+            ("old@alpha.test".to_owned(), 0)
+        ]
+    );
+
+    let purged = purge_expired(&console.server.db, RETENTION_DAYS)
+        .await
+        .unwrap();
+    assert_eq!(purged, ["old@alpha.test"]);
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE email = 'old@alpha.test'")
+            .await,
+        0
+    );
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 2);
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.purge' AND actor = 'system' AND target = 'old@alpha.test' AND domain = 'alpha.test'").await,
+        1
+    );
+    assert!(purge_expired(&console.server.db, RETENTION_DAYS)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn the_activity_log_is_newest_first_filtered_and_paged() {
+    let console = Console::new().await;
+    console
+        .add_one("jdoe", ("", ""), PW_JDOE, PW_JDOE)
+        .await
+        .unwrap();
+    console
+        .set_password("jdoe@alpha.test", PW_NEW, PW_NEW)
+        .await
+        .unwrap();
+    console.delete(&["jdoe@alpha.test"]).await.unwrap();
+    // beta.test's log stays out of alpha.test's.
+    let beta = console.server.log_on(POSTMASTER_B, PASSWORD).await;
+    console
+        .server
+        .call(
+            ADD_ACCOUNTS,
+            &[
+                ("domain", "beta.test"),
+                ("text", "someone"),
+                ("generate", "on"),
+            ],
+            Some(&beta),
+        )
+        .await;
+
+    let page = console.activity("", 1).await;
+    assert_eq!(page.domain, "alpha.test");
+    let actions: Vec<&str> = page.rows.iter().map(|row| row.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "mailbox.delete",
+            "mailbox.passwd",
+            "mailbox.add",
+            "log_on",
+            "admin.add",
+            "domain.add"
+        ]
+    );
+    assert_eq!(page.rows[0].actor, POSTMASTER_A);
+    assert_eq!(page.rows[0].target, "jdoe@alpha.test");
+    assert_eq!(page.rows[0].client_addr, "192.0.2.1");
+    assert_eq!(page.rows[0].outcome, "ok");
+    assert_eq!(
+        page.actions,
+        [
+            "admin.add",
+            "domain.add",
+            "log_on",
+            "mailbox.add",
+            "mailbox.delete",
+            "mailbox.passwd"
+        ]
+    );
+    assert!(!page.rows.iter().any(|row| row.target.contains("beta.test")));
+
+    let only = console.activity("mailbox.passwd", 1).await;
+    assert_eq!(only.rows.len(), 1);
+    assert_eq!(only.rows[0].action, "mailbox.passwd");
+    assert_eq!(
+        only.actions.len(),
+        6,
+        "the filter still offers every action"
+    );
+
+    // 120 more entries: three pages of 50, newest first, and a page past the end shows the last.
+    for n in 0..120 {
+        sqlx::query(
+            "INSERT INTO audit_log (actor, domain, action, target, outcome) VALUES ('cli', 'alpha.test', 'mailbox.update', ?, 'ok')",
+        )
+        .bind(format!("user{n}@alpha.test"))
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    }
+    let first = console.activity("", 1).await;
+    assert_eq!((first.page, first.pages, first.rows.len()), (1, 3, 50));
+    assert_eq!(first.rows[0].target, "user119@alpha.test");
+    let third = console.activity("", 3).await;
+    assert_eq!((third.page, third.rows.len()), (3, 26));
+    assert_eq!(third.rows.last().unwrap().action, "domain.add");
+    assert_eq!(console.activity("", 99).await.page, 3);
+    let filtered = console.activity("mailbox.update", 3).await;
+    assert_eq!(
+        (filtered.page, filtered.pages, filtered.rows.len()),
+        (3, 3, 20)
+    );
+    assert_eq!(filtered.rows.last().unwrap().target, "user0@alpha.test");
+    let none = console.activity("mailbox.purge", 1).await;
+    assert_eq!((none.page, none.pages, none.rows.len()), (1, 1, 0));
+
+    let audit = console.audit_text().await;
+    for secret in [PW_JDOE, PW_NEW, PASSWORD] {
+        assert!(!audit.contains(secret), "a password in the audit log");
+    }
+}
+
+#[tokio::test]
+async fn the_list_queries_use_the_indexes() {
+    let console = Console::new().await;
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            "SELECT COUNT(*) FROM audit_log WHERE domain = ?",
+            &["alpha.test"],
+            "audit_log_domain",
+        ),
+        (
+            "SELECT at FROM audit_log WHERE domain = ? ORDER BY id DESC LIMIT 50",
+            &["alpha.test"],
+            "audit_log_domain",
+        ),
+        (
+            "SELECT at FROM audit_log WHERE domain = ? AND action = ? ORDER BY id DESC LIMIT 50",
+            &["alpha.test", "mailbox.add"],
+            "audit_log_domain_action",
+        ),
+        (
+            "SELECT DISTINCT action FROM audit_log WHERE domain = ? ORDER BY action",
+            &["alpha.test"],
+            "audit_log_domain_action",
+        ),
+        (
+            "SELECT email FROM mailboxes WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?))",
+            &["[\"jdoe@alpha.test\"]"],
+            "mailboxes_live_email",
+        ),
+        (
+            "DELETE FROM mailboxes WHERE deleted_at IS NOT NULL
+             AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+            &["-30 days"],
+            "mailboxes_deleted",
+        ),
+        (
+            "SELECT id, email, first_name, last_name, deleted_at
+             FROM mailboxes WHERE domain_id = ? AND deleted_at IS NOT NULL
+             ORDER BY deleted_at DESC, id DESC",
+            &["1"],
+            "mailboxes_domain_deleted",
+        ),
+    ];
+    for (sql, arguments, index) in cases {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as(&explain);
+        for argument in arguments {
+            query = match argument.parse::<i64>() {
+                Ok(number) => query.bind(number),
+                Err(_) => query.bind(*argument),
+            };
+        }
+        let plan: Vec<(i64, i64, i64, String)> = query.fetch_all(&console.server.db).await.unwrap();
+        let plan: Vec<String> = plan.into_iter().map(|row| row.3).collect();
+        assert!(
+            plan.iter().any(|step| step.contains(index)),
+            "{sql}: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+            "{sql}: {plan:?}"
+        );
+    }
+}
