@@ -10,4 +10,5 @@ pub mod db;
 pub mod domains;
 pub mod hashing;
 pub mod mailboxes;
+pub mod mailstore;
 pub mod state;
