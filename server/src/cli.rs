@@ -14,6 +14,8 @@ pub struct Cli {
     /// Directory of the database (vpostmaster.db) and the mail store.
     #[arg(long, env = "VPM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub mail: MailArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -24,6 +26,55 @@ pub enum Command {
     Serve(ServeArgs),
     #[command(flatten)]
     Operator(OperatorCommand),
+    /// Print the Dovecot configuration that serves these accounts over POP3 and IMAP.
+    DovecotConfig(DovecotConfigArgs),
+}
+
+/// Who owns the mail, and how to reach Dovecot.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// The user Dovecot reads and writes mail as; it owns the Maildirs and the database.
+    #[arg(long, env = "VPM_MAIL_USER", default_value = "vmail", global = true)]
+    pub mail_user: String,
+    /// The mail user's uid, instead of the one the user database gives.
+    #[arg(long, env = "VPM_MAIL_UID", global = true)]
+    pub mail_uid: Option<u32>,
+    /// The mail user's gid, instead of the one the user database gives.
+    #[arg(long, env = "VPM_MAIL_GID", global = true)]
+    pub mail_gid: Option<u32>,
+    /// Dovecot's configuration file: with it, Rebuild mailbox asks Dovecot to resync the
+    /// mailbox (doveadm force-resync).
+    #[arg(long, env = "VPM_DOVECOT_CONF", global = true)]
+    pub dovecot_conf: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DovecotConfigArgs {
+    /// Print the SQL part instead, to be saved where --sql-conf says.
+    #[arg(long)]
+    pub sql: bool,
+    /// Where the SQL part is saved; the main configuration refers to it.
+    #[arg(long, default_value = crate::dovecot::DEFAULT_SQL_CONF)]
+    pub sql_conf: PathBuf,
+    /// The addresses Dovecot listens on.
+    #[arg(long = "dovecot-listen", default_value = "*, ::")]
+    pub listen: String,
+    /// The POP3 port (995 serves POP3 over TLS).
+    #[arg(long, default_value_t = 110)]
+    pub pop3_port: u16,
+    /// The IMAP port (993 serves IMAP over TLS).
+    #[arg(long, default_value_t = 143)]
+    pub imap_port: u16,
+    /// Dovecot's TLS certificate (PEM).
+    #[arg(long, default_value = "/etc/dovecot/private/dovecot.pem")]
+    pub ssl_cert: PathBuf,
+    /// Dovecot's TLS private key (PEM).
+    #[arg(long, default_value = "/etc/dovecot/private/dovecot.key")]
+    pub ssl_key: PathBuf,
+    /// No TLS: only for a Dovecot reached from this host alone, which is the only place
+    /// Dovecot then accepts passwords from.
+    #[arg(long, conflicts_with_all = ["ssl_cert", "ssl_key"])]
+    pub no_ssl: bool,
 }
 
 /// The operator's commands on the database.

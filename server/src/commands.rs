@@ -6,12 +6,18 @@ use std::path::Path;
 use app::error::AppError;
 use app::ssr::audit::Actor;
 use app::ssr::hashing::Hasher;
+use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::{admins, db, domains, mailboxes};
+
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
 use sqlx::SqlitePool;
 
-use crate::cli::{AdminCommand, Cli, Command, DomainCommand, OperatorCommand, ServeArgs};
+use crate::cli::{
+    AdminCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs, OperatorCommand,
+    ServeArgs,
+};
+use crate::dovecot::{self, DovecotConfig, Tls};
 
 /// The demo domain and postmaster that `make run` sets up.
 const DEMO_DOMAIN: &str = "example.test";
@@ -24,16 +30,71 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         None => Command::Serve(ServeArgs::from_env()?),
     };
     match command {
-        Command::Serve(args) => crate::web::serve(&cli.data_dir, args).await,
-        Command::Operator(command) => operate(&cli.data_dir, command).await,
+        Command::Serve(args) => crate::web::serve(&cli.data_dir, &cli.mail, args).await,
+        Command::Operator(command) => operate(&cli.data_dir, &cli.mail, command).await,
+        Command::DovecotConfig(args) => print_dovecot_config(&cli.data_dir, &cli.mail, &args),
     }
 }
 
+impl MailArgs {
+    /// The mail user these settings name.
+    pub fn user(&self) -> Result<MailUser, String> {
+        MailUser::resolve(&self.mail_user, self.mail_uid, self.mail_gid)
+    }
+
+    /// The mail store under `data_dir`, owned by the mail user, resyncing through `doveadm`
+    /// when a Dovecot configuration is given.
+    pub fn store(&self, data_dir: &Path) -> Result<MailStore, String> {
+        let doveadm = self.dovecot_conf.as_deref().and_then(Doveadm::find);
+        if self.dovecot_conf.is_some() && doveadm.is_none() {
+            tracing::warn!("doveadm or the Dovecot configuration is missing: rebuilds will not ask Dovecot to resync");
+        }
+        Ok(MailStore::open(data_dir, self.user()?)
+            .map_err(|error| error.to_string())?
+            .with_doveadm(doveadm))
+    }
+}
+
+/// Prints `dovecot.conf`, or with `--sql` its SQL part, for this data directory.
+fn print_dovecot_config(
+    data_dir: &Path,
+    mail: &MailArgs,
+    args: &DovecotConfigArgs,
+) -> Result<(), String> {
+    let config = DovecotConfig {
+        data_dir: dovecot::absolute(data_dir)?,
+        mail_user: mail.user()?,
+        sql_conf: args.sql_conf.clone(),
+        listen: args.listen.clone(),
+        pop3_port: args.pop3_port,
+        imap_port: args.imap_port,
+        tls: (!args.no_ssl).then(|| Tls {
+            cert: args.ssl_cert.clone(),
+            key: args.ssl_key.clone(),
+        }),
+        instance: None,
+    };
+    let text = if args.sql {
+        config.sql()?
+    } else {
+        config.main()?
+    };
+    print!("{text}");
+    Ok(())
+}
+
 /// Runs an operator command against the database.
-async fn operate(data_dir: &Path, command: OperatorCommand) -> Result<(), String> {
+async fn operate(data_dir: &Path, mail: &MailArgs, command: OperatorCommand) -> Result<(), String> {
     let db = db::open(data_dir)
         .await
         .map_err(|error| error.to_string())?;
+    // Run as root, the first command may have created the database: it belongs to the mail
+    // user, like everything under the data directory, when that user exists.
+    if let Ok(store) = mail.store(data_dir) {
+        store
+            .hand_over_database(data_dir, db::DB_FILE)
+            .map_err(|error| error.to_string())?;
+    }
     let result = execute(&db, &Hasher::default(), command).await;
     db.close().await;
     result.map_err(|error| error.to_string())

@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod commands;
+pub mod dovecot;
 pub mod guard;
 pub mod web;

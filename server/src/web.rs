@@ -10,6 +10,7 @@ use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailboxes;
+use app::ssr::mailstore::{current_uid, is_root, reconcile};
 use app::ssr::state::AppState;
 use app::{shell, App};
 use axum::http::request::Parts;
@@ -23,7 +24,7 @@ use sqlx::SqlitePool;
 use tokio::time::MissedTickBehavior;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::cli::ServeArgs;
+use crate::cli::{MailArgs, ServeArgs};
 use crate::guard::{guard, CspNonce, GuardConfig};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
@@ -67,7 +68,7 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
 }
 
 /// Serves until SIGINT or SIGTERM.
-pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
+pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<(), String> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(
             RustlsConfig::from_pem_file(cert, key)
@@ -88,9 +89,22 @@ pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), String> {
         .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
         .map_err(|error| format!("cannot listen on {}: {error}", args.listen))?;
     let local = listener.local_addr().map_err(|error| error.to_string())?;
+    let store = mail.store(data_dir)?;
     let db = app::ssr::db::open(data_dir)
         .await
         .map_err(|error| error.to_string())?;
+    store
+        .hand_over_database(data_dir, app::ssr::db::DB_FILE)
+        .map_err(|error| error.to_string())?;
+    if !is_root() && store.owner().uid != current_uid() {
+        tracing::warn!(
+            mail_user = %store.owner().name,
+            "the server does not run as the mail user: Dovecot may not read the mail it creates"
+        );
+    }
+    reconcile(&db, &store)
+        .await
+        .map_err(|error| format!("cannot reconcile the mail store: {error}"))?;
     let policy = SessionPolicy {
         idle: Duration::from_secs(args.session_idle_minutes * 60),
         absolute: Duration::from_secs(args.session_max_hours * 3600),

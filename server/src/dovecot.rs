@@ -1,0 +1,262 @@
+//! The Dovecot configuration that serves the console's accounts over POP3 and IMAP, filled in
+//! from the templates in `deploy/dovecot/` for a data directory and a mail user.
+
+use std::path::{Path, PathBuf};
+
+use app::ssr::db::DB_FILE;
+use app::ssr::mailstore::{MailUser, MAIL_DIR};
+
+const MAIN_TEMPLATE: &str = include_str!("../../deploy/dovecot/dovecot.conf.in");
+const SQL_TEMPLATE: &str = include_str!("../../deploy/dovecot/vpostmaster-sql.conf.ext.in");
+
+/// Where the SQL part is saved by default, next to Debian's own configuration.
+pub const DEFAULT_SQL_CONF: &str = "/etc/dovecot/vpostmaster-sql.conf.ext";
+
+/// A private Dovecot's own directories, for one that runs beside a system Dovecot (tests).
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub name: String,
+    pub base_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub log_path: PathBuf,
+}
+
+/// Dovecot's TLS certificate and key (PEM files).
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Everything the templates need.
+#[derive(Debug, Clone)]
+pub struct DovecotConfig {
+    /// The console's data directory (absolute).
+    pub data_dir: PathBuf,
+    pub mail_user: MailUser,
+    /// Where the SQL part is saved: the main part refers to it.
+    pub sql_conf: PathBuf,
+    /// Dovecot's `listen`, e.g. `*, ::` or `127.0.0.1`.
+    pub listen: String,
+    pub pop3_port: u16,
+    pub imap_port: u16,
+    /// `None`: no TLS, for a Dovecot reached only from this host.
+    pub tls: Option<Tls>,
+    /// `None`: Debian's own directories and syslog.
+    pub instance: Option<Instance>,
+}
+
+impl DovecotConfig {
+    /// `dovecot.conf`.
+    pub fn main(&self) -> Result<String, String> {
+        let (ssl, pop3s, imaps) = match &self.tls {
+            Some(tls) => (
+                format!(
+                    "ssl = required\nssl_cert = <{}\nssl_key = <{}",
+                    value(&tls.cert)?,
+                    value(&tls.key)?
+                ),
+                "995",
+                "993",
+            ),
+            None => ("ssl = no".to_owned(), "0", "0"),
+        };
+        let (name, base_dir, state_dir, log_path) = match &self.instance {
+            Some(instance) => (
+                word(&instance.name)?,
+                value(&instance.base_dir)?,
+                value(&instance.state_dir)?,
+                value(&instance.log_path)?,
+            ),
+            None => (
+                "dovecot".to_owned(),
+                "/run/dovecot".to_owned(),
+                "/var/lib/dovecot".to_owned(),
+                "syslog".to_owned(),
+            ),
+        };
+        if self.listen.is_empty()
+            || !self.listen.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '*' | ',' | ' ' | '[' | ']')
+            })
+        {
+            return Err(format!(
+                "{:?} is not a list of addresses for Dovecot",
+                self.listen
+            ));
+        }
+        fill(
+            MAIN_TEMPLATE,
+            &[
+                ("LISTEN", self.listen.clone()),
+                ("BASE_DIR", base_dir),
+                ("STATE_DIR", state_dir),
+                ("INSTANCE_NAME", name),
+                ("LOG_PATH", log_path),
+                ("SSL", ssl),
+                ("UID", self.mail_user.uid.to_string()),
+                ("GID", self.mail_user.gid.to_string()),
+                ("SQL_CONF", value(&self.sql_conf)?),
+                ("MAIL_USER", word(&self.mail_user.name)?),
+                ("IMAP_PORT", self.imap_port.to_string()),
+                ("IMAPS_PORT", imaps.to_owned()),
+                ("POP3_PORT", self.pop3_port.to_string()),
+                ("POP3S_PORT", pop3s.to_owned()),
+            ],
+        )
+    }
+
+    /// The SQL part, to be saved at [`sql_conf`](Self::sql_conf).
+    pub fn sql(&self) -> Result<String, String> {
+        fill(
+            SQL_TEMPLATE,
+            &[
+                ("DB_PATH", value(&self.data_dir.join(DB_FILE))?),
+                ("MAIL_ROOT", value(&self.data_dir.join(MAIL_DIR))?),
+            ],
+        )
+    }
+}
+
+/// Replaces every `@NAME@`; a name left over is a mistake in the template.
+fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String> {
+    let mut text = template.to_owned();
+    for (name, value) in values {
+        text = text.replace(&format!("@{name}@"), value);
+    }
+    if has_placeholder(&text) {
+        Err("the Dovecot template has a value left unfilled".to_owned())
+    } else {
+        Ok(text)
+    }
+}
+
+/// Whether `text` still holds an `@NAME@`.
+fn has_placeholder(text: &str) -> bool {
+    text.split('@')
+        .skip(1)
+        .any(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+}
+
+/// An absolute path that Dovecot's configuration and an SQL string literal can hold as it is:
+/// no spaces, quotes, `%` (a Dovecot variable), `#` (a comment) or `$` (a setting).
+fn value(path: &Path) -> Result<String, String> {
+    let text = path.to_str().unwrap_or("");
+    let plain = text.starts_with('/')
+        && text.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '=' | '~')
+        });
+    if plain {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{} cannot be written into Dovecot's configuration: use an absolute path of letters, \
+             digits and / . _ - only",
+            path.display()
+        ))
+    }
+}
+
+/// A user or instance name: letters, digits, `.`, `_`, `-`.
+fn word(text: &str) -> Result<String, String> {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} cannot be written into Dovecot's configuration"
+        ))
+    }
+}
+
+/// `dir` made absolute (resolved when it exists), as Dovecot needs it.
+pub fn absolute(dir: &Path) -> Result<PathBuf, String> {
+    dir.canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .map_err(|error| format!("cannot resolve {}: {error}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> DovecotConfig {
+        DovecotConfig {
+            data_dir: PathBuf::from("/srv/vpostmaster/data"),
+            mail_user: MailUser {
+                name: "vmail".into(),
+                uid: 5000,
+                gid: 5001,
+            },
+            sql_conf: PathBuf::from(DEFAULT_SQL_CONF),
+            listen: "*, ::".into(),
+            pop3_port: 110,
+            imap_port: 143,
+            tls: Some(Tls {
+                cert: "/etc/dovecot/private/dovecot.pem".into(),
+                key: "/etc/dovecot/private/dovecot.key".into(),
+            }),
+            instance: None,
+        }
+    }
+
+    #[test]
+    fn the_templates_are_filled_completely() {
+        let main = config().main().unwrap();
+        let sql = config().sql().unwrap();
+        for text in [&main, &sql] {
+            assert!(!text.contains("@"), "{text}");
+        }
+        assert!(main.contains("mail_uid = 5000\n"));
+        assert!(main.contains("first_valid_uid = 5000\n"));
+        assert!(main.contains("user = vmail\n"));
+        assert!(main.contains("ssl = required\nssl_cert = </etc/dovecot/private/dovecot.pem\n"));
+        assert!(main.contains("args = /etc/dovecot/vpostmaster-sql.conf.ext\n"));
+        assert!(main.contains("port = 995\n"));
+        assert!(sql.contains("connect = /srv/vpostmaster/data/vpostmaster.db\n"));
+        assert!(sql.contains("'{ARGON2ID}' || m.password_hash AS password"));
+        assert!(sql.contains("'/srv/vpostmaster/data/mail/' || m.maildir AS userdb_home"));
+        assert!(sql.contains("m.active = 1 AND m.deleted_at IS NULL AND d.active = 1"));
+    }
+
+    #[test]
+    fn without_tls_the_tls_ports_are_closed() {
+        let main = DovecotConfig {
+            tls: None,
+            ..config()
+        }
+        .main()
+        .unwrap();
+        assert!(main.contains("ssl = no\n"));
+        assert!(main.contains("port = 0\n"));
+        assert!(!main.contains("ssl_cert"));
+    }
+
+    #[test]
+    fn paths_dovecot_cannot_hold_are_refused() {
+        for dir in [
+            "relative/data",
+            "/srv/it's",
+            "/srv/a b",
+            "/srv/100%",
+            "/srv/#x",
+            "/srv/$x",
+            "/srv/x\ny",
+        ] {
+            let config = DovecotConfig {
+                data_dir: PathBuf::from(dir),
+                ..config()
+            };
+            assert!(config.sql().is_err(), "{dir:?}");
+        }
+        let bad_listen = DovecotConfig {
+            listen: "127.0.0.1\nssl = no".into(),
+            ..config()
+        };
+        assert!(bad_listen.main().is_err());
+    }
+}
