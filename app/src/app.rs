@@ -6,6 +6,13 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::account::AccountPage;
+use crate::pages::activity::ActivityScreen;
+use crate::pages::add_accounts::AddAccountsPage;
+use crate::pages::add_one::AddOnePage;
+use crate::pages::added::AddedPage;
+use crate::pages::delete::DeletePage;
+use crate::pages::deleted::DeletedPage;
+use crate::pages::edit::EditPage;
 use crate::pages::log_on::LogOnPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::users::UsersPage;
@@ -44,6 +51,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/log-on") view=LogOnPage/>
                 // Async: the server waits for the data, so that pages are complete without JavaScript.
                 <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/add") view=AddAccountsPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/add-one") view=AddOnePage ssr=SsrMode::Async/>
+                <Route path=path!("/users/added") view=AddedPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/edit") view=EditPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/delete") view=DeletePage ssr=SsrMode::Async/>
+                <Route path=path!("/users/deleted") view=DeletedPage ssr=SsrMode::Async/>
+                <Route path=path!("/activity") view=ActivityScreen ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -445,3 +445,30 @@ async fn server_functions_refuse_get() {
     let reply = server.get(LOG_ON, None).await;
     assert!(reply.status.is_client_error(), "{}", reply.status);
 }
+
+#[tokio::test]
+async fn overlong_log_on_fields_are_refused_without_writing() {
+    let server = TestServer::new().await;
+    let long_address = format!("{}@alpha.test", "a".repeat(300));
+    let reply = server
+        .call(
+            LOG_ON,
+            &[("email", &long_address), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert!(reply.body.contains("too long"), "{}", reply.body);
+    let long_password = "x".repeat(2000);
+    let reply = server
+        .call(
+            LOG_ON,
+            &[("email", POSTMASTER_A), ("password", &long_password)],
+            None,
+        )
+        .await;
+    assert!(reply.body.contains("too long"), "{}", reply.body);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM log_on_failures").await,
+        0
+    );
+}

@@ -69,7 +69,7 @@ fn Navigation() -> impl IntoView {
     let location = use_location();
     let current = move |href: &'static str| {
         let path = location.pathname.get();
-        (path == href || path.starts_with(&format!("{href}/"))).then_some("page")
+        (path == href).then_some("page")
     };
     view! {
         <nav class="nav" aria-label="Administration">
@@ -79,6 +79,9 @@ fn Navigation() -> impl IntoView {
                 <p class="nav__group nav__group--sub">"Mail"</p>
                 <ul class="nav__list">
                     <li><a class="nav__link" href="/users" aria-current=move || current("/users")>"Users"</a></li>
+                    <li><a class="nav__link" href="/users/add" aria-current=move || current("/users/add")>"Add accounts"</a></li>
+                    <li><a class="nav__link" href="/users/deleted" aria-current=move || current("/users/deleted")>"Deleted accounts"</a></li>
+                    <li><a class="nav__link" href="/activity" aria-current=move || current("/activity")>"Activity"</a></li>
                 </ul>
                 <p class="nav__group">"You"</p>
                 <ul class="nav__list">
@@ -86,5 +89,23 @@ fn Navigation() -> impl IntoView {
                 </ul>
             </details>
         </nav>
+    }
+}
+
+/// A confirmation line after an action, when there is one.
+#[component]
+pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        text.get()
+            .map(|text| view! { <p class="alert alert--ok" role="status">{text}</p> })
+    }
+}
+
+/// An error line from a server action, when there is one.
+#[component]
+pub fn ActionError(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        text.get()
+            .map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })
     }
 }

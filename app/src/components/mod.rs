@@ -1,6 +1,9 @@
 //! Pieces used by several screens.
 
 pub mod brand;
+pub mod bulk_report;
+pub mod domain;
 pub mod field;
 pub mod layout;
 pub mod password_checklist;
+pub mod password_tools;

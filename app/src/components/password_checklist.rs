@@ -8,23 +8,20 @@ use crate::validate::{check_password, Level, PasswordContext};
 #[component]
 pub fn PasswordChecklist(
     id: &'static str,
-    #[prop(into)] email: String,
+    #[prop(into)] email: Signal<String>,
     password: RwSignal<String>,
     #[prop(optional, into)] first_name: Signal<String>,
     #[prop(optional, into)] last_name: Signal<String>,
 ) -> impl IntoView {
-    let (username, domain) = email
-        .split_once('@')
-        .map_or((email.clone(), String::new()), |(u, d)| {
-            (u.to_owned(), d.to_owned())
-        });
     let checks = move || {
+        let email = email.get();
+        let (username, domain) = email.split_once('@').unwrap_or((&email, ""));
         let (first, last) = (first_name.get(), last_name.get());
         let context = PasswordContext {
-            username: &username,
+            username,
             first_name: &first,
             last_name: &last,
-            domain: &domain,
+            domain,
         };
         check_password(&password.get(), &context)
     };

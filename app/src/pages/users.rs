@@ -2,11 +2,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{list_mailboxes, MailboxPage};
-use crate::components::layout::Layout;
+use crate::api::mailboxes::{list_mailboxes, MailboxPage, MailboxRow};
+use crate::components::layout::{Layout, Notice};
 use crate::url::encode_query;
 
-/// Users: the domain's accounts, searchable and paginated.
+/// Users: the domain's accounts, searchable and paginated, with multi-select for delete.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
@@ -22,13 +22,23 @@ pub fn UsersPage() -> impl IntoView {
             page,
         )
     };
+    let deleted = move || {
+        query
+            .read()
+            .get("deleted")
+            .map(|n| format!("Deleted {n} account(s). They can be restored from Deleted accounts."))
+    };
     let accounts = Resource::new(params, |(domain, search, page)| {
         list_mailboxes(domain, search, page)
     });
     view! {
         <Title text="Users"/>
         <Layout>
-            <h1 class="page__title">"Users"</h1>
+            <div class="page__head">
+                <h1 class="page__title">"Users"</h1>
+                <a class="button button--primary" href="/users/add">"Add accounts"</a>
+            </div>
+            <Notice text=Signal::derive(deleted)/>
             <form class="search" method="get" action="/users" role="search">
                 {move || params().0.map(|domain| view! { <input type="hidden" name="domain" value=domain/> })}
                 <label class="search__label" for="q">"Search by address or name"</label>
@@ -47,19 +57,12 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
-/// The table of accounts (cards on a phone), with paging links.
+/// The accounts (a table on a desktop, cards on a phone) in a form that asks to delete the
+/// selected ones, with paging links.
 #[component]
 fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
     if page.rows.is_empty() {
-        let text = if search.is_empty() {
-            format!("There are no accounts in {} yet.", page.domain)
-        } else {
-            format!(
-                "No account in {} matches \u{201c}{search}\u{201d}.",
-                page.domain
-            )
-        };
-        return view! { <p class="empty">{text}</p> }.into_any();
+        return view! { <EmptyList domain=page.domain search/> }.into_any();
     }
     let link = {
         let (domain, search) = (page.domain.clone(), search.clone());
@@ -73,23 +76,23 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
     let previous = (page.page > 1).then(|| link(page.page - 1));
     let next = (page.page < page.pages).then(|| link(page.page + 1));
     view! {
-        <p class="muted">{format!("{} accounts in {}", page.total, page.domain)}</p>
-        <table class="accounts">
-            <thead>
-                <tr><th scope="col">"Address"</th><th scope="col">"Name"</th><th scope="col">"Status"</th><th scope="col">"Created"</th><th scope="col">"Size"</th></tr>
-            </thead>
-            <tbody>
-                {page.rows.into_iter().map(|row| view! {
+        <form method="get" action="/users/delete">
+            <input type="hidden" name="domain" value=page.domain.clone()/>
+            <div class="list__bar">
+                <p class="muted">{format!("{} accounts in {}", page.total, page.domain)}</p>
+                <button class="button button--danger" type="submit">"Delete selected…"</button>
+            </div>
+            <table class="accounts">
+                <thead>
                     <tr>
-                        <td data-label="Address">{row.email}</td>
-                        <td data-label="Name">{format!("{} {}", row.first_name, row.last_name).trim().to_owned()}</td>
-                        <td data-label="Status">{if row.active { "Active" } else { "Disabled" }}</td>
-                        <td data-label="Created">{row.created}</td>
-                        <td data-label="Size">{row.mailbox_bytes.map_or_else(|| "—".to_owned(), size)}</td>
+                        <th scope="col"><span class="visually-hidden">"Select"</span></th>
+                        <th scope="col">"Address"</th><th scope="col">"Name"</th><th scope="col">"Status"</th>
+                        <th scope="col">"Created"</th><th scope="col">"Size"</th>
                     </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
+                </thead>
+                <tbody>{page.rows.into_iter().map(|row| view! { <AccountRow row/> }).collect_view()}</tbody>
+            </table>
+        </form>
         <nav class="pager" aria-label="Pages">
             {previous.map(|href| view! { <a class="button" href=href rel="prev">"Previous"</a> })}
             <span class="pager__where">{format!("Page {} of {}", page.page, page.pages)}</span>
@@ -99,8 +102,45 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
     .into_any()
 }
 
+#[component]
+fn AccountRow(row: MailboxRow) -> impl IntoView {
+    let edit = format!("/users/edit?email={}", encode_query(&row.email));
+    let name = format!("{} {}", row.first_name, row.last_name)
+        .trim()
+        .to_owned();
+    let select_label = format!("Select {}", row.email);
+    view! {
+        <tr>
+            <td class="accounts__select">
+                <input class="checkbox" type="checkbox" name="email" value=row.email.clone() aria-label=select_label/>
+            </td>
+            <td data-label="Address"><a href=edit>{row.email}</a></td>
+            <td data-label="Name">{name}</td>
+            <td data-label="Status">{if row.active { "Active" } else { "Disabled" }}</td>
+            <td data-label="Created">{row.created}</td>
+            <td data-label="Size">{row.mailbox_bytes.map_or_else(|| "—".to_owned(), size)}</td>
+        </tr>
+    }
+}
+
+/// What an empty list says, and where to go from there.
+#[component]
+fn EmptyList(domain: String, search: String) -> impl IntoView {
+    if search.is_empty() {
+        view! {
+            <div class="empty">
+                <p>{format!("There are no accounts in {domain} yet.")}</p>
+                <a class="button button--primary" href="/users/add">"Add accounts"</a>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! { <p class="empty">{format!("No account in {domain} matches \u{201c}{search}\u{201d}.")}</p> }.into_any()
+    }
+}
+
 /// A size in bytes as people read it.
-fn size(bytes: i64) -> String {
+pub fn size(bytes: i64) -> String {
     match bytes {
         b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
         b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),

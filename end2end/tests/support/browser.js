@@ -27,8 +27,8 @@ export function launch() {
  * A new page at `viewport`, JavaScript on or off, that records console errors and uncaught
  * exceptions in `page.problems`.
  */
-export async function openPage(browser, { viewport = DESKTOP, javaScript = true } = {}) {
-  const context = await browser.newContext({ viewport, javaScriptEnabled: javaScript });
+export async function openPage(browser, { viewport = DESKTOP, javaScript = true, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport, javaScriptEnabled: javaScript, bypassCSP });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (message) => {

@@ -1,0 +1,60 @@
+//! The password pair of a form (password and again) with the live rule checklist and a
+//! generator, as Add one account and Edit account use it.
+
+use leptos::prelude::*;
+
+use crate::components::field::PasswordField;
+use crate::components::password_checklist::PasswordChecklist;
+use crate::validate::{generate_password, PasswordContext, DEFAULT_LEN};
+
+/// Password, the rules ticked as one types, "Generate" (needs the WASM app), and again.
+#[component]
+pub fn NewPasswordFields(
+    /// The account's full address, for the rules about names and closeness.
+    #[prop(into)]
+    email: Signal<String>,
+    #[prop(optional, into)] first_name: Signal<String>,
+    #[prop(optional, into)] last_name: Signal<String>,
+) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let generated = RwSignal::new(None::<String>);
+    let first = NodeRef::<leptos::html::Input>::new();
+    let second = NodeRef::<leptos::html::Input>::new();
+    let generate = move |_| {
+        let email = email.get_untracked();
+        let (username, domain) = email.split_once('@').unwrap_or((&email, ""));
+        let (first_name, last_name) = (first_name.get_untracked(), last_name.get_untracked());
+        let context = PasswordContext {
+            username,
+            first_name: &first_name,
+            last_name: &last_name,
+            domain,
+        };
+        if let Ok(new) = generate_password(&context, DEFAULT_LEN) {
+            for input in [first.get(), second.get()].into_iter().flatten() {
+                input.set_value(&new);
+            }
+            password.set(new.clone());
+            again.set(new.clone());
+            generated.set(Some(new));
+        }
+    };
+    view! {
+        <PasswordField name="password" label="Password" autocomplete="new-password" value=password describedby="password-rules" node_ref=first/>
+        <div class="generate" hidden=move || !hydrated.get()>
+            <button class="button" type="button" on:click=generate>"Generate a strong password"</button>
+            {move || generated.get().map(|new| view! {
+                <p class="generate__shown" role="status">"Generated: " <code class="generate__value">{new}</code> " — note it for the user."</p>
+            })}
+        </div>
+        <PasswordChecklist id="password-rules" email=email password=password first_name last_name/>
+        <PasswordField name="password_again" label="Password again" autocomplete="new-password" value=again node_ref=second/>
+        {move || {
+            let (a, b) = (password.get(), again.get());
+            (!b.is_empty() && a != b).then(|| view! { <p class="field__error" role="alert">"The two passwords differ."</p> })
+        }}
+    }
+}

@@ -1,0 +1,51 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::mailboxes::DeleteMailboxes;
+use crate::components::layout::{ActionError, Layout};
+
+/// The confirmation of a delete, naming every account.
+#[component]
+pub fn DeletePage() -> impl IntoView {
+    let delete = ServerAction::<DeleteMailboxes>::new();
+    let query = use_query_map();
+    let domain = move || query.read().get("domain").unwrap_or_default();
+    let emails = move || query.read().get_all("email").unwrap_or_default();
+    let error = Signal::derive(move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    view! {
+        <Title text="Delete accounts"/>
+        <Layout>
+            <h1 class="page__title">"Delete accounts"</h1>
+            {move || {
+                let emails = emails();
+                if emails.is_empty() {
+                    return view! {
+                        <p class="alert alert--info">"No account is selected. Tick the accounts to delete in Users first."</p>
+                        <p><a class="button" href="/users">"Go to Users"</a></p>
+                    }.into_any();
+                }
+                let count = emails.len();
+                view! {
+                    <ActionForm action=delete attr:class="card form">
+                        <ActionError text=error/>
+                        <p>{format!("These {count} account(s) will stop working at once: nobody can log in or check their mail. You can restore them from Deleted accounts for 30 days; after that they are removed with their mail.")}</p>
+                        <ul class="delete__list">{emails.iter().map(|email| view! { <li>{email.clone()}</li> }).collect_view()}</ul>
+                        <input type="hidden" name="domain" value=domain/>
+                        <input type="hidden" name="emails" value=emails.join("\n")/>
+                        <p class="actions">
+                            <button class="button button--danger" type="submit">{format!("Delete {count} account(s)")}</button>
+                            <a class="button" href="/users">"Cancel"</a>
+                        </p>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </Layout>
+    }
+}

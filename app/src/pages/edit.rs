@@ -1,0 +1,114 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::mailboxes::{get_mailbox, MailboxDetail, SetMailboxPassword, UpdateMailbox};
+use crate::components::layout::{ActionError, Layout, Notice};
+use crate::components::password_tools::NewPasswordFields;
+use crate::pages::add_one::NameFields;
+use crate::pages::users::size;
+use crate::url::encode_query;
+
+/// Edit account: names, active, password, delete.
+#[component]
+pub fn EditPage() -> impl IntoView {
+    let query = use_query_map();
+    let email = move || query.read().get("email").unwrap_or_default();
+    let account = Resource::new(email, get_mailbox);
+    let notice = Signal::derive(move || {
+        let query = query.read();
+        if query.get("saved").is_some() {
+            Some("Saved.".to_owned())
+        } else if query.get("password").is_some() {
+            Some(
+                "The password is changed. The account's mail programs need the new one.".to_owned(),
+            )
+        } else {
+            None
+        }
+    });
+    view! {
+        <Title text="Edit account"/>
+        <Layout>
+            <h1 class="page__title">"Edit account"</h1>
+            <Notice text=notice/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || account.get().map(|result| match result {
+                    Ok(account) => view! { <EditForms account/> }.into_any(),
+                    Err(error) => view! {
+                        <p class="alert alert--error" role="alert">{error.to_string()}</p>
+                        <p><a href="/users">"Go to Users"</a></p>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+#[component]
+fn EditForms(account: MailboxDetail) -> impl IntoView {
+    let update = ServerAction::<UpdateMailbox>::new();
+    let set_password = ServerAction::<SetMailboxPassword>::new();
+    let first_name = RwSignal::new(account.first_name.clone());
+    let last_name = RwSignal::new(account.last_name.clone());
+    let update_error = Signal::derive(move || {
+        update
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let password_error = Signal::derive(move || {
+        set_password
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let delete = format!(
+        "/users/delete?domain={}&email={}",
+        account.domain,
+        encode_query(&account.email)
+    );
+    let facts = format!(
+        "Created {} · password changed {} · {}",
+        &account.created_at[..10.min(account.created_at.len())],
+        &account.password_changed_at[..10.min(account.password_changed_at.len())],
+        match (account.message_count, account.mailbox_bytes) {
+            (Some(count), Some(bytes)) => format!("{count} messages, {}", size(bytes)),
+            _ => "mailbox size not measured yet".to_owned(),
+        }
+    );
+    let (email, email_field, email_field_2) = (
+        account.email.clone(),
+        account.email.clone(),
+        account.email.clone(),
+    );
+    view! {
+        <p class="account__address">{account.email}</p>
+        <p class="muted">{facts}</p>
+        <ActionForm action=update attr:class="card form">
+            <h2 class="card__title">"Details"</h2>
+            <ActionError text=update_error/>
+            <input type="hidden" name="email" value=email_field/>
+            <NameFields first_name last_name initial=(account.first_name, account.last_name)/>
+            <label class="check">
+                <input class="checkbox" type="checkbox" name="active" value="on" checked=account.active/>
+                "Active: the account can log in and check mail"
+            </label>
+            <button class="button button--primary" type="submit">"Save"</button>
+        </ActionForm>
+        <ActionForm action=set_password attr:class="card form">
+            <h2 class="card__title">"Change password"</h2>
+            <ActionError text=password_error/>
+            <input type="hidden" name="email" value=email_field_2/>
+            <NewPasswordFields email=email first_name last_name/>
+            <button class="button button--primary" type="submit">"Change password"</button>
+        </ActionForm>
+        <section class="card form">
+            <h2 class="card__title">"Delete"</h2>
+            <p>"The account stops working at once; it can be restored from Deleted accounts for 30 days."</p>
+            <a class="button button--danger" href=delete>"Delete this account…"</a>
+        </section>
+    }
+}

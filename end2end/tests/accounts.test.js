@@ -1,0 +1,199 @@
+// Managing accounts as a postmaster does: paste many, add one, edit, delete, restore, look
+// back at the activity; with and without JavaScript, on a desktop and a phone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startServer, createDemoPostmaster } from './support/server.js';
+import { launch, openPage, waitForHydration, screenshot, unexpectedProblems, DESKTOP, PHONE } from './support/browser.js';
+import { logOn, expectUsersScreen, openNavigation } from './support/console.js';
+import { seriousViolations } from './support/axe.js';
+
+let server;
+let browser;
+let postmaster;
+
+before(async () => {
+  server = await startServer({ setup: createDemoPostmaster });
+  postmaster = server.context;
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A signed-in page, on the Users screen. */
+async function signedIn(options = {}) {
+  const page = await openPage(browser, options);
+  await page.goto(`${server.url}/log-on`);
+  if (options.javaScript !== false) await waitForHydration(page);
+  await logOn(page, server.url, postmaster);
+  await expectUsersScreen(page, postmaster.email);
+  return page;
+}
+
+async function goTo(page, path, javaScript = true) {
+  await page.goto(`${server.url}${path}`);
+  if (javaScript) await waitForHydration(page);
+}
+
+test('a paste is checked line by line as it is typed, and Add waits for a clean list', async () => {
+  const page = await signedIn();
+  await goTo(page, '/users/add');
+  const box = page.getByLabel('Accounts, one per line');
+  await box.fill('ann.lee Sunny#day42 Sunny#day42 Ann Lee\nbob Rainy#day42 Rainy#day4 Bob\n# a comment\ncarl,Windy#day42,Windy#day42,Carl,Ray');
+  await page.getByText('2 ready, 1 need attention').waitFor();
+  await page.getByText('Line 2').waitFor();
+  await page.getByText(/password again: .*differ/i).waitFor();
+  assert.ok(await page.getByRole('button', { name: /^Add/ }).isDisabled(), 'Add waits while a line needs attention');
+  await screenshot(page, 'add-many-report-desktop');
+  await box.fill('ann.lee Sunny#day42 Sunny#day42 Ann Lee\nbob Rainy#day42 Rainy#day42 Bob\n# a comment\ncarl,Windy#day42,Windy#day42,Carl,Ray');
+  await page.getByText('3 ready, 0 need attention').waitFor();
+  await page.getByRole('button', { name: 'Add 3 accounts' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  for (const who of ['ann.lee', 'bob', 'carl']) await page.getByText(`${who}@example.test`).waitFor();
+  await page.getByRole('link', { name: 'Go to Users' }).click();
+  await page.getByRole('link', { name: 'ann.lee@example.test' }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('passwords can be generated for a paste of usernames, shown once with a CSV', async () => {
+  const page = await signedIn();
+  await goTo(page, '/users/add');
+  await page.getByLabel('Accounts, one per line').fill('dora\nemil');
+  await page.getByText('0 ready, 2 need attention').waitFor();
+  await page.getByLabel('Generate a password for lines that give only a username').check();
+  await page.getByText('2 ready, 0 need attention').waitFor();
+  await page.getByRole('button', { name: 'Add 2 accounts' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  const passwords = await page.locator('code.generate__value').allTextContents();
+  assert.equal(passwords.length, 2);
+  const csv = page.getByRole('link', { name: 'Download the passwords (CSV)' });
+  const href = decodeURIComponent(await csv.getAttribute('href'));
+  assert.ok(href.includes(`dora@example.test,${passwords[0]}`), href);
+  await screenshot(page, 'added-desktop');
+  await page.reload();
+  await page.getByText('shown only once').waitFor();
+  assert.equal(await page.locator('code.generate__value').count(), 0, 'not shown a second time');
+  await page.context().close();
+});
+
+test('the server refuses an address that exists, naming the line, and adds nothing', async () => {
+  const page = await signedIn();
+  await goTo(page, '/users/add');
+  await page.getByLabel('Accounts, one per line').fill('fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42');
+  await page.getByText('2 ready, 0 need attention').waitFor();
+  await page.getByRole('button', { name: 'Add 2 accounts' }).click();
+  await page.getByRole('alert').filter({ hasText: 'ann.lee@example.test already exists' }).waitFor();
+  assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), 'fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42', 'the paste is kept');
+  await goTo(page, '/users?q=fred');
+  await page.getByText('No account in example.test matches').waitFor();
+  await page.context().close();
+});
+
+test('without JavaScript a paste is added and a bad one is refused with its line', async () => {
+  const page = await signedIn({ javaScript: false });
+  await goTo(page, '/users/add', false);
+  await page.getByLabel('Accounts, one per line').fill('gina Cloudy#day42 Cloudy#day42 Gina');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  await page.getByText('gina@example.test').waitFor();
+  await goTo(page, '/users/add', false);
+  await page.getByLabel('Accounts, one per line').fill('hugo abcdefgh abcdefgh');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Line 1' }).waitFor();
+  assert.ok(!page.url().includes('abcdefgh'), 'no password in the address');
+  await page.context().close();
+});
+
+test('add one account with a generated password', async () => {
+  const page = await signedIn();
+  await goTo(page, '/users/add-one');
+  await page.getByLabel('Username').fill('ivy');
+  await page.getByLabel('First name').fill('Ivy');
+  await page.getByRole('button', { name: 'Generate a strong password' }).click();
+  const generated = await page.locator('.generate__shown code').textContent();
+  assert.equal(generated.length, 16);
+  assert.equal(await page.getByText('✗').count(), 0, 'every rule is met');
+  await screenshot(page, 'add-one-desktop');
+  await page.getByRole('button', { name: 'Add account' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  await page.getByText('ivy@example.test').waitFor();
+  await page.context().close();
+});
+
+test('edit names, disable, change the password', async () => {
+  const page = await signedIn();
+  await goTo(page, '/users?q=bob');
+  await page.getByRole('link', { name: 'bob@example.test' }).click();
+  await page.getByRole('heading', { name: 'Edit account' }).waitFor();
+  await page.getByLabel('Last name').fill('Builder');
+  await page.getByLabel(/^Active/).uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  await page.getByLabel('Password', { exact: true }).fill('abc');
+  await page.getByText('✗').first().waitFor();
+  await page.getByLabel('Password', { exact: true }).fill('Breezy#day42');
+  await page.getByLabel('Password again').fill('Breezy#day42');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('The password is changed.').waitFor();
+  await screenshot(page, 'edit-desktop');
+  await goTo(page, '/users?q=bob');
+  await page.getByText('Disabled').waitFor();
+  await page.context().close();
+});
+
+for (const javaScript of [true, false]) {
+  test(`delete two accounts, find them under Deleted accounts, restore one (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+    const page = await signedIn({ javaScript });
+    const [first, second] = javaScript ? ['dora', 'emil'] : ['carl', 'gina'];
+    await goTo(page, '/users', javaScript);
+    await page.getByLabel(`Select ${first}@example.test`).check();
+    await page.getByLabel(`Select ${second}@example.test`).check();
+    await page.getByRole('button', { name: 'Delete selected…' }).click();
+    await page.getByRole('heading', { name: 'Delete accounts' }).waitFor();
+    await page.getByText(`${first}@example.test`).waitFor();
+    await page.getByText(`${second}@example.test`).waitFor();
+    await page.getByRole('button', { name: 'Delete 2 account(s)' }).click();
+    await page.getByText('Deleted 2 account(s)').waitFor();
+    assert.equal(await page.getByRole('link', { name: `${first}@example.test` }).count(), 0);
+    await goTo(page, '/users/deleted', javaScript);
+    await page.getByText(`${second}@example.test`).waitFor();
+    await page.getByRole('button', { name: `Restore ${first}@example.test` }).click();
+    await page.getByText(`${first}@example.test is restored`).waitFor();
+    await goTo(page, `/users?q=${first}`, javaScript);
+    await page.getByRole('link', { name: `${first}@example.test` }).waitFor();
+    await page.context().close();
+  });
+}
+
+test('activity lists what was done, newest first, and filters by action', async () => {
+  const page = await signedIn();
+  await goTo(page, '/activity');
+  await page.getByRole('cell', { name: 'mailbox.add' }).first().waitFor();
+  await page.getByLabel('Show').selectOption('mailbox.delete');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('cell', { name: 'mailbox.delete' }).first().waitFor();
+  assert.equal(await page.getByRole('cell', { name: 'mailbox.add' }).count(), 0);
+  await page.context().close();
+});
+
+const SCREENS = ['/users', '/users/add', '/users/add-one', '/users/edit?email=ann.lee%40example.test', '/users/delete?domain=example.test&email=ann.lee%40example.test', '/users/deleted', '/activity', '/account'];
+
+for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+  test(`every screen fits the ${name}, with no serious accessibility problem`, async () => {
+    const page = await signedIn({ viewport, bypassCSP: true });
+    for (const path of SCREENS) {
+      await goTo(page, path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${path} scrolls sideways at ${viewport.width} px`);
+      assert.deepEqual(await seriousViolations(page), [], path);
+      const file = path.slice(1).replace(/[?/=&%.@]+/g, '-').replace(/-+$/, '');
+      await screenshot(page, `${file}-${name}`);
+    }
+    assert.deepEqual(unexpectedProblems(page), []);
+    await page.context().close();
+  });
+}
