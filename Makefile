@@ -15,7 +15,7 @@ BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 
 .PHONY: run build test bench tools lint unit-tests wasm-tests browser-tests clean \
-	wasm-target cargo-leptos wasm-bindgen apt-packages
+	wasm-target cargo-leptos wasm-bindgen apt-packages mail-user
 
 run: build
 	$(BIN) --data-dir $(DATA_DIR) demo
@@ -58,7 +58,7 @@ bench: build
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/log_on.mjs
 
 ## Tools: each installed only when missing, so a second run needs no network.
-tools: wasm-target cargo-leptos wasm-bindgen apt-packages end2end/node_modules/.package-lock.json
+tools: wasm-target cargo-leptos wasm-bindgen apt-packages mail-user end2end/node_modules/.package-lock.json
 
 wasm-target:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -76,6 +76,12 @@ apt-packages:
 	missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+# The user Dovecot reads mail as: a server run as root hands it the database and the Maildirs.
+mail-user:
+	if [ "$$(id -u)" = 0 ] && ! id vmail >/dev/null 2>&1; then \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail; \
 	fi
 
 end2end/node_modules/.package-lock.json: end2end/package-lock.json

@@ -88,6 +88,9 @@ pub enum OperatorCommand {
     Admin(AdminCommand),
     /// Create the demo domain example.test and postmaster@example.test if they are missing.
     Demo,
+    /// Work on one mail account.
+    #[command(subcommand)]
+    Mailbox(MailboxCommand),
     /// Remove for good the accounts deleted more than 30 days ago (the server also does this
     /// every hour).
     Purge,
@@ -130,6 +133,16 @@ pub enum DomainCommand {
     },
     /// List the domains with their number of accounts.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCommand {
+    /// Repair an account's mailbox so that checking mail works again, and print what it found
+    /// and did. Mail is never deleted. Run it as root to give files back to the mail user.
+    Rebuild {
+        /// The account's full address.
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

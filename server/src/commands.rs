@@ -14,8 +14,8 @@ use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
 use sqlx::SqlitePool;
 
 use crate::cli::{
-    AdminCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs, OperatorCommand,
-    ServeArgs,
+    AdminCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs, MailboxCommand,
+    OperatorCommand, ServeArgs,
 };
 use crate::dovecot::{self, DovecotConfig, Tls};
 
@@ -90,12 +90,13 @@ async fn operate(data_dir: &Path, mail: &MailArgs, command: OperatorCommand) -> 
         .map_err(|error| error.to_string())?;
     // Run as root, the first command may have created the database: it belongs to the mail
     // user, like everything under the data directory, when that user exists.
-    if let Ok(store) = mail.store(data_dir) {
+    let store = mail.store(data_dir);
+    if let Ok(store) = &store {
         store
             .hand_over_database(data_dir, db::DB_FILE)
             .map_err(|error| error.to_string())?;
     }
-    let result = execute(&db, &Hasher::default(), command).await;
+    let result = execute(&db, &Hasher::default(), store, command).await;
     db.close().await;
     result.map_err(|error| error.to_string())
 }
@@ -103,8 +104,10 @@ async fn operate(data_dir: &Path, mail: &MailArgs, command: OperatorCommand) -> 
 async fn execute(
     db: &SqlitePool,
     hasher: &Hasher,
+    store: Result<MailStore, String>,
     command: OperatorCommand,
 ) -> Result<(), AppError> {
+    let store = || store.clone().map_err(AppError::Invalid);
     match command {
         OperatorCommand::Domain(DomainCommand::Add { name, description }) => {
             let name = domains::add(db, &name, &description, Actor::CLI).await?;
@@ -144,7 +147,7 @@ async fn execute(
         OperatorCommand::Admin(AdminCommand::List) => list_admins(db).await,
         OperatorCommand::Demo => demo(db, hasher).await,
         OperatorCommand::Purge => {
-            let purged = mailboxes::purge_expired(db, mailboxes::RETENTION_DAYS).await?;
+            let purged = mailboxes::purge_expired(db, &store()?, mailboxes::RETENTION_DAYS).await?;
             let accounts = if purged.len() == 1 {
                 "account"
             } else {
@@ -155,6 +158,14 @@ async fn execute(
                 purged.len(),
                 mailboxes::RETENTION_DAYS
             );
+            Ok(())
+        }
+        OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
+            let report = mailboxes::rebuild_account(db, &store()?, Actor::CLI, &email).await?;
+            println!("Rebuilt the mailbox of {}.", email.trim().to_lowercase());
+            for line in report.lines() {
+                println!("  {line}");
+            }
             Ok(())
         }
     }

@@ -10,7 +10,7 @@ use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailboxes;
-use app::ssr::mailstore::{current_uid, is_root, reconcile};
+use app::ssr::mailstore::{current_uid, is_root, reconcile, MailStore};
 use app::ssr::state::AppState;
 use app::{shell, App};
 use axum::http::request::Parts;
@@ -115,6 +115,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         hasher: Hasher::default(),
         policy: policy.clone(),
         batches: Batches::default(),
+        mail: store.clone(),
     };
     let config = GuardConfig {
         state,
@@ -123,7 +124,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         tls: tls.is_some(),
     };
     let app = router(config, &site_dir).into_make_service_with_connect_info::<SocketAddr>();
-    let purger = StopOnDrop(tokio::spawn(purge_hourly(db.clone())));
+    let purger = StopOnDrop(tokio::spawn(purge_hourly(db.clone(), store)));
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
         "Virtual Postmaster is serving {scheme}://{local}/ (data in {})",
@@ -160,12 +161,12 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
 
 /// Purges the accounts deleted longer ago than the retention period, at start and then every
 /// hour, until the server stops.
-async fn purge_hourly(db: SqlitePool) {
+async fn purge_hourly(db: SqlitePool, store: MailStore) {
     let mut every_hour = tokio::time::interval(PURGE_INTERVAL);
     every_hour.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         every_hour.tick().await;
-        match mailboxes::purge_expired(&db, mailboxes::RETENTION_DAYS).await {
+        match mailboxes::purge_expired(&db, &store, mailboxes::RETENTION_DAYS).await {
             Ok(purged) if purged.is_empty() => {}
             Ok(purged) => tracing::info!(count = purged.len(), "purged deleted accounts"),
             Err(error) => tracing::error!(%error, "the purge of deleted accounts failed"),

@@ -96,7 +96,8 @@ async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT id || '|' || email || '|' || password_hash || '|' || first_name || '|' || last_name
                 || '|' || active || '|' || updated_at || '|' || password_changed_at || '|'
-                || COALESCE(deleted_at, '')
+                || COALESCE(deleted_at, '') || '|' || COALESCE(message_count, '') || '|'
+                || COALESCE(mailbox_bytes, '')
          FROM mailboxes WHERE email LIKE '%@beta.test' ORDER BY id",
     )
     .fetch_all(&server.db)
@@ -212,6 +213,8 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
             ListMailboxes::PATH,
             vec![("domain", "BETA.test"), ("search", ""), ("page", "1")],
         ),
+        (RebuildMailbox::PATH, vec![("email", someone)]),
+        (LastRebuild::PATH, vec![("email", someone)]),
     ];
     for (path, form) in &attempts {
         let refused_before = server

@@ -16,6 +16,7 @@ fn run(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .args(args)
         .env_remove("VPM_DATA_DIR")
         .env_remove("VPM_LISTEN")
+        .env("VPM_MAIL_USER", mail_user())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -28,6 +29,11 @@ fn run(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     }
     drop(pipe);
     child.wait_with_output().expect("vpostmaster finishes")
+}
+
+/// The user running the tests owns the mail, so that no system user is needed here.
+fn mail_user() -> String {
+    app::ssr::mailstore::MailUser::current().name
 }
 
 fn stdout(output: &Output) -> String {
@@ -467,6 +473,7 @@ fn spawn_server(
             site,
         ])
         .args(extra)
+        .env("VPM_MAIL_USER", mail_user())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -917,7 +917,7 @@ async fn accounts_deleted_longer_than_the_retention_are_purged() {
         ]
     );
 
-    let purged = purge_expired(&console.server.db, RETENTION_DAYS)
+    let purged = purge_expired(&console.server.db, &console.server.store, RETENTION_DAYS)
         .await
         .unwrap();
     assert_eq!(purged, ["old@alpha.test"]);
@@ -932,10 +932,12 @@ async fn accounts_deleted_longer_than_the_retention_are_purged() {
         console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.purge' AND actor = 'system' AND target = 'old@alpha.test' AND domain = 'alpha.test'").await,
         1
     );
-    assert!(purge_expired(&console.server.db, RETENTION_DAYS)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        purge_expired(&console.server.db, &console.server.store, RETENTION_DAYS)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -44,6 +44,8 @@ pub enum Action {
     MailboxRestore,
     /// Removed for good after the retention period.
     MailboxPurge,
+    /// The Maildir repaired by Rebuild mailbox.
+    MailboxRebuild,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
             Action::MailboxDelete => "mailbox.delete",
             Action::MailboxRestore => "mailbox.restore",
             Action::MailboxPurge => "mailbox.purge",
+            Action::MailboxRebuild => "mailbox.rebuild",
         }
     }
 }

@@ -10,9 +10,11 @@ use tokio::task::JoinSet;
 use super::audit::{self, Action, Actor, Entry};
 use super::auth::{self, CurrentSession, DomainScope};
 use super::hashing::Hasher;
+use super::mailstore::{self, MailStore, PendingMaildirs};
 use super::state::AppState;
 use crate::api::mailboxes::{
-    AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, PAGE_SIZE,
+    AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, RebuildRecord,
+    RebuildReport, PAGE_SIZE,
 };
 use crate::error::AppError;
 use crate::validate::{
@@ -286,8 +288,11 @@ struct Ready {
 }
 
 /// Creates valid, unclaimed accounts: generates missing passwords, hashes them all on every
-/// core, then writes every row and its audit row in one transaction. An address claimed
-/// meanwhile by someone else rolls the whole list back.
+/// core, creates their Maildirs, then writes every row and its audit row in one transaction.
+/// An address claimed meanwhile by someone else rolls the whole list back. The Maildirs and
+/// the rows are one unit: the folders exist before the commit, and any failure before it
+/// removes them again; a crash in between leaves empty Maildirs that the start-up
+/// reconciliation reports.
 async fn create(
     state: &AppState,
     scope: &DomainScope,
@@ -316,14 +321,14 @@ async fn create(
         name: &scope.admin().email,
         client_addr: client,
     };
+    let maildirs = ready
+        .iter()
+        .map(|new| mailstore::new_maildir(domain, &new.account.username, stamp))
+        .collect::<Result<Vec<_>, _>>()?;
+    let folders = PendingMaildirs::create(&state.mail, maildirs.clone()).await?;
 
     let mut tx = state.db.begin().await?;
-    for (new, hash) in ready.iter().zip(&hashes) {
-        let maildir = format!(
-            "{domain}/{}.{stamp}.{}/",
-            new.account.username,
-            random_hex(4)?
-        );
+    for ((new, hash), maildir) in ready.iter().zip(&hashes).zip(&maildirs) {
         let inserted = sqlx::query(
             "INSERT INTO mailboxes
                  (domain_id, local_part, email, password_hash, first_name, last_name, maildir, quota_mb)
@@ -335,7 +340,7 @@ async fn create(
         .bind(hash)
         .bind(&new.account.first_name)
         .bind(&new.account.last_name)
-        .bind(&maildir)
+        .bind(maildir)
         .bind(scope.domain_id())
         .execute(&mut *tx)
         .await;
@@ -367,6 +372,7 @@ async fn create(
         );
     }
     tx.commit().await?;
+    folders.keep();
     tracing::info!(
         domain,
         actor = actor.name,
@@ -446,12 +452,6 @@ async fn added_meanwhile(db: &SqlitePool, ready: &[Ready]) -> AppError {
     AppError::Conflict(format!(
         "{who} was added by someone else meanwhile; nothing was added. Check the list and try again."
     ))
-}
-
-fn random_hex(bytes: usize) -> Result<String, AppError> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer).map_err(|_| AppError::Internal)?;
-    Ok(hex::encode(buffer))
 }
 
 /// `email` trimmed and lowercase, when it is an address of the scope's domain.
@@ -721,29 +721,31 @@ pub async fn deleted(db: &SqlitePool, scope: &DomainScope) -> Result<Vec<Deleted
 }
 
 /// Brings back the deleted account `id` of the domain and returns its address. Refused when
-/// a newer live account holds the address, or when the domain is at its account limit.
+/// a newer live account holds the address, or when the domain is at its account limit. The
+/// account finds its Maildir where it was: deletion moved nothing.
 pub async fn restore(
-    db: &SqlitePool,
+    state: &AppState,
     scope: &DomainScope,
     client: &str,
     id: i64,
 ) -> Result<String, AppError> {
+    let db = &state.db;
     let gone = || AppError::NotFound("The deleted account".into());
-    let row: Option<(String, i64)> = sqlx::query_as(
-        "SELECT email, domain_id FROM mailboxes WHERE id = ? AND deleted_at IS NOT NULL",
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT email, domain_id, maildir FROM mailboxes WHERE id = ? AND deleted_at IS NOT NULL",
     )
     .bind(id)
     .fetch_optional(db)
     .await?;
-    let email = match row {
+    let (email, maildir) = match row {
         None => return Err(gone()),
-        Some((email, domain_id)) if domain_id != scope.domain_id() => {
+        Some((email, domain_id, _)) if domain_id != scope.domain_id() => {
             let domain = email.rsplit_once('@').map(|(_, domain)| domain);
             let details = format!("not an account of {}", scope.domain());
             auth::record_refusal(db, scope.admin(), client, domain, &email, &details).await?;
             return Err(gone());
         }
-        Some((email, _)) => email,
+        Some((email, _, maildir)) => (email, maildir),
     };
 
     let mut tx = db.begin().await?;
@@ -783,23 +785,34 @@ pub async fn restore(
     )
     .await?;
     tx.commit().await?;
+    // Only a Maildir lost outside the console is missing here; the account gets an empty one.
+    let store = state.mail.clone();
+    let created = mailstore::blocking(move || store.ensure(&maildir)).await??;
+    if !created.is_empty() {
+        tracing::warn!(%email, "the restored account's Maildir was missing; created it empty");
+    }
     Ok(email)
 }
 
 /// Removes for good the accounts deleted more than `retention_days` ago, of every domain,
-/// and returns their addresses; each is audited as the system's doing. Their Maildirs join
-/// this purge when the mail store exists.
-pub async fn purge_expired(db: &SqlitePool, retention_days: u32) -> Result<Vec<String>, AppError> {
+/// with their Maildirs, and returns their addresses; each is audited as the system's doing.
+/// The rows go first: a Maildir that cannot be removed then is logged, and reported by the
+/// start-up reconciliation, rather than mail removed from an account that still exists.
+pub async fn purge_expired(
+    db: &SqlitePool,
+    store: &MailStore,
+    retention_days: u32,
+) -> Result<Vec<String>, AppError> {
     let mut tx = db.begin().await?;
-    let purged: Vec<(String, String)> = sqlx::query_as(
+    let purged: Vec<(String, String, String)> = sqlx::query_as(
         "DELETE FROM mailboxes
          WHERE deleted_at IS NOT NULL AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)
-         RETURNING email, deleted_at",
+         RETURNING email, deleted_at, maildir",
     )
     .bind(format!("-{retention_days} days"))
     .fetch_all(&mut *tx)
     .await?;
-    for (email, deleted_at) in &purged {
+    for (email, deleted_at, _) in &purged {
         let domain = email.rsplit_once('@').map(|(_, domain)| domain);
         let details = format!("deleted {deleted_at}");
         let entry = Entry {
@@ -809,5 +822,111 @@ pub async fn purge_expired(db: &SqlitePool, retention_days: u32) -> Result<Vec<S
         audit::record(&mut tx, &entry).await?;
     }
     tx.commit().await?;
-    Ok(purged.into_iter().map(|(email, _)| email).collect())
+    let store = store.clone();
+    blocking_purge(store, purged).await
+}
+
+/// Removes the purged accounts' Maildirs and returns their addresses.
+async fn blocking_purge(
+    store: MailStore,
+    purged: Vec<(String, String, String)>,
+) -> Result<Vec<String>, AppError> {
+    mailstore::blocking(move || {
+        purged
+            .into_iter()
+            .map(|(email, _, maildir)| {
+                if let Err(error) = store.remove(&maildir) {
+                    tracing::error!(%error, %email, "cannot remove the Maildir of a purged account");
+                }
+                email
+            })
+            .collect()
+    })
+    .await
+}
+
+/// Rebuilds the Maildir of a live account of the scope's domain (see [`rebuild_account`]).
+pub async fn rebuild(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    email: &str,
+) -> Result<RebuildReport, AppError> {
+    let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
+    let actor = Actor {
+        name: &scope.admin().email,
+        client_addr: client,
+    };
+    rebuild_account(&state.db, &state.mail, actor, &address).await
+}
+
+/// Rebuild mailbox, for the server function and the command line: repairs the live account's
+/// Maildir (see [`MailStore::rebuild`]), stores the message count and size it measured, and
+/// audits it as `mailbox.rebuild` with the report's counts.
+pub async fn rebuild_account(
+    db: &SqlitePool,
+    store: &MailStore,
+    actor: Actor<'_>,
+    email: &str,
+) -> Result<RebuildReport, AppError> {
+    let address = email.trim().to_lowercase();
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, maildir FROM mailboxes WHERE email = ? AND deleted_at IS NULL")
+            .bind(&address)
+            .fetch_optional(db)
+            .await?;
+    let (id, maildir) = row.ok_or_else(|| no_account(&address))?;
+    let domain = address.rsplit_once('@').map(|(_, domain)| domain);
+    let work = {
+        let store = store.clone();
+        let address = address.clone();
+        mailstore::blocking(move || store.rebuild(&maildir, &address)).await?
+    };
+    let report = match work {
+        Ok(report) => report,
+        Err(error) => {
+            tracing::error!(%error, email = %address, "rebuild failed");
+            let entry = Entry {
+                outcome: audit::Outcome::Failed,
+                ..Entry::new(actor, Action::MailboxRebuild, domain, &address)
+            };
+            let mut conn = db.acquire().await?;
+            audit::record(&mut conn, &entry).await?;
+            return Err(AppError::Internal);
+        }
+    };
+    let summary = report.summary();
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE mailboxes SET message_count = ?, mailbox_bytes = ? WHERE id = ?")
+        .bind(i64::try_from(report.message_count).unwrap_or(i64::MAX))
+        .bind(i64::try_from(report.mailbox_bytes).unwrap_or(i64::MAX))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let entry = Entry {
+        details: &summary,
+        ..Entry::new(actor, Action::MailboxRebuild, domain, &address)
+    };
+    audit::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    tracing::info!(email = %address, actor = actor.name, %summary, "mailbox rebuilt");
+    Ok(report)
+}
+
+/// The last rebuild of a live account of the scope's domain, from the audit log.
+pub async fn last_rebuild(
+    db: &SqlitePool,
+    scope: &DomainScope,
+    email: &str,
+) -> Result<Option<RebuildRecord>, AppError> {
+    let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
+    Ok(sqlx::query_as(
+        "SELECT at, actor, outcome, details AS summary FROM audit_log
+         WHERE domain = ? AND action = ? AND target = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(scope.domain())
+    .bind(Action::MailboxRebuild.as_str())
+    .bind(&address)
+    .fetch_optional(db)
+    .await?)
 }

@@ -448,6 +448,64 @@ fn read_dir_names(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Runs blocking store work on the blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        tracing::error!(%error, "mail store task failed");
+        AppError::Internal
+    })
+}
+
+/// Maildirs created for accounts whose rows are not committed yet. Unless [`keep`](Self::keep)
+/// is called after the commit, dropping them removes them again, so a failed, refused or
+/// abandoned creation leaves no folder behind. Only Maildirs this value created are removed:
+/// [`MailStore::create`] refuses one that exists.
+pub struct PendingMaildirs {
+    store: MailStore,
+    maildirs: Vec<String>,
+    kept: bool,
+}
+
+impl PendingMaildirs {
+    /// Creates every Maildir, or none: a failure removes those already made.
+    pub async fn create(store: &MailStore, maildirs: Vec<String>) -> Result<Self, AppError> {
+        let store = store.clone();
+        blocking(move || {
+            let mut pending = PendingMaildirs {
+                store,
+                maildirs: Vec::with_capacity(maildirs.len()),
+                kept: false,
+            };
+            for maildir in maildirs {
+                pending.store.create(&maildir)?;
+                pending.maildirs.push(maildir);
+            }
+            Ok(pending)
+        })
+        .await?
+    }
+
+    /// The rows are committed: the Maildirs stay.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for PendingMaildirs {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        for maildir in &self.maildirs {
+            if let Err(error) = self.store.remove(maildir) {
+                tracing::error!(%error, %maildir, "cannot remove the Maildir of an account not created");
+            }
+        }
+    }
+}
+
 /// Reconciles the store with the database at start: every live account gets its Maildir;
 /// Maildirs of no account are reported in the log, never removed.
 pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileReport, AppError> {
@@ -462,12 +520,7 @@ pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileRe
         .collect();
     let known: Vec<String> = rows.into_iter().map(|(maildir, _)| maildir).collect();
     let store = store.clone();
-    let report = tokio::task::spawn_blocking(move || store.reconcile(&live, &known))
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "reconcile task failed");
-            AppError::Internal
-        })?;
+    let report = blocking(move || store.reconcile(&live, &known)).await?;
     for maildir in &report.created {
         tracing::warn!(%maildir, "created the missing Maildir of a live account");
     }

@@ -5,6 +5,7 @@ use sqlx::SqlitePool;
 use super::auth::SessionPolicy;
 use super::batches::Batches;
 use super::hashing::Hasher;
+use super::mailstore::MailStore;
 
 /// Shared state, put in the Leptos context of each request.
 #[derive(Clone)]
@@ -14,4 +15,6 @@ pub struct AppState {
     pub policy: SessionPolicy,
     /// Accounts just added, waiting for the result screen.
     pub batches: Batches,
+    /// The Maildirs, created and removed with their accounts.
+    pub mail: MailStore,
 }

@@ -2,12 +2,16 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod dovecot;
+
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use app::ssr::audit::Actor;
 use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
+use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::state::AppState;
 use app::ssr::{admins, db, domains};
 use axum::body::Body;
@@ -27,14 +31,29 @@ pub const POSTMASTER_B: &str = "postmaster@beta.test";
 pub struct TestServer {
     pub router: Router,
     pub db: SqlitePool,
+    /// The data directory: the database and the mail store.
+    pub data_dir: PathBuf,
+    pub store: MailStore,
     _dir: TempDir,
 }
 
 impl TestServer {
+    /// A server whose mail belongs to whoever runs the tests.
     pub async fn new() -> Self {
+        Self::with_mail(MailUser::current(), None).await
+    }
+
+    /// A server whose Maildirs and database belong to `mail_user`, as Dovecot needs them,
+    /// and whose rebuilds ask `doveadm` to resync when given.
+    pub async fn with_mail(mail_user: MailUser, doveadm: Option<Doveadm>) -> Self {
         let dir = TempDir::new().unwrap();
         std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
-        let db = db::open(&dir.path().join("data")).await.unwrap();
+        let data_dir = dir.path().join("data");
+        let store = MailStore::open(&data_dir, mail_user)
+            .unwrap()
+            .with_doveadm(doveadm);
+        let db = db::open(&data_dir).await.unwrap();
+        store.hand_over_database(&data_dir, db::DB_FILE).unwrap();
         let hasher = Hasher::default();
         for (domain, admin) in [("alpha.test", POSTMASTER_A), ("beta.test", POSTMASTER_B)] {
             domains::add(&db, domain, "", Actor::CLI).await.unwrap();
@@ -55,6 +74,7 @@ impl TestServer {
             hasher,
             policy: policy.clone(),
             batches: Batches::default(),
+            mail: store.clone(),
         };
         let config = GuardConfig {
             state,
@@ -66,6 +86,8 @@ impl TestServer {
         TestServer {
             router,
             db,
+            data_dir,
+            store,
             _dir: dir,
         }
     }

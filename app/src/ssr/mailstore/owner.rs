@@ -25,6 +25,20 @@ pub fn current_uid() -> u32 {
 }
 
 impl MailUser {
+    /// This process's own user: the mail user of a server that runs as the mail user.
+    pub fn current() -> MailUser {
+        // SAFETY: geteuid and getegid have no preconditions and cannot fail.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        MailUser {
+            name: by_uid(uid)
+                .ok()
+                .flatten()
+                .map_or_else(|| uid.to_string(), |user| user.name),
+            uid,
+            gid,
+        }
+    }
+
     /// The mail user from the settings: the user called `name`, with `uid`/`gid` overriding its
     /// ids when given. Without such a user, explicit ids are used as they are; and a process
     /// that is not root, which cannot give files away anyway, is its own mail user.
@@ -47,18 +61,7 @@ impl MailUser {
                 uid,
                 gid,
             }),
-            _ if !is_root() => {
-                // SAFETY: geteuid and getegid have no preconditions and cannot fail.
-                let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-                Ok(MailUser {
-                    name: by_uid(uid)
-                        .ok()
-                        .flatten()
-                        .map_or_else(|| uid.to_string(), |user| user.name),
-                    uid,
-                    gid,
-                })
-            }
+            _ if !is_root() => Ok(MailUser::current()),
             _ => Err(format!(
                 "the mail user {name} does not exist: create it (useradd --system {name}) or \
                  give --mail-uid and --mail-gid"
