@@ -101,10 +101,13 @@ test('without JavaScript a paste is added and a bad one is refused with its line
   await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
   await page.getByText('gina@example.test').waitFor();
   await goTo(page, '/users/add', false);
-  await page.getByLabel('Accounts, one per line').fill('hugo abcdefgh abcdefgh');
+  const paste = 'hugo abcdefgh abcdefgh Hugo\nivan Misty#day42 Misty#day42';
+  await page.getByLabel('Accounts, one per line').fill(paste);
   await page.getByRole('button', { name: 'Add' }).click();
   await page.getByRole('alert').filter({ hasText: 'Line 1' }).waitFor();
   assert.ok(!page.url().includes('abcdefgh'), 'no password in the address');
+  assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), paste, 'the paste is kept to be fixed');
+  await screenshot(page, 'add-many-refused-nojs-desktop');
   await page.context().close();
 });
 

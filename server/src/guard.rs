@@ -79,10 +79,8 @@ pub async fn guard(
         };
         return (StatusCode::SEE_OTHER, [(header::LOCATION, home)]).into_response();
     }
-    if session.is_none()
-        && !is_public(&path)
-        && matches!(*request.method(), Method::GET | Method::HEAD)
-    {
+    // Pages, loaded or posted to, need a session; server functions answer for themselves.
+    if session.is_none() && !is_public(&path) {
         return to_log_on(request.uri(), token.is_some());
     }
     let nonce = new_nonce();

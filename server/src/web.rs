@@ -14,6 +14,7 @@ use app::ssr::mailstore::{current_uid, is_root, reconcile, MailStore};
 use app::ssr::state::AppState;
 use app::{shell, App};
 use axum::http::request::Parts;
+use axum::routing::post;
 use axum::{middleware, Router};
 use axum_server::tls_rustls::RustlsConfig;
 use leptos::config::{Env, LeptosOptions};
@@ -25,6 +26,7 @@ use tokio::time::MissedTickBehavior;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::cli::{MailArgs, ServeArgs};
+use crate::forms::{self, FormPages};
 use crate::guard::{guard, CspNonce, GuardConfig};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
@@ -46,25 +48,33 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
         .build();
     let routes = generate_route_list(App);
     let state = config.state.clone();
-    let context = move || {
-        provide_context(state.clone());
-        // The nonce the guard put in this response's CSP, for Leptos's inline scripts.
-        if let Some(nonce) =
-            use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
-        {
-            provide_context(Nonce::from_value(nonce.0));
-        }
+    let context = move || provide_app_context(&state);
+    let forms = FormPages {
+        state: config.state.clone(),
+        options: options.clone(),
     };
     Router::new()
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())
         })
+        .route("/users/add", post(forms::add_accounts).with_state(forms))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         // The guard wraps the body limit, so that its 413 becomes a readable page.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(Arc::new(config), guard))
+}
+
+/// What every page and server function finds in its context: the app state, and the nonce
+/// that the guard put in this response's CSP, for Leptos's inline scripts.
+pub fn provide_app_context(state: &AppState) {
+    provide_context(state.clone());
+    if let Some(nonce) =
+        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+    {
+        provide_context(Nonce::from_value(nonce.0));
+    }
 }
 
 /// Serves until SIGINT or SIGTERM.

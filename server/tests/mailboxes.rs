@@ -1103,3 +1103,75 @@ async fn the_list_queries_use_the_indexes() {
         );
     }
 }
+
+/// "Add many accounts" posted by a browser without JavaScript, to the page itself.
+async fn post_paste_without_javascript(server: &TestServer, cookie: &str, text: &str) -> Reply {
+    let body = encode(&[("domain", "alpha.test"), ("text", text)]);
+    let request = post("/users/add", Some(cookie))
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    server.send(request).await
+}
+
+#[tokio::test]
+async fn without_javascript_a_refused_paste_comes_back_in_the_page_not_the_address() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let text = "kim Sunny#day42 Sunny#day42 Kim\nlou abcdefgh abcdefgh";
+    let refused = post_paste_without_javascript(&server, &cookie, text).await;
+    assert_eq!(refused.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.header("location").is_none(),
+        "no redirect, so no address carries the paste"
+    );
+    assert!(
+        refused
+            .body
+            .contains("kim Sunny#day42 Sunny#day42 Kim\nlou abcdefgh abcdefgh"),
+        "the paste is kept: {}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Line 2, password"),
+        "the reason names the line"
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM mailboxes").await,
+        0,
+        "nothing added"
+    );
+
+    let added =
+        post_paste_without_javascript(&server, &cookie, "kim Sunny#day42 Sunny#day42 Kim").await;
+    assert_eq!(added.status, axum::http::StatusCode::SEE_OTHER);
+    assert!(
+        added
+            .header("location")
+            .is_some_and(|to| to.starts_with("/users/added?batch=")),
+        "{:?}",
+        added.header("location")
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 1);
+}
+
+#[tokio::test]
+async fn without_a_session_the_paste_page_asks_to_log_on() {
+    let server = TestServer::new().await;
+    let body = encode(&[
+        ("domain", "alpha.test"),
+        ("text", "kim Sunny#day42 Sunny#day42"),
+    ]);
+    let request = post("/users/add", None)
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let reply = server.send(request).await;
+    assert_eq!(reply.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(
+        reply.header("location"),
+        Some("/log-on?next=%2Fusers%2Fadd")
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+}

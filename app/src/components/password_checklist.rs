@@ -27,8 +27,12 @@ pub fn PasswordChecklist(
     };
     view! {
         <ul class="checklist" id=id aria-live="polite">
-            {move || checks().into_iter().map(|check| {
+            {move || {
+                // Before anything is typed the rules are a list to read, not a list of failures.
+                let typed = !password.with(String::is_empty);
+                checks().into_iter().map(|check| {
                 let (class, mark, state) = match check.level {
+                    _ if !typed => ("checklist__item checklist__item--todo", "•", "to do"),
                     Level::Pass => ("checklist__item checklist__item--pass", "✓", "met"),
                     Level::Warn => ("checklist__item checklist__item--warn", "!", "warning"),
                     Level::Fail => ("checklist__item checklist__item--fail", "✗", "not met"),
@@ -40,7 +44,8 @@ pub fn PasswordChecklist(
                         <span class="visually-hidden">{format!(" ({state})")}</span>
                     </li>
                 }
-            }).collect_view()}
+            }).collect_view()
+            }}
         </ul>
     }
 }

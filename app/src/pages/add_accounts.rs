@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
 
 use crate::api::mailboxes::AddAccounts;
 use crate::components::bulk_report::BulkReportView;
@@ -7,13 +8,25 @@ use crate::components::domain::use_current_domain;
 use crate::components::layout::{ActionError, Layout};
 use crate::validate::{parse_bulk, BulkOptions, BulkReport};
 
+/// A paste the server refused when it was posted without JavaScript: the page that answers
+/// the post draws it again, with the reason, so that nothing is lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkDraft {
+    pub text: String,
+    pub generate: bool,
+    pub error: String,
+}
+
 /// Add accounts › Add many accounts: the default way to add, even for one account.
 #[component]
 pub fn AddAccountsPage() -> impl IntoView {
     let add = ServerAction::<AddAccounts>::new();
     let domain = use_current_domain();
-    let text = RwSignal::new(String::new());
-    let generate = RwSignal::new(false);
+    // Sent along with the page, so that the browser hydrates the same text.
+    let draft = SharedValue::new(|| use_context::<BulkDraft>().unwrap_or_default()).into_inner();
+    let text = RwSignal::new(draft.text.clone());
+    let generate = RwSignal::new(draft.generate);
+    let refused = (!draft.error.is_empty()).then_some(draft.error);
     let report = Memo::new(move |_| {
         let domain = domain.name.get().unwrap_or_default();
         parse_bulk(
@@ -31,12 +44,22 @@ pub fn AddAccountsPage() -> impl IntoView {
         0 | 1 => "Add".to_owned(),
         n => format!("Add {n} accounts"),
     };
-    let error = Signal::derive(move || {
-        add.value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
+    let error = Signal::derive(move || match add.value().get() {
+        Some(result) => result.err().map(|e| e.to_string()),
+        None => refused.clone(),
     });
+    // Without JavaScript the form posts to the page itself (see the server's form pages);
+    // with it, the server function is called directly.
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let generate = generate.get_untracked().then(|| "on".to_owned());
+        let domain = domain.name.get_untracked().unwrap_or_default();
+        add.dispatch(AddAccounts {
+            domain,
+            text: text.get_untracked(),
+            generate,
+        });
+    };
     view! {
         <Title text="Add accounts"/>
         <Layout>
@@ -44,7 +67,7 @@ pub fn AddAccountsPage() -> impl IntoView {
             <AddTabs current="many"/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || domain.domains.get().map(|_| view! {
-            <ActionForm action=add attr:class="bulk">
+            <form class="bulk" method="post" action="/users/add" on:submit=submit>
                 <input type="hidden" name="domain" value=move || domain.name.get().unwrap_or_default()/>
                 <ActionError text=error/>
                 <div class="bulk__columns">
@@ -63,9 +86,9 @@ pub fn AddAccountsPage() -> impl IntoView {
                             autocomplete="off"
                             aria-describedby="text-hint bulk-report"
                             on:input:target=move |event| text.set(event.target().value())
-                        ></textarea>
+                        >{text.get_untracked()}</textarea>
                         <label class="check">
-                            <input class="checkbox" type="checkbox" name="generate" value="on"
+                            <input class="checkbox" type="checkbox" name="generate" value="on" checked=generate.get_untracked()
                                 on:change:target=move |event| generate.set(event.target().checked())/>
                             "Generate a password for lines that give only a username"
                         </label>
@@ -81,7 +104,7 @@ pub fn AddAccountsPage() -> impl IntoView {
                         {format!(" Adding {} accounts: each password is hashed securely, which takes a moment…", report.with(|r| r.ready))}
                     </p>
                 })}
-            </ActionForm>
+            </form>
             })}
             </Suspense>
         </Layout>

@@ -1,0 +1,120 @@
+//! Form posts made without JavaScript whose refusal must keep what was typed. A server
+//! function answers such a post with a redirect, which could carry the text only in the URL;
+//! here the page itself answers, with the pasted text and the report, so nothing secret ever
+//! lands in a URL, a log or the session store.
+
+use app::api::mailboxes::add_accounts as add_accounts_server_fn;
+use app::pages::add_accounts::BulkDraft;
+use app::shell;
+use app::ssr::state::AppState;
+use axum::body::Body;
+use axum::extract::{Form, FromRequest, Request, State};
+use axum::http::{header, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos::reactive::computed::ScopedFuture;
+use leptos::reactive::owner::Owner;
+use leptos_axum::ResponseOptions;
+use serde::Deserialize;
+
+use crate::web::provide_app_context;
+
+/// What the form pages need to run the server function and draw the page again.
+#[derive(Clone)]
+pub struct FormPages {
+    pub state: AppState,
+    pub options: LeptosOptions,
+}
+
+/// The fields of "Add many accounts".
+#[derive(Deserialize)]
+pub struct AddAccountsForm {
+    domain: String,
+    text: String,
+    generate: Option<String>,
+}
+
+/// "Add many accounts" posted without JavaScript: runs the same server function; on success
+/// goes to the result screen, on refusal answers 422 with the page, the text and the report.
+pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(Form(form)) =
+        Form::<AddAccountsForm>::from_request(Request::from_parts(parts.clone(), body), &()).await
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "The form was incomplete. Please fill it in again.",
+        )
+            .into_response();
+    };
+    let owner = Owner::new();
+    let response_options = ResponseOptions::default();
+    let outcome = owner
+        .with(|| {
+            let (parts, state, response_options) =
+                (parts.clone(), pages.state.clone(), response_options.clone());
+            let draft = (
+                form.domain.clone(),
+                form.text.clone(),
+                form.generate.clone(),
+            );
+            ScopedFuture::new(async move {
+                provide_context(parts);
+                provide_context(response_options);
+                provide_app_context(&state);
+                add_accounts_server_fn(draft.0, draft.1, draft.2).await
+            })
+        })
+        .await;
+    match outcome {
+        Ok(()) => {
+            let location = response_options
+                .0
+                .read()
+                .ok()
+                .and_then(|parts| {
+                    parts
+                        .headers
+                        .get(header::LOCATION)?
+                        .to_str()
+                        .ok()
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| "/users".into());
+            Redirect::to(&location).into_response()
+        }
+        Err(error) => {
+            let draft = BulkDraft {
+                text: form.text,
+                generate: form.generate.is_some(),
+                error: error.to_string(),
+            };
+            redraw(pages, parts, &form.domain, draft).await
+        }
+    }
+}
+
+/// The Add accounts page as a GET of it would render, with the refused draft in its context.
+async fn redraw(
+    pages: FormPages,
+    mut parts: axum::http::request::Parts,
+    domain: &str,
+    draft: BulkDraft,
+) -> Response {
+    parts.method = Method::GET;
+    parts.uri = format!("/users/add?domain={}", app::url::encode_query(domain))
+        .parse()
+        .unwrap_or_else(|_| Uri::from_static("/users/add"));
+    let state = pages.state.clone();
+    let context = move || {
+        provide_app_context(&state);
+        provide_context(draft.clone());
+    };
+    let options = pages.options.clone();
+    let render =
+        leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
+    let mut response = render(Request::from_parts(parts, Body::empty())).await;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
