@@ -9,7 +9,7 @@
 //! and lock files, which Dovecot rebuilds from the messages; ask Dovecot to resync; count.
 
 use std::io::Read;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -152,27 +152,47 @@ impl Rebuild<'_> {
         }
     }
 
-    /// Every entry under the Maildir (symlinks are never followed): owned by the mail user,
-    /// folders 0700, files 0600.
+    /// Every folder and file under the Maildir: owned by the mail user, folders 0700, files
+    /// 0600. Symlinks and special files are left alone. Changes go through a handle opened
+    /// without following symlinks, so an entry swapped for a symlink meanwhile can never lead
+    /// them (made as root) anywhere else.
     fn fix_owners_and_modes(&mut self) {
         let owner = self.store.owner().clone();
         let chown = self.store.can_chown();
         let euid = super::current_uid();
         let mut pending = vec![self.maildir.to_path_buf()];
         while let Some(path) = pending.pop() {
-            let meta = match std::fs::symlink_metadata(&path) {
+            let seen = match std::fs::symlink_metadata(&path) {
                 Ok(meta) => meta,
                 Err(error) => {
                     self.problem(&path, error);
                     continue;
                 }
             };
-            let kind = meta.file_type();
-            if kind.is_symlink() {
-                continue;
-            }
+            let is_dir = seen.is_dir();
+            let wanted = match (is_dir, seen.is_file()) {
+                (true, _) => DIR_MODE,
+                (false, true) => FILE_MODE,
+                (false, false) => continue,
+            };
+            let handle = match open_no_follow(&path, is_dir) {
+                Ok(handle) => handle,
+                Err(error) if error.raw_os_error() == Some(libc::ELOOP) => continue,
+                Err(error) => {
+                    self.problem(&path, error);
+                    continue;
+                }
+            };
+            let meta = match handle.metadata() {
+                Ok(meta) if meta.dev() == seen.dev() && meta.ino() == seen.ino() => meta,
+                Ok(_) => continue,
+                Err(error) => {
+                    self.problem(&path, error);
+                    continue;
+                }
+            };
             if chown && (meta.uid() != owner.uid || meta.gid() != owner.gid) {
-                match std::os::unix::fs::lchown(&path, Some(owner.uid), Some(owner.gid)) {
+                match std::os::unix::fs::fchown(&handle, Some(owner.uid), Some(owner.gid)) {
                     Ok(()) => self.report.owners_fixed += 1,
                     Err(error) => self.problem(&path, error),
                 }
@@ -186,20 +206,13 @@ impl Rebuild<'_> {
                 );
                 continue;
             }
-            let wanted = if kind.is_dir() {
-                DIR_MODE
-            } else if kind.is_file() {
-                FILE_MODE
-            } else {
-                continue;
-            };
             if meta.mode() & 0o7777 != wanted {
-                match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(wanted)) {
+                match handle.set_permissions(std::fs::Permissions::from_mode(wanted)) {
                     Ok(()) => self.report.modes_fixed += 1,
                     Err(error) => self.problem(&path, error),
                 }
             }
-            if kind.is_dir() {
+            if is_dir {
                 match std::fs::read_dir(&path) {
                     Ok(entries) => {
                         pending.extend(entries.filter_map(Result::ok).map(|entry| entry.path()))
@@ -364,10 +377,23 @@ fn is_message(path: &Path) -> std::io::Result<bool> {
         return Ok(false);
     }
     let mut start = Vec::with_capacity(SNIFF_BYTES);
-    std::fs::File::open(path)?
+    open_no_follow(path, false)?
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut start)?;
     Ok(starts_with_header(&start))
+}
+
+/// Opens `path` for reading without following a symlink (which fails with `ELOOP`) and
+/// without blocking on a FIFO.
+fn open_no_follow(path: &Path, directory: bool) -> std::io::Result<std::fs::File> {
+    let mut flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
+    if directory {
+        flags |= libc::O_DIRECTORY;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
 }
 
 /// `From ` (mbox) or a header field name (printable ASCII but `:`) followed by `:`.

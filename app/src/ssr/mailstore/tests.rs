@@ -385,6 +385,30 @@ fn rebuild_gives_files_back_to_the_mail_user_when_root() {
 }
 
 #[test]
+fn rebuild_never_follows_a_symlink_out_of_the_maildir() {
+    let (dir, store) = store();
+    let path = store.create(MAILDIR).unwrap();
+    let outside = dir.path().join("outside.txt");
+    fs::write(&outside, "From: not yours\r\n").unwrap();
+    fs::set_permissions(&outside, fs::Permissions::from_mode(0o644)).unwrap();
+    if is_root() {
+        std::os::unix::fs::lchown(&outside, Some(4242), Some(4242)).unwrap();
+    }
+    let before = fs::metadata(&outside).unwrap();
+    symlink(&outside, path.join("cur/1700000001.M1P1.host:2,S")).unwrap();
+    symlink(dir.path(), path.join("linked-folder")).unwrap();
+    let report = store.rebuild(MAILDIR, "jane@alpha.test").unwrap();
+    assert_eq!(report.quarantined.len(), 1, "{report:?}");
+    assert_eq!(report.message_count, 0);
+    let after = fs::metadata(&outside).unwrap();
+    assert_eq!(
+        (after.uid(), after.gid(), after.mode()),
+        (before.uid(), before.gid(), before.mode())
+    );
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "From: not yours\r\n");
+}
+
+#[test]
 fn the_database_goes_to_the_mail_user_when_root() {
     let (dir, store) = store();
     fs::write(dir.path().join("vpostmaster.db"), "").unwrap();
