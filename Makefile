@@ -56,6 +56,7 @@ bench: build
 	cargo run --release -p app --example bench_validate
 	$(WASM_TEST) --release --test bench_validate_wasm -- --nocapture
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/log_on.mjs
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/accounts.mjs
 	cargo run --release -p server --example bench_mail
 
 ## Tools: each installed only when missing, so a second run needs no network.

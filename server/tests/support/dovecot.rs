@@ -211,7 +211,9 @@ fn connect(address: SocketAddr) -> (BufReader<TcpStream>, TcpStream) {
 
 fn read_line(reader: &mut BufReader<TcpStream>) -> String {
     let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
+    if let Err(error) = reader.read_line(&mut line) {
+        return format!("connection lost: {error}");
+    }
     line.trim_end_matches(['\r', '\n']).to_owned()
 }
 
@@ -235,11 +237,12 @@ impl Pop3 {
 
     /// Sends one command and reads its status line: `Ok` with the text after `+OK`.
     pub fn command(&mut self, command: &str) -> Result<String, String> {
-        write!(self.writer, "{command}\r\n").unwrap();
+        // A server that gave up may have closed already: its last line still says why.
+        let sent = write!(self.writer, "{command}\r\n");
         let line = read_line(&mut self.reader);
-        match line.strip_prefix("+OK") {
-            Some(rest) => Ok(rest.trim().to_owned()),
-            None => Err(line),
+        match (sent, line.strip_prefix("+OK")) {
+            (Ok(()), Some(rest)) => Ok(rest.trim().to_owned()),
+            _ => Err(line),
         }
     }
 
