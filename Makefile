@@ -57,6 +57,7 @@ bench: build
 	$(WASM_TEST) --release --test bench_validate_wasm -- --nocapture
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/log_on.mjs
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/accounts.mjs
+	cd end2end && node bench/wasm_size.mjs
 	cargo run --release -p server --example bench_mail
 
 ## Tools: each installed only when missing, so a second run needs no network.

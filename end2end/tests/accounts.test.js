@@ -143,6 +143,9 @@ test('edit names, disable, change the password', async () => {
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('The password is changed.').waitFor();
   await screenshot(page, 'edit-desktop');
+  await page.getByRole('button', { name: 'Rebuild mailbox' }).click();
+  await page.getByText('Rebuild finished.').waitFor();
+  await page.getByText(/Last rebuilt .* by postmaster@example.test/).waitFor();
   await goTo(page, '/users?q=bob');
   await page.getByText('Disabled').waitFor();
   await page.context().close();

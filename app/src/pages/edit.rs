@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{get_mailbox, MailboxDetail, SetMailboxPassword, UpdateMailbox};
+use crate::api::mailboxes::{
+    get_mailbox, last_rebuild, MailboxDetail, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
+};
 use crate::components::layout::{ActionError, Layout, Notice};
 use crate::components::password_tools::NewPasswordFields;
 use crate::pages::add_one::NameFields;
@@ -79,11 +81,8 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
             _ => "mailbox size not measured yet".to_owned(),
         }
     );
-    let (email, email_field, email_field_2) = (
-        account.email.clone(),
-        account.email.clone(),
-        account.email.clone(),
-    );
+    let email = account.email.clone();
+    let (email_field, email_field_2, email_rebuild) = (email.clone(), email.clone(), email.clone());
     view! {
         <p class="account__address">{account.email}</p>
         <p class="muted">{facts}</p>
@@ -105,10 +104,54 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
             <NewPasswordFields email=email first_name last_name/>
             <button class="button button--primary" type="submit">"Change password"</button>
         </ActionForm>
+        <RebuildSection email=email_rebuild/>
         <section class="card form">
             <h2 class="card__title">"Delete"</h2>
             <p>"The account stops working at once; it can be restored from Deleted accounts for 30 days."</p>
             <a class="button button--danger" href=delete>"Delete this account…"</a>
         </section>
+    }
+}
+
+/// Rebuild mailbox: repairs what makes checking mail fail, and says what it found and did.
+/// Without JavaScript the page comes back and shows the last rebuild from the audit log.
+#[component]
+fn RebuildSection(email: String) -> impl IntoView {
+    let rebuild = ServerAction::<RebuildMailbox>::new();
+    let last = Resource::new(
+        {
+            let email = email.clone();
+            move || (email.clone(), rebuild.version().get())
+        },
+        |(email, _)| last_rebuild(email),
+    );
+    let error = Signal::derive(move || {
+        rebuild
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    view! {
+        <ActionForm action=rebuild attr:class="card form">
+            <h2 class="card__title">"Mailbox"</h2>
+            <p>"If this account gets errors when checking mail, rebuild its mailbox: it repairs folders, "
+               "permissions and Dovecot's index files, and sets aside files that are not messages. Mail is never deleted."</p>
+            <ActionError text=error/>
+            <input type="hidden" name="email" value=email/>
+            <button class="button" type="submit">"Rebuild mailbox"</button>
+            {move || rebuild.pending().get().then(|| view! { <p class="progress" role="status"><progress></progress>" Rebuilding…"</p> })}
+            {move || rebuild.value().get().and_then(Result::ok).map(|report| view! {
+                <div class="alert alert--ok" role="status">
+                    <p class="report__title">"Rebuild finished."</p>
+                    <ul>{report.lines().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <Suspense fallback=|| ()>
+                {move || last.get().and_then(Result::ok).flatten().map(|record| view! {
+                    <p class="muted">{format!("Last rebuilt {} by {}: {}", record.at.replace('T', " ").trim_end_matches('Z'), record.actor, record.summary)}</p>
+                })}
+            </Suspense>
+        </ActionForm>
     }
 }
