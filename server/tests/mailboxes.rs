@@ -1175,3 +1175,73 @@ async fn without_a_session_the_paste_page_asks_to_log_on() {
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 0);
 }
+
+/// Adds `count` accounts to alpha.test straight into the database, as an import would.
+async fn seed_alpha(server: &TestServer, count: usize) {
+    let mut tx = server.db.begin().await.unwrap();
+    for n in 0..count {
+        let surname = if n % 2 == 0 { "Smith" } else { "Jones" };
+        sqlx::query(
+            "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
+             SELECT id, ?, ?, 'x', 'Pat', ?, ? FROM domains WHERE name = 'alpha.test'",
+        )
+        .bind(format!("user{n:05}"))
+        .bind(format!("user{n:05}@alpha.test"))
+        .bind(surname)
+        .bind(format!("alpha.test/user{n:05}.seed/"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn searching_a_large_domain_counts_pages_and_caps_broad_counts() {
+    let server = TestServer::new().await;
+    seed_alpha(&server, 10_050).await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let list = |search: &'static str, page: &'static str| {
+        let cookie = cookie.clone();
+        let server = &server;
+        async move {
+            let reply = server
+                .call(
+                    LIST_MAILBOXES,
+                    &[("domain", "alpha.test"), ("search", search), ("page", page)],
+                    Some(&cookie),
+                )
+                .await;
+            outcome::<MailboxPage>(&reply).unwrap()
+        }
+    };
+    let all = list("", "1").await;
+    assert_eq!(
+        (all.total, all.more, all.pages, all.rows.len()),
+        (10_050, false, 201, 50),
+        "no cap without a search"
+    );
+    let broad = list("pat", "2").await;
+    assert_eq!(
+        (broad.total, broad.more, broad.page),
+        (10_000, true, 2),
+        "a broad search stops counting"
+    );
+    assert_eq!(broad.rows[0].email, "user00050@alpha.test");
+    let smith = list("smith", "1").await;
+    assert!(smith.rows.iter().all(|row| row.last_name == "Smith"));
+    let rare = list("user0042", "1").await;
+    assert_eq!(
+        (rare.total, rare.more, rare.pages),
+        (10, false, 1),
+        "user00420..user00429"
+    );
+    let past_the_end = list("user0042", "9").await;
+    assert_eq!(
+        (past_the_end.page, past_the_end.rows.len()),
+        (1, 10),
+        "a page past the end shows the last one"
+    );
+    let none = list("nobody-like-this", "1").await;
+    assert_eq!((none.total, none.rows.len()), (0, 0));
+}

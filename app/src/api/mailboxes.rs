@@ -28,6 +28,8 @@ pub struct MailboxPage {
     pub domain: String,
     pub rows: Vec<MailboxRow>,
     pub total: u64,
+    /// `total` is a lower bound: a broad search stopped counting there.
+    pub more: bool,
     pub page: u32,
     pub pages: u32,
 }

@@ -79,7 +79,7 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
         <form method="get" action="/users/delete">
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
-                <p class="muted">{format!("{} accounts in {}", page.total, page.domain)}</p>
+                <p class="muted">{format!("{}{} accounts in {}", page.total, if page.more { "+" } else { "" }, page.domain)}</p>
                 <button class="button button--danger" type="submit">"Delete selected…"</button>
             </div>
             <table class="accounts">
