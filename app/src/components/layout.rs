@@ -109,3 +109,12 @@ pub fn ActionError(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView 
             .map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })
     }
 }
+
+/// A screen whose data could not be loaded: the reason, and the way back to Users.
+#[component]
+pub fn LoadFailed(error: AppError) -> impl IntoView {
+    view! {
+        <p class="alert alert--error" role="alert">{error.to_string()}</p>
+        <p><a href="/users">"Go to Users"</a></p>
+    }
+}

@@ -5,5 +5,6 @@ pub mod bulk_report;
 pub mod domain;
 pub mod field;
 pub mod layout;
+pub mod pager;
 pub mod password_checklist;
 pub mod password_tools;

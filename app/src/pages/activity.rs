@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::activity::{list_activity, ActivityPage};
 use crate::components::layout::Layout;
+use crate::components::pager::Pager;
 use crate::url::encode_query;
 
 /// Activity: the domain's audit log, newest first, with a filter by action.
@@ -42,17 +43,11 @@ pub fn ActivityScreen() -> impl IntoView {
 #[component]
 fn ActivityList(page: ActivityPage, action: Option<String>) -> impl IntoView {
     let selected = action.clone().unwrap_or_default();
-    let link = {
-        let (domain, action) = (page.domain.clone(), selected.clone());
-        move |to: u32| {
-            format!(
-                "/activity?domain={domain}&action={}&page={to}",
-                encode_query(&action)
-            )
-        }
-    };
-    let previous = (page.page > 1).then(|| link(page.page - 1));
-    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    let base = format!(
+        "/activity?domain={}&action={}&",
+        page.domain,
+        encode_query(&selected)
+    );
     view! {
         <form class="search" method="get" action="/activity">
             <input type="hidden" name="domain" value=page.domain.clone()/>
@@ -91,10 +86,6 @@ fn ActivityList(page: ActivityPage, action: Option<String>) -> impl IntoView {
                 </table>
             }.into_any()
         }}
-        <nav class="pager" aria-label="Pages">
-            {previous.map(|href| view! { <a class="button" href=href rel="prev">"Newer"</a> })}
-            <span class="pager__where">{format!("Page {} of {}", page.page, page.pages)}</span>
-            {next.map(|href| view! { <a class="button" href=href rel="next">"Older"</a> })}
-        </nav>
+        <Pager page=page.page pages=page.pages base previous="Newer" next="Older"/>
     }
 }

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::{added_accounts, AddedBatch};
-use crate::components::layout::Layout;
+use crate::components::layout::{Layout, LoadFailed};
 use crate::url::encode_query;
 
 /// The result of an add: the accounts created, and the generated passwords, shown this once.
@@ -21,10 +21,7 @@ pub fn AddedPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || batch.get().map(|result| match result {
                     Ok(batch) => view! { <AddedList batch/> }.into_any(),
-                    Err(error) => view! {
-                        <p class="alert alert--error" role="alert">{error.to_string()}</p>
-                        <p><a href="/users">"Go to Users"</a></p>
-                    }.into_any(),
+                    Err(error) => view! { <LoadFailed error/> }.into_any(),
                 })}
             </Suspense>
         </Layout>

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::mailboxes::{
     get_mailbox, last_rebuild, MailboxDetail, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
 };
-use crate::components::layout::{ActionError, Layout, Notice};
+use crate::components::layout::{ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
 use crate::pages::add_one::NameFields;
 use crate::pages::users::size;
@@ -37,10 +37,7 @@ pub fn EditPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || account.get().map(|result| match result {
                     Ok(account) => view! { <EditForms account/> }.into_any(),
-                    Err(error) => view! {
-                        <p class="alert alert--error" role="alert">{error.to_string()}</p>
-                        <p><a href="/users">"Go to Users"</a></p>
-                    }.into_any(),
+                    Err(error) => view! { <LoadFailed error/> }.into_any(),
                 })}
             </Suspense>
         </Layout>

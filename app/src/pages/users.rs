@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::{list_mailboxes, MailboxPage, MailboxRow};
 use crate::components::layout::{Layout, Notice};
+use crate::components::pager::Pager;
 use crate::url::encode_query;
 
 /// Users: the domain's accounts, searchable and paginated, with multi-select for delete.
@@ -64,17 +65,7 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
     if page.rows.is_empty() {
         return view! { <EmptyList domain=page.domain search/> }.into_any();
     }
-    let link = {
-        let (domain, search) = (page.domain.clone(), search.clone());
-        move |to: u32| {
-            format!(
-                "/users?domain={domain}&q={}&page={to}",
-                encode_query(&search)
-            )
-        }
-    };
-    let previous = (page.page > 1).then(|| link(page.page - 1));
-    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    let base = format!("/users?domain={}&q={}&", page.domain, encode_query(&search));
     view! {
         <form method="get" action="/users/delete">
             <input type="hidden" name="domain" value=page.domain.clone()/>
@@ -93,11 +84,7 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
                 <tbody>{page.rows.into_iter().map(|row| view! { <AccountRow row/> }).collect_view()}</tbody>
             </table>
         </form>
-        <nav class="pager" aria-label="Pages">
-            {previous.map(|href| view! { <a class="button" href=href rel="prev">"Previous"</a> })}
-            <span class="pager__where">{format!("Page {} of {}", page.page, page.pages)}</span>
-            {next.map(|href| view! { <a class="button" href=href rel="next">"Next"</a> })}
-        </nav>
+        <Pager page=page.page pages=page.pages base/>
     }
     .into_any()
 }
