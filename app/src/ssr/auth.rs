@@ -389,6 +389,13 @@ impl DomainScope {
     pub fn admin(&self) -> &Admin {
         &self.admin
     }
+    /// The administrator as the audit log names them, acting from `client_addr`.
+    pub fn actor<'a>(&'a self, client_addr: &'a str) -> audit::Actor<'a> {
+        audit::Actor {
+            name: &self.admin.email,
+            client_addr,
+        }
+    }
     /// The domain's row id.
     pub fn domain_id(&self) -> i64 {
         self.domain_id

@@ -343,10 +343,7 @@ async fn create(
     )
     .await?;
     let stamp = auth::now();
-    let actor = Actor {
-        name: &scope.admin().email,
-        client_addr: client,
-    };
+    let actor = scope.actor(client);
     let maildirs = ready
         .iter()
         .map(|new| mailstore::new_maildir(domain, &new.account.username, stamp))
@@ -591,10 +588,7 @@ pub async fn update(
     if updated.is_none() {
         return Err(no_account(&address));
     }
-    let actor = Actor {
-        name: &scope.admin().email,
-        client_addr: client,
-    };
+    let actor = scope.actor(client);
     let entry = Entry {
         details: &details,
         ..Entry::new(actor, Action::MailboxUpdate, Some(scope.domain()), &address)
@@ -652,10 +646,7 @@ pub async fn set_password(
     if updated.is_none() {
         return Err(no_account(&address));
     }
-    let actor = Actor {
-        name: &scope.admin().email,
-        client_addr: client,
-    };
+    let actor = scope.actor(client);
     audit::record(
         &mut tx,
         &Entry::new(actor, Action::MailboxPasswd, Some(scope.domain()), &address),
@@ -692,10 +683,7 @@ pub async fn delete(
             addresses.push(address);
         }
     }
-    let actor = Actor {
-        name: &scope.admin().email,
-        client_addr: client,
-    };
+    let actor = scope.actor(client);
     let mut tx = db.begin().await?;
     for address in &addresses {
         let deleted: Option<i64> = sqlx::query_scalar(&format!(
@@ -801,10 +789,7 @@ pub async fn restore(
             live - 1
         )));
     }
-    let actor = Actor {
-        name: &scope.admin().email,
-        client_addr: client,
-    };
+    let actor = scope.actor(client);
     audit::record(
         &mut tx,
         &Entry::new(actor, Action::MailboxRestore, Some(scope.domain()), &email),
@@ -879,10 +864,7 @@ pub async fn rebuild(
     email: &str,
 ) -> Result<RebuildReport, AppError> {
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
-    let actor = Actor {
-        name: &scope.admin().email,
-        client_addr: client,
-    };
+    let actor = scope.actor(client);
     rebuild_account(&state.db, &state.mail, actor, &address).await
 }
 
