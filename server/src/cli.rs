@@ -80,7 +80,7 @@ pub struct DovecotConfigArgs {
 /// The operator's commands on the database.
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
-    /// Add and list domains.
+    /// Add, list, disable and enable domains.
     #[command(subcommand)]
     Domain(DomainCommand),
     /// Add, list and set the password of administrators.
@@ -133,6 +133,16 @@ pub enum DomainCommand {
     },
     /// List the domains with their number of accounts.
     List,
+    /// Stop every account of a domain from logging in (mail, console), keeping everything.
+    Disable {
+        /// The domain name.
+        name: String,
+    },
+    /// Let a disabled domain's accounts log in again.
+    Enable {
+        /// The domain name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -115,6 +115,16 @@ async fn execute(
             Ok(())
         }
         OperatorCommand::Domain(DomainCommand::List) => list_domains(db).await,
+        OperatorCommand::Domain(DomainCommand::Disable { name }) => {
+            let name = domains::set_active(db, &name, false, Actor::CLI).await?;
+            println!("Disabled {name}: its accounts can no longer log in. Enable it again with: vpostmaster domain enable {name}");
+            Ok(())
+        }
+        OperatorCommand::Domain(DomainCommand::Enable { name }) => {
+            let name = domains::set_active(db, &name, true, Actor::CLI).await?;
+            println!("Enabled {name}: its active accounts can log in again.");
+            Ok(())
+        }
         OperatorCommand::Admin(AdminCommand::Add {
             email,
             domain,

@@ -657,3 +657,28 @@ async fn purge_removes_the_accounts_deleted_more_than_30_days_ago() {
         [system("old@example.com"), system("older@example.com")]
     );
 }
+
+#[tokio::test]
+async fn a_domain_is_disabled_and_enabled_again_audited() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    let out = ok(dir.path(), &["domain", "disable", "Example.com"], None);
+    assert!(
+        out.starts_with("Disabled example.com: its accounts can no longer log in."),
+        "{out}"
+    );
+    assert!(ok(dir.path(), &["domain", "list"], None).starts_with("example.com\tdisabled\t"));
+    let err = fails(dir.path(), &["domain", "disable", "nope.example"], None);
+    assert!(
+        err.contains("The domain nope.example was not found."),
+        "{err}"
+    );
+    ok(dir.path(), &["domain", "enable", "example.com"], None);
+    assert!(ok(dir.path(), &["domain", "list"], None).starts_with("example.com\tactive\t"));
+    let db = db(dir.path()).await;
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(actions, ["domain.add", "domain.disable", "domain.enable"]);
+}

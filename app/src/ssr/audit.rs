@@ -29,6 +29,8 @@ impl Actor<'static> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     DomainAdd,
+    DomainDisable,
+    DomainEnable,
     AdminAdd,
     AdminPasswd,
     LogOn,
@@ -53,6 +55,8 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::DomainAdd => "domain.add",
+            Action::DomainDisable => "domain.disable",
+            Action::DomainEnable => "domain.enable",
             Action::AdminAdd => "admin.add",
             Action::AdminPasswd => "admin.passwd",
             Action::LogOn => "log_on",

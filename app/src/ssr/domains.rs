@@ -74,3 +74,32 @@ pub async fn id_of(db: &SqlitePool, name: &str) -> Result<i64, AppError> {
         .await?
         .ok_or_else(|| AppError::NotFound(format!("The domain {name}")))
 }
+
+/// Disables or enables a domain, audited in the same transaction. A disabled domain's
+/// accounts cannot log in to their mail (Dovecot's query requires an active domain); nothing
+/// is deleted, and enabling it brings every active account back.
+pub async fn set_active(
+    db: &SqlitePool,
+    name: &str,
+    active: bool,
+    actor: Actor<'_>,
+) -> Result<String, AppError> {
+    let name = name.to_ascii_lowercase();
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query("UPDATE domains SET active = ? WHERE name = ?")
+        .bind(active)
+        .bind(&name)
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::NotFound(format!("The domain {name}")));
+    }
+    let action = if active {
+        Action::DomainEnable
+    } else {
+        Action::DomainDisable
+    };
+    audit::record(&mut tx, &Entry::new(actor, action, Some(&name), &name)).await?;
+    tx.commit().await?;
+    Ok(name)
+}
