@@ -108,6 +108,10 @@ test('without JavaScript a paste is added and a bad one is refused with its line
   assert.ok(!page.url().includes('abcdefgh'), 'no password in the address');
   assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), paste, 'the paste is kept to be fixed');
   await screenshot(page, 'add-many-refused-nojs-desktop');
+  await page.getByLabel('Accounts, one per line').fill('hugo Foggy#day42 Foggy#day42 Hugo\nivan Misty#day42 Misty#day42');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  await page.getByText('ivan@example.test').waitFor();
   await page.context().close();
 });
 

@@ -37,9 +37,13 @@ pub fn AddAccountsPage() -> impl IntoView {
             },
         )
     });
-    // Only problems hold the button back: without JavaScript the report is empty and the
-    // server has the last word anyway.
-    let blocked = move || report.with(|r: &BulkReport| r.need_attention > 0 || r.too_big.is_some());
+    // Only problems hold the button back, and only once the app runs and re-checks as the text
+    // changes: a page drawn for a browser without JavaScript must let a fixed paste go again.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let blocked = move || {
+        hydrated.get() && report.with(|r: &BulkReport| r.need_attention > 0 || r.too_big.is_some())
+    };
     let label = move || match report.with(|r| r.ready) {
         0 | 1 => "Add".to_owned(),
         n => format!("Add {n} accounts"),
