@@ -8,6 +8,9 @@ use leptos::prelude::*;
 pub fn Pager(
     page: u32,
     pages: u32,
+    /// `pages` is only what is known: there may be more.
+    #[prop(optional)]
+    more: bool,
     base: String,
     #[prop(default = "Previous")] previous: &'static str,
     #[prop(default = "Next")] next: &'static str,
@@ -18,7 +21,7 @@ pub fn Pager(
     view! {
         <nav class="pager" aria-label="Pages">
             {before.map(|href| view! { <a class="button" href=href rel="prev">{previous}</a> })}
-            <span class="pager__where">{format!("Page {page} of {pages}")}</span>
+            <span class="pager__where">{format!("Page {page} of {pages}{}", if more { "+" } else { "" })}</span>
             {after.map(|href| view! { <a class="button" href=href rel="next">{next}</a> })}
         </nav>
     }

@@ -84,7 +84,7 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
                 <tbody>{page.rows.into_iter().map(|row| view! { <AccountRow row/> }).collect_view()}</tbody>
             </table>
         </form>
-        <Pager page=page.page pages=page.pages base/>
+        <Pager page=page.page pages=page.pages more=page.more base/>
     }
     .into_any()
 }

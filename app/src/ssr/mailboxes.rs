@@ -33,8 +33,9 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const DIFFERENT_PASSWORDS: &str = "The two passwords differ.";
 
-/// Search matches counted at most; past it the list says "10000+".
-const MAX_COUNTED: i64 = 10_000;
+/// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
+/// nobody reads a thousand matches, and counting them all costs a scan of the domain.
+const MAX_COUNTED: i64 = 1_000;
 
 /// One page of a domain's live accounts in address order, filtered by a search on the
 /// address or the names. Paging and search run in SQL, so a large domain stays fast.
@@ -94,8 +95,11 @@ pub async fn list(
         .await?;
         (counted.min(cap), counted > cap)
     };
-    let pages = (total.max(1) as u32).div_ceil(PAGE_SIZE);
-    if page > pages {
+    let mut pages = (total.max(1) as u32).div_ceil(PAGE_SIZE);
+    if more {
+        // Past the counted matches a full page promises another.
+        pages = pages.max(page + u32::from(rows.len() == PAGE_SIZE as usize));
+    } else if page > pages {
         page = pages;
         rows = rows_of(page).await?;
     }
