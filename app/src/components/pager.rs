@@ -1,6 +1,15 @@
 //! Paging links under a list: plain links, so they work without JavaScript.
 
 use leptos::prelude::*;
+use leptos_router::params::ParamsMap;
+
+/// The page asked for in `?page=`, 1 when absent or not a number.
+pub fn page_number(query: &ParamsMap) -> u32 {
+    query
+        .get("page")
+        .and_then(|page| page.parse().ok())
+        .unwrap_or(1)
+}
 
 /// "Previous", where one is, "Next". `base` is the list's address with its query up to where
 /// `page=N` goes (ending in `?` or `&`).

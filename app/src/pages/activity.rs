@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::activity::{list_activity, ActivityPage};
 use crate::components::layout::Layout;
-use crate::components::pager::Pager;
+use crate::components::pager::{page_number, Pager};
 use crate::url::encode_query;
 
 /// Activity: the domain's audit log, newest first, with a filter by action.
@@ -13,10 +13,7 @@ pub fn ActivityScreen() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         let query = query.read();
-        let page = query
-            .get("page")
-            .and_then(|page| page.parse().ok())
-            .unwrap_or(1);
+        let page = page_number(&query);
         (
             query.get("domain"),
             query.get("action").filter(|action| !action.is_empty()),

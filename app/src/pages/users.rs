@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::{list_mailboxes, MailboxPage, MailboxRow};
 use crate::components::layout::{Layout, Notice};
-use crate::components::pager::Pager;
+use crate::components::pager::{page_number, Pager};
 use crate::url::encode_query;
 
 /// Users: the domain's accounts, searchable and paginated, with multi-select for delete.
@@ -13,10 +13,7 @@ pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         let query = query.read();
-        let page = query
-            .get("page")
-            .and_then(|page| page.parse().ok())
-            .unwrap_or(1);
+        let page = page_number(&query);
         (
             query.get("domain"),
             query.get("q").unwrap_or_default(),
