@@ -21,9 +21,10 @@ run: build
 	$(BIN) --data-dir $(DATA_DIR) demo
 	$(BIN) --data-dir $(DATA_DIR) serve
 
-## The release: server binary in target/release, site (WASM after wasm-opt, CSS) in target/site.
+## The release: server binary in target/release, site (WASM after wasm-opt, CSS, and their
+## brotli and gzip files, served to browsers that accept them) in target/site.
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 test: tools lint unit-tests wasm-tests build browser-tests
 

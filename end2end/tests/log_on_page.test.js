@@ -34,7 +34,9 @@ test('the log-on form renders without JavaScript', async () => {
 for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   test(`the page hydrates and the password can be shown (${name})`, async () => {
     const page = await openPage(browser, { viewport });
+    const app = page.waitForResponse((response) => response.url().endsWith('/pkg/vpostmaster.wasm'));
     await page.goto(`${server.url}/log-on`);
+    assert.match((await app).headers()['content-encoding'] ?? 'none', /^(br|gzip)$/, 'the app arrives compressed');
     await waitForHydration(page);
     const password = page.getByLabel('Password', { exact: true });
     await password.fill('abcde67~');

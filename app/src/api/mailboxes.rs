@@ -409,11 +409,16 @@ pub async fn rebuild_mailbox(email: String) -> Result<RebuildReport, AppError> {
     use crate::ssr::{auth, mailboxes};
     let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
     let state = auth::app_state()?;
-    mailboxes::rebuild(&state, &scope, &auth::client_addr(), &email).await
+    let report = mailboxes::rebuild(&state, &scope, &auth::client_addr(), &email).await?;
+    leptos_axum::redirect(&format!(
+        "/users/edit?email={}&rebuilt=1",
+        crate::url::encode_query(&email)
+    ));
+    Ok(report)
 }
 
-/// The last rebuild of an account, if any: what a page shows after a rebuild posted without
-/// JavaScript, whose report does not travel back.
+/// The last rebuild of an account, if any: what the page shows after a rebuild was posted,
+/// since the report does not travel back with the form's redirect.
 #[server]
 pub async fn last_rebuild(email: String) -> Result<Option<RebuildRecord>, AppError> {
     use crate::ssr::{auth, mailboxes};

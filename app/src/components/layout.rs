@@ -2,34 +2,16 @@
 //! and the Administration › Mail navigation, which collapses to a menu on a phone.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 
 use crate::api::auth::{signed_in, LogOff};
 use crate::components::brand::Brand;
 use crate::error::AppError;
-use crate::url::encode_query;
 
 /// Wraps a screen's content in the top bar and navigation.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let who = Resource::new(|| (), |_| signed_in());
-    // A session that ended while the app was open (log off in another tab, expiry): back to
-    // Log on, to return here afterwards. On the server the guard has done this already.
-    Effect::new(move |_| {
-        if let Some(Err(AppError::Unauthenticated)) = who.get() {
-            let location = use_location();
-            let next = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
-            let navigate = use_navigate();
-            navigate(
-                &format!("/log-on?expired=1&next={}", encode_query(&next)),
-                Default::default(),
-            );
-        }
-    });
     view! {
         <div class="layout">
             <header class="topbar">

@@ -24,7 +24,6 @@ pub fn AccountPage() -> impl IntoView {
             .and_then(Result::err)
             .map(|error| error.to_string())
     };
-    let password = RwSignal::new(String::new());
     view! {
         <Title text="My password"/>
         <Layout>
@@ -34,16 +33,23 @@ pub fn AccountPage() -> impl IntoView {
                     <p class="alert alert--ok" role="status">"Your password is changed. Your other sessions have been logged off."</p>
                 })}
                 {move || error().map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })}
-                <PasswordField name="current" label="Current password" autocomplete="current-password"/>
-                <PasswordField name="password" label="New password" autocomplete="new-password" value=password describedby="password-rules"/>
                 <Suspense fallback=|| ()>
-                    {move || who.get().and_then(Result::ok).map(|admin| view! {
-                        <PasswordChecklist id="password-rules" email=admin.email password=password/>
-                    })}
+                    {move || who.get().and_then(Result::ok).map(|admin| view! { <OwnPasswordFields email=admin.email/> })}
                 </Suspense>
-                <PasswordField name="password_again" label="New password again" autocomplete="new-password"/>
                 <button class="button button--primary" type="submit">"Change password"</button>
             </ActionForm>
         </Layout>
+    }
+}
+
+/// The current password, the new one with the rules ticked as it is typed, and again.
+#[island]
+fn OwnPasswordFields(email: String) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    view! {
+        <PasswordField name="current" label="Current password" autocomplete="current-password"/>
+        <PasswordField name="password" label="New password" autocomplete="new-password" value=password describedby="password-rules"/>
+        <PasswordChecklist id="password-rules" email password/>
+        <PasswordField name="password_again" label="New password again" autocomplete="new-password"/>
     }
 }

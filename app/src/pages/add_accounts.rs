@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::api::mailboxes::AddAccounts;
 use crate::components::bulk_report::BulkReportView;
 use crate::components::domain::use_current_domain;
 use crate::components::layout::{ActionError, Layout};
@@ -20,98 +19,102 @@ pub struct BulkDraft {
 /// Add accounts › Add many accounts: the default way to add, even for one account.
 #[component]
 pub fn AddAccountsPage() -> impl IntoView {
-    let add = ServerAction::<AddAccounts>::new();
     let domain = use_current_domain();
-    // Sent along with the page, so that the browser hydrates the same text.
-    let draft = SharedValue::new(|| use_context::<BulkDraft>().unwrap_or_default()).into_inner();
-    let text = RwSignal::new(draft.text.clone());
-    let generate = RwSignal::new(draft.generate);
-    let refused = (!draft.error.is_empty()).then_some(draft.error);
-    let report = Memo::new(move |_| {
-        let domain = domain.name.get().unwrap_or_default();
-        parse_bulk(
-            &text.get(),
-            &domain,
-            BulkOptions {
-                generate_missing: generate.get(),
-            },
-        )
-    });
-    // Only problems hold the button back, and only once the app runs and re-checks as the text
-    // changes: a page drawn for a browser without JavaScript must let a fixed paste go again.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    let blocked = move || {
-        hydrated.get() && report.with(|r: &BulkReport| r.need_attention > 0 || r.too_big.is_some())
-    };
-    let label = move || match report.with(|r| r.ready) {
-        0 | 1 => "Add".to_owned(),
-        n => format!("Add {n} accounts"),
-    };
-    let error = Signal::derive(move || match add.value().get() {
-        Some(result) => result.err().map(|e| e.to_string()),
-        None => refused.clone(),
-    });
-    // Without JavaScript the form posts to the page itself (see the server's form pages);
-    // with it, the server function is called directly.
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let generate = generate.get_untracked().then(|| "on".to_owned());
-        let domain = domain.name.get_untracked().unwrap_or_default();
-        add.dispatch(AddAccounts {
-            domain,
-            text: text.get_untracked(),
-            generate,
-        });
-    };
+    let draft = use_context::<BulkDraft>().unwrap_or_default();
     view! {
         <Title text="Add accounts"/>
         <Layout>
             <h1 class="page__title">"Add accounts"</h1>
             <AddTabs current="many"/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || domain.domains.get().map(|_| view! {
-            <form class="bulk" method="post" action="/users/add" on:submit=submit>
-                <input type="hidden" name="domain" value=move || domain.name.get().unwrap_or_default()/>
-                <ActionError text=error/>
-                <div class="bulk__columns">
-                    <div class="field bulk__input">
-                        <label class="field__label" for="text">"Accounts, one per line"</label>
-                        <p class="field__hint" id="text-hint">
-                            "username  password  password-again  [first name  [last name]] — separated by spaces or tabs, "
-                            "or comma-separated lines pasted from a spreadsheet. Lines starting with # are skipped."
-                        </p>
-                        <textarea
-                            class="field__input bulk__text"
-                            id="text"
-                            name="text"
-                            rows="12"
-                            spellcheck="false"
-                            autocomplete="off"
-                            aria-describedby="text-hint bulk-report"
-                            on:input:target=move |event| text.set(event.target().value())
-                        >{text.get_untracked()}</textarea>
-                        <label class="check">
-                            <input class="checkbox" type="checkbox" name="generate" value="on" checked=generate.get_untracked()
-                                on:change:target=move |event| generate.set(event.target().checked())/>
-                            "Generate a password for lines that give only a username"
-                        </label>
-                    </div>
-                    <div class="bulk__report" id="bulk-report" aria-live="polite">
-                        <BulkReportView report=report/>
-                    </div>
-                </div>
-                <button class="button button--primary" type="submit" disabled=blocked>{label}</button>
-                {move || add.pending().get().then(|| view! {
-                    <p class="progress" role="status">
-                        <progress></progress>
-                        {format!(" Adding {} accounts: each password is hashed securely, which takes a moment…", report.with(|r| r.ready))}
-                    </p>
-                })}
-            </form>
+            {move || domain.domains.get().map(|_| {
+                let BulkDraft { text, generate, error } = draft.clone();
+                let domain = domain.name.get().unwrap_or_default();
+                view! { <BulkForm domain text generate refused=(!error.is_empty()).then_some(error)/> }
             })}
             </Suspense>
         </Layout>
+    }
+}
+
+/// The paste box and its live report. It posts as a plain form (see the server's form pages),
+/// so a refusal comes back with the text and the reason, with or without JavaScript.
+#[island]
+fn BulkForm(
+    domain: String,
+    text: String,
+    generate: bool,
+    refused: Option<String>,
+) -> impl IntoView {
+    let initial = text;
+    let text = RwSignal::new(initial.clone());
+    let generate = RwSignal::new(generate);
+    let report = {
+        let domain = domain.clone();
+        Memo::new(move |_| {
+            parse_bulk(
+                &text.get(),
+                &domain,
+                BulkOptions {
+                    generate_missing: generate.get(),
+                },
+            )
+        })
+    };
+    // Only problems hold the button back, and only once the app runs and re-checks as the text
+    // changes: a page drawn for a browser without JavaScript must let a fixed paste go again.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let (sending, set_sending) = signal(false);
+    let blocked = move || {
+        sending.get()
+            || hydrated.get()
+                && report.with(|r: &BulkReport| r.need_attention > 0 || r.too_big.is_some())
+    };
+    let label = move || match report.with(|r| r.ready) {
+        0 | 1 => "Add".to_owned(),
+        n => format!("Add {n} accounts"),
+    };
+    view! {
+        <form class="bulk" method="post" action="/users/add" on:submit=move |_| set_sending.set(true)>
+            <input type="hidden" name="domain" value=domain/>
+            <ActionError text=refused/>
+            <div class="bulk__columns">
+                <div class="field bulk__input">
+                    <label class="field__label" for="text">"Accounts, one per line"</label>
+                    <p class="field__hint" id="text-hint">
+                        "username  password  password-again  [first name  [last name]] — separated by spaces or tabs, "
+                        "or comma-separated lines pasted from a spreadsheet. Lines starting with # are skipped."
+                    </p>
+                    <textarea
+                        class="field__input bulk__text"
+                        id="text"
+                        name="text"
+                        rows="12"
+                        spellcheck="false"
+                        autocomplete="off"
+                        aria-describedby="text-hint bulk-report"
+                        on:input:target=move |event| text.set(event.target().value())
+                    >{initial}</textarea>
+                    <label class="check">
+                        <input class="checkbox" type="checkbox" name="generate" value="on" checked=generate.get_untracked()
+                            on:change:target=move |event| generate.set(event.target().checked())/>
+                        "Generate a password for lines that give only a username"
+                    </label>
+                </div>
+                <div class="bulk__report" id="bulk-report" aria-live="polite">
+                    <BulkReportView report=report/>
+                </div>
+            </div>
+            <button class="button button--primary" type="submit" disabled=blocked>{label}</button>
+            // The browser is busy posting: say why the page waits.
+            {move || sending.get().then(|| view! {
+                <p class="progress" role="status">
+                    <progress></progress>
+                    {format!(" Adding {} accounts: each password is hashed securely, which takes a moment…", report.with(|r| r.ready))}
+                </p>
+            })}
+        </form>
     }
 }
 

@@ -21,6 +21,8 @@ pub fn EditPage() -> impl IntoView {
         let query = query.read();
         if query.get("saved").is_some() {
             Some("Saved.".to_owned())
+        } else if query.get("rebuilt").is_some() {
+            Some("Rebuild finished. What it found and did is under Mailbox.".to_owned())
         } else if query.get("password").is_some() {
             Some(
                 "The password is changed. The account's mail programs need the new one.".to_owned(),
@@ -48,8 +50,6 @@ pub fn EditPage() -> impl IntoView {
 fn EditForms(account: MailboxDetail) -> impl IntoView {
     let update = ServerAction::<UpdateMailbox>::new();
     let set_password = ServerAction::<SetMailboxPassword>::new();
-    let first_name = RwSignal::new(account.first_name.clone());
-    let last_name = RwSignal::new(account.last_name.clone());
     let update_error = Signal::derive(move || {
         update
             .value()
@@ -79,6 +79,8 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
         }
     );
     let email = account.email.clone();
+    let names = (account.first_name.clone(), account.last_name.clone());
+    let (first_name, last_name) = (account.first_name, account.last_name);
     let (email_field, email_field_2, email_rebuild) = (email.clone(), email.clone(), email.clone());
     view! {
         <p class="account__address">{account.email}</p>
@@ -87,7 +89,7 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
             <h2 class="card__title">"Details"</h2>
             <ActionError text=update_error/>
             <input type="hidden" name="email" value=email_field/>
-            <NameFields first_name last_name initial=(account.first_name, account.last_name)/>
+            <NameFields initial=names/>
             <label class="check">
                 <input class="checkbox" type="checkbox" name="active" value="on" checked=account.active/>
                 "Active: the account can log in and check mail"
@@ -98,7 +100,7 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
             <h2 class="card__title">"Change password"</h2>
             <ActionError text=password_error/>
             <input type="hidden" name="email" value=email_field_2/>
-            <NewPasswordFields email=email first_name last_name/>
+            <ChangePasswordFields email first_name last_name/>
             <button class="button button--primary" type="submit">"Change password"</button>
         </ActionForm>
         <RebuildSection email=email_rebuild/>
@@ -110,17 +112,17 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
     }
 }
 
-/// Rebuild mailbox: repairs what makes checking mail fail, and says what it found and did.
-/// Without JavaScript the page comes back and shows the last rebuild from the audit log.
+/// Rebuild mailbox: repairs what makes checking mail fail. The page that comes back shows
+/// what the last rebuild found and did, from the audit log.
 #[component]
 fn RebuildSection(email: String) -> impl IntoView {
     let rebuild = ServerAction::<RebuildMailbox>::new();
     let last = Resource::new(
         {
             let email = email.clone();
-            move || (email.clone(), rebuild.version().get())
+            move || email.clone()
         },
-        |(email, _)| last_rebuild(email),
+        last_rebuild,
     );
     let error = Signal::derive(move || {
         rebuild
@@ -137,13 +139,6 @@ fn RebuildSection(email: String) -> impl IntoView {
             <ActionError text=error/>
             <input type="hidden" name="email" value=email/>
             <button class="button" type="submit">"Rebuild mailbox"</button>
-            {move || rebuild.pending().get().then(|| view! { <p class="progress" role="status"><progress></progress>" Rebuilding…"</p> })}
-            {move || rebuild.value().get().and_then(Result::ok).map(|report| view! {
-                <div class="alert alert--ok" role="status">
-                    <p class="report__title">"Rebuild finished."</p>
-                    <ul>{report.lines().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
-                </div>
-            })}
             <Suspense fallback=|| ()>
                 {move || last.get().and_then(Result::ok).flatten().map(|record| view! {
                     <p class="muted">{format!("Last rebuilt {} by {}: {}", record.at.replace('T', " ").trim_end_matches('Z'), record.actor, record.summary)}</p>
@@ -151,4 +146,10 @@ fn RebuildSection(email: String) -> impl IntoView {
             </Suspense>
         </ActionForm>
     }
+}
+
+/// The new password of the account, checked against the rules that involve its saved names.
+#[island]
+fn ChangePasswordFields(email: String, first_name: String, last_name: String) -> impl IntoView {
+    view! { <NewPasswordFields email first_name last_name/> }
 }

@@ -1,4 +1,3 @@
-use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -30,13 +29,6 @@ pub fn LogOnPage() -> impl IntoView {
             .and_then(Result::err)
             .map(|error| error.to_string())
     };
-    // A refused password is not left in the form (without JavaScript the page comes back empty).
-    let password = NodeRef::<Input>::new();
-    Effect::new(move |_| {
-        if let (Some(Err(_)), Some(input)) = (log_on.value().get(), password.get()) {
-            input.set_value("");
-        }
-    });
     view! {
         <Title text="Log on"/>
         <main class="log-on">
@@ -54,9 +46,16 @@ pub fn LogOnPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                 />
-                <PasswordField name="password" label="Password" autocomplete="current-password" node_ref=password/>
+                <LogOnPassword/>
                 <button class="button button--primary button--wide" type="submit">"Log on"</button>
             </ActionForm>
         </main>
     }
+}
+
+/// The password, with its Show toggle live in the browser. A refused password is never sent
+/// back: the page that answers the post has an empty field.
+#[island]
+fn LogOnPassword() -> impl IntoView {
+    view! { <PasswordField name="password" label="Password" autocomplete="current-password"/> }
 }
