@@ -1,6 +1,6 @@
 // Log-on latency alone and under a flood of wrong log-ons, and what the flood does to other
 // pages. Runs the release server on loopback; every loop is bounded and the server stops.
-import { startServer, createDemoPostmaster } from '../tests/support/server.js';
+import { startServer, createDemoPostmaster, formAction } from '../tests/support/server.js';
 import { writeSection, summary } from './report.js';
 
 const ROUNDS = 40;
@@ -9,13 +9,7 @@ const PAGE_LOADS = 200;
 
 const server = await startServer({ setup: createDemoPostmaster, args: ['--behind-proxy'] });
 const { email, password } = server.context;
-const logOnPath = await findLogOnPath(server.url);
-
-async function findLogOnPath(url) {
-  // The server function's address is in the WASM; ask the server for it via a failed GET.
-  const wasm = Buffer.from(await (await fetch(`${url}/pkg/vpostmaster.wasm`)).arrayBuffer()).toString('latin1');
-  return /\/api\/log_on\d+/.exec(wasm)[0];
-}
+const logOnPath = await formAction(server.url, '/log-on');
 
 async function logOn(user, pass, client) {
   const started = performance.now();
