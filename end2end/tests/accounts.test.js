@@ -1,40 +1,28 @@
 // Managing accounts as a postmaster does: paste many, add one, edit, delete, restore, look
 // back at the activity; with and without JavaScript, on a desktop and a phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startServer, createDemoPostmaster } from './support/server.js';
-import { launch, openPage, waitForHydration, screenshot, unexpectedProblems, DESKTOP, PHONE } from './support/browser.js';
+import { createDemoPostmaster } from './support/server.js';
+import { useConsole } from './support/fixture.js';
+import { openPage, waitForHydration, screenshot, unexpectedProblems, DESKTOP, PHONE } from './support/browser.js';
 import { logOn, expectUsersScreen, openNavigation } from './support/console.js';
 import { seriousViolations } from './support/axe.js';
 
-let server;
-let browser;
-let postmaster;
-
-before(async () => {
-  server = await startServer({ setup: createDemoPostmaster });
-  postmaster = server.context;
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = useConsole({ setup: createDemoPostmaster });
 
 /** A signed-in page, on the Users screen. */
 async function signedIn(options = {}) {
-  const page = await openPage(browser, options);
-  await page.goto(`${server.url}/log-on`);
+  const page = await openPage(running.browser, options);
+  await page.goto(`${running.server.url}/log-on`);
   if (options.javaScript !== false) await waitForHydration(page);
-  await logOn(page, server.url, postmaster);
-  await expectUsersScreen(page, postmaster.email);
+  await logOn(page, running.server.url, running.postmaster);
+  await expectUsersScreen(page, running.postmaster.email);
   return page;
 }
 
 async function goTo(page, path, javaScript = true) {
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${running.server.url}${path}`);
   if (javaScript) await waitForHydration(page);
 }
 
@@ -77,6 +65,34 @@ test('passwords can be generated for a paste of usernames, shown once with a CSV
   await page.reload();
   await page.getByText('shown only once').waitFor();
   assert.equal(await page.locator('code.generate__value').count(), 0, 'not shown a second time');
+  await page.context().close();
+});
+
+test('a large paste shows how far the server has got while it adds', async () => {
+  const page = await signedIn();
+  await goTo(page, '/users/add');
+  const staff = Array.from({ length: 200 }, (_, n) => `staff${String(n).padStart(3, '0')}`);
+  await page.getByLabel('Accounts, one per line').fill(staff.join('\n'));
+  await page.getByLabel('Generate a password for lines that give only a username').check();
+  // The page is busy posting, which a test cannot query: it records what it shows instead,
+  // in storage that outlives the page.
+  await page.evaluate(() => {
+    const shown = [];
+    new MutationObserver(() => {
+      const text = document.querySelector('.progress')?.textContent;
+      if (text && shown.at(-1) !== text) {
+        shown.push(text);
+        sessionStorage.setItem('progress', JSON.stringify(shown));
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await page.getByRole('button', { name: 'Add 200 accounts' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  await page.getByText('200 account(s) added to example.test.').waitFor();
+  const shown = JSON.parse(await page.evaluate(() => sessionStorage.getItem('progress')));
+  assert.ok(shown.every((text) => text.includes('Adding 200 accounts')), shown.join(' | '));
+  assert.ok(shown.some((text) => /\d+ of 200 hashed/.test(text)), `the count was shown: ${shown.join(' | ')}`);
+  assert.deepEqual(page.problems, []);
   await page.context().close();
 });
 

@@ -1,34 +1,22 @@
 // Log on and log off as a postmaster does it, with and without JavaScript.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startServer, createDemoPostmaster } from './support/server.js';
-import { launch, openPage, waitForHydration, screenshot, unexpectedProblems, DESKTOP, PHONE } from './support/browser.js';
+import { createDemoPostmaster } from './support/server.js';
+import { useConsole } from './support/fixture.js';
+import { openPage, waitForHydration, screenshot, unexpectedProblems, DESKTOP, PHONE } from './support/browser.js';
 import { logOn, logOff, expectUsersScreen, openNavigation } from './support/console.js';
 
-let server;
-let browser;
-let postmaster;
-
-before(async () => {
-  server = await startServer({ setup: createDemoPostmaster });
-  postmaster = server.context;
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = useConsole({ setup: createDemoPostmaster });
 
 for (const javaScript of [true, false]) {
   const mode = javaScript ? 'with JavaScript' : 'without JavaScript';
 
   test(`a wrong password gets one clear message (${mode})`, async () => {
-    const page = await openPage(browser, { javaScript });
-    await page.goto(`${server.url}/log-on`);
+    const page = await openPage(running.browser, { javaScript });
+    await page.goto(`${running.server.url}/log-on`);
     if (javaScript) await waitForHydration(page);
-    await logOn(page, server.url, { email: postmaster.email, password: 'Wrong#pass1' });
+    await logOn(page, running.server.url, { email: running.postmaster.email, password: 'Wrong#pass1' });
     await page.getByRole('alert').filter({ hasText: 'The address or password is wrong.' }).waitFor();
     assert.match(page.url(), /\/log-on/);
     // The refused password is cleared from the form.
@@ -40,30 +28,30 @@ for (const javaScript of [true, false]) {
   });
 
   test(`log on, move between screens, log off from each, Back shows nothing private (${mode})`, async () => {
-    const page = await openPage(browser, { javaScript });
-    await page.goto(`${server.url}/users`);
+    const page = await openPage(running.browser, { javaScript });
+    await page.goto(`${running.server.url}/users`);
     assert.match(page.url(), /\/log-on\?next=/, 'a private screen asks to log on first');
     if (javaScript) await waitForHydration(page);
-    await logOn(page, server.url, postmaster);
-    await expectUsersScreen(page, postmaster.email);
+    await logOn(page, running.server.url, running.postmaster);
+    await expectUsersScreen(page, running.postmaster.email);
     assert.match(page.url(), /\/users$/, 'back where they asked to go');
     await logOff(page);
 
     await page.goBack();
     await page.waitForURL(/\/log-on/);
-    assert.equal(await page.getByText(postmaster.email, { exact: true }).count(), 0, 'Back shows nothing private');
+    assert.equal(await page.getByText(running.postmaster.email, { exact: true }).count(), 0, 'Back shows nothing private');
     // With JavaScript, Back redraws Users in the page, whose requests are refused.
     const refusedAfterBack = [/^500 \/api\/(signed_in|list_mailboxes)/];
 
-    await page.goto(`${server.url}/log-on`);
+    await page.goto(`${running.server.url}/log-on`);
     if (javaScript) await waitForHydration(page);
-    await logOn(page, server.url, postmaster);
-    await expectUsersScreen(page, postmaster.email);
+    await logOn(page, running.server.url, running.postmaster);
+    await expectUsersScreen(page, running.postmaster.email);
     await openNavigation(page);
     await page.getByRole('link', { name: 'My password' }).click();
     await page.getByRole('heading', { name: 'My password' }).waitFor();
     await logOff(page);
-    await page.goto(`${server.url}/account`);
+    await page.goto(`${running.server.url}/account`);
     assert.match(page.url(), /\/log-on/, 'the session is over on the server');
     assert.deepEqual(unexpectedProblems(page, refusedAfterBack), [], 'no console errors, no CSP violations');
     await page.context().close();
@@ -72,11 +60,11 @@ for (const javaScript of [true, false]) {
 
 for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   test(`the Users screen fits the ${name}`, async () => {
-    const page = await openPage(browser, { viewport });
-    await page.goto(`${server.url}/log-on`);
+    const page = await openPage(running.browser, { viewport });
+    await page.goto(`${running.server.url}/log-on`);
     await waitForHydration(page);
-    await logOn(page, server.url, postmaster);
-    await expectUsersScreen(page, postmaster.email);
+    await logOn(page, running.server.url, running.postmaster);
+    await expectUsersScreen(page, running.postmaster.email);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no sideways scrolling at ${viewport.width} px`);
     await screenshot(page, `users-${name}`);
@@ -93,10 +81,10 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
 }
 
 test('an unknown address answers 404 with a readable page', async () => {
-  const page = await openPage(browser, { javaScript: false });
-  await logOn(page, server.url, postmaster);
-  await expectUsersScreen(page, postmaster.email);
-  const response = await page.goto(`${server.url}/no-such-screen`);
+  const page = await openPage(running.browser, { javaScript: false });
+  await logOn(page, running.server.url, running.postmaster);
+  await expectUsersScreen(page, running.postmaster.email);
+  const response = await page.goto(`${running.server.url}/no-such-screen`);
   assert.equal(response.status(), 404);
   assert.equal(await page.getByRole('heading', { name: 'Page not found' }).count(), 1);
   await page.context().close();

@@ -1,26 +1,15 @@
 // The log-on page as a postmaster first sees it: with and without JavaScript, desktop and phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startServer } from './support/server.js';
-import { launch, openPage, waitForHydration, screenshot, DESKTOP, PHONE } from './support/browser.js';
+import { useConsole } from './support/fixture.js';
+import { openPage, waitForHydration, screenshot, DESKTOP, PHONE } from './support/browser.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = useConsole();
 
 test('the log-on form renders without JavaScript', async () => {
-  const page = await openPage(browser, { javaScript: false });
-  await page.goto(`${server.url}/`);
+  const page = await openPage(running.browser, { javaScript: false });
+  await page.goto(`${running.server.url}/`);
   assert.match(page.url(), /\/log-on$/, 'the start page leads to Log on');
   assert.equal(await page.getByRole('heading', { name: 'Log on' }).count(), 1);
   assert.ok(await page.getByLabel('Postmaster address').isVisible());
@@ -33,9 +22,9 @@ test('the log-on form renders without JavaScript', async () => {
 
 for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   test(`the page hydrates and the password can be shown (${name})`, async () => {
-    const page = await openPage(browser, { viewport });
+    const page = await openPage(running.browser, { viewport });
     const app = page.waitForResponse((response) => response.url().endsWith('/pkg/vpostmaster.wasm'));
-    await page.goto(`${server.url}/log-on`);
+    await page.goto(`${running.server.url}/log-on`);
     assert.match((await app).headers()['content-encoding'] ?? 'none', /^(br|gzip)$/, 'the app arrives compressed');
     await waitForHydration(page);
     const password = page.getByLabel('Password', { exact: true });
@@ -53,8 +42,8 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
 }
 
 test('a private address leads to Log on, which remembers it', async () => {
-  const page = await openPage(browser, { javaScript: false });
-  await page.goto(`${server.url}/users?q=ann`);
+  const page = await openPage(running.browser, { javaScript: false });
+  await page.goto(`${running.server.url}/users?q=ann`);
   assert.match(page.url(), /\/log-on\?next=%2Fusers%3Fq%3Dann$/);
   assert.equal(await page.locator('input[name="next"]').inputValue(), '/users?q=ann');
   await page.context().close();

@@ -11,6 +11,7 @@ use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailboxes;
 use app::ssr::mailstore::{current_uid, is_root, reconcile, MailStore};
+use app::ssr::progress::RunningAdds;
 use app::ssr::state::AppState;
 use app::{shell, App};
 use axum::http::request::Parts;
@@ -126,6 +127,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         policy: policy.clone(),
         batches: Batches::default(),
         mail: store.clone(),
+        progress: RunningAdds::default(),
     };
     let config = GuardConfig {
         state,

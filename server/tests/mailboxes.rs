@@ -5,9 +5,9 @@ mod support;
 
 use app::api::activity::{ActivityPage, ListActivity};
 use app::api::mailboxes::{
-    AddAccount, AddAccounts, AddedAccounts, AddedBatch, DeleteMailboxes, DeletedRow, GetMailbox,
-    ListDeleted, ListMailboxes, MailboxDetail, MailboxPage, RestoreMailbox, SetMailboxPassword,
-    UpdateMailbox,
+    AddAccount, AddAccounts, AddProgress, AddedAccounts, AddedBatch, DeleteMailboxes, DeletedRow,
+    GetMailbox, ListDeleted, ListMailboxes, MailboxDetail, MailboxPage, RestoreMailbox,
+    SetMailboxPassword, UpdateMailbox,
 };
 use app::error::AppError;
 use app::ssr::hashing::verify_password;
@@ -22,6 +22,7 @@ use support::*;
 
 const ADD_ACCOUNTS: &str = AddAccounts::PATH;
 const ADD_ACCOUNT: &str = AddAccount::PATH;
+const ADD_PROGRESS: &str = AddProgress::PATH;
 const ADDED_ACCOUNTS: &str = AddedAccounts::PATH;
 const GET_MAILBOX: &str = GetMailbox::PATH;
 const UPDATE_MAILBOX: &str = UpdateMailbox::PATH;
@@ -124,6 +125,11 @@ impl Console {
             ("password_again", password_again),
         ];
         batch_of(&self.call(ADD_ACCOUNT, &form).await)
+    }
+
+    /// How far the running add of the session `cookie` has got.
+    async fn progress(&self, cookie: &str) -> Option<(usize, usize)> {
+        outcome(&self.server.call(ADD_PROGRESS, &[], Some(cookie)).await).unwrap()
     }
 
     async fn added_as(&self, cookie: &str, batch: &str) -> Result<AddedBatch, AppError> {
@@ -541,6 +547,53 @@ async fn two_pastes_racing_for_one_address_add_it_once() {
             .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.add'")
             .await,
         4
+    );
+}
+
+#[tokio::test]
+async fn a_running_paste_tells_its_session_how_far_it_has_got() {
+    let console = Console::new().await;
+    let other = console.server.log_on(POSTMASTER_A, PASSWORD).await;
+    assert_eq!(
+        console.progress(&console.cookie).await,
+        None,
+        "no add runs yet"
+    );
+    let paste: String = (0..40).map(|n| format!("counted{n}\n")).collect();
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    let adding = async {
+        let added = console.paste(&paste, true).await;
+        finished.store(true, std::sync::atomic::Ordering::SeqCst);
+        added
+    };
+    let watching = async {
+        let mut seen = Vec::new();
+        while !finished.load(std::sync::atomic::Ordering::SeqCst) {
+            seen.extend(console.progress(&console.cookie).await);
+            assert_eq!(
+                console.progress(&other).await,
+                None,
+                "another session sees nothing of it"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        seen
+    };
+    let (added, seen) = tokio::join!(adding, watching);
+    added.unwrap();
+    assert!(!seen.is_empty(), "the count is there while the add runs");
+    assert!(
+        seen.iter().all(|&(done, total)| total == 40 && done <= 40),
+        "{seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+        "it only grows: {seen:?}"
+    );
+    assert_eq!(
+        console.progress(&console.cookie).await,
+        None,
+        "and is gone once the add ends"
     );
 }
 

@@ -127,6 +127,15 @@ pub async fn add_accounts(
     Ok(())
 }
 
+/// How far this session's running add has got: passwords hashed, and in all; nothing when no
+/// add runs. The Add accounts page asks while the browser waits for the answer to its post.
+#[server]
+pub async fn add_progress() -> Result<Option<(usize, usize)>, AppError> {
+    use crate::ssr::auth;
+    let session = auth::require_session()?;
+    Ok(auth::app_state()?.progress.get(&session.key()))
+}
+
 /// Adds one account. On success it goes to the result screen.
 #[server]
 pub async fn add_account(

@@ -1,7 +1,11 @@
+use std::time::Duration;
+
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
+use crate::api::mailboxes::add_progress;
 use crate::components::bulk_report::BulkReportView;
 use crate::components::domain::use_current_domain;
 use crate::components::layout::{ActionError, Layout};
@@ -37,6 +41,9 @@ pub fn AddAccountsPage() -> impl IntoView {
     }
 }
 
+/// How often the page asks how far an add has got.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
 /// The paste box and its live report. It posts as a plain form (see the server's form pages),
 /// so a refusal comes back with the text and the reason, with or without JavaScript.
 #[island]
@@ -66,6 +73,21 @@ fn BulkForm(
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     let (sending, set_sending) = signal(false);
+    // While the post is on the way, the server says how many passwords it has hashed.
+    let (hashed, set_hashed) = signal(None::<(usize, usize)>);
+    let submit = move |_| {
+        set_sending.set(true);
+        set_interval(
+            move || {
+                spawn_local(async move {
+                    if let Ok(Some(progress)) = add_progress().await {
+                        set_hashed.set(Some(progress));
+                    }
+                })
+            },
+            PROGRESS_EVERY,
+        );
+    };
     let blocked = move || {
         sending.get()
             || hydrated.get()
@@ -76,7 +98,7 @@ fn BulkForm(
         n => format!("Add {n} accounts"),
     };
     view! {
-        <form class="bulk" method="post" action="/users/add" on:submit=move |_| set_sending.set(true)>
+        <form class="bulk" method="post" action="/users/add" on:submit=submit>
             <input type="hidden" name="domain" value=domain/>
             <ActionError text=refused/>
             <div class="bulk__columns">
@@ -107,12 +129,18 @@ fn BulkForm(
                 </div>
             </div>
             <button class="button button--primary" type="submit" disabled=blocked>{label}</button>
-            // The browser is busy posting: say why the page waits.
-            {move || sending.get().then(|| view! {
-                <p class="progress" role="status">
-                    <progress></progress>
-                    {format!(" Adding {} accounts: each password is hashed securely, which takes a moment…", report.with(|r| r.ready))}
-                </p>
+            // The browser is busy posting: say why the page waits, and how far the server is.
+            // Only the sentence is announced; the count changes too often to be read out.
+            {move || sending.get().then(|| {
+                let ready = report.with(|r| r.ready);
+                view! {
+                    <div class="progress">
+                        <progress aria-label="Passwords hashed" max=move || hashed.get().map(|(_, total)| total)
+                            value=move || hashed.get().map(|(done, _)| done)></progress>
+                        <p role="status">{format!("Adding {ready} accounts: each password is hashed securely, which takes a moment…")}</p>
+                        {move || hashed.get().map(|(done, total)| view! { <p class="muted">{format!("{done} of {total} hashed")}</p> })}
+                    </div>
+                }
             })}
         </form>
     }

@@ -11,6 +11,7 @@ use super::audit::{self, Action, Actor, Entry};
 use super::auth::{self, CurrentSession, DomainScope};
 use super::hashing::Hasher;
 use super::mailstore::{self, MailStore, PendingMaildirs};
+use super::progress::Counting;
 use super::state::AppState;
 use crate::api::mailboxes::{
     AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, RebuildRecord,
@@ -341,9 +342,11 @@ async fn create(
         .into_iter()
         .map(|account| with_password(account, domain))
         .collect::<Result<_, _>>()?;
+    let counting = state.progress.start(scope.session_key(), ready.len());
     let hashes = hash_all(
         &state.hasher,
         ready.iter().map(|r| r.password.clone()).collect(),
+        &counting,
     )
     .await?;
     let stamp = auth::now();
@@ -445,8 +448,13 @@ fn with_password(account: NewAccount, domain: &str) -> Result<Ready, AppError> {
     })
 }
 
-/// Hashes every password at once: the hasher's semaphore runs one per core at a time.
-async fn hash_all(hasher: &Hasher, passwords: Vec<String>) -> Result<Vec<String>, AppError> {
+/// Hashes every password at once (the hasher's semaphore runs one per core at a time),
+/// counting each one done.
+async fn hash_all(
+    hasher: &Hasher,
+    passwords: Vec<String>,
+    counting: &Counting,
+) -> Result<Vec<String>, AppError> {
     let mut hashes = vec![String::new(); passwords.len()];
     let mut tasks = JoinSet::new();
     for (index, password) in passwords.into_iter().enumerate() {
@@ -461,6 +469,7 @@ async fn hash_all(hasher: &Hasher, passwords: Vec<String>) -> Result<Vec<String>
         if let Some(slot) = hashes.get_mut(index) {
             *slot = hash?;
         }
+        counting.tick();
     }
     Ok(hashes)
 }

@@ -11,4 +11,5 @@ pub mod domains;
 pub mod hashing;
 pub mod mailboxes;
 pub mod mailstore;
+pub mod progress;
 pub mod state;

@@ -6,6 +6,7 @@ use super::auth::SessionPolicy;
 use super::batches::Batches;
 use super::hashing::Hasher;
 use super::mailstore::MailStore;
+use super::progress::RunningAdds;
 
 /// Shared state, put in the Leptos context of each request.
 #[derive(Clone)]
@@ -17,4 +18,6 @@ pub struct AppState {
     pub batches: Batches,
     /// The Maildirs, created and removed with their accounts.
     pub mail: MailStore,
+    /// How far the running adds have got.
+    pub progress: RunningAdds,
 }

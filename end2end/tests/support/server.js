@@ -22,6 +22,17 @@ export function createDemoPostmaster(dataDir) {
 }
 
 /**
+ * Where the form of the page at `path` posts: a server function's address ends in a number
+ * that each build chooses, so it is read from the page as a browser would.
+ */
+export async function formAction(url, path) {
+  const page = await (await fetch(`${url}${path}`)).text();
+  const action = /<form[^>]* action="([^"]+)"[^>]* method="post"/.exec(page)?.[1];
+  if (!action) throw new Error(`no form that posts on ${path}`);
+  return action;
+}
+
+/**
  * Starts a server. Returns { url, dataDir, stop }. `setup(dataDir)` runs first, on the fresh
  * data directory, for operator commands.
  */

@@ -12,6 +12,7 @@ use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
+use app::ssr::progress::RunningAdds;
 use app::ssr::state::AppState;
 use app::ssr::{admins, db, domains};
 use axum::body::Body;
@@ -75,6 +76,7 @@ impl TestServer {
             policy: policy.clone(),
             batches: Batches::default(),
             mail: store.clone(),
+            progress: RunningAdds::default(),
         };
         let config = GuardConfig {
             state,
