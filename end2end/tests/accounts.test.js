@@ -162,12 +162,23 @@ test('edit names, disable, change the password', async () => {
   await page.getByLabel('Password again').fill('Breezy#day42');
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('The password is changed.').waitFor();
-  await screenshot(page, 'edit-desktop');
   await page.getByRole('button', { name: 'Rebuild mailbox' }).click();
   await page.getByText('Rebuild finished.').waitFor();
+  await page.getByText(/The mailbox holds \d+ messages/).waitFor();
+  await screenshot(page, 'edit-desktop');
+  await page.reload();
   await page.getByText(/Last rebuilt .* by postmaster@example.test/).waitFor();
   await goTo(page, '/users?q=bob');
   await page.getByText('Disabled').waitFor();
+  await page.context().close();
+});
+
+test('without JavaScript a rebuild comes back with what it found and did', async () => {
+  const page = await signedIn({ javaScript: false });
+  await goTo(page, '/users/edit?email=ann.lee%40example.test', false);
+  await page.getByRole('button', { name: 'Rebuild mailbox' }).click();
+  await page.getByText('Rebuild finished.').waitFor();
+  await page.getByText(/Last rebuilt .* by postmaster@example.test: \d+ messages/).waitFor();
   await page.context().close();
 });
 

@@ -1,9 +1,11 @@
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::{
-    get_mailbox, last_rebuild, MailboxDetail, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
+    get_mailbox, last_rebuild, rebuild_mailbox, MailboxDetail, RebuildMailbox, RebuildReport,
+    SetMailboxPassword, UpdateMailbox,
 };
 use crate::components::layout::{ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
@@ -112,8 +114,8 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
     }
 }
 
-/// Rebuild mailbox: repairs what makes checking mail fail. The page that comes back shows
-/// what the last rebuild found and did, from the audit log.
+/// Rebuild mailbox: repairs what makes checking mail fail. A plain post comes back to this
+/// page, which shows what the last rebuild found and did, from the audit log.
 #[component]
 fn RebuildSection(email: String) -> impl IntoView {
     let rebuild = ServerAction::<RebuildMailbox>::new();
@@ -137,14 +139,51 @@ fn RebuildSection(email: String) -> impl IntoView {
             <p>"If this account gets errors when checking mail, rebuild its mailbox: it repairs folders, "
                "permissions and Dovecot's index files, and sets aside files that are not messages. Mail is never deleted."</p>
             <ActionError text=error/>
-            <input type="hidden" name="email" value=email/>
-            <button class="button" type="submit">"Rebuild mailbox"</button>
+            <RebuildButton email/>
             <Suspense fallback=|| ()>
                 {move || last.get().and_then(Result::ok).flatten().map(|record| view! {
                     <p class="muted">{format!("Last rebuilt {} by {}: {}", record.at.replace('T', " ").trim_end_matches('Z'), record.actor, record.summary)}</p>
                 })}
             </Suspense>
         </ActionForm>
+    }
+}
+
+/// The rebuild button. In the browser it runs the rebuild in place and shows the whole
+/// report, file names included, which the audit log's summary leaves out.
+#[island]
+fn RebuildButton(email: String) -> impl IntoView {
+    let (running, set_running) = signal(false);
+    let (outcome, set_outcome) = signal(None::<Result<RebuildReport, String>>);
+    let run = {
+        let email = email.clone();
+        move |event: leptos::ev::MouseEvent| {
+            event.prevent_default();
+            set_running.set(true);
+            set_outcome.set(None);
+            let email = email.clone();
+            spawn_local(async move {
+                let result = rebuild_mailbox(email)
+                    .await
+                    .map_err(|error| error.to_string());
+                set_outcome.set(Some(result));
+                set_running.set(false);
+            });
+        }
+    };
+    view! {
+        <input type="hidden" name="email" value=email/>
+        <button class="button" type="submit" disabled=running on:click=run>"Rebuild mailbox"</button>
+        {move || running.get().then(|| view! { <p class="progress" role="status"><progress></progress>"Rebuilding…"</p> })}
+        {move || outcome.get().map(|result| match result {
+            Ok(report) => view! {
+                <div class="alert alert--ok" role="status">
+                    <p class="report__title">"Rebuild finished."</p>
+                    <ul>{report.lines().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                </div>
+            }.into_any(),
+            Err(message) => view! { <p class="alert alert--error" role="alert">{message}</p> }.into_any(),
+        })}
     }
 }
 
