@@ -22,8 +22,12 @@ for (const javaScript of [true, false]) {
     // The refused password is cleared from the form.
     await page.waitForFunction(() => document.getElementById('password').value === '', null, { timeout: 5000 });
     assert.ok(!page.url().includes('Wrong'), 'the password is not in the address');
-    // A refused server function answers with an error status.
-    assert.deepEqual(unexpectedProblems(page, javaScript ? [/^500 \/api\/log_on/] : []), []);
+    // Both fields say they were refused, and why, to a screen reader.
+    for (const field of [page.getByLabel('Postmaster address'), page.getByLabel('Password', { exact: true })]) {
+      assert.equal(await field.getAttribute('aria-invalid'), 'true');
+      assert.match(await field.getAttribute('aria-describedby'), /\blog-on-error\b/);
+    }
+    assert.deepEqual(page.problems, []);
     await page.context().close();
   });
 

@@ -1,16 +1,13 @@
-//! Form fields that render their label, input, hint and error together, wired for screen
-//! readers (`aria-describedby` names only ids that exist, `aria-invalid` follows the error).
+//! Form fields that render their label, input and hint together, wired for screen readers:
+//! `aria-describedby` names only ids that exist, and a field the server refused is
+//! `aria-invalid` and described by the message that says why.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 
-/// The ids of a field's hint and error, for `aria-describedby`.
-fn described_by(name: &str, hint: bool, error: bool) -> Option<String> {
-    let ids: Vec<String> = [(hint, "hint"), (error, "error")]
-        .into_iter()
-        .filter(|(present, _)| *present)
-        .map(|(_, kind)| format!("{name}-{kind}"))
-        .collect();
+/// The `aria-describedby` of a field: the ids that are given, in order.
+fn described_by(ids: &[Option<&str>]) -> Option<String> {
+    let ids: Vec<&str> = ids.iter().flatten().copied().collect();
     (!ids.is_empty()).then(|| ids.join(" "))
 }
 
@@ -23,13 +20,16 @@ pub fn TextField(
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional, into)] value: Option<String>,
-    #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+    /// The id of the message that says why the server refused this field.
+    #[prop(default = None)]
+    error_id: Option<&'static str>,
 ) -> impl IntoView {
-    let error = error.unwrap_or_default();
+    let hint_id = hint.map(|_| format!("{name}-hint"));
+    let described = described_by(&[hint_id.as_deref(), error_id]);
     view! {
         <div class="field">
             <label class="field__label" for=name>{label}</label>
-            {hint.map(|hint| view! { <p class="field__hint" id=format!("{name}-hint")>{hint}</p> })}
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
             <input
                 class="field__input"
                 id=name
@@ -38,10 +38,9 @@ pub fn TextField(
                 autocomplete=autocomplete
                 value=value
                 required
-                aria-invalid=move || error.get().map(|_| "true")
-                aria-describedby=move || described_by(name, hint.is_some(), error.get().is_some())
+                aria-invalid=error_id.map(|_| "true")
+                aria-describedby=described
             />
-            <FieldError name error/>
         </div>
     }
 }
@@ -53,7 +52,9 @@ pub fn PasswordField(
     name: &'static str,
     label: &'static str,
     #[prop(default = "current-password")] autocomplete: &'static str,
-    #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+    /// The id of the message that says why the server refused this field.
+    #[prop(default = None)]
+    error_id: Option<&'static str>,
     /// Receives what the user types, for live feedback.
     #[prop(optional)]
     value: Option<RwSignal<String>>,
@@ -64,14 +65,7 @@ pub fn PasswordField(
     #[prop(optional)]
     node_ref: NodeRef<Input>,
 ) -> impl IntoView {
-    let error = error.unwrap_or_default();
-    let described = move || {
-        let own = described_by(name, false, error.get().is_some());
-        match (describedby, own) {
-            (Some(list), Some(own)) => Some(format!("{list} {own}")),
-            (list, own) => list.map(str::to_owned).or(own),
-        }
-    };
+    let described = described_by(&[describedby, error_id]);
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     let (shown, set_shown) = signal(false);
@@ -88,7 +82,7 @@ pub fn PasswordField(
                     autocomplete=autocomplete
                     required
                     spellcheck="false"
-                    aria-invalid=move || error.get().map(|_| "true")
+                    aria-invalid=error_id.map(|_| "true")
                     aria-describedby=described
                     on:input:target=move |event| {
                         if let Some(value) = value {
@@ -107,17 +101,6 @@ pub fn PasswordField(
                     {move || if shown.get() { "Hide" } else { "Show" }}
                 </button>
             </div>
-            <FieldError name error/>
         </div>
-    }
-}
-
-/// The error line under a field, present only while there is an error.
-#[component]
-fn FieldError(name: &'static str, error: Signal<Option<String>>) -> impl IntoView {
-    move || {
-        error.get().map(|message| {
-            view! { <p class="field__error" id=format!("{name}-error") role="alert">{message}</p> }
-        })
     }
 }

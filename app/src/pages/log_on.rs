@@ -22,13 +22,13 @@ pub fn LogOnPage() -> impl IntoView {
             None
         }
     };
-    let error = move || {
-        log_on
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error.to_string())
-    };
+    // The page is drawn on the server, once per post: the refusal is known before the fields.
+    let error = log_on
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+        .map(|error| error.to_string());
+    let refused = error.is_some();
     view! {
         <Title text="Log on"/>
         <main class="log-on">
@@ -37,7 +37,7 @@ pub fn LogOnPage() -> impl IntoView {
                 <h1 class="card__title">"Log on"</h1>
                 <p class="card__lead">"Administration of your company's mail accounts."</p>
                 {move || notice().map(|text| view! { <p class="alert alert--info" role="status">{text}</p> })}
-                {move || error().map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })}
+                {error.map(|text| view! { <p class="alert alert--error" role="alert" id=REFUSAL>{text}</p> })}
                 <input type="hidden" name="next" value=next/>
                 <TextField
                     name="email"
@@ -45,17 +45,24 @@ pub fn LogOnPage() -> impl IntoView {
                     hint="Your full address, for example postmaster@example.com"
                     input_type="email"
                     autocomplete="username"
+                    error_id=refused.then_some(REFUSAL)
                 />
-                <LogOnPassword/>
+                <LogOnPassword refused/>
                 <button class="button button--primary button--wide" type="submit">"Log on"</button>
             </ActionForm>
         </main>
     }
 }
 
+/// The id of the message that says why a log-on was refused.
+const REFUSAL: &str = "log-on-error";
+
 /// The password, with its Show toggle live in the browser. A refused password is never sent
 /// back: the page that answers the post has an empty field.
 #[island]
-fn LogOnPassword() -> impl IntoView {
-    view! { <PasswordField name="password" label="Password" autocomplete="current-password"/> }
+fn LogOnPassword(refused: bool) -> impl IntoView {
+    view! {
+        <PasswordField name="password" label="Password" autocomplete="current-password"
+            error_id=refused.then_some(REFUSAL)/>
+    }
 }
