@@ -2,6 +2,7 @@
 //! and the Administration › Mail navigation, which collapses to a menu on a phone.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
 
 use crate::api::auth::{signed_in, LogOff};
@@ -81,6 +82,24 @@ pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
         text.get()
             .map(|text| view! { <p class="alert alert--ok" role="status">{text}</p> })
     }
+}
+
+/// The message of `action`'s refusal, for [`ActionError`]. Forms post plainly, so this is
+/// what the server function sent back in the address of the page that answers the post.
+pub fn refusal<S>(action: ServerAction<S>) -> Signal<Option<String>>
+where
+    S: ServerFn + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + std::fmt::Display + 'static,
+{
+    Signal::derive(move || {
+        action.value().with(|outcome| {
+            outcome
+                .as_ref()
+                .and_then(|result| result.as_ref().err())
+                .map(ToString::to_string)
+        })
+    })
 }
 
 /// An error line from a server action, when there is one.

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::account::ChangeOwnPassword;
 use crate::api::auth::signed_in;
 use crate::components::field::PasswordField;
-use crate::components::layout::Layout;
+use crate::components::layout::{refusal, ActionError, Layout};
 use crate::components::password_checklist::PasswordChecklist;
 
 /// My password: the signed-in administrator changes their own password.
@@ -14,16 +14,8 @@ pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangeOwnPassword>::new();
     let who = Resource::new(|| (), |_| signed_in());
     let query = use_query_map();
-    let changed = move || {
-        query.read().get("changed").is_some() || matches!(change.value().get(), Some(Ok(())))
-    };
-    let error = move || {
-        change
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error.to_string())
-    };
+    let changed = move || query.read().get("changed").is_some();
+    let error = refusal(change);
     view! {
         <Title text="My password"/>
         <Layout>
@@ -32,7 +24,7 @@ pub fn AccountPage() -> impl IntoView {
                 {move || changed().then(|| view! {
                     <p class="alert alert--ok" role="status">"Your password is changed. Your other sessions have been logged off."</p>
                 })}
-                {move || error().map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })}
+                <ActionError text=error/>
                 <Suspense fallback=|| ()>
                     {move || who.get().and_then(Result::ok).map(|admin| view! { <OwnPasswordFields email=admin.email/> })}
                 </Suspense>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::mailboxes::AddAccount;
 use crate::components::domain::use_current_domain;
-use crate::components::layout::{ActionError, Layout};
+use crate::components::layout::{refusal, ActionError, Layout};
 use crate::components::password_tools::NewPasswordFields;
 use crate::pages::add_accounts::AddTabs;
 use crate::validate::parse_username;
@@ -13,12 +13,7 @@ use crate::validate::parse_username;
 pub fn AddOnePage() -> impl IntoView {
     let add = ServerAction::<AddAccount>::new();
     let domain = use_current_domain();
-    let error = Signal::derive(move || {
-        add.value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let error = refusal(add);
     view! {
         <Title text="Add one account"/>
         <Layout>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::DeleteMailboxes;
-use crate::components::layout::{ActionError, Layout};
+use crate::components::layout::{refusal, ActionError, Layout};
 
 /// The confirmation of a delete, naming every account.
 #[component]
@@ -12,13 +12,7 @@ pub fn DeletePage() -> impl IntoView {
     let query = use_query_map();
     let domain = move || query.read().get("domain").unwrap_or_default();
     let emails = move || query.read().get_all("email").unwrap_or_default();
-    let error = Signal::derive(move || {
-        delete
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let error = refusal(delete);
     view! {
         <Title text="Delete accounts"/>
         <Layout>

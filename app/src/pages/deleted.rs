@@ -3,30 +3,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::{list_deleted, DeletedRow, RestoreMailbox};
-use crate::components::layout::{ActionError, Layout, Notice};
+use crate::components::layout::{refusal, ActionError, Layout, Notice};
 
 /// Deleted accounts: restorable until the purge, with the days left.
 #[component]
 pub fn DeletedPage() -> impl IntoView {
     let restore = ServerAction::<RestoreMailbox>::new();
     let query = use_query_map();
-    let deleted = Resource::new(
-        move || (query.read().get("domain"), restore.version().get()),
-        |(domain, _)| list_deleted(domain),
-    );
+    let deleted = Resource::new(move || query.read().get("domain"), list_deleted);
     let notice = Signal::derive(move || {
         query
             .read()
             .get("restored")
             .map(|email| format!("{email} is restored and works again."))
     });
-    let error = Signal::derive(move || {
-        restore
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let error = refusal(restore);
     view! {
         <Title text="Deleted accounts"/>
         <Layout>

@@ -7,7 +7,7 @@ use crate::api::mailboxes::{
     get_mailbox, last_rebuild, rebuild_mailbox, MailboxDetail, RebuildMailbox, RebuildReport,
     SetMailboxPassword, UpdateMailbox,
 };
-use crate::components::layout::{ActionError, Layout, LoadFailed, Notice};
+use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
 use crate::pages::add_one::NameFields;
 use crate::pages::users::size;
@@ -52,20 +52,8 @@ pub fn EditPage() -> impl IntoView {
 fn EditForms(account: MailboxDetail) -> impl IntoView {
     let update = ServerAction::<UpdateMailbox>::new();
     let set_password = ServerAction::<SetMailboxPassword>::new();
-    let update_error = Signal::derive(move || {
-        update
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
-    let password_error = Signal::derive(move || {
-        set_password
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let update_error = refusal(update);
+    let password_error = refusal(set_password);
     let delete = format!(
         "/users/delete?domain={}&email={}",
         account.domain,
@@ -126,13 +114,7 @@ fn RebuildSection(email: String) -> impl IntoView {
         },
         last_rebuild,
     );
-    let error = Signal::derive(move || {
-        rebuild
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let error = refusal(rebuild);
     view! {
         <ActionForm action=rebuild attr:class="card form">
             <h2 class="card__title">"Mailbox"</h2>
@@ -182,7 +164,7 @@ fn RebuildButton(email: String) -> impl IntoView {
                     <ul>{report.lines().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
                 </div>
             }.into_any(),
-            Err(message) => view! { <p class="alert alert--error" role="alert">{message}</p> }.into_any(),
+            Err(message) => view! { <ActionError text=Some(message)/> }.into_any(),
         })}
     }
 }

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::auth::LogOn;
 use crate::components::brand::Brand;
 use crate::components::field::{PasswordField, TextField};
+use crate::components::layout::refusal;
 
 /// Log on: the postmaster's full address and password. The interface is always Administration.
 #[component]
@@ -23,11 +24,7 @@ pub fn LogOnPage() -> impl IntoView {
         }
     };
     // The page is drawn on the server, once per post: the refusal is known before the fields.
-    let error = log_on
-        .value()
-        .get_untracked()
-        .and_then(Result::err)
-        .map(|error| error.to_string());
+    let error = refusal(log_on).get_untracked();
     let refused = error.is_some();
     view! {
         <Title text="Log on"/>
