@@ -1,7 +1,7 @@
-//! Form posts made without JavaScript whose refusal must keep what was typed. A server
-//! function answers such a post with a redirect, which could carry the text only in the URL;
-//! here the page itself answers, with the pasted text and the report, so nothing secret ever
-//! lands in a URL, a log or the session store.
+//! Form posts whose refusal must keep what was typed; browsers post them plainly, with or
+//! without JavaScript. A server function answers such a post with a redirect, which could
+//! carry the text only in the URL; here the page itself answers, with the pasted text and the
+//! report, so nothing secret ever lands in a URL, a log or the session store.
 
 use app::api::mailboxes::add_accounts as add_accounts_server_fn;
 use app::pages::add_accounts::BulkDraft;
@@ -35,7 +35,7 @@ pub struct AddAccountsForm {
     generate: Option<String>,
 }
 
-/// "Add many accounts" posted without JavaScript: runs the same server function; on success
+/// "Add many accounts" posted: runs the same server function; on success
 /// goes to the result screen, on refusal answers 422 with the page, the text and the report.
 pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> Response {
     let (parts, body) = request.into_parts();

@@ -5,6 +5,8 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
+use crate::components::hydrated::use_hydrated;
+
 /// The `aria-describedby` of a field: the ids that are given, in order.
 fn described_by(ids: &[Option<&str>]) -> Option<String> {
     let ids: Vec<&str> = ids.iter().flatten().copied().collect();
@@ -66,8 +68,7 @@ pub fn PasswordField(
     node_ref: NodeRef<Input>,
 ) -> impl IntoView {
     let described = described_by(&[describedby, error_id]);
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let hydrated = use_hydrated();
     let (shown, set_shown) = signal(false);
     view! {
         <div class="field">

@@ -4,6 +4,7 @@ pub mod brand;
 pub mod bulk_report;
 pub mod domain;
 pub mod field;
+pub mod hydrated;
 pub mod layout;
 pub mod pager;
 pub mod password_checklist;

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::field::PasswordField;
+use crate::components::hydrated::use_hydrated;
 use crate::components::password_checklist::PasswordChecklist;
 use crate::validate::{generate_password, PasswordContext, DEFAULT_LEN};
 
@@ -18,8 +19,7 @@ pub fn NewPasswordFields(
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let hydrated = use_hydrated();
     let generated = RwSignal::new(None::<String>);
     let first = NodeRef::<leptos::html::Input>::new();
     let second = NodeRef::<leptos::html::Input>::new();

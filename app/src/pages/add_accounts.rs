@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use crate::api::mailboxes::add_progress;
 use crate::components::bulk_report::BulkReportView;
 use crate::components::domain::use_current_domain;
+use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
 use crate::validate::{parse_bulk, BulkOptions, BulkReport};
 
-/// A paste the server refused when it was posted without JavaScript: the page that answers
-/// the post draws it again, with the reason, so that nothing is lost.
+/// A paste the server refused: the page that answers the post draws it again, with the
+/// reason, so that nothing is lost.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkDraft {
     pub text: String,
@@ -70,8 +71,7 @@ fn BulkForm(
     };
     // Only problems hold the button back, and only once the app runs and re-checks as the text
     // changes: a page drawn for a browser without JavaScript must let a fixed paste go again.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let hydrated = use_hydrated();
     let (sending, set_sending) = signal(false);
     // While the post is on the way, the server says how many passwords it has hashed.
     let (hashed, set_hashed) = signal(None::<(usize, usize)>);
