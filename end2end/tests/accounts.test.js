@@ -156,12 +156,14 @@ test('edit names, disable, change the password', async () => {
   await page.getByLabel(/^Active/).uncheck();
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Saved.').waitFor();
+  await waitForHydration(page);
   await page.getByLabel('Password', { exact: true }).fill('abc');
   await page.getByText('✗').first().waitFor();
   await page.getByLabel('Password', { exact: true }).fill('Breezy#day42');
   await page.getByLabel('Password again').fill('Breezy#day42');
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('The password is changed.').waitFor();
+  await waitForHydration(page);
   await page.getByRole('button', { name: 'Rebuild mailbox' }).click();
   await page.getByText('Rebuild finished.').waitFor();
   await page.getByText(/The mailbox holds \d+ messages/).waitFor();

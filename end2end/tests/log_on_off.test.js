@@ -76,6 +76,7 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await screenshot(page, `menu-${name}`);
     await page.getByRole('link', { name: 'My password' }).click();
     await page.getByRole('heading', { name: 'My password' }).waitFor();
+    await waitForHydration(page);
     await page.getByLabel('New password', { exact: true }).fill('abc');
     await page.getByText('✗').first().waitFor();
     await screenshot(page, `account-${name}`);
