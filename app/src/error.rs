@@ -26,6 +26,9 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds.
     #[error("Too many attempts. Please wait {0} seconds and try again.")]
     Throttled(u64),
+    /// Too much work is queued on the server (password hashing); nothing was done.
+    #[error("The server is busy. Nothing was changed; please try again in a minute.")]
+    Busy,
     /// A failure on the server side that the user cannot fix.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,

@@ -83,7 +83,7 @@ pub enum OperatorCommand {
     /// Add, list, disable and enable domains.
     #[command(subcommand)]
     Domain(DomainCommand),
-    /// Add, list and set the password of administrators.
+    /// Add, list, disable, enable and remove administrators, and set their passwords.
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Create the demo domain example.test and postmaster@example.test if they are missing.
@@ -119,6 +119,24 @@ pub struct ServeArgs {
     /// Directory of the built site (the WASM app, styles); found beside the binary by default.
     #[arg(long, env = "VPM_SITE_DIR")]
     pub site_dir: Option<PathBuf>,
+    /// A host name browsers use to reach the console (repeat, or separate with commas). When
+    /// given, requests naming another host are refused; a loopback listener always accepts
+    /// localhost, 127.0.0.1 and [::1], and only those unless names are given.
+    #[arg(long = "host-name", env = "VPM_HOST_NAMES", value_delimiter = ',')]
+    pub host_names: Vec<String>,
+    /// Days the audit log keeps its rows.
+    #[arg(long, env = "VPM_AUDIT_RETENTION_DAYS", default_value_t = app::ssr::retention::AUDIT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub audit_retention_days: u32,
+    /// Connections served at once; more wait until one ends.
+    #[arg(long, env = "VPM_MAX_CONNECTIONS", default_value_t = crate::limits::MAX_CONNECTIONS, value_parser = parse_positive)]
+    pub max_connections: usize,
+}
+
+fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{text:?} is not a whole number above 0")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,7 +151,8 @@ pub enum DomainCommand {
     },
     /// List the domains with their number of accounts.
     List,
-    /// Stop every account of a domain from logging in (mail, console), keeping everything.
+    /// Stop every account of a domain from logging in to the mail, and its postmasters from
+    /// using the console for it, keeping everything.
     Disable {
         /// The domain name.
         name: String,
@@ -185,6 +204,21 @@ pub enum AdminCommand {
     },
     /// List the administrators and their domains.
     List,
+    /// Stop an administrator from logging on to the console, ending their sessions.
+    Disable {
+        /// The administrator's full address.
+        email: String,
+    },
+    /// Let a disabled administrator log on again.
+    Enable {
+        /// The administrator's full address.
+        email: String,
+    },
+    /// Remove an administrator for good; the audit log keeps their history.
+    Remove {
+        /// The administrator's full address.
+        email: String,
+    },
 }
 
 impl Cli {

@@ -117,7 +117,7 @@ async fn execute(
         OperatorCommand::Domain(DomainCommand::List) => list_domains(db).await,
         OperatorCommand::Domain(DomainCommand::Disable { name }) => {
             let name = domains::set_active(db, &name, false, Actor::CLI).await?;
-            println!("Disabled {name}: its accounts can no longer log in. Enable it again with: vpostmaster domain enable {name}");
+            println!("Disabled {name}: its accounts can no longer log in, nor its postmasters manage it. Enable it again with: vpostmaster domain enable {name}");
             Ok(())
         }
         OperatorCommand::Domain(DomainCommand::Enable { name }) => {
@@ -155,6 +155,24 @@ async fn execute(
             Ok(())
         }
         OperatorCommand::Admin(AdminCommand::List) => list_admins(db).await,
+        OperatorCommand::Admin(AdminCommand::Disable { email }) => {
+            let email = email.trim().to_ascii_lowercase();
+            admins::set_active(db, &email, false, Actor::CLI).await?;
+            println!("Disabled the administrator {email}; their sessions have ended.");
+            Ok(())
+        }
+        OperatorCommand::Admin(AdminCommand::Enable { email }) => {
+            let email = email.trim().to_ascii_lowercase();
+            admins::set_active(db, &email, true, Actor::CLI).await?;
+            println!("Enabled the administrator {email}.");
+            Ok(())
+        }
+        OperatorCommand::Admin(AdminCommand::Remove { email }) => {
+            let email = email.trim().to_ascii_lowercase();
+            admins::remove(db, &email, Actor::CLI).await?;
+            println!("Removed the administrator {email}.");
+            Ok(())
+        }
         OperatorCommand::Demo => demo(db, hasher).await,
         OperatorCommand::Purge => {
             let purged = mailboxes::purge_expired(db, &store()?, mailboxes::RETENTION_DAYS).await?;

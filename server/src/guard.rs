@@ -1,8 +1,9 @@
 //! The envelope around every request: client address, session, cross-site refusal, the page
 //! guard, and the security headers (CSP with a per-response nonce, no-store, ...).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::ssr::auth::{self, ClientAddr, CurrentSession, SessionPolicy};
 use app::ssr::state::AppState;
@@ -17,13 +18,22 @@ use base64::Engine;
 /// What the guard needs besides the app state.
 #[derive(Clone)]
 pub struct GuardConfig {
+    /// The app state; its session policy names and marks the cookie.
     pub state: AppState,
-    pub policy: SessionPolicy,
     /// Trust `X-Forwarded-For` for the client address.
     pub behind_proxy: bool,
-    /// Serving TLS: send HSTS.
-    pub tls: bool,
+    /// Browsers reach the console over HTTPS (its own TLS, or a proxy's): send HSTS.
+    pub hsts: bool,
+    /// The host names (without port) that requests may name in `Host`; empty: any. A console
+    /// on a loopback address answers only to loopback names, so that a web page whose name
+    /// an attacker re-points at 127.0.0.1 (DNS rebinding) cannot talk to it.
+    pub allowed_hosts: Vec<String>,
+    /// The longest a request may take before it is answered "too slow".
+    pub request_timeout: Duration,
 }
+
+/// The names a loopback listener answers to.
+pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// The nonce that this response's inline scripts carry and its CSP allows.
 #[derive(Debug, Clone)]
@@ -37,6 +47,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/favicon.ico"
+        || path == "/favicon.svg"
 }
 
 /// Runs around every request.
@@ -45,6 +56,13 @@ pub async fn guard(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if !host_allowed(&request, &config.allowed_hosts) {
+        return plain_page(
+            StatusCode::MISDIRECTED_REQUEST,
+            "Unknown name",
+            "This console does not answer under that name.",
+        );
+    }
     if is_cross_site(&request) {
         return plain_page(
             StatusCode::FORBIDDEN,
@@ -53,9 +71,9 @@ pub async fn guard(
         );
     }
     let client = client_addr(&request, config.behind_proxy);
-    let token = auth::token_from_headers(request.headers());
+    let token = auth::token_from_headers(request.headers(), &config.state.policy);
     let session = match &token {
-        Some(token) => match auth::resume(&config.state.db, &config.policy, token).await {
+        Some(token) => match auth::resume(&config.state.db, &config.state.policy, token).await {
             Ok(admin) => admin.map(|admin| CurrentSession {
                 admin,
                 token: token.clone(),
@@ -81,7 +99,12 @@ pub async fn guard(
     }
     // Pages, loaded or posted to, need a session; server functions answer for themselves.
     if session.is_none() && !is_public(&path) {
-        return to_log_on(request.uri(), token.is_some());
+        return to_log_on(
+            request.uri(),
+            token.is_some(),
+            &config.state.policy,
+            config.hsts,
+        );
     }
     let nonce = new_nonce();
     request.extensions_mut().insert(ClientAddr(client));
@@ -97,17 +120,64 @@ pub async fn guard(
             "Too large",
             "What you sent is too large. Please send less at a time.",
         );
+    } else if response.status() == StatusCode::REQUEST_TIMEOUT {
+        response = plain_page(
+            StatusCode::REQUEST_TIMEOUT,
+            "Too slow",
+            "The request took too long and was stopped. Please try again.",
+        );
     }
     set_security_headers(
         response.headers_mut(),
         &nonce,
-        config.tls,
+        config.hsts,
         !path.starts_with("/pkg/"),
     );
     response
 }
 
-/// A state-changing request whose browser says it comes from another site.
+/// The host the request names: `Host`, or the URI's authority (HTTP/2 carries it there).
+fn request_host(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        })
+}
+
+/// Whether the request names a host the console answers to (any, when none are set).
+fn host_allowed(request: &Request, allowed: &[String]) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let Some(host) = request_host(request) else {
+        return false;
+    };
+    // Strip the port: "[::1]:8000" → "[::1]", "localhost:8000" → "localhost".
+    let name = match host.rsplit_once(':') {
+        Some((name, port))
+            if !name.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && !port.is_empty()
+                && (!name.starts_with('[') || name.ends_with(']')) =>
+        {
+            name
+        }
+        _ => host,
+    };
+    allowed
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(name))
+}
+
+/// A state-changing request that a browser did not show to come from this site. Every
+/// browser of the last years sends `Sec-Fetch-Site` or `Origin` with a POST; a request with
+/// neither is not one our pages sent, so it is refused rather than trusted.
 fn is_cross_site(request: &Request) -> bool {
     if matches!(
         *request.method(),
@@ -116,59 +186,56 @@ fn is_cross_site(request: &Request) -> bool {
         return false;
     }
     let headers = request.headers();
-    if headers
-        .get("sec-fetch-site")
-        .is_some_and(|site| site == "cross-site" || site == "same-site")
-    {
-        return true;
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !(site == "same-origin" || site == "none");
     }
-    // HTTP/2 carries the host in the URI's authority rather than a Host header.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .or_else(|| {
-            request
-                .uri()
-                .authority()
-                .map(|authority| authority.as_str())
-        });
     match (
         headers
             .get(header::ORIGIN)
             .and_then(|origin| origin.to_str().ok()),
-        host,
+        request_host(request),
     ) {
         (Some(origin), Some(host)) => origin.split_once("://").map(|(_, rest)| rest) != Some(host),
-        (Some(_), None) => true,
-        (None, _) => false,
+        _ => true,
     }
 }
 
+/// The client's address: the peer's, or behind a proxy the one the proxy appended last to
+/// `X-Forwarded-For` (the last item of its last line: earlier items, and earlier lines, may
+/// come from the client itself). Text that is not an IP address is ignored.
 fn client_addr(request: &Request, behind_proxy: bool) -> String {
     let forwarded = behind_proxy
         .then(|| {
-            request
+            let last_line = request
                 .headers()
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next_back()
-                .map(|addr| addr.trim().to_owned())
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()?;
+            let hop = last_line.to_str().ok()?.rsplit(',').next()?.trim();
+            parse_hop(hop)
         })
         .flatten();
+    let peer = || {
+        request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+    };
     forwarded
-        .or_else(|| {
-            request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-        })
+        .or_else(peer)
+        .map(|ip| ip.to_canonical().to_string())
         .unwrap_or_default()
 }
 
+/// An address as proxies write it: `192.0.2.1`, `2001:db8::1`, `[2001:db8::1]:4711`, `192.0.2.1:4711`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|addr| addr.ip()))
+}
+
 /// Sends a visitor without a (live) session to Log on, to come back here afterwards.
-fn to_log_on(uri: &axum::http::Uri, expired: bool) -> Response {
+fn to_log_on(uri: &axum::http::Uri, expired: bool, policy: &SessionPolicy, hsts: bool) -> Response {
     let next = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut location = format!("/log-on?next={}", encode_query(next));
     if expired {
@@ -176,11 +243,11 @@ fn to_log_on(uri: &axum::http::Uri, expired: bool) -> Response {
     }
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     if expired {
-        if let Ok(value) = HeaderValue::from_str(&auth::clear_cookie(&SessionPolicy::default())) {
+        if let Ok(value) = HeaderValue::from_str(&auth::clear_cookie(policy)) {
             response.headers_mut().insert(header::SET_COOKIE, value);
         }
     }
-    set_security_headers(response.headers_mut(), "", false, true);
+    set_security_headers(response.headers_mut(), "", hsts, true);
     response
 }
 

@@ -8,4 +8,5 @@ pub mod commands;
 pub mod dovecot;
 pub mod forms;
 pub mod guard;
+pub mod limits;
 pub mod web;

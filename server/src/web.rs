@@ -9,13 +9,15 @@ use std::sync::Arc;
 use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
-use app::ssr::mailboxes;
 use app::ssr::mailstore::{current_uid, is_root, reconcile, MailStore};
 use app::ssr::progress::RunningAdds;
 use app::ssr::state::AppState;
+use app::ssr::{mailboxes, retention};
 use app::{shell, App};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::routing::post;
+use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use axum_server::tls_rustls::RustlsConfig;
 use leptos::config::{Env, LeptosOptions};
@@ -25,10 +27,12 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::SqlitePool;
 use tokio::time::MissedTickBehavior;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::cli::{MailArgs, ServeArgs};
 use crate::forms::{self, FormPages};
-use crate::guard::{guard, CspNonce, GuardConfig};
+use crate::guard::{guard, CspNonce, GuardConfig, LOOPBACK_HOSTS};
+use crate::limits::{LimitedListener, REQUEST_TIMEOUT};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -64,6 +68,10 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
         .with_state(options)
         // The guard wraps the body limit, so that its 413 becomes a readable page.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
         .layer(middleware::from_fn_with_state(Arc::new(config), guard))
 }
 
@@ -119,7 +127,8 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
     let policy = SessionPolicy {
         idle: Duration::from_secs(args.session_idle_minutes * 60),
         absolute: Duration::from_secs(args.session_max_hours * 3600),
-        secure_cookie: tls.is_some(),
+        // Behind a proxy, TLS ends there: browsers still reach the console over HTTPS.
+        secure_cookie: tls.is_some() || args.behind_proxy,
     };
     let state = AppState {
         db: db.clone(),
@@ -131,12 +140,18 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
     };
     let config = GuardConfig {
         state,
-        policy,
         behind_proxy: args.behind_proxy,
-        tls: tls.is_some(),
+        hsts: tls.is_some() || args.behind_proxy,
+        allowed_hosts: allowed_hosts(&args.host_names, args.listen),
+        request_timeout: REQUEST_TIMEOUT,
     };
     let app = router(config, &site_dir).into_make_service_with_connect_info::<SocketAddr>();
     let purger = StopOnDrop(tokio::spawn(purge_hourly(db.clone(), store)));
+    let sweeper = StopOnDrop(tokio::spawn(sweep_often(
+        db.clone(),
+        policy.clone(),
+        args.audit_retention_days,
+    )));
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
         "Virtual Postmaster is serving {scheme}://{local}/ (data in {})",
@@ -146,6 +161,8 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         None => {
             let listener =
                 tokio::net::TcpListener::from_std(listener).map_err(|error| error.to_string())?;
+            // tap_io: the limited listener's connections still give handlers the peer address.
+            let listener = LimitedListener::new(listener, args.max_connections).tap_io(|_| {});
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await
@@ -165,6 +182,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         }
     };
     drop(purger);
+    drop(sweeper);
     served.map_err(|error| format!("server error: {error}"))?;
     db.close().await;
     println!("Virtual Postmaster stopped.");
@@ -184,6 +202,36 @@ async fn purge_hourly(db: SqlitePool, store: MailStore) {
             Err(error) => tracing::error!(%error, "the purge of deleted accounts failed"),
         }
     }
+}
+
+/// How often expired sessions, old log-on attempts and audit rows are swept.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// Sweeps what the database should forget (see [`retention::sweep`]) until the server stops.
+async fn sweep_often(db: SqlitePool, policy: SessionPolicy, audit_days: u32) {
+    let mut every = tokio::time::interval(SWEEP_INTERVAL);
+    every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match retention::sweep(&db, &policy, audit_days).await {
+            Ok(swept) => tracing::debug!(?swept, "swept"),
+            Err(error) => tracing::error!(%error, "the sweep of old sessions and records failed"),
+        }
+    }
+}
+
+/// The host names the console answers to: those given, and on a loopback listener the
+/// loopback names; none (any name) for a public listener without names.
+fn allowed_hosts(names: &[String], listen: SocketAddr) -> Vec<String> {
+    let mut hosts: Vec<String> = names
+        .iter()
+        .map(|name| name.trim().to_ascii_lowercase())
+        .filter(|name| !name.is_empty())
+        .collect();
+    if listen.ip().is_loopback() {
+        hosts.extend(LOOPBACK_HOSTS.map(str::to_owned));
+    }
+    hosts
 }
 
 /// Stops a background task when the server stops, however `serve` returns.

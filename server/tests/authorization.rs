@@ -3,6 +3,7 @@
 
 mod support;
 
+use axum::http::StatusCode;
 use leptos::server_fn::ServerFn;
 use support::*;
 
@@ -254,4 +255,38 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
         .call(AddedAccounts::PATH, &[("batch", &batch)], Some(&beta))
         .await;
     assert!(shown.body.contains("someone@beta.test"), "{}", shown.body);
+}
+
+#[tokio::test]
+async fn a_disabled_domain_or_administrator_closes_the_console_at_once() {
+    use app::ssr::audit::Actor;
+    use app::ssr::{admins, domains};
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    domains::set_active(&server.db, "alpha.test", false, Actor::CLI)
+        .await
+        .unwrap();
+    let page = server.get("/users", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "the open session ends");
+    let again = server
+        .call(
+            LOG_ON,
+            &[("email", POSTMASTER_A), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert!(again.session_cookie().is_none(), "{}", again.body);
+    domains::set_active(&server.db, "alpha.test", true, Actor::CLI)
+        .await
+        .unwrap();
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    admins::set_active(&server.db, POSTMASTER_A, false, Actor::CLI)
+        .await
+        .unwrap();
+    assert_eq!(
+        server.get("/users", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM sessions s JOIN admins a ON a.id = s.admin_id WHERE a.email = 'postmaster@alpha.test'").await, 0);
+    server.log_on(POSTMASTER_B, PASSWORD).await;
 }

@@ -600,7 +600,7 @@ fn serve_speaks_tls_with_hsts_and_secure_cookies() {
     ]);
     let cookie = reply
         .lines()
-        .find(|line| line.starts_with("set-cookie: vpm_session="))
+        .find(|line| line.starts_with("set-cookie: __host-vpm_session="))
         .unwrap_or_else(|| panic!("{reply}"));
     assert!(cookie.contains("; secure"), "{cookie}");
     stop(child, out);
@@ -664,7 +664,9 @@ async fn a_domain_is_disabled_and_enabled_again_audited() {
     ok(dir.path(), &["domain", "add", "example.com"], None);
     let out = ok(dir.path(), &["domain", "disable", "Example.com"], None);
     assert!(
-        out.starts_with("Disabled example.com: its accounts can no longer log in."),
+        out.starts_with(
+            "Disabled example.com: its accounts can no longer log in, nor its postmasters manage it."
+        ),
         "{out}"
     );
     assert!(ok(dir.path(), &["domain", "list"], None).starts_with("example.com\tdisabled\t"));
@@ -681,4 +683,45 @@ async fn a_domain_is_disabled_and_enabled_again_audited() {
         .await
         .unwrap();
     assert_eq!(actions, ["domain.add", "domain.disable", "domain.enable"]);
+}
+
+#[tokio::test]
+async fn an_administrator_is_disabled_enabled_and_removed_audited() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    ok(
+        dir.path(),
+        &["admin", "add", "pm@example.com", "--domain", "example.com"],
+        None,
+    );
+    let out = ok(dir.path(), &["admin", "disable", "PM@example.com"], None);
+    assert_eq!(
+        out,
+        "Disabled the administrator pm@example.com; their sessions have ended.\n"
+    );
+    assert!(ok(dir.path(), &["admin", "list"], None).contains("pm@example.com"));
+    ok(dir.path(), &["admin", "enable", "pm@example.com"], None);
+    let out = ok(dir.path(), &["admin", "remove", "pm@example.com"], None);
+    assert_eq!(out, "Removed the administrator pm@example.com.\n");
+    let err = fails(dir.path(), &["admin", "remove", "pm@example.com"], None);
+    assert!(
+        err.contains("The administrator pm@example.com was not found."),
+        "{err}"
+    );
+    let db = db(dir.path()).await;
+    assert_eq!(count(&db, "admins").await, 0);
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "domain.add",
+            "admin.add",
+            "admin.disable",
+            "admin.enable",
+            "admin.remove"
+        ]
+    );
 }

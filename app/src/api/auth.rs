@@ -12,13 +12,20 @@ pub struct Administrator {
     pub superadmin: bool,
 }
 
-/// Where to go after log on: a local path only, so a crafted link cannot send the
-/// postmaster to another site.
+/// Where to go after log on: a path of this site made only of characters that need no
+/// escaping in a `Location` header, so a crafted link cannot send the postmaster to another
+/// site (`//host`, `/\host`, or a tab or newline that browsers strip) nor break the answer.
 pub fn safe_next(next: Option<&str>) -> String {
+    let safe = |path: &str| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && path.len() <= 2048
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-._~?=&%+".contains(&b))
+    };
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
+        Some(path) if safe(path) => path.to_owned(),
         _ => "/users".to_owned(),
     }
 }
@@ -76,4 +83,35 @@ pub async fn signed_in() -> Result<Administrator, AppError> {
         email: admin.email,
         superadmin: admin.superadmin,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_plain_path_of_this_site_or_users() {
+        for good in [
+            "/users",
+            "/users/edit?email=jane%40alpha.test&x=1",
+            "/activity?page=2",
+        ] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\t\t/evil.example",
+            "/users\r\nSet-Cookie: x=1",
+            "/users\n",
+            "users",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/users", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/users");
+    }
 }

@@ -2,10 +2,11 @@
 
 use sqlx::SqlitePool;
 
-use super::audit::{self, Action, Actor, Entry};
+use super::audit::{self, Action, Actor, Entry, Outcome};
 use super::auth::{self, CurrentSession};
 use super::domains;
 use super::hashing::Hasher;
+use super::throttle;
 use crate::error::AppError;
 use crate::validate::domain::parse_address;
 use crate::validate::{password_problems, PasswordContext};
@@ -121,8 +122,7 @@ pub async fn set_password(
     .bind(&email)
     .fetch_optional(&mut *tx)
     .await?;
-    let admin_id =
-        admin_id.ok_or_else(|| AppError::NotFound(format!("The administrator {email}")))?;
+    let admin_id = admin_id.ok_or_else(|| not_found(&email))?;
     auth::end_other_sessions(&mut tx, admin_id, keep_session).await?;
     let domain = email.rsplit_once('@').map(|(_, domain)| domain);
     audit::record(
@@ -134,8 +134,9 @@ pub async fn set_password(
     Ok(())
 }
 
-/// The signed-in administrator changes their own password: the current one must be right.
-/// Their other sessions end; this one goes on.
+/// The signed-in administrator changes their own password: the current one must be right,
+/// and is checked under the same throttle as log on (a stolen session must not become a
+/// guessing machine). Their other sessions end; this one goes on.
 pub async fn change_own_password(
     db: &SqlitePool,
     hasher: &Hasher,
@@ -144,26 +145,92 @@ pub async fn change_own_password(
     current: String,
     new: &str,
 ) -> Result<(), AppError> {
+    let email = session.admin.email.as_str();
+    let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+    let subject = throttle::Subject {
+        address: email,
+        client_addr,
+        actor: email,
+        domain,
+        action: Action::AdminPasswd,
+        target: email,
+    };
+    let attempt = throttle::reserve(db, &subject, auth::now()).await?;
     let stored: String = sqlx::query_scalar("SELECT password_hash FROM admins WHERE id = ?")
         .bind(session.admin.id)
         .fetch_one(db)
         .await?;
-    if !hasher.verify(current, stored).await? {
-        return Err(AppError::Invalid("The current password is wrong.".into()));
-    }
     let actor = Actor {
-        name: &session.admin.email,
+        name: email,
         client_addr,
     };
-    set_password(
-        db,
-        hasher,
-        &session.admin.email,
-        new,
-        actor,
-        Some(&session.token),
+    if !hasher.verify(current, stored).await? {
+        let entry = Entry {
+            outcome: Outcome::Refused,
+            details: "the current password was wrong",
+            ..Entry::new(actor, Action::AdminPasswd, domain, email)
+        };
+        audit::record(&mut *db.acquire().await?, &entry).await?;
+        return Err(AppError::Invalid("The current password is wrong.".into()));
+    }
+    attempt.succeeded(&mut *db.acquire().await?).await?;
+    set_password(db, hasher, email, new, actor, Some(&session.token)).await
+}
+
+/// Stops an administrator from using the console, ending their sessions, or lets them again.
+pub async fn set_active(
+    db: &SqlitePool,
+    email: &str,
+    active: bool,
+    actor: Actor<'_>,
+) -> Result<(), AppError> {
+    let email = email.trim().to_ascii_lowercase();
+    let mut tx = db.begin().await?;
+    let admin_id: Option<i64> =
+        sqlx::query_scalar("UPDATE admins SET active = ? WHERE email = ? RETURNING id")
+            .bind(active)
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let admin_id = admin_id.ok_or_else(|| not_found(&email))?;
+    if !active {
+        auth::end_other_sessions(&mut tx, admin_id, None).await?;
+    }
+    let action = if active {
+        Action::AdminEnable
+    } else {
+        Action::AdminDisable
+    };
+    let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+    audit::record(&mut tx, &Entry::new(actor, action, domain, &email)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes an administrator for good, with their sessions; the audit log keeps their history.
+pub async fn remove(db: &SqlitePool, email: &str, actor: Actor<'_>) -> Result<(), AppError> {
+    let email = email.trim().to_ascii_lowercase();
+    let mut tx = db.begin().await?;
+    // Sessions and domain links go with the row (ON DELETE CASCADE).
+    let removed = sqlx::query("DELETE FROM admins WHERE email = ?")
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
+    if removed.rows_affected() == 0 {
+        return Err(not_found(&email));
+    }
+    let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+    audit::record(
+        &mut tx,
+        &Entry::new(actor, Action::AdminRemove, domain, &email),
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn not_found(email: &str) -> AppError {
+    AppError::NotFound(format!("The administrator {email}"))
 }
 
 /// Every administrator with the domains it manages, by address.

@@ -1,4 +1,4 @@
-//! Log on, sessions and log off, and the throttle on failed log-ons.
+//! Log on, sessions and log off.
 //!
 //! A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256.
 //! Every failure answers the same way, after the same work, whether the address exists or not.
@@ -12,10 +12,14 @@ use sqlx::{SqliteConnection, SqlitePool};
 use super::audit::{self, Action, Entry, Outcome};
 use super::hashing::hash_password;
 use super::state::AppState;
+use super::throttle;
 use crate::error::AppError;
 
-/// The session cookie's name.
+/// The session cookie's name over plain HTTP (a loopback listener).
 pub const COOKIE_NAME: &str = "vpm_session";
+/// The session cookie's name when it is `Secure`: browsers keep a `__Host-` cookie only if it
+/// came over HTTPS, for the whole site and this host alone, so no subdomain can plant one.
+pub const SECURE_COOKIE_NAME: &str = "__Host-vpm_session";
 /// The one answer to every failed log-on.
 pub const WRONG_CREDENTIALS: &str = "The address or password is wrong.";
 
@@ -26,8 +30,19 @@ pub struct SessionPolicy {
     pub idle: Duration,
     /// A session this old is over, however busy.
     pub absolute: Duration,
-    /// Mark the cookie `Secure` (when serving TLS).
+    /// Mark the cookie `Secure` and name it `__Host-` (serving TLS, or behind a TLS proxy).
     pub secure_cookie: bool,
+}
+
+impl SessionPolicy {
+    /// The session cookie's name under this policy.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookie {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
 }
 
 impl Default for SessionPolicy {
@@ -39,11 +54,6 @@ impl Default for SessionPolicy {
         }
     }
 }
-
-/// Failed log-ons allowed per address, and per client address, within [`THROTTLE_WINDOW`].
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 5;
-pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
-pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The longest address a mail system accepts.
 const MAX_ADDRESS_LEN: usize = 254;
@@ -87,8 +97,15 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
 }
 
-/// Checks the address and password and opens a session; refuses before hashing when the
-/// address or the client has failed too often. Every outcome is audited.
+/// Whether an administrator may use the console: active, and a superadmin or the postmaster
+/// of at least one active domain. `a` names the `admins` row.
+const USABLE_ADMIN: &str = "a.active = 1 AND (a.superadmin = 1 OR EXISTS (
+    SELECT 1 FROM admin_domains ad JOIN domains d ON d.id = ad.domain_id
+    WHERE ad.admin_id = a.id AND d.active = 1))";
+
+/// Checks the address and password and opens a session. The attempt is reserved with the
+/// throttle before the hash runs; every outcome is audited, but an address that names no
+/// administrator is never stored (people type passwords there).
 pub async fn log_on(
     state: &AppState,
     email: &str,
@@ -102,56 +119,61 @@ pub async fn log_on(
         ));
     }
     let email = email.trim().to_lowercase();
-    let domain = email.rsplit_once('@').map(|(_, domain)| domain.to_owned());
-    let actor = audit::Actor {
-        name: &email,
-        client_addr: client,
-    };
-    let mut entry = Entry::new(actor, Action::LogOn, domain.as_deref(), &email);
     let db = &state.db;
-    if let Some(wait) = throttled_for(db, &email, client).await? {
-        let mut conn = db.acquire().await?;
-        audit::record(
-            &mut conn,
-            &Entry {
-                outcome: Outcome::Refused,
-                details: "throttled",
-                ..entry
-            },
-        )
-        .await?;
-        return Err(AppError::Throttled(wait));
-    }
-    let row: Option<(i64, String, bool)> = sqlx::query_as(
-        "SELECT id, password_hash, superadmin FROM admins WHERE email = ? AND active = 1",
-    )
+    let row: Option<(i64, String, bool, bool)> = sqlx::query_as(&format!(
+        "SELECT a.id, a.password_hash, a.superadmin, {USABLE_ADMIN} FROM admins a WHERE a.email = ?"
+    ))
     .bind(&email)
     .fetch_optional(db)
     .await?;
+    let known = row.is_some();
+    let key = if known {
+        email.clone()
+    } else {
+        throttle::unknown_address_key(&email)
+    };
+    let (actor, target, domain) = if known {
+        let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+        (email.as_str(), email.as_str(), domain)
+    } else {
+        ("unknown", "", None)
+    };
+    let subject = throttle::Subject {
+        address: &key,
+        client_addr: client,
+        actor,
+        domain,
+        action: Action::LogOn,
+        target,
+    };
+    let attempt = throttle::reserve(db, &subject, now()).await?;
     let hash = row
         .as_ref()
-        .map_or_else(|| dummy_hash().to_owned(), |(_, hash, _)| hash.clone());
+        .map_or_else(|| dummy_hash().to_owned(), |(_, hash, ..)| hash.clone());
     let verified = state.hasher.verify(password, hash).await?;
+    let actor = audit::Actor {
+        name: actor,
+        client_addr: client,
+    };
+    let entry = Entry::new(actor, Action::LogOn, domain, target);
     let mut tx = db.begin().await?;
-    let admin = match (row, verified) {
-        (Some((id, _, superadmin)), true) => Admin {
+    let admin = match row {
+        Some((id, _, superadmin, true)) if verified => Admin {
             id,
             email: email.clone(),
             superadmin,
         },
         _ => {
-            sqlx::query("INSERT INTO log_on_failures (at, email, client_addr) VALUES (?, ?, ?)")
-                .bind(now())
-                .bind(&email)
-                .bind(client)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM log_on_failures WHERE at < ?")
-                .bind(now() - THROTTLE_WINDOW.as_secs() as i64)
-                .execute(&mut *tx)
-                .await?;
-            entry.outcome = Outcome::Failed;
-            audit::record(&mut tx, &entry).await?;
+            let details = if known { "" } else { "no such administrator" };
+            audit::record(
+                &mut tx,
+                &Entry {
+                    outcome: Outcome::Failed,
+                    details,
+                    ..entry
+                },
+            )
+            .await?;
             tx.commit().await?;
             return Err(AppError::Invalid(WRONG_CREDENTIALS.into()));
         }
@@ -165,42 +187,10 @@ pub async fn log_on(
         .bind(client)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM log_on_failures WHERE email = ?")
-        .bind(&email)
-        .execute(&mut *tx)
-        .await?;
+    attempt.succeeded(&mut tx).await?;
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(NewSession { admin, token })
-}
-
-/// Seconds to wait when the address or the client has used up its failures in the window.
-async fn throttled_for(
-    db: &SqlitePool,
-    email: &str,
-    client: &str,
-) -> Result<Option<u64>, AppError> {
-    let since = now() - THROTTLE_WINDOW.as_secs() as i64;
-    let mut wait = None;
-    for (column, value, limit) in [
-        ("email", email, MAX_FAILURES_PER_ADDRESS),
-        ("client_addr", client, MAX_FAILURES_PER_CLIENT),
-    ] {
-        // The attempt is allowed again once enough of the window's failures have aged out.
-        let oldest_that_counts: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT at FROM log_on_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?"
-        ))
-        .bind(value)
-        .bind(since)
-        .bind(limit - 1)
-        .fetch_optional(db)
-        .await?;
-        if let Some(at) = oldest_that_counts {
-            let seconds = (at + THROTTLE_WINDOW.as_secs() as i64 - now()).max(1) as u64;
-            wait = Some(wait.map_or(seconds, |w: u64| w.max(seconds)));
-        }
-    }
-    Ok(wait)
 }
 
 /// The administrator of a live session, marking it used; `None` if the token is unknown,
@@ -211,11 +201,11 @@ pub async fn resume(
     token: &str,
 ) -> Result<Option<Admin>, AppError> {
     let hash = token_hash(token);
-    let row: Option<(i64, String, bool, i64, i64)> = sqlx::query_as(
+    let row: Option<(i64, String, bool, i64, i64)> = sqlx::query_as(&format!(
         "SELECT a.id, a.email, a.superadmin, s.created_at, s.last_seen
          FROM sessions s JOIN admins a ON a.id = s.admin_id
-         WHERE s.token_hash = ? AND a.active = 1",
-    )
+         WHERE s.token_hash = ? AND {USABLE_ADMIN}"
+    ))
     .bind(&hash)
     .fetch_optional(db)
     .await?;
@@ -289,18 +279,26 @@ pub async fn end_other_sessions(
 
 /// The `Set-Cookie` value that carries a new session.
 pub fn session_cookie(token: &str, policy: &SessionPolicy) -> String {
-    let secure = if policy.secure_cookie { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
+    cookie(policy, token, "")
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(policy: &SessionPolicy) -> String {
-    let secure = if policy.secure_cookie { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{secure}")
+    cookie(policy, "", "; Max-Age=0")
 }
 
-/// The session token from a request's `Cookie` headers.
-pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
+fn cookie(policy: &SessionPolicy, value: &str, max_age: &str) -> String {
+    let name = policy.cookie_name();
+    let secure = if policy.secure_cookie { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/{max_age}; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The session token from a request's `Cookie` headers, under the policy's cookie name.
+pub fn token_from_headers(
+    headers: &axum::http::HeaderMap,
+    policy: &SessionPolicy,
+) -> Option<String> {
+    let name = policy.cookie_name();
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -308,7 +306,7 @@ pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
         .flat_map(|value| value.split(';'))
         .find_map(|pair| {
             pair.trim()
-                .strip_prefix(COOKIE_NAME)?
+                .strip_prefix(name)?
                 .strip_prefix('=')
                 .map(str::to_owned)
         })
@@ -438,14 +436,15 @@ pub async fn record_refusal(
     Ok(())
 }
 
-/// The domains an administrator manages, by name (every domain for a superadmin).
+/// The domains an administrator manages, by name: every domain for a superadmin, the active
+/// ones linked to a postmaster (a disabled domain is closed to its postmaster too).
 pub async fn managed_domains(
     db: &SqlitePool,
     admin: &Admin,
 ) -> Result<Vec<(i64, String)>, AppError> {
     Ok(sqlx::query_as(
         "SELECT d.id, d.name FROM domains d
-         WHERE ? OR d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = ?)
+         WHERE ? OR (d.active = 1 AND d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = ?))
          ORDER BY d.name",
     )
     .bind(admin.superadmin)

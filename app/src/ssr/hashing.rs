@@ -1,5 +1,6 @@
 //! Argon2id password hashes in PHC format, computed off the async runtime.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use argon2::password_hash::{
@@ -41,43 +42,111 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
-/// Runs hashing on the blocking pool, at most one hash per core at a time, so that a burst of
-/// log-ons or a large bulk add cannot starve the async runtime or exhaust memory.
+/// Runs hashing on the blocking pool in two lanes, each at most one hash per core at a time,
+/// so that a burst of log-ons or a large bulk add cannot starve the async runtime or exhaust
+/// memory: log-ons and single password changes in one, the passwords of bulk adds in the other,
+/// so a large paste never makes a log-on wait behind it.
 #[derive(Clone)]
 pub struct Hasher {
-    permits: Arc<Semaphore>,
+    interactive: Lane,
+    bulk: Lane,
 }
+
+/// Hashes waiting or running in the interactive lane, per core, before new ones are refused
+/// as busy: past that a log-on would wait seconds anyway.
+const INTERACTIVE_QUEUE_PER_CORE: usize = 64;
+/// Passwords of bulk adds waiting or running, per core: several full pastes at once.
+const BULK_QUEUE_PER_CORE: usize = 5_000;
 
 impl Default for Hasher {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Hasher {
-            permits: Arc::new(Semaphore::new(cores)),
+            interactive: Lane::new(cores, cores * INTERACTIVE_QUEUE_PER_CORE),
+            bulk: Lane::new(cores, cores * BULK_QUEUE_PER_CORE),
         }
     }
 }
 
 impl Hasher {
-    /// Hashes `password` on the blocking pool.
-    pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        self.run(move || hash_password(&password)).await?
+    /// A hasher of `parallel` hashes at a time per lane, refusing past `queue` waiting or
+    /// running in a lane.
+    pub fn with_limits(parallel: usize, queue: usize) -> Self {
+        Hasher {
+            interactive: Lane::new(parallel, queue),
+            bulk: Lane::new(parallel, queue),
+        }
     }
 
-    /// Verifies `password` against `phc` on the blocking pool.
+    /// Hashes one password that someone is waiting for (an administrator's, a changed one).
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.interactive
+            .run(move || hash_password(&password))
+            .await?
+    }
+
+    /// Hashes one password of a bulk add, in the bulk lane.
+    pub async fn hash_bulk(&self, password: String) -> Result<String, AppError> {
+        self.bulk.run(move || hash_password(&password)).await?
+    }
+
+    /// Verifies `password` against `phc` in the interactive lane.
     pub async fn verify(&self, password: String, phc: String) -> Result<bool, AppError> {
-        self.run(move || verify_password(&password, &phc)).await
+        self.interactive
+            .run(move || verify_password(&password, &phc))
+            .await
+    }
+}
+
+/// One lane: a semaphore of permits, and a count of the hashes waiting for one or running.
+#[derive(Clone)]
+struct Lane {
+    permits: Arc<Semaphore>,
+    queued: Arc<AtomicUsize>,
+    max_queued: usize,
+}
+
+/// One place in a lane's queue, given back when dropped.
+struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Lane {
+    fn new(parallel: usize, max_queued: usize) -> Self {
+        Lane {
+            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            queued: Arc::new(AtomicUsize::new(0)),
+            max_queued: max_queued.max(1),
+        }
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
+        let place = Place(self.queued.clone());
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queued {
+            return Err(AppError::Busy);
+        }
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| AppError::Internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(|error| {
+        // The permit and the place travel with the work: a request dropped while its hash runs
+        // on (a client that hangs up) keeps both until the hash ends, so hangs-ups cannot pile
+        // up hashes beyond the lane's width.
+        tokio::task::spawn_blocking(move || {
+            let _held = (permit, place);
+            work()
+        })
+        .await
+        .map_err(|error| {
             tracing::error!(%error, "hashing task failed");
             AppError::Internal
         })
@@ -103,5 +172,69 @@ mod tests {
             hash_password("abcde67~").unwrap(),
             "each hash has its own salt"
         );
+    }
+
+    #[tokio::test]
+    async fn a_hash_abandoned_by_its_caller_keeps_its_permit_until_it_ends() {
+        let hasher = Hasher::with_limits(1, 100);
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let lane = hasher.interactive.clone();
+        let abandoned = tokio::spawn(async move {
+            lane.run(move || {
+                started_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            })
+            .await
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+            .await
+            .unwrap();
+        abandoned.abort();
+        let _ = abandoned.await;
+        assert_eq!(
+            hasher.interactive.permits.available_permits(),
+            0,
+            "the work still runs, so its permit is still taken"
+        );
+        release_tx.send(()).unwrap();
+        let next = hasher.verify("x".into(), "not a hash".into()).await;
+        assert_eq!(next, Ok(false), "the permit came back when the work ended");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_and_bulk_work_never_blocks_the_interactive_lane() {
+        let hasher = Hasher::with_limits(1, 2);
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+        let bulk = hasher.bulk.clone();
+        let mut blocked = Vec::new();
+        for _ in 0..2 {
+            let bulk = bulk.clone();
+            let release_rx = release_rx.clone();
+            blocked.push(tokio::spawn(async move {
+                bulk.run(move || release_rx.lock().unwrap().recv().unwrap())
+                    .await
+            }));
+        }
+        while hasher.bulk.queued.load(Ordering::SeqCst) < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            hasher.hash_bulk("Abc#12345".into()).await,
+            Err(AppError::Busy),
+            "a third bulk hash is refused while two wait or run"
+        );
+        assert_eq!(
+            hasher.verify("x".into(), "not a hash".into()).await,
+            Ok(false),
+            "a log-on is answered while the bulk lane is full"
+        );
+        for _ in 0..2 {
+            release_tx.send(()).unwrap();
+        }
+        for task in blocked {
+            task.await.unwrap().unwrap();
+        }
     }
 }

@@ -459,7 +459,7 @@ async fn hash_all(
     let mut tasks = JoinSet::new();
     for (index, password) in passwords.into_iter().enumerate() {
         let hasher = hasher.clone();
-        tasks.spawn(async move { (index, hasher.hash(password).await) });
+        tasks.spawn(async move { (index, hasher.hash_bulk(password).await) });
     }
     while let Some(joined) = tasks.join_next().await {
         let (index, hash) = joined.map_err(|error| {

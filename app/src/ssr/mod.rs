@@ -12,4 +12,6 @@ pub mod hashing;
 pub mod mailboxes;
 pub mod mailstore;
 pub mod progress;
+pub mod retention;
 pub mod state;
+pub mod throttle;

@@ -47,6 +47,19 @@ impl TestServer {
     /// A server whose Maildirs and database belong to `mail_user`, as Dovecot needs them,
     /// and whose rebuilds ask `doveadm` to resync when given.
     pub async fn with_mail(mail_user: MailUser, doveadm: Option<Doveadm>) -> Self {
+        Self::build(mail_user, doveadm, |_| {}).await
+    }
+
+    /// A server whose guard is set up as `edit` says (behind a proxy, host names, ...).
+    pub async fn with_guard(edit: impl FnOnce(&mut GuardConfig)) -> Self {
+        Self::build(MailUser::current(), None, edit).await
+    }
+
+    async fn build(
+        mail_user: MailUser,
+        doveadm: Option<Doveadm>,
+        edit: impl FnOnce(&mut GuardConfig),
+    ) -> Self {
         let dir = TempDir::new().unwrap();
         std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
         let data_dir = dir.path().join("data");
@@ -69,21 +82,22 @@ impl TestServer {
             .await
             .unwrap();
         }
-        let policy = SessionPolicy::default();
         let state = AppState {
             db: db.clone(),
             hasher,
-            policy: policy.clone(),
+            policy: SessionPolicy::default(),
             batches: Batches::default(),
             mail: store.clone(),
             progress: RunningAdds::default(),
         };
-        let config = GuardConfig {
+        let mut config = GuardConfig {
             state,
-            policy,
             behind_proxy: false,
-            tls: false,
+            hsts: false,
+            allowed_hosts: Vec::new(),
+            request_timeout: server::limits::REQUEST_TIMEOUT,
         };
+        edit(&mut config);
         let router = server::web::router(config, &dir.path().join("site"));
         TestServer {
             router,
@@ -195,10 +209,12 @@ impl Reply {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
-    /// `vpm_session=<token>` from a `Set-Cookie` that opens a session.
+    /// `vpm_session=<token>` (or `__Host-vpm_session=<token>`) from a `Set-Cookie` that
+    /// opens a session.
     pub fn session_cookie(&self) -> Option<String> {
         let set = self.header("set-cookie")?;
         let pair = set.split(';').next()?;
-        (pair.len() > "vpm_session=".len()).then(|| pair.to_owned())
+        let (_, token) = pair.split_once('=')?;
+        (!token.is_empty()).then(|| pair.to_owned())
     }
 }

@@ -1,0 +1,50 @@
+//! What the database forgets, and when: expired sessions, log-on attempts past their window,
+//! and audit rows older than the retention period. The server sweeps every few minutes.
+
+use sqlx::SqlitePool;
+
+use super::auth::{now, SessionPolicy};
+use super::throttle;
+use crate::error::AppError;
+
+/// Days the audit log keeps a row by default: a year and a bit, so that last year's events
+/// can still be looked up at the same season.
+pub const AUDIT_RETENTION_DAYS: u32 = 400;
+
+/// What one sweep removed or wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub sessions: u64,
+    pub audit_rows: u64,
+    /// Audit rows written to sum up attempts refused while throttled.
+    pub throttle_summaries: u64,
+}
+
+/// Removes expired sessions and audit rows older than `audit_days`, and ends the throttle's
+/// windows (see [`throttle::sweep`]).
+pub async fn sweep(
+    db: &SqlitePool,
+    policy: &SessionPolicy,
+    audit_days: u32,
+) -> Result<Swept, AppError> {
+    let now = now();
+    let sessions = sqlx::query("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?")
+        .bind(now - policy.idle.as_secs() as i64)
+        .bind(now - policy.absolute.as_secs() as i64)
+        .execute(db)
+        .await?
+        .rows_affected();
+    let audit_rows = sqlx::query(
+        "DELETE FROM audit_log WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch')",
+    )
+    .bind(now - i64::from(audit_days) * 86_400)
+    .execute(db)
+    .await?
+    .rows_affected();
+    let throttle_summaries = throttle::sweep(db, now).await?;
+    Ok(Swept {
+        sessions,
+        audit_rows,
+        throttle_summaries,
+    })
+}

@@ -1,0 +1,135 @@
+//! Limits on what clients can hold: open connections, and how long one request may take.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Open connections served at once by default; more wait in the kernel's queue until one ends.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// The longest a request may take, from its first byte to its answer: a slow client cannot
+/// hold a connection and its memory for ever. A bulk add of the most accounts a paste may hold
+/// hashes for well under this on one core.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A listener that accepts a connection only while fewer than its limit are open.
+pub struct LimitedListener {
+    inner: TcpListener,
+    open: Arc<Semaphore>,
+}
+
+impl LimitedListener {
+    /// Serves at most `max` connections of `inner` at once.
+    pub fn new(inner: TcpListener, max: usize) -> Self {
+        LimitedListener {
+            inner,
+            open: Arc::new(Semaphore::new(max.max(1))),
+        }
+    }
+}
+
+impl axum::serve::Listener for LimitedListener {
+    type Io = Limited;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        // Never closed, so acquiring only waits.
+        let permit = loop {
+            if let Ok(permit) = self.open.clone().acquire_owned().await {
+                break permit;
+            }
+        };
+        let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+        (
+            Limited {
+                stream,
+                _permit: permit,
+            },
+            addr,
+        )
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// An accepted connection, holding its place until it is dropped.
+pub struct Limited {
+    stream: TcpStream,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl AsyncRead for Limited {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Limited {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::serve::Listener;
+
+    #[tokio::test]
+    async fn a_connection_past_the_limit_is_taken_only_when_one_ends() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut limited = LimitedListener::new(listener, 1);
+        let _first = TcpStream::connect(addr).await.unwrap();
+        let (held, _) = limited.accept().await;
+        let _second = TcpStream::connect(addr).await.unwrap();
+        let mut next = tokio::spawn(async move { limited.accept().await });
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), &mut next)
+                .await
+                .is_err(),
+            "the second connection waits while the first is open"
+        );
+        drop(held);
+        let (second, peer) = next.await.unwrap();
+        assert_eq!(peer.ip(), addr.ip());
+        drop(second);
+    }
+}

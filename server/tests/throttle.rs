@@ -1,0 +1,322 @@
+//! The throttle on password checks, probed as an attacker would: bursts, hang-ups, many
+//! clients, and the postmaster who must still get in.
+
+mod support;
+
+use std::net::{IpAddr, SocketAddr};
+
+use app::ssr::auth::SessionPolicy;
+use app::ssr::retention;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use support::*;
+
+const WRONG: &str = "Wrong#pass1";
+
+/// A log-on form post from `client`.
+fn log_on_from(client: &str, email: &str, password: &str) -> axum::http::Request<Body> {
+    let mut request = post(LOG_ON, None)
+        .body(Body::from(encode(&[
+            ("email", email),
+            ("password", password),
+        ])))
+        .unwrap();
+    let ip: IpAddr = client.parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::new(ip, 40000)));
+    request
+}
+
+fn is_throttled(reply: &Reply) -> bool {
+    reply.body.contains("Throttled")
+}
+
+fn is_wrong(reply: &Reply) -> bool {
+    reply.body.contains("The address or password is wrong.")
+}
+
+async fn failed_verdicts(server: &TestServer) -> i64 {
+    server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'log_on' AND outcome = 'failed'")
+        .await
+}
+
+/// Moves every recorded attempt `seconds` into the past.
+async fn age_attempts(server: &TestServer, seconds: i64) {
+    sqlx::query("UPDATE log_on_attempts SET at = at - ?")
+        .bind(seconds)
+        .execute(&server.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_wrong_log_ons_gets_at_most_five_verdicts() {
+    let server = std::sync::Arc::new(TestServer::new().await);
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let server = server.clone();
+        burst.spawn(async move {
+            server
+                .send(log_on_from("192.0.2.1", POSTMASTER_A, WRONG))
+                .await
+        });
+    }
+    let mut wrong = 0;
+    let mut throttled = 0;
+    while let Some(reply) = burst.join_next().await {
+        let reply = reply.unwrap();
+        if is_wrong(&reply) {
+            wrong += 1;
+        } else if is_throttled(&reply) {
+            throttled += 1;
+        }
+    }
+    assert_eq!(wrong, 5, "only five were checked against the hash");
+    assert_eq!(throttled, 35);
+    assert_eq!(failed_verdicts(&server).await, 5);
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_while_its_hash_runs_has_spent_its_attempt() {
+    let server = std::sync::Arc::new(TestServer::new().await);
+    for n in 1..=5 {
+        let request = {
+            let server = server.clone();
+            tokio::spawn(async move {
+                server
+                    .send(log_on_from("192.0.2.1", POSTMASTER_A, WRONG))
+                    .await
+            })
+        };
+        // Hang up as soon as the attempt is on record, while the hash runs.
+        while server.count("SELECT COUNT(*) FROM log_on_attempts").await < n {
+            tokio::task::yield_now().await;
+        }
+        request.abort();
+    }
+    let after = server
+        .send(log_on_from("192.0.2.1", POSTMASTER_A, PASSWORD))
+        .await;
+    assert!(is_throttled(&after), "{}", after.body);
+}
+
+#[tokio::test]
+async fn the_postmaster_gets_in_from_a_clean_client_while_someone_guesses() {
+    let server = TestServer::new().await;
+    for _ in 0..12 {
+        server
+            .send(log_on_from("203.0.113.66", POSTMASTER_A, WRONG))
+            .await;
+    }
+    assert_eq!(failed_verdicts(&server).await, 5);
+    let own_phone = server
+        .send(log_on_from("198.51.100.7", POSTMASTER_A, PASSWORD))
+        .await;
+    assert!(own_phone.session_cookie().is_some(), "{}", own_phone.body);
+
+    // A guesser with many clients: each new one waits for the last, so guesses stay few.
+    let first = server
+        .send(log_on_from("203.0.113.1", POSTMASTER_A, WRONG))
+        .await;
+    assert!(is_wrong(&first), "{}", first.body);
+    let second = server
+        .send(log_on_from("203.0.113.2", POSTMASTER_A, WRONG))
+        .await;
+    assert!(is_throttled(&second), "{}", second.body);
+    let wait: i64 = second.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    age_attempts(&server, wait).await;
+    let later = server
+        .send(log_on_from("203.0.113.2", POSTMASTER_A, PASSWORD))
+        .await;
+    assert!(later.session_cookie().is_some(), "{}", later.body);
+}
+
+#[tokio::test]
+async fn past_five_failures_at_an_address_a_client_that_failed_waits() {
+    let server = TestServer::new().await;
+    for n in 1..=5 {
+        let client = format!("192.0.2.{n}");
+        let reply = server.send(log_on_from(&client, POSTMASTER_A, WRONG)).await;
+        assert!(is_wrong(&reply), "{}", reply.body);
+    }
+    let again = server
+        .send(log_on_from("192.0.2.1", POSTMASTER_A, PASSWORD))
+        .await;
+    assert!(is_throttled(&again), "{}", again.body);
+    let wait: i64 = again.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    age_attempts(&server, wait).await;
+    let later = server
+        .send(log_on_from("192.0.2.1", POSTMASTER_A, PASSWORD))
+        .await;
+    assert!(later.session_cookie().is_some(), "{}", later.body);
+}
+
+#[tokio::test]
+async fn ipv6_clients_of_one_64_share_their_limit() {
+    let server = TestServer::new().await;
+    for n in 1..=5 {
+        let client = format!("2001:db8:1:2::{n}");
+        let reply = server.send(log_on_from(&client, POSTMASTER_A, WRONG)).await;
+        assert!(is_wrong(&reply), "{}", reply.body);
+    }
+    let same_64 = server
+        .send(log_on_from("2001:db8:1:2:aaaa::9", POSTMASTER_A, PASSWORD))
+        .await;
+    assert!(is_throttled(&same_64), "{}", same_64.body);
+    let other_64 = server
+        .send(log_on_from("2001:db8:1:3::1", POSTMASTER_A, PASSWORD))
+        .await;
+    assert!(other_64.session_cookie().is_some(), "{}", other_64.body);
+}
+
+#[tokio::test]
+async fn throttled_attempts_are_summed_up_not_each_written_to_the_audit_log() {
+    let server = TestServer::new().await;
+    for _ in 0..35 {
+        server
+            .send(log_on_from("192.0.2.1", POSTMASTER_A, WRONG))
+            .await;
+    }
+    let refused = "SELECT COUNT(*) FROM audit_log WHERE action = 'log_on' AND outcome = 'refused'";
+    assert_eq!(failed_verdicts(&server).await, 5);
+    assert_eq!(server.count(refused).await, 1, "one row when it began");
+    // When the window has passed, the sweep writes one row for the rest.
+    sqlx::query("UPDATE log_on_refusals SET since = since - 901")
+        .execute(&server.db)
+        .await
+        .unwrap();
+    age_attempts(&server, 901).await;
+    let swept = retention::sweep(&server.db, &SessionPolicy::default(), 400)
+        .await
+        .unwrap();
+    assert_eq!(swept.throttle_summaries, 1);
+    let summary: String = sqlx::query_scalar(
+        "SELECT details FROM audit_log WHERE action = 'log_on' AND outcome = 'refused'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&server.db)
+    .await
+    .unwrap();
+    assert_eq!(summary, "29 more attempts refused while throttled");
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM log_on_attempts").await,
+        0
+    );
+    server.log_on(POSTMASTER_A, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn text_that_names_no_administrator_is_never_stored() {
+    let server = TestServer::new().await;
+    let typed_in_the_wrong_field = "Xk4#pq9!zz-my-password";
+    for _ in 0..8 {
+        server
+            .send(log_on_from("192.0.2.1", typed_in_the_wrong_field, WRONG))
+            .await;
+    }
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM audit_log WHERE actor || target || details || coalesce(domain, '') LIKE '%my-password%')
+              + (SELECT COUNT(*) FROM log_on_attempts WHERE address LIKE '%my-password%')
+              + (SELECT COUNT(*) FROM log_on_refusals WHERE address || target LIKE '%my-password%')",
+    )
+    .fetch_one(&server.db)
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'log_on' AND details = 'no such administrator'")
+            .await,
+        5,
+        "the failures are still on record, without the text"
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_on_my_password_are_throttled_and_audited() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let change = <app::api::account::ChangeOwnPassword as leptos::server_fn::ServerFn>::PATH;
+    let attempt = |current: &'static str| {
+        let cookie = cookie.clone();
+        let server = &server;
+        async move {
+            server
+                .call(
+                    change,
+                    &[
+                        ("current", current),
+                        ("password", "New#secret42"),
+                        ("password_again", "New#secret42"),
+                    ],
+                    Some(&cookie),
+                )
+                .await
+        }
+    };
+    for _ in 0..5 {
+        let reply = attempt(WRONG).await;
+        assert!(
+            reply.body.contains("The current password is wrong."),
+            "{}",
+            reply.body
+        );
+    }
+    let sixth = attempt(PASSWORD).await;
+    assert!(is_throttled(&sixth), "{}", sixth.body);
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'admin.passwd' AND outcome = 'refused'")
+            .await,
+        6,
+        "five wrong passwords and the start of the throttle"
+    );
+    assert_eq!(
+        server
+            .count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'admin.passwd' AND outcome = 'ok'"
+            )
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_sweep_forgets_expired_sessions_and_old_audit_rows() {
+    let server = TestServer::new().await;
+    let live = server.log_on(POSTMASTER_A, PASSWORD).await;
+    server.log_on(POSTMASTER_B, PASSWORD).await;
+    sqlx::query(
+        "UPDATE sessions SET last_seen = last_seen - 31 * 60
+         WHERE admin_id = (SELECT id FROM admins WHERE email = ?)",
+    )
+    .bind(POSTMASTER_B)
+    .execute(&server.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, outcome) VALUES
+         ('2020-01-01T00:00:00Z', 'cli', 'domain.add', 'ok')",
+    )
+    .execute(&server.db)
+    .await
+    .unwrap();
+    let before = server.count("SELECT COUNT(*) FROM audit_log").await;
+    let swept = retention::sweep(&server.db, &SessionPolicy::default(), 400)
+        .await
+        .unwrap();
+    assert_eq!((swept.sessions, swept.audit_rows), (1, 1));
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM audit_log").await,
+        before - 1
+    );
+    assert_eq!(
+        server.get("/users", Some(&live)).await.status,
+        axum::http::StatusCode::OK,
+        "a live session goes on"
+    );
+}
