@@ -6,6 +6,9 @@ mod support;
 
 use app::api::mailboxes::{AddAccount, AddAccounts};
 use app::error::AppError;
+use app::validate::BULK_MAX_BYTES;
+use axum::body::Body;
+use axum::http::{header, StatusCode};
 use leptos::server_fn::ServerFn;
 use support::*;
 
@@ -57,4 +60,60 @@ async fn a_username_starting_with_a_dash_is_refused_on_its_line_and_nothing_is_a
         AppError::Invalid("Username: A username cannot start with a dash.".into())
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+}
+
+/// "Add many accounts" posted without JavaScript, with `text` as the paste, encoded as a
+/// browser encodes it.
+async fn post_paste(server: &TestServer, cookie: &str, text: &str) -> Reply {
+    let body = encode(&[("domain", "alpha.test"), ("text", text)]);
+    let request = post("/users/add", Some(cookie))
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    server.send(request).await
+}
+
+/// A paste of exactly `bytes` bytes: one account, then comment lines of `!`, which a form
+/// encodes as three bytes each (`%21`), as it does every non-ASCII byte.
+fn paste_of(bytes: usize) -> String {
+    let mut text = format!("jane {PW} {PW}\n");
+    while text.len() < bytes {
+        let room = bytes - text.len();
+        let line = "#".to_owned() + &"!".repeat(room.clamp(2, 1000) - 2) + "\n";
+        text.push_str(&line[..line.len().min(room)]);
+    }
+    text
+}
+
+#[tokio::test]
+async fn without_javascript_a_paste_of_the_documented_size_is_taken_and_a_larger_one_is_too_large()
+{
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+
+    let largest = paste_of(BULK_MAX_BYTES);
+    assert_eq!(largest.len(), BULK_MAX_BYTES);
+    assert!(encode(&[("text", &largest)]).len() > 3 * BULK_MAX_BYTES - 100);
+    let taken = post_paste(&server, &cookie, &largest).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
+    assert!(taken
+        .header("location")
+        .is_some_and(|to| to.starts_with("/users/added?batch=")));
+    assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 1);
+
+    // One byte more: read whole, and refused by the rule that names the limit.
+    let over = post_paste(&server, &cookie, &paste_of(BULK_MAX_BYTES + 1)).await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        over.body.contains("The list is larger than 1 MiB."),
+        "the rule's message"
+    );
+
+    // More than any paste the rule takes can encode to: refused unread, as too large.
+    let huge = "!".repeat(BULK_MAX_BYTES + BULK_MAX_BYTES / 8);
+    let refused = post_paste(&server, &cookie, &huge).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(refused.body.contains("too large"), "{}", refused.body);
+    assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 1);
 }
