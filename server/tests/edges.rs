@@ -4,7 +4,8 @@
 
 mod support;
 
-use app::api::mailboxes::{AddAccount, AddAccounts};
+use app::api::activity::ListActivity;
+use app::api::mailboxes::{AddAccount, AddAccounts, ListMailboxes};
 use app::error::AppError;
 use app::validate::BULK_MAX_BYTES;
 use axum::body::Body;
@@ -116,4 +117,80 @@ async fn without_javascript_a_paste_of_the_documented_size_is_taken_and_a_larger
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(refused.body.contains("too large"), "{}", refused.body);
     assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 1);
+}
+
+#[tokio::test]
+async fn out_of_range_page_numbers_give_a_normal_page() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let text = format!("jane {PW} {PW}\n");
+    let added = server
+        .call(
+            AddAccounts::PATH,
+            &[("domain", "alpha.test"), ("text", &text)],
+            Some(&cookie),
+        )
+        .await;
+    assert!(added.status.is_success(), "{}", added.body);
+
+    for page in [
+        "18446744073709551615",
+        "4294967295",
+        "4294967296",
+        "99999999999999999999999999",
+        "-1",
+        "-18446744073709551616",
+        "0",
+        "1e9",
+        "",
+    ] {
+        let users = server
+            .get(&format!("/users?page={page}"), Some(&cookie))
+            .await;
+        assert_eq!(users.status, StatusCode::OK, "/users?page={page}");
+        assert!(users.body.contains("jane@alpha.test"), "/users?page={page}");
+        assert!(users.body.contains("Page 1 of 1"), "/users?page={page}");
+        let activity = server
+            .get(&format!("/activity?page={page}"), Some(&cookie))
+            .await;
+        assert_eq!(activity.status, StatusCode::OK, "/activity?page={page}");
+        assert!(
+            activity.body.contains("Page 1 of 1"),
+            "/activity?page={page}"
+        );
+    }
+
+    // The server functions take any number a client sends.
+    for (path, form) in [
+        (
+            ListMailboxes::PATH,
+            vec![
+                ("domain", "alpha.test"),
+                ("search", ""),
+                ("page", "4294967295"),
+            ],
+        ),
+        (
+            ListMailboxes::PATH,
+            vec![
+                ("domain", "alpha.test"),
+                ("search", "jane"),
+                ("page", "4294967295"),
+            ],
+        ),
+        (
+            ListActivity::PATH,
+            vec![("domain", "alpha.test"), ("page", "4294967295")],
+        ),
+    ] {
+        let reply = server.call(path, &form, Some(&cookie)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{path} {form:?}: {}",
+            reply.body
+        );
+        let page: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(page["page"], 1, "{path} {form:?}");
+    }
 }

@@ -68,7 +68,8 @@ pub async fn list(
             .bind(pattern.clone())
             .bind(pattern.clone())
             .bind(PAGE_SIZE)
-            .bind((page.max(1) - 1) * PAGE_SIZE)
+            // In 64 bits: any page number times the page size fits.
+            .bind(i64::from(page.max(1) - 1) * i64::from(PAGE_SIZE))
             .fetch_all(db)
     };
     let mut page = page.max(1);
@@ -96,14 +97,20 @@ pub async fn list(
         .await?;
         (counted.min(cap), counted > cap)
     };
-    let mut pages = (total.max(1) as u32).div_ceil(PAGE_SIZE);
-    if more {
-        // Past the counted matches a full page promises another.
-        pages = pages.max(page + u32::from(rows.len() == PAGE_SIZE as usize));
-    } else if page > pages {
-        page = pages;
+    let counted_pages = u32::try_from(total.max(1))
+        .unwrap_or(u32::MAX)
+        .div_ceil(PAGE_SIZE);
+    // Past the end (even of an uncounted search): the last page that is known to have rows.
+    if page > counted_pages && (!more || rows.is_empty()) {
+        page = counted_pages;
         rows = rows_of(page).await?;
     }
+    let pages = if more {
+        // Past the counted matches a full page promises another.
+        counted_pages.max(page.saturating_add(u32::from(rows.len() == PAGE_SIZE as usize)))
+    } else {
+        counted_pages
+    };
     Ok(MailboxPage {
         domain: scope.domain().to_owned(),
         rows,
