@@ -194,3 +194,74 @@ async fn out_of_range_page_numbers_give_a_normal_page() {
         assert_eq!(page["page"], 1, "{path} {form:?}");
     }
 }
+
+/// The first generated password on a result page, as the HTML has it.
+fn shown_password(page: &str) -> Option<&str> {
+    let start = page.find("<code class=\"generate__value\">")? + 30;
+    let length = page[start..].find("</code>")?;
+    Some(&page[start..start + length])
+}
+
+#[tokio::test]
+async fn the_result_page_shows_its_passwords_again_until_done_or_log_off() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let paste = |text: &'static str| {
+        let body = encode(&[("domain", "alpha.test"), ("text", text), ("generate", "on")]);
+        post("/users/add", Some(&cookie))
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let added = server.send(paste("jdoe\nann")).await;
+    let result = added
+        .header("location")
+        .expect("the result page")
+        .to_owned();
+
+    let first = server.get(&result, Some(&cookie)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let password = shown_password(&first.body).expect("a generated password");
+    let again = server.get(&result, Some(&cookie)).await;
+    assert_eq!(
+        shown_password(&again.body),
+        Some(password),
+        "a reload (or a retry after a failed load) shows the passwords again"
+    );
+
+    let elsewhere = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let other = server.get(&result, Some(&elsewhere)).await;
+    assert_eq!(
+        shown_password(&other.body),
+        None,
+        "never to another session"
+    );
+    assert!(
+        other.body.contains("until you choose Done"),
+        "{}",
+        other.body
+    );
+
+    // Done, without JavaScript: the passwords are forgotten, and Users comes next.
+    let batch = result.strip_prefix("/users/added?batch=").unwrap();
+    let done = server
+        .send(
+            post(app::api::mailboxes::DismissBatch::PATH, Some(&cookie))
+                .header(header::ACCEPT, "text/html")
+                .header(header::REFERER, format!("http://console.test{result}"))
+                .body(Body::from(encode(&[("batch", batch)])))
+                .unwrap(),
+        )
+        .await;
+    assert!(done.status.is_redirection(), "{}", done.status);
+    assert_eq!(done.header("location"), Some("/users"));
+    let gone = server.get(&result, Some(&cookie)).await;
+    assert_eq!(shown_password(&gone.body), None);
+    assert!(server.batches.is_empty());
+
+    // Log off forgets the session's batches at once.
+    server.send(paste("bob")).await;
+    assert_eq!(server.batches.len(), 1);
+    server.call(LOG_OFF, &[], Some(&cookie)).await;
+    assert!(server.batches.is_empty(), "log off wipes what it held");
+}

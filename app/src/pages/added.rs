@@ -2,26 +2,25 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{added_accounts, AddedBatch};
-use crate::components::layout::{Layout, LoadFailed};
+use crate::api::mailboxes::{added_accounts, AddedBatch, DismissBatch};
+use crate::components::layout::{refusal, ActionError, Layout, LoadFailed};
 use crate::url::encode_query;
 use crate::validate::starts_like_formula;
 
-/// The result of an add: the accounts created, and the generated passwords, shown this once.
+/// The result of an add: the accounts created, and the generated passwords, shown until the
+/// postmaster chooses Done (or for a few minutes), so that a reload shows them again.
 #[component]
 pub fn AddedPage() -> impl IntoView {
     let query = use_query_map();
-    let batch = Resource::new(
-        move || query.read().get("batch").unwrap_or_default(),
-        added_accounts,
-    );
+    let id = move || query.read().get("batch").unwrap_or_default();
+    let batch = Resource::new(id, added_accounts);
     view! {
         <Title text="Accounts added"/>
         <Layout>
             <h1 class="page__title">"Accounts added"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || batch.get().map(|result| match result {
-                    Ok(batch) => view! { <AddedList batch/> }.into_any(),
+                    Ok(batch) => view! { <AddedList batch id=id()/> }.into_any(),
                     Err(error) => view! { <LoadFailed error/> }.into_any(),
                 })}
             </Suspense>
@@ -60,8 +59,11 @@ fn csv_cell(text: &str) -> String {
     format!("\"{quote}{}\"", text.replace('"', "\"\""))
 }
 
+/// The accounts of batch `id`, and Done, which forgets the batch.
 #[component]
-fn AddedList(batch: AddedBatch) -> impl IntoView {
+fn AddedList(batch: AddedBatch, id: String) -> impl IntoView {
+    let dismiss = ServerAction::<DismissBatch>::new();
+    let error = refusal(dismiss);
     let csv = csv_link(&batch);
     let count = batch.accounts.len();
     let generated = csv.is_some();
@@ -69,8 +71,9 @@ fn AddedList(batch: AddedBatch) -> impl IntoView {
         <p class="alert alert--ok" role="status">{format!("{count} account(s) added to {}.", batch.domain)}</p>
         {generated.then(|| view! {
             <p class="alert alert--info">
-                "The generated passwords are shown only on this page and cannot be shown again. "
-                "Note them or download them now, and pass them on safely."
+                "The generated passwords are shown only on this page, for 10 minutes or until you "
+                "choose Done, and cannot be shown again after that. Note them or download them "
+                "now, and pass them on safely."
             </p>
         })}
         <table class="accounts">
@@ -89,11 +92,13 @@ fn AddedList(batch: AddedBatch) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <p class="actions">
+        <ActionError text=error/>
+        <ActionForm action=dismiss attr:class="actions">
+            <input type="hidden" name="batch" value=id/>
             {csv.map(|href| view! { <a class="button" href=href download="new-accounts.csv">"Download the passwords (CSV)"</a> })}
-            <a class="button button--primary" href="/users">"Go to Users"</a>
+            <button class="button button--primary" type="submit">"Done"</button>
             <a class="button" href="/users/add">"Add more accounts"</a>
-        </p>
+        </ActionForm>
     }
 }
 

@@ -137,7 +137,7 @@ pub struct OneAccount {
 }
 
 /// Adds every account of a pasted list (see [`parse_bulk`] for the format) in one transaction,
-/// or none, and returns the id of the batch for the result screen (see [`take_batch`]).
+/// or none, and returns the id of the batch for the result screen (see [`added_batch`]).
 ///
 /// Refused with every problem by line and field (never a password) when a line breaks a rule,
 /// repeats a username or names an address that exists; refused too when the list would take
@@ -208,17 +208,27 @@ pub async fn add_one(
     state.batches.put(scope.session_key(), batch)
 }
 
-/// The accounts of batch `id`, once, and only to the session that added them.
-pub fn take_batch(
+/// The accounts of batch `id`, only to the session that added them, as long as it is kept
+/// (see [`crate::ssr::batches`]).
+pub fn added_batch(
     state: &AppState,
     session: &CurrentSession,
     id: &str,
 ) -> Result<AddedBatch, AppError> {
     state
         .batches
-        .take(&session.key(), id)
-        .ok_or_else(|| AppError::NotFound("These results (they are shown only once)".into()))
+        .get(&session.key(), id)
+        .ok_or_else(|| AppError::NotFound(BATCH_GONE.into()))
 }
+
+/// Forgets batch `id` of the session, when the postmaster is done with it.
+pub fn dismiss_batch(state: &AppState, session: &CurrentSession, id: &str) {
+    state.batches.dismiss(&session.key(), id);
+}
+
+/// What a batch that is no longer kept is called in its "not found" message.
+const BATCH_GONE: &str =
+    "The list of new accounts (it is kept for 10 minutes, or until you choose Done)";
 
 /// The full address of a username of the scope's domain.
 fn address(username: &str, scope: &DomainScope) -> String {

@@ -35,6 +35,8 @@ pub struct TestServer {
     /// The data directory: the database and the mail store.
     pub data_dir: PathBuf,
     pub store: MailStore,
+    /// The results of adds that the result screen shows.
+    pub batches: Batches,
     _dir: TempDir,
 }
 
@@ -70,11 +72,12 @@ impl TestServer {
             .unwrap();
         }
         let policy = SessionPolicy::default();
+        let batches = Batches::default();
         let state = AppState {
             db: db.clone(),
             hasher,
             policy: policy.clone(),
-            batches: Batches::default(),
+            batches: batches.clone(),
             mail: store.clone(),
             progress: RunningAdds::default(),
         };
@@ -90,6 +93,7 @@ impl TestServer {
             db,
             data_dir,
             store,
+            batches,
             _dir: dir,
         }
     }
