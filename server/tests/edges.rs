@@ -265,3 +265,107 @@ async fn the_result_page_shows_its_passwords_again_until_done_or_log_off() {
     server.call(LOG_OFF, &[], Some(&cookie)).await;
     assert!(server.batches.is_empty(), "log off wipes what it held");
 }
+
+/// An address that says the server function at `path` refused with `error`.
+fn with_error(page: &str, path: &str, error: &AppError) -> String {
+    use base64::Engine as _;
+    let encoded =
+        base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(error).unwrap());
+    format!(
+        "{page}?__path={}&__err={encoded}",
+        app::url::encode_query(path)
+    )
+}
+
+const PHISHING: &str = "Call 555-0100 to verify your account";
+
+#[tokio::test]
+async fn a_link_with_a_made_up_error_shows_no_text_of_its_own() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let made_up = [
+        AppError::Invalid(PHISHING.into()),
+        AppError::Conflict(PHISHING.into()),
+        AppError::NotFound(PHISHING.into()),
+    ];
+    for error in &made_up {
+        for (page, path, cookie) in [
+            ("/log-on", app::api::auth::LogOn::PATH, None),
+            ("/users/add-one", AddAccount::PATH, Some(cookie.as_str())),
+            (
+                "/account",
+                app::api::account::ChangeOwnPassword::PATH,
+                Some(cookie.as_str()),
+            ),
+        ] {
+            let reply = server.get(&with_error(page, path, error), cookie).await;
+            assert_eq!(reply.status, StatusCode::OK, "{page}");
+            assert!(!reply.body.contains("555-0100"), "{page}: {}", reply.body);
+            assert!(
+                reply.body.contains("That did not work. Please try again."),
+                "{page}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_sent_without_javascript_is_shown_to_its_session_only() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let form = encode(&[
+        ("domain", "alpha.test"),
+        ("username", "-x"),
+        ("first_name", ""),
+        ("last_name", ""),
+        ("password", PW),
+        ("password_again", PW),
+    ]);
+    let refused = server
+        .send(
+            post(AddAccount::PATH, Some(&cookie))
+                .header(header::ACCEPT, "text/html")
+                .header(header::REFERER, "http://console.test/users/add-one")
+                .body(Body::from(form))
+                .unwrap(),
+        )
+        .await;
+    assert!(refused.status.is_redirection(), "{}", refused.status);
+    let page = refused
+        .header("location")
+        .expect("back to the form")
+        .to_owned();
+    let message = "A username cannot start with a dash.";
+    let shown = server.get(&page, Some(&cookie)).await;
+    assert!(shown.body.contains(message), "{}", shown.body);
+    let reloaded = server.get(&page, Some(&cookie)).await;
+    assert!(reloaded.body.contains(message), "a reload shows it again");
+    let elsewhere = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let other = server.get(&page, Some(&elsewhere)).await;
+    assert!(!other.body.contains(message), "not to another session");
+    assert!(other.body.contains("That did not work. Please try again."));
+
+    // A failed log on has no session: its fixed message is shown on the log-on page.
+    let failed = server
+        .send(
+            post(app::api::auth::LogOn::PATH, None)
+                .header(header::ACCEPT, "text/html")
+                .header(header::REFERER, "http://console.test/log-on")
+                .body(Body::from(encode(&[
+                    ("email", POSTMASTER_A),
+                    ("password", "wrong password"),
+                ])))
+                .unwrap(),
+        )
+        .await;
+    let log_on = failed
+        .header("location")
+        .expect("back to log on")
+        .to_owned();
+    let page = server.get(&log_on, None).await;
+    assert!(
+        page.body.contains("The address or password is wrong."),
+        "{}",
+        page.body
+    );
+}

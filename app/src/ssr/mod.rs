@@ -12,4 +12,5 @@ pub mod hashing;
 pub mod mailboxes;
 pub mod mailstore;
 pub mod progress;
+pub mod refusals;
 pub mod state;
