@@ -48,6 +48,18 @@ impl FromServerFnError for AppError {
             _ => AppError::Internal,
         }
     }
+
+    // An error sent back to a plain form post travels in an address, which anyone can write:
+    // the server notes what it sends and a page believes only that.
+    #[cfg(feature = "ssr")]
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        crate::ssr::refusals::encode(self)
+    }
+
+    #[cfg(feature = "ssr")]
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        crate::ssr::refusals::decode(data)
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -43,8 +43,9 @@ fn token_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(token(), 0..80).prop_map(|parts| parts.concat())
 }
 
+/// A valid username: no leading dash, no edge or doubled dot.
 fn username() -> impl Strategy<Value = String> {
-    "[a-z0-9_-]{1,10}(\\.[a-z0-9_-]{1,10}){0,3}"
+    "[a-z0-9_][a-z0-9_-]{0,9}(\\.[a-z0-9_-]{1,10}){0,3}"
 }
 
 fn name() -> impl Strategy<Value = String> {

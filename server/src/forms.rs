@@ -3,12 +3,15 @@
 //! carry the text only in the URL; here the page itself answers, with the pasted text and the
 //! report, so nothing secret ever lands in a URL, a log or the session store.
 
+use std::convert::Infallible;
+
 use app::api::mailboxes::add_accounts as add_accounts_server_fn;
 use app::pages::add_accounts::BulkDraft;
 use app::shell;
 use app::ssr::state::AppState;
+use app::validate::BULK_MAX_BYTES;
 use axum::body::Body;
-use axum::extract::{Form, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, Form, FromRequest, Request, State};
 use axum::http::{header, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::config::LeptosOptions;
@@ -16,9 +19,17 @@ use leptos::prelude::provide_context;
 use leptos::reactive::computed::ScopedFuture;
 use leptos::reactive::owner::Owner;
 use leptos_axum::ResponseOptions;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use tower::{service_fn, Layer, ServiceExt};
 
 use crate::web::provide_app_context;
+
+/// Most bytes of a posted "Add many accounts" form: the largest paste the rules take
+/// ([`BULK_MAX_BYTES`] of text) with every byte percent-encoded, three bytes each, and room
+/// for the other fields. A paste the rules take is never refused for its encoding; a larger
+/// post is refused as too large without being read whole.
+pub const ADD_ACCOUNTS_FORM_MAX_BYTES: usize = 3 * BULK_MAX_BYTES + 4096;
 
 /// What the form pages need to run the server function and draw the page again.
 #[derive(Clone)]
@@ -39,14 +50,14 @@ pub struct AddAccountsForm {
 /// goes to the result screen, on refusal answers 422 with the page, the text and the report.
 pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(Form(form)) =
-        Form::<AddAccountsForm>::from_request(Request::from_parts(parts.clone(), body), &()).await
-    else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "The form was incomplete. Please fill it in again.",
-        )
-            .into_response();
+    let request = Request::from_parts(parts.clone(), body);
+    let form = match read_form::<AddAccountsForm>(request, ADD_ACCOUNTS_FORM_MAX_BYTES).await {
+        Ok(form) => form,
+        // The guard answers this status with its page that says what was too large.
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(status) => {
+            return (status, "The form was incomplete. Please fill it in again.").into_response()
+        }
     };
     let owner = Owner::new();
     let response_options = ResponseOptions::default();
@@ -92,6 +103,22 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
             };
             redraw(pages, parts, &form.domain, draft).await
         }
+    }
+}
+
+/// The form of `request`, read up to `limit` bytes instead of axum's default of 2 MiB; the
+/// status of the refusal otherwise (413 when the body is larger).
+async fn read_form<T>(request: Request, limit: usize) -> Result<T, StatusCode>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    let extract = DefaultBodyLimit::max(limit).layer(service_fn(|request: Request| async {
+        Ok::<_, Infallible>(Form::<T>::from_request(request, &()).await)
+    }));
+    match extract.oneshot(request).await {
+        Ok(Ok(Form(form))) => Ok(form),
+        Ok(Err(rejection)) => Err(rejection.status()),
+        Err(never) => match never {},
     }
 }
 

@@ -6,8 +6,8 @@ mod support;
 use app::api::activity::{ActivityPage, ListActivity};
 use app::api::mailboxes::{
     AddAccount, AddAccounts, AddProgress, AddedAccounts, AddedBatch, DeleteMailboxes, DeletedRow,
-    GetMailbox, ListDeleted, ListMailboxes, MailboxDetail, MailboxPage, RestoreMailbox,
-    SetMailboxPassword, UpdateMailbox,
+    DismissBatch, GetMailbox, ListDeleted, ListMailboxes, MailboxDetail, MailboxPage,
+    RestoreMailbox, SetMailboxPassword, UpdateMailbox,
 };
 use app::error::AppError;
 use app::ssr::hashing::verify_password;
@@ -24,6 +24,7 @@ const ADD_ACCOUNTS: &str = AddAccounts::PATH;
 const ADD_ACCOUNT: &str = AddAccount::PATH;
 const ADD_PROGRESS: &str = AddProgress::PATH;
 const ADDED_ACCOUNTS: &str = AddedAccounts::PATH;
+const DISMISS_BATCH: &str = DismissBatch::PATH;
 const GET_MAILBOX: &str = GetMailbox::PATH;
 const UPDATE_MAILBOX: &str = UpdateMailbox::PATH;
 const SET_MAILBOX_PASSWORD: &str = SetMailboxPassword::PATH;
@@ -300,7 +301,7 @@ async fn a_paste_adds_every_account_hashed_audited_and_shown_once() {
     // Another session, even of the same postmaster, cannot read the batch, nor spoil it.
     let elsewhere = console.server.log_on(POSTMASTER_A, PASSWORD).await;
     let stolen = console.added_as(&elsewhere, &batch).await;
-    assert!(not_found(stolen).contains("shown only once"));
+    assert!(not_found(stolen).contains("until you choose Done"));
     let shown = console.added_as(&console.cookie, &batch).await.unwrap();
     assert_eq!(shown.domain, "alpha.test");
     let listed: Vec<(&str, bool)> = shown
@@ -328,9 +329,17 @@ async fn a_paste_adds_every_account_hashed_audited_and_shown_once() {
         &generated,
         &console.hash_of("bob@alpha.test").await
     ));
+    assert_eq!(
+        console.added_as(&console.cookie, &batch).await.unwrap(),
+        shown,
+        "a reload shows the results again"
+    );
+    let done = console.call(DISMISS_BATCH, &[("batch", &batch)]).await;
+    assert!(done.status.is_success(), "{}", done.body);
     assert!(
-        not_found(console.added_as(&console.cookie, &batch).await).contains("shown only once"),
-        "the results are shown once"
+        not_found(console.added_as(&console.cookie, &batch).await)
+            .contains("until you choose Done"),
+        "Done forgets the results"
     );
     let audit = console.audit_text().await;
     for secret in [PW_JDOE, PW_ANN, generated.as_str()] {

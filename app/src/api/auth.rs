@@ -53,12 +53,14 @@ pub async fn log_on(email: String, password: String, next: Option<String>) -> Re
     Ok(())
 }
 
-/// Ends the session here and on the server, then shows Log on.
+/// Ends the session here and on the server, with the generated passwords it still held, then
+/// shows Log on.
 #[server]
 pub async fn log_off() -> Result<(), AppError> {
     use crate::ssr::auth;
     let state = auth::app_state()?;
     if let Ok(session) = auth::require_session() {
+        state.batches.forget_session(&session.key());
         auth::end(
             &state.db,
             &session.token,

@@ -161,14 +161,25 @@ pub async fn add_account(
     Ok(())
 }
 
-/// The accounts of a batch just added, with generated passwords; readable once, by the
-/// session that added them.
+/// The accounts of a batch just added, with generated passwords; readable by the session that
+/// added them until it is done with them, or for a few minutes.
 #[server]
 pub async fn added_accounts(batch: String) -> Result<AddedBatch, AppError> {
     use crate::ssr::{auth, mailboxes};
     let session = auth::require_session()?;
     let state = auth::app_state()?;
-    mailboxes::take_batch(&state, &session, &batch)
+    mailboxes::added_batch(&state, &session, &batch)
+}
+
+/// Forgets a batch just added, generated passwords and all, and goes to Users.
+#[server]
+pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
+    use crate::ssr::{auth, mailboxes};
+    let session = auth::require_session()?;
+    let state = auth::app_state()?;
+    mailboxes::dismiss_batch(&state, &session, &batch);
+    leptos_axum::redirect("/users");
+    Ok(())
 }
 
 /// One account of a managed domain, for the Edit screen.

@@ -3,12 +3,19 @@
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
-/// The page asked for in `?page=`, 1 when absent or not a number.
+/// The page asked for in `?page=`: 1 when absent, not a number or negative, and the last page
+/// there can be when larger, whatever its number of digits. The list itself clamps it to the
+/// pages it has.
 pub fn page_number(query: &ParamsMap) -> u32 {
-    query
-        .get("page")
-        .and_then(|page| page.parse().ok())
-        .unwrap_or(1)
+    query.get("page").map_or(1, |page| parse_page(&page))
+}
+
+fn parse_page(text: &str) -> u32 {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return 1;
+    }
+    // Only digits: a number too large for a page is as far as paging goes.
+    text.parse().unwrap_or(u32::MAX).max(1)
 }
 
 /// "Previous", where one is, "Next". `base` is the list's address with its query up to where
@@ -33,5 +40,32 @@ pub fn Pager(
             <span class="pager__where">{format!("Page {page} of {pages}{}", if more { "+" } else { "" })}</span>
             {after.map(|href| view! { <a class="button" href=href rel="next">{next}</a> })}
         </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_page;
+
+    #[test]
+    fn page_numbers_of_any_size_or_sign_are_pages() {
+        let cases = [
+            ("1", 1),
+            ("2", 2),
+            ("0", 1),
+            ("", 1),
+            ("-1", 1),
+            ("+2", 1),
+            ("two", 1),
+            ("1e3", 1),
+            ("4294967295", u32::MAX),
+            ("4294967296", u32::MAX),
+            ("18446744073709551615", u32::MAX),
+            ("99999999999999999999999999999999", u32::MAX),
+            ("-18446744073709551616", 1),
+        ];
+        for (text, page) in cases {
+            assert_eq!(parse_page(text), page, "{text:?}");
+        }
     }
 }

@@ -68,7 +68,8 @@ pub async fn list(
             .bind(pattern.clone())
             .bind(pattern.clone())
             .bind(PAGE_SIZE)
-            .bind((page.max(1) - 1) * PAGE_SIZE)
+            // In 64 bits: any page number times the page size fits.
+            .bind(i64::from(page.max(1) - 1) * i64::from(PAGE_SIZE))
             .fetch_all(db)
     };
     let mut page = page.max(1);
@@ -96,14 +97,20 @@ pub async fn list(
         .await?;
         (counted.min(cap), counted > cap)
     };
-    let mut pages = (total.max(1) as u32).div_ceil(PAGE_SIZE);
-    if more {
-        // Past the counted matches a full page promises another.
-        pages = pages.max(page + u32::from(rows.len() == PAGE_SIZE as usize));
-    } else if page > pages {
-        page = pages;
+    let counted_pages = u32::try_from(total.max(1))
+        .unwrap_or(u32::MAX)
+        .div_ceil(PAGE_SIZE);
+    // Past the end (even of an uncounted search): the last page that is known to have rows.
+    if page > counted_pages && (!more || rows.is_empty()) {
+        page = counted_pages;
         rows = rows_of(page).await?;
     }
+    let pages = if more {
+        // Past the counted matches a full page promises another.
+        counted_pages.max(page.saturating_add(u32::from(rows.len() == PAGE_SIZE as usize)))
+    } else {
+        counted_pages
+    };
     Ok(MailboxPage {
         domain: scope.domain().to_owned(),
         rows,
@@ -130,7 +137,7 @@ pub struct OneAccount {
 }
 
 /// Adds every account of a pasted list (see [`parse_bulk`] for the format) in one transaction,
-/// or none, and returns the id of the batch for the result screen (see [`take_batch`]).
+/// or none, and returns the id of the batch for the result screen (see [`added_batch`]).
 ///
 /// Refused with every problem by line and field (never a password) when a line breaks a rule,
 /// repeats a username or names an address that exists; refused too when the list would take
@@ -201,17 +208,27 @@ pub async fn add_one(
     state.batches.put(scope.session_key(), batch)
 }
 
-/// The accounts of batch `id`, once, and only to the session that added them.
-pub fn take_batch(
+/// The accounts of batch `id`, only to the session that added them, as long as it is kept
+/// (see [`crate::ssr::batches`]).
+pub fn added_batch(
     state: &AppState,
     session: &CurrentSession,
     id: &str,
 ) -> Result<AddedBatch, AppError> {
     state
         .batches
-        .take(&session.key(), id)
-        .ok_or_else(|| AppError::NotFound("These results (they are shown only once)".into()))
+        .get(&session.key(), id)
+        .ok_or_else(|| AppError::NotFound(BATCH_GONE.into()))
 }
+
+/// Forgets batch `id` of the session, when the postmaster is done with it.
+pub fn dismiss_batch(state: &AppState, session: &CurrentSession, id: &str) {
+    state.batches.dismiss(&session.key(), id);
+}
+
+/// What a batch that is no longer kept is called in its "not found" message.
+const BATCH_GONE: &str =
+    "The list of new accounts (it is kept for 10 minutes, or until you choose Done)";
 
 /// The full address of a username of the scope's domain.
 fn address(username: &str, scope: &DomainScope) -> String {

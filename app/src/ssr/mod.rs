@@ -12,6 +12,7 @@ pub mod hashing;
 pub mod mailboxes;
 pub mod mailstore;
 pub mod progress;
+pub mod refusals;
 pub mod retention;
 pub mod state;
 pub mod throttle;

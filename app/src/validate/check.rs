@@ -33,6 +33,8 @@ pub enum Rule {
     UsernameLength,
     /// A username has no leading, trailing or doubled dot.
     UsernameDots,
+    /// A username does not start with a dash.
+    UsernameDash,
     /// A full address names the managed domain.
     Domain,
     /// A password has 8 to 128 characters.
@@ -62,6 +64,7 @@ impl Rule {
             Rule::UsernameChars => "username-chars",
             Rule::UsernameLength => "username-length",
             Rule::UsernameDots => "username-dots",
+            Rule::UsernameDash => "username-dash",
             Rule::Domain => "domain",
             Rule::Length => "length",
             Rule::Letter => "letter",
@@ -129,12 +132,13 @@ impl Check {
 mod tests {
     use super::*;
 
-    const ALL: [Rule; 14] = [
+    const ALL: [Rule; 15] = [
         Rule::UsernameRequired,
         Rule::UsernameSpace,
         Rule::UsernameChars,
         Rule::UsernameLength,
         Rule::UsernameDots,
+        Rule::UsernameDash,
         Rule::Domain,
         Rule::Length,
         Rule::Letter,

@@ -16,6 +16,16 @@ pub const DEFAULT_LEN: usize = 16;
 const ALPHABET: &[u8] =
     b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#$%&()*+-./:;<=>?@[]^_{}~";
 
+/// First characters that make a spreadsheet read a cell as a formula (or, for tab and carriage
+/// return, hide one behind them). A generated password never starts with one, so the CSV of
+/// generated passwords can carry every password exactly as it is.
+pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `text` starts with a character of [`FORMULA_START`].
+pub fn starts_like_formula(text: &str) -> bool {
+    text.starts_with(FORMULA_START)
+}
+
 /// Candidates tried before giving up. A candidate fails only when it lacks a
 /// letter, digit or symbol (likely only at length 8) or happens to contain a
 /// name; a thousand misses in a row does not happen with real randomness.
@@ -44,12 +54,14 @@ impl fmt::Display for GenerateError {
 impl std::error::Error for GenerateError {}
 
 /// Generates a random password for the account described by `ctx` that
-/// passes every rule of [`check_password`] with no failure and no warning.
+/// passes every rule of [`check_password`] with no failure and no warning,
+/// and does not start like a spreadsheet formula ([`starts_like_formula`]).
 ///
 /// `len` is clamped to 8..=128. Every character is drawn uniformly from an
 /// alphabet without look-alike characters; a candidate that misses a rule
-/// (no digit, or a name inside it) is thrown away whole and a new one drawn,
-/// so the result stays uniform over the passwords that pass. Randomness comes
+/// (no digit, or a name inside it) or starts like a formula is thrown away
+/// whole and a new one drawn, so the result stays uniform over the passwords
+/// that pass. Randomness comes
 /// from the operating system (the browser's `crypto.getRandomValues` in
 /// WebAssembly).
 pub fn generate_password(ctx: &PasswordContext, len: usize) -> Result<String, GenerateError> {
@@ -57,9 +69,10 @@ pub fn generate_password(ctx: &PasswordContext, len: usize) -> Result<String, Ge
     let mut random = RandomBytes::new();
     for _ in 0..MAX_ATTEMPTS {
         let candidate = draw(&mut random, len)?;
-        let clean = check_password(&candidate, ctx)
-            .iter()
-            .all(|check| check.level == Level::Pass);
+        let clean = !starts_like_formula(&candidate)
+            && check_password(&candidate, ctx)
+                .iter()
+                .all(|check| check.level == Level::Pass);
         if clean {
             return Ok(candidate);
         }
@@ -169,6 +182,29 @@ mod tests {
                 .all(|c| c.level == Level::Pass));
             assert!(pw.bytes().all(|b| ALPHABET.contains(&b)));
         }
+    }
+
+    #[test]
+    fn no_password_starts_like_a_formula() {
+        // About one in twenty candidates starts with `=`, `+`, `-` or `@`: thousands of
+        // passwords would show some if they were not thrown away.
+        for len in [PASSWORD_MIN, DEFAULT_LEN] {
+            for _ in 0..3_000 {
+                let pw = generate_password(&SEED, len).expect("generated");
+                assert!(!starts_like_formula(&pw), "{pw:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn formula_starts() {
+        for text in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(starts_like_formula(text), "{text:?}");
+        }
+        for text in ["", "a=1", "1-2", "x@y", "'=1", " =1"] {
+            assert!(!starts_like_formula(text), "{text:?}");
+        }
+        assert!(FORMULA_START.iter().any(|c| ALPHABET.contains(&(*c as u8))));
     }
 
     #[test]

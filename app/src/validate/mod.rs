@@ -27,7 +27,9 @@ pub use bulk::{
     BulkReport, Field, NewAccount, Problem, BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
 };
 pub use check::{Check, Level, Rule};
-pub use generate::{generate_password, GenerateError, DEFAULT_LEN};
+pub use generate::{
+    generate_password, starts_like_formula, GenerateError, DEFAULT_LEN, FORMULA_START,
+};
 pub use password::{
     check_password, is_acceptable, password_problems, PasswordContext, PASSWORD_MAX, PASSWORD_MIN,
 };

@@ -11,6 +11,7 @@ const CHARS: &str = "Use only letters (a-z), digits, dots, dashes and underscore
 const TOO_LONG: &str = "A username has at most 64 characters";
 const EDGE_DOT: &str = "A username cannot start or end with a dot";
 const DOUBLE_DOT: &str = "A username cannot have two dots in a row";
+const LEADING_DASH: &str = "A username cannot start with a dash";
 
 /// Checks a username and returns it normalised to lowercase.
 ///
@@ -19,7 +20,9 @@ const DOUBLE_DOT: &str = "A username cannot have two dots in a row";
 /// is `domain`, compared case-insensitively. Whitespace anywhere is an error
 /// rather than being trimmed, so what is stored is exactly what was seen.
 /// Rules: 1 to 64 characters of ASCII letters, digits, `.`, `-`, `_`, with no
-/// leading, trailing or doubled dot.
+/// leading, trailing or doubled dot, and no leading dash: `-name` reads as an
+/// option to command-line tools (`doveadm -u`), and the mail store refuses a
+/// Maildir named so.
 pub fn parse_username(input: &str, domain: &str) -> Result<String, Check> {
     if input.trim().is_empty() {
         return Err(Check::fail(Rule::UsernameRequired, REQUIRED));
@@ -70,6 +73,9 @@ fn check_local(local: &str) -> Result<(), Check> {
     if local.contains("..") {
         return Err(Check::fail(Rule::UsernameDots, DOUBLE_DOT));
     }
+    if local.starts_with('-') {
+        return Err(Check::fail(Rule::UsernameDash, LEADING_DASH));
+    }
     Ok(())
 }
 
@@ -96,7 +102,9 @@ mod tests {
             ("Jane.Doe", "jane.doe"),
             ("JANE_DOE-2", "jane_doe-2"),
             ("j.a.n.e", "j.a.n.e"),
-            ("-x-", "-x-"),
+            ("x-", "x-"),
+            ("x-y", "x-y"),
+            ("_x", "_x"),
             ("_", "_"),
             ("007", "007"),
             (&sixty_four, &sixty_four),
@@ -143,6 +151,11 @@ mod tests {
             ("jane.", Rule::UsernameDots),
             (".", Rule::UsernameDots),
             ("jane..doe", Rule::UsernameDots),
+            ("-", Rule::UsernameDash),
+            ("-x-", Rule::UsernameDash),
+            ("-jane", Rule::UsernameDash),
+            ("-jane@example.test", Rule::UsernameDash),
+            ("-.-", Rule::UsernameDash),
             ("jane@other.test", Rule::Domain),
             ("jane@example.test.evil", Rule::Domain),
             ("jane@", Rule::Domain),
@@ -171,6 +184,12 @@ mod tests {
         assert_eq!(
             parse_username("a b", DOMAIN).expect_err("refused").message,
             "A username cannot contain spaces"
+        );
+        assert_eq!(
+            parse_username("-jane", DOMAIN)
+                .expect_err("refused")
+                .message,
+            "A username cannot start with a dash"
         );
     }
 

@@ -35,6 +35,8 @@ pub struct TestServer {
     /// The data directory: the database and the mail store.
     pub data_dir: PathBuf,
     pub store: MailStore,
+    /// The results of adds that the result screen shows.
+    pub batches: Batches,
     _dir: TempDir,
 }
 
@@ -82,11 +84,12 @@ impl TestServer {
             .await
             .unwrap();
         }
+        let batches = Batches::default();
         let state = AppState {
             db: db.clone(),
             hasher,
             policy: SessionPolicy::default(),
-            batches: Batches::default(),
+            batches: batches.clone(),
             mail: store.clone(),
             progress: RunningAdds::default(),
         };
@@ -104,6 +107,7 @@ impl TestServer {
             db,
             data_dir,
             store,
+            batches,
             _dir: dir,
         }
     }
