@@ -41,13 +41,13 @@ test('a paste is checked line by line as it is typed, and Add waits for a clean 
   await page.getByRole('button', { name: 'Add 3 accounts' }).click();
   await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
   for (const who of ['ann.lee', 'bob', 'carl']) await page.getByText(`${who}@example.test`).waitFor();
-  await page.getByRole('link', { name: 'Go to Users' }).click();
+  await page.getByRole('button', { name: 'Done' }).click();
   await page.getByRole('link', { name: 'ann.lee@example.test' }).waitFor();
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
 
-test('passwords can be generated for a paste of usernames, shown once with a CSV', async () => {
+test('passwords can be generated for a paste of usernames, shown until Done with a CSV', async () => {
   const page = await signedIn();
   await goTo(page, '/users/add');
   await page.getByLabel('Accounts, one per line').fill('dora\nemil');
@@ -60,11 +60,16 @@ test('passwords can be generated for a paste of usernames, shown once with a CSV
   assert.equal(passwords.length, 2);
   const csv = page.getByRole('link', { name: 'Download the passwords (CSV)' });
   const href = decodeURIComponent(await csv.getAttribute('href'));
-  assert.ok(href.includes(`dora@example.test,${passwords[0]}`), href);
+  assert.ok(href.includes(`"dora@example.test","${passwords[0]}"`), href);
   await screenshot(page, 'added-desktop');
+  const resultPage = page.url();
   await page.reload();
-  await page.getByText('shown only once').waitFor();
-  assert.equal(await page.locator('code.generate__value').count(), 0, 'not shown a second time');
+  assert.deepEqual(await page.locator('code.generate__value').allTextContents(), passwords, 'a reload keeps them');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('link', { name: 'dora@example.test' }).waitFor();
+  await page.goto(resultPage);
+  await page.getByText('until you choose Done').waitFor();
+  assert.equal(await page.locator('code.generate__value').count(), 0, 'gone after Done');
   await page.context().close();
 });
 
