@@ -580,3 +580,31 @@ async fn a_server_killed_during_a_bulk_add_leaves_all_accounts_or_none() {
         child.wait().unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_data_directory_and_database_are_closed_to_other_local_users() {
+    let server = TestServer::new().await;
+    // A write makes SQLite's -wal and -shm files exist.
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    assert!(add(&server, &cookie, &format!("jane {PW} {PW}\n"))
+        .await
+        .status
+        .is_success());
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().mode() & 0o777;
+    assert_eq!(mode(&server.data_dir), 0o700, "the data directory");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = server
+            .data_dir
+            .join(format!("{}{suffix}", app::ssr::db::DB_FILE));
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+
+    // A data directory left open by an older version is closed at the next start.
+    std::fs::set_permissions(
+        &server.data_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    app::ssr::db::open(&server.data_dir).await.unwrap();
+    assert_eq!(mode(&server.data_dir), 0o700);
+}

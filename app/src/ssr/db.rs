@@ -17,7 +17,7 @@ pub const DB_FILE: &str = "vpostmaster.db";
 /// Why the database could not be opened; each reads as one line for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("cannot create the data directory {}: {source}", path.display())]
+    #[error("cannot create or protect the data directory {}: {source}", path.display())]
     DataDir {
         path: PathBuf,
         source: std::io::Error,
@@ -41,13 +41,21 @@ pub enum OpenError {
     },
 }
 
-/// Creates the data directory if needed, opens `vpostmaster.db` in it (WAL, foreign keys,
-/// busy timeout) and applies the embedded migrations, refusing a database from a newer version.
+/// Mode of the data directory: it holds every password hash, so no other local user enters.
+const DATA_DIR_MODE: u32 = 0o700;
+/// Mode of the database and its `-wal`/`-shm` files (SQLite gives new ones the database's).
+const DB_FILE_MODE: u32 = 0o600;
+
+/// Creates the data directory if needed, opens `vpostmaster.db` in it (WAL, full sync, foreign
+/// keys, busy timeout) with owner-only modes, and applies the embedded migrations, refusing a
+/// database from a newer version.
 pub async fn open(data_dir: &Path) -> Result<SqlitePool, OpenError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| OpenError::DataDir {
+    let dir_error = |source| OpenError::DataDir {
         path: data_dir.to_path_buf(),
         source,
-    })?;
+    };
+    std::fs::create_dir_all(data_dir).map_err(dir_error)?;
+    set_mode(data_dir, DATA_DIR_MODE).map_err(dir_error)?;
     let path = data_dir.join(DB_FILE);
     let open_error = |source| OpenError::Open {
         path: path.clone(),
@@ -58,7 +66,8 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, OpenError> {
         .filename(&path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        // An account is a row and a Maildir: a committed row must survive a power cut too.
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
@@ -66,6 +75,15 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, OpenError> {
         .connect_with(options)
         .await
         .map_err(open_error)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = data_dir.join(format!("{DB_FILE}{suffix}"));
+        match set_mode(&file, DB_FILE_MODE) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(dir_error(error))
+            }
+            _ => {}
+        }
+    }
     refuse_newer_schema(&pool, &path).await?;
     MIGRATOR
         .run(&pool)
@@ -75,6 +93,11 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, OpenError> {
             source,
         })?;
     Ok(pool)
+}
+
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
 
 /// A database migrated by a newer build has versions this build does not know; migrating it

@@ -238,7 +238,17 @@ impl MailStore {
             Err(StoreError::Missing(_)) => return Ok(false),
             Err(error) => return Err(error),
         };
-        std::fs::remove_dir_all(&path).map_err(StoreError::io("remove", &path))?;
+        let (domain, name) = split_maildir(maildir)?;
+        // The mail user, who owns the folders above, could swap one for a symlink between the
+        // check above and the removal: hold each open (never through a symlink) and remove
+        // below those handles, so the removal stays inside whatever happens to the names.
+        let open =
+            |path: &Path| rebuild::open_no_follow(path, true).map_err(StoreError::io("open", path));
+        let root = open(&self.root)?;
+        let domain_dir = open(&below(&root, domain))?;
+        let anchored = below(&domain_dir, name);
+        // std's remove_dir_all refuses a symlink as its last name and walks below it by handles.
+        std::fs::remove_dir_all(&anchored).map_err(StoreError::io("remove", &path))?;
         Ok(true)
     }
 
@@ -531,6 +541,12 @@ pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileRe
         tracing::error!(%problem, "cannot reconcile a Maildir");
     }
     Ok(report)
+}
+
+/// The path of `name` inside the directory held open as `dir`, whatever its path is now.
+fn below(dir: &std::fs::File, name: &str) -> PathBuf {
+    use std::os::fd::AsRawFd;
+    PathBuf::from(format!("/proc/self/fd/{}", dir.as_raw_fd())).join(name)
 }
 
 #[cfg(test)]

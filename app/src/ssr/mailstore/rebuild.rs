@@ -385,7 +385,7 @@ fn is_message(path: &Path) -> std::io::Result<bool> {
 
 /// Opens `path` for reading without following a symlink (which fails with `ELOOP`) and
 /// without blocking on a FIFO.
-fn open_no_follow(path: &Path, directory: bool) -> std::io::Result<std::fs::File> {
+pub(super) fn open_no_follow(path: &Path, directory: bool) -> std::io::Result<std::fs::File> {
     let mut flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
     if directory {
         flags |= libc::O_DIRECTORY;

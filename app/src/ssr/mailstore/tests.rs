@@ -154,6 +154,38 @@ fn remove_deletes_the_maildir_and_only_it() {
     assert!(!store.remove(MAILDIR).unwrap(), "already gone");
 }
 
+/// A mail-user process swapping the domain folder for a symlink to elsewhere while a purge
+/// runs: the removal takes the real Maildir or nothing, never the one the symlink points to.
+#[test]
+fn a_domain_folder_swapped_for_a_symlink_mid_removal_leads_nowhere() {
+    let outside = TempDir::new().unwrap();
+    let decoy = outside
+        .path()
+        .join(MAILDIR.trim_end_matches('/').split('/').nth(1).unwrap());
+    for _ in 0..200 {
+        let (_dir, store) = store();
+        store.create(MAILDIR).unwrap();
+        fs::create_dir_all(decoy.join("cur")).unwrap();
+        fs::write(decoy.join("cur/precious"), "keep").unwrap();
+        let domain = store.root().join("alpha.test");
+        let moved = store.root().join("alpha.moved");
+        let swapper = {
+            let (domain, moved, target) =
+                (domain.clone(), moved.clone(), outside.path().to_owned());
+            std::thread::spawn(move || {
+                fs::rename(&domain, &moved).unwrap();
+                symlink(&target, &domain).unwrap();
+            })
+        };
+        let _ = store.remove(MAILDIR);
+        swapper.join().unwrap();
+        assert!(
+            decoy.join("cur/precious").exists(),
+            "the symlink was followed"
+        );
+    }
+}
+
 #[test]
 fn crafted_names_never_reach_outside_the_root() {
     let (dir, store) = store();
