@@ -421,7 +421,10 @@ fn unknown_flags_and_unusable_data_directories_are_one_clear_line() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
     let err = fails(&file.join("data"), &["domain", "list"], None);
-    assert!(err.contains("cannot create the data directory"), "{err}");
+    assert!(
+        err.contains("cannot create or protect the data directory"),
+        "{err}"
+    );
 }
 
 /// A site folder with the `pkg/` that `serve` expects.
