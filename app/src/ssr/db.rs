@@ -13,6 +13,8 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "vpostmaster.db";
+/// What SQLite appends to the database's name for its other files in WAL mode.
+pub const DB_FILE_SUFFIXES: [&str; 3] = ["", "-wal", "-shm"];
 
 /// Why the database could not be opened; each reads as one line for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +77,7 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, OpenError> {
         .connect_with(options)
         .await
         .map_err(open_error)?;
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in DB_FILE_SUFFIXES {
         let file = data_dir.join(format!("{DB_FILE}{suffix}"));
         match set_mode(&file, DB_FILE_MODE) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {

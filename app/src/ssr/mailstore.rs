@@ -161,7 +161,7 @@ impl MailStore {
             return Ok(());
         }
         let mut paths = vec![data_dir.to_path_buf()];
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in super::db::DB_FILE_SUFFIXES {
             let path = data_dir.join(format!("{db_file}{suffix}"));
             if path.exists() {
                 paths.push(path);
