@@ -93,7 +93,11 @@ pub enum OperatorCommand {
     Mailbox(MailboxCommand),
     /// Remove for good the accounts deleted more than 30 days ago (the server also does this
     /// every hour).
-    Purge,
+    Purge {
+        /// The clock jumped ahead and purges wait: it has been checked and is right.
+        #[arg(long)]
+        clock_is_right: bool,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

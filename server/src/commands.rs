@@ -5,9 +5,10 @@ use std::path::Path;
 
 use app::error::AppError;
 use app::ssr::audit::Actor;
+use app::ssr::auth::now;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
-use app::ssr::{admins, db, domains, mailboxes};
+use app::ssr::{admins, clock, db, domains, mailboxes};
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
@@ -174,7 +175,10 @@ async fn execute(
             Ok(())
         }
         OperatorCommand::Demo => demo(db, hasher).await,
-        OperatorCommand::Purge => {
+        OperatorCommand::Purge { clock_is_right } => {
+            if clock_is_right {
+                clock::confirm(db, Actor::CLI, now()).await?;
+            }
             let purged = mailboxes::purge_expired(db, &store()?, mailboxes::RETENTION_DAYS).await?;
             let accounts = if purged.len() == 1 {
                 "account"

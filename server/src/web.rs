@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+use app::error::AppError;
 use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
@@ -199,6 +200,7 @@ async fn purge_hourly(db: SqlitePool, store: MailStore) {
         match mailboxes::purge_expired(&db, &store, mailboxes::RETENTION_DAYS).await {
             Ok(purged) if purged.is_empty() => {}
             Ok(purged) => tracing::info!(count = purged.len(), "purged deleted accounts"),
+            Err(AppError::Conflict(hold)) => tracing::warn!("{hold}"),
             Err(error) => tracing::error!(%error, "the purge of deleted accounts failed"),
         }
     }

@@ -662,6 +662,52 @@ async fn purge_removes_the_accounts_deleted_more_than_30_days_ago() {
 }
 
 #[tokio::test]
+async fn a_clock_that_jumped_ahead_holds_the_purge_until_the_operator_confirms_it() {
+    let dir = TempDir::new().unwrap();
+    ok(dir.path(), &["domain", "add", "example.com"], None);
+    ok(dir.path(), &["purge"], None);
+    let db = db(dir.path()).await;
+    sqlx::query(
+        "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir, deleted_at)
+         VALUES ((SELECT id FROM domains WHERE name = 'example.com'), 'old', 'old@example.com',
+                 'x', 'example.com/old.1/', strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-31 days'))",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    // The server last saw the clock three days ago: as if it had jumped three days ahead.
+    sqlx::query("UPDATE clock_mark SET last_seen = last_seen - 3 * 86400")
+        .execute(&db)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let error = fails(dir.path(), &["purge"], None);
+        assert!(
+            error.contains("The clock is 3 days ahead")
+                && error.contains("vpostmaster purge --clock-is-right"),
+            "{error}"
+        );
+        assert_eq!(
+            count(&db, "mailboxes").await,
+            1,
+            "nothing purged while held"
+        );
+    }
+    let out = ok(dir.path(), &["purge", "--clock-is-right"], None);
+    assert_eq!(out, "Purged 1 account deleted more than 30 days ago.\n");
+    let confirmed: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, details FROM audit_log WHERE action = 'clock.confirm'")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(confirmed.len(), 1, "{confirmed:?}");
+    assert_eq!(confirmed[0].0, "cli");
+    // The confirmed time is the new mark: the next purge runs without a word.
+    let out = ok(dir.path(), &["purge"], None);
+    assert_eq!(out, "Purged 0 accounts deleted more than 30 days ago.\n");
+}
+
+#[tokio::test]
 async fn a_domain_is_disabled_and_enabled_again_audited() {
     let dir = TempDir::new().unwrap();
     ok(dir.path(), &["domain", "add", "example.com"], None);

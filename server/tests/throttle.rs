@@ -5,7 +5,9 @@ mod support;
 
 use std::net::{IpAddr, SocketAddr};
 
-use app::ssr::auth::SessionPolicy;
+use app::ssr::audit::Actor;
+use app::ssr::auth::{now, SessionPolicy};
+use app::ssr::clock::{self, Clock};
 use app::ssr::retention;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -318,5 +320,38 @@ async fn the_sweep_forgets_expired_sessions_and_old_audit_rows() {
         server.get("/users", Some(&live)).await.status,
         axum::http::StatusCode::OK,
         "a live session goes on"
+    );
+}
+
+#[tokio::test]
+async fn old_audit_rows_stay_while_the_clock_is_held() {
+    let server = TestServer::new().await;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, outcome) VALUES
+         ('2020-01-01T00:00:00Z', 'cli', 'domain.add', 'ok')",
+    )
+    .execute(&server.db)
+    .await
+    .unwrap();
+    let policy = SessionPolicy::default();
+    assert_eq!(
+        clock::check(&server.db, now()).await.unwrap(),
+        Clock::Trusted
+    );
+    // The clock now reads two days later than the last time seen.
+    let ahead = now() + 2 * 86_400;
+    assert_eq!(
+        clock::check(&server.db, ahead).await.unwrap(),
+        Clock::Held {
+            ahead_secs: 2 * 86_400
+        }
+    );
+    let swept = retention::sweep(&server.db, &policy, 400).await.unwrap();
+    assert_eq!(swept.audit_rows, 0, "nothing removed while held");
+    clock::confirm(&server.db, Actor::CLI, now()).await.unwrap();
+    let swept = retention::sweep(&server.db, &policy, 400).await.unwrap();
+    assert_eq!(
+        swept.audit_rows, 1,
+        "removed once the operator confirmed the clock"
     );
 }

@@ -51,6 +51,8 @@ pub enum Action {
     MailboxPurge,
     /// The Maildir repaired by Rebuild mailbox.
     MailboxRebuild,
+    /// The operator confirmed a clock that had jumped ahead (see `clock`).
+    ClockConfirm,
 }
 
 impl Action {
@@ -75,6 +77,7 @@ impl Action {
             Action::MailboxRestore => "mailbox.restore",
             Action::MailboxPurge => "mailbox.purge",
             Action::MailboxRebuild => "mailbox.rebuild",
+            Action::ClockConfirm => "clock.confirm",
         }
     }
 }

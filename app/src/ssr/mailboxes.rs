@@ -8,7 +8,8 @@ use sqlx::SqlitePool;
 use tokio::task::JoinSet;
 
 use super::audit::{self, Action, Actor, Entry};
-use super::auth::{self, CurrentSession, DomainScope};
+use super::auth::{self, now, CurrentSession, DomainScope};
+use super::clock;
 use super::hashing::Hasher;
 use super::mailstore::{self, MailStore, PendingMaildirs};
 use super::progress::Counting;
@@ -839,11 +840,13 @@ pub async fn restore(
 /// with their Maildirs, and returns their addresses; each is audited as the system's doing.
 /// The rows go first: a Maildir that cannot be removed then is logged, and reported by the
 /// start-up reconciliation, rather than mail removed from an account that still exists.
+/// Nothing is removed while the clock is held (see [`clock`]): the error says how to go on.
 pub async fn purge_expired(
     db: &SqlitePool,
     store: &MailStore,
     retention_days: u32,
 ) -> Result<Vec<String>, AppError> {
+    clock::check(db, now()).await?.trusted()?;
     let mut tx = db.begin().await?;
     let purged: Vec<(String, String, String)> = sqlx::query_as(
         "DELETE FROM mailboxes

@@ -6,6 +6,7 @@ pub mod admins;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod clock;
 pub mod db;
 pub mod domains;
 pub mod hashing;

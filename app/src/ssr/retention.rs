@@ -4,6 +4,7 @@
 use sqlx::SqlitePool;
 
 use super::auth::{now, SessionPolicy};
+use super::clock::{self, Clock};
 use super::throttle;
 use crate::error::AppError;
 
@@ -20,7 +21,8 @@ pub struct Swept {
     pub throttle_summaries: u64,
 }
 
-/// Removes expired sessions and audit rows older than `audit_days`, and ends the throttle's
+/// Removes expired sessions and audit rows older than `audit_days` (unless the clock is
+/// held, see [`clock`]), and ends the throttle's
 /// windows (see [`throttle::sweep`]).
 pub async fn sweep(
     db: &SqlitePool,
@@ -34,13 +36,17 @@ pub async fn sweep(
         .execute(db)
         .await?
         .rows_affected();
-    let audit_rows = sqlx::query(
-        "DELETE FROM audit_log WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch')",
-    )
-    .bind(now - i64::from(audit_days) * 86_400)
-    .execute(db)
-    .await?
-    .rows_affected();
+    // Audit rows wait while the clock is held: a jump of years would empty the log.
+    let audit_rows = match clock::check(db, now).await? {
+        Clock::Held { .. } => 0,
+        Clock::Trusted => sqlx::query(
+            "DELETE FROM audit_log WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch')",
+        )
+        .bind(now - i64::from(audit_days) * 86_400)
+        .execute(db)
+        .await?
+        .rows_affected(),
+    };
     let throttle_summaries = throttle::sweep(db, now).await?;
     Ok(Swept {
         sessions,
