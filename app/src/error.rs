@@ -29,6 +29,9 @@ pub enum AppError {
     /// Too much work is queued on the server (password hashing); nothing was done.
     #[error("The server is busy. Nothing was changed; please try again in a minute.")]
     Busy,
+    /// The server's disk is full: what was asked was not done, and nothing was half made.
+    #[error("The server's disk is full, so nothing was changed. Ask the operator to free some space, then try again.")]
+    DiskFull,
     /// A failure on the server side that the user cannot fix.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
@@ -65,6 +68,16 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        /// SQLite's result code for a write that found the disk full.
+        const SQLITE_FULL: &str = "13";
+        if error
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == SQLITE_FULL)
+        {
+            tracing::error!(%error, "the disk is full");
+            return AppError::DiskFull;
+        }
         tracing::error!(%error, "database error");
         AppError::Internal
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::ssr::auth::{self, ClientAddr, CurrentSession, SessionPolicy};
+use app::ssr::reserve;
 use app::ssr::state::AppState;
 use app::url::encode_query;
 use axum::body::Body;
@@ -70,6 +71,7 @@ pub async fn guard(
             "This request came from another site and was refused.",
         );
     }
+    reserve::release_when_low(&config.state.mail);
     let client = client_addr(&request, config.behind_proxy);
     let token = auth::token_from_headers(request.headers(), &config.state.policy);
     let session = match &token {

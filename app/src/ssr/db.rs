@@ -50,7 +50,7 @@ const DB_FILE_MODE: u32 = 0o600;
 
 /// Creates the data directory if needed, opens `vpostmaster.db` in it (WAL, full sync, foreign
 /// keys, busy timeout) with owner-only modes, and applies the embedded migrations, refusing a
-/// database from a newer version.
+/// database from a newer version. Room is kept on the disk for it (see [`super::reserve`]).
 pub async fn open(data_dir: &Path) -> Result<SqlitePool, OpenError> {
     let dir_error = |source| OpenError::DataDir {
         path: data_dir.to_path_buf(),
@@ -94,6 +94,7 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, OpenError> {
             path: path.clone(),
             source,
         })?;
+    super::reserve::keep(data_dir);
     Ok(pool)
 }
 

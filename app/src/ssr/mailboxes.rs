@@ -13,6 +13,7 @@ use super::clock;
 use super::hashing::Hasher;
 use super::mailstore::{self, MailStore, PendingMaildirs};
 use super::progress::Counting;
+use super::reserve;
 use super::state::AppState;
 use crate::api::mailboxes::{
     AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, RebuildRecord,
@@ -349,6 +350,7 @@ async fn create(
     accounts: Vec<NewAccount>,
 ) -> Result<AddedBatch, AppError> {
     let domain = scope.domain();
+    reserve::room_for(&state.mail, accounts.len())?;
     {
         let mut conn = state.db.acquire().await?;
         let (max, live) = limit_and_count(&mut conn, scope.domain_id()).await?;

@@ -71,7 +71,12 @@ impl StoreError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         tracing::error!(%error, "mail store error");
-        AppError::Internal
+        match error {
+            StoreError::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => {
+                AppError::DiskFull
+            }
+            _ => AppError::Internal,
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod mailboxes;
 pub mod mailstore;
 pub mod progress;
 pub mod refusals;
+pub mod reserve;
 pub mod retention;
 pub mod state;
 pub mod throttle;

@@ -57,12 +57,31 @@ impl TestServer {
         Self::build(MailUser::current(), None, edit).await
     }
 
+    /// A server whose data directory lies under `parent` (a small file system, say).
+    pub async fn in_dir(parent: &std::path::Path) -> Self {
+        Self::build_in(
+            TempDir::new_in(parent).unwrap(),
+            MailUser::current(),
+            None,
+            |_| {},
+        )
+        .await
+    }
+
     async fn build(
         mail_user: MailUser,
         doveadm: Option<Doveadm>,
         edit: impl FnOnce(&mut GuardConfig),
     ) -> Self {
-        let dir = TempDir::new().unwrap();
+        Self::build_in(TempDir::new().unwrap(), mail_user, doveadm, edit).await
+    }
+
+    async fn build_in(
+        dir: TempDir,
+        mail_user: MailUser,
+        doveadm: Option<Doveadm>,
+        edit: impl FnOnce(&mut GuardConfig),
+    ) -> Self {
         std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
         let data_dir = dir.path().join("data");
         let store = MailStore::open(&data_dir, mail_user)
