@@ -67,11 +67,15 @@ bench: build
 ## prints its figures and writes its section of docs/reliability.md.
 reliability: reliability-fuzz reliability-load reliability-crash
 
+# FUZZ_CASES inputs per target (fewer for the costly ones; see end2end/bench/fuzz.mjs).
+FUZZ_CASES ?= 1000000
 reliability-fuzz:
-	@echo "reliability-fuzz: not written yet" && false
+	FUZZ_CASES=$(FUZZ_CASES) node end2end/bench/fuzz.mjs
 
+# wrk from Debian, installed only when missing.
 reliability-load: build
-	@echo "reliability-load: not written yet" && false
+	command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; }
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/load.mjs
 
 reliability-crash: build
 	@echo "reliability-crash: not written yet" && false

@@ -81,7 +81,7 @@ proptest! {
     }
 
     #[test]
-    fn fuzz_bulk_paste(text in text(400), domain in domain(), generate in any::<bool>()) {
+    fn fuzz_bulk_paste(text in text(200), domain in domain(), generate in any::<bool>()) {
         let report = parse_bulk(&text, &domain, BulkOptions { generate_missing: generate });
         prop_assert_eq!(report.ready + report.need_attention, report.lines.len());
         for account in report.accounts() {

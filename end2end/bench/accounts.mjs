@@ -2,9 +2,10 @@
 // the Users page of a domain with 100,000 accounts. The release server on loopback; bounded
 // loops; the server stops at the end.
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { startServer, createDemoPostmaster, formAction } from '../tests/support/server.js';
 import { writeSection, summary } from './report.js';
+import { seedAccounts } from './seed.js';
 
 const BULK = 1000;
 const DOMAIN_SIZE = 100_000;
@@ -33,19 +34,6 @@ async function timed(url, cookie) {
   return performance.now() - started;
 }
 
-/** Adds `count` rows straight into the database, as an import would, with one shared hash. */
-function seed(count) {
-  const script = `
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-domain, phc = db.execute("SELECT d.id, a.password_hash FROM domains d, admins a WHERE d.name = 'example.test'").fetchone()
-names = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Thomas", "Roberts"]
-rows = ((domain, f"user{n:06}", f"user{n:06}@example.test", phc, "Pat", names[n % 8], f"example.test/user{n:06}.seed/") for n in range(int(sys.argv[2])))
-db.executemany("INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir) VALUES (?,?,?,?,?,?,?)", rows)
-db.commit()`;
-  execFileSync('python3', ['-c', script, join(server.dataDir, 'vpostmaster.db'), String(count)]);
-}
-
 try {
   const logOn = await post(await formAction(server.url, '/log-on'), server.context);
   const cookie = logOn.headers.get('set-cookie').split(';')[0];
@@ -58,7 +46,7 @@ try {
   const bulkMs = performance.now() - started;
   if (!added.headers.get('location')?.startsWith('/users/added')) throw new Error(`bulk add refused: ${added.status}`);
 
-  seed(DOMAIN_SIZE);
+  seedAccounts(server.dataDir, DOMAIN_SIZE);
   const list = [];
   const search = [];
   for (let i = 0; i < PAGE_LOADS; i++) list.push(await timed(`${server.url}/users?page=${1 + (i % 50)}`, cookie));

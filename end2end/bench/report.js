@@ -1,19 +1,21 @@
-// Writes a benchmark's section into docs/benchmarks.md, between markers named after it,
-// replacing the figures of an earlier run.
+// Writes a benchmark's section into docs/benchmarks.md (or another page of docs/), between
+// markers named after it, replacing the figures of an earlier run.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const FILE = resolve(import.meta.dirname, '../../docs/benchmarks.md');
+/** The page of the reliability suite's figures. */
+export const RELIABILITY = resolve(import.meta.dirname, '../../docs/reliability.md');
 
-export function writeSection(name, markdown) {
+export function writeSection(name, markdown, file = FILE) {
   const begin = `<!-- ${name} -->`;
   const end = `<!-- /${name} -->`;
   const block = `${begin}\n${markdown.trim()}\n${end}`;
-  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
   text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(FILE, text);
+  writeFileSync(file, text);
   console.log(markdown);
 }
 

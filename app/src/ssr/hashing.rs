@@ -53,8 +53,10 @@ pub struct Hasher {
 }
 
 /// Hashes waiting or running in the interactive lane, per core, before new ones are refused
-/// as busy: past that a log-on would wait seconds anyway.
-const INTERACTIVE_QUEUE_PER_CORE: usize = 64;
+/// as busy: about ten seconds of hashing, so a burst of 200 log-ons on two cores is answered,
+/// not refused. A waiting log-on costs only its task and connection (bounded by the connection
+/// limit); memory is bounded by the permits, not by this queue.
+const INTERACTIVE_QUEUE_PER_CORE: usize = 256;
 /// Passwords of bulk adds waiting or running, per core: several full pastes at once.
 const BULK_QUEUE_PER_CORE: usize = 5_000;
 
