@@ -11,7 +11,7 @@ use super::audit::{self, Action, Actor, Entry};
 use super::auth::{self, now, CurrentSession, DomainScope};
 use super::clock;
 use super::hashing::Hasher;
-use super::mailstore::{self, MailStore, PendingMaildirs};
+use super::mailstore::{self, removals, MailStore, PendingMaildirs};
 use super::progress::Counting;
 use super::reserve;
 use super::state::AppState;
@@ -341,8 +341,8 @@ struct Ready {
 /// core, creates their Maildirs, then writes every row and its audit row in one transaction.
 /// An address claimed meanwhile by someone else rolls the whole list back. The Maildirs and
 /// the rows are one unit: the folders exist before the commit, and any failure before it
-/// removes them again; a crash in between leaves empty Maildirs that the start-up
-/// reconciliation reports.
+/// removes them again; they are listed for removal until the commit takes them off the list,
+/// so that the start-up reconciliation removes those a crash in between leaves behind.
 async fn create(
     state: &AppState,
     scope: &DomainScope,
@@ -375,6 +375,7 @@ async fn create(
         .iter()
         .map(|new| mailstore::new_maildir(domain, &new.account.username, stamp))
         .collect::<Result<Vec<_>, _>>()?;
+    removals::record(&state.db, &maildirs).await?;
     let folders = PendingMaildirs::create(&state.mail, maildirs.clone()).await?;
 
     let mut tx = state.db.begin().await?;
@@ -421,6 +422,7 @@ async fn create(
                 .unwrap_or(AppError::Internal),
         );
     }
+    removals::clear(&mut *tx, &maildirs).await?;
     tx.commit().await?;
     folders.keep();
     tracing::info!(
@@ -840,8 +842,9 @@ pub async fn restore(
 
 /// Removes for good the accounts deleted more than `retention_days` ago, of every domain,
 /// with their Maildirs, and returns their addresses; each is audited as the system's doing.
-/// The rows go first: a Maildir that cannot be removed then is logged, and reported by the
-/// start-up reconciliation, rather than mail removed from an account that still exists.
+/// The rows go first, rather than mail removed from an account that still exists; their
+/// Maildirs are listed for removal in the same transaction, so that the start-up
+/// reconciliation removes those a crash or an error leaves behind.
 /// Nothing is removed while the clock is held (see [`clock`]): the error says how to go on.
 pub async fn purge_expired(
     db: &SqlitePool,
@@ -867,26 +870,38 @@ pub async fn purge_expired(
         };
         audit::record(&mut tx, &entry).await?;
     }
+    let maildirs: Vec<String> = purged
+        .iter()
+        .map(|(_, _, maildir)| maildir.clone())
+        .collect();
+    removals::record(&mut *tx, &maildirs).await?;
     tx.commit().await?;
     let store = store.clone();
-    blocking_purge(store, purged).await
+    let (emails, removed) = blocking_purge(store, purged).await?;
+    removals::clear(db, &removed).await?;
+    Ok(emails)
 }
 
-/// Removes the purged accounts' Maildirs and returns their addresses.
+/// Removes the purged accounts' Maildirs; returns their addresses and the Maildirs removed.
 async fn blocking_purge(
     store: MailStore,
     purged: Vec<(String, String, String)>,
-) -> Result<Vec<String>, AppError> {
+) -> Result<(Vec<String>, Vec<String>), AppError> {
     mailstore::blocking(move || {
-        purged
+        let mut removed = Vec::new();
+        let emails = purged
             .into_iter()
             .map(|(email, _, maildir)| {
-                if let Err(error) = store.remove(&maildir) {
-                    tracing::error!(%error, %email, "cannot remove the Maildir of a purged account");
+                match store.remove(&maildir) {
+                    Ok(_) => removed.push(maildir),
+                    Err(error) => {
+                        tracing::error!(%error, %email, "cannot remove the Maildir of a purged account")
+                    }
                 }
                 email
             })
-            .collect()
+            .collect();
+        (emails, removed)
     })
     .await
 }

@@ -10,6 +10,7 @@
 
 mod owner;
 mod rebuild;
+pub(crate) mod removals;
 
 use std::collections::BTreeSet;
 use std::io;
@@ -122,6 +123,8 @@ pub struct ReconcileReport {
     pub orphans: Vec<String>,
     /// Maildir values that could not be created or are not valid paths.
     pub problems: Vec<String>,
+    /// Maildirs of accounts purged or never added, left behind by a crash; now removed.
+    pub removed: Vec<String>,
 }
 
 impl MailStore {
@@ -521,9 +524,11 @@ impl Drop for PendingMaildirs {
     }
 }
 
-/// Reconciles the store with the database at start: every live account gets its Maildir;
-/// Maildirs of no account are reported in the log, never removed.
+/// Reconciles the store with the database at start: the Maildirs a crash left listed for
+/// removal (see [`removals`]) go; every live account gets its Maildir; other Maildirs of no
+/// account are reported in the log, never removed.
 pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileReport, AppError> {
+    let removed = removals::finish(db, store).await?;
     let rows: Vec<(String, bool)> =
         sqlx::query_as("SELECT maildir, deleted_at IS NULL FROM mailboxes")
             .fetch_all(db)
@@ -535,7 +540,11 @@ pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileRe
         .collect();
     let known: Vec<String> = rows.into_iter().map(|(maildir, _)| maildir).collect();
     let store = store.clone();
-    let report = blocking(move || store.reconcile(&live, &known)).await?;
+    let mut report = blocking(move || store.reconcile(&live, &known)).await?;
+    report.removed = removed;
+    for maildir in &report.removed {
+        tracing::warn!(%maildir, "removed the Maildir of an account purged or never added");
+    }
     for maildir in &report.created {
         tracing::warn!(%maildir, "created the missing Maildir of a live account");
     }
