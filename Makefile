@@ -77,8 +77,8 @@ reliability-load: build
 	command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; }
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/load.mjs
 
-reliability-crash: build
-	@echo "reliability-crash: not written yet" && false
+reliability-crash:
+	cargo run --release -p server --example crash_trials
 
 ## Tools: each installed only when missing, so a second run needs no network.
 tools: wasm-target cargo-leptos wasm-bindgen apt-packages mail-user end2end/node_modules/.package-lock.json
