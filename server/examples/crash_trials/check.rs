@@ -17,6 +17,8 @@ use crate::operation::{
 pub struct Verdict {
     /// The change is there (its transaction committed).
     pub committed: bool,
+    /// Maildirs the start removed: left by the kill, listed for removal.
+    pub removed: usize,
     /// Everything that is wrong; empty when the trial passes.
     pub failures: Vec<String>,
 }
@@ -24,6 +26,7 @@ pub struct Verdict {
 pub async fn after_start(operation: Operation, data: &Path) -> Verdict {
     let mut verdict = Verdict {
         committed: false,
+        removed: 0,
         failures: Vec::new(),
     };
     let store = MailStore::open(data, MailUser::current()).unwrap();
@@ -37,6 +40,7 @@ pub async fn after_start(operation: Operation, data: &Path) -> Verdict {
         }
     };
     let report = mailstore::reconcile(&db, &store).await.unwrap();
+    verdict.removed = report.removed.len();
     let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_all(&db)
         .await

@@ -9,7 +9,6 @@
 //! up and `done` once the operation has returned. The parent sends SIGKILL at a moment drawn
 //! uniformly over the operation's uncut duration, measured once first.
 
-#[allow(dead_code)]
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
@@ -40,6 +39,8 @@ pub struct Tally {
     pub after_commit: usize,
     /// The child said `done` before the kill reached it.
     pub finished: usize,
+    /// Trials after which the start removed Maildirs the kill left behind.
+    pub cleaned_up: usize,
     pub failures: Vec<String>,
 }
 
@@ -68,6 +69,7 @@ fn main() {
             before_commit: 0,
             after_commit: 0,
             finished: 0,
+            cleaned_up: 0,
             failures: Vec::new(),
         };
         for trial in 1..=trials {
@@ -83,6 +85,9 @@ fn main() {
                 tally.after_commit += 1;
             } else {
                 tally.before_commit += 1;
+            }
+            if verdict.removed > 0 {
+                tally.cleaned_up += 1;
             }
             for failure in verdict.failures {
                 let line = format!(

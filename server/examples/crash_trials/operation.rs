@@ -15,14 +15,14 @@ pub const DOMAIN: &str = "crash.test";
 pub const POSTMASTER: &str = "postmaster@crash.test";
 pub const PASSWORD: &str = "Xk4#pq9!zz";
 /// Accounts in the pasted list, each with a generated password to hash.
-pub const ADDED: i64 = 30;
+pub const ADDED: i64 = 20;
 /// Accounts deleted by one choice of Delete.
 pub const DELETED: i64 = 200;
 /// Messages in the account that is restored.
 pub const RESTORED_MESSAGES: u64 = 50;
 /// Accounts past the retention period, each with its messages, that the purge removes.
 pub const PURGED: i64 = 40;
-pub const PURGED_MESSAGES: u64 = 25;
+pub const PURGED_MESSAGES: u64 = 10;
 /// Live accounts, and accounts deleted yesterday, that the purge must leave alone.
 pub const KEPT: i64 = 3;
 pub const KEPT_MESSAGES: u64 = 5;

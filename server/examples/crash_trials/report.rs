@@ -10,13 +10,14 @@ pub fn write(tallies: &[Tally], took: Duration, seed: u64) {
     let mut rows = String::new();
     for tally in tallies {
         rows.push_str(&format!(
-            "| {} | {} | {:.1} ms | {} | {} | {} | {} |\n",
+            "| {} | {} | {:.1} ms | {} | {} | {} | {} | {} |\n",
             tally.operation.name(),
             tally.trials,
             tally.uncut.as_secs_f64() * 1000.0,
             tally.before_commit,
             tally.after_commit,
             tally.finished,
+            tally.cleaned_up,
             tally.failures.len(),
         ));
     }
@@ -53,10 +54,13 @@ pub fn write(tallies: &[Tally], took: Duration, seed: u64) {
          duration (xorshift64* seeded with {seed}, so a run repeats its kill points). Whether a \
          trial was killed before or after the commit is read from the data: the rows and audit \
          rows of the change are there or not; a trial whose operation returned before the kill \
-         landed is counted apart.\n\n\
+         landed is counted apart. A kill between an add's new Maildirs and its commit, or \
+         between a purge's commit and the removal of its Maildirs, leaves folders without rows; \
+         both list those folders for removal in the database first, and the start removes \
+         them (the column says in how many trials it had to).\n\n\
          | operation | trials | uncut | killed before commit | killed after commit | \
-         finished before the kill | failures |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n\
+         finished before the kill | start removed left-over Maildirs | failures |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n\
          {rows}\n\
          {failures}\n\n\
          Run on {date}, {total:.0} s in all, on {machine}; {rust}.\n",
