@@ -28,6 +28,8 @@ pub enum Command {
     Operator(OperatorCommand),
     /// Print the Dovecot configuration that serves these accounts over POP3 and IMAP.
     DovecotConfig(DovecotConfigArgs),
+    /// Print the Postfix settings that deliver mail to these accounts through Dovecot.
+    PostfixConfig(PostfixConfigArgs),
 }
 
 /// Who owns the mail, and how to reach Dovecot.
@@ -75,6 +77,19 @@ pub struct DovecotConfigArgs {
     /// Dovecot then accepts passwords from.
     #[arg(long, conflicts_with_all = ["ssl_cert", "ssl_key"])]
     pub no_ssl: bool,
+    /// Postfix's queue directory, where Dovecot puts its LMTP and quota-status sockets.
+    #[arg(long, default_value = crate::dovecot::DEFAULT_POSTFIX_QUEUE)]
+    pub postfix_queue: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PostfixConfigArgs {
+    /// Print this lookup table instead of the main.cf settings.
+    #[arg(long, value_enum)]
+    pub table: Option<crate::postfix::Table>,
+    /// Where the lookup tables are saved; the main.cf settings refer to them.
+    #[arg(long, default_value = crate::postfix::DEFAULT_TABLES_DIR)]
+    pub tables_dir: PathBuf,
 }
 
 /// The operator's commands on the database.

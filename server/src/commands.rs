@@ -16,9 +16,11 @@ use sqlx::SqlitePool;
 
 use crate::cli::{
     AdminCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs, MailboxCommand,
-    OperatorCommand, ServeArgs,
+    OperatorCommand, PostfixConfigArgs, ServeArgs,
 };
-use crate::dovecot::{self, DovecotConfig, Tls};
+use crate::dovecot::{DovecotConfig, Tls};
+use crate::postfix::PostfixConfig;
+use crate::template::absolute;
 
 /// The demo domain and postmaster that `make run` sets up.
 const DEMO_DOMAIN: &str = "example.test";
@@ -34,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => crate::web::serve(&cli.data_dir, &cli.mail, args).await,
         Command::Operator(command) => operate(&cli.data_dir, &cli.mail, command).await,
         Command::DovecotConfig(args) => print_dovecot_config(&cli.data_dir, &cli.mail, &args),
+        Command::PostfixConfig(args) => print_postfix_config(&cli.data_dir, &args),
     }
 }
 
@@ -63,7 +66,7 @@ fn print_dovecot_config(
     args: &DovecotConfigArgs,
 ) -> Result<(), String> {
     let config = DovecotConfig {
-        data_dir: dovecot::absolute(data_dir)?,
+        data_dir: absolute(data_dir)?,
         mail_user: mail.user()?,
         sql_conf: args.sql_conf.clone(),
         listen: args.listen.clone(),
@@ -74,11 +77,26 @@ fn print_dovecot_config(
             key: args.ssl_key.clone(),
         }),
         instance: None,
+        postfix_queue: args.postfix_queue.clone(),
     };
     let text = if args.sql {
         config.sql()?
     } else {
         config.main()?
+    };
+    print!("{text}");
+    Ok(())
+}
+
+/// Prints the `main.cf` settings, or with `--table` one lookup table, for this data directory.
+fn print_postfix_config(data_dir: &Path, args: &PostfixConfigArgs) -> Result<(), String> {
+    let config = PostfixConfig {
+        data_dir: absolute(data_dir)?,
+        tables_dir: args.tables_dir.clone(),
+    };
+    let text = match args.table {
+        Some(table) => config.table(table)?,
+        None => config.main()?,
     };
     print!("{text}");
     Ok(())

@@ -1,16 +1,20 @@
 //! The Dovecot configuration that serves the console's accounts over POP3 and IMAP, filled in
 //! from the templates in `deploy/dovecot/` for a data directory and a mail user.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use app::ssr::db::DB_FILE;
 use app::ssr::mailstore::{MailUser, MAIL_DIR};
+
+use crate::template::{fill, value, word};
 
 const MAIN_TEMPLATE: &str = include_str!("../../deploy/dovecot/dovecot.conf.in");
 const SQL_TEMPLATE: &str = include_str!("../../deploy/dovecot/vpostmaster-sql.conf.ext.in");
 
 /// Where the SQL part is saved by default, next to Debian's own configuration.
 pub const DEFAULT_SQL_CONF: &str = "/etc/dovecot/vpostmaster-sql.conf.ext";
+/// Debian's Postfix queue directory.
+pub const DEFAULT_POSTFIX_QUEUE: &str = "/var/spool/postfix";
 
 /// A private Dovecot's own directories, for one that runs beside a system Dovecot (tests).
 #[derive(Debug, Clone)]
@@ -44,6 +48,9 @@ pub struct DovecotConfig {
     pub tls: Option<Tls>,
     /// `None`: Debian's own directories and syslog.
     pub instance: Option<Instance>,
+    /// Postfix's queue directory: Dovecot's LMTP and quota-status sockets go in its
+    /// `private/`, where Postfix's processes reach them.
+    pub postfix_queue: PathBuf,
 }
 
 impl DovecotConfig {
@@ -102,6 +109,7 @@ impl DovecotConfig {
                 ("IMAPS_PORT", imaps.to_owned()),
                 ("POP3_PORT", self.pop3_port.to_string()),
                 ("POP3S_PORT", pop3s.to_owned()),
+                ("POSTFIX_QUEUE", value(&self.postfix_queue)?),
             ],
         )
     }
@@ -116,68 +124,6 @@ impl DovecotConfig {
             ],
         )
     }
-}
-
-/// Replaces every `@NAME@`; a name left over is a mistake in the template.
-fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String> {
-    let mut text = template.to_owned();
-    for (name, value) in values {
-        text = text.replace(&format!("@{name}@"), value);
-    }
-    if has_placeholder(&text) {
-        Err("the Dovecot template has a value left unfilled".to_owned())
-    } else {
-        Ok(text)
-    }
-}
-
-/// Whether `text` still holds an `@NAME@`.
-fn has_placeholder(text: &str) -> bool {
-    text.split('@')
-        .skip(1)
-        .any(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
-}
-
-/// An absolute path that Dovecot's configuration and an SQL string literal can hold as it is:
-/// no spaces, quotes, `%` (a Dovecot variable), `#` (a comment) or `$` (a setting).
-fn value(path: &Path) -> Result<String, String> {
-    let text = path.to_str().unwrap_or("");
-    let plain = text.starts_with('/')
-        && text.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '=' | '~')
-        });
-    if plain {
-        Ok(text.to_owned())
-    } else {
-        Err(format!(
-            "{} cannot be written into Dovecot's configuration: use an absolute path of letters, \
-             digits and / . _ - only",
-            path.display()
-        ))
-    }
-}
-
-/// A user or instance name: letters, digits, `.`, `_`, `-`.
-fn word(text: &str) -> Result<String, String> {
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        Ok(text.to_owned())
-    } else {
-        Err(format!(
-            "{text:?} cannot be written into Dovecot's configuration"
-        ))
-    }
-}
-
-/// `dir` made absolute (resolved when it exists), as Dovecot needs it.
-pub fn absolute(dir: &Path) -> Result<PathBuf, String> {
-    dir.canonicalize()
-        .or_else(|_| std::path::absolute(dir))
-        .map_err(|error| format!("cannot resolve {}: {error}", dir.display()))
 }
 
 #[cfg(test)]
@@ -201,6 +147,7 @@ mod tests {
                 key: "/etc/dovecot/private/dovecot.key".into(),
             }),
             instance: None,
+            postfix_queue: PathBuf::from(DEFAULT_POSTFIX_QUEUE),
         }
     }
 
@@ -221,6 +168,9 @@ mod tests {
         assert!(sql.contains("'{ARGON2ID}' || m.password_hash AS password"));
         assert!(sql.contains("'/srv/vpostmaster/data/mail/' || m.maildir AS userdb_home"));
         assert!(sql.contains("m.active = 1 AND m.deleted_at IS NULL AND d.active = 1"));
+        assert!(main.contains("unix_listener /var/spool/postfix/private/dovecot-lmtp {\n"));
+        assert!(main.contains("unix_listener /var/spool/postfix/private/dovecot-quota-status {\n"));
+        assert!(sql.contains("'*:storage=' || m.quota_mb || 'M' AS userdb_quota_rule"));
     }
 
     #[test]

@@ -9,4 +9,6 @@ pub mod dovecot;
 pub mod forms;
 pub mod guard;
 pub mod limits;
+pub mod postfix;
+pub mod template;
 pub mod web;

@@ -591,12 +591,12 @@ async fn the_data_directory_and_database_are_closed_to_other_local_users() {
         .status
         .is_success());
     let mode = |path: &Path| std::fs::metadata(path).unwrap().mode() & 0o777;
-    assert_eq!(mode(&server.data_dir), 0o700, "the data directory");
+    assert_eq!(mode(&server.data_dir), 0o710, "the data directory");
     for suffix in ["", "-wal", "-shm"] {
         let file = server
             .data_dir
             .join(format!("{}{suffix}", app::ssr::db::DB_FILE));
-        assert_eq!(mode(&file), 0o600, "{}", file.display());
+        assert_eq!(mode(&file), 0o640, "{}", file.display());
     }
 
     // A data directory left open by an older version is closed at the next start.
@@ -606,5 +606,5 @@ async fn the_data_directory_and_database_are_closed_to_other_local_users() {
     )
     .unwrap();
     app::ssr::db::open(&server.data_dir).await.unwrap();
-    assert_eq!(mode(&server.data_dir), 0o700);
+    assert_eq!(mode(&server.data_dir), 0o710);
 }

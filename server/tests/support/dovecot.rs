@@ -64,6 +64,9 @@ pub struct Dovecot {
     /// Its `dovecot.conf`, for `doveadm -c`.
     pub config: PathBuf,
     pub log: PathBuf,
+    /// The queue directory of the Postfix it serves: its LMTP and quota-status sockets are in
+    /// `private/`.
+    pub postfix_queue: PathBuf,
     dir: TempDir,
 }
 
@@ -81,6 +84,7 @@ impl Dovecot {
             imap,
             config: dir.path().join("dovecot.conf"),
             log: dir.path().join("dovecot.log"),
+            postfix_queue: dir.path().join("postfix-queue"),
             dir,
         }
     }
@@ -120,7 +124,9 @@ impl Dovecot {
                 state_dir: dir.join("state"),
                 log_path: self.log.clone(),
             }),
+            postfix_queue: self.postfix_queue.clone(),
         };
+        make_postfix_private(&self.postfix_queue);
         std::fs::write(&self.config, config.main().unwrap()).unwrap();
         std::fs::write(&config.sql_conf, config.sql().unwrap()).unwrap();
         std::fs::create_dir_all(dir.join("state")).unwrap();
@@ -194,6 +200,18 @@ impl Drop for Dovecot {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// A Postfix queue directory's `private/`, as Postfix makes it (root's directory, Postfix's
+/// `private/`), for Dovecot's sockets to go in before Postfix starts.
+fn make_postfix_private(queue: &Path) {
+    let private = queue.join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::set_permissions(queue, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let postfix = MailUser::resolve("postfix", None, None)
+        .expect("the Postfix user exists (make test installs postfix)");
+    std::os::unix::fs::chown(&private, Some(postfix.uid), Some(postfix.gid)).unwrap();
 }
 
 /// Two loopback ports free right now.

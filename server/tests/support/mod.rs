@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod dovecot;
+pub mod postfix;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

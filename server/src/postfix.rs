@@ -1,0 +1,113 @@
+//! The Postfix settings and lookup tables that deliver mail for the console's domains to their
+//! accounts through Dovecot's LMTP, filled in from the templates in `deploy/postfix/`.
+
+use std::path::PathBuf;
+
+use app::ssr::db::DB_FILE;
+
+use crate::template::{fill, value};
+
+const MAIN_TEMPLATE: &str = include_str!("../../deploy/postfix/main.cf.in");
+const DOMAINS_TEMPLATE: &str = include_str!("../../deploy/postfix/vpostmaster-domains.cf.in");
+const MAILBOXES_TEMPLATE: &str = include_str!("../../deploy/postfix/vpostmaster-mailboxes.cf.in");
+
+/// Where the lookup tables are saved by default, next to Debian's own configuration.
+pub const DEFAULT_TABLES_DIR: &str = "/etc/postfix";
+
+/// Postfix's lookup tables over the database, by the name `--table` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    /// `virtual_mailbox_domains`: the domains the console holds.
+    Domains,
+    /// `virtual_mailbox_maps`: the live accounts.
+    Mailboxes,
+}
+
+impl Table {
+    /// The file's name in the tables directory, as the main settings refer to it.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Table::Domains => "vpostmaster-domains.cf",
+            Table::Mailboxes => "vpostmaster-mailboxes.cf",
+        }
+    }
+}
+
+/// Everything the templates need.
+#[derive(Debug, Clone)]
+pub struct PostfixConfig {
+    /// The console's data directory (absolute).
+    pub data_dir: PathBuf,
+    /// Where the lookup tables are saved: the main settings refer to them.
+    pub tables_dir: PathBuf,
+}
+
+impl PostfixConfig {
+    /// The settings to add to `main.cf`.
+    pub fn main(&self) -> Result<String, String> {
+        fill(MAIN_TEMPLATE, &[("TABLES", value(&self.tables_dir)?)])
+    }
+
+    /// A lookup table, to be saved as [`Table::file_name`] in [`tables_dir`](Self::tables_dir).
+    /// The database is opened read-only (an SQLite file URI): Postfix's lookups can never
+    /// write to it.
+    pub fn table(&self, table: Table) -> Result<String, String> {
+        let template = match table {
+            Table::Domains => DOMAINS_TEMPLATE,
+            Table::Mailboxes => MAILBOXES_TEMPLATE,
+        };
+        fill(
+            template,
+            &[("DB_PATH", value(&self.data_dir.join(DB_FILE))?)],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> PostfixConfig {
+        PostfixConfig {
+            data_dir: PathBuf::from("/srv/vpostmaster/data"),
+            tables_dir: PathBuf::from(DEFAULT_TABLES_DIR),
+        }
+    }
+
+    #[test]
+    fn the_templates_are_filled_completely() {
+        let main = config().main().unwrap();
+        assert!(
+            main.contains("virtual_mailbox_maps = sqlite:/etc/postfix/vpostmaster-mailboxes.cf\n")
+        );
+        assert!(main.contains("virtual_transport = lmtp:unix:private/dovecot-lmtp\n"));
+        for table in [Table::Domains, Table::Mailboxes] {
+            let text = config().table(table).unwrap();
+            assert!(!text.contains("@DB"), "{text}");
+            assert!(
+                text.contains("dbpath = file:/srv/vpostmaster/data/vpostmaster.db?mode=ro\n"),
+                "{text}"
+            );
+        }
+        let mailboxes = config().table(Table::Mailboxes).unwrap();
+        assert!(mailboxes.contains("m.active = 1 AND m.deleted_at IS NULL AND d.active = 1"));
+    }
+
+    #[test]
+    fn paths_postfix_cannot_hold_are_refused() {
+        for dir in [
+            "relative",
+            "/srv/a b",
+            "/srv/x?mode=rw",
+            "/srv/%s",
+            "/srv/x\ny",
+        ] {
+            let config = PostfixConfig {
+                data_dir: PathBuf::from(dir),
+                tables_dir: PathBuf::from(dir),
+            };
+            assert!(config.main().is_err(), "{dir:?}");
+            assert!(config.table(Table::Domains).is_err(), "{dir:?}");
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Mail sent by SMTP reaches the console's accounts: a real Postfix (Debian's) looks the
+//! recipients up in our SQLite database through `deploy/postfix/` and hands the mail to a real
+//! Dovecot's LMTP, which enforces each account's quota and serves the mail over POP3 and IMAP.
+//!
+//! These tests run as root with Debian's Postfix and Dovecot packages installed, as CI does.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use app::api::mailboxes::{AddAccounts, DeleteMailboxes, DeletedRow, ListDeleted, RestoreMailbox};
+use app::ssr::audit::Actor;
+use app::ssr::domains;
+use app::ssr::mailstore::MailUser;
+use leptos::server_fn::ServerFn;
+use support::dovecot::{mail_user, Dovecot};
+use support::postfix::Postfix;
+use support::*;
+
+const JANE: &str = "jane@alpha.test";
+const JANE_PW: &str = "Tr4in#Lamp";
+const JOHN: &str = "john@alpha.test";
+const JOHN_PW: &str = "Wq7!river";
+/// How long a delivery may take to show in the mailbox.
+const DELIVERY: Duration = Duration::from_secs(30);
+
+/// The console, a private Dovecot and a private Postfix over the same data directory, with
+/// jane and john made by Add many accounts.
+struct Mail {
+    // Declared first: the servers stop before the data directory goes.
+    postfix: Postfix,
+    dovecot: Dovecot,
+    server: TestServer,
+    cookie: String,
+}
+
+impl Mail {
+    async fn start() -> Mail {
+        // Postfix's lookups run with the group postfix, so the mail user's group is Postfix's.
+        let user = MailUser {
+            gid: MailUser::resolve("postfix", None, None).unwrap().gid,
+            ..mail_user()
+        };
+        let mut dovecot = Dovecot::prepare();
+        let server = TestServer::with_mail(user.clone(), Some(dovecot.doveadm())).await;
+        dovecot.start(&server.data_dir, &user);
+        let postfix = Postfix::start(&server.data_dir, &dovecot);
+        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+        let mail = Mail {
+            postfix,
+            dovecot,
+            server,
+            cookie,
+        };
+        mail.call(
+            AddAccounts::PATH,
+            &[
+                ("domain", "alpha.test"),
+                (
+                    "text",
+                    &format!("jane {JANE_PW} {JANE_PW}\njohn {JOHN_PW} {JOHN_PW}\n"),
+                ),
+            ],
+        )
+        .await;
+        mail
+    }
+
+    /// Calls a server function as the postmaster; panics unless it succeeds.
+    async fn call(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let reply = self.server.call(path, form, Some(&self.cookie)).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
+        reply.body
+    }
+
+    /// The answer to RCPT TO for `to`, in a new SMTP session.
+    fn rcpt(&self, to: &str) -> String {
+        self.postfix.smtp().envelope(to, 100)
+    }
+
+    /// Sends a message to `to`, panicking with Postfix's answer when it is refused.
+    fn send(&self, to: &str, message: &[u8]) {
+        if let Err(refusal) = self.postfix.smtp().send(to, message) {
+            panic!("{to} refused: {refusal}\n{}", self.postfix.read_log());
+        }
+    }
+
+    /// The account's messages over POP3 once there are `count` of them.
+    fn wait_for(&self, email: &str, password: &str, count: usize) -> Vec<Vec<u8>> {
+        let asked = Instant::now();
+        loop {
+            let mut pop3 = self.dovecot.pop3(email, password).unwrap();
+            let messages = pop3.all().unwrap();
+            pop3.quit();
+            if messages.len() >= count {
+                return messages;
+            }
+            assert!(
+                asked.elapsed() < DELIVERY,
+                "{email} has {} of {count} messages\n{}\n{}",
+                messages.len(),
+                self.postfix.read_log(),
+                self.dovecot.read_log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    async fn delete(&self, email: &str) {
+        self.call(
+            DeleteMailboxes::PATH,
+            &[("domain", "alpha.test"), ("emails", email)],
+        )
+        .await;
+    }
+
+    async fn restore_first_deleted(&self) {
+        let body = self
+            .call(ListDeleted::PATH, &[("domain", "alpha.test")])
+            .await;
+        let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
+        let id = deleted[0].id.to_string();
+        self.call(
+            RestoreMailbox::PATH,
+            &[("domain", "alpha.test"), ("id", &id)],
+        )
+        .await;
+    }
+
+    async fn set_quota_mb(&self, email: &str, quota_mb: i64) {
+        sqlx::query("UPDATE mailboxes SET quota_mb = ? WHERE email = ? AND deleted_at IS NULL")
+            .bind(quota_mb)
+            .bind(email)
+            .execute(&self.server.db)
+            .await
+            .unwrap();
+    }
+}
+
+/// A message of `body_lines` lines of 78 characters, one of them starting with a dot.
+fn message(subject: &str, body_lines: usize) -> Vec<u8> {
+    let mut text = format!(
+        "From: Sender <sender@elsewhere.test>\r\nTo: <{JANE}>\r\nSubject: {subject}\r\n\
+         Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <{subject}@elsewhere.test>\r\n\r\n.a line that SMTP dot-stuffs\r\n"
+    );
+    for n in 0..body_lines {
+        text.push_str(&format!("{n:06} {}\r\n", "x".repeat(71)));
+    }
+    text.into_bytes()
+}
+
+fn refused(answer: &str) -> bool {
+    answer.starts_with('5')
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_sent_by_smtp_is_fetched_over_pop3_and_imap_byte_for_byte() {
+    let mail = Mail::start().await;
+    let sent = message("hello", 20);
+    mail.send(JANE, &sent);
+
+    let fetched = mail.wait_for(JANE, JANE_PW, 1);
+    assert_eq!(fetched.len(), 1);
+    // Postfix and Dovecot add their trace headers on top; the rest is what was sent.
+    assert!(
+        fetched[0].ends_with(&sent),
+        "{}",
+        String::from_utf8_lossy(&fetched[0])
+    );
+    let mut imap = mail.dovecot.imap(JANE, JANE_PW).unwrap();
+    assert_eq!(imap.select_inbox().unwrap(), 1);
+    assert_eq!(imap.fetch(1).unwrap(), fetched[0]);
+    imap.logout();
+    // Nothing went to the other account.
+    assert!(mail.wait_for(JOHN, JOHN_PW, 0).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn addresses_without_a_live_account_are_refused_at_rcpt_until_restored() {
+    let mail = Mail::start().await;
+    assert!(mail.rcpt(JANE).starts_with("250"));
+    for unknown in ["nobody@alpha.test", "jane@unknown.test"] {
+        let answer = mail.rcpt(unknown);
+        assert!(refused(&answer), "{unknown}: {answer}");
+    }
+
+    mail.delete(JANE).await;
+    let answer = mail.rcpt(JANE);
+    assert!(refused(&answer), "deleted: {answer}");
+    assert!(mail.rcpt(JOHN).starts_with("250"));
+
+    mail.restore_first_deleted().await;
+    mail.send(JANE, &message("restored", 1));
+    assert_eq!(mail.wait_for(JANE, JANE_PW, 1).len(), 1);
+
+    domains::set_active(&mail.server.db, "alpha.test", false, Actor::CLI)
+        .await
+        .unwrap();
+    for email in [JANE, JOHN] {
+        let answer = mail.rcpt(email);
+        assert!(refused(&answer), "disabled domain: {answer}");
+    }
+    domains::set_active(&mail.server.db, "alpha.test", true, Actor::CLI)
+        .await
+        .unwrap();
+    assert!(mail.rcpt(JANE).starts_with("250"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_mailbox_is_refused_at_rcpt_with_552_and_takes_mail_when_its_quota_grows() {
+    let mail = Mail::start().await;
+    mail.set_quota_mb(JANE, 1).await;
+    // 0.8 MiB, then 0.25 MiB: the second goes over by less than the 10% grace.
+    mail.send(JANE, &message("first", 10_700));
+    mail.wait_for(JANE, JANE_PW, 1);
+    mail.send(JANE, &message("second", 3_400));
+    mail.wait_for(JANE, JANE_PW, 2);
+
+    let answer = mail.rcpt(JANE);
+    assert!(answer.starts_with("552 5.2.2"), "{answer}");
+    // Nothing is lost for the others.
+    mail.send(JOHN, &message("for john", 10));
+    assert_eq!(mail.wait_for(JOHN, JOHN_PW, 1).len(), 1);
+
+    mail.set_quota_mb(JANE, 10).await;
+    mail.send(JANE, &message("third", 10));
+    assert_eq!(mail.wait_for(JANE, JANE_PW, 3).len(), 3);
+}
