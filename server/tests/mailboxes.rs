@@ -733,6 +733,104 @@ async fn an_account_is_shown_and_edited() {
 }
 
 #[tokio::test]
+async fn a_quota_is_set_on_edit_in_whole_mb_and_bad_values_are_refused() {
+    let console = Console::new().await;
+    console.paste("jdoe", true).await.unwrap();
+    let console = &console;
+    let edit = |quota: &'static str| {
+        let form = [
+            ("email", "jdoe@alpha.test"),
+            ("first_name", ""),
+            ("last_name", ""),
+            ("active", "on"),
+            ("quota_mb", quota),
+        ];
+        async move { outcome::<()>(&console.call(UPDATE_MAILBOX, &form).await) }
+    };
+    edit(" 250 ").await.unwrap();
+    assert_eq!(
+        console.detail("jdoe@alpha.test").await.unwrap().quota_mb,
+        250
+    );
+    let details: String = sqlx::query_scalar(
+        "SELECT details FROM audit_log WHERE action = 'mailbox.update' AND target = 'jdoe@alpha.test'",
+    )
+    .fetch_one(&console.server.db)
+    .await
+    .unwrap();
+    assert_eq!(details, "active: yes; quota: 250 MB");
+
+    for (typed, says) in [
+        ("-1", "negative"),
+        ("abc", "whole number"),
+        ("1.5", "whole number"),
+        ("99999999999999999999", "at most 1048576 MB"),
+    ] {
+        let message = invalid(edit(typed).await);
+        assert!(message.contains(says), "{typed:?}: {message}");
+    }
+    assert_eq!(
+        console.detail("jdoe@alpha.test").await.unwrap().quota_mb,
+        250
+    );
+    // A post without the field, or with it empty, keeps the quota.
+    console
+        .update("jdoe@alpha.test", "", "", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        console.detail("jdoe@alpha.test").await.unwrap().quota_mb,
+        250
+    );
+    edit("0").await.unwrap();
+    assert_eq!(console.detail("jdoe@alpha.test").await.unwrap().quota_mb, 0);
+}
+
+#[tokio::test]
+async fn a_quota_is_set_without_javascript_and_a_bad_one_is_explained_on_the_page() {
+    let console = Console::new().await;
+    console.paste("jdoe", true).await.unwrap();
+    let edit_page = "http://console.test/users/edit?email=jdoe%40alpha.test";
+    let post_quota = |quota: &'static str| {
+        post(UPDATE_MAILBOX, Some(&console.cookie))
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, edit_page)
+            .body(Body::from(encode(&[
+                ("email", "jdoe@alpha.test"),
+                ("first_name", ""),
+                ("last_name", ""),
+                ("active", "on"),
+                ("quota_mb", quota),
+            ])))
+            .unwrap()
+    };
+    let saved = console.server.send(post_quota("300")).await;
+    let location = saved.header("location").unwrap().to_owned();
+    assert!(location.ends_with("saved=1"), "{location}");
+    let page = console.server.get(&location, Some(&console.cookie)).await;
+    assert!(
+        page.body.contains("id=\"quota_mb\""),
+        "the field is on Edit"
+    );
+    assert!(page.body.contains("value=\"300\""), "with the saved quota");
+
+    let refused = console.server.send(post_quota("1.5")).await;
+    let location = refused.header("location").unwrap().to_owned();
+    assert!(location.contains("__err="), "{location}");
+    let path = location.trim_start_matches("http://console.test");
+    let page = console.server.get(path, Some(&console.cookie)).await;
+    assert!(
+        page.body.contains("A quota is a whole number of MB"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        console.detail("jdoe@alpha.test").await.unwrap().quota_mb,
+        300
+    );
+}
+
+#[tokio::test]
 async fn a_deleted_account_cannot_be_shown_or_edited() {
     let console = Console::new().await;
     console.paste("jdoe", true).await.unwrap();

@@ -8,7 +8,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::api::mailboxes::{AddAccounts, DeleteMailboxes, DeletedRow, ListDeleted, RestoreMailbox};
+use app::api::mailboxes::{
+    AddAccounts, DeleteMailboxes, DeletedRow, ListDeleted, RestoreMailbox, UpdateMailbox,
+};
 use app::ssr::audit::Actor;
 use app::ssr::domains;
 use app::ssr::mailstore::MailUser;
@@ -132,13 +134,19 @@ impl Mail {
         .await;
     }
 
-    async fn set_quota_mb(&self, email: &str, quota_mb: i64) {
-        sqlx::query("UPDATE mailboxes SET quota_mb = ? WHERE email = ? AND deleted_at IS NULL")
-            .bind(quota_mb)
-            .bind(email)
-            .execute(&self.server.db)
-            .await
-            .unwrap();
+    /// Sets an account's quota on Edit, as the postmaster does.
+    async fn set_quota_mb(&self, email: &str, quota_mb: &str) {
+        self.call(
+            UpdateMailbox::PATH,
+            &[
+                ("email", email),
+                ("first_name", ""),
+                ("last_name", ""),
+                ("active", "on"),
+                ("quota_mb", quota_mb),
+            ],
+        )
+        .await;
     }
 }
 
@@ -214,7 +222,7 @@ async fn addresses_without_a_live_account_are_refused_at_rcpt_until_restored() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_mailbox_is_refused_at_rcpt_with_552_and_takes_mail_when_its_quota_grows() {
     let mail = Mail::start().await;
-    mail.set_quota_mb(JANE, 1).await;
+    mail.set_quota_mb(JANE, "1").await;
     // 0.8 MiB, then 0.25 MiB: the second goes over by less than the 10% grace.
     mail.send(JANE, &message("first", 10_700));
     mail.wait_for(JANE, JANE_PW, 1);
@@ -227,7 +235,7 @@ async fn a_full_mailbox_is_refused_at_rcpt_with_552_and_takes_mail_when_its_quot
     mail.send(JOHN, &message("for john", 10));
     assert_eq!(mail.wait_for(JOHN, JOHN_PW, 1).len(), 1);
 
-    mail.set_quota_mb(JANE, 10).await;
+    mail.set_quota_mb(JANE, "10").await;
     mail.send(JANE, &message("third", 10));
     assert_eq!(mail.wait_for(JANE, JANE_PW, 3).len(), 3);
 }

@@ -88,6 +88,8 @@ pub struct MailboxDetail {
     pub password_changed_at: String,
     pub message_count: Option<i64>,
     pub mailbox_bytes: Option<i64>,
+    /// The quota in MB; 0 is no limit.
+    pub quota_mb: i64,
 }
 
 /// A deleted account as "Deleted accounts" shows it.
@@ -191,27 +193,31 @@ pub async fn get_mailbox(email: String) -> Result<MailboxDetail, AppError> {
     mailboxes::detail(&state.db, &scope, &email).await
 }
 
-/// Changes an account's names and whether it may log in.
+/// Changes an account's names, whether it may log in and its quota in MB (0: no limit), checked
+/// by the shared rule. A post without `quota_mb`, or with it empty (the form decodes both as
+/// `None`), keeps the quota.
 #[server]
 pub async fn update_mailbox(
     email: String,
     first_name: String,
     last_name: String,
     active: Option<String>,
+    quota_mb: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{auth, mailboxes};
     let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let quota_mb = quota_mb
+        .map(|typed| crate::validate::parse_quota_mb(&typed))
+        .transpose()
+        .map_err(|message| AppError::Invalid(format!("{message}.")))?;
     let state = auth::app_state()?;
-    mailboxes::update(
-        &state.db,
-        &scope,
-        &auth::client_addr(),
-        &email,
-        &first_name,
-        &last_name,
-        active.is_some(),
-    )
-    .await?;
+    let changes = mailboxes::AccountChanges {
+        first_name: &first_name,
+        last_name: &last_name,
+        active: active.is_some(),
+        quota_mb,
+    };
+    mailboxes::update(&state.db, &scope, &auth::client_addr(), &email, changes).await?;
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&saved=1",
         crate::url::encode_query(&email)

@@ -9,3 +9,4 @@ pub mod layout;
 pub mod pager;
 pub mod password_checklist;
 pub mod password_tools;
+pub mod quota;

@@ -9,6 +9,7 @@ use crate::api::mailboxes::{
 };
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
+use crate::components::quota::QuotaField;
 use crate::pages::add_one::NameFields;
 use crate::pages::users::size;
 use crate::url::encode_query;
@@ -84,6 +85,7 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
                 <input class="checkbox" type="checkbox" name="active" value="on" checked=account.active/>
                 "Active: the account can log in and check mail"
             </label>
+            <QuotaField quota_mb=account.quota_mb/>
             <button class="button button--primary" type="submit">"Save"</button>
         </ActionForm>
         <ActionForm action=set_password attr:class="card form">

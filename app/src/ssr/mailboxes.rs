@@ -541,18 +541,30 @@ pub async fn detail(
         String,
         Option<i64>,
         Option<i64>,
+        i64,
     );
     let row: Option<Row> = sqlx::query_as(
         "SELECT email, local_part, first_name, last_name, active = 1, created_at, updated_at,
-                password_changed_at, message_count, mailbox_bytes
+                password_changed_at, message_count, mailbox_bytes, quota_mb
          FROM mailboxes WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(scope.domain_id())
     .fetch_optional(db)
     .await?;
-    let (email, username, first_name, last_name, active, created, updated, changed, count, bytes) =
-        row.ok_or_else(|| no_account(&address))?;
+    let (
+        email,
+        username,
+        first_name,
+        last_name,
+        active,
+        created,
+        updated,
+        changed,
+        count,
+        bytes,
+        quota_mb,
+    ) = row.ok_or_else(|| no_account(&address))?;
     Ok(MailboxDetail {
         email,
         domain: scope.domain().to_owned(),
@@ -565,6 +577,7 @@ pub async fn detail(
         password_changed_at: changed,
         message_count: count,
         mailbox_bytes: bytes,
+        quota_mb,
     })
 }
 
@@ -576,46 +589,74 @@ fn checked_name(raw: &str, field: Field) -> Result<String, AppError> {
     }
 }
 
-/// Changes a live account's names and whether it may log in, audited.
+/// What Edit changes on an account, as posted.
+pub struct AccountChanges<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub active: bool,
+    /// The new quota in MB (0: no limit), checked by [`crate::validate::parse_quota_mb`]; `None` keeps it.
+    pub quota_mb: Option<u32>,
+}
+
+/// The audit line of a quota: what the postmaster typed, in words.
+fn quota_words(quota_mb: i64) -> String {
+    if quota_mb == 0 {
+        "quota: no limit".to_owned()
+    } else {
+        format!("quota: {quota_mb} MB")
+    }
+}
+
+/// Changes a live account's names, whether it may log in and its quota, audited.
 pub async fn update(
     db: &SqlitePool,
     scope: &DomainScope,
     client: &str,
     email: &str,
-    first_name: &str,
-    last_name: &str,
-    active: bool,
+    changes: AccountChanges<'_>,
 ) -> Result<(), AppError> {
-    let first_name = checked_name(first_name, Field::FirstName)?;
-    let last_name = checked_name(last_name, Field::LastName)?;
+    let first_name = checked_name(changes.first_name, Field::FirstName)?;
+    let last_name = checked_name(changes.last_name, Field::LastName)?;
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
-    let before: Option<(String, String, bool)> = sqlx::query_as(
-        "SELECT first_name, last_name, active = 1 FROM mailboxes
+    let before: Option<(String, String, i64)> = sqlx::query_as(
+        "SELECT first_name, last_name, quota_mb FROM mailboxes
          WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(scope.domain_id())
     .fetch_optional(db)
     .await?;
-    let (old_first, old_last, _) = before.ok_or_else(|| no_account(&address))?;
-    let mut changes = Vec::new();
+    let (old_first, old_last, old_quota) = before.ok_or_else(|| no_account(&address))?;
+    let quota_mb = changes.quota_mb.map_or(old_quota, i64::from);
+    let mut details = Vec::new();
     if old_first != first_name {
-        changes.push("first name changed");
+        details.push("first name changed".to_owned());
     }
     if old_last != last_name {
-        changes.push("last name changed");
+        details.push("last name changed".to_owned());
     }
-    changes.push(if active { "active: yes" } else { "active: no" });
-    let details = changes.join("; ");
+    details.push(
+        if changes.active {
+            "active: yes"
+        } else {
+            "active: no"
+        }
+        .to_owned(),
+    );
+    if quota_mb != old_quota {
+        details.push(quota_words(quota_mb));
+    }
+    let details = details.join("; ");
 
     let mut tx = db.begin().await?;
     let updated: Option<i64> = sqlx::query_scalar(&format!(
-        "UPDATE mailboxes SET first_name = ?, last_name = ?, active = ?, updated_at = {NOW}
+        "UPDATE mailboxes SET first_name = ?, last_name = ?, active = ?, quota_mb = ?, updated_at = {NOW}
          WHERE email = ? AND domain_id = ? AND deleted_at IS NULL RETURNING id"
     ))
     .bind(&first_name)
     .bind(&last_name)
-    .bind(active)
+    .bind(changes.active)
+    .bind(quota_mb)
     .bind(&address)
     .bind(scope.domain_id())
     .fetch_optional(&mut *tx)

@@ -11,6 +11,7 @@
 //! - [`parse_bulk`]: the "Add many accounts" paste, with line and field for
 //!   every problem; [`check_account`] the same rules for one account typed
 //!   field by field, and [`name_problems`] for a name alone.
+//! - [`parse_quota_mb`]: an account's quota in whole MB, 0 for no limit.
 //! - [`generate_password`]: a random password that passes every rule.
 
 #![warn(missing_docs)]
@@ -20,6 +21,7 @@ mod check;
 pub mod domain;
 mod generate;
 mod password;
+mod quota;
 mod username;
 
 pub use bulk::{
@@ -33,4 +35,5 @@ pub use generate::{
 pub use password::{
     check_password, is_acceptable, password_problems, PasswordContext, PASSWORD_MAX, PASSWORD_MIN,
 };
+pub use quota::{parse_quota_mb, QUOTA_MB_MAX};
 pub use username::{parse_username, USERNAME_MAX};
