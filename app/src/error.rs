@@ -42,7 +42,11 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+            // A body that does not decode (bytes that are not UTF-8, say) is the client's
+            // mistake, like a missing field: a refusal, not a server fault.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => {
                 AppError::Invalid("The form was incomplete. Please fill it in again.".into())
             }
             ServerFnErrorErr::Request(_) => {
