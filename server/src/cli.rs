@@ -55,7 +55,12 @@ pub struct DovecotConfigArgs {
     /// Print the SQL part instead, to be saved where --sql-conf says.
     #[arg(long)]
     pub sql: bool,
-    /// Where the SQL part is saved; the main configuration refers to it.
+    /// Print the dict part instead (where Dovecot copies each account's mailbox usage), to be
+    /// saved beside the SQL part as vpostmaster-dict.conf.ext.
+    #[arg(long, conflicts_with = "sql")]
+    pub dict: bool,
+    /// Where the SQL part is saved; the main configuration refers to it, and to the dict part
+    /// beside it.
     #[arg(long, default_value = crate::dovecot::DEFAULT_SQL_CONF)]
     pub sql_conf: PathBuf,
     /// The addresses Dovecot listens on.

@@ -59,7 +59,8 @@ impl MailArgs {
     }
 }
 
-/// Prints `dovecot.conf`, or with `--sql` its SQL part, for this data directory.
+/// Prints `dovecot.conf`, or with `--sql` its SQL part, or with `--dict` its dict part, for this
+/// data directory.
 fn print_dovecot_config(
     data_dir: &Path,
     mail: &MailArgs,
@@ -81,6 +82,8 @@ fn print_dovecot_config(
     };
     let text = if args.sql {
         config.sql()?
+    } else if args.dict {
+        config.dict()?
     } else {
         config.main()?
     };

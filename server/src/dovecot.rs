@@ -10,9 +10,12 @@ use crate::template::{fill, value, word};
 
 const MAIN_TEMPLATE: &str = include_str!("../../deploy/dovecot/dovecot.conf.in");
 const SQL_TEMPLATE: &str = include_str!("../../deploy/dovecot/vpostmaster-sql.conf.ext.in");
+const DICT_TEMPLATE: &str = include_str!("../../deploy/dovecot/vpostmaster-dict.conf.ext.in");
 
 /// Where the SQL part is saved by default, next to Debian's own configuration.
 pub const DEFAULT_SQL_CONF: &str = "/etc/dovecot/vpostmaster-sql.conf.ext";
+/// The dict part's file name: it is saved beside the SQL part.
+pub const DICT_CONF_NAME: &str = "vpostmaster-dict.conf.ext";
 /// Debian's Postfix queue directory.
 pub const DEFAULT_POSTFIX_QUEUE: &str = "/var/spool/postfix";
 
@@ -104,6 +107,7 @@ impl DovecotConfig {
                 ("UID", self.mail_user.uid.to_string()),
                 ("GID", self.mail_user.gid.to_string()),
                 ("SQL_CONF", value(&self.sql_conf)?),
+                ("DICT_CONF", value(&self.dict_conf())?),
                 ("MAIL_USER", word(&self.mail_user.name)?),
                 ("IMAP_PORT", self.imap_port.to_string()),
                 ("IMAPS_PORT", imaps.to_owned()),
@@ -111,6 +115,20 @@ impl DovecotConfig {
                 ("POP3S_PORT", pop3s.to_owned()),
                 ("POSTFIX_QUEUE", value(&self.postfix_queue)?),
             ],
+        )
+    }
+
+    /// Where the dict part is saved: beside the SQL part, so one flag places both.
+    pub fn dict_conf(&self) -> PathBuf {
+        self.sql_conf.with_file_name(DICT_CONF_NAME)
+    }
+
+    /// The dict part, to be saved at [`dict_conf`](Self::dict_conf): where Dovecot copies each
+    /// account's usage.
+    pub fn dict(&self) -> Result<String, String> {
+        fill(
+            DICT_TEMPLATE,
+            &[("DB_PATH", value(&self.data_dir.join(DB_FILE))?)],
         )
     }
 
@@ -155,7 +173,8 @@ mod tests {
     fn the_templates_are_filled_completely() {
         let main = config().main().unwrap();
         let sql = config().sql().unwrap();
-        for text in [&main, &sql] {
+        let dict = config().dict().unwrap();
+        for text in [&main, &sql, &dict] {
             assert!(!text.contains("@"), "{text}");
         }
         assert!(main.contains("mail_uid = 5000\n"));
@@ -171,6 +190,9 @@ mod tests {
         assert!(main.contains("unix_listener /var/spool/postfix/private/dovecot-lmtp {\n"));
         assert!(main.contains("unix_listener /var/spool/postfix/private/dovecot-quota-status {\n"));
         assert!(sql.contains("'*:storage=' || m.quota_mb || 'M' AS userdb_quota_rule"));
+        assert!(main.contains("usage = sqlite:/etc/dovecot/vpostmaster-dict.conf.ext\n"));
+        assert!(dict.contains("connect = /srv/vpostmaster/data/vpostmaster.db\n"));
+        assert!(dict.contains("table = mailbox_usage\n"));
     }
 
     #[test]

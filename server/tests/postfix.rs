@@ -9,8 +9,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use app::api::mailboxes::{
-    AddAccounts, DeleteMailboxes, DeletedRow, ListDeleted, RestoreMailbox, UpdateMailbox,
+    AddAccounts, DeleteMailboxes, DeletedRow, GetMailbox, ListDeleted, ListMailboxes,
+    MailboxDetail, MailboxPage, RestoreMailbox, UpdateMailbox,
 };
+use app::pages::users::size;
 use app::ssr::audit::Actor;
 use app::ssr::domains;
 use app::ssr::mailstore::MailUser;
@@ -150,6 +152,75 @@ impl Mail {
     }
 }
 
+/// An account's usage as the console shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Usage {
+    messages: i64,
+    bytes: i64,
+}
+
+impl Mail {
+    /// The usage on Edit (its server function), once Dovecot has counted the account.
+    async fn usage_on_edit(&self, email: &str) -> Option<Usage> {
+        let body = self.call(GetMailbox::PATH, &[("email", email)]).await;
+        let detail: MailboxDetail = serde_json::from_str(&body).unwrap();
+        Some(Usage {
+            messages: detail.message_count?,
+            bytes: detail.mailbox_bytes?,
+        })
+    }
+
+    /// The size on the Users list (its server function).
+    async fn size_on_users_list(&self, email: &str) -> Option<i64> {
+        let body = self
+            .call(
+                ListMailboxes::PATH,
+                &[("domain", "alpha.test"), ("search", ""), ("page", "1")],
+            )
+            .await;
+        let page: MailboxPage = serde_json::from_str(&body).unwrap();
+        page.rows
+            .into_iter()
+            .find(|row| row.email == email)?
+            .mailbox_bytes
+    }
+
+    /// The usage on Edit once it shows `messages` messages, within seconds of the change.
+    async fn wait_for_usage(&self, email: &str, messages: i64) -> Usage {
+        let asked = Instant::now();
+        loop {
+            if let Some(usage) = self.usage_on_edit(email).await {
+                if usage.messages == messages {
+                    return usage;
+                }
+            }
+            assert!(
+                asked.elapsed() < DELIVERY,
+                "{email}: {:?}, not {messages} messages\n{}",
+                self.usage_on_edit(email).await,
+                self.dovecot.read_log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The Users page and the Edit page, as a browser gets them.
+    async fn pages(&self, email: &str) -> (String, String) {
+        let users = self
+            .server
+            .get("/users?domain=alpha.test", Some(&self.cookie))
+            .await;
+        let edit = self
+            .server
+            .get(
+                &format!("/users/edit?email={}", email.replace('@', "%40")),
+                Some(&self.cookie),
+            )
+            .await;
+        (users.body, edit.body)
+    }
+}
+
 /// A message of `body_lines` lines of 78 characters, one of them starting with a dot.
 fn message(subject: &str, body_lines: usize) -> Vec<u8> {
     let mut text = format!(
@@ -238,4 +309,56 @@ async fn a_full_mailbox_is_refused_at_rcpt_with_552_and_takes_mail_when_its_quot
     mail.set_quota_mb(JANE, "10").await;
     mail.send(JANE, &message("third", 10));
     assert_eq!(mail.wait_for(JANE, JANE_PW, 3).len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_on_users_and_edit_follows_deliveries_and_pop3_deletes() {
+    let mail = Mail::start().await;
+    mail.set_quota_mb(JANE, "1").await;
+    assert_eq!(mail.usage_on_edit(JANE).await, None);
+    let (_, edit) = mail.pages(JANE).await;
+    assert!(edit.contains("not counted yet"), "{edit}");
+
+    let first = message("first", 2_000);
+    mail.send(JANE, &first);
+    let one = mail.wait_for_usage(JANE, 1).await;
+    // Dovecot counts the message with the trace headers Postfix and Dovecot add.
+    assert!(one.bytes > first.len() as i64, "{one:?}");
+    assert_eq!(mail.size_on_users_list(JANE).await, Some(one.bytes));
+    let (users, edit) = mail.pages(JANE).await;
+    assert!(users.contains(&size(one.bytes)), "{users}");
+    let percent = one.bytes * 100 / (1 << 20);
+    assert!(
+        edit.contains(&format!(
+            "{} in 1 message, {percent}% of its 1.0 MB quota",
+            size(one.bytes)
+        )),
+        "{edit}"
+    );
+    assert!(
+        edit.contains(&format!("value=\"{}\"", one.bytes)),
+        "the meter: {edit}"
+    );
+
+    mail.send(JANE, &message("second", 10));
+    let two = mail.wait_for_usage(JANE, 2).await;
+    assert!(two.bytes > one.bytes, "{two:?}");
+
+    let mut pop3 = mail.dovecot.pop3(JANE, JANE_PW).unwrap();
+    pop3.command("DELE 1").unwrap();
+    pop3.quit();
+    let after = mail.wait_for_usage(JANE, 1).await;
+    assert!(
+        after.bytes < two.bytes - first.len() as i64 + 1,
+        "{after:?} after {two:?}"
+    );
+    assert_eq!(mail.size_on_users_list(JANE).await, Some(after.bytes));
+    let (users, edit) = mail.pages(JANE).await;
+    assert!(users.contains(&size(after.bytes)), "{users}");
+    assert!(
+        edit.contains(&format!("{} in 1 message", size(after.bytes))),
+        "{edit}"
+    );
+    // The other account was not touched.
+    assert_eq!(mail.usage_on_edit(JOHN).await, None);
 }

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::pages::users::size;
 use crate::validate::parse_quota_mb;
 
 /// The quota in MB, checked against the shared rule as it is typed. A text field rather than
@@ -21,5 +22,43 @@ pub fn QuotaField(quota_mb: i64) -> impl IntoView {
                 on:input:target=move |event| typed.set(event.target().value())/>
             {move || error.get().map(|message| view! { <p class="field__error" id="quota_mb-error">{message}</p> })}
         </div>
+    }
+}
+
+/// How full the mailbox is, as Dovecot last counted it: in words for everyone, and against a
+/// quota a meter that turns to the warning colour past 90%.
+#[component]
+pub fn Usage(bytes: Option<i64>, messages: Option<i64>, quota_mb: i64) -> impl IntoView {
+    let (Some(bytes), Some(messages)) = (bytes, messages) else {
+        return view! {
+            <p class="usage__text">"Mailbox usage: not counted yet; it shows after the first delivery."</p>
+        }
+        .into_any();
+    };
+    let counted = format!("{} in {messages} {}", size(bytes), plural(messages));
+    if quota_mb == 0 {
+        return view! { <p class="usage__text">{format!("Mailbox usage: {counted}; no quota.")}</p> }
+            .into_any();
+    }
+    let quota = quota_mb.saturating_mul(1 << 20);
+    let percent = bytes.saturating_mul(100) / quota.max(1);
+    view! {
+        <div class="usage">
+            <label class="usage__text" for="usage">
+                {format!("Mailbox usage: {counted}, {percent}% of its {} quota.", size(quota))}
+            </label>
+            <meter class="usage__meter" id="usage" min="0" max=quota high=quota / 10 * 9 optimum="0" value=bytes>
+                {format!("{percent}%")}
+            </meter>
+        </div>
+    }
+    .into_any()
+}
+
+fn plural(messages: i64) -> &'static str {
+    if messages == 1 {
+        "message"
+    } else {
+        "messages"
     }
 }

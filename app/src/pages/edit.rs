@@ -9,9 +9,8 @@ use crate::api::mailboxes::{
 };
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
-use crate::components::quota::QuotaField;
+use crate::components::quota::{QuotaField, Usage};
 use crate::pages::add_one::NameFields;
-use crate::pages::users::size;
 use crate::url::encode_query;
 
 /// Edit account: names, active, password, delete.
@@ -61,13 +60,9 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
         encode_query(&account.email)
     );
     let facts = format!(
-        "Created {} · password changed {} · {}",
+        "Created {} · password changed {}",
         &account.created_at[..10.min(account.created_at.len())],
         &account.password_changed_at[..10.min(account.password_changed_at.len())],
-        match (account.message_count, account.mailbox_bytes) {
-            (Some(count), Some(bytes)) => format!("{count} messages, {}", size(bytes)),
-            _ => "mailbox size not measured yet".to_owned(),
-        }
     );
     let email = account.email.clone();
     let names = (account.first_name.clone(), account.last_name.clone());
@@ -76,6 +71,7 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
     view! {
         <p class="account__address">{account.email}</p>
         <p class="muted">{facts}</p>
+        <Usage bytes=account.mailbox_bytes messages=account.message_count quota_mb=account.quota_mb/>
         <ActionForm action=update attr:class="card form">
             <h2 class="card__title">"Details"</h2>
             <ActionError text=update_error/>

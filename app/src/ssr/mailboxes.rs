@@ -40,6 +40,13 @@ const DIFFERENT_PASSWORDS: &str = "The two passwords differ.";
 /// nobody reads a thousand matches, and counting them all costs a scan of the domain.
 const MAX_COUNTED: i64 = 1_000;
 
+/// An account's size in bytes: as Dovecot last counted it (`mailbox_usage`, kept by its
+/// quota_clone plugin), else as the last Rebuild mailbox measured it.
+const USAGE_BYTES: &str =
+    "COALESCE((SELECT bytes FROM mailbox_usage u WHERE u.email = mailboxes.email), mailbox_bytes)";
+/// An account's message count, from the same sources as [`USAGE_BYTES`].
+const USAGE_MESSAGES: &str = "COALESCE((SELECT messages FROM mailbox_usage u WHERE u.email = mailboxes.email), message_count)";
+
 /// One page of a domain's live accounts in address order, filtered by a search on the
 /// address or the names. Paging and search run in SQL, so a large domain stays fast.
 pub async fn list(
@@ -59,7 +66,8 @@ pub async fn list(
     let filter = "domain_id = ? AND deleted_at IS NULL
          AND (? = '%%' OR local_part LIKE ? ESCAPE '\\' OR first_name LIKE ? ESCAPE '\\' OR last_name LIKE ? ESCAPE '\\')";
     let page_sql = format!(
-        "SELECT email, first_name, last_name, active = 1 AS active, substr(created_at, 1, 10) AS created, mailbox_bytes
+        "SELECT email, first_name, last_name, active = 1 AS active, substr(created_at, 1, 10) AS created,
+                {USAGE_BYTES} AS mailbox_bytes
          FROM mailboxes WHERE {filter} ORDER BY local_part LIMIT ? OFFSET ?"
     );
     let rows_of = |page: u32| {
@@ -543,11 +551,11 @@ pub async fn detail(
         Option<i64>,
         i64,
     );
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT email, local_part, first_name, last_name, active = 1, created_at, updated_at,
-                password_changed_at, message_count, mailbox_bytes, quota_mb
-         FROM mailboxes WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
-    )
+                    password_changed_at, {USAGE_MESSAGES}, {USAGE_BYTES}, quota_mb
+             FROM mailboxes WHERE email = ? AND domain_id = ? AND deleted_at IS NULL"
+    ))
     .bind(&address)
     .bind(scope.domain_id())
     .fetch_optional(db)

@@ -129,6 +129,7 @@ impl Dovecot {
         make_postfix_private(&self.postfix_queue);
         std::fs::write(&self.config, config.main().unwrap()).unwrap();
         std::fs::write(&config.sql_conf, config.sql().unwrap()).unwrap();
+        std::fs::write(config.dict_conf(), config.dict().unwrap()).unwrap();
         std::fs::create_dir_all(dir.join("state")).unwrap();
         let output = std::fs::File::create(dir.join("stderr")).unwrap();
         let child = Command::new("/usr/sbin/dovecot")
