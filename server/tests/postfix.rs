@@ -362,3 +362,98 @@ async fn usage_on_users_and_edit_follows_deliveries_and_pop3_deletes() {
     // The other account was not touched.
     assert_eq!(mail.usage_on_edit(JOHN).await, None);
 }
+
+/// Final outcomes in Postfix's log of the messages to `to`: delivered, and returned to the
+/// sender (an account deleted between RCPT and delivery), once each message has one.
+fn outcomes(mail: &Mail, to: &str, accepted: usize) -> (usize, usize) {
+    let asked = Instant::now();
+    loop {
+        let log = mail.postfix.read_log();
+        let lines = || log.lines().filter(|l| l.contains(&format!("to=<{to}>")));
+        let sent = lines().filter(|l| l.contains("status=sent")).count();
+        let bounced = lines().filter(|l| l.contains("status=bounced")).count();
+        if sent + bounced >= accepted {
+            return (sent, bounced);
+        }
+        assert!(
+            asked.elapsed() < DELIVERY,
+            "{to}: {sent} sent, {bounced} bounced of {accepted}\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_an_account_while_its_mail_flows_loses_nothing_and_crashes_nothing() {
+    let mail = Mail::start().await;
+    let mut smtp = mail.postfix.smtp();
+    // Mail for both accounts, alternately, until jane's address is refused.
+    let sender = std::thread::spawn(move || {
+        let (mut john, mut jane) = (0, 0);
+        let started = Instant::now();
+        while started.elapsed() < DELIVERY {
+            smtp.send(JOHN, &message(&format!("john-{john}"), 5))
+                .expect("john's mail is taken");
+            john += 1;
+            match smtp.send(JANE, &message(&format!("jane-{jane}"), 5)) {
+                Ok(()) => jane += 1,
+                Err(refusal) if refused(&refusal) => return (john, jane),
+                Err(other) => panic!("jane: {other}"),
+            }
+        }
+        panic!("jane's address was never refused");
+    });
+    mail.wait_for(JANE, JANE_PW, 3);
+    mail.delete(JANE).await;
+    let (john, jane) = sender.join().unwrap();
+
+    assert_eq!(mail.wait_for(JOHN, JOHN_PW, john).len(), john);
+    // Every message taken for jane was delivered before the delete or returned to its sender.
+    let (delivered, returned) = outcomes(&mail, JANE, jane);
+    assert_eq!(delivered + returned, jane);
+    mail.restore_first_deleted().await;
+    assert_eq!(mail.wait_for(JANE, JANE_PW, delivered).len(), delivered);
+    // Both servers still run: the restored account takes mail again.
+    mail.send(JANE, &message("after", 1));
+    assert_eq!(
+        mail.wait_for(JANE, JANE_PW, delivered + 1).len(),
+        delivered + 1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_add_while_mail_flows_loses_nothing_and_the_new_accounts_take_mail_at_once() {
+    let mail = Mail::start().await;
+    let mut smtp = mail.postfix.smtp();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sender = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let mut sent = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                smtp.send(JOHN, &message(&format!("john-{sent}"), 5))
+                    .expect("john's mail is taken");
+                sent += 1;
+            }
+            sent
+        }
+    });
+    let paste: String = (0..60)
+        .map(|n| format!("staff{n:02} {JOHN_PW} {JOHN_PW}\n"))
+        .collect();
+    mail.call(
+        AddAccounts::PATH,
+        &[("domain", "alpha.test"), ("text", &paste)],
+    )
+    .await;
+    // The new accounts exist for Postfix as soon as the add answers.
+    for n in [0, 29, 59] {
+        let address = format!("staff{n:02}@alpha.test");
+        mail.send(&address, &message(&format!("welcome-{n}"), 1));
+        assert_eq!(mail.wait_for(&address, JOHN_PW, 1).len(), 1);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent = sender.join().unwrap();
+    assert!(sent > 0);
+    assert_eq!(mail.wait_for(JOHN, JOHN_PW, sent).len(), sent);
+}
