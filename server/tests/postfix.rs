@@ -330,7 +330,7 @@ async fn usage_on_users_and_edit_follows_deliveries_and_pop3_deletes() {
     let percent = one.bytes * 100 / (1 << 20);
     assert!(
         edit.contains(&format!(
-            "{} in 1 message, {percent}% of its 1.0 MB quota",
+            "{} in 1 message, {percent}% of its 1 MB quota",
             size(one.bytes)
         )),
         "{edit}"

@@ -31,21 +31,27 @@ pub fn QuotaField(quota_mb: i64) -> impl IntoView {
 pub fn Usage(bytes: Option<i64>, messages: Option<i64>, quota_mb: i64) -> impl IntoView {
     let (Some(bytes), Some(messages)) = (bytes, messages) else {
         return view! {
-            <p class="usage__text">"Mailbox usage: not counted yet; it shows after the first delivery."</p>
+            <div class="usage">
+                <p class="usage__text">"Mailbox usage: not counted yet; it shows after the first delivery."</p>
+            </div>
         }
         .into_any();
     };
     let counted = format!("{} in {messages} {}", size(bytes), plural(messages));
     if quota_mb == 0 {
-        return view! { <p class="usage__text">{format!("Mailbox usage: {counted}; no quota.")}</p> }
-            .into_any();
+        return view! {
+            <div class="usage">
+                <p class="usage__text">{format!("Mailbox usage: {counted}; no quota.")}</p>
+            </div>
+        }
+        .into_any();
     }
     let quota = quota_mb.saturating_mul(1 << 20);
     let percent = bytes.saturating_mul(100) / quota.max(1);
     view! {
         <div class="usage">
             <label class="usage__text" for="usage">
-                {format!("Mailbox usage: {counted}, {percent}% of its {} quota.", size(quota))}
+                {format!("Mailbox usage: {counted}, {percent}% of its {quota_mb} MB quota.")}
             </label>
             <meter class="usage__meter" id="usage" min="0" max=quota high=quota / 10 * 9 optimum="0" value=bytes>
                 {format!("{percent}%")}
