@@ -1,0 +1,210 @@
+//! The figures as a section of docs/benchmarks.md, with the conditions they were measured in.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use crate::lookup::{Lookups, DOMAINS, LOOKUPS, PER_DOMAIN};
+use crate::{Run, ACCOUNTS, CONNECTIONS, MESSAGES, POLL, ROUNDS, WARM_UP};
+
+pub struct Figures {
+    pub postfix: Vec<Run>,
+    pub lmtp: Vec<Run>,
+    pub message_bytes: usize,
+    pub lookups: Lookups,
+    pub load_before: String,
+    pub load_after_delivery: String,
+    pub load_after: String,
+}
+
+pub fn markdown(figures: &Figures) -> String {
+    let mean = |runs: &[Run]| runs.iter().map(Run::rate).sum::<f64>() / runs.len() as f64;
+    let (postfix, lmtp) = (mean(&figures.postfix), mean(&figures.lmtp));
+    let mut runs = String::new();
+    for (path, list) in [
+        ("Postfix: SMTP, lookups, queue, LMTP", &figures.postfix),
+        ("Dovecot LMTP alone", &figures.lmtp),
+    ] {
+        for (n, run) in list.iter().enumerate() {
+            runs.push_str(&format!(
+                "| {path} | {} | {:.2} s | {:.2} s | {:.0} |\n",
+                n + 1,
+                run.sent.as_secs_f64(),
+                run.delivered.as_secs_f64(),
+                run.rate()
+            ));
+        }
+    }
+    let found = &figures.lookups;
+    let mut lookups = String::new();
+    for (what, table, times) in [
+        ("domain held", "domains", &found.domain_held),
+        ("domain not held", "domains", &found.domain_unknown),
+        ("live account", "mailboxes", &found.address_live),
+        ("unknown address", "mailboxes", &found.address_unknown),
+        ("`@domain` after a miss", "mailboxes", &found.catch_all),
+        (
+            "one recipient: all the above it needs",
+            "both",
+            &found.recipient,
+        ),
+        (
+            "`SELECT 1` (sqlx's round trip alone)",
+            "",
+            &found.round_trip,
+        ),
+    ] {
+        let mut times = times.clone();
+        lookups.push_str(&format!(
+            "| {what} | {table} | {} | {:.0} µs | {:.0} µs |\n",
+            thousands(times.len()),
+            percentile(&mut times, 50),
+            percentile(&mut times, 99),
+        ));
+    }
+    format!(
+        "## Mail delivery\n\n\
+         `cargo run --release -p server --example bench_delivery` (as root, part of `make \
+         bench`) starts a private Dovecot {dovecot} and a private Postfix {postfix_version} as \
+         the tests start them: the settings and lookup tables `vpostmaster dovecot-config` and \
+         `vpostmaster postfix-config` write, Dovecot's quota-status policy asked at each RCPT, \
+         `quota_clone` writing each account's usage into the database at each delivery, \
+         Maildirs on the same disk as the database and Postfix's queue.\n\n\
+         Measured {date} on {machine}, Rust {rustc}, release build; 1-minute load average \
+         {before} at the start, {after_delivery} after the deliveries, {after} at the end.\n\n\
+         ### Deliveries per second into {accounts} accounts\n\n\
+         {accounts} accounts in one domain, inserted straight into the database, each with its \
+         Maildir. A run sends {messages} messages of {bytes} bytes, round-robin over the \
+         accounts, over {connections} concurrent connections, each sending its share one \
+         message after another (one recipient per transaction, each connection kept for \
+         its whole share). The same client speaks SMTP to Postfix on loopback and \
+         LMTP to Dovecot's unix socket. A run is timed from the first send until every message \
+         is in its account's `new/` (the folders counted every {poll} ms once the last message \
+         was accepted). {warm} messages through each path first, untimed, then {rounds} rounds \
+         alternating the paths. The gap between the last two \
+         columns is the time mail waited in Postfix's queue after it was accepted.\n\n\
+         | path | run | all accepted | all in the Maildirs | deliveries/s |\n\
+         | --- | --- | --- | --- | --- |\n{runs}\n\
+         Through Postfix, {postfix:.0} deliveries per second; into Dovecot's LMTP alone, \
+         {lmtp:.0} (means of the runs): Postfix's path delivers at {ratio:.0}% of LMTP's rate. \
+         The difference is all that Postfix adds, not only our lookups: the SMTP session, \
+         writing each message to its queue and fsyncing it, the queue manager, the quota-status \
+         check and its own LMTP client. What the lookups themselves cost is measured next.\n\n\
+         ### Lookup queries at {total} accounts\n\n\
+         {domains} domains of {per_domain} accounts, inserted in a fresh database in \
+         {seed:.1} s. {lookups_n} recipients drawn with a fixed seed: 45% live accounts, 45% \
+         unknown names in held domains, 10% in domains not held. Each lookup runs the `query` \
+         of the table file `vpostmaster postfix-config --table` writes, `%s` filled as \
+         Postfix's sqlite client fills it (quotes doubled), prepared afresh each time as \
+         Postfix does, on one read-only connection; as Postfix does, a missed address is \
+         looked up again as `@domain`. The queries run through sqlx, not `postmap -q`, whose \
+         process start would hide the query; the times include sqlx's hand-off to its worker \
+         thread (the last row).\n\n\
+         | lookup | table | lookups | p50 | p99 |\n| --- | --- | --- | --- | --- |\n{lookups}\n\
+         SQLite's plan for the mailbox query: `{plan}`: one search of the index of live \
+         addresses, whatever the number of accounts.\n",
+        dovecot = command_word("dovecot", &["--version"], 0),
+        postfix_version = command_word("postconf", &["-d", "-h", "mail_version"], 0),
+        date = command_word("date", &["-u", "+%Y-%m-%d"], 0),
+        machine = machine(),
+        rustc = command_word("rustc", &["--version"], 1),
+        before = figures.load_before,
+        after_delivery = figures.load_after_delivery,
+        after = figures.load_after,
+        accounts = thousands(ACCOUNTS),
+        messages = thousands(MESSAGES),
+        bytes = figures.message_bytes,
+        connections = CONNECTIONS,
+        poll = POLL.as_millis(),
+        warm = WARM_UP,
+        rounds = ROUNDS,
+        ratio = postfix / lmtp * 100.0,
+        total = thousands(DOMAINS * PER_DOMAIN),
+        domains = DOMAINS,
+        per_domain = thousands(PER_DOMAIN),
+        seed = found.seed_secs,
+        lookups_n = thousands(LOOKUPS),
+        plan = found.plan,
+    )
+}
+
+fn percentile(values: &mut [f64], p: usize) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    values[(values.len() * p / 100).min(values.len() - 1)]
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `index`th word of what `program` prints, or nothing when it cannot run.
+fn command_word(program: &str, args: &[&str], index: usize) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .map(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .nth(index)
+                .unwrap_or("")
+                .to_owned()
+        })
+        .unwrap_or_default()
+}
+
+/// The 1-minute load average: the figures are only as good as the machine was idle.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// "a machine with 2 cores (model), 23 GiB of memory".
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("MemTotal:"))
+                .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024 / 1024);
+    format!("a machine with {cores} cores ({model}), {memory} GiB of memory")
+}
+
+/// Puts `markdown` between `<!-- name -->` and `<!-- /name -->` in docs/benchmarks.md,
+/// replacing an earlier run's, and prints it.
+pub fn write_section(name: &str, markdown: &str) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/benchmarks.md");
+    let begin = format!("<!-- {name} -->");
+    let end = format!("<!-- /{name} -->");
+    let block = format!("{begin}\n{}\n{end}", markdown.trim());
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    let text = match (text.find(&begin), text.find(&end)) {
+        (Some(from), Some(to)) if to > from => {
+            format!("{}{block}{}", &text[..from], &text[to + end.len()..])
+        }
+        _ => format!("{}\n\n{block}\n", text.trim_end()),
+    };
+    std::fs::write(&file, text).unwrap();
+    std::io::stdout().write_all(markdown.as_bytes()).unwrap();
+}
