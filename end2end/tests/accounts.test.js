@@ -73,6 +73,26 @@ test('passwords can be generated for a paste of usernames, shown until Done with
   await page.context().close();
 });
 
+test('a quota typed on Add many is checked as it is typed and given to every account', async () => {
+  const page = await signedIn();
+  await goTo(page, '/users/add');
+  await page.getByLabel('Accounts, one per line').fill('gus Sunny#day42 Sunny#day42\nhal Rainy#day42 Rainy#day42');
+  await page.getByText('2 ready, 0 need attention').waitFor();
+  const quota = page.getByLabel('Quota (MB)');
+  await quota.fill('1.5');
+  await page.getByText('A quota is a whole number of MB, such as 500').waitFor();
+  assert.ok(await page.getByRole('button', { name: 'Add 2 accounts' }).isDisabled(), 'Add waits for a whole number');
+  await quota.fill('250');
+  await page.getByRole('button', { name: 'Add 2 accounts' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  for (const who of ['gus', 'hal']) {
+    await goTo(page, `/users/edit?email=${who}%40example.test`);
+    assert.equal(await page.getByLabel('Quota (MB)').inputValue(), '250', who);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('a large paste shows how far the server has got while it adds', async () => {
   const page = await signedIn();
   await goTo(page, '/users/add');

@@ -44,6 +44,7 @@ pub struct AddAccountsForm {
     domain: String,
     text: String,
     generate: Option<String>,
+    quota_mb: Option<String>,
 }
 
 /// "Add many accounts" posted: runs the same server function; on success
@@ -69,12 +70,13 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
                 form.domain.clone(),
                 form.text.clone(),
                 form.generate.clone(),
+                form.quota_mb.clone(),
             );
             ScopedFuture::new(async move {
                 provide_context(parts);
                 provide_context(response_options);
                 provide_app_context(&state);
-                add_accounts_server_fn(draft.0, draft.1, draft.2).await
+                add_accounts_server_fn(draft.0, draft.1, draft.2, draft.3).await
             })
         })
         .await;
@@ -99,6 +101,7 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
             let draft = BulkDraft {
                 text: form.text,
                 generate: form.generate.is_some(),
+                quota_mb: form.quota_mb.unwrap_or_default(),
                 error: error.to_string(),
             };
             redraw(pages, parts, &form.domain, draft).await

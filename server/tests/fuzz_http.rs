@@ -46,7 +46,10 @@ const FUNCTIONS: &[Endpoint] = &[
     (SignedIn::PATH, &[]),
     (ListDomains::PATH, &[]),
     (ListMailboxes::PATH, &["domain", "search", "page"]),
-    (AddAccounts::PATH, &["domain", "text", "generate"]),
+    (
+        AddAccounts::PATH,
+        &["domain", "text", "generate", "quota_mb"],
+    ),
     (AddProgress::PATH, &[]),
     (
         AddAccount::PATH,
@@ -76,7 +79,7 @@ const FUNCTIONS: &[Endpoint] = &[
     (RebuildMailbox::PATH, &["email"]),
     (LastRebuild::PATH, &["email"]),
     // The form that answers a refused paste with the page itself.
-    ("/users/add", &["domain", "text", "generate"]),
+    ("/users/add", &["domain", "text", "generate", "quota_mb"]),
 ];
 
 /// Every page, with the query keys the pages read.

@@ -787,6 +787,81 @@ async fn a_quota_is_set_on_edit_in_whole_mb_and_bad_values_are_refused() {
 }
 
 #[tokio::test]
+async fn a_paste_sets_every_account_s_quota_or_leaves_the_domain_default() {
+    let console = Console::new().await;
+    sqlx::query("UPDATE domains SET default_quota_mb = 100 WHERE name = 'alpha.test'")
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    let paste = |text: &'static str, quota: &'static str| {
+        let form = [
+            ("domain", "alpha.test"),
+            ("text", text),
+            ("generate", "on"),
+            ("quota_mb", quota),
+        ];
+        let console = &console;
+        async move { batch_of(&console.call(ADD_ACCOUNTS, &form).await) }
+    };
+    paste("ann\nbob", " 250 ").await.unwrap();
+    paste("carl", "").await.unwrap();
+    paste("dora", "0").await.unwrap();
+    for (typed, says) in [
+        ("-1", "negative"),
+        ("1.5", "whole number"),
+        ("lots", "whole number"),
+    ] {
+        let message = invalid(paste("eve\nfay", typed).await);
+        assert!(message.contains(says), "{typed:?}: {message}");
+    }
+    let quotas: Vec<(String, i64)> =
+        sqlx::query_as("SELECT local_part, quota_mb FROM mailboxes ORDER BY local_part")
+            .fetch_all(&console.server.db)
+            .await
+            .unwrap();
+    let expected = [("ann", 250), ("bob", 250), ("carl", 100), ("dora", 0)];
+    assert_eq!(
+        quotas,
+        expected.map(|(name, mb)| (name.to_owned(), mb)),
+        "a refused quota adds nobody"
+    );
+}
+
+#[tokio::test]
+async fn without_javascript_a_refused_quota_comes_back_with_the_paste() {
+    let console = Console::new().await;
+    let body = encode(&[
+        ("domain", "alpha.test"),
+        ("text", "kim Sunny#day42 Sunny#day42"),
+        ("quota_mb", "1,5"),
+    ]);
+    let request = post("/users/add", Some(&console.cookie))
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let refused = console.server.send(request).await;
+    assert_eq!(refused.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("kim Sunny#day42 Sunny#day42"),
+        "the paste is kept"
+    );
+    assert!(
+        refused.body.contains("value=\"1,5\""),
+        "the quota as typed is kept"
+    );
+    assert!(
+        refused.body.contains("A quota is a whole number of MB"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        console.server.count("SELECT COUNT(*) FROM mailboxes").await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn a_quota_is_set_without_javascript_and_a_bad_one_is_explained_on_the_page() {
     let console = Console::new().await;
     console.paste("jdoe", true).await.unwrap();

@@ -105,26 +105,31 @@ pub struct DeletedRow {
     pub days_left: i64,
 }
 
-/// Adds every account of a pasted list in one transaction, or none. The server re-checks every
-/// line with the shared rules and the addresses already taken; a refusal names each problem by
-/// line (never a password). On success it goes to the result screen of the new batch.
+/// Adds every account of a pasted list in one transaction, or none, with the quota given (the
+/// domain's default when empty). The server re-checks every line with the shared rules and the
+/// addresses already taken; a refusal names each problem by line (never a password). On
+/// success it goes to the result screen of the new batch.
 #[server]
 pub async fn add_accounts(
     domain: String,
     text: String,
     generate: Option<String>,
+    quota_mb: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{auth, mailboxes};
     let scope = auth::require_domain(Some(&domain)).await?;
+    let quota_mb = quota_mb
+        .filter(|typed| !typed.trim().is_empty())
+        .map(|typed| crate::validate::parse_quota_mb(&typed))
+        .transpose()
+        .map_err(|message| AppError::Invalid(format!("{message}.")))?;
     let state = auth::app_state()?;
-    let batch = mailboxes::add_from_paste(
-        &state,
-        &scope,
-        &auth::client_addr(),
-        &text,
-        generate.is_some(),
-    )
-    .await?;
+    let options = mailboxes::PasteOptions {
+        generate_missing: generate.is_some(),
+        quota_mb,
+    };
+    let batch =
+        mailboxes::add_from_paste(&state, &scope, &auth::client_addr(), &text, options).await?;
     leptos_axum::redirect(&format!("/users/added?batch={batch}"));
     Ok(())
 }

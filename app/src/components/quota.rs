@@ -5,18 +5,38 @@ use leptos::prelude::*;
 use crate::pages::users::size;
 use crate::validate::parse_quota_mb;
 
-/// The quota in MB, checked against the shared rule as it is typed. A text field rather than
-/// `type="number"`, so "1.5" or "-1" get our message instead of the browser's silent refusal.
+/// The quota in MB on Edit, checked against the shared rule as it is typed.
 #[island]
 pub fn QuotaField(quota_mb: i64) -> impl IntoView {
     let typed = RwSignal::new(quota_mb.to_string());
-    let error = Signal::derive(move || parse_quota_mb(&typed.get()).err());
+    view! { <QuotaInput typed optional=false/> }
+}
+
+/// What is wrong with a typed quota, if anything; an optional one may be left empty.
+pub fn quota_error(typed: &str, optional: bool) -> Option<&'static str> {
+    if optional && typed.trim().is_empty() {
+        return None;
+    }
+    parse_quota_mb(typed).err()
+}
+
+/// The quota field, its hint and its error. A text field rather than `type="number"`, so
+/// "1.5" or "-1" get our message instead of the browser's silent refusal. When `optional`,
+/// empty means the domain's default quota.
+#[component]
+pub fn QuotaInput(typed: RwSignal<String>, optional: bool) -> impl IntoView {
+    let error = Signal::derive(move || quota_error(&typed.get(), optional));
+    let hint = if optional {
+        "Whole MB, such as 500; 0 means no limit. Leave it empty for the domain's default quota."
+    } else {
+        "Whole MB, such as 500; 0 means no limit. Mail that would go over it is refused."
+    };
     view! {
         <div class="field">
             <label class="field__label" for="quota_mb">"Quota (MB)"</label>
-            <p class="field__hint" id="quota_mb-hint">"Whole MB, such as 500; 0 means no limit. Mail that would go over it is refused."</p>
+            <p class="field__hint" id="quota_mb-hint">{hint}</p>
             <input class="field__input field__input--short" id="quota_mb" name="quota_mb" type="text"
-                inputmode="numeric" autocomplete="off" required value=quota_mb.to_string()
+                inputmode="numeric" autocomplete="off" required=!optional value=typed.get_untracked()
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=move || if error.get().is_some() { "quota_mb-hint quota_mb-error" } else { "quota_mb-hint" }
                 on:input:target=move |event| typed.set(event.target().value())/>

@@ -10,6 +10,7 @@ use crate::components::bulk_report::BulkReportView;
 use crate::components::domain::use_current_domain;
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
+use crate::components::quota::{quota_error, QuotaInput};
 use crate::validate::{parse_bulk, BulkOptions, BulkReport};
 
 /// A paste the server refused: the page that answers the post draws it again, with the
@@ -18,6 +19,8 @@ use crate::validate::{parse_bulk, BulkOptions, BulkReport};
 pub struct BulkDraft {
     pub text: String,
     pub generate: bool,
+    /// The quota typed for every account; empty for the domain's default.
+    pub quota_mb: String,
     pub error: String,
 }
 
@@ -33,9 +36,9 @@ pub fn AddAccountsPage() -> impl IntoView {
             <AddTabs current="many"/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || domain.domains.get().map(|_| {
-                let BulkDraft { text, generate, error } = draft.clone();
+                let BulkDraft { text, generate, quota_mb, error } = draft.clone();
                 let domain = domain.name.get().unwrap_or_default();
-                view! { <BulkForm domain text generate refused=(!error.is_empty()).then_some(error)/> }
+                view! { <BulkForm domain text generate quota_mb refused=(!error.is_empty()).then_some(error)/> }
             })}
             </Suspense>
         </Layout>
@@ -52,11 +55,13 @@ fn BulkForm(
     domain: String,
     text: String,
     generate: bool,
+    quota_mb: String,
     refused: Option<String>,
 ) -> impl IntoView {
     let initial = text;
     let text = RwSignal::new(initial.clone());
     let generate = RwSignal::new(generate);
+    let quota_mb = RwSignal::new(quota_mb);
     let report = {
         let domain = domain.clone();
         Memo::new(move |_| {
@@ -91,7 +96,8 @@ fn BulkForm(
     let blocked = move || {
         sending.get()
             || hydrated.get()
-                && report.with(|r: &BulkReport| r.need_attention > 0 || r.too_big.is_some())
+                && (report.with(|r: &BulkReport| r.need_attention > 0 || r.too_big.is_some())
+                    || quota_error(&quota_mb.get(), true).is_some())
     };
     let label = move || match report.with(|r| r.ready) {
         0 | 1 => "Add".to_owned(),
@@ -123,6 +129,7 @@ fn BulkForm(
                             on:change:target=move |event| generate.set(event.target().checked())/>
                         "Generate a password for lines that give only a username"
                     </label>
+                    <QuotaInput typed=quota_mb optional=true/>
                 </div>
                 <div class="bulk__report" id="bulk-report" aria-live="polite">
                     <BulkReportView report=report/>

@@ -146,20 +146,29 @@ pub struct OneAccount {
     pub password_again: String,
 }
 
+/// How a pasted list is added.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PasteOptions {
+    /// Generate the passwords of lines that give only a username.
+    pub generate_missing: bool,
+    /// Every account's quota in MB (0: no limit); `None` takes the domain's default.
+    pub quota_mb: Option<u32>,
+}
+
 /// Adds every account of a pasted list (see [`parse_bulk`] for the format) in one transaction,
 /// or none, and returns the id of the batch for the result screen (see [`added_batch`]).
 ///
 /// Refused with every problem by line and field (never a password) when a line breaks a rule,
 /// repeats a username or names an address that exists; refused too when the list would take
-/// the domain over its account limit. Missing passwords are generated when
-/// `generate_missing` is set.
+/// the domain over its account limit.
 pub async fn add_from_paste(
     state: &AppState,
     scope: &DomainScope,
     client: &str,
     text: &str,
-    generate_missing: bool,
+    options: PasteOptions,
 ) -> Result<String, AppError> {
+    let generate_missing = options.generate_missing;
     let report = parse_bulk(text, scope.domain(), BulkOptions { generate_missing });
     if let Some(message) = report.too_big {
         return Err(AppError::Invalid(message));
@@ -181,7 +190,7 @@ pub async fn add_from_paste(
     }
     refuse_if_any(messages)?;
     let accounts = report.lines.into_iter().filter_map(|line| line.account);
-    let batch = create(state, scope, client, accounts.collect()).await?;
+    let batch = create(state, scope, client, accounts.collect(), options.quota_mb).await?;
     state.batches.put(scope.session_key(), batch)
 }
 
@@ -214,7 +223,7 @@ pub async fn add_one(
         tracing::error!("a line without problems has no account");
         AppError::Internal
     })?;
-    let batch = create(state, scope, client, vec![new]).await?;
+    let batch = create(state, scope, client, vec![new], None).await?;
     state.batches.put(scope.session_key(), batch)
 }
 
@@ -350,12 +359,14 @@ struct Ready {
 /// An address claimed meanwhile by someone else rolls the whole list back. The Maildirs and
 /// the rows are one unit: the folders exist before the commit, and any failure before it
 /// removes them again; they are listed for removal until the commit takes them off the list,
-/// so that the start-up reconciliation removes those a crash in between leaves behind.
+/// so that the start-up reconciliation removes those a crash in between leaves behind. Each
+/// gets `quota_mb`, or the domain's default quota when `None`.
 async fn create(
     state: &AppState,
     scope: &DomainScope,
     client: &str,
     accounts: Vec<NewAccount>,
+    quota_mb: Option<u32>,
 ) -> Result<AddedBatch, AppError> {
     let domain = scope.domain();
     reserve::room_for(&state.mail, accounts.len())?;
@@ -391,7 +402,8 @@ async fn create(
         let inserted = sqlx::query(
             "INSERT INTO mailboxes
                  (domain_id, local_part, email, password_hash, first_name, last_name, maildir, quota_mb)
-             VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT default_quota_mb FROM domains WHERE id = ?))",
+             VALUES (?, ?, ?, ?, ?, ?, ?,
+                     coalesce(?, (SELECT default_quota_mb FROM domains WHERE id = ?)))",
         )
         .bind(scope.domain_id())
         .bind(&new.account.username)
@@ -400,6 +412,7 @@ async fn create(
         .bind(&new.account.first_name)
         .bind(&new.account.last_name)
         .bind(maildir)
+        .bind(quota_mb)
         .bind(scope.domain_id())
         .execute(&mut *tx)
         .await;
