@@ -4,10 +4,13 @@
 // run a quarter of the count (FUZZ_HTTP_SHARE=1 runs all of it, about 30 minutes alone).
 // Prints and writes the figures to docs/reliability.md; fails if a target fails.
 import { execFile, execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { writeSection, RELIABILITY } from './report.js';
+
+// What else ran on the machine shows in the figures: record it with them.
+const STARTING_LOAD = loadavg()[0].toFixed(2);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CASES = Number(process.env.FUZZ_CASES ?? 1_000_000);
@@ -70,7 +73,7 @@ writeSection(
 ### Fuzzing
 
 \`make reliability-fuzz\` (end2end/bench/fuzz.mjs), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, on
-${cpus().length} cores shared with other builds, ${rustc} (stable: no cargo-fuzz, so long proptest runs
+${cpus().length} cores (1-minute load average ${STARTING_LOAD} when it began), ${rustc} (stable: no cargo-fuzz, so long proptest runs
 of generated, near-valid and oversized inputs), release mode, two targets at a time, ${total.toFixed(1)} min in all.
 A target passes when no input panics, every answer over HTTP is a page, a redirect, a 4xx or
 a server function's refusal (never \`Internal\` nor a bare 5xx), and the database afterwards

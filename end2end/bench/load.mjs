@@ -3,13 +3,16 @@
 // answer that is not the page, or not a signed-in redirect, counts as an error; the run fails
 // unless there are none. Figures go to docs/reliability.md.
 import { execFile, execFileSync } from 'node:child_process';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startServer, createDemoPostmaster, formAction } from '../tests/support/server.js';
 import { writeSection, RELIABILITY } from './report.js';
 import { seedAccounts, seedPostmasters } from './seed.js';
+
+// What else ran on the machine shows in the figures: record it with them.
+const STARTING_LOAD = loadavg()[0].toFixed(2);
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 200);
@@ -93,6 +96,8 @@ async function wrk(args) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'vpm-load-'));
 const server = await startServer({
+  // The start creates the seeded accounts' Maildirs before it serves.
+  startTimeoutMs: 300_000,
   setup: (dataDir) => {
     const postmaster = createDemoPostmaster(dataDir);
     seedAccounts(dataDir, ACCOUNTS);
@@ -135,7 +140,7 @@ try {
 ### Load
 
 \`make reliability-load\` (end2end/bench/load.mjs), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, on
-${cpus().length} cores shared with other builds, ${rustc}. The release server on loopback with a fresh
+${cpus().length} cores (1-minute load average ${STARTING_LOAD} when it began; wrk and the server share them), ${rustc}. The release server on loopback with a fresh
 data directory: example.test holds ${ACCOUNTS.toLocaleString('en')} accounts and ${POSTMASTERS.toLocaleString('en')} more postmasters,
 written straight into the database with the demo postmaster's Argon2id hash. wrk 4.1, 2 threads,
 ${CONNECTIONS} connections kept open, ${SECONDS} s per row, 30 s timeout.

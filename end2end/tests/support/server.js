@@ -34,9 +34,10 @@ export async function formAction(url, path) {
 
 /**
  * Starts a server. Returns { url, dataDir, stop }. `setup(dataDir)` runs first, on the fresh
- * data directory, for operator commands.
+ * data directory, for operator commands. `startTimeoutMs` allows for a start that first
+ * creates many Maildirs.
  */
-export async function startServer({ setup, args = [] } = {}) {
+export async function startServer({ setup, args = [], startTimeoutMs = START_TIMEOUT_MS } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'vpm-e2e-'));
   const context = setup ? setup(dataDir) : undefined;
   // Port 0: the kernel picks a free port; the server prints the address it got.
@@ -55,8 +56,8 @@ export async function startServer({ setup, args = [] } = {}) {
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const url = await waitForUrl(child, () => output);
-    await waitUntilAnswering(url);
+    const url = await waitForUrl(child, () => output, startTimeoutMs);
+    await waitUntilAnswering(url, startTimeoutMs);
     return { url, dataDir, context, stop, output: () => output };
   } catch (error) {
     await stop();
@@ -64,8 +65,8 @@ export async function startServer({ setup, args = [] } = {}) {
   }
 }
 
-async function waitForUrl(child, output) {
-  const deadline = Date.now() + START_TIMEOUT_MS;
+async function waitForUrl(child, output, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const match = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(output());
     if (match) return match[1];
@@ -75,8 +76,8 @@ async function waitForUrl(child, output) {
   throw new Error(`vpostmaster did not start: ${output()}`);
 }
 
-async function waitUntilAnswering(url) {
-  const deadline = Date.now() + START_TIMEOUT_MS;
+async function waitUntilAnswering(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
       const response = await fetch(`${url}/log-on`);
