@@ -6,11 +6,11 @@
 #[allow(dead_code)]
 #[path = "../tests/support/dovecot.rs"]
 mod dovecot;
+#[path = "shared/figures.rs"]
+mod figures;
 
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use app::ssr::audit::Actor;
@@ -18,6 +18,7 @@ use app::ssr::hashing::hash_password;
 use app::ssr::mailstore::{MailStore, MailUser};
 use app::ssr::{db, domains};
 use dovecot::{mail_user, Dovecot};
+use figures::{command_word, load_average, machine, percentile, thousands, write_section};
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 
@@ -107,7 +108,7 @@ async fn main() {
         first_check,
         bytes,
     });
-    write_section("rebuild", &section);
+    write_section("benchmarks.md", "rebuild", &section);
     db.close().await;
 }
 
@@ -254,11 +255,6 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-fn percentile(values: &mut [f64], p: usize) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[(values.len() * p / 100).min(values.len() - 1)]
-}
-
 fn runs(values: &[f64]) -> String {
     values
         .iter()
@@ -304,13 +300,10 @@ fn report(figures: &Figures) -> String {
          | broken, with resync | {broken} |\n\n\
          The first POP3 check of mail after the last rebuild (log-on and STAT of {messages} \
          messages, Dovecot rebuilding its index) took {first:.0} ms.\n",
-        dovecot = command_line("dovecot", &["--version"]),
-        date = command_line("date", &["-u", "+%Y-%m-%d"]),
+        dovecot = command_word("dovecot", &["--version"], 0),
+        date = command_word("date", &["-u", "+%Y-%m-%d"], 0),
         machine = machine(),
-        load = std::fs::read_to_string("/proc/loadavg")
-            .ok()
-            .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-            .unwrap_or_default(),
+        load = load_average(),
         accounts = thousands(ACCOUNTS),
         insert = figures.insert_secs,
         warm = WARM_UP,
@@ -326,70 +319,6 @@ fn report(figures: &Figures) -> String {
         broken = runs(&figures.broken),
         first = figures.first_check,
     )
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn command_line(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout)
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_owned()
-        })
-        .unwrap_or_default()
-}
-
-/// "a machine with 2 cores (model), 23 GiB of memory".
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("model name"))
-        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_default();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("MemTotal:"))
-                .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib / 1024 / 1024);
-    format!("a machine with {cores} cores ({model}), {memory} GiB of memory")
-}
-
-/// Puts `markdown` between `<!-- name -->` and `<!-- /name -->` in docs/benchmarks.md,
-/// replacing an earlier run's, and prints it.
-fn write_section(name: &str, markdown: &str) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/benchmarks.md");
-    let begin = format!("<!-- {name} -->");
-    let end = format!("<!-- /{name} -->");
-    let block = format!("{begin}\n{}\n{end}", markdown.trim());
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    let text = match (text.find(&begin), text.find(&end)) {
-        (Some(from), Some(to)) if to > from => {
-            format!("{}{block}{}", &text[..from], &text[to + end.len()..])
-        }
-        _ => format!("{}\n\n{block}\n", text.trim_end()),
-    };
-    std::fs::write(&file, text).unwrap();
-    std::io::stdout().write_all(markdown.as_bytes()).unwrap();
 }
 
 /// A small xorshift generator: the sample only needs to be spread, not secret.

@@ -9,6 +9,8 @@
 mod support;
 
 mod client;
+#[path = "../shared/figures.rs"]
+mod figures;
 mod lookup;
 mod report;
 
@@ -55,7 +57,7 @@ impl Run {
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let load_before = report::load_average();
+    let load_before = figures::load_average();
     // Postfix's lookups run with the group postfix, so the mail user's group is Postfix's.
     let user = MailUser {
         gid: MailUser::resolve("postfix", None, None).unwrap().gid,
@@ -101,7 +103,7 @@ fn main() {
     }
     drop(postfix);
     drop(dovecot);
-    let load_after_delivery = report::load_average();
+    let load_after_delivery = figures::load_average();
 
     let lookups = runtime.block_on(lookup::measure());
     let section = report::markdown(&report::Figures {
@@ -111,9 +113,9 @@ fn main() {
         lookups,
         load_before,
         load_after_delivery,
-        load_after: report::load_average(),
+        load_after: figures::load_average(),
     });
-    report::write_section("delivery", &section);
+    figures::write_section("benchmarks.md", "delivery", &section);
     runtime.block_on(server.db.close());
 }
 

@@ -1,9 +1,6 @@
 //! The figures as a section of docs/benchmarks.md, with the conditions they were measured in.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::Command;
-
+use crate::figures::{command_word, machine, percentile, thousands};
 use crate::lookup::{Lookups, DOMAINS, LOOKUPS, PER_DOMAIN};
 use crate::{Run, ACCOUNTS, CONNECTIONS, MESSAGES, POLL, ROUNDS, WARM_UP};
 
@@ -126,85 +123,4 @@ pub fn markdown(figures: &Figures) -> String {
         lookups_n = thousands(LOOKUPS),
         plan = found.plan,
     )
-}
-
-fn percentile(values: &mut [f64], p: usize) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    values[(values.len() * p / 100).min(values.len() - 1)]
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The `index`th word of what `program` prints, or nothing when it cannot run.
-fn command_word(program: &str, args: &[&str], index: usize) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout)
-                .split_whitespace()
-                .nth(index)
-                .unwrap_or("")
-                .to_owned()
-        })
-        .unwrap_or_default()
-}
-
-/// The 1-minute load average: the figures are only as good as the machine was idle.
-pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// "a machine with 2 cores (model), 23 GiB of memory".
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("model name"))
-        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_default();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("MemTotal:"))
-                .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib / 1024 / 1024);
-    format!("a machine with {cores} cores ({model}), {memory} GiB of memory")
-}
-
-/// Puts `markdown` between `<!-- name -->` and `<!-- /name -->` in docs/benchmarks.md,
-/// replacing an earlier run's, and prints it.
-pub fn write_section(name: &str, markdown: &str) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/benchmarks.md");
-    let begin = format!("<!-- {name} -->");
-    let end = format!("<!-- /{name} -->");
-    let block = format!("{begin}\n{}\n{end}", markdown.trim());
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    let text = match (text.find(&begin), text.find(&end)) {
-        (Some(from), Some(to)) if to > from => {
-            format!("{}{block}{}", &text[..from], &text[to + end.len()..])
-        }
-        _ => format!("{}\n\n{block}\n", text.trim_end()),
-    };
-    std::fs::write(&file, text).unwrap();
-    std::io::stdout().write_all(markdown.as_bytes()).unwrap();
 }

@@ -14,6 +14,8 @@ mod support;
 
 mod check;
 mod child;
+#[path = "../shared/figures.rs"]
+mod figures;
 mod operation;
 mod report;
 

@@ -1,9 +1,8 @@
 //! The figures as markdown, printed and written into their section of docs/reliability.md.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
+use crate::figures::{command_output, load_average, machine, write_section};
 use crate::Tally;
 
 pub fn write(tallies: &[Tally], took: Duration, seed: u64) {
@@ -63,59 +62,13 @@ pub fn write(tallies: &[Tally], took: Duration, seed: u64) {
          | --- | --- | --- | --- | --- | --- | --- | --- |\n\
          {rows}\n\
          {failures}\n\n\
-         Run on {date}, {total:.0} s in all, on {machine}; {rust}.\n",
-        date = output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+         Run on {date}, {total:.0} s in all, on {machine}, 1-minute load average {load} at \
+         the end; {rust}.\n",
+        date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         total = took.as_secs_f64(),
         machine = machine(),
-        rust = output("rustc", &["--version"]),
+        load = load_average(),
+        rust = command_output("rustc", &["--version"]),
     );
-    write_section("crash", &markdown);
-}
-
-fn output(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// "a machine with 2 cores (nproc 2, model), 23 GiB of memory, shared with other builds".
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("model name"))
-        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_default();
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("MemTotal:"))
-                .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib / 1024 / 1024);
-    format!(
-        "a machine with {} cores ({model}), {memory} GiB of memory, shared with other builds",
-        output("nproc", &[])
-    )
-}
-
-/// Puts `markdown` between `<!-- name -->` and `<!-- /name -->` in docs/reliability.md,
-/// replacing an earlier run's and leaving the other sections alone, and prints it.
-fn write_section(name: &str, markdown: &str) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/reliability.md");
-    let begin = format!("<!-- {name} -->");
-    let end = format!("<!-- /{name} -->");
-    let block = format!("{begin}\n{}\n{end}", markdown.trim());
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| "# Reliability\n".to_owned());
-    let text = match (text.find(&begin), text.find(&end)) {
-        (Some(from), Some(to)) if to > from => {
-            format!("{}{block}{}", &text[..from], &text[to + end.len()..])
-        }
-        _ => format!("{}\n\n{block}\n", text.trim_end()),
-    };
-    std::fs::write(&file, text).unwrap();
-    println!("{markdown}");
+    write_section("reliability.md", "crash", &markdown);
 }
