@@ -20,7 +20,6 @@ use tempfile::TempDir;
 /// The mail user's name, as in production.
 pub const MAIL_USER: &str = "vmail";
 /// How long Dovecot may take to start or stop.
-const PATIENCE: Duration = Duration::from_secs(30);
 /// How long a client waits for an answer.
 const READ_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -180,26 +179,10 @@ impl Dovecot {
 }
 
 impl Drop for Dovecot {
-    /// SIGTERM, which makes the master stop its children; SIGKILL if it lingers.
     fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        if let Ok(pid) = i32::try_from(child.id()) {
-            // SAFETY: kill has no memory preconditions; the pid is our own child's.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
+        if let Some(child) = self.child.take() {
+            stop_master(child);
         }
-        let asked = Instant::now();
-        while asked.elapsed() < PATIENCE {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
 
@@ -394,4 +377,27 @@ fn literal_size(line: &[u8]) -> Option<usize> {
     let line = line.strip_suffix(b"\r\n")?.strip_suffix(b"}")?;
     let open = line.iter().rposition(|&b| b == b'{')?;
     std::str::from_utf8(&line[open + 1..]).ok()?.parse().ok()
+}
+
+/// How long a private mail server may take to start or to stop.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Stops a private Dovecot or Postfix master: SIGTERM, which makes it stop its children;
+/// SIGKILL if it lingers past [`PATIENCE`].
+pub fn stop_master(mut child: std::process::Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill has no memory preconditions; the pid is our own child's.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
+    let asked = std::time::Instant::now();
+    while asked.elapsed() < PATIENCE {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -18,7 +18,6 @@ use super::dovecot::Dovecot;
 
 const MASTER: &str = "/usr/lib/postfix/sbin/master";
 /// How long Postfix may take to start or stop.
-const PATIENCE: Duration = Duration::from_secs(30);
 /// How long the client waits for an answer.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -139,7 +138,7 @@ impl Postfix {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten());
             assert!(
-                exited.is_none() && started.elapsed() < PATIENCE,
+                exited.is_none() && started.elapsed() < super::dovecot::PATIENCE,
                 "Postfix did not start ({exited:?}): {}\n{}",
                 postfix.read_log(),
                 std::fs::read_to_string(postfix._dir.path().join("stderr")).unwrap_or_default()
@@ -161,26 +160,10 @@ impl Postfix {
 }
 
 impl Drop for Postfix {
-    /// SIGTERM, which makes the master stop its children; SIGKILL if it lingers.
     fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        if let Ok(pid) = i32::try_from(child.id()) {
-            // SAFETY: kill has no memory preconditions; the pid is our own child's.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
+        if let Some(child) = self.child.take() {
+            super::dovecot::stop_master(child);
         }
-        let asked = Instant::now();
-        while asked.elapsed() < PATIENCE {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
 
