@@ -402,6 +402,13 @@ impl DomainScope {
     pub fn domain(&self) -> &str {
         &self.domain
     }
+    /// The domain, for services that act within one whoever calls them.
+    pub fn within(&self) -> super::routing::Domain {
+        super::routing::Domain {
+            id: self.domain_id,
+            name: self.domain.clone(),
+        }
+    }
     /// The key of the session acting (see [`CurrentSession::key`]).
     pub fn session_key(&self) -> &[u8] {
         &self.session_key

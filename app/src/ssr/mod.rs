@@ -16,5 +16,6 @@ pub mod progress;
 pub mod refusals;
 pub mod reserve;
 pub mod retention;
+pub mod routing;
 pub mod state;
 pub mod throttle;

@@ -11,11 +11,14 @@
 //! - [`parse_bulk`]: the "Add many accounts" paste, with line and field for
 //!   every problem; [`check_account`] the same rules for one account typed
 //!   field by field, and [`name_problems`] for a name alone.
+//! - [`parse_targets`]: where an alias or a forwarding delivers; [`find_loop`] the loop
+//!   rule and [`parse_alias_paste`] the "Add many aliases" paste.
 //! - [`parse_quota_mb`]: an account's quota in whole MB, 0 for no limit.
 //! - [`generate_password`]: a random password that passes every rule.
 
 #![warn(missing_docs)]
 
+mod alias;
 mod bulk;
 mod check;
 pub mod domain;
@@ -24,6 +27,10 @@ mod password;
 mod quota;
 mod username;
 
+pub use alias::{
+    describe_loop, find_loop, join_targets, parse_alias_paste, parse_target, parse_targets,
+    split_targets, AliasLine, AliasReport, ALIAS_PASTE_MAX, TARGETS_MAX,
+};
 pub use bulk::{
     check_account, format_line, name_problems, parse_bulk, AccountFields, BulkLine, BulkOptions,
     BulkReport, Field, NewAccount, Problem, BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
