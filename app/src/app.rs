@@ -10,6 +10,7 @@ use crate::pages::activity::ActivityScreen;
 use crate::pages::add_accounts::AddAccountsPage;
 use crate::pages::add_one::AddOnePage;
 use crate::pages::added::AddedPage;
+use crate::pages::catch_all::CatchAllPage;
 use crate::pages::delete::DeletePage;
 use crate::pages::deleted::DeletedPage;
 use crate::pages::edit::EditPage;
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/users/edit") view=EditPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/delete") view=DeletePage ssr=SsrMode::Async/>
                 <Route path=path!("/users/deleted") view=DeletedPage ssr=SsrMode::Async/>
+                <Route path=path!("/catch-all") view=CatchAllPage ssr=SsrMode::Async/>
                 <Route path=path!("/activity") view=ActivityScreen ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
             </Routes>

@@ -186,6 +186,18 @@ pub enum DomainCommand {
         /// The domain name.
         name: String,
     },
+    /// Send mail to the domain's addresses that are neither accounts nor aliases to one
+    /// address, or (--off) refuse it again. Spam to made-up addresses reaches it too.
+    CatchAll {
+        /// The domain name.
+        name: String,
+        /// An account or alias of the console, or an outside address.
+        #[arg(required_unless_present = "off", conflicts_with = "off")]
+        target: Option<String>,
+        /// Turn the catch-all off.
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +207,21 @@ pub enum MailboxCommand {
     Rebuild {
         /// The account's full address.
         email: String,
+    },
+    /// Forward an account's mail to other addresses, keeping a copy unless --no-copy; or
+    /// (--off) stop forwarding.
+    Forward {
+        /// The account's full address.
+        email: String,
+        /// Where to forward to.
+        #[arg(required_unless_present = "off", conflicts_with = "off")]
+        targets: Vec<String>,
+        /// Do not keep a copy in the account's mailbox.
+        #[arg(long, conflicts_with = "off")]
+        no_copy: bool,
+        /// Stop forwarding.
+        #[arg(long)]
+        off: bool,
     },
 }
 

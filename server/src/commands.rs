@@ -8,7 +8,8 @@ use app::ssr::audit::Actor;
 use app::ssr::auth::now;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
-use app::ssr::{admins, clock, db, domains, mailboxes};
+use app::ssr::routing::Domain;
+use app::ssr::{admins, catch_all, clock, db, domains, forwarding, mailboxes};
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
@@ -147,6 +148,25 @@ async fn execute(
             println!("Enabled {name}: its active accounts can log in again.");
             Ok(())
         }
+        OperatorCommand::Domain(DomainCommand::CatchAll {
+            name,
+            target,
+            off: _,
+        }) => {
+            let domain = domain_named(db, &name).await?;
+            let target = target.unwrap_or_default();
+            match catch_all::set(db, &domain, Actor::CLI, &target).await? {
+                Some(target) => println!(
+                    "Mail to addresses of {} that are neither accounts nor aliases now goes to {target}.",
+                    domain.name
+                ),
+                None => println!(
+                    "The catch-all of {} is off: mail to unknown addresses is refused.",
+                    domain.name
+                ),
+            }
+            Ok(())
+        }
         OperatorCommand::Admin(AdminCommand::Add {
             email,
             domain,
@@ -213,6 +233,39 @@ async fn execute(
             );
             Ok(())
         }
+        OperatorCommand::Mailbox(MailboxCommand::Forward {
+            email,
+            targets,
+            no_copy,
+            off: _,
+        }) => {
+            let address = email.trim().to_ascii_lowercase();
+            let name = address.rsplit_once('@').map_or("", |(_, domain)| domain);
+            let domain = domain_named(db, name).await?;
+            let set = forwarding::set(
+                db,
+                &domain,
+                Actor::CLI,
+                &address,
+                &targets.join(" "),
+                !no_copy,
+            )
+            .await?;
+            if set.targets.is_empty() {
+                println!("Mail to {address} stays in its mailbox: forwarding is off.");
+            } else {
+                let copy = if set.keep_copy {
+                    "keeping a copy"
+                } else {
+                    "without a copy"
+                };
+                println!(
+                    "Mail to {address} is forwarded to {}, {copy}.",
+                    set.targets.join(", ")
+                );
+            }
+            Ok(())
+        }
         OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
             let report = mailboxes::rebuild_account(db, &store()?, Actor::CLI, &email).await?;
             println!("Rebuilt the mailbox of {}.", email.trim().to_lowercase());
@@ -222,6 +275,10 @@ async fn execute(
             Ok(())
         }
     }
+}
+
+async fn domain_named(db: &SqlitePool, name: &str) -> Result<Domain, AppError> {
+    Domain::named(&mut *db.acquire().await?, name).await
 }
 
 /// The password from stdin's first line, or a generated one (then `true`).

@@ -10,6 +10,7 @@ use crate::template::{fill, value};
 const MAIN_TEMPLATE: &str = include_str!("../../deploy/postfix/main.cf.in");
 const DOMAINS_TEMPLATE: &str = include_str!("../../deploy/postfix/vpostmaster-domains.cf.in");
 const MAILBOXES_TEMPLATE: &str = include_str!("../../deploy/postfix/vpostmaster-mailboxes.cf.in");
+const ALIASES_TEMPLATE: &str = include_str!("../../deploy/postfix/vpostmaster-aliases.cf.in");
 
 /// Where the lookup tables are saved by default, next to Debian's own configuration.
 pub const DEFAULT_TABLES_DIR: &str = "/etc/postfix";
@@ -21,6 +22,8 @@ pub enum Table {
     Domains,
     /// `virtual_mailbox_maps`: the live accounts.
     Mailboxes,
+    /// `virtual_alias_maps`: aliases, forwarding and catch-alls.
+    Aliases,
 }
 
 impl Table {
@@ -29,6 +32,7 @@ impl Table {
         match self {
             Table::Domains => "vpostmaster-domains.cf",
             Table::Mailboxes => "vpostmaster-mailboxes.cf",
+            Table::Aliases => "vpostmaster-aliases.cf",
         }
     }
 }
@@ -55,6 +59,7 @@ impl PostfixConfig {
         let template = match table {
             Table::Domains => DOMAINS_TEMPLATE,
             Table::Mailboxes => MAILBOXES_TEMPLATE,
+            Table::Aliases => ALIASES_TEMPLATE,
         };
         fill(
             template,
@@ -81,7 +86,8 @@ mod tests {
             main.contains("virtual_mailbox_maps = sqlite:/etc/postfix/vpostmaster-mailboxes.cf\n")
         );
         assert!(main.contains("virtual_transport = lmtp:unix:private/dovecot-lmtp\n"));
-        for table in [Table::Domains, Table::Mailboxes] {
+        assert!(main.contains("virtual_alias_maps = sqlite:/etc/postfix/vpostmaster-aliases.cf\n"));
+        for table in [Table::Domains, Table::Mailboxes, Table::Aliases] {
             let text = config().table(table).unwrap();
             assert!(!text.contains("@DB"), "{text}");
             assert!(

@@ -32,6 +32,8 @@ const ANY_ARGUMENTS: &[(&str, &str)] = &[
     ("id", "1"),
     ("batch", "00112233445566778899aabbccddeeff"),
     ("action", ""),
+    ("target", "jdoe@alpha.test"),
+    ("targets", "jdoe@alpha.test"),
 ];
 
 #[tokio::test]
@@ -98,8 +100,10 @@ async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
         "SELECT id || '|' || email || '|' || password_hash || '|' || first_name || '|' || last_name
                 || '|' || active || '|' || updated_at || '|' || password_changed_at || '|'
                 || COALESCE(deleted_at, '') || '|' || COALESCE(message_count, '') || '|'
-                || COALESCE(mailbox_bytes, '')
-         FROM mailboxes WHERE email LIKE '%@beta.test' ORDER BY id",
+                || COALESCE(mailbox_bytes, '') || '|' || forward_to || '|' || forward_keep_copy
+         FROM mailboxes WHERE email LIKE '%@beta.test'
+         UNION ALL SELECT 'catch-all|' || catch_all FROM domains WHERE name = 'beta.test'
+         ORDER BY 1",
     )
     .fetch_all(&server.db)
     .await
@@ -113,6 +117,7 @@ async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
 #[tokio::test]
 async fn a_postmaster_cannot_touch_another_domains_accounts() {
     use app::api::activity::ListActivity;
+    use app::api::forwarding::*;
     use app::api::mailboxes::*;
 
     let server = TestServer::new().await;
@@ -216,6 +221,16 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
         ),
         (RebuildMailbox::PATH, vec![("email", someone)]),
         (LastRebuild::PATH, vec![("email", someone)]),
+        (GetForwarding::PATH, vec![("email", someone)]),
+        (
+            SetForwarding::PATH,
+            vec![("email", someone), ("targets", "thief@outside.test")],
+        ),
+        (GetCatchAll::PATH, vec![("domain", "beta.test")]),
+        (
+            SetCatchAll::PATH,
+            vec![("domain", "beta.test"), ("target", "thief@outside.test")],
+        ),
     ];
     for (path, form) in &attempts {
         let refused_before = server

@@ -208,7 +208,7 @@ proptest! {
         instance in prop::option::of((text(), path(), path(), path())),
         postfix_queue in path(),
         tables_dir in path(),
-        table in prop::option::of(prop::sample::select(vec![Table::Domains, Table::Mailboxes])),
+        table in prop::option::of(prop::sample::select(vec![Table::Domains, Table::Mailboxes, Table::Aliases])),
     ) {
         let config = DovecotConfig {
             data_dir: data_dir.clone(),

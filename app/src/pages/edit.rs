@@ -7,6 +7,7 @@ use crate::api::mailboxes::{
     get_mailbox, last_rebuild, rebuild_mailbox, MailboxDetail, RebuildMailbox, RebuildReport,
     SetMailboxPassword, UpdateMailbox,
 };
+use crate::components::forwarding::ForwardingCard;
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
 use crate::components::quota::{QuotaField, Usage};
@@ -25,6 +26,12 @@ pub fn EditPage() -> impl IntoView {
             Some("Saved.".to_owned())
         } else if query.get("rebuilt").is_some() {
             Some("Rebuild finished. What it found and did is under Mailbox.".to_owned())
+        } else if let Some(state) = query.get("forwarding") {
+            Some(if state == "on" {
+                "Forwarding is saved.".to_owned()
+            } else {
+                "Forwarding is off: mail stays in this mailbox.".to_owned()
+            })
         } else if query.get("password").is_some() {
             Some(
                 "The password is changed. The account's mail programs need the new one.".to_owned(),
@@ -67,7 +74,8 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
     let email = account.email.clone();
     let names = (account.first_name.clone(), account.last_name.clone());
     let (first_name, last_name) = (account.first_name, account.last_name);
-    let (email_field, email_field_2, email_rebuild) = (email.clone(), email.clone(), email.clone());
+    let (email_field, email_field_2, email_rebuild, email_forwarding) =
+        (email.clone(), email.clone(), email.clone(), email.clone());
     view! {
         <p class="account__address">{account.email}</p>
         <p class="muted">{facts}</p>
@@ -91,6 +99,7 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
             <ChangePasswordFields email first_name last_name/>
             <button class="button button--primary" type="submit">"Change password"</button>
         </ActionForm>
+        <ForwardingCard email=email_forwarding/>
         <RebuildSection email=email_rebuild/>
         <section class="card form">
             <h2 class="card__title">"Delete"</h2>

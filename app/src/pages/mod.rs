@@ -5,6 +5,7 @@ pub mod activity;
 pub mod add_accounts;
 pub mod add_one;
 pub mod added;
+pub mod catch_all;
 pub mod delete;
 pub mod deleted;
 pub mod edit;

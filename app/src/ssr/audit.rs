@@ -51,6 +51,10 @@ pub enum Action {
     MailboxPurge,
     /// The Maildir repaired by Rebuild mailbox.
     MailboxRebuild,
+    /// Forwarding set or turned off.
+    MailboxForward,
+    /// A domain's catch-all set or turned off.
+    DomainCatchAll,
     /// The operator confirmed a clock that had jumped ahead (see `clock`).
     ClockConfirm,
 }
@@ -77,6 +81,8 @@ impl Action {
             Action::MailboxRestore => "mailbox.restore",
             Action::MailboxPurge => "mailbox.purge",
             Action::MailboxRebuild => "mailbox.rebuild",
+            Action::MailboxForward => "mailbox.forward",
+            Action::DomainCatchAll => "domain.catch_all",
             Action::ClockConfirm => "clock.confirm",
         }
     }

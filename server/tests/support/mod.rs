@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod dovecot;
+pub mod mail;
 pub mod postfix;
 
 use std::net::SocketAddr;

@@ -62,6 +62,15 @@ impl Postfix {
     /// Configures a Postfix over `data_dir`'s database whose queue is the one `dovecot`'s
     /// sockets are in, starts it, and returns once SMTP greets.
     pub fn start(data_dir: &Path, dovecot: &Dovecot) -> Postfix {
+        Postfix::start_relaying(data_dir, dovecot, None)
+    }
+
+    /// As [`Postfix::start`], sending mail for outside domains to `relay` when given.
+    pub fn start_relaying(
+        data_dir: &Path,
+        dovecot: &Dovecot,
+        relay: Option<SocketAddr>,
+    ) -> Postfix {
         let dir = TempDir::new().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let smtp = TcpListener::bind("127.0.0.1:0")
@@ -98,12 +107,13 @@ impl Postfix {
             "{}\ncompatibility_level = 3.6\nqueue_directory = {}\ndata_directory = {}\n\
              maillog_file = {}\nmaillog_file_prefixes = {}\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n\
              myhostname = mx.vpm.test\nmydestination =\nalias_maps =\nalias_database =\n\
-             biff = no\n",
+             biff = no\nrelayhost = {}\n",
             config.main().unwrap(),
             queue.display(),
             data.display(),
             log.display(),
             dir.path().display(),
+            relay.map_or(String::new(), |relay| format!("[{}]:{}", relay.ip(), relay.port())),
         );
         std::fs::write(etc.join("main.cf"), main).unwrap();
         std::fs::write(
@@ -111,7 +121,7 @@ impl Postfix {
             MASTER_CF.replace("{SMTP}", &smtp.to_string()),
         )
         .unwrap();
-        for table in [Table::Domains, Table::Mailboxes] {
+        for table in [Table::Domains, Table::Mailboxes, Table::Aliases] {
             std::fs::write(etc.join(table.file_name()), config.table(table).unwrap()).unwrap();
         }
 
@@ -254,6 +264,114 @@ impl Smtp {
             Ok(())
         } else {
             Err(done)
+        }
+    }
+}
+
+/// A message an SMTP sink took: its envelope recipients and its text.
+#[derive(Debug, Clone)]
+pub struct Relayed {
+    pub recipients: Vec<String>,
+    pub text: String,
+}
+
+/// An SMTP server on a loopback port of its own that takes every message, standing for the
+/// outside world that Postfix relays to. Its thread ends when the value is dropped.
+pub struct Sink {
+    pub address: SocketAddr,
+    taken: std::sync::Arc<std::sync::Mutex<Vec<Relayed>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Sink {
+    pub fn start() -> Sink {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let taken = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sink_taken, sink_stop) = (taken.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !sink_stop.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+                        let taken = sink_taken.clone();
+                        std::thread::spawn(move || serve_sink(stream, &taken));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Sink {
+            address,
+            taken,
+            stop,
+        }
+    }
+
+    /// What the sink has taken so far.
+    pub fn taken(&self) -> Vec<Relayed> {
+        self.taken.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// One SMTP session: every command is accepted, every message kept.
+fn serve_sink(stream: TcpStream, taken: &std::sync::Mutex<Vec<Relayed>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut recipients = Vec::new();
+    let _ = writer.write_all(b"220 sink.test ESMTP\r\n");
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+            b"250 sink.test\r\n"
+        } else if command.starts_with("RCPT TO:") {
+            let to = line.trim_end()[8..]
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_ascii_lowercase();
+            recipients.push(to);
+            b"250 2.1.5 Ok\r\n"
+        } else if command == "DATA" {
+            let _ = writer.write_all(b"354 go on\r\n");
+            let mut text = String::new();
+            loop {
+                let mut data = String::new();
+                if reader.read_line(&mut data).unwrap_or(0) == 0 {
+                    return;
+                }
+                if data == ".\r\n" {
+                    break;
+                }
+                text.push_str(data.strip_prefix('.').unwrap_or(&data));
+            }
+            taken.lock().unwrap().push(Relayed {
+                recipients: std::mem::take(&mut recipients),
+                text,
+            });
+            b"250 2.0.0 taken\r\n"
+        } else if command == "QUIT" {
+            let _ = writer.write_all(b"221 bye\r\n");
+            return;
+        } else {
+            b"250 Ok\r\n"
+        };
+        if writer.write_all(reply).is_err() {
+            return;
         }
     }
 }

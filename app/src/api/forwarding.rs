@@ -1,0 +1,80 @@
+//! Where mail goes besides an account's own mailbox: its forwarding, and the domain's
+//! catch-all.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// An account's forwarding; no targets is none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forwarding {
+    pub targets: Vec<String>,
+    /// The account's own mailbox keeps a copy of what is forwarded.
+    pub keep_copy: bool,
+}
+
+/// A managed account's forwarding, for Edit.
+#[server]
+pub async fn get_forwarding(email: String) -> Result<Forwarding, AppError> {
+    use crate::ssr::{auth, forwarding};
+    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let state = auth::app_state()?;
+    forwarding::get(&state.db, &scope.within(), &email).await
+}
+
+/// Forwards an account's mail to `targets` (commas, spaces or lines between them; empty turns
+/// forwarding off), keeping a copy when `keep_copy` is sent. Comes back to Edit.
+#[server]
+pub async fn set_forwarding(
+    email: String,
+    targets: String,
+    keep_copy: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::{auth, forwarding};
+    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    let set = forwarding::set(
+        &state.db,
+        &scope.within(),
+        scope.actor(&client),
+        &email,
+        &targets,
+        keep_copy.is_some(),
+    )
+    .await?;
+    let notice = if set.targets.is_empty() { "off" } else { "on" };
+    leptos_axum::redirect(&format!(
+        "/users/edit?email={}&forwarding={notice}",
+        crate::url::encode_query(&email)
+    ));
+    Ok(())
+}
+
+/// A managed domain's name and catch-all address (`None`: off).
+#[server]
+pub async fn get_catch_all(domain: Option<String>) -> Result<(String, Option<String>), AppError> {
+    use crate::ssr::{auth, catch_all};
+    let scope = auth::require_domain(domain.as_deref()).await?;
+    let state = auth::app_state()?;
+    let target = catch_all::get(&state.db, &scope.within()).await?;
+    Ok((scope.domain().to_owned(), target))
+}
+
+/// Sets a managed domain's catch-all to `target`, or turns it off when `target` is empty.
+/// Comes back to the Catch-all screen.
+#[server]
+pub async fn set_catch_all(domain: String, target: String) -> Result<(), AppError> {
+    use crate::ssr::{auth, catch_all};
+    let scope = auth::require_domain(Some(&domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    let set = catch_all::set(&state.db, &scope.within(), scope.actor(&client), &target).await?;
+    let notice = if set.is_some() { "on" } else { "off" };
+    leptos_axum::redirect(&format!(
+        "/catch-all?domain={}&saved={notice}",
+        scope.domain()
+    ));
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The addresses mail goes to (an alias's targets, a forwarding), checked by the shared rule
+//! as they are typed; the server checks again.
+
+use leptos::prelude::*;
+
+use crate::validate::parse_targets;
+
+/// What is wrong with typed targets, if anything; `optional` ones may be left empty.
+pub fn targets_error(typed: &str, optional: bool) -> Option<String> {
+    if optional && typed.trim().is_empty() {
+        return None;
+    }
+    parse_targets(typed).err()
+}
+
+/// A labelled text area of addresses, one per line or separated by commas. Its live check
+/// needs the component to sit in an island.
+#[component]
+pub fn TargetsInput(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    initial: String,
+    optional: bool,
+) -> impl IntoView {
+    let typed = RwSignal::new(initial.clone());
+    let error = Signal::derive(move || targets_error(&typed.get(), optional));
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || match error.get() {
+            Some(_) => format!("{hint_id} {error_id}"),
+            None => hint_id.clone(),
+        }
+    };
+    view! {
+        <div class="field">
+            <label class="field__label" for=name>{label}</label>
+            <p class="field__hint" id=hint_id>{hint}</p>
+            <textarea class="field__input" id=name name=name rows="3" spellcheck="false"
+                autocomplete="off" required=!optional
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described
+                on:input:target=move |event| typed.set(event.target().value())
+            >{initial}</textarea>
+            {move || error.get().map(|message| view! { <p class="field__error" id=error_id.clone()>{message}</p> })}
+        </div>
+    }
+}

@@ -1,0 +1,97 @@
+//! An account's forwarding: where its mail goes besides (or instead of) its own mailbox.
+//! Postfix reads it at each message through the aliases lookup (see [`super::routing`]).
+
+use sqlx::SqlitePool;
+
+use super::audit::{self, Action, Actor, Entry};
+use super::routing::{self, Domain};
+use crate::api::forwarding::Forwarding;
+use crate::error::AppError;
+use crate::validate::{join_targets, parse_targets, split_targets};
+
+fn no_account(email: &str) -> AppError {
+    AppError::NotFound(format!("The account {}", email.trim()))
+}
+
+/// `email` in lowercase when it is an address of `domain`.
+fn in_domain(domain: &Domain, email: &str) -> Option<String> {
+    let email = email.trim().to_ascii_lowercase();
+    let (_, part) = email.rsplit_once('@')?;
+    (part == domain.name).then_some(email)
+}
+
+/// A live account's forwarding.
+pub async fn get(db: &SqlitePool, domain: &Domain, email: &str) -> Result<Forwarding, AppError> {
+    let address = in_domain(domain, email).ok_or_else(|| no_account(email))?;
+    let (targets, keep_copy): (String, bool) = sqlx::query_as(
+        "SELECT forward_to, forward_keep_copy FROM mailboxes
+         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+    )
+    .bind(&address)
+    .bind(domain.id)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| no_account(&address))?;
+    Ok(Forwarding {
+        targets: split_targets(&targets),
+        keep_copy,
+    })
+}
+
+/// Forwards a live account's mail to the addresses in `typed` (commas, spaces or lines
+/// between them), keeping a copy in its mailbox or not; empty `typed` turns forwarding off.
+/// Refused when mail would come back to the account. Audited with the addresses.
+pub async fn set(
+    db: &SqlitePool,
+    domain: &Domain,
+    actor: Actor<'_>,
+    email: &str,
+    typed: &str,
+    keep_copy: bool,
+) -> Result<Forwarding, AppError> {
+    let address = in_domain(domain, email).ok_or_else(|| no_account(email))?;
+    let targets = if typed.trim().is_empty() {
+        Vec::new()
+    } else {
+        parse_targets(typed).map_err(|message| AppError::Invalid(format!("{message}.")))?
+    };
+    if targets.contains(&address) {
+        return Err(AppError::Invalid(
+            "An account cannot forward to itself. To keep its mail as well, tick \u{201c}Keep a copy\u{201d}.".to_owned(),
+        ));
+    }
+    // The write lock first: no other change to where mail goes reads between our loop check
+    // and our write.
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    let stored = join_targets(&targets);
+    let keep_copy = keep_copy || targets.is_empty();
+    let changed = sqlx::query(
+        "UPDATE mailboxes SET forward_to = ?, forward_keep_copy = ?,
+                updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+    )
+    .bind(&stored)
+    .bind(keep_copy)
+    .bind(&address)
+    .bind(domain.id)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(no_account(&address));
+    }
+    let details = if targets.is_empty() {
+        "forwarding off".to_owned()
+    } else if keep_copy {
+        format!("to {stored}; keeps a copy")
+    } else {
+        format!("to {stored}; no copy")
+    };
+    let entry = Entry {
+        details: &details,
+        ..Entry::new(actor, Action::MailboxForward, Some(&domain.name), &address)
+    };
+    audit::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(Forwarding { targets, keep_copy })
+}

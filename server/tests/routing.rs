@@ -1,0 +1,284 @@
+//! Forwarding and the catch-all: what the postmaster sets on the console, the refusals that
+//! keep mail from going round or nowhere, and what a real Postfix then does with the mail
+//! (Debian's Postfix and Dovecot, as root, as CI runs them; outside addresses go to a loopback
+//! SMTP sink standing for the world).
+
+mod support;
+
+use app::api::forwarding::{Forwarding, GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
+use app::api::mailboxes::AddAccounts;
+use leptos::server_fn::ServerFn;
+use support::mail::*;
+use support::postfix::Sink;
+use support::*;
+
+const OUTSIDE: &str = "friend@outside.test";
+
+/// A console with jane and john in alpha.test, signed in as alpha's postmaster.
+async fn console() -> (TestServer, String) {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let added = server
+        .call(
+            AddAccounts::PATH,
+            &[
+                ("domain", "alpha.test"),
+                (
+                    "text",
+                    &format!("jane {JANE_PW} {JANE_PW}\njohn {JOHN_PW} {JOHN_PW}\n"),
+                ),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert!(added.status.is_success(), "{}", added.body);
+    (server, cookie)
+}
+
+async fn forwarding(server: &TestServer, cookie: &str, email: &str) -> Forwarding {
+    let reply = server
+        .call(GetForwarding::PATH, &[("email", email)], Some(cookie))
+        .await;
+    serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body))
+}
+
+/// Sets forwarding as the Edit form posts it; the refusal's text when refused.
+async fn forward(
+    server: &TestServer,
+    cookie: &str,
+    email: &str,
+    targets: &str,
+    keep_copy: bool,
+) -> Result<(), String> {
+    let mut form = vec![("email", email), ("targets", targets)];
+    if keep_copy {
+        form.push(("keep_copy", "on"));
+    }
+    let reply = server.call(SetForwarding::PATH, &form, Some(cookie)).await;
+    if reply.status.is_success() || reply.status.is_redirection() {
+        Ok(())
+    } else {
+        Err(reply.body)
+    }
+}
+
+async fn set_catch_all(server: &TestServer, cookie: &str, target: &str) -> Result<(), String> {
+    let reply = server
+        .call(
+            SetCatchAll::PATH,
+            &[("domain", "alpha.test"), ("target", target)],
+            Some(cookie),
+        )
+        .await;
+    if reply.status.is_success() || reply.status.is_redirection() {
+        Ok(())
+    } else {
+        Err(reply.body)
+    }
+}
+
+async fn catch_all(server: &TestServer, cookie: &str) -> Option<String> {
+    let reply = server
+        .call(GetCatchAll::PATH, &[("domain", "alpha.test")], Some(cookie))
+        .await;
+    let (_, target): (String, Option<String>) = serde_json::from_str(&reply.body).unwrap();
+    target
+}
+
+#[tokio::test]
+async fn forwarding_is_saved_and_shown_and_refused_when_it_loops_or_is_not_an_address() {
+    let (server, cookie) = console().await;
+    let none = forwarding(&server, &cookie, JANE).await;
+    assert_eq!((none.targets.len(), none.keep_copy), (0, true));
+
+    forward(
+        &server,
+        &cookie,
+        JANE,
+        "Friend@Outside.test,\njohn@alpha.test",
+        false,
+    )
+    .await
+    .unwrap();
+    let set = forwarding(&server, &cookie, JANE).await;
+    assert_eq!(set.targets, [OUTSIDE, JOHN]);
+    assert!(!set.keep_copy);
+
+    // john → jane → john: refused with the chain named, and nothing changes.
+    let looped = forward(&server, &cookie, JOHN, JANE, true)
+        .await
+        .unwrap_err();
+    assert!(
+        looped.contains("john@alpha.test \u{2192} jane@alpha.test \u{2192} john@alpha.test"),
+        "{looped}"
+    );
+    assert!(forwarding(&server, &cookie, JOHN).await.targets.is_empty());
+
+    let malformed = forward(&server, &cookie, JANE, "friend at outside", true)
+        .await
+        .unwrap_err();
+    assert!(malformed.contains("needs an @"), "{malformed}");
+    let itself = forward(&server, &cookie, JANE, JANE, false)
+        .await
+        .unwrap_err();
+    assert!(itself.contains("cannot forward to itself"), "{itself}");
+    assert_eq!(
+        forwarding(&server, &cookie, JANE).await,
+        set,
+        "kept as it was"
+    );
+
+    forward(&server, &cookie, JANE, "  ", false).await.unwrap();
+    let off = forwarding(&server, &cookie, JANE).await;
+    assert!(off.targets.is_empty() && off.keep_copy);
+    let audited = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.forward' AND target = 'jane@alpha.test' AND actor = 'postmaster@alpha.test'")
+        .await;
+    assert_eq!(audited, 2, "the two changes, not the refusals");
+}
+
+#[tokio::test]
+async fn the_catch_all_is_off_until_set_and_takes_only_an_address_that_leads_somewhere() {
+    let (server, cookie) = console().await;
+    assert_eq!(catch_all(&server, &cookie).await, None);
+    let nowhere = set_catch_all(&server, &cookie, "nobody@alpha.test")
+        .await
+        .unwrap_err();
+    assert!(
+        nowhere.contains("nobody@alpha.test is neither an account nor an alias"),
+        "{nowhere}"
+    );
+    let other_domain = set_catch_all(&server, &cookie, "nobody@beta.test")
+        .await
+        .unwrap_err();
+    assert!(
+        other_domain.contains("neither an account"),
+        "{other_domain}"
+    );
+    assert_eq!(catch_all(&server, &cookie).await, None);
+
+    set_catch_all(&server, &cookie, "Jane@Alpha.test")
+        .await
+        .unwrap();
+    assert_eq!(catch_all(&server, &cookie).await.as_deref(), Some(JANE));
+    let page = server
+        .get("/catch-all?domain=alpha.test", Some(&cookie))
+        .await;
+    assert!(
+        page.body.contains("goes to jane@alpha.test"),
+        "{}",
+        page.body
+    );
+    set_catch_all(&server, &cookie, OUTSIDE).await.unwrap();
+    set_catch_all(&server, &cookie, "").await.unwrap();
+    assert_eq!(catch_all(&server, &cookie).await, None);
+    let page = server
+        .get("/catch-all?domain=alpha.test", Some(&cookie))
+        .await;
+    assert!(
+        page.body.contains("Off: mail to an address"),
+        "{}",
+        page.body
+    );
+    let audited = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'domain.catch_all'")
+        .await;
+    assert_eq!(audited, 3);
+}
+
+/// Waits until the sink has taken a message for `to`, and returns its text.
+fn relayed_to(sink: &Sink, mail: &Mail, to: &str) -> String {
+    let asked = std::time::Instant::now();
+    loop {
+        if let Some(found) = sink
+            .taken()
+            .into_iter()
+            .find(|message| message.recipients.iter().any(|r| r == to))
+        {
+            return found.text;
+        }
+        assert!(
+            asked.elapsed() < DELIVERY,
+            "nothing relayed to {to}\n{}",
+            mail.postfix.read_log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn message(subject: &str, to: &str) -> Vec<u8> {
+    format!(
+        "From: <sender@elsewhere.test>\r\nTo: <{to}>\r\nSubject: {subject}\r\n\
+         Message-ID: <{subject}@elsewhere.test>\r\n\r\n{subject}\r\n"
+    )
+    .into_bytes()
+}
+
+fn has_subject(messages: &[Vec<u8>], subject: &str) -> bool {
+    let line = format!("Subject: {subject}\r\n");
+    messages
+        .iter()
+        .any(|m| String::from_utf8_lossy(m).contains(&line))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_mail_goes_out_with_or_without_a_copy_in_the_mailbox() {
+    let sink = Sink::start();
+    let mail = Mail::start_relaying(Some(sink.address)).await;
+    let (server, cookie) = (&mail.server, mail.cookie.as_str());
+
+    forward(server, cookie, JANE, OUTSIDE, true).await.unwrap();
+    mail.send(JANE, &message("kept", JANE));
+    assert!(relayed_to(&sink, &mail, OUTSIDE).contains("Subject: kept"));
+    let messages = mail.wait_for(JANE, JANE_PW, 1);
+    assert!(has_subject(&messages, "kept"), "the copy stays");
+
+    forward(server, cookie, JANE, &format!("{OUTSIDE} {JOHN}"), false)
+        .await
+        .unwrap();
+    mail.send(JANE, &message("passed-on", JANE));
+    let johns = mail.wait_for(JOHN, JOHN_PW, 1);
+    assert!(has_subject(&johns, "passed-on"));
+    let asked = std::time::Instant::now();
+    while sink.taken().len() < 2 {
+        assert!(asked.elapsed() < DELIVERY, "{}", mail.postfix.read_log());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let janes = mail.wait_for(JANE, JANE_PW, 1);
+    assert_eq!(janes.len(), 1, "no copy of the second message");
+    assert!(!has_subject(&janes, "passed-on"));
+
+    // Off again: mail stays in the mailbox, nothing more goes out.
+    forward(server, cookie, JANE, "", false).await.unwrap();
+    mail.send(JANE, &message("stays", JANE));
+    let janes = mail.wait_for(JANE, JANE_PW, 2);
+    assert!(has_subject(&janes, "stays"));
+    assert_eq!(sink.taken().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_catch_all_takes_unknown_addresses_only_while_it_is_on() {
+    let mail = Mail::start().await;
+    let (server, cookie) = (&mail.server, mail.cookie.as_str());
+    let unknown = "no.such.person@alpha.test";
+    assert!(mail.rcpt(unknown).starts_with("550"), "refused while off");
+
+    set_catch_all(server, cookie, JOHN).await.unwrap();
+    assert!(mail.rcpt(unknown).starts_with("250"));
+    mail.send(unknown, &message("guessed", unknown));
+    mail.send(JANE, &message("for-jane", JANE));
+    let johns = mail.wait_for(JOHN, JOHN_PW, 1);
+    assert!(has_subject(&johns, "guessed"));
+    let janes = mail.wait_for(JANE, JANE_PW, 1);
+    assert!(
+        has_subject(&janes, "for-jane") && !has_subject(&johns, "for-jane"),
+        "an account's own mail is never caught"
+    );
+    assert!(
+        mail.rcpt("someone@beta.test").starts_with("550"),
+        "another domain's catch-all is its own"
+    );
+
+    set_catch_all(server, cookie, "").await.unwrap();
+    assert!(mail.rcpt(unknown).starts_with("550"), "refused again");
+}

@@ -1,0 +1,150 @@
+//! The console, a private Dovecot and a private Postfix over one data directory, as the
+//! delivery tests drive them: the postmaster's calls, SMTP in, POP3 out.
+
+use std::time::{Duration, Instant};
+
+use app::api::mailboxes::{
+    AddAccounts, DeleteMailboxes, DeletedRow, ListDeleted, RestoreMailbox, UpdateMailbox,
+};
+use app::ssr::mailstore::MailUser;
+use leptos::server_fn::ServerFn;
+
+use super::dovecot::{mail_user, Dovecot};
+use super::postfix::Postfix;
+use super::{TestServer, PASSWORD, POSTMASTER_A};
+
+pub const JANE: &str = "jane@alpha.test";
+pub const JANE_PW: &str = "Tr4in#Lamp";
+pub const JOHN: &str = "john@alpha.test";
+pub const JOHN_PW: &str = "Wq7!river";
+/// How long a delivery may take to show in the mailbox.
+pub const DELIVERY: Duration = Duration::from_secs(30);
+
+/// The console, a private Dovecot and a private Postfix over the same data directory, with
+/// jane and john made by Add many accounts.
+pub struct Mail {
+    // Declared first: the servers stop before the data directory goes.
+    pub postfix: Postfix,
+    pub dovecot: Dovecot,
+    pub server: TestServer,
+    pub cookie: String,
+}
+
+impl Mail {
+    pub async fn start() -> Mail {
+        Mail::start_relaying(None).await
+    }
+
+    /// As [`Mail::start`], with mail for outside addresses relayed to `relay`.
+    pub async fn start_relaying(relay: Option<std::net::SocketAddr>) -> Mail {
+        // Postfix's lookups run with the group postfix, so the mail user's group is Postfix's.
+        let user = MailUser {
+            gid: MailUser::resolve("postfix", None, None).unwrap().gid,
+            ..mail_user()
+        };
+        let mut dovecot = Dovecot::prepare();
+        let server = TestServer::with_mail(user.clone(), Some(dovecot.doveadm())).await;
+        dovecot.start(&server.data_dir, &user);
+        let postfix = Postfix::start_relaying(&server.data_dir, &dovecot, relay);
+        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+        let mail = Mail {
+            postfix,
+            dovecot,
+            server,
+            cookie,
+        };
+        mail.call(
+            AddAccounts::PATH,
+            &[
+                ("domain", "alpha.test"),
+                (
+                    "text",
+                    &format!("jane {JANE_PW} {JANE_PW}\njohn {JOHN_PW} {JOHN_PW}\n"),
+                ),
+            ],
+        )
+        .await;
+        mail
+    }
+
+    /// Calls a server function as the postmaster; panics unless it succeeds.
+    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let reply = self.server.call(path, form, Some(&self.cookie)).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
+        reply.body
+    }
+
+    /// The answer to RCPT TO for `to`, in a new SMTP session.
+    pub fn rcpt(&self, to: &str) -> String {
+        self.postfix.smtp().envelope(to, 100)
+    }
+
+    /// Sends a message to `to`, panicking with Postfix's answer when it is refused.
+    pub fn send(&self, to: &str, message: &[u8]) {
+        if let Err(refusal) = self.postfix.smtp().send(to, message) {
+            panic!("{to} refused: {refusal}\n{}", self.postfix.read_log());
+        }
+    }
+
+    /// The account's messages over POP3 once there are `count` of them.
+    pub fn wait_for(&self, email: &str, password: &str, count: usize) -> Vec<Vec<u8>> {
+        let asked = Instant::now();
+        loop {
+            let mut pop3 = self.dovecot.pop3(email, password).unwrap();
+            let messages = pop3.all().unwrap();
+            pop3.quit();
+            if messages.len() >= count {
+                return messages;
+            }
+            assert!(
+                asked.elapsed() < DELIVERY,
+                "{email} has {} of {count} messages\n{}\n{}",
+                messages.len(),
+                self.postfix.read_log(),
+                self.dovecot.read_log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub async fn delete(&self, email: &str) {
+        self.call(
+            DeleteMailboxes::PATH,
+            &[("domain", "alpha.test"), ("emails", email)],
+        )
+        .await;
+    }
+
+    pub async fn restore_first_deleted(&self) {
+        let body = self
+            .call(ListDeleted::PATH, &[("domain", "alpha.test")])
+            .await;
+        let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
+        let id = deleted[0].id.to_string();
+        self.call(
+            RestoreMailbox::PATH,
+            &[("domain", "alpha.test"), ("id", &id)],
+        )
+        .await;
+    }
+
+    /// Sets an account's quota on Edit, as the postmaster does.
+    pub async fn set_quota_mb(&self, email: &str, quota_mb: &str) {
+        self.call(
+            UpdateMailbox::PATH,
+            &[
+                ("email", email),
+                ("first_name", ""),
+                ("last_name", ""),
+                ("active", "on"),
+                ("quota_mb", quota_mb),
+            ],
+        )
+        .await;
+    }
+}
