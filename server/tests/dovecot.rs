@@ -9,10 +9,9 @@ mod support;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 
-use app::api::mailboxes::DeletedRow;
 use app::api::mailboxes::{
-    AddAccounts, DeleteMailboxes, ListDeleted, RebuildMailbox, RebuildReport, RestoreMailbox,
-    Resync, SetMailboxPassword, UpdateMailbox,
+    AddAccounts, DeleteMailboxes, RebuildMailbox, RebuildReport, Resync, SetMailboxPassword,
+    UpdateMailbox,
 };
 use leptos::server_fn::ServerFn;
 use support::dovecot::{mail_user, Dovecot};
@@ -50,14 +49,7 @@ impl Mail {
 
     /// Calls a server function as the postmaster; panics unless it succeeds.
     async fn call(&self, path: &str, form: &[(&str, &str)]) -> String {
-        let reply = self.server.call(path, form, Some(&self.cookie)).await;
-        assert!(
-            reply.status.is_success() || reply.status.is_redirection(),
-            "{path}: {} {}",
-            reply.status,
-            reply.body
-        );
-        reply.body
+        self.server.call_ok(path, form, &self.cookie).await
     }
 
     /// Adds accounts with the bulk paste, as the Add accounts screen does.
@@ -186,16 +178,7 @@ async fn a_deleted_account_is_refused_at_once_and_works_again_when_restored() {
         "others are not touched"
     );
 
-    let body = mail
-        .call(ListDeleted::PATH, &[("domain", "alpha.test")])
-        .await;
-    let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
-    let id = deleted[0].id.to_string();
-    mail.call(
-        RestoreMailbox::PATH,
-        &[("domain", "alpha.test"), ("id", &id)],
-    )
-    .await;
+    mail.server.restore_first_deleted(&mail.cookie).await;
     assert_eq!(
         mail.pop3_ok(JANE, JANE_PW),
         vec![message.clone()],

@@ -19,6 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 use app::api::account::ChangeOwnPassword;
 use app::api::activity::ListActivity;
 use app::api::auth::{LogOff, LogOn, SignedIn};
+use app::api::forwarding::{GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
 use app::api::mailboxes::{
     AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
     LastRebuild, ListDeleted, ListDomains, ListMailboxes, RebuildMailbox, RestoreMailbox,
@@ -78,6 +79,10 @@ const FUNCTIONS: &[Endpoint] = &[
     (RestoreMailbox::PATH, &["domain", "id"]),
     (RebuildMailbox::PATH, &["email"]),
     (LastRebuild::PATH, &["email"]),
+    (GetForwarding::PATH, &["email"]),
+    (SetForwarding::PATH, &["email", "targets", "keep_copy"]),
+    (GetCatchAll::PATH, &["domain"]),
+    (SetCatchAll::PATH, &["domain", "target"]),
     // The form that answers a refused paste with the page itself.
     ("/users/add", &["domain", "text", "generate", "quota_mb"]),
 ];
@@ -90,9 +95,10 @@ const PAGES: &[Endpoint] = &[
     ("/users/add", &["domain", "error"]),
     ("/users/add-one", &["domain", "error"]),
     ("/users/added", &["batch", "error"]),
-    ("/users/edit", &["email", "error"]),
+    ("/users/edit", &["email", "error", "forwarding"]),
     ("/users/delete", &["domain", "email", "error"]),
     ("/users/deleted", &["domain", "id", "error"]),
+    ("/catch-all", &["domain", "saved", "error"]),
     ("/activity", &["domain", "action", "page"]),
     ("/account", &["changed", "error"]),
     ("/no-such-page", &["x"]),

@@ -136,7 +136,7 @@ async fn addresses_without_a_live_account_are_refused_at_rcpt_until_restored() {
     assert!(refused(&answer), "deleted: {answer}");
     assert!(mail.rcpt(JOHN).starts_with("250"));
 
-    mail.restore_first_deleted().await;
+    mail.server.restore_first_deleted(&mail.cookie).await;
     mail.send(JANE, &message("restored", 1));
     assert_eq!(mail.wait_for(JANE, JANE_PW, 1).len(), 1);
 
@@ -274,7 +274,7 @@ async fn deleting_an_account_while_its_mail_flows_loses_nothing_and_crashes_noth
     // Every message taken for jane was delivered before the delete or returned to its sender.
     let (delivered, returned) = outcomes(&mail, JANE, jane);
     assert_eq!(delivered + returned, jane);
-    mail.restore_first_deleted().await;
+    mail.server.restore_first_deleted(&mail.cookie).await;
     assert_eq!(mail.wait_for(JANE, JANE_PW, delivered).len(), delivered);
     // Both servers still run: the restored account takes mail again.
     mail.send(JANE, &message("after", 1));

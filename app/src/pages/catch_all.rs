@@ -49,7 +49,7 @@ fn CatchAllForm(domain: String, target: Option<String>) -> impl IntoView {
         <p class=if on { "alert alert--info" } else { "muted" } role="status">{state}</p>
         <ActionForm action=set attr:class="card form">
             <h2 class="card__title">{if on { "Change the catch-all" } else { "Turn the catch-all on" }}</h2>
-            <p class="alert alert--error">"A catch-all takes spam too: spammers send to made-up addresses, and every one of them "
+            <p class="alert alert--warn">"A catch-all takes spam too: spammers send to made-up addresses, and every one of them "
                 "then reaches the catch-all's mailbox. Turn it on only for a while, such as after renaming addresses."</p>
             <ActionError text=error/>
             <input type="hidden" name="domain" value=domain.clone()/>

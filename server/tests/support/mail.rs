@@ -3,9 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::api::mailboxes::{
-    AddAccounts, DeleteMailboxes, DeletedRow, ListDeleted, RestoreMailbox, UpdateMailbox,
-};
+use app::api::mailboxes::{AddAccounts, DeleteMailboxes, UpdateMailbox};
 use app::ssr::mailstore::MailUser;
 use leptos::server_fn::ServerFn;
 
@@ -69,14 +67,7 @@ impl Mail {
 
     /// Calls a server function as the postmaster; panics unless it succeeds.
     pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> String {
-        let reply = self.server.call(path, form, Some(&self.cookie)).await;
-        assert!(
-            reply.status.is_success() || reply.status.is_redirection(),
-            "{path}: {} {}",
-            reply.status,
-            reply.body
-        );
-        reply.body
+        self.server.call_ok(path, form, &self.cookie).await
     }
 
     /// The answer to RCPT TO for `to`, in a new SMTP session.
@@ -116,19 +107,6 @@ impl Mail {
         self.call(
             DeleteMailboxes::PATH,
             &[("domain", "alpha.test"), ("emails", email)],
-        )
-        .await;
-    }
-
-    pub async fn restore_first_deleted(&self) {
-        let body = self
-            .call(ListDeleted::PATH, &[("domain", "alpha.test")])
-            .await;
-        let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
-        let id = deleted[0].id.to_string();
-        self.call(
-            RestoreMailbox::PATH,
-            &[("domain", "alpha.test"), ("id", &id)],
         )
         .await;
     }

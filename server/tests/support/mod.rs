@@ -157,6 +157,35 @@ impl TestServer {
     }
 
     /// A page loaded by a browser.
+    /// Calls a server function with `cookie`; panics unless it succeeds. The answer's body.
+    pub async fn call_ok(&self, path: &str, form: &[(&str, &str)], cookie: &str) -> String {
+        let reply = self.call(path, form, Some(cookie)).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
+        reply.body
+    }
+
+    /// Restores the account deleted last in alpha.test, as Deleted accounts does.
+    pub async fn restore_first_deleted(&self, cookie: &str) {
+        use app::api::mailboxes::{DeletedRow, ListDeleted, RestoreMailbox};
+        use leptos::server_fn::ServerFn;
+        let body = self
+            .call_ok(ListDeleted::PATH, &[("domain", "alpha.test")], cookie)
+            .await;
+        let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
+        let id = deleted[0].id.to_string();
+        self.call_ok(
+            RestoreMailbox::PATH,
+            &[("domain", "alpha.test"), ("id", &id)],
+            cookie,
+        )
+        .await;
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
         let mut request = Request::get(path).header(header::ACCEPT, "text/html");
         if let Some(cookie) = cookie {
