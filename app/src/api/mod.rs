@@ -4,4 +4,5 @@
 pub mod account;
 pub mod activity;
 pub mod auth;
+pub mod autoreply;
 pub mod mailboxes;

@@ -51,6 +51,8 @@ pub enum Action {
     MailboxPurge,
     /// The Maildir repaired by Rebuild mailbox.
     MailboxRebuild,
+    /// The auto-reply turned on (with its days) or off.
+    MailboxAutoreply,
     /// The operator confirmed a clock that had jumped ahead (see `clock`).
     ClockConfirm,
 }
@@ -77,6 +79,7 @@ impl Action {
             Action::MailboxRestore => "mailbox.restore",
             Action::MailboxPurge => "mailbox.purge",
             Action::MailboxRebuild => "mailbox.rebuild",
+            Action::MailboxAutoreply => "mailbox.autoreply",
             Action::ClockConfirm => "clock.confirm",
         }
     }

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod admins;
 pub mod audit;
 pub mod auth;
+pub mod autoreply;
 pub mod batches;
 pub mod clock;
 pub mod db;
