@@ -4,6 +4,7 @@
 
 pub mod dovecot;
 pub mod postfix;
+pub mod sink;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -179,6 +179,9 @@ fn group_id(name: &str) -> u32 {
         .unwrap_or_else(|| panic!("the group {name} exists (make test installs postfix)"))
 }
 
+/// The envelope sender of the tests' mail unless they give one.
+const SENDER: &str = "sender@elsewhere.test";
+
 /// An SMTP session.
 pub struct Smtp {
     reader: BufReader<TcpStream>,
@@ -228,16 +231,26 @@ impl Smtp {
 
     /// A new envelope to `to`, declaring `size` bytes: the answer to RCPT TO.
     pub fn envelope(&mut self, to: &str, size: usize) -> String {
+        self.envelope_from(SENDER, to, size)
+    }
+
+    /// A new envelope from `from` to `to`: the answer to RCPT TO.
+    pub fn envelope_from(&mut self, from: &str, to: &str, size: usize) -> String {
         let reset = self.command("RSET");
         assert!(reset.starts_with("250"), "{reset}");
-        let from = self.command(&format!("MAIL FROM:<sender@elsewhere.test> SIZE={size}"));
-        assert!(from.starts_with("250"), "{from}");
+        let mail = self.command(&format!("MAIL FROM:<{from}> SIZE={size}"));
+        assert!(mail.starts_with("250"), "{mail}");
         self.command(&format!("RCPT TO:<{to}>"))
     }
 
     /// Sends `message` (CRLF lines) to `to`; `Err` with the refusal.
     pub fn send(&mut self, to: &str, message: &[u8]) -> Result<(), String> {
-        let rcpt = self.envelope(to, message.len());
+        self.send_from(SENDER, to, message)
+    }
+
+    /// Sends `message` (CRLF lines) from `from` to `to`; `Err` with the refusal.
+    pub fn send_from(&mut self, from: &str, to: &str, message: &[u8]) -> Result<(), String> {
+        let rcpt = self.envelope_from(from, to, message.len());
         if !rcpt.starts_with("250") {
             return Err(rcpt);
         }

@@ -46,7 +46,8 @@ fn quoted(text: &str) -> String {
 }
 
 /// A multi-line string: its lines as they are, with a line that starts with a dot given one
-/// more, up to a line holding only a dot. It knows no escapes, so a `\` stays itself.
+/// more, up to a line holding only a dot, after which the command goes on. It knows no
+/// escapes, so a `\` stays itself.
 fn multiline(text: &str) -> String {
     let mut out = String::from("text:\n");
     for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
@@ -56,7 +57,7 @@ fn multiline(text: &str) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    out.push('.');
+    out.push_str(".\n");
     out
 }
 

@@ -1,0 +1,224 @@
+//! An account's auto-reply with real mail servers: Postfix hands mail to Dovecot's LMTP, whose
+//! Sieve plugin reads the script the console saved through the SQL dict and sends the reply to
+//! an SMTP server of the test's own, which keeps it.
+//!
+//! These tests run as root with Debian's Postfix and Dovecot (with dovecot-sieve) packages
+//! installed, as CI does.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use app::api::autoreply::SetAutoreply;
+use app::api::mailboxes::AddAccounts;
+use app::ssr::mailstore::MailUser;
+use leptos::server_fn::ServerFn;
+use support::dovecot::{mail_user, Dovecot};
+use support::postfix::Postfix;
+use support::sink::{Sent, Sink};
+use support::*;
+
+const JANE: &str = "jane@alpha.test";
+const JANE_PW: &str = "Tr4in#Lamp";
+/// How long a delivery may take.
+const DELIVERY: Duration = Duration::from_secs(30);
+
+/// The console, a private Dovecot that sends replies to `sink`, and a private Postfix over
+/// the same data directory, with the account jane.
+struct Mail {
+    // Declared first: the servers stop before the data directory goes.
+    postfix: Postfix,
+    dovecot: Dovecot,
+    sink: Sink,
+    server: TestServer,
+    cookie: String,
+    /// Messages Postfix has delivered so far.
+    delivered: usize,
+}
+
+impl Mail {
+    async fn start() -> Mail {
+        // Postfix's lookups run with the group postfix, so the mail user's group is Postfix's.
+        let user = MailUser {
+            gid: MailUser::resolve("postfix", None, None).unwrap().gid,
+            ..mail_user()
+        };
+        let sink = Sink::start();
+        let mut dovecot = Dovecot::prepare();
+        dovecot.submission_host = Some(sink.address);
+        let server = TestServer::with_mail(user.clone(), Some(dovecot.doveadm())).await;
+        dovecot.start(&server.data_dir, &user);
+        let postfix = Postfix::start(&server.data_dir, &dovecot);
+        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+        let mail = Mail {
+            postfix,
+            dovecot,
+            sink,
+            server,
+            cookie,
+            delivered: 0,
+        };
+        let text = format!("jane {JANE_PW} {JANE_PW}\n");
+        mail.call(
+            AddAccounts::PATH,
+            &[("domain", "alpha.test"), ("text", &text)],
+        )
+        .await;
+        mail
+    }
+
+    /// Calls a server function as the postmaster; panics unless it succeeds.
+    async fn call(&self, path: &str, form: &[(&str, &str)]) {
+        let reply = self.server.call(path, form, Some(&self.cookie)).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+
+    /// Turns jane's auto-reply on with this subject, text and days.
+    async fn turn_on(&self, subject: &str, text: &str, starts_on: &str, ends_on: &str) {
+        let form = [
+            ("email", JANE),
+            ("enabled", "on"),
+            ("subject", subject),
+            ("text", text),
+            ("starts_on", starts_on),
+            ("ends_on", ends_on),
+        ];
+        self.call(SetAutoreply::PATH, &form).await;
+    }
+
+    async fn turn_off(&self) {
+        let form = [
+            ("email", JANE),
+            ("subject", ""),
+            ("text", ""),
+            ("starts_on", ""),
+            ("ends_on", ""),
+        ];
+        self.call(SetAutoreply::PATH, &form).await;
+    }
+
+    /// Sends a message from `from` to jane with these extra header lines, and returns once
+    /// Postfix has handed it over: Dovecot answers LMTP only after Sieve has run, replies
+    /// sent included. Returns the replies the sink holds then.
+    fn send(&mut self, from: &str, headers: &str) -> Vec<Sent> {
+        let message = format!(
+            "From: <{from}>\r\nTo: <{JANE}>\r\nSubject: Hello\r\n{headers}\r\nAre you there?\r\n"
+        );
+        if let Err(refusal) = self
+            .postfix
+            .smtp()
+            .send_from(from, JANE, message.as_bytes())
+        {
+            panic!("refused: {refusal}\n{}", self.postfix.read_log());
+        }
+        self.delivered += 1;
+        let asked = Instant::now();
+        while self.postfix.read_log().matches("status=sent").count() < self.delivered {
+            assert!(
+                asked.elapsed() < DELIVERY,
+                "not delivered\n{}\n{}",
+                self.postfix.read_log(),
+                self.dovecot.read_log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.sink.sent()
+    }
+
+    /// The day `days` from today, as Dovecot's clock (the server's local time) counts.
+    async fn day(&self, days: i32) -> String {
+        sqlx::query_scalar("SELECT date('now', 'localtime', ? || ' days')")
+            .bind(days.to_string())
+            .fetch_one(&self.server.db)
+            .await
+            .unwrap()
+    }
+}
+
+/// The header `name` of `message`, unfolded.
+fn header(message: &str, name: &str) -> Option<String> {
+    let head = message.split("\r\n\r\n").next()?.replace("\r\n ", " ");
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
+}
+
+#[tokio::test]
+async fn a_sender_gets_the_reply_once_until_it_is_turned_off() {
+    let mut mail = Mail::start().await;
+    let (yesterday, tomorrow) = (mail.day(-1).await, mail.day(1).await);
+    let subject = r#"Away until "Monday" \ back then"#;
+    mail.turn_on(
+        subject,
+        "I am away.\r\n.A line with a dot\r\nBack on Monday.",
+        &yesterday,
+        &tomorrow,
+    )
+    .await;
+
+    let sent = mail.send("ann@outside.test", "");
+    assert_eq!(sent.len(), 1, "{}", mail.dovecot.read_log());
+    let reply = &sent[0];
+    assert_eq!(reply.to, ["ann@outside.test"]);
+    assert_eq!(
+        reply.from, JANE,
+        "the reply's envelope sender is the account"
+    );
+    assert_eq!(header(&reply.data, "Subject").as_deref(), Some(subject));
+    assert_eq!(
+        header(&reply.data, "To").as_deref(),
+        Some("<ann@outside.test>")
+    );
+    assert!(header(&reply.data, "From").unwrap().contains(JANE));
+    assert!(header(&reply.data, "Auto-Submitted").is_some());
+    assert!(
+        reply
+            .data
+            .contains("I am away.\r\n.A line with a dot\r\nBack on Monday."),
+        "{}",
+        reply.data
+    );
+
+    // Within the days, the same sender gets no second reply; another sender gets one.
+    assert_eq!(mail.send("ann@outside.test", "").len(), 1);
+    assert_eq!(mail.send("bob@outside.test", "").len(), 2);
+
+    mail.turn_off().await;
+    assert_eq!(mail.send("cat@outside.test", "").len(), 2);
+
+    // Every message was kept.
+    let mut pop3 = mail.dovecot.pop3(JANE, JANE_PW).unwrap();
+    assert_eq!(pop3.stat().unwrap().0, 4);
+    pop3.quit();
+}
+
+#[tokio::test]
+async fn no_reply_outside_its_days_nor_to_lists_and_bulk_mail() {
+    let mut mail = Mail::start().await;
+    let (in_two_days, in_three_days) = (mail.day(2).await, mail.day(3).await);
+    mail.turn_on("Away", "Away.", &in_two_days, &in_three_days)
+        .await;
+    assert!(mail.send("ann@outside.test", "").is_empty());
+
+    let (last_week, yesterday) = (mail.day(-7).await, mail.day(-1).await);
+    mail.turn_on("Away", "Away.", &last_week, &yesterday).await;
+    assert!(mail.send("bob@outside.test", "").is_empty());
+
+    mail.turn_on("Away", "Away.", "", "").await;
+    assert!(mail
+        .send("cat@outside.test", "Precedence: bulk\r\n")
+        .is_empty());
+    assert!(mail
+        .send("dan@outside.test", "List-Id: <news.outside.test>\r\n")
+        .is_empty());
+    let sent = mail.send("eve@outside.test", "");
+    assert_eq!(sent.len(), 1, "{}", mail.dovecot.read_log());
+    assert_eq!(sent[0].to, ["eve@outside.test"]);
+}
