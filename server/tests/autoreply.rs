@@ -9,8 +9,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::api::autoreply::SetAutoreply;
+use app::api::autoreply::{AutoReplySettings, GetAutoreply, SetAutoreply};
 use app::api::mailboxes::AddAccounts;
+use app::error::AppError;
 use app::ssr::mailstore::MailUser;
 use leptos::server_fn::ServerFn;
 use support::dovecot::{mail_user, Dovecot};
@@ -221,4 +222,230 @@ async fn no_reply_outside_its_days_nor_to_lists_and_bulk_mail() {
     let sent = mail.send("eve@outside.test", "");
     assert_eq!(sent.len(), 1, "{}", mail.dovecot.read_log());
     assert_eq!(sent[0].to, ["eve@outside.test"]);
+}
+
+/// The error a server function refused with.
+fn refusal(reply: &Reply) -> AppError {
+    assert!(
+        !reply.status.is_success() && !reply.status.is_redirection(),
+        "{}",
+        reply.body
+    );
+    serde_json::from_str(&reply.body).unwrap_or_else(|error| panic!("{error}: {}", reply.body))
+}
+
+/// What Dovecot finds for jane: the script's id and text.
+async fn script_of(server: &TestServer) -> Option<(String, String)> {
+    sqlx::query_as("SELECT id, script FROM sieve_scripts WHERE email = ? AND name = 'autoreply'")
+        .bind(JANE)
+        .fetch_optional(&server.db)
+        .await
+        .unwrap()
+}
+
+/// Runs `vpostmaster --data-dir DIR mailbox autoreply ARGS…`: its success and what it printed.
+fn cli(server: &TestServer, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
+        .arg("--data-dir")
+        .arg(&server.data_dir)
+        .args(["mailbox", "autoreply"])
+        .args(args)
+        .env_remove("VPM_DATA_DIR")
+        .env("VPM_MAIL_USER", MailUser::current().name)
+        .output()
+        .unwrap();
+    let text = if output.status.success() {
+        output.stdout
+    } else {
+        output.stderr
+    };
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&text).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_postmaster_and_the_operator_set_it_checked_and_audited() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let text = format!("jane {JANE_PW} {JANE_PW}\n");
+    let added = server
+        .call(
+            AddAccounts::PATH,
+            &[("domain", "alpha.test"), ("text", &text)],
+            Some(&cookie),
+        )
+        .await;
+    assert!(added.status.is_success(), "{}", added.body);
+    let form = |subject: &'static str, starts_on: &'static str, ends_on: &'static str| {
+        vec![
+            ("email", JANE),
+            ("enabled", "on"),
+            ("subject", subject),
+            ("text", "Away.\r\nBack soon."),
+            ("starts_on", starts_on),
+            ("ends_on", ends_on),
+        ]
+    };
+
+    // Every rule broken is named, and nothing is saved.
+    let refused = server
+        .call(
+            SetAutoreply::PATH,
+            &form("", "2026-02-30", "x"),
+            Some(&cookie),
+        )
+        .await;
+    let AppError::Invalid(message) = refusal(&refused) else {
+        panic!("{}", refused.body)
+    };
+    assert!(message.contains("Enter a subject"), "{message}");
+    assert!(
+        message.contains("First day: 2026-02-30 is not a day"),
+        "{message}"
+    );
+    assert!(message.contains("Last day: "), "{message}");
+    let backwards = server
+        .call(
+            SetAutoreply::PATH,
+            &form("Away", "2026-07-02", "2026-07-01"),
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        matches!(refusal(&backwards), AppError::Invalid(m) if m.contains("before the first day"))
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM autoreplies").await, 0);
+
+    // Saved, it goes back to Edit with a notice, and Dovecot finds its script.
+    let saved = server
+        .call(
+            SetAutoreply::PATH,
+            &form("Away", "2026-07-01", "2026-07-31"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(
+        saved.header("location"),
+        Some("/users/edit?email=jane%40alpha.test&autoreply=on")
+    );
+    let (first_id, script) = script_of(&server).await.unwrap();
+    assert!(
+        script.contains(":subject \"Away\" text:\nAway.\nBack soon.\n.\n;"),
+        "{script}"
+    );
+    let got = server
+        .call(GetAutoreply::PATH, &[("email", JANE)], Some(&cookie))
+        .await;
+    let settings: AutoReplySettings = serde_json::from_str(&got.body).unwrap();
+    assert_eq!(
+        settings,
+        AutoReplySettings {
+            enabled: true,
+            subject: "Away".into(),
+            text: "Away.\nBack soon.".into(),
+            starts_on: "2026-07-01".into(),
+            ends_on: "2026-07-31".into(),
+        }
+    );
+    // Another save is a new id, so Dovecot compiles the script again.
+    server
+        .call(SetAutoreply::PATH, &form("Away!", "", ""), Some(&cookie))
+        .await;
+    let (second_id, _) = script_of(&server).await.unwrap();
+    assert_ne!(first_id, second_id);
+    assert_eq!(
+        server
+            .count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.autoreply' AND \
+                 actor = 'postmaster@alpha.test' AND target = 'jane@alpha.test' AND \
+                 domain = 'alpha.test' AND outcome = 'ok' AND \
+                 details IN ('on; from 2026-07-01; until 2026-07-31', 'on')"
+            )
+            .await,
+        2
+    );
+
+    // Another domain's postmaster finds no such account, and changes nothing.
+    let other = server.log_on(POSTMASTER_B, PASSWORD).await;
+    let outside = server
+        .call(SetAutoreply::PATH, &form("Mine", "", ""), Some(&other))
+        .await;
+    assert!(matches!(refusal(&outside), AppError::NotFound(_)));
+    let outside = server
+        .call(GetAutoreply::PATH, &[("email", JANE)], Some(&other))
+        .await;
+    assert!(matches!(refusal(&outside), AppError::NotFound(_)));
+    assert_eq!(script_of(&server).await.unwrap().0, second_id);
+
+    // Off: Dovecot finds nothing, and the text waits for the next time.
+    let off = [
+        ("email", JANE),
+        ("subject", ""),
+        ("text", ""),
+        ("starts_on", ""),
+        ("ends_on", ""),
+    ];
+    server.call(SetAutoreply::PATH, &off, Some(&cookie)).await;
+    assert!(script_of(&server).await.is_none());
+    let got = server
+        .call(GetAutoreply::PATH, &[("email", JANE)], Some(&cookie))
+        .await;
+    let settings: AutoReplySettings = serde_json::from_str(&got.body).unwrap();
+    assert!(!settings.enabled);
+    assert_eq!(settings.subject, "Away!");
+
+    // The operator's command runs the same service.
+    let (ok, out) = cli(
+        &server,
+        &[
+            JANE,
+            "--subject",
+            "Closed",
+            "--text",
+            "Closed\nuntil May.",
+            "--until",
+            "2030-05-01",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(out.trim(), "Turned on the auto-reply of jane@alpha.test.");
+    let (_, script) = script_of(&server).await.unwrap();
+    assert!(
+        script.contains("\"le\" \"date\" \"2030-05-01\""),
+        "{script}"
+    );
+    let (ok, out) = cli(
+        &server,
+        &[
+            JANE,
+            "--subject",
+            "x",
+            "--text",
+            "y",
+            "--from",
+            "2030-13-01",
+        ],
+    );
+    assert!(!ok);
+    assert_eq!(out.trim().lines().count(), 1, "{out}");
+    assert!(
+        out.contains("First day: 2030-13-01 is not a day of the calendar"),
+        "{out}"
+    );
+    let (ok, out) = cli(&server, &["nobody@alpha.test", "--off"]);
+    assert!(
+        !ok && out.contains("nobody@alpha.test was not found"),
+        "{out}"
+    );
+    let (ok, out) = cli(&server, &[JANE, "--off"]);
+    assert!(ok, "{out}");
+    assert!(script_of(&server).await.is_none());
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.autoreply' AND actor = 'cli'")
+            .await,
+        2
+    );
 }

@@ -35,8 +35,8 @@ pub fn mail_user() -> MailUser {
         );
         assert!(
             Path::new("/usr/sbin/dovecot").is_file() && Path::new("/usr/bin/doveadm").is_file(),
-            "the Dovecot tests need dovecot-core, dovecot-pop3d, dovecot-imapd and \
-             dovecot-sqlite (make test installs them)"
+            "the Dovecot tests need dovecot-core, dovecot-pop3d, dovecot-imapd, \
+             dovecot-sqlite, dovecot-lmtpd and dovecot-sieve (make test installs them)"
         );
         if MailUser::resolve(MAIL_USER, None, None).is_err() {
             let status = Command::new("useradd")
