@@ -7,6 +7,7 @@ use crate::error::AppError;
 
 /// An account's auto-reply as the Edit screen shows it; an empty day is none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AutoReplySettings {
     pub enabled: bool,
     pub subject: String,

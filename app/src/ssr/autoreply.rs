@@ -53,23 +53,15 @@ pub async fn get(
 ) -> Result<AutoReplySettings, AppError> {
     let mut conn = db.acquire().await?;
     let (id, _) = account(&mut conn, domain, email).await?;
-    let row: Option<(bool, String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT enabled = 1, subject, body, starts_on, ends_on FROM autoreplies WHERE mailbox_id = ?",
+    let row = sqlx::query_as::<_, AutoReplySettings>(
+        "SELECT enabled = 1 AS enabled, subject, body AS text,
+                COALESCE(starts_on, '') AS starts_on, COALESCE(ends_on, '') AS ends_on
+         FROM autoreplies WHERE mailbox_id = ?",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row
-        .map(
-            |(enabled, subject, text, starts_on, ends_on)| AutoReplySettings {
-                enabled,
-                subject,
-                text,
-                starts_on: starts_on.unwrap_or_default(),
-                ends_on: ends_on.unwrap_or_default(),
-            },
-        )
-        .unwrap_or_default())
+    Ok(row.unwrap_or_default())
 }
 
 /// Turns on the auto-reply of a live account of `domain` with `input`, checked by the shared
