@@ -219,6 +219,21 @@ async fn no_reply_outside_its_days_nor_to_lists_and_bulk_mail() {
     assert!(mail
         .send("dan@outside.test", "List-Id: <news.outside.test>\r\n")
         .is_empty());
+    assert!(mail
+        .send(
+            "fay@outside.test",
+            "List-Unsubscribe: <mailto:off@outside.test>\r\n"
+        )
+        .is_empty());
+    // The script itself stopped them, before Pigeonhole's own checks.
+    assert!(
+        !mail
+            .dovecot
+            .read_log()
+            .contains("discarding vacation response"),
+        "{}",
+        mail.dovecot.read_log()
+    );
     let sent = mail.send("eve@outside.test", "");
     assert_eq!(sent.len(), 1, "{}", mail.dovecot.read_log());
     assert_eq!(sent[0].to, ["eve@outside.test"]);

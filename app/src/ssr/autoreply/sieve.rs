@@ -17,10 +17,11 @@ pub fn vacation_script(reply: &AutoReplyText) -> String {
         r#""vacation""#
     };
     let mut script = format!("# The auto-reply set in Virtual Postmaster.\nrequire {require};\n\n");
-    // Pigeonhole already leaves out lists, bulk and auto-submitted mail; these are the
-    // headers of lists and newsletters that it may not know.
+    // Pigeonhole already leaves out lists, bulk and auto-submitted mail; this also stops at
+    // newsletters that only carry List-Unsubscribe. One `exists` per header: given a list,
+    // `exists` is true only when every header of it is there.
     script.push_str(
-        "if anyof (exists [\"list-id\", \"list-unsubscribe\"],\n          \
+        "if anyof (exists \"list-id\", exists \"list-unsubscribe\",\n          \
          header :is \"precedence\" [\"bulk\", \"list\", \"junk\"]) {\n  stop;\n}\n",
     );
     // The days are the server's: `currentdate` reads its local time.
@@ -82,7 +83,7 @@ mod tests {
             "# The auto-reply set in Virtual Postmaster.\n\
              require \"vacation\";\n\
              \n\
-             if anyof (exists [\"list-id\", \"list-unsubscribe\"],\n          \
+             if anyof (exists \"list-id\", exists \"list-unsubscribe\",\n          \
              header :is \"precedence\" [\"bulk\", \"list\", \"junk\"]) {\n  stop;\n}\n\
              vacation :days 3 :subject \"Away\" text:\nBack on Monday.\n.\n;\n"
         );
