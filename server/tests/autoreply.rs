@@ -13,6 +13,8 @@ use app::api::autoreply::{AutoReplySettings, GetAutoreply, SetAutoreply};
 use app::api::mailboxes::AddAccounts;
 use app::error::AppError;
 use app::ssr::mailstore::MailUser;
+use axum::body::Body;
+use axum::http::header;
 use leptos::server_fn::ServerFn;
 use support::dovecot::{mail_user, Dovecot};
 use support::postfix::Postfix;
@@ -462,5 +464,84 @@ async fn the_postmaster_and_the_operator_set_it_checked_and_audited() {
             .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.autoreply' AND actor = 'cli'")
             .await,
         2
+    );
+}
+
+#[tokio::test]
+async fn edit_shows_the_card_and_takes_plain_form_posts() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let text = format!("jane {JANE_PW} {JANE_PW}\n");
+    let added = server
+        .call(
+            AddAccounts::PATH,
+            &[("domain", "alpha.test"), ("text", &text)],
+            Some(&cookie),
+        )
+        .await;
+    assert!(added.status.is_success(), "{}", added.body);
+    let edit = "/users/edit?email=jane%40alpha.test";
+    let plain_post = |form: &[(&str, &str)]| {
+        post(SetAutoreply::PATH, Some(&cookie))
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, format!("http://console.test{edit}"))
+            .body(Body::from(encode(form)))
+            .unwrap()
+    };
+
+    let page = server.get(edit, Some(&cookie)).await;
+    assert!(page.body.contains("Auto-reply"), "{}", page.body);
+    assert!(page.body.contains(r#"name="enabled""#));
+    assert!(page.body.contains(r#"type="date""#));
+
+    let reply = server
+        .send(plain_post(&[
+            ("email", JANE),
+            ("enabled", "on"),
+            ("subject", "Gone <fishing> & back"),
+            ("text", "Back in May."),
+            ("starts_on", ""),
+            ("ends_on", "2030-05-01"),
+        ]))
+        .await;
+    let location = reply.header("location").unwrap().to_owned();
+    assert_eq!(location, format!("{edit}&autoreply=on"));
+    let page = server.get(&location, Some(&cookie)).await;
+    assert!(page.body.contains("The auto-reply is on"), "{}", page.body);
+    assert!(
+        page.body.contains("Gone &lt;fishing&gt; &amp; back"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(">Back in May.</textarea>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"value="2030-05-01""#), "{}", page.body);
+
+    // A refusal comes back to Edit in the address, and the page shows it.
+    let reply = server
+        .send(plain_post(&[
+            ("email", JANE),
+            ("enabled", "on"),
+            ("subject", "Away"),
+            ("text", " "),
+            ("starts_on", ""),
+            ("ends_on", ""),
+        ]))
+        .await;
+    let location = reply.header("location").unwrap().to_owned();
+    assert!(location.contains("__err="), "{location}");
+    let page = server.get(&location, Some(&cookie)).await;
+    assert!(
+        page.body.contains("Enter the text of the reply."),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM sieve_scripts").await,
+        1,
+        "the saved auto-reply stays"
     );
 }
