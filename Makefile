@@ -11,7 +11,7 @@ CARGO_LEPTOS_VERSION := 0.3.9
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly: read its version from Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 APT_PACKAGES := chromium chromium-driver dovecot-core dovecot-pop3d dovecot-imapd dovecot-sqlite \
-	dovecot-lmtpd postfix postfix-sqlite
+	dovecot-lmtpd dovecot-sieve postfix postfix-sqlite
 BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 

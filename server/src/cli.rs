@@ -85,6 +85,22 @@ pub struct DovecotConfigArgs {
     /// Postfix's queue directory, where Dovecot puts its LMTP and quota-status sockets.
     #[arg(long, default_value = crate::dovecot::DEFAULT_POSTFIX_QUEUE)]
     pub postfix_queue: PathBuf,
+    /// The sendmail program that sends auto-replies.
+    #[arg(long, default_value = crate::dovecot::DEFAULT_SENDMAIL)]
+    pub sendmail_path: PathBuf,
+    /// Send auto-replies to this SMTP server (HOST:PORT) instead of through sendmail.
+    #[arg(long, conflicts_with = "sendmail_path")]
+    pub submission_host: Option<String>,
+}
+
+impl DovecotConfigArgs {
+    /// How these flags say auto-replies are sent.
+    pub fn submission(&self) -> crate::dovecot::Submission {
+        match &self.submission_host {
+            Some(host) => crate::dovecot::Submission::Host(host.clone()),
+            None => crate::dovecot::Submission::Sendmail(self.sendmail_path.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -221,6 +237,27 @@ pub enum MailboxCommand {
         no_copy: bool,
         /// Stop forwarding.
         #[arg(long)]
+        off: bool,
+    },
+    /// Turn an account's auto-reply on (each sender gets it once every 3 days, lists and
+    /// automatic mail never), or off with --off.
+    Autoreply {
+        /// The account's full address.
+        email: String,
+        /// The reply's subject.
+        #[arg(long, required_unless_present = "off")]
+        subject: Option<String>,
+        /// The reply's text; several lines as one argument, e.g. --text "$(cat away.txt)".
+        #[arg(long, required_unless_present = "off")]
+        text: Option<String>,
+        /// The first day it answers (YYYY-MM-DD); from now if not given.
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day it answers (YYYY-MM-DD); until turned off if not given.
+        #[arg(long)]
+        until: Option<String>,
+        /// Turn it off, keeping its text.
+        #[arg(long, conflicts_with_all = ["subject", "text", "from", "until"])]
         off: bool,
     },
 }

@@ -9,7 +9,7 @@ use app::ssr::auth::now;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::routing::Domain;
-use app::ssr::{admins, catch_all, clock, db, domains, forwarding, mailboxes};
+use app::ssr::{admins, autoreply, catch_all, clock, db, domains, forwarding, mailboxes};
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
@@ -80,6 +80,7 @@ fn print_dovecot_config(
         }),
         instance: None,
         postfix_queue: args.postfix_queue.clone(),
+        submission: args.submission(),
     };
     let text = if args.sql {
         config.sql()?
@@ -272,6 +273,32 @@ async fn execute(
             for line in report.lines() {
                 println!("  {line}");
             }
+            Ok(())
+        }
+        OperatorCommand::Mailbox(MailboxCommand::Autoreply {
+            email,
+            subject,
+            text,
+            from,
+            until,
+            off,
+        }) => {
+            let email = email.trim().to_lowercase();
+            let domain =
+                domain_named(db, email.rsplit_once('@').map_or("", |(_, domain)| domain)).await?;
+            if off {
+                autoreply::turn_off(db, &domain, Actor::CLI, &email).await?;
+                println!("Turned off the auto-reply of {email}.");
+                return Ok(());
+            }
+            let input = autoreply::ReplyInput {
+                subject: subject.as_deref().unwrap_or_default(),
+                text: text.as_deref().unwrap_or_default(),
+                starts_on: from.as_deref().unwrap_or_default(),
+                ends_on: until.as_deref().unwrap_or_default(),
+            };
+            autoreply::set(db, &domain, Actor::CLI, &email, input).await?;
+            println!("Turned on the auto-reply of {email}.");
             Ok(())
         }
     }

@@ -18,6 +18,39 @@ pub const DEFAULT_SQL_CONF: &str = "/etc/dovecot/vpostmaster-sql.conf.ext";
 pub const DICT_CONF_NAME: &str = "vpostmaster-dict.conf.ext";
 /// Debian's Postfix queue directory.
 pub const DEFAULT_POSTFIX_QUEUE: &str = "/var/spool/postfix";
+/// The system's sendmail program, which Postfix provides.
+pub const DEFAULT_SENDMAIL: &str = "/usr/sbin/sendmail";
+
+/// How Dovecot sends the mail that Sieve makes (auto-replies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submission {
+    /// Through this sendmail program.
+    Sendmail(PathBuf),
+    /// To this SMTP server, `host:port`.
+    Host(String),
+}
+
+impl Submission {
+    /// The setting in `dovecot.conf`.
+    fn setting(&self) -> Result<String, String> {
+        match self {
+            Submission::Sendmail(path) => Ok(format!("sendmail_path = {}", value(path)?)),
+            Submission::Host(host) => {
+                let plain = host.contains(':')
+                    && host.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    });
+                if plain {
+                    Ok(format!("submission_host = {host}"))
+                } else {
+                    Err(format!(
+                        "{host:?} is not an SMTP server for Dovecot: give HOST:PORT"
+                    ))
+                }
+            }
+        }
+    }
+}
 
 /// A private Dovecot's own directories, for one that runs beside a system Dovecot (tests).
 #[derive(Debug, Clone)]
@@ -54,6 +87,8 @@ pub struct DovecotConfig {
     /// Postfix's queue directory: Dovecot's LMTP and quota-status sockets go in its
     /// `private/`, where Postfix's processes reach them.
     pub postfix_queue: PathBuf,
+    /// How auto-replies are sent.
+    pub submission: Submission,
 }
 
 impl DovecotConfig {
@@ -114,6 +149,7 @@ impl DovecotConfig {
                 ("POP3_PORT", self.pop3_port.to_string()),
                 ("POP3S_PORT", pop3s.to_owned()),
                 ("POSTFIX_QUEUE", value(&self.postfix_queue)?),
+                ("SUBMISSION", self.submission.setting()?),
             ],
         )
     }
@@ -166,6 +202,7 @@ mod tests {
             }),
             instance: None,
             postfix_queue: PathBuf::from(DEFAULT_POSTFIX_QUEUE),
+            submission: Submission::Sendmail(DEFAULT_SENDMAIL.into()),
         }
     }
 
@@ -193,6 +230,41 @@ mod tests {
         assert!(main.contains("usage = sqlite:/etc/dovecot/vpostmaster-dict.conf.ext\n"));
         assert!(dict.contains("connect = /srv/vpostmaster/data/vpostmaster.db\n"));
         assert!(dict.contains("table = mailbox_usage\n"));
+    }
+
+    #[test]
+    fn deliveries_run_the_autoreply_script_from_the_dict() {
+        let main = config().main().unwrap();
+        let dict = config().dict().unwrap();
+        assert!(main.contains("  mail_plugins = $mail_plugins sieve\n"));
+        assert!(main.contains("sieve = dict:proxy::usage;name=autoreply;bindir=~/sieve-bin\n"));
+        assert!(main.contains("sendmail_path = /usr/sbin/sendmail\n"));
+        assert!(!main.contains("submission_host"));
+        assert!(dict.contains(
+            "pattern = priv/sieve/name/$name\n  table = sieve_scripts\n  username_field = email\n  value_field = id\n"
+        ));
+        assert!(dict.contains(
+            "pattern = priv/sieve/data/$id\n  table = sieve_scripts\n  username_field = email\n  value_field = script\n"
+        ));
+        let by_smtp = DovecotConfig {
+            submission: Submission::Host("127.0.0.1:2525".into()),
+            ..config()
+        };
+        let main = by_smtp.main().unwrap();
+        assert!(main.contains("submission_host = 127.0.0.1:2525\n"));
+        assert!(!main.contains("sendmail_path"));
+        for bad in ["", "mx.example.com", "mx:25\nssl = no", "mx:25 # x"] {
+            let config = DovecotConfig {
+                submission: Submission::Host(bad.into()),
+                ..config()
+            };
+            assert!(config.main().is_err(), "{bad:?}");
+        }
+        let relative = DovecotConfig {
+            submission: Submission::Sendmail("sendmail".into()),
+            ..config()
+        };
+        assert!(relative.main().is_err());
     }
 
     #[test]

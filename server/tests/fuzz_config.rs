@@ -14,7 +14,7 @@ use app::ssr::mailstore::MailUser;
 use clap::Parser;
 use proptest::prelude::*;
 use server::cli::{Cli, Command};
-use server::dovecot::{DovecotConfig, Instance, Tls};
+use server::dovecot::{DovecotConfig, Instance, Submission, Tls};
 use server::postfix::{PostfixConfig, Table};
 
 const WORDS: &[&str] = &[
@@ -58,6 +58,8 @@ const WORDS: &[&str] = &[
     "--ssl-key",
     "--no-ssl",
     "--postfix-queue",
+    "--sendmail-path",
+    "--submission-host",
     "--table",
     "--tables-dir",
     "--domain",
@@ -170,6 +172,7 @@ fn generate(cli: &Cli) {
                 }),
                 instance: None,
                 postfix_queue: args.postfix_queue.clone(),
+                submission: args.submission(),
             };
             let _ = config.main();
             let _ = config.sql();
@@ -207,6 +210,8 @@ proptest! {
         tls in prop::option::of((path(), path())),
         instance in prop::option::of((text(), path(), path(), path())),
         postfix_queue in path(),
+        submission_host in prop::option::of(text()),
+        sendmail_path in path(),
         tables_dir in path(),
         table in prop::option::of(prop::sample::select(vec![Table::Domains, Table::Mailboxes, Table::Aliases])),
     ) {
@@ -225,6 +230,10 @@ proptest! {
                 log_path,
             }),
             postfix_queue,
+            submission: match submission_host {
+                Some(host) => Submission::Host(host),
+                None => Submission::Sendmail(sendmail_path),
+            },
         };
         let _ = config.main();
         let _ = config.sql();

@@ -9,7 +9,7 @@ use app::api::forwarding::{Forwarding, GetCatchAll, GetForwarding, SetCatchAll, 
 use app::api::mailboxes::AddAccounts;
 use leptos::server_fn::ServerFn;
 use support::mail::*;
-use support::postfix::Sink;
+use support::sink::Sink;
 use support::*;
 
 const OUTSIDE: &str = "friend@outside.test";
@@ -191,11 +191,11 @@ fn relayed_to(sink: &Sink, mail: &Mail, to: &str) -> String {
     let asked = std::time::Instant::now();
     loop {
         if let Some(found) = sink
-            .taken()
+            .sent()
             .into_iter()
-            .find(|message| message.recipients.iter().any(|r| r == to))
+            .find(|message| message.to.iter().any(|r| r == to))
         {
-            return found.text;
+            return found.data;
         }
         assert!(
             asked.elapsed() < DELIVERY,
@@ -240,7 +240,7 @@ async fn forwarded_mail_goes_out_with_or_without_a_copy_in_the_mailbox() {
     let johns = mail.wait_for(JOHN, JOHN_PW, 1);
     assert!(has_subject(&johns, "passed-on"));
     let asked = std::time::Instant::now();
-    while sink.taken().len() < 2 {
+    while sink.sent().len() < 2 {
         assert!(asked.elapsed() < DELIVERY, "{}", mail.postfix.read_log());
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -253,7 +253,7 @@ async fn forwarded_mail_goes_out_with_or_without_a_copy_in_the_mailbox() {
     mail.send(JANE, &message("stays", JANE));
     let janes = mail.wait_for(JANE, JANE_PW, 2);
     assert!(has_subject(&janes, "stays"));
-    assert_eq!(sink.taken().len(), 2);
+    assert_eq!(sink.sent().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

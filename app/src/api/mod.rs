@@ -4,5 +4,6 @@
 pub mod account;
 pub mod activity;
 pub mod auth;
+pub mod autoreply;
 pub mod forwarding;
 pub mod mailboxes;

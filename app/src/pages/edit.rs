@@ -7,6 +7,7 @@ use crate::api::mailboxes::{
     get_mailbox, last_rebuild, rebuild_mailbox, MailboxDetail, RebuildMailbox, RebuildReport,
     SetMailboxPassword, UpdateMailbox,
 };
+use crate::components::autoreply::AutoReplyCard;
 use crate::components::forwarding::ForwardingCard;
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
@@ -100,6 +101,7 @@ fn EditForms(account: MailboxDetail) -> impl IntoView {
             <button class="button button--primary" type="submit">"Change password"</button>
         </ActionForm>
         <ForwardingCard email=email_forwarding/>
+        <AutoReplyCard email=email_rebuild.clone()/>
         <RebuildSection email=email_rebuild/>
         <section class="card form">
             <h2 class="card__title">"Delete"</h2>

@@ -55,6 +55,8 @@ pub enum Action {
     MailboxForward,
     /// A domain's catch-all set or turned off.
     DomainCatchAll,
+    /// The auto-reply turned on (with its days) or off.
+    MailboxAutoreply,
     /// The operator confirmed a clock that had jumped ahead (see `clock`).
     ClockConfirm,
 }
@@ -83,6 +85,7 @@ impl Action {
             Action::MailboxRebuild => "mailbox.rebuild",
             Action::MailboxForward => "mailbox.forward",
             Action::DomainCatchAll => "domain.catch_all",
+            Action::MailboxAutoreply => "mailbox.autoreply",
             Action::ClockConfirm => "clock.confirm",
         }
     }

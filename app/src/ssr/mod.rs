@@ -5,6 +5,7 @@ pub mod activity;
 pub mod admins;
 pub mod audit;
 pub mod auth;
+pub mod autoreply;
 pub mod batches;
 pub mod catch_all;
 pub mod clock;

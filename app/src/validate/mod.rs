@@ -13,12 +13,14 @@
 //!   field by field, and [`name_problems`] for a name alone.
 //! - [`parse_targets`]: where an alias or a forwarding delivers; [`find_loop`] the loop
 //!   rule and [`parse_alias_paste`] the "Add many aliases" paste.
+//! - [`check_autoreply`]: an auto-reply's subject, text and days.
 //! - [`parse_quota_mb`]: an account's quota in whole MB, 0 for no limit.
 //! - [`generate_password`]: a random password that passes every rule.
 
 #![warn(missing_docs)]
 
 mod alias;
+mod autoreply;
 mod bulk;
 mod check;
 pub mod domain;
@@ -30,6 +32,10 @@ mod username;
 pub use alias::{
     describe_loop, find_loop, join_targets, parse_alias_paste, parse_target, parse_targets,
     split_targets, AliasLine, AliasReport, ALIAS_PASTE_MAX, TARGETS_MAX,
+};
+pub use autoreply::{
+    check_autoreply, check_reply_period, parse_reply_date, parse_reply_subject, parse_reply_text,
+    AutoReplyText, AUTOREPLY_SUBJECT_MAX, AUTOREPLY_TEXT_MAX,
 };
 pub use bulk::{
     check_account, format_line, name_problems, parse_bulk, AccountFields, BulkLine, BulkOptions,

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use app::ssr::mailstore::{is_root, Doveadm, MailUser};
-use server::dovecot::{DovecotConfig, Instance};
+use server::dovecot::{DovecotConfig, Instance, Submission, DEFAULT_SENDMAIL};
 use tempfile::TempDir;
 
 /// The mail user's name, as in production.
@@ -35,8 +35,8 @@ pub fn mail_user() -> MailUser {
         );
         assert!(
             Path::new("/usr/sbin/dovecot").is_file() && Path::new("/usr/bin/doveadm").is_file(),
-            "the Dovecot tests need dovecot-core, dovecot-pop3d, dovecot-imapd and \
-             dovecot-sqlite (make test installs them)"
+            "the Dovecot tests need dovecot-core, dovecot-pop3d, dovecot-imapd, \
+             dovecot-sqlite, dovecot-lmtpd and dovecot-sieve (make test installs them)"
         );
         if MailUser::resolve(MAIL_USER, None, None).is_err() {
             let status = Command::new("useradd")
@@ -66,6 +66,8 @@ pub struct Dovecot {
     /// The queue directory of the Postfix it serves: its LMTP and quota-status sockets are in
     /// `private/`.
     pub postfix_queue: PathBuf,
+    /// Where auto-replies go, when not to the system's sendmail: set before [`Dovecot::start`].
+    pub submission_host: Option<SocketAddr>,
     dir: TempDir,
 }
 
@@ -84,6 +86,7 @@ impl Dovecot {
             config: dir.path().join("dovecot.conf"),
             log: dir.path().join("dovecot.log"),
             postfix_queue: dir.path().join("postfix-queue"),
+            submission_host: None,
             dir,
         }
     }
@@ -124,6 +127,10 @@ impl Dovecot {
                 log_path: self.log.clone(),
             }),
             postfix_queue: self.postfix_queue.clone(),
+            submission: match self.submission_host {
+                Some(host) => Submission::Host(host.to_string()),
+                None => Submission::Sendmail(DEFAULT_SENDMAIL.into()),
+            },
         };
         make_postfix_private(&self.postfix_queue);
         std::fs::write(&self.config, config.main().unwrap()).unwrap();

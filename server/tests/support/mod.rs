@@ -5,6 +5,7 @@
 pub mod dovecot;
 pub mod mail;
 pub mod postfix;
+pub mod sink;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -189,6 +189,9 @@ fn group_id(name: &str) -> u32 {
         .unwrap_or_else(|| panic!("the group {name} exists (make test installs postfix)"))
 }
 
+/// The envelope sender of the tests' mail unless they give one.
+const SENDER: &str = "sender@elsewhere.test";
+
 /// An SMTP session.
 pub struct Smtp {
     reader: BufReader<TcpStream>,
@@ -238,16 +241,26 @@ impl Smtp {
 
     /// A new envelope to `to`, declaring `size` bytes: the answer to RCPT TO.
     pub fn envelope(&mut self, to: &str, size: usize) -> String {
+        self.envelope_from(SENDER, to, size)
+    }
+
+    /// A new envelope from `from` to `to`: the answer to RCPT TO.
+    pub fn envelope_from(&mut self, from: &str, to: &str, size: usize) -> String {
         let reset = self.command("RSET");
         assert!(reset.starts_with("250"), "{reset}");
-        let from = self.command(&format!("MAIL FROM:<sender@elsewhere.test> SIZE={size}"));
-        assert!(from.starts_with("250"), "{from}");
+        let mail = self.command(&format!("MAIL FROM:<{from}> SIZE={size}"));
+        assert!(mail.starts_with("250"), "{mail}");
         self.command(&format!("RCPT TO:<{to}>"))
     }
 
     /// Sends `message` (CRLF lines) to `to`; `Err` with the refusal.
     pub fn send(&mut self, to: &str, message: &[u8]) -> Result<(), String> {
-        let rcpt = self.envelope(to, message.len());
+        self.send_from(SENDER, to, message)
+    }
+
+    /// Sends `message` (CRLF lines) from `from` to `to`; `Err` with the refusal.
+    pub fn send_from(&mut self, from: &str, to: &str, message: &[u8]) -> Result<(), String> {
+        let rcpt = self.envelope_from(from, to, message.len());
         if !rcpt.starts_with("250") {
             return Err(rcpt);
         }
@@ -264,114 +277,6 @@ impl Smtp {
             Ok(())
         } else {
             Err(done)
-        }
-    }
-}
-
-/// A message an SMTP sink took: its envelope recipients and its text.
-#[derive(Debug, Clone)]
-pub struct Relayed {
-    pub recipients: Vec<String>,
-    pub text: String,
-}
-
-/// An SMTP server on a loopback port of its own that takes every message, standing for the
-/// outside world that Postfix relays to. Its thread ends when the value is dropped.
-pub struct Sink {
-    pub address: SocketAddr,
-    taken: std::sync::Arc<std::sync::Mutex<Vec<Relayed>>>,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Sink {
-    pub fn start() -> Sink {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::{Arc, Mutex};
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let address = listener.local_addr().unwrap();
-        let taken = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (sink_taken, sink_stop) = (taken.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !sink_stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        stream.set_nonblocking(false).unwrap();
-                        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-                        let taken = sink_taken.clone();
-                        std::thread::spawn(move || serve_sink(stream, &taken));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Sink {
-            address,
-            taken,
-            stop,
-        }
-    }
-
-    /// What the sink has taken so far.
-    pub fn taken(&self) -> Vec<Relayed> {
-        self.taken.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// One SMTP session: every command is accepted, every message kept.
-fn serve_sink(stream: TcpStream, taken: &std::sync::Mutex<Vec<Relayed>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    let mut recipients = Vec::new();
-    let _ = writer.write_all(b"220 sink.test ESMTP\r\n");
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let command = line.trim_end().to_ascii_uppercase();
-        let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
-            b"250 sink.test\r\n"
-        } else if command.starts_with("RCPT TO:") {
-            let to = line.trim_end()[8..]
-                .trim()
-                .trim_matches(['<', '>'])
-                .to_ascii_lowercase();
-            recipients.push(to);
-            b"250 2.1.5 Ok\r\n"
-        } else if command == "DATA" {
-            let _ = writer.write_all(b"354 go on\r\n");
-            let mut text = String::new();
-            loop {
-                let mut data = String::new();
-                if reader.read_line(&mut data).unwrap_or(0) == 0 {
-                    return;
-                }
-                if data == ".\r\n" {
-                    break;
-                }
-                text.push_str(data.strip_prefix('.').unwrap_or(&data));
-            }
-            taken.lock().unwrap().push(Relayed {
-                recipients: std::mem::take(&mut recipients),
-                text,
-            });
-            b"250 2.0.0 taken\r\n"
-        } else if command == "QUIT" {
-            let _ = writer.write_all(b"221 bye\r\n");
-            return;
-        } else {
-            b"250 Ok\r\n"
-        };
-        if writer.write_all(reply).is_err() {
-            return;
         }
     }
 }

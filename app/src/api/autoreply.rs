@@ -1,0 +1,64 @@
+//! An account's auto-reply, set on the Edit screen.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// An account's auto-reply as the Edit screen shows it; an empty day is none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AutoReplySettings {
+    pub enabled: bool,
+    pub subject: String,
+    pub text: String,
+    /// The first day it answers, `YYYY-MM-DD`, or empty.
+    pub starts_on: String,
+    /// The last day it answers, `YYYY-MM-DD`, or empty.
+    pub ends_on: String,
+}
+
+/// The auto-reply of an account of a managed domain.
+#[server]
+pub async fn get_autoreply(email: String) -> Result<AutoReplySettings, AppError> {
+    use crate::ssr::{auth, autoreply};
+    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let state = auth::app_state()?;
+    autoreply::get(&state.db, &scope.within(), &email).await
+}
+
+/// Turns an account's auto-reply on with this subject, text and days (checked by the shared
+/// rules), or off when `enabled` is missing, keeping what was saved for the next time.
+#[server]
+pub async fn set_autoreply(
+    email: String,
+    enabled: Option<String>,
+    subject: String,
+    text: String,
+    starts_on: String,
+    ends_on: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{auth, autoreply};
+    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    let actor = scope.actor(&client);
+    let outcome = if enabled.is_some() {
+        let reply = autoreply::ReplyInput {
+            subject: &subject,
+            text: &text,
+            starts_on: &starts_on,
+            ends_on: &ends_on,
+        };
+        autoreply::set(&state.db, &scope.within(), actor, &email, reply).await?;
+        "on"
+    } else {
+        autoreply::turn_off(&state.db, &scope.within(), actor, &email).await?;
+        "off"
+    };
+    leptos_axum::redirect(&format!(
+        "/users/edit?email={}&autoreply={outcome}",
+        crate::url::encode_query(&email)
+    ));
+    Ok(())
+}
