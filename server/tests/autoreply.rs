@@ -287,14 +287,7 @@ async fn the_postmaster_and_the_operator_set_it_checked_and_audited() {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     let text = format!("jane {JANE_PW} {JANE_PW}\n");
-    let added = server
-        .call(
-            AddAccounts::PATH,
-            &[("domain", "alpha.test"), ("text", &text)],
-            Some(&cookie),
-        )
-        .await;
-    assert!(added.status.is_success(), "{}", added.body);
+    server.add_accounts(&cookie, &text).await;
     let form = |subject: &'static str, starts_on: &'static str, ends_on: &'static str| {
         vec![
             ("email", JANE),
@@ -472,14 +465,7 @@ async fn edit_shows_the_card_and_takes_plain_form_posts() {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     let text = format!("jane {JANE_PW} {JANE_PW}\n");
-    let added = server
-        .call(
-            AddAccounts::PATH,
-            &[("domain", "alpha.test"), ("text", &text)],
-            Some(&cookie),
-        )
-        .await;
-    assert!(added.status.is_success(), "{}", added.body);
+    server.add_accounts(&cookie, &text).await;
     let edit = "/users/edit?email=jane%40alpha.test";
     let plain_post = |form: &[(&str, &str)]| {
         post(SetAutoreply::PATH, Some(&cookie))

@@ -124,14 +124,7 @@ async fn out_of_range_page_numbers_give_a_normal_page() {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     let text = format!("jane {PW} {PW}\n");
-    let added = server
-        .call(
-            AddAccounts::PATH,
-            &[("domain", "alpha.test"), ("text", &text)],
-            Some(&cookie),
-        )
-        .await;
-    assert!(added.status.is_success(), "{}", added.body);
+    server.add_accounts(&cookie, &text).await;
 
     for page in [
         "18446744073709551615",

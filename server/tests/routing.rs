@@ -6,7 +6,6 @@
 mod support;
 
 use app::api::forwarding::{Forwarding, GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
-use app::api::mailboxes::AddAccounts;
 use leptos::server_fn::ServerFn;
 use support::mail::*;
 use support::sink::Sink;
@@ -18,20 +17,8 @@ const OUTSIDE: &str = "friend@outside.test";
 async fn console() -> (TestServer, String) {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
-    let added = server
-        .call(
-            AddAccounts::PATH,
-            &[
-                ("domain", "alpha.test"),
-                (
-                    "text",
-                    &format!("jane {JANE_PW} {JANE_PW}\njohn {JOHN_PW} {JOHN_PW}\n"),
-                ),
-            ],
-            Some(&cookie),
-        )
-        .await;
-    assert!(added.status.is_success(), "{}", added.body);
+    let text = format!("jane {JANE_PW} {JANE_PW}\njohn {JOHN_PW} {JOHN_PW}\n");
+    server.add_accounts(&cookie, &text).await;
     (server, cookie)
 }
 

@@ -170,6 +170,19 @@ impl TestServer {
         reply.body
     }
 
+    /// Adds alpha.test's accounts of a pasted list, as Add many accounts does; panics unless
+    /// they are added.
+    pub async fn add_accounts(&self, cookie: &str, text: &str) {
+        use app::api::mailboxes::AddAccounts;
+        use leptos::server_fn::ServerFn;
+        self.call_ok(
+            AddAccounts::PATH,
+            &[("domain", "alpha.test"), ("text", text)],
+            cookie,
+        )
+        .await;
+    }
+
     /// Restores the account deleted last in alpha.test, as Deleted accounts does.
     pub async fn restore_first_deleted(&self, cookie: &str) {
         use app::api::mailboxes::{DeletedRow, ListDeleted, RestoreMailbox};
