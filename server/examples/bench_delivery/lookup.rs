@@ -18,6 +18,8 @@ use crate::{address_local, insert_accounts};
 pub const DOMAINS: usize = 100;
 pub const PER_DOMAIN: usize = 1_000;
 pub const LOOKUPS: usize = 10_000;
+/// Aliases per domain, each delivering to one of its accounts.
+pub const ALIASES_PER_DOMAIN: usize = 100;
 
 /// Per-lookup times in microseconds, by what was looked up.
 pub struct Lookups {
@@ -27,7 +29,12 @@ pub struct Lookups {
     pub address_unknown: Vec<f64>,
     /// After a miss, Postfix asks the mailbox table for `@domain` (a catch-all).
     pub catch_all: Vec<f64>,
-    /// The domain and mailbox queries one recipient costs, together.
+    /// The aliases table (aliases, forwarding, catch-all) finding an account or an alias.
+    pub alias_found: Vec<f64>,
+    pub alias_unknown: Vec<f64>,
+    /// After a miss, the aliases table asked for `@domain`.
+    pub alias_catch_all: Vec<f64>,
+    /// The domain, aliases and mailbox queries one recipient costs, together.
     pub recipient: Vec<f64>,
     /// `SELECT 1` through the same connection: sqlx's own round trip, included above.
     pub round_trip: Vec<f64>,
@@ -44,6 +51,7 @@ pub async fn measure() -> Lookups {
             .await
             .unwrap();
         insert_accounts(&pool, &domain(d), PER_DOMAIN).await;
+        insert_aliases(&pool, &domain(d)).await;
     }
     pool.close().await;
     let seed_secs = started.elapsed().as_secs_f64();
@@ -54,6 +62,7 @@ pub async fn measure() -> Lookups {
     };
     let domains_query = query_of(&config.table(Table::Domains).unwrap());
     let mailboxes_query = query_of(&config.table(Table::Mailboxes).unwrap());
+    let aliases_query = query_of(&config.table(Table::Aliases).unwrap());
     let options = SqliteConnectOptions::new()
         .filename(dir.path().join(DB_FILE))
         .read_only(true);
@@ -65,6 +74,9 @@ pub async fn measure() -> Lookups {
         address_live: Vec::new(),
         address_unknown: Vec::new(),
         catch_all: Vec::new(),
+        alias_found: Vec::new(),
+        alias_unknown: Vec::new(),
+        alias_catch_all: Vec::new(),
         recipient: Vec::new(),
         round_trip: Vec::new(),
         seed_secs,
@@ -72,11 +84,16 @@ pub async fn measure() -> Lookups {
     };
     let mut random = Random(0x9e37_79b9_7f4a_7c15);
     for _ in 0..LOOKUPS {
-        // 45% live accounts, 45% unknown names in held domains, 10% unknown domains.
+        // 40% live accounts, 5% aliases, 45% unknown names in held domains, 10% unknown
+        // domains.
         let kind = random.below(20);
         let (local, domain) = match kind {
-            0..=8 => (
+            0..=7 => (
                 address_local(random.below(PER_DOMAIN)),
+                domain(random.below(DOMAINS)),
+            ),
+            8 => (
+                alias_local(random.below(ALIASES_PER_DOMAIN)),
                 domain(random.below(DOMAINS)),
             ),
             9..=17 => (
@@ -90,22 +107,41 @@ pub async fn measure() -> Lookups {
         };
         let (held, held_time) = lookup(&mut db, &domains_query, &domain).await;
         let mut recipient = held_time;
-        if !held {
+        if held.is_none() {
             assert!(kind > 17, "{domain} is held");
             found.domain_unknown.push(held_time);
             found.recipient.push(recipient);
             continue;
         }
         found.domain_held.push(held_time);
-        let (live, time) = lookup(&mut db, &mailboxes_query, &format!("{local}@{domain}")).await;
+        let address = format!("{local}@{domain}");
+        // Postfix asks the aliases table first, then the mailbox table for what it gave.
+        let (expanded, time) = lookup(&mut db, &aliases_query, &address).await;
         recipient += time;
-        assert_eq!(live, kind <= 8, "{local}@{domain}");
-        if live {
+        assert_eq!(expanded.is_some(), kind <= 8, "{address}");
+        let delivered_to = match expanded {
+            Some(target) => {
+                found.alias_found.push(time);
+                target
+            }
+            None => {
+                found.alias_unknown.push(time);
+                let (any, time) = lookup(&mut db, &aliases_query, &format!("@{domain}")).await;
+                assert!(any.is_none(), "no catch-all");
+                found.alias_catch_all.push(time);
+                recipient += time;
+                address.clone()
+            }
+        };
+        let (live, time) = lookup(&mut db, &mailboxes_query, &delivered_to).await;
+        recipient += time;
+        assert_eq!(live.is_some(), kind <= 8, "{delivered_to}");
+        if live.is_some() {
             found.address_live.push(time);
         } else {
             found.address_unknown.push(time);
             let (any, time) = lookup(&mut db, &mailboxes_query, &format!("@{domain}")).await;
-            assert!(!any, "no catch-all");
+            assert!(any.is_none(), "no catch-all");
             found.catch_all.push(time);
             recipient += time;
         }
@@ -142,16 +178,45 @@ fn query_of(table: &str) -> String {
     query
 }
 
-/// One lookup of `key`: whether it found a row, and how long it took in microseconds.
-async fn lookup(db: &mut SqliteConnection, query: &str, key: &str) -> (bool, f64) {
-    let sql = query.replace("%s", &key.replace('\'', "''"));
+/// One lookup of `key`: what it found, and how long it took in microseconds. `%s` is the key
+/// and `%d` its domain, quotes doubled, as Postfix's sqlite client fills them.
+async fn lookup(db: &mut SqliteConnection, query: &str, key: &str) -> (Option<String>, f64) {
+    let quoted = |text: &str| text.replace('\'', "''");
+    let domain = key.rsplit_once('@').map_or("", |(_, domain)| domain);
+    let sql = query
+        .replace("%s", &quoted(key))
+        .replace("%d", &quoted(domain));
     let started = Instant::now();
     let row: Option<String> = sqlx::query_scalar(&sql)
         .persistent(false)
         .fetch_optional(&mut *db)
         .await
         .unwrap();
-    (row.is_some(), micros(started))
+    (row, micros(started))
+}
+
+/// The local part of the `n`th alias of a domain.
+fn alias_local(n: usize) -> String {
+    format!("team{n:03}")
+}
+
+/// [`ALIASES_PER_DOMAIN`] aliases of `domain`, each to one of its accounts.
+async fn insert_aliases(db: &sqlx::SqlitePool, domain: &str) {
+    let mut tx = db.begin().await.unwrap();
+    for n in 0..ALIASES_PER_DOMAIN {
+        let local = alias_local(n);
+        sqlx::query(
+            "INSERT INTO aliases (domain_id, local_part, address, targets)
+             VALUES ((SELECT id FROM domains WHERE name = ?1), ?2, ?2 || '@' || ?1, ?3 || '@' || ?1)",
+        )
+        .bind(domain)
+        .bind(&local)
+        .bind(address_local(n))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
 }
 
 /// How SQLite runs the mailbox query: one search of the index of live addresses.
