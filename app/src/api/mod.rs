@@ -3,5 +3,6 @@
 
 pub mod account;
 pub mod activity;
+pub mod aliases;
 pub mod auth;
 pub mod mailboxes;

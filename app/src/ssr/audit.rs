@@ -51,6 +51,14 @@ pub enum Action {
     MailboxPurge,
     /// The Maildir repaired by Rebuild mailbox.
     MailboxRebuild,
+    AliasAdd,
+    /// An alias's targets changed.
+    AliasUpdate,
+    /// Moved to "Deleted aliases".
+    AliasDelete,
+    AliasRestore,
+    /// Removed for good after the retention period.
+    AliasPurge,
     /// The operator confirmed a clock that had jumped ahead (see `clock`).
     ClockConfirm,
 }
@@ -77,6 +85,11 @@ impl Action {
             Action::MailboxRestore => "mailbox.restore",
             Action::MailboxPurge => "mailbox.purge",
             Action::MailboxRebuild => "mailbox.rebuild",
+            Action::AliasAdd => "alias.add",
+            Action::AliasUpdate => "alias.update",
+            Action::AliasDelete => "alias.delete",
+            Action::AliasRestore => "alias.restore",
+            Action::AliasPurge => "alias.purge",
             Action::ClockConfirm => "clock.confirm",
         }
     }
