@@ -221,30 +221,38 @@ pub async fn add_from_paste(
         return Err(AppError::Invalid("Paste at least one alias.".into()));
     }
     let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
-    let mut found: Vec<(usize, String)> = Vec::new();
-    for line in &report.lines {
-        if let Some(address) = &line.address {
-            if let Some(holder) = routing::holder(&mut tx, address).await? {
-                found.push((line.number, routing::taken(address, holder).to_string()));
-            }
+    for number in report
+        .lines
+        .iter()
+        .map(|line| line.number)
+        .collect::<Vec<_>>()
+    {
+        let address = report.lines.iter().find(|line| line.number == number);
+        let Some(address) = address.and_then(|line| line.address.clone()) else {
+            continue;
+        };
+        if let Some(holder) = routing::holder(&mut tx, &address).await? {
+            report.add_problem(number, routing::taken(&address, holder).to_string());
         }
     }
-    // Mail may loop through stored aliases and forwardings as well as the paste's own lines.
+    // Mail may loop through stored aliases and forwardings as well as the lines that would be
+    // saved; a refused line's targets are left out, since they would not be.
     let mut graph = routing::graph(&mut tx).await?;
-    for line in &report.lines {
+    let ready = || report.lines.iter().filter(|line| line.problems.is_empty());
+    for line in ready() {
         if let Some(address) = &line.address {
             graph.insert(address.clone(), line.targets.clone());
         }
     }
-    for line in report.lines.iter().filter(|line| line.problems.is_empty()) {
-        let Some(address) = &line.address else {
-            continue;
-        };
-        if let Some(chain) = find_loop(address, &line.targets, |a| graph.get(a).cloned()) {
-            found.push((line.number, format!("{}.", describe_loop(&chain))));
-        }
-    }
-    for (number, problem) in found {
+    let loops: Vec<(usize, String)> = ready()
+        .filter_map(|line| {
+            let chain = find_loop(line.address.as_deref()?, &line.targets, |a| {
+                graph.get(a).cloned()
+            })?;
+            Some((line.number, format!("{}.", describe_loop(&chain))))
+        })
+        .collect();
+    for (number, problem) in loops {
         report.add_problem(number, problem);
     }
     if !report.is_ready() {
