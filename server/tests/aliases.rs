@@ -675,3 +675,75 @@ async fn the_operator_manages_aliases_from_the_command_line_audited() {
         expected.map(|(action, target)| (action.to_owned(), target.to_owned()))
     );
 }
+
+/// "Add many aliases" posted by a browser without JavaScript, to the page itself.
+async fn post_paste_without_javascript(console: &Console, text: &str) -> Reply {
+    let body = encode(&[("domain", "alpha.test"), ("text", text)]);
+    let request = post("/aliases/add", Some(&console.cookie))
+        .header(axum::http::header::ACCEPT, "text/html")
+        .header(axum::http::header::CONTENT_LENGTH, body.len())
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    console.server.send(request).await
+}
+
+#[tokio::test]
+async fn without_javascript_a_refused_paste_comes_back_in_the_page_with_its_lines() {
+    let console = Console::new().await;
+    console.add("sales", "ann@x.test").await.unwrap();
+    let text = "help ann@x.test\nsales bob@x.test";
+    let refused = post_paste_without_javascript(&console, text).await;
+    assert_eq!(refused.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.header("location").is_none());
+    assert!(refused.body.contains(text), "the paste is kept: {}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Line 2: sales@alpha.test is already an alias."),
+        "{}",
+        refused.body
+    );
+    assert_eq!(console.aliases_stored().await, 1, "nothing added");
+
+    let added = post_paste_without_javascript(&console, "help ann@x.test\ndesk bob@x.test").await;
+    assert_eq!(added.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(
+        added.header("location"),
+        Some("/aliases?domain=alpha.test&added_many=2")
+    );
+    assert_eq!(console.aliases_stored().await, 3);
+}
+
+#[tokio::test]
+async fn every_alias_screen_is_complete_without_javascript() {
+    let console = Console::new().await;
+    console
+        .add("sales", "ann@alpha.test, bob@x.test")
+        .await
+        .unwrap();
+    console.add("gone", "ann@alpha.test").await.unwrap();
+    console.delete(&["gone@alpha.test"]).await.unwrap();
+    let cookie = Some(console.cookie.as_str());
+    for (path, expected) in [
+        ("/aliases", "ann@alpha.test, bob@x.test"),
+        ("/aliases?q=bob", "sales@alpha.test"),
+        ("/aliases?q=nobody", "No alias in alpha.test matches"),
+        ("/aliases/add", "Aliases, one per line"),
+        ("/aliases/edit?address=sales%40alpha.test", "bob@x.test"),
+        (
+            "/aliases/delete?domain=alpha.test&address=sales%40alpha.test",
+            "Delete 1 alias(es)",
+        ),
+        ("/aliases/deleted", "gone@alpha.test"),
+    ] {
+        let page = console.server.get(path, cookie).await;
+        assert_eq!(page.status, axum::http::StatusCode::OK, "{path}");
+        assert!(page.body.contains(expected), "{path}: {}", page.body);
+        assert!(page.body.contains("href=\"/aliases\""), "{path}: the navigation");
+    }
+    let other = console
+        .server
+        .get("/aliases/edit?address=sales%40beta.test", cookie)
+        .await;
+    assert!(other.body.contains("was not found"), "{}", other.body);
+}
