@@ -32,6 +32,10 @@ const ANY_ARGUMENTS: &[(&str, &str)] = &[
     ("id", "1"),
     ("batch", "00112233445566778899aabbccddeeff"),
     ("action", ""),
+    ("name", "sales"),
+    ("address", "sales@alpha.test"),
+    ("addresses", "sales@alpha.test"),
+    ("targets", "jdoe@alpha.test"),
 ];
 
 #[tokio::test]
