@@ -695,7 +695,11 @@ async fn without_javascript_a_refused_paste_comes_back_in_the_page_with_its_line
     let refused = post_paste_without_javascript(&console, text).await;
     assert_eq!(refused.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.header("location").is_none());
-    assert!(refused.body.contains(text), "the paste is kept: {}", refused.body);
+    assert!(
+        refused.body.contains(text),
+        "the paste is kept: {}",
+        refused.body
+    );
     assert!(
         refused
             .body
@@ -739,7 +743,10 @@ async fn every_alias_screen_is_complete_without_javascript() {
         let page = console.server.get(path, cookie).await;
         assert_eq!(page.status, axum::http::StatusCode::OK, "{path}");
         assert!(page.body.contains(expected), "{path}: {}", page.body);
-        assert!(page.body.contains("href=\"/aliases\""), "{path}: the navigation");
+        assert!(
+            page.body.contains("href=\"/aliases\""),
+            "{path}: the navigation"
+        );
     }
     let other = console
         .server
