@@ -114,7 +114,7 @@ pub enum OperatorCommand {
     /// Add, list, change, remove and restore a domain's aliases.
     #[command(subcommand)]
     Alias(AliasCommand),
-    /// Remove for good the accounts deleted more than 30 days ago (the server also does this
+    /// Remove for good the accounts and aliases deleted more than 30 days ago (the server also does this
     /// every hour).
     Purge {
         /// The clock jumped ahead and purges wait: it has been checked and is right.
