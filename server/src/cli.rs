@@ -114,8 +114,8 @@ pub enum OperatorCommand {
     /// Add, list, change, remove and restore a domain's aliases.
     #[command(subcommand)]
     Alias(AliasCommand),
-    /// Remove for good the accounts and aliases deleted more than 30 days ago (the server also does this
-    /// every hour).
+    /// Remove for good the accounts and aliases deleted more than 30 days ago (the server also
+    /// does this every hour).
     Purge {
         /// The clock jumped ahead and purges wait: it has been checked and is right.
         #[arg(long)]
