@@ -221,16 +221,12 @@ pub async fn add_from_paste(
         return Err(AppError::Invalid("Paste at least one alias.".into()));
     }
     let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
-    for number in report
+    let addresses: Vec<(usize, String)> = report
         .lines
         .iter()
-        .map(|line| line.number)
-        .collect::<Vec<_>>()
-    {
-        let address = report.lines.iter().find(|line| line.number == number);
-        let Some(address) = address.and_then(|line| line.address.clone()) else {
-            continue;
-        };
+        .filter_map(|line| Some((line.number, line.address.clone()?)))
+        .collect();
+    for (number, address) in addresses {
         if let Some(holder) = routing::holder(&mut tx, &address).await? {
             report.add_problem(number, routing::taken(&address, holder).to_string());
         }
