@@ -754,3 +754,20 @@ async fn every_alias_screen_is_complete_without_javascript() {
         .await;
     assert!(other.body.contains("was not found"), "{}", other.body);
 }
+
+#[tokio::test]
+async fn without_a_session_the_alias_paste_asks_to_log_on_and_adds_nothing() {
+    let server = TestServer::new().await;
+    let body = encode(&[("domain", "alpha.test"), ("text", "sales ann@x.test")]);
+    let request = post("/aliases/add", None)
+        .header(axum::http::header::CONTENT_LENGTH, body.len())
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let reply = server.send(request).await;
+    assert_eq!(reply.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(
+        reply.header("location"),
+        Some("/log-on?next=%2Faliases%2Fadd")
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM aliases").await, 0);
+}
