@@ -42,7 +42,7 @@ pub fn AddAliasesPage() -> impl IntoView {
                         <OneAliasFields domain=for_one/>
                         <button class="button button--primary" type="submit">"Add alias"</button>
                     </ActionForm>
-                    <section class="card form">
+                    <section class="card form form--wide">
                         <h2 class="card__title">"Add many aliases"</h2>
                         <AliasPasteForm domain=for_paste text refused=(!refused.is_empty()).then_some(refused)/>
                     </section>

@@ -112,7 +112,7 @@ fn AliasLine(row: AliasRow) -> impl IntoView {
                 <input class="checkbox" type="checkbox" name="address" value=row.address.clone() aria-label=select_label/>
             </td>
             <td data-label="Alias"><a href=edit>{row.address}</a></td>
-            <td data-label="Delivers to">{row.targets}</td>
+            <td data-label="Targets">{row.targets}</td>
             <td data-label="Changed">{row.updated}</td>
         </tr>
     }

@@ -56,7 +56,7 @@ fn DeletedLine(
     view! {
         <tr>
             <td data-label="Alias">{row.address}</td>
-            <td data-label="Delivered to">{row.targets}</td>
+            <td data-label="Targets">{row.targets}</td>
             <td data-label="Deleted">{row.deleted_at.chars().take(10).collect::<String>()}</td>
             <td data-label="Days left">{row.days_left}</td>
             <td>
