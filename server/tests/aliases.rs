@@ -771,3 +771,42 @@ async fn without_a_session_the_alias_paste_asks_to_log_on_and_adds_nothing() {
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM aliases").await, 0);
 }
+
+#[tokio::test]
+async fn add_one_account_is_refused_where_an_alias_lives_and_a_restore_that_loops_too() {
+    let console = Console::new().await;
+    console.add("sales", "team@alpha.test").await.unwrap();
+    let form = [
+        ("domain", "alpha.test"),
+        ("username", "sales"),
+        ("first_name", ""),
+        ("last_name", ""),
+        ("password", "Tr4in#Lamp"),
+        ("password_again", "Tr4in#Lamp"),
+    ];
+    let reply = console
+        .call(app::api::mailboxes::AddAccount::PATH, &form)
+        .await;
+    assert_eq!(
+        invalid(outcome::<()>(&reply)),
+        "sales@alpha.test is already an alias."
+    );
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+
+    // While team is deleted, sales comes to deliver to it: bringing team back would close the
+    // loop team → desk → sales → team.
+    console.add("team", "desk@alpha.test").await.unwrap();
+    console.delete(&["team@alpha.test"]).await.unwrap();
+    console.add("desk", "sales@alpha.test").await.unwrap();
+    console
+        .update("sales@alpha.test", "team@alpha.test")
+        .await
+        .unwrap();
+    let id = console.deleted().await[0].id;
+    let message = invalid(console.restore(id).await);
+    assert!(
+        message.starts_with("Mail would go round in a loop"),
+        "{message}"
+    );
+    assert_eq!(console.deleted().await.len(), 1, "still deleted");
+}
