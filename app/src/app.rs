@@ -8,12 +8,17 @@ use leptos_router::{path, SsrMode};
 use crate::pages::account::AccountPage;
 use crate::pages::activity::ActivityScreen;
 use crate::pages::add_accounts::AddAccountsPage;
+use crate::pages::add_aliases::AddAliasesPage;
 use crate::pages::add_one::AddOnePage;
 use crate::pages::added::AddedPage;
+use crate::pages::aliases::AliasesPage;
 use crate::pages::catch_all::CatchAllPage;
 use crate::pages::delete::DeletePage;
+use crate::pages::delete_aliases::DeleteAliasesPage;
 use crate::pages::deleted::DeletedPage;
+use crate::pages::deleted_aliases::DeletedAliasesPage;
 use crate::pages::edit::EditPage;
+use crate::pages::edit_alias::EditAliasPage;
 use crate::pages::log_on::LogOnPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::users::UsersPage;
@@ -59,6 +64,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/users/delete") view=DeletePage ssr=SsrMode::Async/>
                 <Route path=path!("/users/deleted") view=DeletedPage ssr=SsrMode::Async/>
                 <Route path=path!("/catch-all") view=CatchAllPage ssr=SsrMode::Async/>
+                <Route path=path!("/aliases") view=AliasesPage ssr=SsrMode::Async/>
+                <Route path=path!("/aliases/add") view=AddAliasesPage ssr=SsrMode::Async/>
+                <Route path=path!("/aliases/edit") view=EditAliasPage ssr=SsrMode::Async/>
+                <Route path=path!("/aliases/delete") view=DeleteAliasesPage ssr=SsrMode::Async/>
+                <Route path=path!("/aliases/deleted") view=DeletedAliasesPage ssr=SsrMode::Async/>
                 <Route path=path!("/activity") view=ActivityScreen ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
             </Routes>

@@ -127,8 +127,11 @@ pub enum OperatorCommand {
     /// Work on one mail account.
     #[command(subcommand)]
     Mailbox(MailboxCommand),
-    /// Remove for good the accounts deleted more than 30 days ago (the server also does this
-    /// every hour).
+    /// Add, list, change, remove and restore a domain's aliases.
+    #[command(subcommand)]
+    Alias(AliasCommand),
+    /// Remove for good the accounts and aliases deleted more than 30 days ago (the server also
+    /// does this every hour).
     Purge {
         /// The clock jumped ahead and purges wait: it has been checked and is right.
         #[arg(long)]
@@ -259,6 +262,41 @@ pub enum MailboxCommand {
         /// Turn it off, keeping its text.
         #[arg(long, conflicts_with_all = ["subject", "text", "from", "until"])]
         off: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCommand {
+    /// Add an alias that delivers to one or more addresses.
+    Add {
+        /// The alias's full address, e.g. sales@example.com.
+        address: String,
+        /// Where its mail goes: accounts, other aliases or outside addresses.
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// List a domain's aliases and where they deliver.
+    List {
+        /// The domain name.
+        domain: String,
+    },
+    /// Change where an alias delivers.
+    Edit {
+        /// The alias's full address.
+        address: String,
+        /// The new targets, replacing the old ones.
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// Delete an alias; it can be restored for 30 days.
+    Remove {
+        /// The alias's full address.
+        address: String,
+    },
+    /// Bring back the alias deleted last at an address.
+    Restore {
+        /// The alias's full address.
+        address: String,
     },
 }
 

@@ -9,15 +9,15 @@ use app::ssr::auth::now;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::routing::Domain;
-use app::ssr::{admins, autoreply, catch_all, clock, db, domains, forwarding, mailboxes};
+use app::ssr::{admins, aliases, autoreply, catch_all, clock, db, domains, forwarding, mailboxes};
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
 use sqlx::SqlitePool;
 
 use crate::cli::{
-    AdminCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs, MailboxCommand,
-    OperatorCommand, PostfixConfigArgs, ServeArgs,
+    AdminCommand, AliasCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs,
+    MailboxCommand, OperatorCommand, PostfixConfigArgs, ServeArgs,
 };
 use crate::dovecot::{DovecotConfig, Tls};
 use crate::postfix::PostfixConfig;
@@ -241,8 +241,7 @@ async fn execute(
             off: _,
         }) => {
             let address = email.trim().to_ascii_lowercase();
-            let name = address.rsplit_once('@').map_or("", |(_, domain)| domain);
-            let domain = domain_named(db, name).await?;
+            let domain = domain_of(db, &address).await?;
             let set = forwarding::set(
                 db,
                 &domain,
@@ -267,6 +266,7 @@ async fn execute(
             }
             Ok(())
         }
+        OperatorCommand::Alias(command) => alias(db, command).await,
         OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
             let report = mailboxes::rebuild_account(db, &store()?, Actor::CLI, &email).await?;
             println!("Rebuilt the mailbox of {}.", email.trim().to_lowercase());
@@ -284,8 +284,7 @@ async fn execute(
             off,
         }) => {
             let email = email.trim().to_lowercase();
-            let domain =
-                domain_named(db, email.rsplit_once('@').map_or("", |(_, domain)| domain)).await?;
+            let domain = domain_of(db, &email).await?;
             if off {
                 autoreply::turn_off(db, &domain, Actor::CLI, &email).await?;
                 println!("Turned off the auto-reply of {email}.");
@@ -304,8 +303,70 @@ async fn execute(
     }
 }
 
+/// The domain called `name`, which must exist.
 async fn domain_named(db: &SqlitePool, name: &str) -> Result<Domain, AppError> {
     Domain::named(&mut *db.acquire().await?, name).await
+}
+
+/// Runs an alias command through the services the console uses, audited as the operator's.
+async fn alias(db: &SqlitePool, command: AliasCommand) -> Result<(), AppError> {
+    match command {
+        AliasCommand::Add { address, targets } => {
+            let domain = domain_of(db, &address).await?;
+            let address =
+                aliases::add(db, &domain, Actor::CLI, &address, &targets.join(" ")).await?;
+            println!("Added the alias {address}.");
+        }
+        AliasCommand::List { domain } => {
+            let domain = domain_named(db, &domain).await?;
+            let mut page = 1;
+            loop {
+                let listed = aliases::list(db, &domain, "", page).await?;
+                if listed.total == 0 {
+                    println!("{} has no aliases yet.", domain.name);
+                }
+                for row in listed.rows {
+                    println!("{}\t{}", row.address, row.targets);
+                }
+                if page >= listed.pages {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        AliasCommand::Edit { address, targets } => {
+            let domain = domain_of(db, &address).await?;
+            aliases::update(db, &domain, Actor::CLI, &address, &targets.join(" ")).await?;
+            println!("Changed the alias {}.", address.trim().to_ascii_lowercase());
+        }
+        AliasCommand::Remove { address } => {
+            let domain = domain_of(db, &address).await?;
+            aliases::delete(db, &domain, Actor::CLI, &[&address]).await?;
+            println!(
+                "Deleted the alias {}; it can be restored for {} days with: vpostmaster alias restore {0}",
+                address.trim().to_ascii_lowercase(),
+                mailboxes::RETENTION_DAYS
+            );
+        }
+        AliasCommand::Restore { address } => {
+            let domain = domain_of(db, &address).await?;
+            let id = aliases::last_deleted(db, &domain, &address).await?;
+            let address = aliases::restore(db, &domain, Actor::CLI, id).await?;
+            println!("Restored the alias {address}.");
+        }
+    }
+    Ok(())
+}
+
+/// The domain of a full address, which must exist.
+async fn domain_of(db: &SqlitePool, address: &str) -> Result<Domain, AppError> {
+    let (_, domain) = address.trim().rsplit_once('@').ok_or_else(|| {
+        AppError::Invalid(format!(
+            "give the full address, such as sales@example.com, not {:?}",
+            address.trim()
+        ))
+    })?;
+    domain_named(db, domain).await
 }
 
 /// The password from stdin's first line, or a generated one (then `true`).

@@ -5,8 +5,11 @@
 
 use std::convert::Infallible;
 
+use app::api::aliases::add_aliases as add_aliases_server_fn;
 use app::api::mailboxes::add_accounts as add_accounts_server_fn;
+use app::error::AppError;
 use app::pages::add_accounts::BulkDraft;
+use app::pages::add_aliases::AliasDraft;
 use app::shell;
 use app::ssr::state::AppState;
 use app::validate::BULK_MAX_BYTES;
@@ -54,49 +57,16 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
     let request = Request::from_parts(parts.clone(), body);
     let form = match read_form::<AddAccountsForm>(request, ADD_ACCOUNTS_FORM_MAX_BYTES).await {
         Ok(form) => form,
-        // The guard answers this status with its page that says what was too large.
-        Err(StatusCode::PAYLOAD_TOO_LARGE) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
-        Err(status) => {
-            return (status, "The form was incomplete. Please fill it in again.").into_response()
-        }
+        Err(status) => return refused_form(status),
     };
-    let owner = Owner::new();
-    let response_options = ResponseOptions::default();
-    let outcome = owner
-        .with(|| {
-            let (parts, state, response_options) =
-                (parts.clone(), pages.state.clone(), response_options.clone());
-            let draft = (
-                form.domain.clone(),
-                form.text.clone(),
-                form.generate.clone(),
-                form.quota_mb.clone(),
-            );
-            ScopedFuture::new(async move {
-                provide_context(parts);
-                provide_context(response_options);
-                provide_app_context(&state);
-                add_accounts_server_fn(draft.0, draft.1, draft.2, draft.3).await
-            })
-        })
-        .await;
-    match outcome {
-        Ok(()) => {
-            let location = response_options
-                .0
-                .read()
-                .ok()
-                .and_then(|parts| {
-                    parts
-                        .headers
-                        .get(header::LOCATION)?
-                        .to_str()
-                        .ok()
-                        .map(str::to_owned)
-                })
-                .unwrap_or_else(|| "/users".into());
-            Redirect::to(&location).into_response()
-        }
+    let call = add_accounts_server_fn(
+        form.domain.clone(),
+        form.text.clone(),
+        form.generate.clone(),
+        form.quota_mb.clone(),
+    );
+    match run(&pages, &parts, call).await {
+        Ok(location) => Redirect::to(&location.unwrap_or_else(|| "/users".into())).into_response(),
         Err(error) => {
             let draft = BulkDraft {
                 text: form.text,
@@ -104,9 +74,81 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
                 quota_mb: form.quota_mb.unwrap_or_default(),
                 error: error.to_string(),
             };
-            redraw(pages, parts, &form.domain, draft).await
+            redraw(pages, parts, "/users/add", &form.domain, draft).await
         }
     }
+}
+
+/// The fields of "Add many aliases".
+#[derive(Deserialize)]
+pub struct AddAliasesForm {
+    domain: String,
+    text: String,
+}
+
+/// "Add many aliases" posted, as "Add many accounts" is: on success to the Aliases list, on
+/// refusal 422 with the page, the text and the problems by line.
+pub async fn add_aliases(State(pages): State<FormPages>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let request = Request::from_parts(parts.clone(), body);
+    // An alias paste has the same size limit as an accounts paste.
+    let form = match read_form::<AddAliasesForm>(request, ADD_ACCOUNTS_FORM_MAX_BYTES).await {
+        Ok(form) => form,
+        Err(status) => return refused_form(status),
+    };
+    let call = add_aliases_server_fn(form.domain.clone(), form.text.clone());
+    match run(&pages, &parts, call).await {
+        Ok(location) => {
+            Redirect::to(&location.unwrap_or_else(|| "/aliases".into())).into_response()
+        }
+        Err(error) => {
+            let draft = AliasDraft {
+                text: form.text,
+                error: error.to_string(),
+            };
+            redraw(pages, parts, "/aliases/add", &form.domain, draft).await
+        }
+    }
+}
+
+/// The answer to a form that could not be read.
+fn refused_form(status: StatusCode) -> Response {
+    match status {
+        // The guard answers this status with its page that says what was too large.
+        StatusCode::PAYLOAD_TOO_LARGE => status.into_response(),
+        status => (status, "The form was incomplete. Please fill it in again.").into_response(),
+    }
+}
+
+/// Runs a server function's `call` as the request of `parts` would, and returns where it
+/// redirects on success.
+async fn run(
+    pages: &FormPages,
+    parts: &axum::http::request::Parts,
+    call: impl std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+) -> Result<Option<String>, AppError> {
+    let owner = Owner::new();
+    let response_options = ResponseOptions::default();
+    owner
+        .with(|| {
+            let (parts, state, response_options) =
+                (parts.clone(), pages.state.clone(), response_options.clone());
+            ScopedFuture::new(async move {
+                provide_context(parts);
+                provide_context(response_options);
+                provide_app_context(&state);
+                call.await
+            })
+        })
+        .await?;
+    Ok(response_options.0.read().ok().and_then(|parts| {
+        parts
+            .headers
+            .get(header::LOCATION)?
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }))
 }
 
 /// The form of `request`, read up to `limit` bytes instead of axum's default of 2 MiB; the
@@ -125,17 +167,19 @@ where
     }
 }
 
-/// The Add accounts page as a GET of it would render, with the refused draft in its context.
-async fn redraw(
+/// The page at `path` as a GET of it would render for `domain`, with the refused draft in its
+/// context.
+async fn redraw<D: Clone + Send + Sync + 'static>(
     pages: FormPages,
     mut parts: axum::http::request::Parts,
+    path: &'static str,
     domain: &str,
-    draft: BulkDraft,
+    draft: D,
 ) -> Response {
     parts.method = Method::GET;
-    parts.uri = format!("/users/add?domain={}", app::url::encode_query(domain))
+    parts.uri = format!("{path}?domain={}", app::url::encode_query(domain))
         .parse()
-        .unwrap_or_else(|_| Uri::from_static("/users/add"));
+        .unwrap_or_else(|_| Uri::from_static(path));
     let state = pages.state.clone();
     let context = move || {
         provide_app_context(&state);

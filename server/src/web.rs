@@ -64,7 +64,11 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .route("/users/add", post(forms::add_accounts).with_state(forms))
+        .route(
+            "/users/add",
+            post(forms::add_accounts).with_state(forms.clone()),
+        )
+        .route("/aliases/add", post(forms::add_aliases).with_state(forms))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         // The guard wraps the body limit, so that its 413 becomes a readable page.

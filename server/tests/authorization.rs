@@ -33,7 +33,13 @@ const ANY_ARGUMENTS: &[(&str, &str)] = &[
     ("batch", "00112233445566778899aabbccddeeff"),
     ("action", ""),
     ("target", "jdoe@alpha.test"),
+    ("name", "sales"),
+    ("address", "sales@alpha.test"),
+    ("addresses", "sales@alpha.test"),
     ("targets", "jdoe@alpha.test"),
+    ("subject", "Away"),
+    ("starts_on", ""),
+    ("ends_on", ""),
 ];
 
 #[tokio::test]
@@ -103,6 +109,9 @@ async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
                 || COALESCE(mailbox_bytes, '') || '|' || forward_to || '|' || forward_keep_copy
          FROM mailboxes WHERE email LIKE '%@beta.test'
          UNION ALL SELECT 'catch-all|' || catch_all FROM domains WHERE name = 'beta.test'
+         UNION ALL SELECT 'autoreply|' || mailbox_id || '|' || enabled || '|' || version
+           FROM autoreplies WHERE mailbox_id IN
+             (SELECT id FROM mailboxes WHERE email LIKE '%@beta.test')
          ORDER BY 1",
     )
     .fetch_all(&server.db)
@@ -117,6 +126,7 @@ async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
 #[tokio::test]
 async fn a_postmaster_cannot_touch_another_domains_accounts() {
     use app::api::activity::ListActivity;
+    use app::api::autoreply::*;
     use app::api::forwarding::*;
     use app::api::mailboxes::*;
 
@@ -227,6 +237,18 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
             vec![("email", someone), ("targets", "thief@outside.test")],
         ),
         (GetCatchAll::PATH, vec![("domain", "beta.test")]),
+        (GetAutoreply::PATH, vec![("email", someone)]),
+        (
+            SetAutoreply::PATH,
+            vec![
+                ("email", someone),
+                ("enabled", "on"),
+                ("subject", "Hijacked"),
+                ("text", "Send your password"),
+                ("starts_on", ""),
+                ("ends_on", ""),
+            ],
+        ),
         (
             SetCatchAll::PATH,
             vec![("domain", "beta.test"), ("target", "thief@outside.test")],

@@ -18,7 +18,12 @@ use std::net::{IpAddr, SocketAddr};
 
 use app::api::account::ChangeOwnPassword;
 use app::api::activity::ListActivity;
+use app::api::aliases::{
+    AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
+    UpdateAlias,
+};
 use app::api::auth::{LogOff, LogOn, SignedIn};
+use app::api::autoreply::{GetAutoreply, SetAutoreply};
 use app::api::forwarding::{GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
 use app::api::mailboxes::{
     AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
@@ -83,8 +88,29 @@ const FUNCTIONS: &[Endpoint] = &[
     (SetForwarding::PATH, &["email", "targets", "keep_copy"]),
     (GetCatchAll::PATH, &["domain"]),
     (SetCatchAll::PATH, &["domain", "target"]),
-    // The form that answers a refused paste with the page itself.
+    (GetAutoreply::PATH, &["email"]),
+    (
+        SetAutoreply::PATH,
+        &[
+            "email",
+            "enabled",
+            "subject",
+            "text",
+            "starts_on",
+            "ends_on",
+        ],
+    ),
+    (ListAliases::PATH, &["domain", "search", "page"]),
+    (GetAlias::PATH, &["address"]),
+    (AddAlias::PATH, &["domain", "name", "targets"]),
+    (AddAliases::PATH, &["domain", "text"]),
+    (UpdateAlias::PATH, &["address", "targets"]),
+    (DeleteAliases::PATH, &["domain", "addresses"]),
+    (ListDeletedAliases::PATH, &["domain"]),
+    (RestoreAlias::PATH, &["domain", "id"]),
+    // The forms that answer a refused paste with the page itself.
     ("/users/add", &["domain", "text", "generate", "quota_mb"]),
+    ("/aliases/add", &["domain", "text"]),
 ];
 
 /// Every page, with the query keys the pages read.
@@ -95,10 +121,18 @@ const PAGES: &[Endpoint] = &[
     ("/users/add", &["domain", "error"]),
     ("/users/add-one", &["domain", "error"]),
     ("/users/added", &["batch", "error"]),
-    ("/users/edit", &["email", "error", "forwarding"]),
+    (
+        "/users/edit",
+        &["email", "error", "forwarding", "autoreply"],
+    ),
     ("/users/delete", &["domain", "email", "error"]),
     ("/users/deleted", &["domain", "id", "error"]),
     ("/catch-all", &["domain", "saved", "error"]),
+    ("/aliases", &["domain", "q", "page", "deleted", "added"]),
+    ("/aliases/add", &["domain", "error"]),
+    ("/aliases/edit", &["address", "saved", "error"]),
+    ("/aliases/delete", &["domain", "address", "error"]),
+    ("/aliases/deleted", &["domain", "restored", "error"]),
     ("/activity", &["domain", "action", "page"]),
     ("/account", &["changed", "error"]),
     ("/no-such-page", &["x"]),

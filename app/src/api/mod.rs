@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod aliases;
 pub mod auth;
 pub mod autoreply;
 pub mod forwarding;

@@ -64,6 +64,9 @@ fn Navigation() -> impl IntoView {
                     <li><a class="nav__link" href="/users" aria-current=move || current("/users")>"Users"</a></li>
                     <li><a class="nav__link" href="/users/add" aria-current=move || current("/users/add")>"Add accounts"</a></li>
                     <li><a class="nav__link" href="/users/deleted" aria-current=move || current("/users/deleted")>"Deleted accounts"</a></li>
+                    <li><a class="nav__link" href="/aliases" aria-current=move || current("/aliases")>"Aliases"</a></li>
+                    <li><a class="nav__link" href="/aliases/add" aria-current=move || current("/aliases/add")>"Add aliases"</a></li>
+                    <li><a class="nav__link" href="/aliases/deleted" aria-current=move || current("/aliases/deleted")>"Deleted aliases"</a></li>
                     <li><a class="nav__link" href="/catch-all" aria-current=move || current("/catch-all")>"Catch-all"</a></li>
                     <li><a class="nav__link" href="/activity" aria-current=move || current("/activity")>"Activity"</a></li>
                 </ul>

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 use crate::validate::parse_targets;
 
-/// What is wrong with typed targets, if anything; `optional` ones may be left empty.
-pub fn targets_error(typed: &str, optional: bool) -> Option<String> {
-    if optional && typed.trim().is_empty() {
+/// What is wrong with typed targets, if anything. Nothing is said of an empty field: it is
+/// either allowed, or `required` and the browser asks for it.
+pub fn targets_error(typed: &str) -> Option<String> {
+    if typed.trim().is_empty() {
         return None;
     }
     parse_targets(typed).err()
@@ -24,7 +25,7 @@ pub fn TargetsInput(
     optional: bool,
 ) -> impl IntoView {
     let typed = RwSignal::new(initial.clone());
-    let error = Signal::derive(move || targets_error(&typed.get(), optional));
+    let error = Signal::derive(move || targets_error(&typed.get()));
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
     let described = {
@@ -39,7 +40,7 @@ pub fn TargetsInput(
             <label class="field__label" for=name>{label}</label>
             <p class="field__hint" id=hint_id>{hint}</p>
             <textarea class="field__input" id=name name=name rows="3" spellcheck="false"
-                autocomplete="off" required=!optional
+                autocomplete="off" autocapitalize="none" required=!optional
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described
                 on:input:target=move |event| typed.set(event.target().value())

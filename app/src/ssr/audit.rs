@@ -57,6 +57,14 @@ pub enum Action {
     DomainCatchAll,
     /// The auto-reply turned on (with its days) or off.
     MailboxAutoreply,
+    AliasAdd,
+    /// An alias's targets changed.
+    AliasUpdate,
+    /// Moved to "Deleted aliases".
+    AliasDelete,
+    AliasRestore,
+    /// Removed for good after the retention period.
+    AliasPurge,
     /// The operator confirmed a clock that had jumped ahead (see `clock`).
     ClockConfirm,
 }
@@ -86,6 +94,11 @@ impl Action {
             Action::MailboxForward => "mailbox.forward",
             Action::DomainCatchAll => "domain.catch_all",
             Action::MailboxAutoreply => "mailbox.autoreply",
+            Action::AliasAdd => "alias.add",
+            Action::AliasUpdate => "alias.update",
+            Action::AliasDelete => "alias.delete",
+            Action::AliasRestore => "alias.restore",
+            Action::AliasPurge => "alias.purge",
             Action::ClockConfirm => "clock.confirm",
         }
     }

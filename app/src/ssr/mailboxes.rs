@@ -2,7 +2,7 @@
 //! restore and purge. Each change is authorized by the [`DomainScope`] it receives, checked with
 //! the shared `validate` rules the browser runs too, and audited in the same transaction.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use sqlx::SqlitePool;
 use tokio::task::JoinSet;
@@ -14,6 +14,7 @@ use super::hashing::Hasher;
 use super::mailstore::{self, removals, MailStore, PendingMaildirs};
 use super::progress::Counting;
 use super::reserve;
+use super::routing::{self, Holder};
 use super::state::AppState;
 use crate::api::mailboxes::{
     AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, RebuildRecord,
@@ -180,8 +181,12 @@ pub async fn add_from_paste(
     let mut messages = Vec::new();
     for line in &report.lines {
         if let Some(email) = line.username.as_ref().map(|name| address(name, scope)) {
-            if taken.contains(&email) {
-                messages.push(format!("Line {}: {email} already exists.", line.number));
+            if let Some(holder) = taken.get(&email) {
+                messages.push(format!(
+                    "Line {}: {}",
+                    line.number,
+                    taken_words(&email, *holder)
+                ));
             }
         }
         for problem in &line.problems {
@@ -213,8 +218,8 @@ pub async fn add_one(
     let mut messages = Vec::new();
     let taken = taken_addresses(&state.db, scope, std::slice::from_ref(&line)).await?;
     if let Some(email) = line.username.as_ref().map(|name| address(name, scope)) {
-        if taken.contains(&email) {
-            messages.push(format!("{email} already exists."));
+        if let Some(holder) = taken.get(&email) {
+            messages.push(taken_words(&email, *holder));
         }
     }
     messages.extend(line.problems.iter().map(|problem| describe(None, problem)));
@@ -275,7 +280,7 @@ fn describe(line: Option<usize>, problem: &Problem) -> String {
 }
 
 /// Refuses with the messages one per line, at most [`PROBLEMS_LISTED`] of them.
-fn refuse_if_any(messages: Vec<String>) -> Result<(), AppError> {
+pub(super) fn refuse_if_any(messages: Vec<String>) -> Result<(), AppError> {
     if messages.is_empty() {
         return Ok(());
     }
@@ -287,12 +292,20 @@ fn refuse_if_any(messages: Vec<String>) -> Result<(), AppError> {
     Err(AppError::Invalid(listed.join("\n")))
 }
 
-/// Which addresses of the lines' usernames live accounts hold, in one query.
+/// What an account may not be added at, in words.
+fn taken_words(email: &str, holder: Holder) -> String {
+    match holder {
+        Holder::Account => format!("{email} already exists."),
+        Holder::Alias => routing::taken(email, holder).to_string(),
+    }
+}
+
+/// Which addresses of the lines' usernames live accounts or aliases hold, in one query.
 async fn taken_addresses(
     db: &SqlitePool,
     scope: &DomainScope,
     lines: &[BulkLine],
-) -> Result<HashSet<String>, AppError> {
+) -> Result<HashMap<String, Holder>, AppError> {
     let emails: Vec<String> = lines
         .iter()
         .filter_map(|line| line.username.as_deref())
@@ -301,23 +314,42 @@ async fn taken_addresses(
     live_among(db, &emails).await
 }
 
-/// The addresses of `emails` that live accounts hold.
-async fn live_among(db: &SqlitePool, emails: &[String]) -> Result<HashSet<String>, AppError> {
+/// The addresses of `emails` that live accounts or aliases hold, and which; an alias is named
+/// where both do (an account written in the caller's transaction, say).
+async fn live_among<'c, E>(db: E, emails: &[String]) -> Result<HashMap<String, Holder>, AppError>
+where
+    E: sqlx::SqliteExecutor<'c>,
+{
     if emails.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(HashMap::new());
     }
     let list = serde_json::to_string(emails).map_err(|error| {
         tracing::error!(%error, "cannot encode addresses");
         AppError::Internal
     })?;
-    let taken: Vec<String> = sqlx::query_scalar(
-        "SELECT email FROM mailboxes
-         WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?))",
+    let taken: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT email, 0 FROM mailboxes
+         WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?1))
+         UNION ALL
+         SELECT address, 1 FROM aliases
+         WHERE deleted_at IS NULL AND address IN (SELECT value FROM json_each(?1))",
     )
     .bind(list)
     .fetch_all(db)
     .await?;
-    Ok(taken.into_iter().collect())
+    Ok(taken
+        .into_iter()
+        .map(|(email, alias)| {
+            (
+                email,
+                if alias {
+                    Holder::Alias
+                } else {
+                    Holder::Account
+                },
+            )
+        })
+        .collect())
 }
 
 /// The domain's account limit (0: none) and its live accounts.
@@ -434,6 +466,16 @@ async fn create(
         };
         audit::record(&mut tx, &entry).await?;
     }
+    // Checked again under the write lock: an alias may have taken an address meanwhile.
+    let emails: Vec<String> = ready.iter().map(|r| r.email.clone()).collect();
+    let shadowed = live_among(&mut *tx, &emails)
+        .await?
+        .into_iter()
+        .find(|(_, holder)| *holder == Holder::Alias);
+    if let Some((email, holder)) = shadowed {
+        drop(tx);
+        return Err(routing::taken(&email, holder));
+    }
     // Checked again under the write lock: another list may have been added meanwhile.
     let (max, live) = limit_and_count(&mut tx, scope.domain_id()).await?;
     if max > 0 && live > max {
@@ -526,7 +568,7 @@ async fn added_meanwhile(db: &SqlitePool, ready: &[Ready]) -> AppError {
     };
     let who = emails
         .iter()
-        .find(|email| taken.contains(*email))
+        .find(|email| taken.contains_key(*email))
         .map_or_else(|| "An address of the list".to_owned(), String::clone);
     AppError::Conflict(format!(
         "{who} was added by someone else meanwhile; nothing was added. Check the list and try again."
@@ -877,6 +919,13 @@ pub async fn restore(
         Ok(None) => return Err(gone()),
         other => other?,
     };
+    let aliased = live_among(&mut *tx, std::slice::from_ref(&email)).await?;
+    if aliased.get(&email) == Some(&Holder::Alias) {
+        return Err(AppError::Conflict(format!(
+            "{} Delete the alias first to restore the account.",
+            routing::taken(&email, Holder::Alias)
+        )));
+    }
     let (max, live) = limit_and_count(&mut tx, scope.domain_id()).await?;
     if max > 0 && live > max {
         return Err(AppError::Invalid(format!(
@@ -907,6 +956,7 @@ pub async fn restore(
 /// The rows go first, rather than mail removed from an account that still exists; their
 /// Maildirs are listed for removal in the same transaction, so that the start-up
 /// reconciliation removes those a crash or an error leaves behind.
+/// Aliases deleted as long ago go in the same transaction (see [`super::aliases::purge_expired`]).
 /// Nothing is removed while the clock is held (see [`clock`]): the error says how to go on.
 pub async fn purge_expired(
     db: &SqlitePool,
@@ -937,7 +987,11 @@ pub async fn purge_expired(
         .map(|(_, _, maildir)| maildir.clone())
         .collect();
     removals::record(&mut *tx, &maildirs).await?;
+    let aliases = super::aliases::purge_expired(&mut tx, retention_days).await?;
     tx.commit().await?;
+    if !aliases.is_empty() {
+        tracing::info!(count = aliases.len(), "purged deleted aliases");
+    }
     let store = store.clone();
     let (emails, removed) = blocking_purge(store, purged).await?;
     removals::clear(db, &removed).await?;

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod admins;
+pub mod aliases;
 pub mod audit;
 pub mod auth;
 pub mod autoreply;

@@ -1,0 +1,183 @@
+//! Aliases: the Aliases list, add one or many, edit targets, delete and restore.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// An alias as the Aliases list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AliasRow {
+    pub address: String,
+    /// Where it delivers, as stored: addresses joined by ", ".
+    pub targets: String,
+    /// The date of its last change, `YYYY-MM-DD`.
+    pub updated: String,
+}
+
+/// One page of the Aliases list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasPage {
+    pub domain: String,
+    pub rows: Vec<AliasRow>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+}
+
+/// An alias as the Edit alias screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasDetail {
+    pub address: String,
+    pub domain: String,
+    pub targets: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A deleted alias as "Deleted aliases" shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DeletedAlias {
+    /// The row's id: several deleted aliases may share an address.
+    pub id: i64,
+    pub address: String,
+    pub targets: String,
+    pub deleted_at: String,
+    /// Whole days until the purge removes it.
+    pub days_left: i64,
+}
+
+/// A page of a managed domain's aliases whose address or targets contain `search`.
+#[server]
+pub async fn list_aliases(
+    domain: Option<String>,
+    search: String,
+    page: u32,
+) -> Result<AliasPage, AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(domain.as_deref()).await?;
+    let state = auth::app_state()?;
+    aliases::list(&state.db, &scope.within(), &search, page).await
+}
+
+/// One alias of a managed domain, for the Edit alias screen.
+#[server]
+pub async fn get_alias(address: String) -> Result<AliasDetail, AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(address.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let state = auth::app_state()?;
+    aliases::detail(&state.db, &scope.within(), &address).await
+}
+
+/// Adds one alias: `name` (or a full address of the domain) delivering to `targets`,
+/// separated by commas, spaces or lines. Goes to the Aliases list.
+#[server]
+pub async fn add_alias(domain: String, name: String, targets: String) -> Result<(), AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(Some(&domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    let address = aliases::add(
+        &state.db,
+        &scope.within(),
+        scope.actor(&client),
+        &name,
+        &targets,
+    )
+    .await?;
+    leptos_axum::redirect(&format!(
+        "/aliases?domain={}&added={}",
+        scope.domain(),
+        crate::url::encode_query(&address)
+    ));
+    Ok(())
+}
+
+/// Adds every alias of a pasted list (`alias target[,target…]` a line) in one transaction, or
+/// none: a refusal names each problem by line. Goes to the Aliases list.
+#[server]
+pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(Some(&domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    let added =
+        aliases::add_from_paste(&state.db, &scope.within(), scope.actor(&client), &text).await?;
+    leptos_axum::redirect(&format!(
+        "/aliases?domain={}&added_many={added}",
+        scope.domain()
+    ));
+    Ok(())
+}
+
+/// Changes where an alias delivers. Comes back to the Edit alias screen.
+#[server]
+pub async fn update_alias(address: String, targets: String) -> Result<(), AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(address.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    aliases::update(
+        &state.db,
+        &scope.within(),
+        scope.actor(&client),
+        &address,
+        &targets,
+    )
+    .await?;
+    leptos_axum::redirect(&format!(
+        "/aliases/edit?address={}&saved=1",
+        crate::url::encode_query(&address.trim().to_ascii_lowercase())
+    ));
+    Ok(())
+}
+
+/// Deletes the aliases named, separated by whitespace (they go to "Deleted aliases" until
+/// purged). Goes to the Aliases list.
+#[server]
+pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(Some(&domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    let addresses: Vec<&str> = addresses.split_whitespace().collect();
+    let deleted =
+        aliases::delete(&state.db, &scope.within(), scope.actor(&client), &addresses).await?;
+    leptos_axum::redirect(&format!(
+        "/aliases?domain={}&deleted={deleted}",
+        scope.domain()
+    ));
+    Ok(())
+}
+
+/// The deleted aliases of a managed domain that can still be restored, newest first.
+#[server]
+pub async fn list_deleted_aliases(
+    domain: Option<String>,
+) -> Result<(String, Vec<DeletedAlias>), AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(domain.as_deref()).await?;
+    let state = auth::app_state()?;
+    Ok((
+        scope.domain().to_owned(),
+        aliases::deleted(&state.db, &scope.within()).await?,
+    ))
+}
+
+/// Restores a deleted alias, refused clearly when its address was taken again meanwhile.
+#[server]
+pub async fn restore_alias(domain: String, id: i64) -> Result<(), AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::require_domain(Some(&domain)).await?;
+    let state = auth::app_state()?;
+    let client = auth::client_addr();
+    let address = aliases::restore(&state.db, &scope.within(), scope.actor(&client), id).await?;
+    leptos_axum::redirect(&format!(
+        "/aliases/deleted?domain={}&restored={}",
+        scope.domain(),
+        crate::url::encode_query(&address)
+    ));
+    Ok(())
+}

@@ -1,0 +1,149 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::api::aliases::AddAlias;
+use crate::components::alias_report::AliasReportView;
+use crate::components::domain::use_current_domain;
+use crate::components::hydrated::use_hydrated;
+use crate::components::layout::{refusal, ActionError, Layout};
+use crate::components::targets::TargetsInput;
+use crate::validate::{parse_alias_paste, parse_username};
+
+/// A paste of aliases the server refused: the page that answers the post draws it again with
+/// the reason, so that nothing is lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasDraft {
+    pub text: String,
+    pub error: String,
+}
+
+/// Add aliases: one alias by its fields, or many pasted one per line.
+#[component]
+pub fn AddAliasesPage() -> impl IntoView {
+    let add = ServerAction::<AddAlias>::new();
+    let domain = use_current_domain();
+    let draft = use_context::<AliasDraft>().unwrap_or_default();
+    let error = refusal(add);
+    view! {
+        <Title text="Add aliases"/>
+        <Layout>
+            <h1 class="page__title">"Add aliases"</h1>
+            <p class="muted">"An alias is an address of the domain that delivers to other addresses: accounts, other aliases, or addresses outside."</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || domain.domains.get().map(|_| {
+                let name = domain.name.get().unwrap_or_default();
+                let AliasDraft { text, error: refused } = draft.clone();
+                let (for_one, for_paste) = (name.clone(), name.clone());
+                view! {
+                    <ActionForm action=add attr:class="card form">
+                        <h2 class="card__title">"Add one alias"</h2>
+                        <input type="hidden" name="domain" value=name/>
+                        <ActionError text=error/>
+                        <OneAliasFields domain=for_one/>
+                        <button class="button button--primary" type="submit">"Add alias"</button>
+                    </ActionForm>
+                    <section class="card form form--wide">
+                        <h2 class="card__title">"Add many aliases"</h2>
+                        <AliasPasteForm domain=for_paste text refused=(!refused.is_empty()).then_some(refused)/>
+                    </section>
+                }
+            })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+/// The alias's name and targets, checked as they are typed with the rules the server applies.
+#[island]
+fn OneAliasFields(domain: String) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let address = {
+        let domain = domain.clone();
+        Signal::derive(move || {
+            let typed = name.get();
+            let local = typed
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            format!("{local}@{domain}")
+        })
+    };
+    let name_error = Signal::derive(move || {
+        let typed = name.get();
+        (!typed.is_empty())
+            .then(|| {
+                parse_username(&typed, &domain)
+                    .err()
+                    .map(|check| check.message)
+            })
+            .flatten()
+    });
+    view! {
+        <div class="field">
+            <label class="field__label" for="alias-name">"Alias"</label>
+            <p class="field__hint" id="alias-name-hint">
+                {move || format!("Letters, digits, dots, dashes and underscores; the address becomes {}", address.get())}
+            </p>
+            <input class="field__input" id="alias-name" name="name" type="text" required
+                autocomplete="off" spellcheck="false" autocapitalize="none"
+                aria-invalid=move || name_error.get().map(|_| "true")
+                aria-describedby=move || if name_error.get().is_some() { "alias-name-hint alias-name-error" } else { "alias-name-hint" }
+                on:input:target=move |event| name.set(event.target().value())/>
+            {move || name_error.get().map(|message| view! { <p class="field__error" id="alias-name-error">{message}</p> })}
+        </div>
+        <TargetsInput name="targets" label="Delivers to" optional=false initial=String::new()
+            hint="Full addresses, separated by commas, spaces or lines."/>
+    }
+}
+
+/// The paste box and its live report. It posts as a plain form (see the server's form pages),
+/// so a refusal comes back with the text and the problems by line, with or without JavaScript.
+#[island]
+fn AliasPasteForm(domain: String, text: String, refused: Option<String>) -> impl IntoView {
+    let initial = text;
+    let text = RwSignal::new(initial.clone());
+    let report = {
+        let domain = domain.clone();
+        Memo::new(move |_| parse_alias_paste(&text.get(), &domain))
+    };
+    // As on Add many accounts: only the running app holds the button back, so a page drawn
+    // for a browser without JavaScript lets a fixed paste go again.
+    let hydrated = use_hydrated();
+    let blocked =
+        move || hydrated.get() && report.with(|r| r.need_attention > 0 || r.too_big.is_some());
+    let label = move || match report.with(|r| r.ready) {
+        0 | 1 => "Add".to_owned(),
+        n => format!("Add {n} aliases"),
+    };
+    view! {
+        <form class="bulk" method="post" action="/aliases/add">
+            <input type="hidden" name="domain" value=domain/>
+            <ActionError text=refused/>
+            <div class="bulk__columns">
+                <div class="field bulk__input">
+                    <label class="field__label" for="alias-text">"Aliases, one per line"</label>
+                    <p class="field__hint" id="alias-text-hint">
+                        "alias  target[,target…] — the alias as a name or a full address of the domain, "
+                        "then where it delivers. Lines starting with # are skipped."
+                    </p>
+                    <textarea
+                        class="field__input bulk__text"
+                        id="alias-text"
+                        name="text"
+                        rows="10"
+                        spellcheck="false"
+                        autocomplete="off"
+                        aria-describedby="alias-text-hint alias-report"
+                        on:input:target=move |event| text.set(event.target().value())
+                    >{initial}</textarea>
+                </div>
+                <div class="bulk__report" id="alias-report" aria-live="polite">
+                    <AliasReportView report=report/>
+                </div>
+            </div>
+            <button class="button button--primary" type="submit" disabled=blocked>{label}</button>
+        </form>
+    }
+}

@@ -1,0 +1,119 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::aliases::{list_aliases, AliasPage, AliasRow};
+use crate::components::layout::{Layout, Notice};
+use crate::components::pager::{page_number, Pager};
+use crate::url::encode_query;
+
+/// Aliases: the domain's aliases, searchable and paginated, with multi-select for delete.
+#[component]
+pub fn AliasesPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        let query = query.read();
+        (
+            query.get("domain"),
+            query.get("q").unwrap_or_default(),
+            page_number(&query),
+        )
+    };
+    let notice = move || {
+        let query = query.read();
+        if let Some(address) = query.get("added") {
+            Some(format!("Added the alias {address}."))
+        } else if let Some(count) = query.get("added_many") {
+            Some(format!("Added {count} alias(es)."))
+        } else {
+            query.get("deleted").map(|n| {
+                format!("Deleted {n} alias(es). They can be restored from Deleted aliases.")
+            })
+        }
+    };
+    let aliases = Resource::new(params, |(domain, search, page)| {
+        list_aliases(domain, search, page)
+    });
+    view! {
+        <Title text="Aliases"/>
+        <Layout>
+            <div class="page__head">
+                <h1 class="page__title">"Aliases"</h1>
+                <a class="button button--primary" href="/aliases/add">"Add aliases"</a>
+            </div>
+            <Notice text=Signal::derive(notice)/>
+            <form class="search" method="get" action="/aliases" role="search">
+                {move || params().0.map(|domain| view! { <input type="hidden" name="domain" value=domain/> })}
+                <label class="search__label" for="q">"Search by alias or target"</label>
+                <div class="search__row">
+                    <input class="field__input" id="q" name="q" type="search" value=move || params().1/>
+                    <button class="button" type="submit">"Search"</button>
+                </div>
+            </form>
+            <Suspense fallback=|| view! { <p class="muted">"Loading aliases…"</p> }>
+                {move || aliases.get().map(|result| match result {
+                    Ok(page) => view! { <AliasList page search=params().1/> }.into_any(),
+                    Err(error) => view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+/// The aliases (a table on a desktop, cards on a phone) in a form that asks to delete the
+/// selected ones, with paging links.
+#[component]
+fn AliasList(page: AliasPage, search: String) -> impl IntoView {
+    if page.rows.is_empty() {
+        let text = if search.is_empty() {
+            format!("There are no aliases in {} yet.", page.domain)
+        } else {
+            format!(
+                "No alias in {} matches \u{201c}{search}\u{201d}.",
+                page.domain
+            )
+        };
+        return view! { <p class="empty">{text}</p> }.into_any();
+    }
+    let base = format!(
+        "/aliases?domain={}&q={}&",
+        page.domain,
+        encode_query(&search)
+    );
+    view! {
+        <form method="get" action="/aliases/delete">
+            <input type="hidden" name="domain" value=page.domain.clone()/>
+            <div class="list__bar">
+                <p class="muted">{format!("{} aliases in {}", page.total, page.domain)}</p>
+                <button class="button button--danger" type="submit">"Delete selected…"</button>
+            </div>
+            <table class="accounts">
+                <thead>
+                    <tr>
+                        <th scope="col"><span class="visually-hidden">"Select"</span></th>
+                        <th scope="col">"Alias"</th><th scope="col">"Delivers to"</th><th scope="col">"Changed"</th>
+                    </tr>
+                </thead>
+                <tbody>{page.rows.into_iter().map(|row| view! { <AliasLine row/> }).collect_view()}</tbody>
+            </table>
+        </form>
+        <Pager page=page.page pages=page.pages base/>
+    }
+    .into_any()
+}
+
+#[component]
+fn AliasLine(row: AliasRow) -> impl IntoView {
+    let edit = format!("/aliases/edit?address={}", encode_query(&row.address));
+    let select_label = format!("Select {}", row.address);
+    view! {
+        <tr>
+            <td class="accounts__select">
+                <input class="checkbox" type="checkbox" name="address" value=row.address.clone() aria-label=select_label/>
+            </td>
+            <td data-label="Alias"><a href=edit>{row.address}</a></td>
+            <td data-label="Targets">{row.targets}</td>
+            <td data-label="Changed">{row.updated}</td>
+        </tr>
+    }
+}

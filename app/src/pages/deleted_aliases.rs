@@ -1,0 +1,71 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::aliases::{list_deleted_aliases, DeletedAlias, RestoreAlias};
+use crate::components::layout::{refusal, ActionError, Layout, Notice};
+
+/// Deleted aliases: restorable until the purge, with the days left.
+#[component]
+pub fn DeletedAliasesPage() -> impl IntoView {
+    let restore = ServerAction::<RestoreAlias>::new();
+    let query = use_query_map();
+    let deleted = Resource::new(move || query.read().get("domain"), list_deleted_aliases);
+    let notice = Signal::derive(move || {
+        query
+            .read()
+            .get("restored")
+            .map(|address| format!("{address} is restored and receives mail again."))
+    });
+    let error = refusal(restore);
+    view! {
+        <Title text="Deleted aliases"/>
+        <Layout>
+            <h1 class="page__title">"Deleted aliases"</h1>
+            <Notice text=notice/>
+            <ActionError text=error/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || deleted.get().map(|result| match result {
+                    Ok((domain, rows)) if rows.is_empty() => view! {
+                        <p class="empty">{format!("No deleted aliases in {domain}.")}</p>
+                    }.into_any(),
+                    Ok((domain, rows)) => view! {
+                        <p class="muted">"Deleted aliases are removed for good when no days are left."</p>
+                        <table class="accounts">
+                            <thead><tr>
+                                <th scope="col">"Alias"</th><th scope="col">"Delivered to"</th>
+                                <th scope="col">"Deleted"</th><th scope="col">"Days left"</th><th scope="col"><span class="visually-hidden">"Restore"</span></th>
+                            </tr></thead>
+                            <tbody>{rows.into_iter().map(|row| view! { <DeletedLine row domain=domain.clone() restore/> }).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+#[component]
+fn DeletedLine(
+    row: DeletedAlias,
+    domain: String,
+    restore: ServerAction<RestoreAlias>,
+) -> impl IntoView {
+    let label = format!("Restore {}", row.address);
+    view! {
+        <tr>
+            <td data-label="Alias">{row.address}</td>
+            <td data-label="Targets">{row.targets}</td>
+            <td data-label="Deleted">{row.deleted_at.chars().take(10).collect::<String>()}</td>
+            <td data-label="Days left">{row.days_left}</td>
+            <td>
+                <ActionForm action=restore>
+                    <input type="hidden" name="domain" value=domain/>
+                    <input type="hidden" name="id" value=row.id.to_string()/>
+                    <button class="button" type="submit" aria-label=label>"Restore"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}

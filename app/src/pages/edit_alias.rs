@@ -1,0 +1,72 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::aliases::{get_alias, AliasDetail, UpdateAlias};
+use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
+use crate::components::targets::TargetsInput;
+use crate::url::encode_query;
+
+/// Edit alias: where it delivers, and the way to delete it.
+#[component]
+pub fn EditAliasPage() -> impl IntoView {
+    let query = use_query_map();
+    let address = move || query.read().get("address").unwrap_or_default();
+    let alias = Resource::new(address, get_alias);
+    let notice = Signal::derive(move || query.read().get("saved").map(|_| "Saved.".to_owned()));
+    view! {
+        <Title text="Edit alias"/>
+        <Layout>
+            <h1 class="page__title">"Edit alias"</h1>
+            <Notice text=notice/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || alias.get().map(|result| match result {
+                    Ok(alias) => view! { <EditAliasForms alias/> }.into_any(),
+                    Err(error) => view! { <LoadFailed error/> }.into_any(),
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+#[component]
+fn EditAliasForms(alias: AliasDetail) -> impl IntoView {
+    let update = ServerAction::<UpdateAlias>::new();
+    let error = refusal(update);
+    let delete = format!(
+        "/aliases/delete?domain={}&address={}",
+        alias.domain,
+        encode_query(&alias.address)
+    );
+    let facts = format!(
+        "Created {} · changed {}",
+        alias.created_at.get(..10).unwrap_or(&alias.created_at),
+        alias.updated_at.get(..10).unwrap_or(&alias.updated_at),
+    );
+    let targets = alias.targets.join("\n");
+    view! {
+        <p class="account__address">{alias.address.clone()}</p>
+        <p class="muted">{facts}</p>
+        <ActionForm action=update attr:class="card form">
+            <h2 class="card__title">"Delivers to"</h2>
+            <ActionError text=error/>
+            <input type="hidden" name="address" value=alias.address/>
+            <AliasTargetsField targets/>
+            <button class="button button--primary" type="submit">"Save"</button>
+        </ActionForm>
+        <section class="card form">
+            <h2 class="card__title">"Delete"</h2>
+            <p>"Mail to the alias is refused at once; it can be restored from Deleted aliases for 30 days."</p>
+            <a class="button button--danger" href=delete>"Delete this alias…"</a>
+        </section>
+    }
+}
+
+/// The alias's targets, checked as they are typed.
+#[island]
+fn AliasTargetsField(targets: String) -> impl IntoView {
+    view! {
+        <TargetsInput name="targets" label="Targets" optional=false initial=targets
+            hint="Full addresses, separated by commas, spaces or lines."/>
+    }
+}

@@ -1,0 +1,535 @@
+//! Aliases of a domain: list, add (one or a pasted list), change targets, delete, restore and
+//! purge. Each service takes the domain and the actor from its caller, so the web console, the
+//! command line and the tests run the same code; each change is checked with the shared
+//! `validate` rules and the routing rules (an address is one thing, mail never loops), and
+//! audited in the same transaction.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::audit::{self, Action, Actor, Entry, Outcome};
+use super::mailboxes::{refuse_if_any, RETENTION_DAYS};
+use super::routing::{self, Domain};
+use crate::api::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
+use crate::api::mailboxes::PAGE_SIZE;
+use crate::error::AppError;
+use crate::validate::{
+    describe_loop, find_loop, join_targets, parse_alias_paste, parse_targets, parse_username,
+    split_targets,
+};
+
+/// The current time as every table stores it.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
+
+/// SQLite takes the write lock at BEGIN: what is checked cannot change before the write.
+const BEGIN_IMMEDIATE: &str = "BEGIN IMMEDIATE";
+
+fn no_alias(address: &str) -> AppError {
+    AppError::NotFound(format!("The alias {}", address.trim()))
+}
+
+/// `address` trimmed and lowercase, when it is an address of `domain`.
+fn in_domain(domain: &Domain, address: &str) -> Option<String> {
+    let address = address.trim().to_ascii_lowercase();
+    let (_, name) = address.rsplit_once('@')?;
+    (name == domain.name).then_some(address)
+}
+
+/// Audits a request for an alias outside `domain`; the caller answers it as not found.
+async fn record_outside(
+    db: &SqlitePool,
+    domain: &Domain,
+    actor: Actor<'_>,
+    address: &str,
+) -> Result<(), AppError> {
+    let target = address.trim().to_ascii_lowercase();
+    let other = target.rsplit_once('@').map(|(_, name)| name);
+    let details = format!("not an alias of {}", domain.name);
+    let entry = Entry {
+        outcome: Outcome::Refused,
+        details: &details,
+        ..Entry::new(actor, Action::Authorize, other, &target)
+    };
+    let mut conn = db.acquire().await?;
+    audit::record(&mut conn, &entry).await?;
+    Ok(())
+}
+
+/// The address of `domain` that an alias typed as `name` (a name or a full address) gets.
+fn alias_address(domain: &Domain, name: &str) -> Result<String, AppError> {
+    let local = parse_username(name.trim(), &domain.name).map_err(|check| {
+        AppError::Invalid(format!("Alias: {}.", check.message.trim_end_matches('.')))
+    })?;
+    Ok(format!("{local}@{}", domain.name))
+}
+
+/// The targets typed for `address`, checked; an alias delivering to itself is refused.
+fn checked_targets(address: &str, typed: &str) -> Result<Vec<String>, AppError> {
+    let targets = parse_targets(typed).map_err(|message| {
+        AppError::Invalid(format!("Targets: {}.", message.trim_end_matches('.')))
+    })?;
+    if targets.iter().any(|target| target == address) {
+        return Err(AppError::Invalid(format!(
+            "Targets: {address} cannot deliver to itself."
+        )));
+    }
+    Ok(targets)
+}
+
+/// Refuses `address` when a live account or alias holds it.
+async fn refuse_taken(conn: &mut SqliteConnection, address: &str) -> Result<(), AppError> {
+    match routing::holder(conn, address).await? {
+        Some(holder) => Err(routing::taken(address, holder)),
+        None => Ok(()),
+    }
+}
+
+/// One page of the domain's live aliases in address order, filtered by a case-insensitive
+/// search on the address or the targets.
+pub async fn list(
+    db: &SqlitePool,
+    domain: &Domain,
+    search: &str,
+    page: u32,
+) -> Result<AliasPage, AppError> {
+    let search = search.trim().to_lowercase();
+    let pattern = format!(
+        "%{}%",
+        search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    // Stored lowercase, and SQLite's LIKE ignores ASCII case anyway.
+    let filter = "domain_id = ?1 AND deleted_at IS NULL
+         AND (address LIKE ?2 ESCAPE '\\' OR targets LIKE ?2 ESCAPE '\\')";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM aliases WHERE {filter}"))
+        .bind(domain.id)
+        .bind(&pattern)
+        .fetch_one(db)
+        .await?;
+    let pages = u32::try_from(total.max(1))
+        .unwrap_or(u32::MAX)
+        .div_ceil(PAGE_SIZE);
+    let page = page.clamp(1, pages);
+    let rows = sqlx::query_as::<_, AliasRow>(&format!(
+        "SELECT address, targets, substr(updated_at, 1, 10) AS updated
+         FROM aliases WHERE {filter} ORDER BY local_part LIMIT ?3 OFFSET ?4"
+    ))
+    .bind(domain.id)
+    .bind(&pattern)
+    .bind(PAGE_SIZE)
+    .bind(i64::from(page - 1) * i64::from(PAGE_SIZE))
+    .fetch_all(db)
+    .await?;
+    Ok(AliasPage {
+        domain: domain.name.clone(),
+        rows,
+        total: total as u64,
+        page,
+        pages,
+    })
+}
+
+/// A live alias of the domain, for the Edit alias screen.
+pub async fn detail(
+    db: &SqlitePool,
+    domain: &Domain,
+    address: &str,
+) -> Result<AliasDetail, AppError> {
+    let address = in_domain(domain, address).ok_or_else(|| no_alias(address))?;
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT targets, created_at, updated_at FROM aliases
+         WHERE address = ? AND domain_id = ? AND deleted_at IS NULL",
+    )
+    .bind(&address)
+    .bind(domain.id)
+    .fetch_optional(db)
+    .await?;
+    let (targets, created_at, updated_at) = row.ok_or_else(|| no_alias(&address))?;
+    Ok(AliasDetail {
+        address,
+        domain: domain.name.clone(),
+        targets: split_targets(&targets),
+        created_at,
+        updated_at,
+    })
+}
+
+/// Writes a new live alias and its audit row in the caller's transaction.
+async fn insert(
+    conn: &mut SqliteConnection,
+    domain: &Domain,
+    actor: Actor<'_>,
+    address: &str,
+    targets: &[String],
+) -> Result<(), AppError> {
+    let local = address.rsplit_once('@').map_or(address, |(local, _)| local);
+    let joined = join_targets(targets);
+    sqlx::query(
+        "INSERT INTO aliases (domain_id, local_part, address, targets) VALUES (?, ?, ?, ?)",
+    )
+    .bind(domain.id)
+    .bind(local)
+    .bind(address)
+    .bind(&joined)
+    .execute(&mut *conn)
+    .await?;
+    let details = format!("to {joined}");
+    let entry = Entry {
+        details: &details,
+        ..Entry::new(actor, Action::AliasAdd, Some(&domain.name), address)
+    };
+    audit::record(conn, &entry).await?;
+    Ok(())
+}
+
+/// Adds one alias, `name` (or a full address of the domain) delivering to `targets` (see
+/// [`parse_targets`]), and returns its address. Refused when the address is a live account or
+/// alias, or when mail would come back to it through stored aliases and forwardings.
+pub async fn add(
+    db: &SqlitePool,
+    domain: &Domain,
+    actor: Actor<'_>,
+    name: &str,
+    targets: &str,
+) -> Result<String, AppError> {
+    let address = alias_address(domain, name)?;
+    let targets = checked_targets(&address, targets)?;
+    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    refuse_taken(&mut tx, &address).await?;
+    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    insert(&mut tx, domain, actor, &address, &targets).await?;
+    tx.commit().await?;
+    tracing::info!(%address, actor = actor.name, "alias added");
+    Ok(address)
+}
+
+/// Adds every alias of a pasted list (see [`parse_alias_paste`]) in one transaction, or none,
+/// and returns how many. Refused with every problem by line when a line breaks a rule, names
+/// an address that is taken, or makes a loop with what is stored or with the other lines.
+pub async fn add_from_paste(
+    db: &SqlitePool,
+    domain: &Domain,
+    actor: Actor<'_>,
+    text: &str,
+) -> Result<usize, AppError> {
+    let mut report = parse_alias_paste(text, &domain.name);
+    if let Some(message) = report.too_big {
+        return Err(AppError::Invalid(message));
+    }
+    if report.lines.is_empty() {
+        return Err(AppError::Invalid("Paste at least one alias.".into()));
+    }
+    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    let addresses: Vec<(usize, String)> = report
+        .lines
+        .iter()
+        .filter_map(|line| Some((line.number, line.address.clone()?)))
+        .collect();
+    for (number, address) in addresses {
+        if let Some(holder) = routing::holder(&mut tx, &address).await? {
+            report.add_problem(number, routing::taken(&address, holder).to_string());
+        }
+    }
+    // Mail may loop through stored aliases and forwardings as well as the lines that would be
+    // saved; a refused line's targets are left out, since they would not be.
+    let mut graph = routing::graph(&mut tx).await?;
+    let ready = || report.lines.iter().filter(|line| line.problems.is_empty());
+    for line in ready() {
+        if let Some(address) = &line.address {
+            graph.insert(address.clone(), line.targets.clone());
+        }
+    }
+    let loops: Vec<(usize, String)> = ready()
+        .filter_map(|line| {
+            let chain = find_loop(line.address.as_deref()?, &line.targets, |a| {
+                graph.get(a).cloned()
+            })?;
+            Some((line.number, format!("{}.", describe_loop(&chain))))
+        })
+        .collect();
+    for (number, problem) in loops {
+        report.add_problem(number, problem);
+    }
+    if !report.is_ready() {
+        let messages = report
+            .lines
+            .iter()
+            .flat_map(|line| {
+                line.problems.iter().map(move |problem| {
+                    format!("Line {}: {}.", line.number, problem.trim_end_matches('.'))
+                })
+            })
+            .collect();
+        refuse_if_any(messages)?;
+    }
+    for line in &report.lines {
+        if let Some(address) = &line.address {
+            insert(&mut tx, domain, actor, address, &line.targets).await?;
+        }
+    }
+    tx.commit().await?;
+    let count = report.lines.len();
+    tracing::info!(domain = %domain.name, actor = actor.name, count, "aliases added");
+    Ok(count)
+}
+
+/// Changes where a live alias of the domain delivers, with the rules of [`add`].
+pub async fn update(
+    db: &SqlitePool,
+    domain: &Domain,
+    actor: Actor<'_>,
+    address: &str,
+    targets: &str,
+) -> Result<(), AppError> {
+    let Some(address) = in_domain(domain, address) else {
+        record_outside(db, domain, actor, address).await?;
+        return Err(no_alias(address));
+    };
+    let targets = checked_targets(&address, targets)?;
+    let joined = join_targets(&targets);
+    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    let before: Option<String> = sqlx::query_scalar(
+        "SELECT targets FROM aliases WHERE address = ? AND domain_id = ? AND deleted_at IS NULL",
+    )
+    .bind(&address)
+    .bind(domain.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let before = before.ok_or_else(|| no_alias(&address))?;
+    if before == joined {
+        return Ok(());
+    }
+    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    sqlx::query(&format!(
+        "UPDATE aliases SET targets = ?, updated_at = {NOW}
+         WHERE address = ? AND domain_id = ? AND deleted_at IS NULL"
+    ))
+    .bind(&joined)
+    .bind(&address)
+    .bind(domain.id)
+    .execute(&mut *tx)
+    .await?;
+    let details = format!("to {joined} (was {before})");
+    let entry = Entry {
+        details: &details,
+        ..Entry::new(actor, Action::AliasUpdate, Some(&domain.name), &address)
+    };
+    audit::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves live aliases of the domain to "Deleted aliases", all or none, each audited. An
+/// address that is not a live alias of the domain answers as not found, naming it; one of
+/// another domain is audited as refused too.
+pub async fn delete(
+    db: &SqlitePool,
+    domain: &Domain,
+    actor: Actor<'_>,
+    addresses: &[&str],
+) -> Result<usize, AppError> {
+    let mut chosen: Vec<String> = Vec::with_capacity(addresses.len());
+    for typed in addresses.iter().filter(|typed| !typed.trim().is_empty()) {
+        let Some(address) = in_domain(domain, typed) else {
+            record_outside(db, domain, actor, typed).await?;
+            return Err(no_alias(typed));
+        };
+        if !chosen.contains(&address) {
+            chosen.push(address);
+        }
+    }
+    if chosen.is_empty() {
+        return Err(AppError::Invalid("Select at least one alias.".into()));
+    }
+    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    for address in &chosen {
+        let deleted: Option<i64> = sqlx::query_scalar(&format!(
+            "UPDATE aliases SET deleted_at = {NOW}, updated_at = {NOW}
+             WHERE address = ? AND domain_id = ? AND deleted_at IS NULL RETURNING id"
+        ))
+        .bind(address)
+        .bind(domain.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if deleted.is_none() {
+            return Err(no_alias(address));
+        }
+        audit::record(
+            &mut tx,
+            &Entry::new(actor, Action::AliasDelete, Some(&domain.name), address),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(chosen.len())
+}
+
+/// The domain's deleted aliases, newest first, with the whole days left before the purge.
+pub async fn deleted(db: &SqlitePool, domain: &Domain) -> Result<Vec<DeletedAlias>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, address, targets, deleted_at,
+                MAX(0, ? - CAST(julianday('now') - julianday(deleted_at) AS INTEGER)) AS days_left
+         FROM aliases WHERE domain_id = ? AND deleted_at IS NOT NULL
+         ORDER BY deleted_at DESC, id DESC",
+    )
+    .bind(RETENTION_DAYS)
+    .bind(domain.id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The id of the alias at `address` deleted last, for the command line, which names
+/// aliases by address.
+pub async fn last_deleted(
+    db: &SqlitePool,
+    domain: &Domain,
+    address: &str,
+) -> Result<i64, AppError> {
+    let address = in_domain(domain, address).ok_or_else(|| no_alias(address))?;
+    sqlx::query_scalar(
+        "SELECT id FROM aliases WHERE address = ? AND domain_id = ? AND deleted_at IS NOT NULL
+         ORDER BY deleted_at DESC, id DESC LIMIT 1",
+    )
+    .bind(&address)
+    .bind(domain.id)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| AppError::NotFound(format!("The deleted alias {address}")))
+}
+
+/// Brings back the deleted alias `id` of the domain and returns its address. Refused when its
+/// address was taken again meanwhile, or when its targets now make a loop.
+pub async fn restore(
+    db: &SqlitePool,
+    domain: &Domain,
+    actor: Actor<'_>,
+    id: i64,
+) -> Result<String, AppError> {
+    let gone = || AppError::NotFound("The deleted alias".into());
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT address, domain_id, targets FROM aliases WHERE id = ? AND deleted_at IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let (address, targets) = match row {
+        None => return Err(gone()),
+        Some((address, domain_id, _)) if domain_id != domain.id => {
+            record_outside(db, domain, actor, &address).await?;
+            return Err(gone());
+        }
+        Some((address, _, targets)) => (address, split_targets(&targets)),
+    };
+    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    if let Some(holder) = routing::holder(&mut tx, &address).await? {
+        return Err(AppError::Conflict(format!(
+            "{} It was taken again after the alias was deleted; delete that one first to restore this alias.",
+            routing::taken(&address, holder)
+        )));
+    }
+    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    let restored: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE aliases SET deleted_at = NULL, updated_at = {NOW}
+         WHERE id = ? AND domain_id = ? AND deleted_at IS NOT NULL RETURNING id"
+    ))
+    .bind(id)
+    .bind(domain.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if restored.is_none() {
+        return Err(gone());
+    }
+    audit::record(
+        &mut tx,
+        &Entry::new(actor, Action::AliasRestore, Some(&domain.name), &address),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(address)
+}
+
+/// Removes for good, in the caller's transaction, the aliases of every domain deleted more
+/// than `retention_days` ago, and returns their addresses; each is audited as the system's
+/// doing. The purge of deleted accounts calls it, under the same clock check.
+pub async fn purge_expired(
+    conn: &mut SqliteConnection,
+    retention_days: u32,
+) -> Result<Vec<String>, AppError> {
+    let purged: Vec<(String, String)> = sqlx::query_as(
+        "DELETE FROM aliases
+         WHERE deleted_at IS NOT NULL AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)
+         RETURNING address, deleted_at",
+    )
+    .bind(format!("-{retention_days} days"))
+    .fetch_all(&mut *conn)
+    .await?;
+    for (address, deleted_at) in &purged {
+        let domain = address.rsplit_once('@').map(|(_, domain)| domain);
+        let details = format!("deleted {deleted_at}");
+        let entry = Entry {
+            details: &details,
+            ..Entry::new(Actor::SYSTEM, Action::AliasPurge, domain, address)
+        };
+        audit::record(conn, &entry).await?;
+    }
+    Ok(purged.into_iter().map(|(address, _)| address).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alpha() -> Domain {
+        Domain {
+            id: 1,
+            name: "alpha.test".into(),
+        }
+    }
+
+    #[test]
+    fn an_alias_is_a_name_or_an_address_of_its_domain() {
+        assert_eq!(
+            alias_address(&alpha(), "Sales").unwrap(),
+            "sales@alpha.test"
+        );
+        assert_eq!(
+            alias_address(&alpha(), " sales@Alpha.TEST ").unwrap(),
+            "sales@alpha.test"
+        );
+        for bad in ["", "sales@beta.test", "sa les", ".sales"] {
+            assert!(
+                matches!(alias_address(&alpha(), bad), Err(AppError::Invalid(m)) if m.starts_with("Alias: ")),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn targets_are_checked_and_an_alias_never_delivers_to_itself() {
+        assert_eq!(
+            checked_targets("sales@alpha.test", "Ann@alpha.test, bob@x.test").unwrap(),
+            ["ann@alpha.test", "bob@x.test"]
+        );
+        let itself = checked_targets("sales@alpha.test", "ann@alpha.test SALES@alpha.test");
+        assert!(
+            matches!(&itself, Err(AppError::Invalid(m)) if m.contains("cannot deliver to itself")),
+            "{itself:?}"
+        );
+        let empty = checked_targets("sales@alpha.test", " , ");
+        assert!(
+            matches!(&empty, Err(AppError::Invalid(m)) if m.starts_with("Targets: ")),
+            "{empty:?}"
+        );
+    }
+
+    #[test]
+    fn only_addresses_of_the_domain_are_in_it() {
+        assert_eq!(
+            in_domain(&alpha(), " Sales@Alpha.test").as_deref(),
+            Some("sales@alpha.test")
+        );
+        assert_eq!(in_domain(&alpha(), "sales@beta.test"), None);
+        assert_eq!(in_domain(&alpha(), "sales"), None);
+    }
+}

@@ -1,0 +1,812 @@
+//! Aliases through the real router: add one and many, list and search, edit, delete, restore
+//! and purge, with every refusal (taken addresses, loops, another domain's aliases); and the
+//! operator's `vpostmaster alias` commands over the same services.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use app::api::aliases::{
+    AddAlias, AddAliases, AliasDetail, AliasPage, DeleteAliases, DeletedAlias, GetAlias,
+    ListAliases, ListDeletedAliases, RestoreAlias, UpdateAlias,
+};
+use app::api::mailboxes::{AddAccounts, DeleteMailboxes, RestoreMailbox};
+use app::error::AppError;
+use app::ssr::mailboxes::{purge_expired, RETENTION_DAYS};
+use leptos::server_fn::ServerFn;
+use serde::de::DeserializeOwned;
+use serde_json::from_str as json;
+use support::*;
+use tempfile::TempDir;
+
+/// A server, and a session of alpha.test's postmaster.
+struct Console {
+    server: TestServer,
+    cookie: String,
+}
+
+/// What a server function answered: its value, or the error it refused with.
+fn outcome<T: DeserializeOwned>(reply: &Reply) -> Result<T, AppError> {
+    if reply.status.is_success() {
+        Ok(json(&reply.body).unwrap_or_else(|error| panic!("{error}: {}", reply.body)))
+    } else {
+        Err(json(&reply.body)
+            .unwrap_or_else(|error| panic!("{} {error}: {}", reply.status, reply.body)))
+    }
+}
+
+fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    match result {
+        Err(AppError::Invalid(message)) => message,
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+fn conflict(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    match result {
+        Err(AppError::Conflict(message)) => message,
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+}
+
+fn not_found(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    match result {
+        Err(AppError::NotFound(message)) => message,
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+impl Console {
+    async fn new() -> Self {
+        let server = TestServer::new().await;
+        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+        Console { server, cookie }
+    }
+
+    async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.server.call(path, form, Some(&self.cookie)).await
+    }
+
+    async fn add(&self, name: &str, targets: &str) -> Result<(), AppError> {
+        let form = [
+            ("domain", "alpha.test"),
+            ("name", name),
+            ("targets", targets),
+        ];
+        outcome(&self.call(AddAlias::PATH, &form).await)
+    }
+
+    async fn paste(&self, text: &str) -> Result<(), AppError> {
+        let form = [("domain", "alpha.test"), ("text", text)];
+        outcome(&self.call(AddAliases::PATH, &form).await)
+    }
+
+    async fn list(&self, search: &str) -> AliasPage {
+        let form = [("domain", "alpha.test"), ("search", search), ("page", "1")];
+        outcome(&self.call(ListAliases::PATH, &form).await).unwrap()
+    }
+
+    async fn addresses(&self, search: &str) -> Vec<String> {
+        let page = self.list(search).await;
+        page.rows.into_iter().map(|row| row.address).collect()
+    }
+
+    async fn detail(&self, address: &str) -> Result<AliasDetail, AppError> {
+        outcome(&self.call(GetAlias::PATH, &[("address", address)]).await)
+    }
+
+    async fn update(&self, address: &str, targets: &str) -> Result<(), AppError> {
+        let form = [("address", address), ("targets", targets)];
+        outcome(&self.call(UpdateAlias::PATH, &form).await)
+    }
+
+    async fn delete(&self, addresses: &[&str]) -> Result<(), AppError> {
+        let addresses = addresses.join("\n");
+        let form = [("domain", "alpha.test"), ("addresses", addresses.as_str())];
+        outcome(&self.call(DeleteAliases::PATH, &form).await)
+    }
+
+    async fn deleted(&self) -> Vec<DeletedAlias> {
+        let reply = self
+            .call(ListDeletedAliases::PATH, &[("domain", "alpha.test")])
+            .await;
+        let (domain, rows): (String, Vec<DeletedAlias>) = outcome(&reply).unwrap();
+        assert_eq!(domain, "alpha.test");
+        rows
+    }
+
+    async fn restore(&self, id: i64) -> Result<(), AppError> {
+        let id = id.to_string();
+        let form = [("domain", "alpha.test"), ("id", id.as_str())];
+        outcome(&self.call(RestoreAlias::PATH, &form).await)
+    }
+
+    async fn add_accounts(&self, text: &str) -> Reply {
+        let form = [("domain", "alpha.test"), ("text", text), ("generate", "on")];
+        self.call(AddAccounts::PATH, &form).await
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        self.server.count(sql).await
+    }
+
+    async fn aliases_stored(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM aliases").await
+    }
+}
+
+#[tokio::test]
+async fn an_alias_is_added_listed_searched_edited_deleted_and_restored_audited() {
+    let console = Console::new().await;
+    let reply = console
+        .call(
+            AddAlias::PATH,
+            &[
+                ("domain", "alpha.test"),
+                ("name", "Sales"),
+                (
+                    "targets",
+                    "Ann@alpha.test,\nbob@example.com  ann@alpha.test",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/aliases?domain=alpha.test&added=sales%40alpha.test"),
+        "{}",
+        reply.body
+    );
+    console
+        .add("help@alpha.test", "carl@example.com")
+        .await
+        .unwrap();
+
+    let page = console.list("").await;
+    assert_eq!(page.total, 2);
+    assert_eq!(page.rows[1].address, "sales@alpha.test");
+    assert_eq!(page.rows[1].targets, "ann@alpha.test, bob@example.com");
+    assert_eq!(console.addresses("SAL").await, ["sales@alpha.test"]);
+    assert_eq!(console.addresses("Carl@").await, ["help@alpha.test"]);
+    assert!(console.addresses("100%").await.is_empty());
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.add' AND actor = 'postmaster@alpha.test' AND domain = 'alpha.test' AND target = 'sales@alpha.test' AND details = 'to ann@alpha.test, bob@example.com'").await,
+        1
+    );
+
+    let detail = console.detail("sales@alpha.test").await.unwrap();
+    assert_eq!(detail.targets, ["ann@alpha.test", "bob@example.com"]);
+    let reply = console
+        .call(
+            UpdateAlias::PATH,
+            &[
+                ("address", "sales@alpha.test"),
+                ("targets", "dora@alpha.test"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/aliases/edit?address=sales%40alpha.test&saved=1")
+    );
+    let detail = console.detail("sales@alpha.test").await.unwrap();
+    assert_eq!(detail.targets, ["dora@alpha.test"]);
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.update' AND target = 'sales@alpha.test' AND details = 'to dora@alpha.test (was ann@alpha.test, bob@example.com)'").await,
+        1
+    );
+    let message = invalid(console.update("sales@alpha.test", "not-an-address").await);
+    assert!(message.starts_with("Targets: "), "{message}");
+
+    console
+        .delete(&["sales@alpha.test", "help@alpha.test"])
+        .await
+        .unwrap();
+    assert!(console.list("").await.rows.is_empty());
+    not_found(console.detail("sales@alpha.test").await);
+    let deleted = console.deleted().await;
+    assert_eq!(deleted.len(), 2);
+    assert!(deleted.iter().all(|row| row.days_left == 30), "{deleted:?}");
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.delete'")
+            .await,
+        2
+    );
+    not_found(console.delete(&["sales@alpha.test"]).await);
+
+    let sales = deleted
+        .iter()
+        .find(|row| row.address == "sales@alpha.test")
+        .unwrap();
+    let reply = console
+        .call(
+            RestoreAlias::PATH,
+            &[("domain", "alpha.test"), ("id", &sales.id.to_string())],
+        )
+        .await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/aliases/deleted?domain=alpha.test&restored=sales%40alpha.test")
+    );
+    assert_eq!(console.addresses("").await, ["sales@alpha.test"]);
+    assert_eq!(
+        console.detail("sales@alpha.test").await.unwrap().targets,
+        ["dora@alpha.test"]
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.restore' AND target = 'sales@alpha.test'")
+            .await,
+        1
+    );
+    not_found(console.restore(sales.id).await);
+}
+
+#[tokio::test]
+async fn bad_aliases_are_refused_with_a_reason_and_nothing_is_stored() {
+    let console = Console::new().await;
+    for (name, targets, expected) in [
+        ("", "ann@alpha.test", "Alias: "),
+        ("sales@beta.test", "ann@alpha.test", "Alias: "),
+        ("sa les", "ann@alpha.test", "Alias: "),
+        ("sales", "", "Targets: "),
+        ("sales", "ann", "Targets: "),
+        (
+            "sales",
+            "ann@alpha.test sales@alpha.test",
+            "cannot deliver to itself",
+        ),
+    ] {
+        let message = invalid(console.add(name, targets).await);
+        assert!(
+            message.contains(expected),
+            "{name:?} {targets:?}: {message}"
+        );
+    }
+    assert_eq!(console.aliases_stored().await, 0);
+}
+
+#[tokio::test]
+async fn a_loop_is_refused_naming_the_chain() {
+    let console = Console::new().await;
+    console.add("sales", "team@alpha.test").await.unwrap();
+    console
+        .add("team", "desk@alpha.test, ann@x.test")
+        .await
+        .unwrap();
+    let message = invalid(console.add("desk", "sales@alpha.test").await);
+    assert_eq!(
+        message,
+        "Mail would go round in a loop: desk@alpha.test \u{2192} sales@alpha.test \u{2192} \
+         team@alpha.test \u{2192} desk@alpha.test. Remove one of these targets."
+    );
+    assert_eq!(console.aliases_stored().await, 2);
+    // Changing targets is held to the same rule.
+    let message = invalid(console.update("team@alpha.test", "sales@alpha.test").await);
+    assert!(
+        message.contains("sales@alpha.test \u{2192} team@alpha.test"),
+        "{message}"
+    );
+    assert_eq!(
+        console.detail("team@alpha.test").await.unwrap().targets,
+        ["desk@alpha.test", "ann@x.test"]
+    );
+}
+
+#[tokio::test]
+async fn an_address_is_an_account_or_an_alias_never_both() {
+    let console = Console::new().await;
+    let added = console.add_accounts("ann").await;
+    assert!(
+        added.status.is_redirection() || added.status.is_success(),
+        "{}",
+        added.body
+    );
+    let message = conflict(console.add("ann", "bob@x.test").await);
+    assert_eq!(message, "ann@alpha.test is already an account.");
+    console.add("sales", "ann@alpha.test").await.unwrap();
+    let message = conflict(console.add("Sales@alpha.test", "bob@x.test").await);
+    assert_eq!(message, "sales@alpha.test is already an alias.");
+
+    // An account is refused where an alias lives: pasted, and restored.
+    let refused: Result<(), AppError> = outcome(&console.add_accounts("sales").await);
+    assert_eq!(
+        invalid(refused),
+        "Line 1: sales@alpha.test is already an alias."
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE email = 'sales@alpha.test'")
+            .await,
+        0
+    );
+    let form = [("domain", "alpha.test"), ("emails", "ann@alpha.test")];
+    outcome::<()>(&console.call(DeleteMailboxes::PATH, &form).await).unwrap();
+    console.add("ann", "bob@x.test").await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = 'ann@alpha.test'")
+        .fetch_one(&console.server.db)
+        .await
+        .unwrap();
+    let form = [("domain", "alpha.test"), ("id", &id.to_string()[..])];
+    let message = conflict(outcome::<()>(
+        &console.call(RestoreMailbox::PATH, &form).await,
+    ));
+    assert!(
+        message.starts_with("ann@alpha.test is already an alias."),
+        "{message}"
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE deleted_at IS NULL")
+            .await,
+        0
+    );
+
+    // A deleted alias cannot come back over an address taken meanwhile.
+    console.delete(&["sales@alpha.test"]).await.unwrap();
+    let added = console.add_accounts("sales").await;
+    assert!(
+        added.status.is_redirection() || added.status.is_success(),
+        "{}",
+        added.body
+    );
+    let id = console.deleted().await[0].id;
+    let message = conflict(console.restore(id).await);
+    assert!(
+        message.starts_with("sales@alpha.test is already an account."),
+        "{message}"
+    );
+    assert_eq!(console.deleted().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_paste_adds_every_alias_or_none_naming_each_problem_by_line() {
+    let console = Console::new().await;
+    console.add("sales", "team@alpha.test").await.unwrap();
+    let refused = console
+        .paste(
+            "# the new desks\n\
+             team desk@alpha.test, bob@x.test\n\
+             help ann@alpha.test\n\
+             sales bob@x.test\n\
+             desk sales@alpha.test\n\
+             info not-an-address\n",
+        )
+        .await;
+    let message = invalid(refused);
+    assert_eq!(
+        message.lines().collect::<Vec<_>>(),
+        [
+            "Line 2: Mail would go round in a loop: team@alpha.test \u{2192} desk@alpha.test \
+             \u{2192} sales@alpha.test \u{2192} team@alpha.test. Remove one of these targets.",
+            "Line 4: sales@alpha.test is already an alias.",
+            "Line 5: Mail would go round in a loop: desk@alpha.test \u{2192} sales@alpha.test \
+             \u{2192} team@alpha.test \u{2192} desk@alpha.test. Remove one of these targets.",
+            "Line 6: Targets: \u{201c}not-an-address\u{201d} is not a full address: it needs an @ \
+             and a domain, as in jane@example.com.",
+        ],
+        "{message}"
+    );
+    assert_eq!(
+        console.aliases_stored().await,
+        1,
+        "nothing of the paste is saved"
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.add'")
+            .await,
+        1
+    );
+
+    let reply = console
+        .call(
+            AddAliases::PATH,
+            &[
+                ("domain", "alpha.test"),
+                ("text", "team desk@alpha.test, bob@x.test\r\nhelp ann@alpha.test\r\n\r\ndesk carl@x.test"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/aliases?domain=alpha.test&added_many=3"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        console.addresses("").await,
+        [
+            "desk@alpha.test",
+            "help@alpha.test",
+            "sales@alpha.test",
+            "team@alpha.test"
+        ]
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.add'")
+            .await,
+        4
+    );
+    invalid(console.paste("\n# nothing\n").await);
+}
+
+#[tokio::test]
+async fn aliases_deleted_longer_than_the_retention_are_purged_with_the_accounts() {
+    let console = Console::new().await;
+    console.add("old", "ann@x.test").await.unwrap();
+    console.add("recent", "ann@x.test").await.unwrap();
+    console.add("live", "ann@x.test").await.unwrap();
+    console
+        .delete(&["old@alpha.test", "recent@alpha.test"])
+        .await
+        .unwrap();
+    sqlx::query("UPDATE aliases SET deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-31 days') WHERE address = 'old@alpha.test'")
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    purge_expired(&console.server.db, &console.server.store, RETENTION_DAYS)
+        .await
+        .unwrap();
+    let left: Vec<String> = sqlx::query_scalar("SELECT address FROM aliases ORDER BY address")
+        .fetch_all(&console.server.db)
+        .await
+        .unwrap();
+    assert_eq!(left, ["live@alpha.test", "recent@alpha.test"]);
+    assert_eq!(
+        console.count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.purge' AND actor = 'system' AND target = 'old@alpha.test' AND domain = 'alpha.test'").await,
+        1
+    );
+}
+
+/// Beta's aliases and the audit rows that are not refusals, to compare before and after.
+async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT id || '|' || address || '|' || targets || '|' || updated_at || '|' || COALESCE(deleted_at, '')
+         FROM aliases WHERE domain_id = (SELECT id FROM domains WHERE name = 'beta.test') ORDER BY id",
+    )
+    .fetch_all(&server.db)
+    .await
+    .unwrap();
+    let audited = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action <> 'authorize'")
+        .await;
+    (rows, audited)
+}
+
+#[tokio::test]
+async fn a_postmaster_cannot_see_or_touch_another_domains_aliases() {
+    let server = TestServer::new().await;
+    let beta = server.log_on(POSTMASTER_B, PASSWORD).await;
+    for (name, targets) in [("sales", "ann@x.test"), ("former", "bob@x.test")] {
+        let form = [
+            ("domain", "beta.test"),
+            ("name", name),
+            ("targets", targets),
+        ];
+        let reply = server.call(AddAlias::PATH, &form, Some(&beta)).await;
+        assert!(reply.status.is_success(), "{}", reply.body);
+    }
+    let form = [("domain", "beta.test"), ("addresses", "former@beta.test")];
+    let reply = server.call(DeleteAliases::PATH, &form, Some(&beta)).await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let former: i64 =
+        sqlx::query_scalar("SELECT id FROM aliases WHERE address = 'former@beta.test'")
+            .fetch_one(&server.db)
+            .await
+            .unwrap();
+    let former = former.to_string();
+
+    let alpha = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let before = beta_state(&server).await;
+    let sales = "sales@beta.test";
+    let attempts: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            ListAliases::PATH,
+            vec![("domain", "beta.test"), ("search", ""), ("page", "1")],
+        ),
+        (GetAlias::PATH, vec![("address", sales)]),
+        (
+            AddAlias::PATH,
+            vec![
+                ("domain", "beta.test"),
+                ("name", "x"),
+                ("targets", "a@x.test"),
+            ],
+        ),
+        (
+            AddAliases::PATH,
+            vec![("domain", "beta.test"), ("text", "x a@x.test")],
+        ),
+        (
+            UpdateAlias::PATH,
+            vec![("address", sales), ("targets", "thief@x.test")],
+        ),
+        (
+            DeleteAliases::PATH,
+            vec![("domain", "beta.test"), ("addresses", sales)],
+        ),
+        // Their own domain named, another's alias listed.
+        (
+            DeleteAliases::PATH,
+            vec![("domain", "alpha.test"), ("addresses", sales)],
+        ),
+        (ListDeletedAliases::PATH, vec![("domain", "beta.test")]),
+        (
+            RestoreAlias::PATH,
+            vec![("domain", "beta.test"), ("id", &former)],
+        ),
+        // Their own domain named, another's deleted alias asked for.
+        (
+            RestoreAlias::PATH,
+            vec![("domain", "alpha.test"), ("id", &former)],
+        ),
+    ];
+    let refusals_before = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'authorize' AND outcome = 'refused' AND domain = 'beta.test'")
+        .await;
+    for (path, form) in &attempts {
+        let reply = server.call(path, form, Some(&alpha)).await;
+        not_found(outcome::<serde_json::Value>(&reply));
+    }
+    let refusals = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'authorize' AND outcome = 'refused' AND domain = 'beta.test' AND actor = 'postmaster@alpha.test'")
+        .await;
+    assert_eq!(
+        refusals - refusals_before,
+        attempts.len() as i64,
+        "every attempt is audited"
+    );
+    assert_eq!(beta_state(&server).await, before, "nothing of beta changed");
+}
+
+/// Runs `vpostmaster --data-dir DIR ARGS…` as the operator does.
+fn run(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("VPM_DATA_DIR")
+        .env(
+            "VPM_MAIL_USER",
+            app::ssr::mailstore::MailUser::current().name,
+        )
+        .stdin(Stdio::null())
+        .output()
+        .expect("vpostmaster runs")
+}
+
+fn ok(data_dir: &Path, args: &[&str]) -> String {
+    let output = run(data_dir, args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Fails with one line on stderr, which is returned.
+fn fails(data_dir: &Path, args: &[&str]) -> String {
+    let output = run(data_dir, args);
+    assert!(!output.status.success(), "{args:?} succeeded");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    stderr
+}
+
+#[tokio::test]
+async fn the_operator_manages_aliases_from_the_command_line_audited() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    ok(data, &["domain", "add", "example.com"]);
+    assert_eq!(
+        ok(data, &["alias", "list", "example.com"]),
+        "example.com has no aliases yet.\n"
+    );
+    assert_eq!(
+        ok(
+            data,
+            &[
+                "alias",
+                "add",
+                "Sales@example.com",
+                "ann@example.com",
+                "bob@x.test"
+            ]
+        ),
+        "Added the alias sales@example.com.\n"
+    );
+    ok(
+        data,
+        &["alias", "add", "team@example.com", "sales@example.com"],
+    );
+    assert_eq!(
+        ok(data, &["alias", "list", "EXAMPLE.com"]),
+        "sales@example.com\tann@example.com, bob@x.test\nteam@example.com\tsales@example.com\n"
+    );
+    let refused = fails(
+        data,
+        &["alias", "edit", "sales@example.com", "team@example.com"],
+    );
+    assert!(refused.contains("loop"), "{refused}");
+    let refused = fails(data, &["alias", "add", "team@example.com", "carl@x.test"]);
+    assert_eq!(
+        refused,
+        "vpostmaster: team@example.com is already an alias.\n"
+    );
+    fails(data, &["alias", "add", "info@nowhere.test", "carl@x.test"]);
+    fails(data, &["alias", "add", "info", "carl@x.test"]);
+    ok(data, &["alias", "edit", "sales@example.com", "carl@x.test"]);
+    let out = ok(data, &["alias", "remove", "team@example.com"]);
+    assert!(
+        out.starts_with("Deleted the alias team@example.com"),
+        "{out}"
+    );
+    assert_eq!(
+        ok(data, &["alias", "list", "example.com"]),
+        "sales@example.com\tcarl@x.test\n"
+    );
+    assert_eq!(
+        ok(data, &["alias", "restore", "team@example.com"]),
+        "Restored the alias team@example.com.\n"
+    );
+    fails(data, &["alias", "restore", "team@example.com"]);
+
+    let db = app::ssr::db::open(data).await.unwrap();
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, target FROM audit_log WHERE actor = 'cli' AND action LIKE 'alias.%' ORDER BY id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let expected = [
+        ("alias.add", "sales@example.com"),
+        ("alias.add", "team@example.com"),
+        ("alias.update", "sales@example.com"),
+        ("alias.delete", "team@example.com"),
+        ("alias.restore", "team@example.com"),
+    ];
+    assert_eq!(
+        audited,
+        expected.map(|(action, target)| (action.to_owned(), target.to_owned()))
+    );
+}
+
+/// "Add many aliases" posted by a browser without JavaScript, to the page itself.
+async fn post_paste_without_javascript(console: &Console, text: &str) -> Reply {
+    let body = encode(&[("domain", "alpha.test"), ("text", text)]);
+    let request = post("/aliases/add", Some(&console.cookie))
+        .header(axum::http::header::ACCEPT, "text/html")
+        .header(axum::http::header::CONTENT_LENGTH, body.len())
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    console.server.send(request).await
+}
+
+#[tokio::test]
+async fn without_javascript_a_refused_paste_comes_back_in_the_page_with_its_lines() {
+    let console = Console::new().await;
+    console.add("sales", "ann@x.test").await.unwrap();
+    let text = "help ann@x.test\nsales bob@x.test";
+    let refused = post_paste_without_javascript(&console, text).await;
+    assert_eq!(refused.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.header("location").is_none());
+    assert!(
+        refused.body.contains(text),
+        "the paste is kept: {}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("Line 2: sales@alpha.test is already an alias."),
+        "{}",
+        refused.body
+    );
+    assert_eq!(console.aliases_stored().await, 1, "nothing added");
+
+    let added = post_paste_without_javascript(&console, "help ann@x.test\ndesk bob@x.test").await;
+    assert_eq!(added.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(
+        added.header("location"),
+        Some("/aliases?domain=alpha.test&added_many=2")
+    );
+    assert_eq!(console.aliases_stored().await, 3);
+}
+
+#[tokio::test]
+async fn every_alias_screen_is_complete_without_javascript() {
+    let console = Console::new().await;
+    console
+        .add("sales", "ann@alpha.test, bob@x.test")
+        .await
+        .unwrap();
+    console.add("gone", "ann@alpha.test").await.unwrap();
+    console.delete(&["gone@alpha.test"]).await.unwrap();
+    let cookie = Some(console.cookie.as_str());
+    for (path, expected) in [
+        ("/aliases", "ann@alpha.test, bob@x.test"),
+        ("/aliases?q=bob", "sales@alpha.test"),
+        ("/aliases?q=nobody", "No alias in alpha.test matches"),
+        ("/aliases/add", "Aliases, one per line"),
+        ("/aliases/edit?address=sales%40alpha.test", "bob@x.test"),
+        (
+            "/aliases/delete?domain=alpha.test&address=sales%40alpha.test",
+            "Delete 1 alias(es)",
+        ),
+        ("/aliases/deleted", "gone@alpha.test"),
+    ] {
+        let page = console.server.get(path, cookie).await;
+        assert_eq!(page.status, axum::http::StatusCode::OK, "{path}");
+        assert!(page.body.contains(expected), "{path}: {}", page.body);
+        assert!(
+            page.body.contains("href=\"/aliases\""),
+            "{path}: the navigation"
+        );
+    }
+    let other = console
+        .server
+        .get("/aliases/edit?address=sales%40beta.test", cookie)
+        .await;
+    assert!(other.body.contains("was not found"), "{}", other.body);
+}
+
+#[tokio::test]
+async fn without_a_session_the_alias_paste_asks_to_log_on_and_adds_nothing() {
+    let server = TestServer::new().await;
+    let body = encode(&[("domain", "alpha.test"), ("text", "sales ann@x.test")]);
+    let request = post("/aliases/add", None)
+        .header(axum::http::header::CONTENT_LENGTH, body.len())
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let reply = server.send(request).await;
+    assert_eq!(reply.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(
+        reply.header("location"),
+        Some("/log-on?next=%2Faliases%2Fadd")
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM aliases").await, 0);
+}
+
+#[tokio::test]
+async fn add_one_account_is_refused_where_an_alias_lives_and_a_restore_that_loops_too() {
+    let console = Console::new().await;
+    console.add("sales", "team@alpha.test").await.unwrap();
+    let form = [
+        ("domain", "alpha.test"),
+        ("username", "sales"),
+        ("first_name", ""),
+        ("last_name", ""),
+        ("password", "Tr4in#Lamp"),
+        ("password_again", "Tr4in#Lamp"),
+    ];
+    let reply = console
+        .call(app::api::mailboxes::AddAccount::PATH, &form)
+        .await;
+    assert_eq!(
+        invalid(outcome::<()>(&reply)),
+        "sales@alpha.test is already an alias."
+    );
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+
+    // While team is deleted, sales comes to deliver to it: bringing team back would close the
+    // loop team → desk → sales → team.
+    console.add("team", "desk@alpha.test").await.unwrap();
+    console.delete(&["team@alpha.test"]).await.unwrap();
+    console.add("desk", "sales@alpha.test").await.unwrap();
+    console
+        .update("sales@alpha.test", "team@alpha.test")
+        .await
+        .unwrap();
+    let id = console.deleted().await[0].id;
+    let message = invalid(console.restore(id).await);
+    assert!(
+        message.starts_with("Mail would go round in a loop"),
+        "{message}"
+    );
+    assert_eq!(console.deleted().await.len(), 1, "still deleted");
+}
