@@ -9,76 +9,43 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use app::api::aliases::AddAlias;
 use app::api::autoreply::{AutoReplySettings, GetAutoreply, SetAutoreply};
-use app::api::mailboxes::AddAccounts;
 use app::error::AppError;
 use app::ssr::mailstore::MailUser;
 use axum::body::Body;
 use axum::http::header;
 use leptos::server_fn::ServerFn;
-use support::dovecot::{mail_user, Dovecot};
-use support::postfix::Postfix;
+use support::mail::{Mail, Outgoing, DELIVERY, JANE, JANE_PW};
 use support::sink::{Sent, Sink};
 use support::*;
 
-const JANE: &str = "jane@alpha.test";
-const JANE_PW: &str = "Tr4in#Lamp";
-/// How long a delivery may take.
-const DELIVERY: Duration = Duration::from_secs(30);
-
-/// The console, a private Dovecot that sends replies to `sink`, and a private Postfix over
-/// the same data directory, with the account jane.
-struct Mail {
-    // Declared first: the servers stop before the data directory goes.
-    postfix: Postfix,
-    dovecot: Dovecot,
+/// The console, a private Dovecot that sends auto-replies to `sink`, and a private Postfix
+/// over the same data directory, with the accounts jane and john.
+struct Replies {
+    mail: Mail,
     sink: Sink,
-    server: TestServer,
-    cookie: String,
     /// Messages Postfix has delivered so far.
     delivered: usize,
 }
 
-impl Mail {
-    async fn start() -> Mail {
-        // Postfix's lookups run with the group postfix, so the mail user's group is Postfix's.
-        let user = MailUser {
-            gid: MailUser::resolve("postfix", None, None).unwrap().gid,
-            ..mail_user()
-        };
+impl Replies {
+    async fn start() -> Replies {
         let sink = Sink::start();
-        let mut dovecot = Dovecot::prepare();
-        dovecot.submission_host = Some(sink.address);
-        let server = TestServer::with_mail(user.clone(), Some(dovecot.doveadm())).await;
-        dovecot.start(&server.data_dir, &user);
-        let postfix = Postfix::start(&server.data_dir, &dovecot);
-        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
-        let mail = Mail {
-            postfix,
-            dovecot,
-            sink,
-            server,
-            cookie,
-            delivered: 0,
-        };
-        let text = format!("jane {JANE_PW} {JANE_PW}\n");
-        mail.call(
-            AddAccounts::PATH,
-            &[("domain", "alpha.test"), ("text", &text)],
-        )
+        let mail = Mail::start_with(Outgoing {
+            replies: Some(sink.address),
+            ..Outgoing::default()
+        })
         .await;
-        mail
+        Replies {
+            mail,
+            sink,
+            delivered: 0,
+        }
     }
 
-    /// Calls a server function as the postmaster; panics unless it succeeds.
     async fn call(&self, path: &str, form: &[(&str, &str)]) {
-        let reply = self.server.call(path, form, Some(&self.cookie)).await;
-        assert!(
-            reply.status.is_success() || reply.status.is_redirection(),
-            "{path}: {} {}",
-            reply.status,
-            reply.body
-        );
+        self.mail.call(path, form).await;
     }
 
     /// Turns jane's auto-reply on with this subject, text and days.
@@ -109,24 +76,30 @@ impl Mail {
     /// Postfix has handed it over: Dovecot answers LMTP only after Sieve has run, replies
     /// sent included. Returns the replies the sink holds then.
     fn send(&mut self, from: &str, headers: &str) -> Vec<Sent> {
+        self.send_to(from, JANE, headers)
+    }
+
+    /// As [`Replies::send`], to `to`.
+    fn send_to(&mut self, from: &str, to: &str, headers: &str) -> Vec<Sent> {
         let message = format!(
-            "From: <{from}>\r\nTo: <{JANE}>\r\nSubject: Hello\r\n{headers}\r\nAre you there?\r\n"
+            "From: <{from}>\r\nTo: <{to}>\r\nSubject: Hello\r\n{headers}\r\nAre you there?\r\n"
         );
         if let Err(refusal) = self
+            .mail
             .postfix
             .smtp()
-            .send_from(from, JANE, message.as_bytes())
+            .send_from(from, to, message.as_bytes())
         {
-            panic!("refused: {refusal}\n{}", self.postfix.read_log());
+            panic!("refused: {refusal}\n{}", self.mail.postfix.read_log());
         }
         self.delivered += 1;
         let asked = Instant::now();
-        while self.postfix.read_log().matches("status=sent").count() < self.delivered {
+        while self.mail.postfix.read_log().matches("status=sent").count() < self.delivered {
             assert!(
                 asked.elapsed() < DELIVERY,
                 "not delivered\n{}\n{}",
-                self.postfix.read_log(),
-                self.dovecot.read_log()
+                self.mail.postfix.read_log(),
+                self.mail.dovecot.read_log()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -137,7 +110,7 @@ impl Mail {
     async fn day(&self, days: i32) -> String {
         sqlx::query_scalar("SELECT date('now', 'localtime', ? || ' days')")
             .bind(days.to_string())
-            .fetch_one(&self.server.db)
+            .fetch_one(&self.mail.server.db)
             .await
             .unwrap()
     }
@@ -155,7 +128,7 @@ fn header(message: &str, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn a_sender_gets_the_reply_once_until_it_is_turned_off() {
-    let mut mail = Mail::start().await;
+    let mut mail = Replies::start().await;
     let (yesterday, tomorrow) = (mail.day(-1).await, mail.day(1).await);
     let subject = r#"Away until "Monday" \ back then"#;
     mail.turn_on(
@@ -167,7 +140,7 @@ async fn a_sender_gets_the_reply_once_until_it_is_turned_off() {
     .await;
 
     let sent = mail.send("ann@outside.test", "");
-    assert_eq!(sent.len(), 1, "{}", mail.dovecot.read_log());
+    assert_eq!(sent.len(), 1, "{}", mail.mail.dovecot.read_log());
     let reply = &sent[0];
     assert_eq!(reply.to, ["ann@outside.test"]);
     assert_eq!(
@@ -197,14 +170,14 @@ async fn a_sender_gets_the_reply_once_until_it_is_turned_off() {
     assert_eq!(mail.send("cat@outside.test", "").len(), 2);
 
     // Every message was kept.
-    let mut pop3 = mail.dovecot.pop3(JANE, JANE_PW).unwrap();
+    let mut pop3 = mail.mail.dovecot.pop3(JANE, JANE_PW).unwrap();
     assert_eq!(pop3.stat().unwrap().0, 4);
     pop3.quit();
 }
 
 #[tokio::test]
 async fn no_reply_outside_its_days_nor_to_lists_and_bulk_mail() {
-    let mut mail = Mail::start().await;
+    let mut mail = Replies::start().await;
     let (in_two_days, in_three_days) = (mail.day(2).await, mail.day(3).await);
     mail.turn_on("Away", "Away.", &in_two_days, &in_three_days)
         .await;
@@ -230,15 +203,34 @@ async fn no_reply_outside_its_days_nor_to_lists_and_bulk_mail() {
     // The script itself stopped them, before Pigeonhole's own checks.
     assert!(
         !mail
+            .mail
             .dovecot
             .read_log()
             .contains("discarding vacation response"),
         "{}",
-        mail.dovecot.read_log()
+        mail.mail.dovecot.read_log()
     );
     let sent = mail.send("eve@outside.test", "");
-    assert_eq!(sent.len(), 1, "{}", mail.dovecot.read_log());
+    assert_eq!(sent.len(), 1, "{}", mail.mail.dovecot.read_log());
     assert_eq!(sent[0].to, ["eve@outside.test"]);
+}
+
+#[tokio::test]
+async fn mail_that_reached_the_account_through_an_alias_gets_no_reply() {
+    let mut mail = Replies::start().await;
+    let form = [
+        ("domain", "alpha.test"),
+        ("name", "team"),
+        ("targets", JANE),
+    ];
+    mail.call(AddAlias::PATH, &form).await;
+    mail.turn_on("Away", "Away.", "", "").await;
+    assert!(
+        mail.send_to("ann@outside.test", "team@alpha.test", "")
+            .is_empty(),
+        "a team alias does not answer with one member's absence"
+    );
+    assert_eq!(mail.send("bob@outside.test", "").len(), 1);
 }
 
 /// The error a server function refused with.

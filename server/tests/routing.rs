@@ -5,6 +5,7 @@
 
 mod support;
 
+use app::api::aliases::{AddAlias, DeleteAliases};
 use app::api::forwarding::{Forwarding, GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
 use leptos::server_fn::ServerFn;
 use support::mail::*;
@@ -211,7 +212,11 @@ fn has_subject(messages: &[Vec<u8>], subject: &str) -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn forwarded_mail_goes_out_with_or_without_a_copy_in_the_mailbox() {
     let sink = Sink::start();
-    let mail = Mail::start_relaying(Some(sink.address)).await;
+    let mail = Mail::start_with(Outgoing {
+        relay: Some(sink.address),
+        ..Outgoing::default()
+    })
+    .await;
     let (server, cookie) = (&mail.server, mail.cookie.as_str());
 
     forward(server, cookie, JANE, OUTSIDE, true).await.unwrap();
@@ -268,4 +273,49 @@ async fn the_catch_all_takes_unknown_addresses_only_while_it_is_on() {
 
     set_catch_all(server, cookie, "").await.unwrap();
     assert!(mail.rcpt(unknown).starts_with("550"), "refused again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_to_an_alias_reaches_every_target_until_the_alias_is_deleted() {
+    let sink = Sink::start();
+    let mail = Mail::start_with(Outgoing {
+        relay: Some(sink.address),
+        ..Outgoing::default()
+    })
+    .await;
+    let team = format!("{JANE}, {JOHN}, {OUTSIDE}");
+    // An alias of an alias: Postfix expands both.
+    for (name, targets) in [("team", team.as_str()), ("everyone", "team@alpha.test")] {
+        let form = [
+            ("domain", "alpha.test"),
+            ("name", name),
+            ("targets", targets),
+        ];
+        mail.call(AddAlias::PATH, &form).await;
+    }
+
+    mail.send(
+        "team@alpha.test",
+        &message("to-the-team", "team@alpha.test"),
+    );
+    mail.send(
+        "everyone@alpha.test",
+        &message("to-everyone", "everyone@alpha.test"),
+    );
+    for (email, password) in [(JANE, JANE_PW), (JOHN, JOHN_PW)] {
+        let messages = mail.wait_for(email, password, 2);
+        assert!(has_subject(&messages, "to-the-team") && has_subject(&messages, "to-everyone"));
+    }
+    assert!(relayed_to(&sink, &mail, OUTSIDE).contains("Subject: to-"));
+
+    mail.call(
+        DeleteAliases::PATH,
+        &[("domain", "alpha.test"), ("addresses", "team@alpha.test")],
+    )
+    .await;
+    let answer = mail.rcpt("team@alpha.test");
+    assert!(
+        answer.starts_with("550"),
+        "a deleted alias is refused: {answer}"
+    );
 }

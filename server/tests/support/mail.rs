@@ -20,6 +20,15 @@ pub const DELIVERY: Duration = Duration::from_secs(30);
 
 /// The console, a private Dovecot and a private Postfix over the same data directory, with
 /// jane and john made by Add many accounts.
+/// Where the mail servers send what leaves them, when not to the system's own Postfix.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outgoing {
+    /// Postfix's relay for outside addresses (forwarding, alias targets).
+    pub relay: Option<std::net::SocketAddr>,
+    /// The SMTP server Dovecot sends auto-replies to.
+    pub replies: Option<std::net::SocketAddr>,
+}
+
 pub struct Mail {
     // Declared first: the servers stop before the data directory goes.
     pub postfix: Postfix,
@@ -30,20 +39,21 @@ pub struct Mail {
 
 impl Mail {
     pub async fn start() -> Mail {
-        Mail::start_relaying(None).await
+        Mail::start_with(Outgoing::default()).await
     }
 
-    /// As [`Mail::start`], with mail for outside addresses relayed to `relay`.
-    pub async fn start_relaying(relay: Option<std::net::SocketAddr>) -> Mail {
+    /// As [`Mail::start`], with what leaves the mail servers sent where `outgoing` says.
+    pub async fn start_with(outgoing: Outgoing) -> Mail {
         // Postfix's lookups run with the group postfix, so the mail user's group is Postfix's.
         let user = MailUser {
             gid: MailUser::resolve("postfix", None, None).unwrap().gid,
             ..mail_user()
         };
         let mut dovecot = Dovecot::prepare();
+        dovecot.submission_host = outgoing.replies;
         let server = TestServer::with_mail(user.clone(), Some(dovecot.doveadm())).await;
         dovecot.start(&server.data_dir, &user);
-        let postfix = Postfix::start_relaying(&server.data_dir, &dovecot, relay);
+        let postfix = Postfix::start_relaying(&server.data_dir, &dovecot, outgoing.relay);
         let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
         let mail = Mail {
             postfix,
