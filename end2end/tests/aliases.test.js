@@ -5,26 +5,14 @@ import assert from 'node:assert/strict';
 
 import { createDemoPostmaster } from './support/server.js';
 import { useConsole } from './support/fixture.js';
-import { openPage, waitForHydration, screenshot, unexpectedProblems, DESKTOP, PHONE } from './support/browser.js';
-import { logOn, expectUsersScreen } from './support/console.js';
+import { waitForHydration, screenshot, unexpectedProblems, DESKTOP, PHONE } from './support/browser.js';
+import { signedIn as signedInTo, goTo as goToIn } from './support/console.js';
 import { seriousViolations } from './support/axe.js';
 
 const running = useConsole({ setup: createDemoPostmaster });
 
-/** A signed-in page, on the Users screen. */
-async function signedIn(options = {}) {
-  const page = await openPage(running.browser, options);
-  await page.goto(`${running.server.url}/log-on`);
-  if (options.javaScript !== false) await waitForHydration(page);
-  await logOn(page, running.server.url, running.postmaster);
-  await expectUsersScreen(page, running.postmaster.email);
-  return page;
-}
-
-async function goTo(page, path, javaScript = true) {
-  await page.goto(`${running.server.url}${path}`);
-  if (javaScript) await waitForHydration(page);
-}
+const signedIn = (options) => signedInTo(running, options);
+const goTo = (page, path, javaScript) => goToIn(running, page, path, javaScript);
 
 test('an alias is added by typing it, checked as it is typed, and listed', async () => {
   const page = await signedIn();

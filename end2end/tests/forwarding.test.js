@@ -5,24 +5,13 @@ import assert from 'node:assert/strict';
 
 import { createDemoPostmaster } from './support/server.js';
 import { useConsole } from './support/fixture.js';
-import { openPage, waitForHydration, screenshot, PHONE } from './support/browser.js';
-import { logOn, expectUsersScreen } from './support/console.js';
+import { waitForHydration, screenshot, PHONE } from './support/browser.js';
+import { signedIn as signedInTo, goTo as goToIn } from './support/console.js';
 
 const running = useConsole({ setup: createDemoPostmaster });
 
-async function signedIn(options = {}) {
-  const page = await openPage(running.browser, options);
-  await page.goto(`${running.server.url}/log-on`);
-  if (options.javaScript !== false) await waitForHydration(page);
-  await logOn(page, running.server.url, running.postmaster);
-  await expectUsersScreen(page, running.postmaster.email);
-  return page;
-}
-
-async function goTo(page, path, javaScript = true) {
-  await page.goto(`${running.server.url}${path}`);
-  if (javaScript) await waitForHydration(page);
-}
+const signedIn = (options) => signedInTo(running, options);
+const goTo = (page, path, javaScript) => goToIn(running, page, path, javaScript);
 
 /** Adds accounts by the plain paste form, as a postmaster without JavaScript would. */
 async function addAccounts(lines) {

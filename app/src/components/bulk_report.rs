@@ -1,16 +1,84 @@
-//! The live report beside the "Add many accounts" box: per line its number, the username,
-//! and a tick or each problem, with the counts on top.
+//! The live report beside a paste box (Add many accounts, Add many aliases): per line its
+//! number, what it adds, and a tick or each problem, with the counts on top.
 
 use leptos::prelude::*;
 
-use crate::validate::{BulkLine, BulkReport};
+use crate::validate::{AliasReport, BulkReport};
 
 /// Ready lines listed in full; past this only their number is given, to stay fast.
 const READY_SHOWN: usize = 100;
 
+/// A paste's verdict as the report shows it, whatever the paste adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PasteReport {
+    pub ready: usize,
+    pub need_attention: usize,
+    /// The whole paste is refused, and why.
+    pub too_big: Option<String>,
+    pub lines: Vec<PasteLine>,
+}
+
+/// One line of a [`PasteReport`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PasteLine {
+    pub number: usize,
+    /// What the line adds, when that part is valid (a username, an alias).
+    pub adds: Option<String>,
+    /// More about it, such as an alias's targets.
+    pub note: Option<String>,
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl From<BulkReport> for PasteReport {
+    fn from(report: BulkReport) -> Self {
+        let said = |problem: crate::validate::Problem| {
+            format!("{}: {}", problem.field.label(), problem.message)
+        };
+        PasteReport {
+            ready: report.ready,
+            need_attention: report.need_attention,
+            too_big: report.too_big,
+            lines: report
+                .lines
+                .into_iter()
+                .map(|line| PasteLine {
+                    number: line.number,
+                    adds: line.username,
+                    note: None,
+                    problems: line.problems.into_iter().map(said).collect(),
+                    warnings: line.warnings.into_iter().map(said).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<AliasReport> for PasteReport {
+    fn from(report: AliasReport) -> Self {
+        PasteReport {
+            ready: report.ready,
+            need_attention: report.need_attention,
+            too_big: report.too_big,
+            lines: report
+                .lines
+                .into_iter()
+                .map(|line| PasteLine {
+                    number: line.number,
+                    adds: line.address,
+                    note: (!line.targets.is_empty())
+                        .then(|| format!("\u{2192} {}", line.targets.join(", "))),
+                    problems: line.problems,
+                    warnings: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The report of a parsed paste; nothing while the box is empty.
 #[component]
-pub fn BulkReportView(#[prop(into)] report: Signal<BulkReport>) -> impl IntoView {
+pub fn BulkReportView(#[prop(into)] report: Signal<PasteReport>) -> impl IntoView {
     move || {
         let report = report.get();
         if let Some(message) = report.too_big {
@@ -26,7 +94,7 @@ pub fn BulkReportView(#[prop(into)] report: Signal<BulkReport>) -> impl IntoView
         let bad = report.need_attention > 0;
         let ready_hidden = report.ready.saturating_sub(READY_SHOWN);
         let mut ready_left = READY_SHOWN;
-        let lines: Vec<BulkLine> = report
+        let lines: Vec<PasteLine> = report
             .lines
             .into_iter()
             .filter(|line| {
@@ -52,21 +120,18 @@ pub fn BulkReportView(#[prop(into)] report: Signal<BulkReport>) -> impl IntoView
 }
 
 #[component]
-fn ReportLine(line: BulkLine) -> impl IntoView {
+fn ReportLine(line: PasteLine) -> impl IntoView {
     let ok = line.problems.is_empty();
-    let who = line.username.unwrap_or_else(|| "—".to_owned());
+    let who = line.adds.unwrap_or_else(|| "\u{2014}".to_owned());
     view! {
         <li class="report__line" class:report__line--bad=!ok>
             <span class="report__number">{format!("Line {}", line.number)}</span>
             <span class="report__user">{who}</span>
+            {line.note.map(|note| view! { <span class="muted">{note}</span> })}
             {ok.then(|| view! { <span class="report__ok" aria-label="ready">"✓"</span> })}
             <ul class="report__problems">
-                {line.problems.into_iter().map(|problem| view! {
-                    <li class="report__problem">{format!("{}: {}", problem.field.label(), problem.message)}</li>
-                }).collect_view()}
-                {line.warnings.into_iter().map(|warning| view! {
-                    <li class="report__warning">{format!("{}: {}", warning.field.label(), warning.message)}</li>
-                }).collect_view()}
+                {line.problems.into_iter().map(|problem| view! { <li class="report__problem">{problem}</li> }).collect_view()}
+                {line.warnings.into_iter().map(|warning| view! { <li class="report__warning">{warning}</li> }).collect_view()}
             </ul>
         </li>
     }

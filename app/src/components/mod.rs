@@ -1,6 +1,5 @@
 //! Pieces used by several screens.
 
-pub mod alias_report;
 pub mod autoreply;
 pub mod brand;
 pub mod bulk_report;

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::api::mailboxes::add_progress;
-use crate::components::bulk_report::BulkReportView;
+use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
@@ -132,7 +132,7 @@ fn BulkForm(
                     <QuotaInput typed=quota_mb optional=true/>
                 </div>
                 <div class="bulk__report" id="bulk-report" aria-live="polite">
-                    <BulkReportView report=report/>
+                    <BulkReportView report=Signal::derive(move || PasteReport::from(report.get()))/>
                 </div>
             </div>
             <button class="button button--primary" type="submit" disabled=blocked>{label}</button>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::api::aliases::AddAlias;
-use crate::components::alias_report::AliasReportView;
+use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{refusal, ActionError, Layout};
@@ -140,7 +140,7 @@ fn AliasPasteForm(domain: String, text: String, refused: Option<String>) -> impl
                     >{initial}</textarea>
                 </div>
                 <div class="bulk__report" id="alias-report" aria-live="polite">
-                    <AliasReportView report=report/>
+                    <BulkReportView report=Signal::derive(move || PasteReport::from(report.get()))/>
                 </div>
             </div>
             <button class="button button--primary" type="submit" disabled=blocked>{label}</button>

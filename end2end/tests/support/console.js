@@ -1,6 +1,8 @@
 // What a postmaster does on the console, as steps the tests share.
 import assert from 'node:assert/strict';
 
+import { openPage, waitForHydration } from './browser.js';
+
 /** Logs on through the form, as a person types. */
 export async function logOn(page, baseUrl, { email, password }) {
   if (!page.url().includes('/log-on')) await page.goto(`${baseUrl}/log-on`);
@@ -27,4 +29,20 @@ export async function openNavigation(page) {
   const users = page.getByRole('link', { name: 'Users' });
   if (!(await users.isVisible())) await page.getByText('Menu', { exact: true }).click();
   await users.waitFor();
+}
+
+/** A new page of the running console, logged on as its postmaster, on the Users screen. */
+export async function signedIn(running, options = {}) {
+  const page = await openPage(running.browser, options);
+  await page.goto(`${running.server.url}/log-on`);
+  if (options.javaScript !== false) await waitForHydration(page);
+  await logOn(page, running.server.url, running.postmaster);
+  await expectUsersScreen(page, running.postmaster.email);
+  return page;
+}
+
+/** Opens `path` of the running console, then waits for the app unless JavaScript is off. */
+export async function goTo(running, page, path, javaScript = true) {
+  await page.goto(`${running.server.url}${path}`);
+  if (javaScript) await waitForHydration(page);
 }
