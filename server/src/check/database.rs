@@ -88,3 +88,41 @@ fn compare(what: &str, applied: &[Applied]) -> Line {
     }
     Line::ok(format!("{what}: current ({} migrations)", known.len()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied() -> Vec<Applied> {
+        MIGRATOR
+            .iter()
+            .map(|m| Applied {
+                version: m.version,
+                success: true,
+                checksum: m.checksum.to_vec(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_exactly_this_versions_migrations_are_current() {
+        assert!(compare("db", &applied()).ok);
+        let mut missing = applied();
+        missing.pop();
+        let line = compare("db", &missing);
+        assert!(!line.ok && line.text.contains("1 of"), "{}", line.text);
+        let mut newer = applied();
+        newer.push(Applied {
+            version: 99990101000000,
+            success: true,
+            checksum: vec![0],
+        });
+        assert!(compare("db", &newer).text.contains("newer version"));
+        let mut changed = applied();
+        changed[0].checksum = vec![0];
+        assert!(compare("db", &changed).text.contains("differs"));
+        let mut failed = applied();
+        failed[0].success = false;
+        assert!(compare("db", &failed).text.contains("failed"));
+    }
+}
