@@ -3,8 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use app::ssr::mailstore::MailUser;
 use clap::error::ErrorKind;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
+
+use crate::dovecot::{DovecotConfig, Tls};
 
 /// Virtual Postmaster: the web console where a company's postmaster manages the mail accounts
 /// of their domain, and the operator's commands for domains and administrators.
@@ -30,6 +33,10 @@ pub enum Command {
     DovecotConfig(DovecotConfigArgs),
     /// Print the Postfix settings that deliver mail to these accounts through Dovecot.
     PostfixConfig(PostfixConfigArgs),
+    /// Report what is wrong with this deployment: the data directory and database, the
+    /// Dovecot and Postfix files `dovecot-config` and `postfix-config` print, and whether
+    /// Dovecot and Postfix answer. Takes the same flags as those two commands.
+    Check(CheckArgs),
 }
 
 /// Who owns the mail, and how to reach Dovecot.
@@ -59,6 +66,13 @@ pub struct DovecotConfigArgs {
     /// saved beside the SQL part as vpostmaster-dict.conf.ext.
     #[arg(long, conflicts_with = "sql")]
     pub dict: bool,
+    #[command(flatten)]
+    pub server: DovecotServerArgs,
+}
+
+/// The settings of the Dovecot configuration, whichever part is printed or checked.
+#[derive(Debug, Clone, Args)]
+pub struct DovecotServerArgs {
     /// Where the SQL part is saved; the main configuration refers to it, and to the dict part
     /// beside it.
     #[arg(long, default_value = crate::dovecot::DEFAULT_SQL_CONF)]
@@ -93,12 +107,31 @@ pub struct DovecotConfigArgs {
     pub submission_host: Option<String>,
 }
 
-impl DovecotConfigArgs {
+impl DovecotServerArgs {
     /// How these flags say auto-replies are sent.
     pub fn submission(&self) -> crate::dovecot::Submission {
         match &self.submission_host {
             Some(host) => crate::dovecot::Submission::Host(host.clone()),
             None => crate::dovecot::Submission::Sendmail(self.sendmail_path.clone()),
+        }
+    }
+
+    /// The configuration these flags describe for an (absolute) data directory.
+    pub fn config(&self, data_dir: PathBuf, mail_user: MailUser) -> DovecotConfig {
+        DovecotConfig {
+            data_dir,
+            mail_user,
+            sql_conf: self.sql_conf.clone(),
+            listen: self.listen.clone(),
+            pop3_port: self.pop3_port,
+            imap_port: self.imap_port,
+            tls: (!self.no_ssl).then(|| Tls {
+                cert: self.ssl_cert.clone(),
+                key: self.ssl_key.clone(),
+            }),
+            instance: None,
+            postfix_queue: self.postfix_queue.clone(),
+            submission: self.submission(),
         }
     }
 }
@@ -111,6 +144,22 @@ pub struct PostfixConfigArgs {
     /// Where the lookup tables are saved; the main.cf settings refer to them.
     #[arg(long, default_value = crate::postfix::DEFAULT_TABLES_DIR)]
     pub tables_dir: PathBuf,
+}
+
+/// Where `check` looks besides the Dovecot settings.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub dovecot: DovecotServerArgs,
+    /// Where the Postfix lookup tables are saved.
+    #[arg(long, default_value = crate::postfix::DEFAULT_TABLES_DIR)]
+    pub tables_dir: PathBuf,
+    /// Postfix's main.cf, which must hold the settings `postfix-config` prints.
+    #[arg(long, default_value = crate::postfix::DEFAULT_MAIN_CF)]
+    pub postfix_main_cf: PathBuf,
+    /// Where Postfix answers SMTP.
+    #[arg(long, default_value = "127.0.0.1:25")]
+    pub smtp: SocketAddr,
 }
 
 /// The operator's commands on the database.

@@ -19,7 +19,6 @@ use crate::cli::{
     AdminCommand, AliasCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs,
     MailboxCommand, OperatorCommand, PostfixConfigArgs, ServeArgs,
 };
-use crate::dovecot::{DovecotConfig, Tls};
 use crate::postfix::PostfixConfig;
 use crate::template::absolute;
 
@@ -38,6 +37,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Operator(command) => operate(&cli.data_dir, &cli.mail, command).await,
         Command::DovecotConfig(args) => print_dovecot_config(&cli.data_dir, &cli.mail, &args),
         Command::PostfixConfig(args) => print_postfix_config(&cli.data_dir, &args),
+        Command::Check(args) => crate::check::run(&cli.data_dir, &cli.mail, &args).await,
     }
 }
 
@@ -67,21 +67,7 @@ fn print_dovecot_config(
     mail: &MailArgs,
     args: &DovecotConfigArgs,
 ) -> Result<(), String> {
-    let config = DovecotConfig {
-        data_dir: absolute(data_dir)?,
-        mail_user: mail.user()?,
-        sql_conf: args.sql_conf.clone(),
-        listen: args.listen.clone(),
-        pop3_port: args.pop3_port,
-        imap_port: args.imap_port,
-        tls: (!args.no_ssl).then(|| Tls {
-            cert: args.ssl_cert.clone(),
-            key: args.ssl_key.clone(),
-        }),
-        instance: None,
-        postfix_queue: args.postfix_queue.clone(),
-        submission: args.submission(),
-    };
+    let config = args.server.config(absolute(data_dir)?, mail.user()?);
     let text = if args.sql {
         config.sql()?
     } else if args.dict {

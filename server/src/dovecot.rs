@@ -12,12 +12,18 @@ const MAIN_TEMPLATE: &str = include_str!("../../deploy/dovecot/dovecot.conf.in")
 const SQL_TEMPLATE: &str = include_str!("../../deploy/dovecot/vpostmaster-sql.conf.ext.in");
 const DICT_TEMPLATE: &str = include_str!("../../deploy/dovecot/vpostmaster-dict.conf.ext.in");
 
+/// Where Debian's Dovecot reads its configuration.
+pub const DEFAULT_DOVECOT_CONF: &str = "/etc/dovecot/dovecot.conf";
 /// Where the SQL part is saved by default, next to Debian's own configuration.
 pub const DEFAULT_SQL_CONF: &str = "/etc/dovecot/vpostmaster-sql.conf.ext";
 /// The dict part's file name: it is saved beside the SQL part.
 pub const DICT_CONF_NAME: &str = "vpostmaster-dict.conf.ext";
 /// Debian's Postfix queue directory.
 pub const DEFAULT_POSTFIX_QUEUE: &str = "/var/spool/postfix";
+/// Dovecot's LMTP socket in Postfix's queue directory, as the template names it.
+pub const LMTP_SOCKET: &str = "private/dovecot-lmtp";
+/// Dovecot's quota-status socket in Postfix's queue directory, as the template names it.
+pub const QUOTA_STATUS_SOCKET: &str = "private/dovecot-quota-status";
 /// The system's sendmail program, which Postfix provides.
 pub const DEFAULT_SENDMAIL: &str = "/usr/sbin/sendmail";
 
@@ -224,8 +230,10 @@ mod tests {
         assert!(sql.contains("'{ARGON2ID}' || m.password_hash AS password"));
         assert!(sql.contains("'/srv/vpostmaster/data/mail/' || m.maildir AS userdb_home"));
         assert!(sql.contains("m.active = 1 AND m.deleted_at IS NULL AND d.active = 1"));
-        assert!(main.contains("unix_listener /var/spool/postfix/private/dovecot-lmtp {\n"));
-        assert!(main.contains("unix_listener /var/spool/postfix/private/dovecot-quota-status {\n"));
+        for socket in [LMTP_SOCKET, QUOTA_STATUS_SOCKET] {
+            let listener = format!("unix_listener /var/spool/postfix/{socket} {{\n");
+            assert!(main.contains(&listener), "{listener}");
+        }
         assert!(sql.contains("'*:storage=' || m.quota_mb || 'M' AS userdb_quota_rule"));
         assert!(main.contains("usage = sqlite:/etc/dovecot/vpostmaster-dict.conf.ext\n"));
         assert!(dict.contains("connect = /srv/vpostmaster/data/vpostmaster.db\n"));

@@ -14,6 +14,8 @@ const ALIASES_TEMPLATE: &str = include_str!("../../deploy/postfix/vpostmaster-al
 
 /// Where the lookup tables are saved by default, next to Debian's own configuration.
 pub const DEFAULT_TABLES_DIR: &str = "/etc/postfix";
+/// Debian's Postfix main configuration, where the settings of [`PostfixConfig::main`] go.
+pub const DEFAULT_MAIN_CF: &str = "/etc/postfix/main.cf";
 
 /// Postfix's lookup tables over the database, by the name `--table` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

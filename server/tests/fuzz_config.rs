@@ -159,21 +159,7 @@ fn generate(cli: &Cli) {
             else {
                 return;
             };
-            let config = DovecotConfig {
-                data_dir: cli.data_dir.clone(),
-                mail_user,
-                sql_conf: args.sql_conf.clone(),
-                listen: args.listen.clone(),
-                pop3_port: args.pop3_port,
-                imap_port: args.imap_port,
-                tls: (!args.no_ssl).then(|| Tls {
-                    cert: args.ssl_cert.clone(),
-                    key: args.ssl_key.clone(),
-                }),
-                instance: None,
-                postfix_queue: args.postfix_queue.clone(),
-                submission: args.submission(),
-            };
+            let config = args.server.config(cli.data_dir.clone(), mail_user);
             let _ = config.main();
             let _ = config.sql();
         }

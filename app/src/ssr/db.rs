@@ -46,10 +46,10 @@ pub enum OpenError {
 /// Mode of the data directory: it holds every password hash, so no other local user enters.
 /// The mail user's group may pass through to the database: Postfix's lookups run as the group
 /// `postfix`, which is therefore the mail user's group (README.md, "Mail server").
-const DATA_DIR_MODE: u32 = 0o710;
+pub const DATA_DIR_MODE: u32 = 0o710;
 /// Mode of the database and its `-wal`/`-shm` files (SQLite gives new ones the database's):
 /// the group reads, and opens it read-only.
-const DB_FILE_MODE: u32 = 0o640;
+pub const DB_FILE_MODE: u32 = 0o640;
 
 /// Creates the data directory if needed, opens `vpostmaster.db` in it (WAL, full sync, foreign
 /// keys, busy timeout) with owner-only modes, and applies the embedded migrations, refusing a

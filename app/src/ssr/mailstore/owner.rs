@@ -39,6 +39,11 @@ impl MailUser {
         }
     }
 
+    /// The user called `name` in the user database, if there is one.
+    pub fn lookup(name: &str) -> io::Result<Option<MailUser>> {
+        by_name(name)
+    }
+
     /// The mail user from the settings: the user called `name`, with `uid`/`gid` overriding its
     /// ids when given. Without such a user, explicit ids are used as they are; and a process
     /// that is not root, which cannot give files away anyway, is its own mail user.
