@@ -29,6 +29,9 @@ pub enum Table {
 }
 
 impl Table {
+    /// Every table, as an operator saves them.
+    pub const ALL: [Table; 3] = [Table::Domains, Table::Mailboxes, Table::Aliases];
+
     /// The file's name in the tables directory, as the main settings refer to it.
     pub fn file_name(self) -> &'static str {
         match self {
@@ -89,7 +92,7 @@ mod tests {
         );
         assert!(main.contains("virtual_transport = lmtp:unix:private/dovecot-lmtp\n"));
         assert!(main.contains("virtual_alias_maps = sqlite:/etc/postfix/vpostmaster-aliases.cf\n"));
-        for table in [Table::Domains, Table::Mailboxes, Table::Aliases] {
+        for table in Table::ALL {
             let text = config().table(table).unwrap();
             assert!(!text.contains("@DB"), "{text}");
             assert!(

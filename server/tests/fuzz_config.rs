@@ -199,7 +199,7 @@ proptest! {
         submission_host in prop::option::of(text()),
         sendmail_path in path(),
         tables_dir in path(),
-        table in prop::option::of(prop::sample::select(vec![Table::Domains, Table::Mailboxes, Table::Aliases])),
+        table in prop::option::of(prop::sample::select(Table::ALL.to_vec())),
     ) {
         let config = DovecotConfig {
             data_dir: data_dir.clone(),

@@ -71,7 +71,7 @@ pub async fn run(data_dir: &Path, mail: &MailArgs, args: &CheckArgs) -> Result<(
         data_dir,
         tables_dir: args.tables_dir.clone(),
     };
-    for table in [Table::Domains, Table::Mailboxes, Table::Aliases] {
+    for table in Table::ALL {
         lines.push(configs::postfix_table(&postfix, table));
     }
     lines.push(configs::postfix_main(&args.postfix_main_cf, &postfix));

@@ -121,7 +121,7 @@ impl Postfix {
             MASTER_CF.replace("{SMTP}", &smtp.to_string()),
         )
         .unwrap();
-        for table in [Table::Domains, Table::Mailboxes, Table::Aliases] {
+        for table in Table::ALL {
             std::fs::write(etc.join(table.file_name()), config.table(table).unwrap()).unwrap();
         }
 
