@@ -53,6 +53,8 @@ pub async fn backup(
         .await;
     live.close().await;
     copied.map_err(|error| {
+        // Leave the directory reusable for the next try.
+        let _ = std::fs::remove_file(&target);
         format!(
             "cannot copy the database into {}: {error}",
             target.display()
@@ -223,10 +225,25 @@ async fn prepare(
             .fetch_one(&pool)
             .await;
     pool.close().await;
+    until_closed(staging).await?;
     let stamp = stamp.map_err(|error| format!("cannot read the clock: {error}"))?;
     let mut summary = Summary::read(&staged).await?;
     summary.created = manifest_created(dir).unwrap_or_else(|| "unknown date".into());
     Ok((summary, stamp))
+}
+
+/// Waits for the pool's last SQLite handle to close (sqlx closes them on their own threads,
+/// after `close` returns), which folds the WAL into the file and removes `-wal` and `-shm`:
+/// only then is the file alone the whole database, to be moved.
+async fn until_closed(dir: &Path) -> Result<(), String> {
+    let shm = dir.join(format!("{DB_FILE}-shm"));
+    for _ in 0..200 {
+        if !shm.exists() {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    Err(format!("the database copy in {} stays open", dir.display()))
 }
 
 fn manifest_created(dir: &Path) -> Option<String> {
