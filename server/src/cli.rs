@@ -37,6 +37,29 @@ pub enum Command {
     /// Dovecot and Postfix files `dovecot-config` and `postfix-config` print, and whether
     /// Dovecot and Postfix answer. Takes the same flags as those two commands.
     Check(CheckArgs),
+    /// Copy the database into a new or empty directory while the console runs, and with
+    /// --mail the Maildirs after it.
+    Backup(BackupArgs),
+    /// Put a backup back into the data directory; stop the console and Dovecot first.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Where the backup goes: a new or empty directory.
+    pub dir: PathBuf,
+    /// Copy the Maildirs too (the mail store), after the database.
+    #[arg(long)]
+    pub mail: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The directory `backup` wrote.
+    pub dir: PathBuf,
+    /// Restore over a database or mail store already there, keeping them aside.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// Who owns the mail, and how to reach Dovecot.

@@ -38,6 +38,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::DovecotConfig(args) => print_dovecot_config(&cli.data_dir, &cli.mail, &args),
         Command::PostfixConfig(args) => print_postfix_config(&cli.data_dir, &args),
         Command::Check(args) => crate::check::run(&cli.data_dir, &cli.mail, &args).await,
+        Command::Backup(args) => {
+            crate::backup::backup(&cli.data_dir, &cli.mail, &args.dir, args.mail).await
+        }
+        Command::Restore(args) => {
+            crate::backup::restore(&cli.data_dir, &cli.mail, &args.dir, args.replace).await
+        }
     }
 }
 

@@ -1,0 +1,303 @@
+//! `vpostmaster backup` and `restore`, run as the real binary over the console's services.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection, SqlitePool};
+use support::{TestServer, PASSWORD, POSTMASTER_A};
+use tempfile::TempDir;
+
+const ACCOUNT_PW: &str = "Tr4in#Lamp";
+
+/// Runs `vpostmaster --data-dir DATA ARGS…` with the test's user as the mail user.
+fn run(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("VPM_DATA_DIR")
+        .env(
+            "VPM_MAIL_USER",
+            app::ssr::mailstore::MailUser::current().name,
+        )
+        .output()
+        .expect("vpostmaster runs")
+}
+
+fn ok(data_dir: &Path, args: &[&str]) -> String {
+    let output = run(data_dir, args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Fails with one line on stderr, which is returned.
+fn fails(data_dir: &Path, args: &[&str]) -> String {
+    let output = run(data_dir, args);
+    assert!(!output.status.success(), "{args:?} succeeded");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "one line for {args:?}: {stderr}");
+    assert!(stderr.starts_with("vpostmaster: "), "{stderr}");
+    stderr
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A database file opened read-only, as it is on disk.
+async fn read_only(path: &Path) -> SqliteConnection {
+    let options = SqliteConnectOptions::from_str("sqlite:")
+        .unwrap()
+        .filename(path)
+        .read_only(true);
+    SqliteConnection::connect_with(&options).await.unwrap()
+}
+
+async fn live_accounts(conn: &mut SqliteConnection) -> Vec<String> {
+    sqlx::query_scalar("SELECT email FROM mailboxes WHERE deleted_at IS NULL ORDER BY email")
+        .fetch_all(conn)
+        .await
+        .unwrap()
+}
+
+/// sqlx closes a pool's SQLite handles on their threads after `close` returns; the last one
+/// out removes the `-shm` file.
+async fn until_closed(data_dir: &Path) {
+    for _ in 0..50 {
+        if !data_dir.join("vpostmaster.db-shm").exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the database stays open");
+}
+
+async fn domains(db: &SqlitePool) -> Vec<String> {
+    sqlx::query_scalar("SELECT name FROM domains ORDER BY name")
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_accounts_are_added_is_consistent_and_restores() {
+    let server = Arc::new(TestServer::new().await);
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let adder = {
+        let (server, stop) = (server.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut added = 0;
+            while !stop.load(Ordering::Relaxed) || added < 3 {
+                let text = format!("user{added} {ACCOUNT_PW} {ACCOUNT_PW}\n");
+                server.add_accounts(&cookie, &text).await;
+                added += 1;
+            }
+            added
+        })
+    };
+    while server.count("SELECT COUNT(*) FROM mailboxes").await < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let backups = TempDir::new().unwrap();
+    let dir = backups.path().join("backup");
+    let data = server.data_dir.clone();
+    let out = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || ok(&data, &["backup", arg(&dir)]))
+            .await
+            .unwrap()
+    };
+    stop.store(true, Ordering::Relaxed);
+    let added = adder.await.unwrap();
+    assert!(out.contains("accounts"), "{out}");
+
+    let db_file = dir.join("vpostmaster.db");
+    let mode = std::fs::metadata(&db_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+    let manifest = std::fs::read_to_string(dir.join("backup.manifest")).unwrap();
+    assert!(manifest.contains("mail no"), "{manifest}");
+    let mut backup = read_only(&db_file).await;
+    let accounts = live_accounts(&mut backup).await;
+    assert!(
+        accounts.len() >= 2 && accounts.len() <= added,
+        "{accounts:?}"
+    );
+    assert!(
+        out.contains(&format!("{} accounts", accounts.len())),
+        "{out}"
+    );
+    // Each account comes with its audit row and each audit row with its account: the copy
+    // holds whole transactions only.
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT target FROM audit_log WHERE action = 'mailbox.add' AND outcome = 'ok'
+         ORDER BY target",
+    )
+    .fetch_all(&mut backup)
+    .await
+    .unwrap();
+    assert_eq!(audited, accounts);
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut backup)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+
+    let target = TempDir::new().unwrap();
+    let restored = target.path().join("data");
+    let out = ok(&restored, &["restore", arg(&dir)]);
+    assert!(
+        out.contains(&format!("Restored {} accounts", accounts.len())),
+        "{out}"
+    );
+    let mut conn = read_only(&restored.join("vpostmaster.db")).await;
+    assert_eq!(live_accounts(&mut conn).await, accounts);
+    let mode = std::fs::metadata(&restored).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o710);
+}
+
+#[tokio::test]
+async fn with_mail_the_maildirs_are_copied_byte_for_byte_and_restored() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    server
+        .add_accounts(&cookie, &format!("jane {ACCOUNT_PW} {ACCOUNT_PW}\n"))
+        .await;
+    let maildir: String = sqlx::query_scalar("SELECT maildir FROM mailboxes")
+        .fetch_one(&server.db)
+        .await
+        .unwrap();
+    let message = b"From: a@b.test\r\nSubject: hello\r\n\r\n\xffbinary body\r\n".to_vec();
+    let name = "1700000000.M1P1.host,S=52:2,S";
+    let inbox = server.store.path_of(&maildir).unwrap();
+    std::fs::write(inbox.join("cur").join(name), &message).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", inbox.join("new/planted")).unwrap();
+
+    let backups = TempDir::new().unwrap();
+    let dir = backups.path().join("backup");
+    let out = ok(&server.data_dir, &["backup", arg(&dir), "--mail"]);
+    assert!(out.contains("Copied the mail store: 1 files"), "{out}");
+    let copy = dir.join("mail").join(&maildir);
+    assert_eq!(std::fs::read(copy.join("cur").join(name)).unwrap(), message);
+    assert!(std::fs::symlink_metadata(copy.join("new/planted")).is_err());
+    let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    assert!(std::fs::read_to_string(dir.join("backup.manifest"))
+        .unwrap()
+        .contains("mail yes"));
+
+    let target = TempDir::new().unwrap();
+    let restored = target.path().join("data");
+    let out = ok(&restored, &["restore", arg(&dir)]);
+    assert!(out.contains("Restored the mail store: 1 files"), "{out}");
+    let back = restored.join("mail").join(&maildir).join("cur").join(name);
+    assert_eq!(std::fs::read(&back).unwrap(), message);
+    let original = std::fs::metadata(inbox.join("cur").join(name)).unwrap();
+    let copied = std::fs::metadata(&back).unwrap();
+    assert_eq!(copied.permissions().mode(), original.permissions().mode());
+    assert_eq!(copied.modified().unwrap(), original.modified().unwrap());
+}
+
+#[tokio::test]
+async fn restore_over_a_database_needs_replace_and_keeps_the_old_one_aside() {
+    let work = TempDir::new().unwrap();
+    let data = work.path().join("data");
+    ok(&data, &["domain", "add", "kept.test"]);
+    let dir = work.path().join("backup");
+    ok(&data, &["backup", arg(&dir)]);
+    ok(&data, &["domain", "add", "later.test"]);
+
+    let err = fails(&data, &["restore", arg(&dir)]);
+    assert!(err.contains("--replace"), "{err}");
+
+    let open = app::ssr::db::open(&data).await.unwrap();
+    let err = fails(&data, &["restore", arg(&dir), "--replace"]);
+    assert!(err.contains("is open"), "{err}");
+    open.close().await;
+    until_closed(&data).await;
+
+    let out = ok(&data, &["restore", arg(&dir), "--replace"]);
+    assert!(out.contains("vpostmaster.db.before-restore-"), "{out}");
+    let db = app::ssr::db::open(&data).await.unwrap();
+    assert_eq!(domains(&db).await, ["kept.test"]);
+    db.close().await;
+    let aside: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("vpostmaster.db.before-restore-") && !name.ends_with("-wal")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    let mut old = read_only(&aside[0]).await;
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM domains ORDER BY name")
+        .fetch_all(&mut old)
+        .await
+        .unwrap();
+    assert_eq!(names, ["kept.test", "later.test"]);
+}
+
+#[tokio::test]
+async fn a_backup_from_a_newer_schema_is_refused_and_changes_nothing() {
+    let work = TempDir::new().unwrap();
+    let data = work.path().join("data");
+    ok(&data, &["domain", "add", "kept.test"]);
+    let dir = work.path().join("backup");
+    ok(&data, &["backup", arg(&dir)]);
+    let mut backup = SqliteConnection::connect_with(
+        &SqliteConnectOptions::from_str("sqlite:")
+            .unwrap()
+            .filename(dir.join("vpostmaster.db")),
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (99990101000000, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&mut backup)
+    .await
+    .unwrap();
+    backup.close().await.unwrap();
+
+    let fresh = work.path().join("fresh");
+    let err = fails(&fresh, &["restore", arg(&dir)]);
+    assert!(err.contains("newer version of vpostmaster"), "{err}");
+    assert!(!fresh.join("vpostmaster.db").exists());
+    let left: Vec<_> = std::fs::read_dir(&fresh).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn a_directory_that_is_not_empty_is_refused() {
+    let work = TempDir::new().unwrap();
+    let data = work.path().join("data");
+    ok(&data, &["domain", "add", "kept.test"]);
+    let dir = work.path().join("backup");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let err = fails(&data, &["backup", arg(&dir)]);
+    assert!(err.contains("is not empty"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+
+    ok(&data, &["backup", arg(&work.path().join("first"))]);
+    let err = fails(&data, &["backup", arg(&work.path().join("first"))]);
+    assert!(err.contains("is not empty"), "{err}");
+    let err = fails(&data, &["restore", arg(&dir)]);
+    assert!(err.contains("not a vpostmaster backup"), "{err}");
+}
