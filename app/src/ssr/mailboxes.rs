@@ -43,7 +43,7 @@ const MAX_COUNTED: i64 = 1_000;
 
 /// An account's size in bytes: as Dovecot last counted it (`mailbox_usage`, kept by its
 /// quota_clone plugin), else as the last Rebuild mailbox measured it.
-const USAGE_BYTES: &str =
+pub(super) const USAGE_BYTES: &str =
     "COALESCE((SELECT bytes FROM mailbox_usage u WHERE u.email = mailboxes.email), mailbox_bytes)";
 /// An account's message count, from the same sources as [`USAGE_BYTES`].
 const USAGE_MESSAGES: &str = "COALESCE((SELECT messages FROM mailbox_usage u WHERE u.email = mailboxes.email), message_count)";
