@@ -9,6 +9,7 @@ pub mod validate;
 pub mod api;
 mod app;
 pub mod components;
+pub mod csv;
 pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -202,6 +202,27 @@ pub enum OperatorCommand {
     /// Add, list, change, remove and restore a domain's aliases.
     #[command(subcommand)]
     Alias(AliasCommand),
+    /// Print a domain's live accounts as CSV, as the Users screen's "Export as CSV" does.
+    Export {
+        /// The domain.
+        domain: String,
+    },
+    /// Add a domain's accounts from a CSV file with the rules of "Add many accounts": all of
+    /// them, or none and every problem by line. Columns: username (or address), password,
+    /// password again, first name, last name, quota in MB; a header line may name them, so a
+    /// file `export` wrote imports as it is.
+    Import {
+        /// The domain.
+        domain: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// Check the file and report, adding nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Generate the passwords of lines that give none; they are printed once as CSV.
+        #[arg(long)]
+        generate_missing: bool,
+    },
     /// Remove for good the accounts and aliases deleted more than 30 days ago (the server also
     /// does this every hour).
     Purge {

@@ -1,15 +1,21 @@
 //! What each command does. Operator commands call the same services as the web console.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::Path;
 
+use app::csv;
 use app::error::AppError;
 use app::ssr::audit::Actor;
-use app::ssr::auth::now;
+use app::ssr::auth::{now, SessionPolicy};
+use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
+use app::ssr::progress::RunningAdds;
 use app::ssr::routing::Domain;
-use app::ssr::{admins, aliases, autoreply, catch_all, clock, db, domains, forwarding, mailboxes};
+use app::ssr::state::AppState;
+use app::ssr::{
+    admins, aliases, autoreply, catch_all, clock, db, domains, export, forwarding, mailboxes,
+};
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
@@ -259,6 +265,23 @@ async fn execute(
             Ok(())
         }
         OperatorCommand::Alias(command) => alias(db, command).await,
+        OperatorCommand::Export { domain } => export(db, &domain).await,
+        OperatorCommand::Import {
+            domain,
+            file,
+            dry_run,
+            generate_missing,
+        } => {
+            let state = AppState {
+                db: db.clone(),
+                hasher: hasher.clone(),
+                policy: SessionPolicy::default(),
+                batches: Batches::default(),
+                mail: store()?,
+                progress: RunningAdds::default(),
+            };
+            import(&state, &domain, &file, dry_run, generate_missing).await
+        }
         OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
             let report = mailboxes::rebuild_account(db, &store()?, Actor::CLI, &email).await?;
             println!("Rebuilt the mailbox of {}.", email.trim().to_lowercase());
@@ -293,6 +316,59 @@ async fn execute(
             Ok(())
         }
     }
+}
+
+/// Prints the domain's live accounts as CSV, row by row as they are read.
+async fn export(db: &SqlitePool, name: &str) -> Result<(), AppError> {
+    let domain = domain_named(db, name).await?;
+    let mut lines = export::accounts_csv(db.clone(), domain.id);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    while let Some(line) = lines.recv().await {
+        out.write_all(line?.as_bytes()).map_err(written)?;
+    }
+    out.flush().map_err(written)
+}
+
+fn written(error: std::io::Error) -> AppError {
+    AppError::Invalid(format!("cannot write the export: {error}"))
+}
+
+/// Adds (or with `dry_run` checks) the accounts of an import file, audited as the operator's;
+/// prints the generated passwords once, as CSV.
+async fn import(
+    state: &AppState,
+    name: &str,
+    file: &Path,
+    dry_run: bool,
+    generate_missing: bool,
+) -> Result<(), AppError> {
+    let domain = domain_named(&state.db, name).await?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| AppError::Invalid(format!("cannot read {}: {error}", file.display())))?;
+    let batch =
+        mailboxes::import(state, &domain, Actor::CLI, &text, generate_missing, dry_run).await?;
+    let count = batch.accounts.len();
+    if dry_run {
+        eprintln!(
+            "{count} account(s) can be added to {}; nothing was added.",
+            domain.name
+        );
+        return Ok(());
+    }
+    eprintln!("Added {count} account(s) to {}.", domain.name);
+    let generated: Vec<String> = batch
+        .accounts
+        .iter()
+        .filter_map(|account| {
+            let password = account.generated_password.as_deref()?;
+            Some(csv::row(&[account.email.as_str(), password]))
+        })
+        .collect();
+    if !generated.is_empty() {
+        eprintln!("Generated passwords follow; they are shown only this once.");
+        print!("{}{}", csv::row(&["email", "password"]), generated.concat());
+    }
+    Ok(())
 }
 
 /// The domain called `name`, which must exist.

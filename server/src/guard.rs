@@ -303,7 +303,7 @@ fn set_security_headers(headers: &mut HeaderMap, nonce: &str, tls: bool, no_stor
 }
 
 /// A small readable page for refusals made before the app runs.
-fn plain_page(status: StatusCode, title: &str, message: &str) -> Response {
+pub(crate) fn plain_page(status: StatusCode, title: &str, message: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>{title} · Virtual Postmaster</title></head>\

@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod dovecot;
+pub mod export;
 pub mod forms;
 pub mod guard;
 pub mod limits;

@@ -17,7 +17,7 @@ use app::ssr::{mailboxes, retention};
 use app::{shell, App};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use axum_server::tls_rustls::RustlsConfig;
@@ -69,6 +69,10 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
             post(forms::add_accounts).with_state(forms.clone()),
         )
         .route("/aliases/add", post(forms::add_aliases).with_state(forms))
+        .route(
+            "/users/export.csv",
+            get(crate::export::users_csv).with_state(config.state.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         // The guard wraps the body limit, so that its 413 becomes a readable page.

@@ -774,3 +774,112 @@ async fn an_administrator_is_disabled_enabled_and_removed_audited() {
         ]
     );
 }
+
+/// Two domains, alpha.test with two accounts (one named like a formula) and an empty beta.test.
+async fn two_domains(dir: &Path) {
+    ok(dir, &["domain", "add", "alpha.test"], None);
+    ok(dir, &["domain", "add", "beta.test"], None);
+    std::fs::write(
+        dir.join("alpha.csv"),
+        "ann,Tq7$mw2!Lp,Tq7$mw2!Lp,=cmd(),\"Smith, Jr\",250\nbob,Hv3%kx8?Rn,Hv3%kx8?Rn,Bob\n",
+    )
+    .unwrap();
+    ok(
+        dir,
+        &[
+            "import",
+            "alpha.test",
+            dir.join("alpha.csv").to_str().unwrap(),
+        ],
+        None,
+    );
+}
+
+#[tokio::test]
+async fn an_export_imports_into_another_domain_after_a_dry_run() {
+    let dir = TempDir::new().unwrap();
+    two_domains(dir.path()).await;
+    let export = ok(dir.path(), &["export", "alpha.test"], None);
+    assert!(export.starts_with("\"address\",\"first name\",\"last name\",\"status\",\"quota MB\""));
+    assert!(export.contains("\"ann@alpha.test\",\"'=cmd()\",\"Smith, Jr\",\"active\",\"250\""));
+    assert!(!export.contains("argon2"));
+    let file = dir.path().join("export.csv");
+    std::fs::write(&file, &export).unwrap();
+    let file = file.to_str().unwrap();
+
+    let checked = ok(
+        dir.path(),
+        &[
+            "import",
+            "beta.test",
+            file,
+            "--generate-missing",
+            "--dry-run",
+        ],
+        None,
+    );
+    assert_eq!(checked, "", "a dry run prints no passwords");
+    let pool = db(dir.path()).await;
+    let in_beta = "SELECT COUNT(*) FROM mailboxes WHERE email LIKE '%@beta.test'";
+    let none: i64 = sqlx::query_scalar(in_beta).fetch_one(&pool).await.unwrap();
+    assert_eq!(none, 0, "a dry run adds nothing");
+
+    let passwords = ok(
+        dir.path(),
+        &["import", "beta.test", file, "--generate-missing"],
+        None,
+    );
+    let rows: Vec<&str> = passwords.lines().collect();
+    assert_eq!(rows[0], "\"email\",\"password\"");
+    assert_eq!(rows.len(), 3, "{passwords}");
+    assert!(rows[1].starts_with("\"ann@beta.test\",\""));
+    let (first, last, quota): (String, String, i64) = sqlx::query_as(
+        "SELECT first_name, last_name, quota_mb FROM mailboxes WHERE email = 'ann@beta.test'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (first.as_str(), last.as_str(), quota),
+        ("=cmd()", "Smith, Jr", 250)
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.add' AND actor = 'cli' AND target LIKE '%@beta.test'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+}
+
+#[tokio::test]
+async fn a_refused_import_adds_nothing_and_names_each_line() {
+    let dir = TempDir::new().unwrap();
+    two_domains(dir.path()).await;
+    let file = dir.path().join("bad.csv");
+    std::fs::write(
+        &file,
+        "username,password,password again,first name,last name,quota\n\
+         carl,Wj5&pz4!Qs,Wj5&pz4!Qs\n\
+         ann,Tq7$mw2!Lp,Tq7$mw2!Lp\n\
+         dora,Wj5&pz4!Qs,different1!A,,,lots\n",
+    )
+    .unwrap();
+    let output = run(
+        dir.path(),
+        &["import", "alpha.test", file.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Line 3: ann@alpha.test already exists."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\nLine 4, password again: "), "{stderr}");
+    assert!(stderr.contains("\nLine 4, quota: "), "{stderr}");
+    assert!(!stderr.contains("Line 2"), "{stderr}");
+    assert_eq!(stdout(&output), "");
+    let pool = db(dir.path()).await;
+    assert_eq!(count(&pool, "mailboxes").await, 2, "nothing was added");
+}

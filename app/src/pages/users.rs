@@ -63,11 +63,14 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
         return view! { <EmptyList domain=page.domain search/> }.into_any();
     }
     let base = format!("/users?domain={}&q={}&", page.domain, encode_query(&search));
+    // Every account of the domain, whatever the search: the file is the domain's list.
+    let export = format!("/users/export.csv?domain={}", encode_query(&page.domain));
     view! {
         <form method="get" action="/users/delete">
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
                 <p class="muted">{format!("{}{} accounts in {}", page.total, if page.more { "+" } else { "" }, page.domain)}</p>
+                <a class="button" href=export rel="external">"Export as CSV"</a>
                 <button class="button button--danger" type="submit">"Delete selected…"</button>
             </div>
             <table class="accounts">

@@ -464,9 +464,20 @@ pub async fn managed_domains(
 /// do not manage answers as not found, and the attempt is audited.
 pub async fn require_domain(domain: Option<&str>) -> Result<DomainScope, AppError> {
     let session = require_session()?;
-    let admin = session.admin.clone();
     let state = app_state()?;
-    let managed = managed_domains(&state.db, &admin).await?;
+    scope_for(&state.db, &session, &client_addr(), domain).await
+}
+
+/// [`require_domain`] for a request served outside Leptos, whose session and client address
+/// the caller read from the request.
+pub async fn scope_for(
+    db: &SqlitePool,
+    session: &CurrentSession,
+    client: &str,
+    domain: Option<&str>,
+) -> Result<DomainScope, AppError> {
+    let admin = session.admin.clone();
+    let managed = managed_domains(db, &admin).await?;
     let found = match domain {
         None => managed.into_iter().next(),
         Some(name) => {
@@ -484,9 +495,8 @@ pub async fn require_domain(domain: Option<&str>) -> Result<DomainScope, AppErro
         None => {
             // Lowercase, so that the attempt shows in that domain's own activity.
             let target = domain.unwrap_or("").to_ascii_lowercase();
-            let client = client_addr();
             let details = "not a managed domain";
-            record_refusal(&state.db, &admin, &client, Some(&target), &target, details).await?;
+            record_refusal(db, &admin, client, Some(&target), &target, details).await?;
             Err(AppError::NotFound(format!("The domain {target}")))
         }
     }

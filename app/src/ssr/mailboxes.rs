@@ -14,7 +14,7 @@ use super::hashing::Hasher;
 use super::mailstore::{self, removals, MailStore, PendingMaildirs};
 use super::progress::Counting;
 use super::reserve;
-use super::routing::{self, Holder};
+use super::routing::{self, Domain, Holder};
 use super::state::AppState;
 use crate::api::mailboxes::{
     AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, RebuildRecord,
@@ -22,8 +22,8 @@ use crate::api::mailboxes::{
 };
 use crate::error::AppError;
 use crate::validate::{
-    check_account, generate_password, name_problems, parse_bulk, password_problems, AccountFields,
-    BulkLine, BulkOptions, Field, NewAccount, PasswordContext, Problem, DEFAULT_LEN,
+    check_account, generate_password, name_problems, parse_bulk, password_problems, read_import,
+    AccountFields, BulkLine, BulkOptions, Field, NewAccount, PasswordContext, Problem, DEFAULT_LEN,
 };
 
 /// Days a deleted account stays in "Deleted accounts", restorable, before the purge.
@@ -43,7 +43,7 @@ const MAX_COUNTED: i64 = 1_000;
 
 /// An account's size in bytes: as Dovecot last counted it (`mailbox_usage`, kept by its
 /// quota_clone plugin), else as the last Rebuild mailbox measured it.
-const USAGE_BYTES: &str =
+pub(super) const USAGE_BYTES: &str =
     "COALESCE((SELECT bytes FROM mailbox_usage u WHERE u.email = mailboxes.email), mailbox_bytes)";
 /// An account's message count, from the same sources as [`USAGE_BYTES`].
 const USAGE_MESSAGES: &str = "COALESCE((SELECT messages FROM mailbox_usage u WHERE u.email = mailboxes.email), message_count)";
@@ -169,18 +169,86 @@ pub async fn add_from_paste(
     text: &str,
     options: PasteOptions,
 ) -> Result<String, AppError> {
-    let generate_missing = options.generate_missing;
-    let report = parse_bulk(text, scope.domain(), BulkOptions { generate_missing });
+    let domain = scope.within();
+    let lines = check_paste(&state.db, &domain.name, text, options.generate_missing, &[]).await?;
+    let accounts = lines
+        .into_iter()
+        .map(|(_, account)| (account, options.quota_mb))
+        .collect();
+    let actor = scope.actor(client);
+    let batch = create(state, &domain, actor, scope.session_key(), accounts).await?;
+    state.batches.put(scope.session_key(), batch)
+}
+
+/// Adds the accounts of an operator's import file (see [`read_import`]) with the rules, the
+/// report and the all-or-nothing of [`add_from_paste`], each with its own quota. With
+/// `dry_run`, checks everything (the account limit too) and adds nothing. Returns the
+/// accounts added, or the addresses that would be.
+pub async fn import(
+    state: &AppState,
+    domain: &Domain,
+    actor: Actor<'_>,
+    file: &str,
+    generate_missing: bool,
+    dry_run: bool,
+) -> Result<AddedBatch, AppError> {
+    let import = read_import(file);
+    let lines = check_paste(
+        &state.db,
+        &domain.name,
+        &import.paste,
+        generate_missing,
+        &import.problems,
+    )
+    .await?;
+    let accounts: Vec<(NewAccount, Option<u32>)> = lines
+        .into_iter()
+        .map(|(number, account)| (account, import.quotas.get(&number).copied()))
+        .collect();
+    if dry_run {
+        let mut conn = state.db.acquire().await?;
+        let (max, live) = limit_and_count(&mut conn, domain.id).await?;
+        if let Some(refusal) = over_limit(&domain.name, max, live, accounts.len()) {
+            return Err(refusal);
+        }
+        return Ok(AddedBatch {
+            domain: domain.name.clone(),
+            accounts: accounts
+                .into_iter()
+                .map(|(account, _)| AddedAccount {
+                    email: format!("{}@{}", account.username, domain.name),
+                    generated_password: None,
+                })
+                .collect(),
+        });
+    }
+    create(state, domain, actor, &[], accounts).await
+}
+
+/// The accounts of a pasted list by line number, when every line is right and no address is
+/// taken; otherwise refused with every problem, `more` (by line) among them.
+async fn check_paste(
+    db: &SqlitePool,
+    domain: &str,
+    text: &str,
+    generate_missing: bool,
+    more: &[(usize, String)],
+) -> Result<Vec<(usize, NewAccount)>, AppError> {
+    let report = parse_bulk(text, domain, BulkOptions { generate_missing });
     if let Some(message) = report.too_big {
         return Err(AppError::Invalid(message));
     }
-    if report.lines.is_empty() {
+    if report.lines.is_empty() && more.is_empty() {
         return Err(AppError::Invalid("Paste at least one account.".into()));
     }
-    let taken = taken_addresses(&state.db, scope, &report.lines).await?;
+    let taken = taken_addresses(db, domain, &report.lines).await?;
     let mut messages = Vec::new();
+    let mut more = more.iter().peekable();
     for line in &report.lines {
-        if let Some(email) = line.username.as_ref().map(|name| address(name, scope)) {
+        while let Some((_, message)) = more.next_if(|(number, _)| *number <= line.number) {
+            messages.push(message.clone());
+        }
+        if let Some(email) = line.username.as_ref().map(|name| address(name, domain)) {
             if let Some(holder) = taken.get(&email) {
                 messages.push(format!(
                     "Line {}: {}",
@@ -193,10 +261,13 @@ pub async fn add_from_paste(
             messages.push(describe(Some(line.number), problem));
         }
     }
+    messages.extend(more.map(|(_, message)| message.clone()));
     refuse_if_any(messages)?;
-    let accounts = report.lines.into_iter().filter_map(|line| line.account);
-    let batch = create(state, scope, client, accounts.collect(), options.quota_mb).await?;
-    state.batches.put(scope.session_key(), batch)
+    Ok(report
+        .lines
+        .into_iter()
+        .filter_map(|line| Some((line.number, line.account?)))
+        .collect())
 }
 
 /// Adds one account typed in the form, with the same rules as a pasted line, and returns the
@@ -216,8 +287,12 @@ pub async fn add_one(
     };
     let line = check_account(&given, scope.domain());
     let mut messages = Vec::new();
-    let taken = taken_addresses(&state.db, scope, std::slice::from_ref(&line)).await?;
-    if let Some(email) = line.username.as_ref().map(|name| address(name, scope)) {
+    let taken = taken_addresses(&state.db, scope.domain(), std::slice::from_ref(&line)).await?;
+    if let Some(email) = line
+        .username
+        .as_ref()
+        .map(|name| address(name, scope.domain()))
+    {
         if let Some(holder) = taken.get(&email) {
             messages.push(taken_words(&email, *holder));
         }
@@ -228,7 +303,15 @@ pub async fn add_one(
         tracing::error!("a line without problems has no account");
         AppError::Internal
     })?;
-    let batch = create(state, scope, client, vec![new], None).await?;
+    let actor = scope.actor(client);
+    let batch = create(
+        state,
+        &scope.within(),
+        actor,
+        scope.session_key(),
+        vec![(new, None)],
+    )
+    .await?;
     state.batches.put(scope.session_key(), batch)
 }
 
@@ -254,9 +337,9 @@ pub fn dismiss_batch(state: &AppState, session: &CurrentSession, id: &str) {
 const BATCH_GONE: &str =
     "The list of new accounts (it is kept for 10 minutes, or until you choose Done)";
 
-/// The full address of a username of the scope's domain.
-fn address(username: &str, scope: &DomainScope) -> String {
-    format!("{username}@{}", scope.domain())
+/// The full address of a username of `domain`.
+fn address(username: &str, domain: &str) -> String {
+    format!("{username}@{domain}")
 }
 
 /// "Line 3, password again: The two passwords differ." (or without the line for one account).
@@ -303,13 +386,13 @@ fn taken_words(email: &str, holder: Holder) -> String {
 /// Which addresses of the lines' usernames live accounts or aliases hold, in one query.
 async fn taken_addresses(
     db: &SqlitePool,
-    scope: &DomainScope,
+    domain: &str,
     lines: &[BulkLine],
 ) -> Result<HashMap<String, Holder>, AppError> {
     let emails: Vec<String> = lines
         .iter()
         .filter_map(|line| line.username.as_deref())
-        .map(|name| address(name, scope))
+        .map(|name| address(name, domain))
         .collect();
     live_among(db, &emails).await
 }
@@ -384,6 +467,8 @@ struct Ready {
     email: String,
     password: String,
     generated: bool,
+    /// `None`: the domain's default quota.
+    quota_mb: Option<u32>,
 }
 
 /// Creates valid, unclaimed accounts: generates missing passwords, hashes them all on every
@@ -392,28 +477,29 @@ struct Ready {
 /// the rows are one unit: the folders exist before the commit, and any failure before it
 /// removes them again; they are listed for removal until the commit takes them off the list,
 /// so that the start-up reconciliation removes those a crash in between leaves behind. Each
-/// gets `quota_mb`, or the domain's default quota when `None`.
+/// gets its quota, or the domain's default quota when `None`. `actor` is audited, and the
+/// hashing progress is shown to the session `progress_key` names (none for the operator).
 async fn create(
     state: &AppState,
-    scope: &DomainScope,
-    client: &str,
-    accounts: Vec<NewAccount>,
-    quota_mb: Option<u32>,
+    within: &Domain,
+    actor: Actor<'_>,
+    progress_key: &[u8],
+    accounts: Vec<(NewAccount, Option<u32>)>,
 ) -> Result<AddedBatch, AppError> {
-    let domain = scope.domain();
+    let domain = within.name.as_str();
     reserve::room_for(&state.mail, accounts.len())?;
     {
         let mut conn = state.db.acquire().await?;
-        let (max, live) = limit_and_count(&mut conn, scope.domain_id()).await?;
+        let (max, live) = limit_and_count(&mut conn, within.id).await?;
         if let Some(refusal) = over_limit(domain, max, live, accounts.len()) {
             return Err(refusal);
         }
     }
     let ready: Vec<Ready> = accounts
         .into_iter()
-        .map(|account| with_password(account, domain))
+        .map(|(account, quota_mb)| with_password(account, quota_mb, domain))
         .collect::<Result<_, _>>()?;
-    let counting = state.progress.start(scope.session_key(), ready.len());
+    let counting = state.progress.start(progress_key, ready.len());
     let hashes = hash_all(
         &state.hasher,
         ready.iter().map(|r| r.password.clone()).collect(),
@@ -421,7 +507,6 @@ async fn create(
     )
     .await?;
     let stamp = auth::now();
-    let actor = scope.actor(client);
     let maildirs = ready
         .iter()
         .map(|new| mailstore::new_maildir(domain, &new.account.username, stamp))
@@ -437,15 +522,15 @@ async fn create(
              VALUES (?, ?, ?, ?, ?, ?, ?,
                      coalesce(?, (SELECT default_quota_mb FROM domains WHERE id = ?)))",
         )
-        .bind(scope.domain_id())
+        .bind(within.id)
         .bind(&new.account.username)
         .bind(&new.email)
         .bind(hash)
         .bind(&new.account.first_name)
         .bind(&new.account.last_name)
         .bind(maildir)
-        .bind(quota_mb)
-        .bind(scope.domain_id())
+        .bind(new.quota_mb)
+        .bind(within.id)
         .execute(&mut *tx)
         .await;
         if let Err(sqlx::Error::Database(error)) = &inserted {
@@ -477,7 +562,7 @@ async fn create(
         return Err(routing::taken(&email, holder));
     }
     // Checked again under the write lock: another list may have been added meanwhile.
-    let (max, live) = limit_and_count(&mut tx, scope.domain_id()).await?;
+    let (max, live) = limit_and_count(&mut tx, within.id).await?;
     if max > 0 && live > max {
         drop(tx);
         return Err(
@@ -507,7 +592,11 @@ async fn create(
 }
 
 /// The account with its password: the typed one, or one generated for it.
-fn with_password(account: NewAccount, domain: &str) -> Result<Ready, AppError> {
+fn with_password(
+    account: NewAccount,
+    quota_mb: Option<u32>,
+    domain: &str,
+) -> Result<Ready, AppError> {
     let email = format!("{}@{domain}", account.username);
     let (password, generated) = match &account.password {
         Some(password) => (password.clone(), false),
@@ -530,6 +619,7 @@ fn with_password(account: NewAccount, domain: &str) -> Result<Ready, AppError> {
         email,
         password,
         generated,
+        quota_mb,
     })
 }
 

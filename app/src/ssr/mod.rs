@@ -12,6 +12,7 @@ pub mod catch_all;
 pub mod clock;
 pub mod db;
 pub mod domains;
+pub mod export;
 pub mod forwarding;
 pub mod hashing;
 pub mod mailboxes;

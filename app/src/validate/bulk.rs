@@ -257,7 +257,7 @@ pub fn format_line(account: &NewAccount) -> String {
     }
 }
 
-fn csv_field(value: &str) -> String {
+pub(super) fn csv_field(value: &str) -> String {
     if value.contains([',', '"', ' ', '\t']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -267,7 +267,7 @@ fn csv_field(value: &str) -> String {
 
 /// Splits at LF, CRLF and a lone CR: a browser's text box shows all three
 /// as a line break, so line numbers must count them all.
-fn split_lines(text: &str) -> Vec<&str> {
+pub(super) fn split_lines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut start = 0;
     let mut rest = text.char_indices().peekable();
@@ -286,7 +286,7 @@ fn split_lines(text: &str) -> Vec<&str> {
     lines
 }
 
-fn is_skipped(line: &str) -> bool {
+pub(super) fn is_skipped(line: &str) -> bool {
     let rest = line.trim_start();
     rest.is_empty() || rest.starts_with('#') || rest.chars().all(|c| matches!(c, ',' | ' ' | '\t'))
 }
@@ -294,9 +294,9 @@ fn is_skipped(line: &str) -> bool {
 /// Fields of a line, and a problem with its quoting if any. A field borrows
 /// from the line unless unquoting changed it, which saves several
 /// allocations per line of a large paste.
-struct Split<'a> {
-    fields: Vec<Cow<'a, str>>,
-    problem: Option<Problem>,
+pub(super) struct Split<'a> {
+    pub(super) fields: Vec<Cow<'a, str>>,
+    pub(super) problem: Option<Problem>,
 }
 
 fn split_line(line: &str) -> Split<'_> {
@@ -320,7 +320,7 @@ fn is_comma_separated(line: &str) -> bool {
         .is_some_and(|(before, _)| before.split([' ', '\t']).filter(|w| !w.is_empty()).count() <= 1)
 }
 
-fn split_csv(line: &str) -> Split<'_> {
+pub(super) fn split_csv(line: &str) -> Split<'_> {
     let mut fields = Vec::new();
     let mut problem = None;
     let mut rest = line;

@@ -14,6 +14,7 @@
 //! - [`parse_targets`]: where an alias or a forwarding delivers; [`find_loop`] the loop
 //!   rule and [`parse_alias_paste`] the "Add many aliases" paste.
 //! - [`check_autoreply`]: an auto-reply's subject, text and days.
+//! - [`read_import`]: the operator's import file, read into a paste with a quota per line.
 //! - [`parse_quota_mb`]: an account's quota in whole MB, 0 for no limit.
 //! - [`generate_password`]: a random password that passes every rule.
 
@@ -25,6 +26,7 @@ mod bulk;
 mod check;
 pub mod domain;
 mod generate;
+mod import;
 mod password;
 mod quota;
 mod username;
@@ -45,6 +47,7 @@ pub use check::{Check, Level, Rule};
 pub use generate::{
     generate_password, starts_like_formula, GenerateError, DEFAULT_LEN, FORMULA_START,
 };
+pub use import::{read_import, ImportText};
 pub use password::{
     check_password, is_acceptable, password_problems, PasswordContext, PASSWORD_MAX, PASSWORD_MIN,
 };
