@@ -125,6 +125,7 @@ const PAGES: &[Endpoint] = &[
         "/users/edit",
         &["email", "error", "forwarding", "autoreply"],
     ),
+    ("/users/export.csv", &["domain"]),
     ("/users/delete", &["domain", "email", "error"]),
     ("/users/deleted", &["domain", "id", "error"]),
     ("/catch-all", &["domain", "saved", "error"]),
