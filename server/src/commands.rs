@@ -321,6 +321,7 @@ async fn execute(
 /// Prints the domain's live accounts as CSV, row by row as they are read.
 async fn export(db: &SqlitePool, name: &str) -> Result<(), AppError> {
     let domain = domain_named(db, name).await?;
+    export::record(db, Actor::CLI, &domain.name).await?;
     let mut lines = export::accounts_csv(db.clone(), domain.id);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     while let Some(line) = lines.recv().await {

@@ -53,6 +53,7 @@ async fn download(
 ) -> Result<Response, AppError> {
     let scope = scope_for(&state.db, session, client, domain).await?;
     let name = export::file_name(&state.db, scope.domain()).await?;
+    export::record(&state.db, scope.actor(client), scope.domain()).await?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .map_err(|_| AppError::Internal)?;
     let lines = export::accounts_csv(state.db.clone(), scope.domain_id());

@@ -850,6 +850,13 @@ async fn an_export_imports_into_another_domain_after_a_dry_run() {
     .await
     .unwrap();
     assert_eq!(audited, 2);
+    let exports: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.export' AND actor = 'cli' AND domain = 'alpha.test'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(exports, 1);
 }
 
 #[tokio::test]

@@ -65,6 +65,13 @@ async fn the_export_lists_live_accounts_with_formulas_made_text_and_no_hash() {
         assert!(!reply.body.contains(&hash));
     }
     assert!(!reply.body.contains("$argon2"));
+    let audited = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.export' AND domain = 'alpha.test' AND actor = 'postmaster@alpha.test'")
+        .await;
+    assert_eq!(
+        audited, 1,
+        "who took the list of accounts is in the activity"
+    );
 }
 
 #[tokio::test]

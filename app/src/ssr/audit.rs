@@ -53,6 +53,8 @@ pub enum Action {
     MailboxRebuild,
     /// Forwarding set or turned off.
     MailboxForward,
+    /// The domain's accounts exported as CSV.
+    MailboxExport,
     /// A domain's catch-all set or turned off.
     DomainCatchAll,
     /// The auto-reply turned on (with its days) or off.
@@ -92,6 +94,7 @@ impl Action {
             Action::MailboxPurge => "mailbox.purge",
             Action::MailboxRebuild => "mailbox.rebuild",
             Action::MailboxForward => "mailbox.forward",
+            Action::MailboxExport => "mailbox.export",
             Action::DomainCatchAll => "domain.catch_all",
             Action::MailboxAutoreply => "mailbox.autoreply",
             Action::AliasAdd => "alias.add",

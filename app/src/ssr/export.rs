@@ -6,6 +6,7 @@ use futures_util::TryStreamExt;
 use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 
+use super::audit::{self, Action, Actor, Entry};
 use super::mailboxes::USAGE_BYTES;
 use crate::csv;
 use crate::error::AppError;
@@ -95,4 +96,16 @@ pub async fn file_name(db: &SqlitePool, domain: &str) -> Result<String, AppError
         .fetch_one(db)
         .await?;
     Ok(format!("{domain}-accounts-{today}.csv"))
+}
+
+/// Notes in the audit log that `actor` took a copy of the domain's list of accounts: it names
+/// everyone who has mail there, so who took one, and when, belongs in the domain's activity.
+pub async fn record(db: &SqlitePool, actor: Actor<'_>, domain: &str) -> Result<(), AppError> {
+    let mut conn = db.acquire().await?;
+    audit::record(
+        &mut conn,
+        &Entry::new(actor, Action::MailboxExport, Some(domain), domain),
+    )
+    .await?;
+    Ok(())
 }
