@@ -15,7 +15,7 @@ APT_PACKAGES := chromium chromium-driver dovecot-core dovecot-pop3d dovecot-imap
 BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 
-.PHONY: run build test bench tools lint unit-tests wasm-tests browser-tests clean \
+.PHONY: run build test bench tools lint unit-tests wasm-tests browser-tests clean docs-screenshots \
 	reliability reliability-fuzz reliability-load reliability-crash \
 	wasm-target cargo-leptos wasm-bindgen apt-packages mail-user
 
@@ -54,6 +54,11 @@ wasm-tests:
 
 browser-tests:
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) npm test
+
+## The screenshots of docs/: the console filled through its screens, saved at desktop and
+## phone width in docs/screenshots/.
+docs-screenshots: build
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node docs/screenshots.mjs
 
 bench: build
 	cargo run --release -p app --example bench_validate
