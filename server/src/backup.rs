@@ -143,9 +143,8 @@ pub async fn restore(
     let staging = data_dir.join(format!(".restore-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     create_private_dir(&staging)?;
-    let staged = staging.join(DB_FILE);
     let prepared = prepare(&backup_db, &staging, dir).await;
-    let (summary, stamp) = match prepared {
+    let (summary, stamp, staged) = match prepared {
         Ok(prepared) => prepared,
         Err(error) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -161,8 +160,15 @@ pub async fn restore(
             rename(&old, &kept)?;
         }
     }
-    rename(&staged, &live)?;
+    // Written out whole from the staged copy, whose pool is still open: a file moved out from
+    // under SQLite could lack what its write-ahead log still held.
+    let written = sqlx::query("VACUUM INTO ?")
+        .bind(live.to_string_lossy().into_owned())
+        .execute(&staged)
+        .await;
+    staged.close().await;
     let _ = std::fs::remove_dir_all(&staging);
+    written.map_err(|error| format!("cannot write {}: {error}", live.display()))?;
     if had_db {
         println!(
             "Kept the database it replaces as {}.",
@@ -208,7 +214,7 @@ async fn prepare(
     backup_db: &Path,
     staging: &Path,
     dir: &Path,
-) -> Result<(Summary, String), String> {
+) -> Result<(Summary, String, SqlitePool), String> {
     let staged = staging.join(DB_FILE);
     std::fs::copy(backup_db, &staged)
         .map_err(|error| format!("cannot copy {}: {error}", backup_db.display()))?;
@@ -224,26 +230,21 @@ async fn prepare(
         sqlx::query_scalar("SELECT strftime('%Y%m%dT%H%M%SZ', 'now')")
             .fetch_one(&pool)
             .await;
-    pool.close().await;
-    until_closed(staging).await?;
-    let stamp = stamp.map_err(|error| format!("cannot read the clock: {error}"))?;
-    let mut summary = Summary::read(&staged).await?;
-    summary.created = manifest_created(dir).unwrap_or_else(|| "unknown date".into());
-    Ok((summary, stamp))
-}
-
-/// Waits for the pool's last SQLite handle to close (sqlx closes them on their own threads,
-/// after `close` returns), which folds the WAL into the file and removes `-wal` and `-shm`:
-/// only then is the file alone the whole database, to be moved.
-async fn until_closed(dir: &Path) -> Result<(), String> {
-    let shm = dir.join(format!("{DB_FILE}-shm"));
-    for _ in 0..200 {
-        if !shm.exists() {
-            return Ok(());
+    let summary = match (stamp, Summary::read(&staged).await) {
+        (Ok(stamp), Ok(mut summary)) => {
+            summary.created = manifest_created(dir).unwrap_or_else(|| "unknown date".into());
+            Ok((summary, stamp))
         }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        (Err(error), _) => Err(format!("cannot read the clock: {error}")),
+        (_, Err(error)) => Err(error),
+    };
+    match summary {
+        Ok((summary, stamp)) => Ok((summary, stamp, pool)),
+        Err(error) => {
+            pool.close().await;
+            Err(error)
+        }
     }
-    Err(format!("the database copy in {} stays open", dir.display()))
 }
 
 fn manifest_created(dir: &Path) -> Option<String> {

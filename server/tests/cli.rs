@@ -1,73 +1,15 @@
 //! The operator's command line, run as the real binary against SQLite files in temp dirs.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use app::ssr::hashing::verify_password;
 use sqlx::SqlitePool;
+use support::binary::{fails, mail_user, ok, run, stdout};
 use tempfile::TempDir;
-
-/// Runs `vpostmaster --data-dir DIR ARGS…`, feeding `stdin` when given.
-fn run(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("VPM_DATA_DIR")
-        .env_remove("VPM_LISTEN")
-        .env("VPM_MAIL_USER", mail_user())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("vpostmaster starts");
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes())
-            .expect("stdin accepts the password");
-    }
-    drop(pipe);
-    child.wait_with_output().expect("vpostmaster finishes")
-}
-
-/// The user running the tests owns the mail, so that no system user is needed here.
-fn mail_user() -> String {
-    app::ssr::mailstore::MailUser::current().name
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Succeeds, printing nothing on stderr.
-fn ok(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let output = run(data_dir, args, stdin);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout(&output)
-}
-
-/// Fails with exactly one line on stderr, which is returned.
-fn fails(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let output = run(data_dir, args, stdin);
-    assert!(
-        !output.status.success(),
-        "{args:?} succeeded: {}",
-        stdout(&output)
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(
-        stderr.lines().count(),
-        1,
-        "one line on stderr for {args:?}, got: {stderr}"
-    );
-    assert!(stderr.starts_with("vpostmaster: "), "{stderr}");
-    stderr
-}
 
 async fn db(data_dir: &Path) -> SqlitePool {
     app::ssr::db::open(data_dir)

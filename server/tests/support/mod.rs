@@ -2,6 +2,9 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+// Integration tests only: the examples that share this support have no binary to run.
+#[cfg(test)]
+pub mod binary;
 pub mod dovecot;
 pub mod mail;
 pub mod postfix;
