@@ -27,13 +27,6 @@ fn no_alias(address: &str) -> AppError {
     AppError::NotFound(format!("The alias {}", address.trim()))
 }
 
-/// `address` trimmed and lowercase, when it is an address of `domain`.
-fn in_domain(domain: &Domain, address: &str) -> Option<String> {
-    let address = address.trim().to_ascii_lowercase();
-    let (_, name) = address.rsplit_once('@')?;
-    (name == domain.name).then_some(address)
-}
-
 /// Audits a request for an alias outside `domain`; the caller answers it as not found.
 async fn record_outside(
     db: &SqlitePool,
@@ -136,7 +129,9 @@ pub async fn detail(
     domain: &Domain,
     address: &str,
 ) -> Result<AliasDetail, AppError> {
-    let address = in_domain(domain, address).ok_or_else(|| no_alias(address))?;
+    let address = domain
+        .address_of(address)
+        .ok_or_else(|| no_alias(address))?;
     let row: Option<(String, String, String)> = sqlx::query_as(
         "SELECT targets, created_at, updated_at FROM aliases
          WHERE address = ? AND domain_id = ? AND deleted_at IS NULL",
@@ -282,7 +277,7 @@ pub async fn update(
     address: &str,
     targets: &str,
 ) -> Result<(), AppError> {
-    let Some(address) = in_domain(domain, address) else {
+    let Some(address) = domain.address_of(address) else {
         record_outside(db, domain, actor, address).await?;
         return Err(no_alias(address));
     };
@@ -331,7 +326,7 @@ pub async fn delete(
 ) -> Result<usize, AppError> {
     let mut chosen: Vec<String> = Vec::with_capacity(addresses.len());
     for typed in addresses.iter().filter(|typed| !typed.trim().is_empty()) {
-        let Some(address) = in_domain(domain, typed) else {
+        let Some(address) = domain.address_of(typed) else {
             record_outside(db, domain, actor, typed).await?;
             return Err(no_alias(typed));
         };
@@ -386,7 +381,9 @@ pub async fn last_deleted(
     domain: &Domain,
     address: &str,
 ) -> Result<i64, AppError> {
-    let address = in_domain(domain, address).ok_or_else(|| no_alias(address))?;
+    let address = domain
+        .address_of(address)
+        .ok_or_else(|| no_alias(address))?;
     sqlx::query_scalar(
         "SELECT id FROM aliases WHERE address = ? AND domain_id = ? AND deleted_at IS NOT NULL
          ORDER BY deleted_at DESC, id DESC LIMIT 1",
@@ -526,10 +523,10 @@ mod tests {
     #[test]
     fn only_addresses_of_the_domain_are_in_it() {
         assert_eq!(
-            in_domain(&alpha(), " Sales@Alpha.test").as_deref(),
+            alpha().address_of(" Sales@Alpha.test").as_deref(),
             Some("sales@alpha.test")
         );
-        assert_eq!(in_domain(&alpha(), "sales@beta.test"), None);
-        assert_eq!(in_domain(&alpha(), "sales"), None);
+        assert_eq!(alpha().address_of("sales@beta.test"), None);
+        assert_eq!(alpha().address_of("sales"), None);
     }
 }

@@ -7,7 +7,7 @@ pub mod sieve;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit::{self, Action, Actor, Entry};
-use super::routing::Domain;
+use super::routing::{no_account, Domain};
 use crate::api::autoreply::AutoReplySettings;
 use crate::error::AppError;
 use crate::validate::check_autoreply;
@@ -29,11 +29,8 @@ async fn account(
     domain: &Domain,
     email: &str,
 ) -> Result<(i64, String), AppError> {
-    let address = email.trim().to_lowercase();
-    let not_found = || AppError::NotFound(format!("The account {}", email.trim()));
-    if address.rsplit_once('@').map(|(_, name)| name) != Some(domain.name.as_str()) {
-        return Err(not_found());
-    }
+    let not_found = || no_account(email);
+    let address = domain.address_of(email).ok_or_else(not_found)?;
     let id = sqlx::query_scalar(
         "SELECT id FROM mailboxes WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
     )

@@ -4,25 +4,14 @@
 use sqlx::SqlitePool;
 
 use super::audit::{self, Action, Actor, Entry};
-use super::routing::{self, Domain};
+use super::routing::{self, no_account, Domain};
 use crate::api::forwarding::Forwarding;
 use crate::error::AppError;
 use crate::validate::{join_targets, parse_targets, split_targets};
 
-fn no_account(email: &str) -> AppError {
-    AppError::NotFound(format!("The account {}", email.trim()))
-}
-
-/// `email` in lowercase when it is an address of `domain`.
-fn in_domain(domain: &Domain, email: &str) -> Option<String> {
-    let email = email.trim().to_ascii_lowercase();
-    let (_, part) = email.rsplit_once('@')?;
-    (part == domain.name).then_some(email)
-}
-
 /// A live account's forwarding.
 pub async fn get(db: &SqlitePool, domain: &Domain, email: &str) -> Result<Forwarding, AppError> {
-    let address = in_domain(domain, email).ok_or_else(|| no_account(email))?;
+    let address = domain.address_of(email).ok_or_else(|| no_account(email))?;
     let (targets, keep_copy): (String, bool) = sqlx::query_as(
         "SELECT forward_to, forward_keep_copy FROM mailboxes
          WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
@@ -49,7 +38,7 @@ pub async fn set(
     typed: &str,
     keep_copy: bool,
 ) -> Result<Forwarding, AppError> {
-    let address = in_domain(domain, email).ok_or_else(|| no_account(email))?;
+    let address = domain.address_of(email).ok_or_else(|| no_account(email))?;
     let targets = if typed.trim().is_empty() {
         Vec::new()
     } else {

@@ -14,7 +14,7 @@ use super::hashing::Hasher;
 use super::mailstore::{self, removals, MailStore, PendingMaildirs};
 use super::progress::Counting;
 use super::reserve;
-use super::routing::{self, Domain, Holder};
+use super::routing::{self, no_account, Domain, Holder};
 use super::state::AppState;
 use crate::api::mailboxes::{
     AddedAccount, AddedBatch, DeletedRow, MailboxDetail, MailboxPage, MailboxRow, RebuildRecord,
@@ -667,13 +667,7 @@ async fn added_meanwhile(db: &SqlitePool, ready: &[Ready]) -> AppError {
 
 /// `email` trimmed and lowercase, when it is an address of the scope's domain.
 fn in_scope(scope: &DomainScope, email: &str) -> Option<String> {
-    let email = email.trim().to_lowercase();
-    let (_, domain) = email.rsplit_once('@')?;
-    (domain == scope.domain()).then_some(email)
-}
-
-fn no_account(email: &str) -> AppError {
-    AppError::NotFound(format!("The account {}", email.trim()))
+    routing::address_in(scope.domain(), email)
 }
 
 /// A live account of the scope's domain, for the Edit screen.

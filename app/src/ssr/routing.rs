@@ -29,6 +29,23 @@ impl Domain {
             .ok_or_else(|| AppError::NotFound(format!("The domain {name}")))?;
         Ok(Domain { id, name })
     }
+
+    /// `address` trimmed and lowercase, when it is an address of this domain.
+    pub fn address_of(&self, address: &str) -> Option<String> {
+        address_in(&self.name, address)
+    }
+}
+
+/// `address` trimmed and lowercase, when it is an address of the domain called `name`.
+pub fn address_in(name: &str, address: &str) -> Option<String> {
+    let address = address.trim().to_lowercase();
+    let (_, part) = address.rsplit_once('@')?;
+    (part == name).then_some(address)
+}
+
+/// The refusal for an address that is not a live account of the domain asked about.
+pub fn no_account(email: &str) -> AppError {
+    AppError::NotFound(format!("The account {}", email.trim()))
 }
 
 /// What a live address of the console already is.
