@@ -6,7 +6,8 @@
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::audit::{self, Action, Actor, Entry, Outcome};
+use super::audit::{self, Action, Actor, Entry};
+use super::auth;
 use super::mailboxes::{refuse_if_any, RETENTION_DAYS};
 use super::routing::{self, Domain};
 use crate::api::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
@@ -37,14 +38,7 @@ async fn record_outside(
     let target = address.trim().to_ascii_lowercase();
     let other = target.rsplit_once('@').map(|(_, name)| name);
     let details = format!("not an alias of {}", domain.name);
-    let entry = Entry {
-        outcome: Outcome::Refused,
-        details: &details,
-        ..Entry::new(actor, Action::Authorize, other, &target)
-    };
-    let mut conn = db.acquire().await?;
-    audit::record(&mut conn, &entry).await?;
-    Ok(())
+    auth::record_refusal(db, actor, other, &target, &details).await
 }
 
 /// The address of `domain` that an alias typed as `name` (a name or a full address) gets.

@@ -419,8 +419,7 @@ impl DomainScope {
 /// answers it as not found.
 pub async fn record_refusal(
     db: &SqlitePool,
-    admin: &Admin,
-    client: &str,
+    actor: audit::Actor<'_>,
     domain: Option<&str>,
     target: &str,
     details: &str,
@@ -428,15 +427,7 @@ pub async fn record_refusal(
     let entry = Entry {
         outcome: Outcome::Refused,
         details,
-        ..Entry::new(
-            audit::Actor {
-                name: &admin.email,
-                client_addr: client,
-            },
-            Action::Authorize,
-            domain,
-            target,
-        )
+        ..Entry::new(actor, Action::Authorize, domain, target)
     };
     let mut conn = db.acquire().await?;
     audit::record(&mut conn, &entry).await?;
@@ -496,7 +487,11 @@ pub async fn scope_for(
             // Lowercase, so that the attempt shows in that domain's own activity.
             let target = domain.unwrap_or("").to_ascii_lowercase();
             let details = "not a managed domain";
-            record_refusal(db, &admin, client, Some(&target), &target, details).await?;
+            let actor = audit::Actor {
+                name: &admin.email,
+                client_addr: client,
+            };
+            record_refusal(db, actor, Some(&target), &target, details).await?;
             Err(AppError::NotFound(format!("The domain {target}")))
         }
     }

@@ -897,7 +897,7 @@ pub async fn delete(
             let target = email.trim().to_lowercase();
             if let Some((_, domain)) = target.rsplit_once('@') {
                 let details = format!("not an account of {}", scope.domain());
-                auth::record_refusal(db, scope.admin(), client, Some(domain), &target, &details)
+                auth::record_refusal(db, scope.actor(client), Some(domain), &target, &details)
                     .await?;
             }
             return Err(no_account(&target));
@@ -979,7 +979,7 @@ pub async fn restore(
         Some((email, domain_id, _)) if domain_id != scope.domain_id() => {
             let domain = email.rsplit_once('@').map(|(_, domain)| domain);
             let details = format!("not an account of {}", scope.domain());
-            auth::record_refusal(db, scope.admin(), client, domain, &email, &details).await?;
+            auth::record_refusal(db, scope.actor(client), domain, &email, &details).await?;
             return Err(gone());
         }
         Some((email, _, maildir)) => (email, maildir),
