@@ -11,6 +11,7 @@ mod app;
 pub mod components;
 pub mod csv;
 pub mod error;
+pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;

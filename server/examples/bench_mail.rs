@@ -228,7 +228,7 @@ fn break_everything(maildir: &Path) {
     let _ = std::fs::remove_dir_all(maildir.join("tmp"));
 }
 
-fn timed(rebuild: impl FnOnce() -> app::api::mailboxes::RebuildReport, bytes: u64) -> f64 {
+fn timed(rebuild: impl FnOnce() -> app::model::rebuild::RebuildReport, bytes: u64) -> f64 {
     let started = Instant::now();
     let report = rebuild();
     let millis = started.elapsed().as_secs_f64() * 1000.0;

@@ -14,7 +14,7 @@ use app::ssr::progress::RunningAdds;
 use app::ssr::routing::Domain;
 use app::ssr::state::AppState;
 use app::ssr::{
-    admins, aliases, autoreply, catch_all, clock, db, domains, export, forwarding, mailboxes,
+    accounts, admins, aliases, autoreply, catch_all, clock, db, domains, export, forwarding,
 };
 
 use app::validate::domain::parse_address;
@@ -219,7 +219,7 @@ async fn execute(
             if clock_is_right {
                 clock::confirm(db, Actor::CLI, now()).await?;
             }
-            let purged = mailboxes::purge_expired(db, &store()?, mailboxes::RETENTION_DAYS).await?;
+            let purged = accounts::purge_expired(db, &store()?, accounts::RETENTION_DAYS).await?;
             let accounts = if purged.len() == 1 {
                 "account"
             } else {
@@ -228,7 +228,7 @@ async fn execute(
             println!(
                 "Purged {} {accounts} deleted more than {} days ago.",
                 purged.len(),
-                mailboxes::RETENTION_DAYS
+                accounts::RETENTION_DAYS
             );
             Ok(())
         }
@@ -283,7 +283,7 @@ async fn execute(
             import(&state, &domain, &file, dry_run, generate_missing).await
         }
         OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
-            let report = mailboxes::rebuild_account(db, &store()?, Actor::CLI, &email).await?;
+            let report = accounts::rebuild_account(db, &store()?, Actor::CLI, &email).await?;
             println!("Rebuilt the mailbox of {}.", email.trim().to_lowercase());
             for line in report.lines() {
                 println!("  {line}");
@@ -347,7 +347,7 @@ async fn import(
     let text = std::fs::read_to_string(file)
         .map_err(|error| AppError::Invalid(format!("cannot read {}: {error}", file.display())))?;
     let batch =
-        mailboxes::import(state, &domain, Actor::CLI, &text, generate_missing, dry_run).await?;
+        accounts::import(state, &domain, Actor::CLI, &text, generate_missing, dry_run).await?;
     let count = batch.accounts.len();
     if dry_run {
         eprintln!(
@@ -414,7 +414,7 @@ async fn alias(db: &SqlitePool, command: AliasCommand) -> Result<(), AppError> {
             println!(
                 "Deleted the alias {}; it can be restored for {} days with: vpostmaster alias restore {0}",
                 address.trim().to_ascii_lowercase(),
-                mailboxes::RETENTION_DAYS
+                accounts::RETENTION_DAYS
             );
         }
         AliasCommand::Restore { address } => {

@@ -13,7 +13,7 @@ use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{current_uid, is_root, reconcile, MailStore};
 use app::ssr::progress::RunningAdds;
 use app::ssr::state::AppState;
-use app::ssr::{mailboxes, retention};
+use app::ssr::{accounts, retention};
 use app::{shell, App};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -205,7 +205,7 @@ async fn purge_hourly(db: SqlitePool, store: MailStore) {
     every_hour.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         every_hour.tick().await;
-        match mailboxes::purge_expired(&db, &store, mailboxes::RETENTION_DAYS).await {
+        match accounts::purge_expired(&db, &store, accounts::RETENTION_DAYS).await {
             Ok(purged) if purged.is_empty() => {}
             Ok(purged) => tracing::info!(count = purged.len(), "purged deleted accounts"),
             Err(AppError::Conflict(hold)) => tracing::warn!("{hold}"),

@@ -5,12 +5,13 @@
 mod support;
 
 use app::api::aliases::{
-    AddAlias, AddAliases, AliasDetail, AliasPage, DeleteAliases, DeletedAlias, GetAlias,
-    ListAliases, ListDeletedAliases, RestoreAlias, UpdateAlias,
+    AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
+    UpdateAlias,
 };
 use app::api::mailboxes::{AddAccounts, DeleteMailboxes, RestoreMailbox};
 use app::error::AppError;
-use app::ssr::mailboxes::{purge_expired, RETENTION_DAYS};
+use app::model::aliases::{AliasDetail, AliasPage, DeletedAlias};
+use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
 use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 use serde_json::from_str as json;

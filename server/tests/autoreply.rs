@@ -10,8 +10,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use app::api::aliases::AddAlias;
-use app::api::autoreply::{AutoReplySettings, GetAutoreply, SetAutoreply};
+use app::api::autoreply::{GetAutoreply, SetAutoreply};
 use app::error::AppError;
+use app::model::autoreply::AutoReplySettings;
 use app::ssr::mailstore::MailUser;
 use axum::body::Body;
 use axum::http::header;

@@ -5,7 +5,7 @@
 mod support;
 
 use app::api::mailboxes::AddAccounts;
-use app::ssr::mailboxes::{purge_expired, RETENTION_DAYS};
+use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::mailstore::reconcile;
 use leptos::server_fn::ServerFn;
 use support::*;

@@ -10,9 +10,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 
 use app::api::mailboxes::{
-    AddAccounts, DeleteMailboxes, RebuildMailbox, RebuildReport, Resync, SetMailboxPassword,
-    UpdateMailbox,
+    AddAccounts, DeleteMailboxes, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
 };
+use app::model::rebuild::{RebuildReport, Resync};
 use leptos::server_fn::ServerFn;
 use support::dovecot::{mail_user, Dovecot};
 use support::*;

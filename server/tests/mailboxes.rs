@@ -3,15 +3,16 @@
 
 mod support;
 
-use app::api::activity::{ActivityPage, ListActivity};
+use app::api::activity::ListActivity;
 use app::api::mailboxes::{
-    AddAccount, AddAccounts, AddProgress, AddedAccounts, AddedBatch, DeleteMailboxes, DeletedRow,
-    DismissBatch, GetMailbox, ListDeleted, ListMailboxes, MailboxDetail, MailboxPage,
-    RestoreMailbox, SetMailboxPassword, UpdateMailbox,
+    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
+    ListDeleted, ListMailboxes, RestoreMailbox, SetMailboxPassword, UpdateMailbox,
 };
 use app::error::AppError;
+use app::model::accounts::{AccountDetail, AccountPage, AddedBatch, DeletedRow};
+use app::model::activity::ActivityPage;
+use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::hashing::verify_password;
-use app::ssr::mailboxes::{purge_expired, RETENTION_DAYS};
 use app::validate::{is_acceptable, PasswordContext};
 use axum::body::Body;
 use axum::http::header;
@@ -141,7 +142,7 @@ impl Console {
         outcome(&reply)
     }
 
-    async fn detail(&self, email: &str) -> Result<MailboxDetail, AppError> {
+    async fn detail(&self, email: &str) -> Result<AccountDetail, AppError> {
         outcome(&self.call(GET_MAILBOX, &[("email", email)]).await)
     }
 
@@ -189,7 +190,7 @@ impl Console {
 
     async fn live(&self) -> Vec<String> {
         let form = [("domain", "alpha.test"), ("search", ""), ("page", "1")];
-        let page: MailboxPage = outcome(&self.call(LIST_MAILBOXES, &form).await).unwrap();
+        let page: AccountPage = outcome(&self.call(LIST_MAILBOXES, &form).await).unwrap();
         page.rows.into_iter().map(|row| row.email).collect()
     }
 
@@ -1447,7 +1448,7 @@ async fn searching_a_large_domain_counts_pages_and_caps_broad_counts() {
                     Some(&cookie),
                 )
                 .await;
-            outcome::<MailboxPage>(&reply).unwrap()
+            outcome::<AccountPage>(&reply).unwrap()
         }
     };
     let all = list("", "1").await;

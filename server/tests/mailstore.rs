@@ -10,12 +10,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use app::api::mailboxes::DeletedRow;
 use app::api::mailboxes::{
-    AddAccounts, DeleteMailboxes, LastRebuild, ListDeleted, RebuildMailbox, RebuildRecord,
-    RebuildReport, RestoreMailbox, Resync,
+    AddAccounts, DeleteMailboxes, LastRebuild, ListDeleted, RebuildMailbox, RestoreMailbox,
 };
-use app::ssr::mailboxes::{purge_expired, RETENTION_DAYS};
+use app::model::accounts::DeletedRow;
+use app::model::rebuild::{RebuildRecord, RebuildReport, Resync};
+use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::mailstore::{reconcile, MailUser};
 use leptos::server_fn::ServerFn;
 use support::*;

@@ -8,7 +8,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::api::mailboxes::{AddAccounts, GetMailbox, ListMailboxes, MailboxDetail, MailboxPage};
+use app::api::mailboxes::{AddAccounts, GetMailbox, ListMailboxes};
+use app::model::accounts::{AccountDetail, AccountPage};
 use app::pages::users::size;
 use app::ssr::audit::Actor;
 use app::ssr::domains;
@@ -26,7 +27,7 @@ impl Mail {
     /// The usage on Edit (its server function), once Dovecot has counted the account.
     async fn usage_on_edit(&self, email: &str) -> Option<Usage> {
         let body = self.call(GetMailbox::PATH, &[("email", email)]).await;
-        let detail: MailboxDetail = serde_json::from_str(&body).unwrap();
+        let detail: AccountDetail = serde_json::from_str(&body).unwrap();
         Some(Usage {
             messages: detail.message_count?,
             bytes: detail.mailbox_bytes?,
@@ -41,7 +42,7 @@ impl Mail {
                 &[("domain", "alpha.test"), ("search", ""), ("page", "1")],
             )
             .await;
-        let page: MailboxPage = serde_json::from_str(&body).unwrap();
+        let page: AccountPage = serde_json::from_str(&body).unwrap();
         page.rows
             .into_iter()
             .find(|row| row.email == email)?

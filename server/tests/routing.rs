@@ -6,7 +6,8 @@
 mod support;
 
 use app::api::aliases::{AddAlias, DeleteAliases};
-use app::api::forwarding::{Forwarding, GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
+use app::api::forwarding::{GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
+use app::model::forwarding::Forwarding;
 use leptos::server_fn::ServerFn;
 use support::mail::*;
 use support::sink::Sink;

@@ -1,22 +1,9 @@
 //! An account's auto-reply, set on the Edit screen.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-
-/// An account's auto-reply as the Edit screen shows it; an empty day is none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct AutoReplySettings {
-    pub enabled: bool,
-    pub subject: String,
-    pub text: String,
-    /// The first day it answers, `YYYY-MM-DD`, or empty.
-    pub starts_on: String,
-    /// The last day it answers, `YYYY-MM-DD`, or empty.
-    pub ends_on: String,
-}
+use crate::model::autoreply::AutoReplySettings;
 
 /// The auto-reply of an account of a managed domain.
 #[server]

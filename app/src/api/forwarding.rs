@@ -2,17 +2,9 @@
 //! catch-all.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-
-/// An account's forwarding; no targets is none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Forwarding {
-    pub targets: Vec<String>,
-    /// The account's own mailbox keeps a copy of what is forwarded.
-    pub keep_copy: bool,
-}
+use crate::model::forwarding::Forwarding;
 
 /// A managed account's forwarding, for Edit.
 #[server]

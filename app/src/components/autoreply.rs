@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::autoreply::{get_autoreply, AutoReplySettings, SetAutoreply};
+use crate::api::autoreply::{get_autoreply, SetAutoreply};
 use crate::components::layout::{refusal, ActionError, Notice};
+use crate::model::autoreply::AutoReplySettings;
 use crate::validate::{
     check_reply_period, parse_reply_date, parse_reply_subject, parse_reply_text,
 };

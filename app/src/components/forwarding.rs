@@ -2,9 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::forwarding::{get_forwarding, Forwarding, SetForwarding};
+use crate::api::forwarding::{get_forwarding, SetForwarding};
 use crate::components::layout::{refusal, ActionError};
 use crate::components::targets::TargetsInput;
+use crate::model::forwarding::Forwarding;
 
 /// Forwarding of `email`: the addresses and whether the mailbox keeps a copy; a plain post that
 /// comes back to Edit.

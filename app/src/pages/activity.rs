@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::activity::{list_activity, ActivityPage};
+use crate::api::activity::list_activity;
 use crate::components::layout::Layout;
 use crate::components::pager::{page_number, Pager};
+use crate::model::activity::ActivityPage;
 use crate::url::encode_query;
 
 /// Activity: the domain's audit log, newest first, with a filter by action.

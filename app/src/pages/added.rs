@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{added_accounts, AddedBatch, DismissBatch};
+use crate::api::mailboxes::{added_accounts, DismissBatch};
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed};
 use crate::csv;
+use crate::model::accounts::AddedBatch;
 use crate::url::encode_query;
 
 /// The result of an add: the accounts created, and the generated passwords, shown until the
@@ -92,7 +93,7 @@ fn AddedList(batch: AddedBatch, id: String) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::mailboxes::AddedAccount;
+    use crate::model::accounts::AddedAccount;
     use crate::validate::{
         generate_password, starts_like_formula, PasswordContext, DEFAULT_LEN, PASSWORD_MIN,
     };

@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::aliases::{list_aliases, AliasPage, AliasRow};
+use crate::api::aliases::list_aliases;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, Pager};
+use crate::model::aliases::{AliasPage, AliasRow};
 use crate::url::encode_query;
 
 /// Aliases: the domain's aliases, searchable and paginated, with multi-select for delete.

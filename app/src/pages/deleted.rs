@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{list_deleted, DeletedRow, RestoreMailbox};
+use crate::api::mailboxes::{list_deleted, RestoreMailbox};
 use crate::components::layout::{refusal, ActionError, Layout, Notice};
+use crate::model::accounts::DeletedRow;
 
 /// Deleted accounts: restorable until the purge, with the days left.
 #[component]

@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::aliases::{list_deleted_aliases, DeletedAlias, RestoreAlias};
+use crate::api::aliases::{list_deleted_aliases, RestoreAlias};
 use crate::components::layout::{refusal, ActionError, Layout, Notice};
+use crate::model::aliases::DeletedAlias;
 
 /// Deleted aliases: restorable until the purge, with the days left.
 #[component]

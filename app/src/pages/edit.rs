@@ -4,14 +4,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::mailboxes::{
-    get_mailbox, last_rebuild, rebuild_mailbox, MailboxDetail, RebuildMailbox, RebuildReport,
-    SetMailboxPassword, UpdateMailbox,
+    get_mailbox, last_rebuild, rebuild_mailbox, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
 };
 use crate::components::autoreply::AutoReplyCard;
 use crate::components::forwarding::ForwardingCard;
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
 use crate::components::quota::{QuotaField, Usage};
+use crate::model::accounts::AccountDetail;
+use crate::model::rebuild::RebuildReport;
 use crate::pages::add_one::NameFields;
 use crate::url::encode_query;
 
@@ -57,7 +58,7 @@ pub fn EditPage() -> impl IntoView {
 }
 
 #[component]
-fn EditForms(account: MailboxDetail) -> impl IntoView {
+fn EditForms(account: AccountDetail) -> impl IntoView {
     let update = ServerAction::<UpdateMailbox>::new();
     let set_password = ServerAction::<SetMailboxPassword>::new();
     let update_error = refusal(update);

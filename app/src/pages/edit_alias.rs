@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::aliases::{get_alias, AliasDetail, UpdateAlias};
+use crate::api::aliases::{get_alias, UpdateAlias};
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::targets::TargetsInput;
+use crate::model::aliases::AliasDetail;
 use crate::url::encode_query;
 
 /// Edit alias: where it delivers, and the way to delete it.

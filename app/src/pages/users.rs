@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{list_mailboxes, MailboxPage, MailboxRow};
+use crate::api::mailboxes::list_mailboxes;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, Pager};
+use crate::model::accounts::{AccountPage, AccountRow};
 use crate::url::encode_query;
 
 /// Users: the domain's accounts, searchable and paginated, with multi-select for delete.
@@ -58,7 +59,7 @@ pub fn UsersPage() -> impl IntoView {
 /// The accounts (a table on a desktop, cards on a phone) in a form that asks to delete the
 /// selected ones, with paging links.
 #[component]
-fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
+fn AccountList(page: AccountPage, search: String) -> impl IntoView {
     if page.rows.is_empty() {
         return view! { <EmptyList domain=page.domain search/> }.into_any();
     }
@@ -90,7 +91,7 @@ fn AccountList(page: MailboxPage, search: String) -> impl IntoView {
 }
 
 #[component]
-fn AccountRow(row: MailboxRow) -> impl IntoView {
+fn AccountRow(row: AccountRow) -> impl IntoView {
     let edit = format!("/users/edit?email={}", encode_query(&row.email));
     let name = format!("{} {}", row.first_name, row.last_name)
         .trim()

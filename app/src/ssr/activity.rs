@@ -3,8 +3,8 @@
 use sqlx::SqlitePool;
 
 use super::auth::DomainScope;
-use crate::api::activity::{ActivityPage, ActivityRow, ACTIVITY_PAGE_SIZE};
 use crate::error::AppError;
+use crate::model::activity::{ActivityPage, ActivityRow, ACTIVITY_PAGE_SIZE};
 
 /// One page of the domain's audit log, newest first, optionally only one action, with the
 /// actions the log holds for the filter. Counting, paging and filtering run in SQL on the

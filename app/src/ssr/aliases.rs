@@ -6,13 +6,13 @@
 
 use sqlx::{SqliteConnection, SqlitePool};
 
+use super::accounts::{refuse_if_any, RETENTION_DAYS};
 use super::audit::{self, Action, Actor, Entry};
 use super::auth;
-use super::mailboxes::{refuse_if_any, RETENTION_DAYS};
 use super::routing::{self, Domain};
-use crate::api::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
-use crate::api::mailboxes::PAGE_SIZE;
 use crate::error::AppError;
+use crate::model::accounts::PAGE_SIZE;
+use crate::model::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
 use crate::validate::{
     describe_loop, find_loop, join_targets, parse_alias_paste, parse_targets, parse_username,
     split_targets,

@@ -8,8 +8,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit::{self, Action, Actor, Entry};
 use super::routing::{no_account, Domain};
-use crate::api::autoreply::AutoReplySettings;
 use crate::error::AppError;
+use crate::model::autoreply::AutoReplySettings;
 use crate::validate::check_autoreply;
 
 /// An auto-reply as typed; checked by [`check_autoreply`].

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::api::mailboxes::AddedBatch;
 use crate::error::AppError;
+use crate::model::accounts::AddedBatch;
 
 /// How long a batch can be shown.
 pub const BATCH_LIFETIME: Duration = Duration::from_secs(10 * 60);
@@ -178,7 +178,7 @@ fn remove_oldest(held: &mut HashMap<String, Held>, which: impl Fn(&Held) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::mailboxes::AddedAccount;
+    use crate::model::accounts::AddedAccount;
 
     fn batch() -> AddedBatch {
         AddedBatch {

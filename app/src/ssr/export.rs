@@ -6,8 +6,8 @@ use futures_util::TryStreamExt;
 use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 
+use super::accounts::USAGE_BYTES;
 use super::audit::{self, Action, Actor, Entry};
-use super::mailboxes::USAGE_BYTES;
 use crate::csv;
 use crate::error::AppError;
 

@@ -5,8 +5,8 @@ use sqlx::SqlitePool;
 
 use super::audit::{self, Action, Actor, Entry};
 use super::routing::{self, no_account, Domain};
-use crate::api::forwarding::Forwarding;
 use crate::error::AppError;
+use crate::model::forwarding::Forwarding;
 use crate::validate::{join_targets, parse_targets, split_targets};
 
 /// A live account's forwarding.

@@ -1,6 +1,7 @@
 //! Server-only code: the database, password hashing, the audit log and the services that
 //! both the server functions and the operator CLI call.
 
+pub mod accounts;
 pub mod activity;
 pub mod admins;
 pub mod aliases;
@@ -15,7 +16,6 @@ pub mod domains;
 pub mod export;
 pub mod forwarding;
 pub mod hashing;
-pub mod mailboxes;
 pub mod mailstore;
 pub mod progress;
 pub mod refusals;

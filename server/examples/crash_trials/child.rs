@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use app::api::mailboxes::{AddAccounts, DeleteMailboxes, RestoreMailbox};
+use app::ssr::accounts;
 use app::ssr::audit::Actor;
 use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::db;
 use app::ssr::hashing::Hasher;
-use app::ssr::mailboxes;
 use app::ssr::mailstore::{MailStore, MailUser};
 use app::ssr::progress::RunningAdds;
 use app::ssr::state::AppState;
@@ -50,13 +50,13 @@ pub fn run(operation: Operation, data: &Path) {
             }
             Operation::Purge => {
                 say("ready");
-                mailboxes::purge_expired(&db, &store, mailboxes::RETENTION_DAYS)
+                accounts::purge_expired(&db, &store, accounts::RETENTION_DAYS)
                     .await
                     .unwrap();
             }
             Operation::Rebuild => {
                 say("ready");
-                mailboxes::rebuild_account(&db, &store, Actor::CLI, REBUILT)
+                accounts::rebuild_account(&db, &store, Actor::CLI, REBUILT)
                     .await
                     .unwrap();
             }

@@ -188,7 +188,8 @@ impl TestServer {
 
     /// Restores the account deleted last in alpha.test, as Deleted accounts does.
     pub async fn restore_first_deleted(&self, cookie: &str) {
-        use app::api::mailboxes::{DeletedRow, ListDeleted, RestoreMailbox};
+        use app::api::mailboxes::{ListDeleted, RestoreMailbox};
+        use app::model::accounts::DeletedRow;
         use leptos::server_fn::ServerFn;
         let body = self
             .call_ok(ListDeleted::PATH, &[("domain", "alpha.test")], cookie)

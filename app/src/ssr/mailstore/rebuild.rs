@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-pub use crate::api::mailboxes::{RebuildReport, Resync};
+pub use crate::model::rebuild::{RebuildReport, Resync};
 
 use super::{ensure_dir, is_real_dir, read_dir_names, MailStore, DIR_MODE, FILE_MODE};
 

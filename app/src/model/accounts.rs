@@ -1,0 +1,77 @@
+//! Accounts as the screens show them: the Users list, the Edit screen, a batch just added
+//! and "Deleted accounts".
+
+use serde::{Deserialize, Serialize};
+
+/// Accounts per page of the Users list.
+pub const PAGE_SIZE: u32 = 50;
+
+/// An account as the Users list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AccountRow {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub active: bool,
+    /// The creation date, `YYYY-MM-DD`.
+    pub created: String,
+    /// The mailbox's size in bytes, when known.
+    pub mailbox_bytes: Option<i64>,
+}
+
+/// One page of the Users list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub domain: String,
+    pub rows: Vec<AccountRow>,
+    pub total: u64,
+    /// `total` is a lower bound: a broad search stopped counting there.
+    pub more: bool,
+    pub page: u32,
+    pub pages: u32,
+}
+/// One account of a batch just created; the password only when the console generated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedAccount {
+    pub email: String,
+    pub generated_password: Option<String>,
+}
+
+/// The accounts a bulk or single add created, as the result screen shows them once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedBatch {
+    pub domain: String,
+    pub accounts: Vec<AddedAccount>,
+}
+
+/// An account as the Edit screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDetail {
+    pub email: String,
+    pub domain: String,
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub password_changed_at: String,
+    pub message_count: Option<i64>,
+    pub mailbox_bytes: Option<i64>,
+    /// The quota in MB; 0 is no limit.
+    pub quota_mb: i64,
+}
+
+/// A deleted account as "Deleted accounts" shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedRow {
+    /// The row's id: several deleted accounts may share an address.
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub deleted_at: String,
+    /// Whole days until the purge removes it with its mail.
+    pub days_left: i64,
+}

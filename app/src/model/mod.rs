@@ -1,0 +1,9 @@
+//! The data the screens show, shared by the server functions (`api`), the services (`ssr`)
+//! and the browser: plain serializable types, beneath both sides.
+
+pub mod accounts;
+pub mod activity;
+pub mod aliases;
+pub mod autoreply;
+pub mod forwarding;
+pub mod rebuild;

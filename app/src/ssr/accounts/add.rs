@@ -1,0 +1,471 @@
+//! Adding accounts: a pasted list, an operator's import file or one typed account, checked,
+//! hashed on every core and created with their Maildirs in one transaction; the batch of a
+//! web add is kept for its result screen.
+
+use std::collections::HashMap;
+
+use sqlx::SqlitePool;
+use tokio::task::JoinSet;
+
+use super::{describe, limit_and_count, live_among, refuse_if_any};
+use crate::error::AppError;
+use crate::model::accounts::{AddedAccount, AddedBatch};
+use crate::ssr::audit::{self, Action, Actor, Entry};
+use crate::ssr::auth::{self, CurrentSession, DomainScope};
+use crate::ssr::hashing::Hasher;
+use crate::ssr::mailstore::{self, removals, PendingMaildirs};
+use crate::ssr::progress::Counting;
+use crate::ssr::reserve;
+use crate::ssr::routing::{self, Domain, Holder};
+use crate::ssr::state::AppState;
+use crate::validate::{
+    check_account, generate_password, parse_bulk, read_import, AccountFields, BulkLine,
+    BulkOptions, NewAccount, PasswordContext, DEFAULT_LEN,
+};
+
+/// One account of the "Add one account" form, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OneAccount {
+    /// The username, or a full address in the domain.
+    pub username: String,
+    /// The first name, possibly empty.
+    pub first_name: String,
+    /// The last name, possibly empty.
+    pub last_name: String,
+    /// The password, typed.
+    pub password: String,
+    /// The password, typed again.
+    pub password_again: String,
+}
+
+/// How a pasted list is added.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PasteOptions {
+    /// Generate the passwords of lines that give only a username.
+    pub generate_missing: bool,
+    /// Every account's quota in MB (0: no limit); `None` takes the domain's default.
+    pub quota_mb: Option<u32>,
+}
+
+/// Adds every account of a pasted list (see [`parse_bulk`] for the format) in one transaction,
+/// or none, and returns the id of the batch for the result screen (see [`added_batch`]).
+///
+/// Refused with every problem by line and field (never a password) when a line breaks a rule,
+/// repeats a username or names an address that exists; refused too when the list would take
+/// the domain over its account limit.
+pub async fn add_from_paste(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    text: &str,
+    options: PasteOptions,
+) -> Result<String, AppError> {
+    let domain = scope.within();
+    let lines = check_paste(&state.db, &domain.name, text, options.generate_missing, &[]).await?;
+    let accounts = lines
+        .into_iter()
+        .map(|(_, account)| (account, options.quota_mb))
+        .collect();
+    let actor = scope.actor(client);
+    let batch = create(state, &domain, actor, scope.session_key(), accounts).await?;
+    state.batches.put(scope.session_key(), batch)
+}
+
+/// Adds the accounts of an operator's import file (see [`read_import`]) with the rules, the
+/// report and the all-or-nothing of [`add_from_paste`], each with its own quota. With
+/// `dry_run`, checks everything (the account limit too) and adds nothing. Returns the
+/// accounts added, or the addresses that would be.
+pub async fn import(
+    state: &AppState,
+    domain: &Domain,
+    actor: Actor<'_>,
+    file: &str,
+    generate_missing: bool,
+    dry_run: bool,
+) -> Result<AddedBatch, AppError> {
+    let import = read_import(file);
+    let lines = check_paste(
+        &state.db,
+        &domain.name,
+        &import.paste,
+        generate_missing,
+        &import.problems,
+    )
+    .await?;
+    let accounts: Vec<(NewAccount, Option<u32>)> = lines
+        .into_iter()
+        .map(|(number, account)| (account, import.quotas.get(&number).copied()))
+        .collect();
+    if dry_run {
+        let mut conn = state.db.acquire().await?;
+        let (max, live) = limit_and_count(&mut conn, domain.id).await?;
+        if let Some(refusal) = over_limit(&domain.name, max, live, accounts.len()) {
+            return Err(refusal);
+        }
+        return Ok(AddedBatch {
+            domain: domain.name.clone(),
+            accounts: accounts
+                .into_iter()
+                .map(|(account, _)| AddedAccount {
+                    email: format!("{}@{}", account.username, domain.name),
+                    generated_password: None,
+                })
+                .collect(),
+        });
+    }
+    create(state, domain, actor, &[], accounts).await
+}
+
+/// The accounts of a pasted list by line number, when every line is right and no address is
+/// taken; otherwise refused with every problem, `more` (by line) among them.
+async fn check_paste(
+    db: &SqlitePool,
+    domain: &str,
+    text: &str,
+    generate_missing: bool,
+    more: &[(usize, String)],
+) -> Result<Vec<(usize, NewAccount)>, AppError> {
+    let report = parse_bulk(text, domain, BulkOptions { generate_missing });
+    if let Some(message) = report.too_big {
+        return Err(AppError::Invalid(message));
+    }
+    if report.lines.is_empty() && more.is_empty() {
+        return Err(AppError::Invalid("Paste at least one account.".into()));
+    }
+    let taken = taken_addresses(db, domain, &report.lines).await?;
+    let mut messages = Vec::new();
+    let mut more = more.iter().peekable();
+    for line in &report.lines {
+        while let Some((_, message)) = more.next_if(|(number, _)| *number <= line.number) {
+            messages.push(message.clone());
+        }
+        if let Some(email) = line.username.as_ref().map(|name| address(name, domain)) {
+            if let Some(holder) = taken.get(&email) {
+                messages.push(format!(
+                    "Line {}: {}",
+                    line.number,
+                    taken_words(&email, *holder)
+                ));
+            }
+        }
+        for problem in &line.problems {
+            messages.push(describe(Some(line.number), problem));
+        }
+    }
+    messages.extend(more.map(|(_, message)| message.clone()));
+    refuse_if_any(messages)?;
+    Ok(report
+        .lines
+        .into_iter()
+        .filter_map(|line| Some((line.number, line.account?)))
+        .collect())
+}
+
+/// Adds one account typed in the form, with the same rules as a pasted line, and returns the
+/// id of the batch for the result screen.
+pub async fn add_one(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    account: OneAccount,
+) -> Result<String, AppError> {
+    let given = AccountFields {
+        username: &account.username,
+        password: &account.password,
+        password_again: &account.password_again,
+        first_name: &account.first_name,
+        last_name: &account.last_name,
+    };
+    let line = check_account(&given, scope.domain());
+    let mut messages = Vec::new();
+    let taken = taken_addresses(&state.db, scope.domain(), std::slice::from_ref(&line)).await?;
+    if let Some(email) = line
+        .username
+        .as_ref()
+        .map(|name| address(name, scope.domain()))
+    {
+        if let Some(holder) = taken.get(&email) {
+            messages.push(taken_words(&email, *holder));
+        }
+    }
+    messages.extend(line.problems.iter().map(|problem| describe(None, problem)));
+    refuse_if_any(messages)?;
+    let new = line.account.ok_or_else(|| {
+        tracing::error!("a line without problems has no account");
+        AppError::Internal
+    })?;
+    let actor = scope.actor(client);
+    let batch = create(
+        state,
+        &scope.within(),
+        actor,
+        scope.session_key(),
+        vec![(new, None)],
+    )
+    .await?;
+    state.batches.put(scope.session_key(), batch)
+}
+
+/// The accounts of batch `id`, only to the session that added them, as long as it is kept
+/// (see [`crate::ssr::batches`]).
+pub fn added_batch(
+    state: &AppState,
+    session: &CurrentSession,
+    id: &str,
+) -> Result<AddedBatch, AppError> {
+    state
+        .batches
+        .get(&session.key(), id)
+        .ok_or_else(|| AppError::NotFound(BATCH_GONE.into()))
+}
+
+/// Forgets batch `id` of the session, when the postmaster is done with it.
+pub fn dismiss_batch(state: &AppState, session: &CurrentSession, id: &str) {
+    state.batches.dismiss(&session.key(), id);
+}
+
+/// What a batch that is no longer kept is called in its "not found" message.
+const BATCH_GONE: &str =
+    "The list of new accounts (it is kept for 10 minutes, or until you choose Done)";
+
+/// The full address of a username of `domain`.
+fn address(username: &str, domain: &str) -> String {
+    format!("{username}@{domain}")
+}
+
+/// What an account may not be added at, in words.
+fn taken_words(email: &str, holder: Holder) -> String {
+    match holder {
+        Holder::Account => format!("{email} already exists."),
+        Holder::Alias => routing::taken(email, holder).to_string(),
+    }
+}
+
+/// Which addresses of the lines' usernames live accounts or aliases hold, in one query.
+async fn taken_addresses(
+    db: &SqlitePool,
+    domain: &str,
+    lines: &[BulkLine],
+) -> Result<HashMap<String, Holder>, AppError> {
+    let emails: Vec<String> = lines
+        .iter()
+        .filter_map(|line| line.username.as_deref())
+        .map(|name| address(name, domain))
+        .collect();
+    live_among(db, &emails).await
+}
+
+fn over_limit(domain: &str, max: i64, live: i64, adding: usize) -> Option<AppError> {
+    let adding = adding as i64;
+    (max > 0 && live + adding > max).then(|| {
+        let room = (max - live).max(0);
+        AppError::Invalid(format!(
+            "The domain {domain} is limited to {max} accounts and has {live}: {room} more can \
+             be added, and this asks for {adding}."
+        ))
+    })
+}
+
+/// A new account with its password, ready to be written.
+struct Ready {
+    account: NewAccount,
+    email: String,
+    password: String,
+    generated: bool,
+    /// `None`: the domain's default quota.
+    quota_mb: Option<u32>,
+}
+
+/// Creates valid, unclaimed accounts: generates missing passwords, hashes them all on every
+/// core, creates their Maildirs, then writes every row and its audit row in one transaction.
+/// An address claimed meanwhile by someone else rolls the whole list back. The Maildirs and
+/// the rows are one unit: the folders exist before the commit, and any failure before it
+/// removes them again; they are listed for removal until the commit takes them off the list,
+/// so that the start-up reconciliation removes those a crash in between leaves behind. Each
+/// gets its quota, or the domain's default quota when `None`. `actor` is audited, and the
+/// hashing progress is shown to the session `progress_key` names (none for the operator).
+async fn create(
+    state: &AppState,
+    within: &Domain,
+    actor: Actor<'_>,
+    progress_key: &[u8],
+    accounts: Vec<(NewAccount, Option<u32>)>,
+) -> Result<AddedBatch, AppError> {
+    let domain = within.name.as_str();
+    reserve::room_for(&state.mail, accounts.len())?;
+    {
+        let mut conn = state.db.acquire().await?;
+        let (max, live) = limit_and_count(&mut conn, within.id).await?;
+        if let Some(refusal) = over_limit(domain, max, live, accounts.len()) {
+            return Err(refusal);
+        }
+    }
+    let ready: Vec<Ready> = accounts
+        .into_iter()
+        .map(|(account, quota_mb)| with_password(account, quota_mb, domain))
+        .collect::<Result<_, _>>()?;
+    let counting = state.progress.start(progress_key, ready.len());
+    let hashes = hash_all(
+        &state.hasher,
+        ready.iter().map(|r| r.password.clone()).collect(),
+        &counting,
+    )
+    .await?;
+    let stamp = auth::now();
+    let maildirs = ready
+        .iter()
+        .map(|new| mailstore::new_maildir(domain, &new.account.username, stamp))
+        .collect::<Result<Vec<_>, _>>()?;
+    removals::record(&state.db, &maildirs).await?;
+    let folders = PendingMaildirs::create(&state.mail, maildirs.clone()).await?;
+
+    let mut tx = state.db.begin().await?;
+    for ((new, hash), maildir) in ready.iter().zip(&hashes).zip(&maildirs) {
+        let inserted = sqlx::query(
+            "INSERT INTO mailboxes
+                 (domain_id, local_part, email, password_hash, first_name, last_name, maildir, quota_mb)
+             VALUES (?, ?, ?, ?, ?, ?, ?,
+                     coalesce(?, (SELECT default_quota_mb FROM domains WHERE id = ?)))",
+        )
+        .bind(within.id)
+        .bind(&new.account.username)
+        .bind(&new.email)
+        .bind(hash)
+        .bind(&new.account.first_name)
+        .bind(&new.account.last_name)
+        .bind(maildir)
+        .bind(new.quota_mb)
+        .bind(within.id)
+        .execute(&mut *tx)
+        .await;
+        if let Err(sqlx::Error::Database(error)) = &inserted {
+            if error.is_unique_violation() {
+                drop(tx);
+                return Err(added_meanwhile(&state.db, &ready).await);
+            }
+        }
+        inserted?;
+        let details = if new.generated {
+            "password generated"
+        } else {
+            ""
+        };
+        let entry = Entry {
+            details,
+            ..Entry::new(actor, Action::MailboxAdd, Some(domain), &new.email)
+        };
+        audit::record(&mut tx, &entry).await?;
+    }
+    // Checked again under the write lock: an alias may have taken an address meanwhile.
+    let emails: Vec<String> = ready.iter().map(|r| r.email.clone()).collect();
+    let shadowed = live_among(&mut *tx, &emails)
+        .await?
+        .into_iter()
+        .find(|(_, holder)| *holder == Holder::Alias);
+    if let Some((email, holder)) = shadowed {
+        drop(tx);
+        return Err(routing::taken(&email, holder));
+    }
+    // Checked again under the write lock: another list may have been added meanwhile.
+    let (max, live) = limit_and_count(&mut tx, within.id).await?;
+    if max > 0 && live > max {
+        drop(tx);
+        return Err(
+            over_limit(domain, max, live - ready.len() as i64, ready.len())
+                .unwrap_or(AppError::Internal),
+        );
+    }
+    removals::clear(&mut *tx, &maildirs).await?;
+    tx.commit().await?;
+    folders.keep();
+    tracing::info!(
+        domain,
+        actor = actor.name,
+        count = ready.len(),
+        "accounts added"
+    );
+    Ok(AddedBatch {
+        domain: domain.to_owned(),
+        accounts: ready
+            .into_iter()
+            .map(|new| AddedAccount {
+                email: new.email,
+                generated_password: new.generated.then_some(new.password),
+            })
+            .collect(),
+    })
+}
+
+/// The account with its password: the typed one, or one generated for it.
+fn with_password(
+    account: NewAccount,
+    quota_mb: Option<u32>,
+    domain: &str,
+) -> Result<Ready, AppError> {
+    let email = format!("{}@{domain}", account.username);
+    let (password, generated) = match &account.password {
+        Some(password) => (password.clone(), false),
+        None => {
+            let context = PasswordContext {
+                username: &account.username,
+                first_name: &account.first_name,
+                last_name: &account.last_name,
+                domain,
+            };
+            let password = generate_password(&context, DEFAULT_LEN).map_err(|error| {
+                tracing::error!(%error, "cannot generate a password");
+                AppError::Internal
+            })?;
+            (password, true)
+        }
+    };
+    Ok(Ready {
+        account,
+        email,
+        password,
+        generated,
+        quota_mb,
+    })
+}
+
+/// Hashes every password at once (the hasher's semaphore runs one per core at a time),
+/// counting each one done.
+async fn hash_all(
+    hasher: &Hasher,
+    passwords: Vec<String>,
+    counting: &Counting,
+) -> Result<Vec<String>, AppError> {
+    let mut hashes = vec![String::new(); passwords.len()];
+    let mut tasks = JoinSet::new();
+    for (index, password) in passwords.into_iter().enumerate() {
+        let hasher = hasher.clone();
+        tasks.spawn(async move { (index, hasher.hash_bulk(password).await) });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (index, hash) = joined.map_err(|error| {
+            tracing::error!(%error, "hashing task failed");
+            AppError::Internal
+        })?;
+        if let Some(slot) = hashes.get_mut(index) {
+            *slot = hash?;
+        }
+        counting.tick();
+    }
+    Ok(hashes)
+}
+
+/// The refusal when an address of the list became taken between the check and the write.
+async fn added_meanwhile(db: &SqlitePool, ready: &[Ready]) -> AppError {
+    let emails: Vec<String> = ready.iter().map(|r| r.email.clone()).collect();
+    let taken = match live_among(db, &emails).await {
+        Ok(taken) => taken,
+        Err(error) => return error,
+    };
+    let who = emails
+        .iter()
+        .find(|email| taken.contains_key(*email))
+        .map_or_else(|| "An address of the list".to_owned(), String::clone);
+    AppError::Conflict(format!(
+        "{who} was added by someone else meanwhile; nothing was added. Check the list and try again."
+    ))
+}

@@ -1,0 +1,123 @@
+//! Mail accounts of a domain, one module per job: the Users list, adding, editing, deleting
+//! (with restore and purge) and Rebuild mailbox. Each change is authorized by the
+//! [`DomainScope`] it receives, checked with the shared `validate` rules the browser runs too,
+//! and audited in the same transaction. What several jobs share lives here.
+
+use std::collections::HashMap;
+
+use super::auth::DomainScope;
+use super::routing::{self, Holder};
+use crate::error::AppError;
+use crate::validate::{Field, Problem};
+
+mod add;
+mod delete;
+mod edit;
+mod list;
+mod rebuild;
+
+pub use add::{
+    add_from_paste, add_one, added_batch, dismiss_batch, import, OneAccount, PasteOptions,
+};
+pub use delete::{delete, deleted, purge_expired, restore, RETENTION_DAYS};
+pub use edit::{detail, set_password, update, AccountChanges};
+pub use list::list;
+pub(crate) use list::USAGE_BYTES;
+pub use rebuild::{last_rebuild, rebuild, rebuild_account};
+
+/// Problems one refusal lists; the rest are counted.
+const PROBLEMS_LISTED: usize = 50;
+
+/// The current time as every table stores it.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
+
+/// "Line 3, password again: The two passwords differ." (or without the line for one account).
+fn describe(line: Option<usize>, problem: &Problem) -> String {
+    let message = problem.message.trim_end_matches('.');
+    match (line, problem.field) {
+        (Some(number), Field::Line) => format!("Line {number}: {message}."),
+        (Some(number), field) => format!("Line {number}, {}: {message}.", field.label()),
+        (None, field) => {
+            let label = field.label();
+            let mut chars = label.chars();
+            let capital: String = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+                .collect();
+            format!("{capital}: {message}.")
+        }
+    }
+}
+
+/// Refuses with the messages one per line, at most [`PROBLEMS_LISTED`] of them.
+pub(crate) fn refuse_if_any(messages: Vec<String>) -> Result<(), AppError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let more = messages.len().saturating_sub(PROBLEMS_LISTED);
+    let mut listed: Vec<String> = messages.into_iter().take(PROBLEMS_LISTED).collect();
+    if more > 0 {
+        listed.push(format!("and {more} more."));
+    }
+    Err(AppError::Invalid(listed.join("\n")))
+}
+
+/// The addresses of `emails` that live accounts or aliases hold, and which; an alias is named
+/// where both do (an account written in the caller's transaction, say).
+async fn live_among<'c, E>(db: E, emails: &[String]) -> Result<HashMap<String, Holder>, AppError>
+where
+    E: sqlx::SqliteExecutor<'c>,
+{
+    if emails.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = serde_json::to_string(emails).map_err(|error| {
+        tracing::error!(%error, "cannot encode addresses");
+        AppError::Internal
+    })?;
+    let taken: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT email, 0 FROM mailboxes
+         WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?1))
+         UNION ALL
+         SELECT address, 1 FROM aliases
+         WHERE deleted_at IS NULL AND address IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(list)
+    .fetch_all(db)
+    .await?;
+    Ok(taken
+        .into_iter()
+        .map(|(email, alias)| {
+            (
+                email,
+                if alias {
+                    Holder::Alias
+                } else {
+                    Holder::Account
+                },
+            )
+        })
+        .collect())
+}
+
+/// The domain's account limit (0: none) and its live accounts.
+async fn limit_and_count(
+    conn: &mut sqlx::SqliteConnection,
+    domain_id: i64,
+) -> Result<(i64, i64), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT max_mailboxes,
+                (SELECT COUNT(*) FROM mailboxes WHERE domain_id = d.id AND deleted_at IS NULL)
+         FROM domains d WHERE id = ?",
+    )
+    .bind(domain_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// `email` trimmed and lowercase, when it is an address of the scope's domain.
+fn in_scope(scope: &DomainScope, email: &str) -> Option<String> {
+    routing::address_in(scope.domain(), email)
+}

@@ -1,0 +1,96 @@
+//! Rebuild mailbox: repairs an account's Maildir, records what it found, and tells the last
+//! rebuild.
+
+use sqlx::SqlitePool;
+
+use super::in_scope;
+use crate::error::AppError;
+use crate::model::rebuild::{RebuildRecord, RebuildReport};
+use crate::ssr::audit::{self, Action, Actor, Entry};
+use crate::ssr::auth::DomainScope;
+use crate::ssr::mailstore::{self, MailStore};
+use crate::ssr::routing::no_account;
+use crate::ssr::state::AppState;
+
+/// Rebuilds the Maildir of a live account of the scope's domain (see [`rebuild_account`]).
+pub async fn rebuild(
+    state: &AppState,
+    scope: &DomainScope,
+    client: &str,
+    email: &str,
+) -> Result<RebuildReport, AppError> {
+    let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
+    let actor = scope.actor(client);
+    rebuild_account(&state.db, &state.mail, actor, &address).await
+}
+
+/// Rebuild mailbox, for the server function and the command line: repairs the live account's
+/// Maildir (see [`MailStore::rebuild`]), stores the message count and size it measured, and
+/// audits it as `mailbox.rebuild` with the report's counts.
+pub async fn rebuild_account(
+    db: &SqlitePool,
+    store: &MailStore,
+    actor: Actor<'_>,
+    email: &str,
+) -> Result<RebuildReport, AppError> {
+    let address = email.trim().to_lowercase();
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, maildir FROM mailboxes WHERE email = ? AND deleted_at IS NULL")
+            .bind(&address)
+            .fetch_optional(db)
+            .await?;
+    let (id, maildir) = row.ok_or_else(|| no_account(&address))?;
+    let domain = address.rsplit_once('@').map(|(_, domain)| domain);
+    let work = {
+        let store = store.clone();
+        let address = address.clone();
+        mailstore::blocking(move || store.rebuild(&maildir, &address)).await?
+    };
+    let report = match work {
+        Ok(report) => report,
+        Err(error) => {
+            tracing::error!(%error, email = %address, "rebuild failed");
+            let entry = Entry {
+                outcome: audit::Outcome::Failed,
+                ..Entry::new(actor, Action::MailboxRebuild, domain, &address)
+            };
+            let mut conn = db.acquire().await?;
+            audit::record(&mut conn, &entry).await?;
+            return Err(AppError::Internal);
+        }
+    };
+    let summary = report.summary();
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE mailboxes SET message_count = ?, mailbox_bytes = ? WHERE id = ?")
+        .bind(i64::try_from(report.message_count).unwrap_or(i64::MAX))
+        .bind(i64::try_from(report.mailbox_bytes).unwrap_or(i64::MAX))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let entry = Entry {
+        details: &summary,
+        ..Entry::new(actor, Action::MailboxRebuild, domain, &address)
+    };
+    audit::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    tracing::info!(email = %address, actor = actor.name, %summary, "mailbox rebuilt");
+    Ok(report)
+}
+
+/// The last rebuild of a live account of the scope's domain, from the audit log.
+pub async fn last_rebuild(
+    db: &SqlitePool,
+    scope: &DomainScope,
+    email: &str,
+) -> Result<Option<RebuildRecord>, AppError> {
+    let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
+    Ok(sqlx::query_as(
+        "SELECT at, actor, outcome, details AS summary FROM audit_log
+         WHERE domain = ? AND action = ? AND target = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(scope.domain())
+    .bind(Action::MailboxRebuild.as_str())
+    .bind(&address)
+    .fetch_optional(db)
+    .await?)
+}
