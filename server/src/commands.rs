@@ -18,7 +18,7 @@ use app::ssr::{
 };
 
 use app::validate::domain::parse_address;
-use app::validate::{generate_password, PasswordContext, DEFAULT_LEN};
+use app::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN};
 use sqlx::SqlitePool;
 
 use crate::cli::{
@@ -429,13 +429,13 @@ async fn alias(db: &SqlitePool, command: AliasCommand) -> Result<(), AppError> {
 
 /// The domain of a full address, which must exist.
 async fn domain_of(db: &SqlitePool, address: &str) -> Result<Domain, AppError> {
-    let (_, domain) = address.trim().rsplit_once('@').ok_or_else(|| {
+    let domain = Address::domain_of(address).ok_or_else(|| {
         AppError::Invalid(format!(
             "give the full address, such as sales@example.com, not {:?}",
             address.trim()
         ))
     })?;
-    domain_named(db, domain).await
+    domain_named(db, &domain).await
 }
 
 /// The password from stdin's first line, or a generated one (then `true`).

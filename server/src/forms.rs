@@ -5,8 +5,8 @@
 
 use std::convert::Infallible;
 
+use app::api::accounts::add_accounts as add_accounts_server_fn;
 use app::api::aliases::add_aliases as add_aliases_server_fn;
-use app::api::mailboxes::add_accounts as add_accounts_server_fn;
 use app::error::AppError;
 use app::pages::add_accounts::BulkDraft;
 use app::pages::add_aliases::AliasDraft;

@@ -4,11 +4,11 @@
 
 mod support;
 
+use app::api::accounts::{AddAccounts, DeleteMailboxes, RestoreMailbox};
 use app::api::aliases::{
     AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
     UpdateAlias,
 };
-use app::api::mailboxes::{AddAccounts, DeleteMailboxes, RestoreMailbox};
 use app::error::AppError;
 use app::model::aliases::{AliasDetail, AliasPage, DeletedAlias};
 use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
@@ -764,7 +764,7 @@ async fn add_one_account_is_refused_where_an_alias_lives_and_a_restore_that_loop
         ("password_again", "Tr4in#Lamp"),
     ];
     let reply = console
-        .call(app::api::mailboxes::AddAccount::PATH, &form)
+        .call(app::api::accounts::AddAccount::PATH, &form)
         .await;
     assert_eq!(
         invalid(outcome::<()>(&reply)),

@@ -65,7 +65,7 @@ async fn every_server_function_needs_a_session() {
 async fn a_postmaster_cannot_reach_another_domain() {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
-    let list = app::api::mailboxes::ListMailboxes::PATH;
+    let list = app::api::accounts::ListMailboxes::PATH;
     let own = server
         .call(
             list,
@@ -91,7 +91,7 @@ async fn a_postmaster_cannot_reach_another_domain() {
         .await;
     assert_eq!(refused, 1, "the attempt is audited");
     let domains = server
-        .call(app::api::mailboxes::ListDomains::PATH, &[], Some(&cookie))
+        .call(app::api::accounts::ListDomains::PATH, &[], Some(&cookie))
         .await;
     assert!(
         domains.body.contains("alpha.test") && !domains.body.contains("beta.test"),
@@ -125,10 +125,10 @@ async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
 
 #[tokio::test]
 async fn a_postmaster_cannot_touch_another_domains_accounts() {
+    use app::api::accounts::*;
     use app::api::activity::ListActivity;
     use app::api::autoreply::*;
     use app::api::forwarding::*;
-    use app::api::mailboxes::*;
 
     let server = TestServer::new().await;
     let beta = server.log_on(POSTMASTER_B, PASSWORD).await;

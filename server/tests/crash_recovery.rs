@@ -4,7 +4,7 @@
 
 mod support;
 
-use app::api::mailboxes::AddAccounts;
+use app::api::accounts::AddAccounts;
 use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::mailstore::reconcile;
 use leptos::server_fn::ServerFn;

@@ -9,7 +9,7 @@ mod support;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 
-use app::api::mailboxes::{
+use app::api::accounts::{
     AddAccounts, DeleteMailboxes, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
 };
 use app::model::rebuild::{RebuildReport, Resync};

@@ -4,8 +4,8 @@
 
 mod support;
 
+use app::api::accounts::{AddAccount, AddAccounts, ListMailboxes};
 use app::api::activity::ListActivity;
-use app::api::mailboxes::{AddAccount, AddAccounts, ListMailboxes};
 use app::error::AppError;
 use app::validate::BULK_MAX_BYTES;
 use axum::body::Body;
@@ -239,7 +239,7 @@ async fn the_result_page_shows_its_passwords_again_until_done_or_log_off() {
     let batch = result.strip_prefix("/users/added?batch=").unwrap();
     let done = server
         .send(
-            post(app::api::mailboxes::DismissBatch::PATH, Some(&cookie))
+            post(app::api::accounts::DismissBatch::PATH, Some(&cookie))
                 .header(header::ACCEPT, "text/html")
                 .header(header::REFERER, format!("http://console.test{result}"))
                 .body(Body::from(encode(&[("batch", batch)])))

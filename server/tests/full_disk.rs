@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use app::api::mailboxes::{AddAccounts, DeleteMailboxes};
+use app::api::accounts::{AddAccounts, DeleteMailboxes};
 use app::error::AppError;
 use app::ssr::mailstore::is_root;
 use app::ssr::reserve;

@@ -17,6 +17,11 @@ mod fuzz;
 use std::net::{IpAddr, SocketAddr};
 
 use app::api::account::ChangeOwnPassword;
+use app::api::accounts::{
+    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
+    LastRebuild, ListDeleted, ListDomains, ListMailboxes, RebuildMailbox, RestoreMailbox,
+    SetMailboxPassword, UpdateMailbox,
+};
 use app::api::activity::ListActivity;
 use app::api::aliases::{
     AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
@@ -25,11 +30,6 @@ use app::api::aliases::{
 use app::api::auth::{LogOff, LogOn, SignedIn};
 use app::api::autoreply::{GetAutoreply, SetAutoreply};
 use app::api::forwarding::{GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
-use app::api::mailboxes::{
-    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
-    LastRebuild, ListDeleted, ListDomains, ListMailboxes, RebuildMailbox, RestoreMailbox,
-    SetMailboxPassword, UpdateMailbox,
-};
 use app::error::AppError;
 use app::validate::parse_username;
 use axum::body::Body;

@@ -3,11 +3,11 @@
 
 mod support;
 
-use app::api::activity::ListActivity;
-use app::api::mailboxes::{
+use app::api::accounts::{
     AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
     ListDeleted, ListMailboxes, RestoreMailbox, SetMailboxPassword, UpdateMailbox,
 };
+use app::api::activity::ListActivity;
 use app::error::AppError;
 use app::model::accounts::{AccountDetail, AccountPage, AddedBatch, DeletedRow};
 use app::model::activity::ActivityPage;

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use app::api::mailboxes::{
+use app::api::accounts::{
     AddAccounts, DeleteMailboxes, LastRebuild, ListDeleted, RebuildMailbox, RestoreMailbox,
 };
 use app::model::accounts::DeletedRow;

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::api::mailboxes::{AddAccounts, GetMailbox, ListMailboxes};
+use app::api::accounts::{AddAccounts, GetMailbox, ListMailboxes};
 use app::model::accounts::{AccountDetail, AccountPage};
 use app::pages::users::size;
 use app::ssr::audit::Actor;

@@ -22,7 +22,8 @@ pub async fn list_aliases(
 #[server]
 pub async fn get_alias(address: String) -> Result<AliasDetail, AppError> {
     use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(address.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
     let state = auth::app_state()?;
     aliases::detail(&state.db, &scope.within(), &address).await
 }
@@ -72,7 +73,8 @@ pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
 #[server]
 pub async fn update_alias(address: String, targets: String) -> Result<(), AppError> {
     use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(address.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
     let state = auth::app_state()?;
     let client = auth::client_addr();
     aliases::update(

@@ -9,7 +9,8 @@ use crate::model::autoreply::AutoReplySettings;
 #[server]
 pub async fn get_autoreply(email: String) -> Result<AutoReplySettings, AppError> {
     use crate::ssr::{auth, autoreply};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     autoreply::get(&state.db, &scope.within(), &email).await
 }
@@ -26,7 +27,8 @@ pub async fn set_autoreply(
     ends_on: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{auth, autoreply};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     let client = auth::client_addr();
     let actor = scope.actor(&client);

@@ -10,7 +10,8 @@ use crate::model::forwarding::Forwarding;
 #[server]
 pub async fn get_forwarding(email: String) -> Result<Forwarding, AppError> {
     use crate::ssr::{auth, forwarding};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     forwarding::get(&state.db, &scope.within(), &email).await
 }
@@ -24,7 +25,8 @@ pub async fn set_forwarding(
     keep_copy: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{auth, forwarding};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     let client = auth::client_addr();
     let set = forwarding::set(

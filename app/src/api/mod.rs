@@ -2,9 +2,9 @@
 //! `ssr::auth` first, then validates with the shared rules, then calls one service.
 
 pub mod account;
+pub mod accounts;
 pub mod activity;
 pub mod aliases;
 pub mod auth;
 pub mod autoreply;
 pub mod forwarding;
-pub mod mailboxes;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::list_domains;
+use crate::api::accounts::list_domains;
 
 /// The managed domains and the one this screen is on (`None` until known).
 #[derive(Clone, Copy)]

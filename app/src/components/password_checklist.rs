@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::validate::{check_password, Level, PasswordContext};
+use crate::validate::{check_password, Address, Level, PasswordContext};
 
 /// Every rule for `password` in the context of the account `email` (names optional).
 #[component]
@@ -15,7 +15,10 @@ pub fn PasswordChecklist(
 ) -> impl IntoView {
     let checks = move || {
         let email = email.get();
-        let (username, domain) = email.split_once('@').unwrap_or((&email, ""));
+        let parts = Address::split(&email);
+        let (username, domain) = parts.as_ref().map_or((email.as_str(), ""), |parts| {
+            (parts.local.as_str(), parts.domain.as_str())
+        });
         let (first, last) = (first_name.get(), last_name.get());
         let context = PasswordContext {
             username,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::components::field::PasswordField;
 use crate::components::hydrated::use_hydrated;
 use crate::components::password_checklist::PasswordChecklist;
-use crate::validate::{generate_password, PasswordContext, DEFAULT_LEN};
+use crate::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN};
 
 /// Password, the rules ticked as one types, "Generate" (needs the WASM app), and again.
 #[component]
@@ -25,7 +25,10 @@ pub fn NewPasswordFields(
     let second = NodeRef::<leptos::html::Input>::new();
     let generate = move |_| {
         let email = email.get_untracked();
-        let (username, domain) = email.split_once('@').unwrap_or((&email, ""));
+        let parts = Address::split(&email);
+        let (username, domain) = parts.as_ref().map_or((email.as_str(), ""), |parts| {
+            (parts.local.as_str(), parts.domain.as_str())
+        });
         let (first_name, last_name) = (first_name.get_untracked(), last_name.get_untracked());
         let context = PasswordContext {
             username,

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::api::mailboxes::add_progress;
+use crate::api::accounts::add_progress;
 use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
 use crate::components::hydrated::use_hydrated;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::mailboxes::AddAccount;
+use crate::api::accounts::AddAccount;
 use crate::components::domain::use_current_domain;
 use crate::components::layout::{refusal, ActionError, Layout};
 use crate::components::password_tools::NewPasswordFields;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{added_accounts, DismissBatch};
+use crate::api::accounts::{added_accounts, DismissBatch};
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed};
 use crate::csv;
 use crate::model::accounts::AddedBatch;

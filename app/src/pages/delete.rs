@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::DeleteMailboxes;
+use crate::api::accounts::DeleteMailboxes;
 use crate::components::layout::{refusal, ActionError, Layout};
 
 /// The confirmation of a delete, naming every account.

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{list_deleted, RestoreMailbox};
+use crate::api::accounts::{list_deleted, RestoreMailbox};
 use crate::components::layout::{refusal, ActionError, Layout, Notice};
 use crate::model::accounts::DeletedRow;
 

@@ -3,7 +3,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::{
+use crate::api::accounts::{
     get_mailbox, last_rebuild, rebuild_mailbox, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
 };
 use crate::components::autoreply::AutoReplyCard;

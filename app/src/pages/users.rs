@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mailboxes::list_mailboxes;
+use crate::api::accounts::list_mailboxes;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, Pager};
 use crate::model::accounts::{AccountPage, AccountRow};

@@ -15,7 +15,7 @@ use crate::model::accounts::PAGE_SIZE;
 use crate::model::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
 use crate::validate::{
     describe_loop, find_loop, join_targets, parse_alias_paste, parse_targets, parse_username,
-    split_targets,
+    split_targets, Address,
 };
 
 /// The current time as every table stores it.
@@ -36,9 +36,9 @@ async fn record_outside(
     address: &str,
 ) -> Result<(), AppError> {
     let target = address.trim().to_ascii_lowercase();
-    let other = target.rsplit_once('@').map(|(_, name)| name);
+    let other = Address::domain_of(&target);
     let details = format!("not an alias of {}", domain.name);
-    auth::record_refusal(db, actor, other, &target, &details).await
+    auth::record_refusal(db, actor, other.as_deref(), &target, &details).await
 }
 
 /// The address of `domain` that an alias typed as `name` (a name or a full address) gets.
@@ -152,7 +152,7 @@ async fn insert(
     address: &str,
     targets: &[String],
 ) -> Result<(), AppError> {
-    let local = address.rsplit_once('@').map_or(address, |(local, _)| local);
+    let local = Address::split(address).map_or_else(|| address.to_owned(), |parts| parts.local);
     let joined = join_targets(targets);
     sqlx::query(
         "INSERT INTO aliases (domain_id, local_part, address, targets) VALUES (?, ?, ?, ?)",
@@ -456,7 +456,8 @@ pub async fn purge_expired(
     .fetch_all(&mut *conn)
     .await?;
     for (address, deleted_at) in &purged {
-        let domain = address.rsplit_once('@').map(|(_, domain)| domain);
+        let domain = Address::domain_of(address);
+        let domain = domain.as_deref();
         let details = format!("deleted {deleted_at}");
         let entry = Entry {
             details: &details,

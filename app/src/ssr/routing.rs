@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use sqlx::SqliteConnection;
 
 use crate::error::AppError;
-use crate::validate::{describe_loop, find_loop, split_targets};
+use crate::validate::{describe_loop, find_loop, split_targets, Address};
 
 /// A domain by id and name: what services that change a domain's data act within. The web
 /// makes one from the signed-in postmaster's scope, the command line from a name.
@@ -38,9 +38,8 @@ impl Domain {
 
 /// `address` trimmed and lowercase, when it is an address of the domain called `name`.
 pub fn address_in(name: &str, address: &str) -> Option<String> {
-    let address = address.trim().to_lowercase();
-    let (_, part) = address.rsplit_once('@')?;
-    (part == name).then_some(address)
+    let address = Address::split(address)?;
+    (address.domain == name).then(|| address.to_string())
 }
 
 /// The refusal for an address that is not a live account of the domain asked about.

@@ -5,6 +5,7 @@
 //! the authority. So this module stays pure: no I/O, no framework, no cargo
 //! features, and nothing from the rest of the crate.
 //!
+//! - [`Address`]: a full address taken apart once, local part and domain in lowercase.
 //! - [`parse_username`]: the part before the `@`, normalised to lowercase.
 //! - [`check_password`]: one [`Check`] per password rule, for a live
 //!   checklist; [`password_problems`] and [`is_acceptable`] for refusals.
@@ -20,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+mod address;
 mod alias;
 mod autoreply;
 mod bulk;
@@ -31,6 +33,7 @@ mod password;
 mod quota;
 mod username;
 
+pub use address::Address;
 pub use alias::{
     describe_loop, find_loop, join_targets, parse_alias_paste, parse_target, parse_targets,
     split_targets, AliasLine, AliasReport, ALIAS_PASTE_MAX, TARGETS_MAX,

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use app::api::mailboxes::{AddAccounts, DeleteMailboxes, RestoreMailbox};
+use app::api::accounts::{AddAccounts, DeleteMailboxes, RestoreMailbox};
 use app::ssr::accounts;
 use app::ssr::audit::Actor;
 use app::ssr::auth::SessionPolicy;

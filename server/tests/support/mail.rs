@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::api::mailboxes::{AddAccounts, DeleteMailboxes, UpdateMailbox};
+use app::api::accounts::{AddAccounts, DeleteMailboxes, UpdateMailbox};
 use app::ssr::mailstore::MailUser;
 use leptos::server_fn::ServerFn;
 

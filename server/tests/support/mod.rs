@@ -176,7 +176,7 @@ impl TestServer {
     /// Adds alpha.test's accounts of a pasted list, as Add many accounts does; panics unless
     /// they are added.
     pub async fn add_accounts(&self, cookie: &str, text: &str) {
-        use app::api::mailboxes::AddAccounts;
+        use app::api::accounts::AddAccounts;
         use leptos::server_fn::ServerFn;
         self.call_ok(
             AddAccounts::PATH,
@@ -188,7 +188,7 @@ impl TestServer {
 
     /// Restores the account deleted last in alpha.test, as Deleted accounts does.
     pub async fn restore_first_deleted(&self, cookie: &str) {
-        use app::api::mailboxes::{ListDeleted, RestoreMailbox};
+        use app::api::accounts::{ListDeleted, RestoreMailbox};
         use app::model::accounts::DeletedRow;
         use leptos::server_fn::ServerFn;
         let body = self

@@ -12,6 +12,7 @@ use crate::ssr::clock;
 use crate::ssr::mailstore::{self, removals, MailStore};
 use crate::ssr::routing::{self, no_account, Holder};
 use crate::ssr::state::AppState;
+use crate::validate::Address;
 
 /// Days a deleted account stays in "Deleted accounts", restorable, before the purge.
 pub const RETENTION_DAYS: u32 = 30;
@@ -32,9 +33,9 @@ pub async fn delete(
     for email in emails.iter().filter(|email| !email.trim().is_empty()) {
         let Some(address) = in_scope(scope, email) else {
             let target = email.trim().to_lowercase();
-            if let Some((_, domain)) = target.rsplit_once('@') {
+            if let Some(domain) = Address::domain_of(&target) {
                 let details = format!("not an account of {}", scope.domain());
-                auth::record_refusal(db, scope.actor(client), Some(domain), &target, &details)
+                auth::record_refusal(db, scope.actor(client), Some(&domain), &target, &details)
                     .await?;
             }
             return Err(no_account(&target));
@@ -114,9 +115,10 @@ pub async fn restore(
     let (email, maildir) = match row {
         None => return Err(gone()),
         Some((email, domain_id, _)) if domain_id != scope.domain_id() => {
-            let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+            let domain = Address::domain_of(&email);
             let details = format!("not an account of {}", scope.domain());
-            auth::record_refusal(db, scope.actor(client), domain, &email, &details).await?;
+            auth::record_refusal(db, scope.actor(client), domain.as_deref(), &email, &details)
+                .await?;
             return Err(gone());
         }
         Some((email, _, maildir)) => (email, maildir),
@@ -195,11 +197,16 @@ pub async fn purge_expired(
     .fetch_all(&mut *tx)
     .await?;
     for (email, deleted_at, _) in &purged {
-        let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+        let domain = Address::domain_of(email);
         let details = format!("deleted {deleted_at}");
         let entry = Entry {
             details: &details,
-            ..Entry::new(Actor::SYSTEM, Action::MailboxPurge, domain, email)
+            ..Entry::new(
+                Actor::SYSTEM,
+                Action::MailboxPurge,
+                domain.as_deref(),
+                email,
+            )
         };
         audit::record(&mut tx, &entry).await?;
     }

@@ -11,6 +11,7 @@ use crate::ssr::auth::DomainScope;
 use crate::ssr::mailstore::{self, MailStore};
 use crate::ssr::routing::no_account;
 use crate::ssr::state::AppState;
+use crate::validate::Address;
 
 /// Rebuilds the Maildir of a live account of the scope's domain (see [`rebuild_account`]).
 pub async fn rebuild(
@@ -40,7 +41,8 @@ pub async fn rebuild_account(
             .fetch_optional(db)
             .await?;
     let (id, maildir) = row.ok_or_else(|| no_account(&address))?;
-    let domain = address.rsplit_once('@').map(|(_, domain)| domain);
+    let domain = Address::domain_of(&address);
+    let domain = domain.as_deref();
     let work = {
         let store = store.clone();
         let address = address.clone();

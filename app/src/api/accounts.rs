@@ -120,7 +120,8 @@ pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
 #[server]
 pub async fn get_mailbox(email: String) -> Result<AccountDetail, AppError> {
     use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     accounts::detail(&state.db, &scope, &email).await
 }
@@ -137,7 +138,8 @@ pub async fn update_mailbox(
     quota_mb: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let quota_mb = quota_mb
         .map(|typed| crate::validate::parse_quota_mb(&typed))
         .transpose()
@@ -165,7 +167,8 @@ pub async fn set_mailbox_password(
     password_again: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     accounts::set_password(
         &state,
@@ -232,7 +235,8 @@ pub async fn restore_mailbox(domain: String, id: i64) -> Result<(), AppError> {
 #[server]
 pub async fn rebuild_mailbox(email: String) -> Result<RebuildReport, AppError> {
     use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     let report = accounts::rebuild(&state, &scope, &auth::client_addr(), &email).await?;
     leptos_axum::redirect(&format!(
@@ -247,7 +251,8 @@ pub async fn rebuild_mailbox(email: String) -> Result<RebuildReport, AppError> {
 #[server]
 pub async fn last_rebuild(email: String) -> Result<Option<RebuildRecord>, AppError> {
     use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(email.rsplit_once('@').map(|(_, domain)| domain)).await?;
+    let scope =
+        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
     accounts::last_rebuild(&state.db, &scope, &email).await
 }
