@@ -4,7 +4,7 @@
 use std::io;
 
 use app::error::AppError;
-use app::ssr::auth::{scope_for, ClientAddr, CurrentSession};
+use app::ssr::auth::{Caller, ClientAddr, CurrentSession, DomainScope};
 use app::ssr::export;
 use app::ssr::state::AppState;
 use axum::body::Body;
@@ -51,9 +51,10 @@ async fn download(
     client: &str,
     domain: Option<&str>,
 ) -> Result<Response, AppError> {
-    let scope = scope_for(&state.db, session, client, domain).await?;
+    let caller = Caller::web(session, client.to_owned());
+    let scope = DomainScope::of(&state.db, caller, domain).await?;
     let name = export::file_name(&state.db, scope.domain()).await?;
-    export::record(&state.db, scope.actor(client), scope.domain()).await?;
+    export::record(&state.db, scope.actor(), scope.domain()).await?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .map_err(|_| AppError::Internal)?;
     let lines = export::accounts_csv(state.db.clone(), scope.domain_id());

@@ -5,23 +5,22 @@
 
 use std::convert::Infallible;
 
-use app::api::accounts::add_accounts as add_accounts_server_fn;
-use app::api::aliases::add_aliases as add_aliases_server_fn;
+use app::api::accounts::{add_pasted_accounts, PastedAccounts};
+use app::api::aliases::add_pasted_aliases;
 use app::error::AppError;
 use app::pages::add_accounts::BulkDraft;
 use app::pages::add_aliases::AliasDraft;
 use app::shell;
+use app::ssr::auth::{Caller, ClientAddr, CurrentSession};
 use app::ssr::state::AppState;
 use app::validate::BULK_MAX_BYTES;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Form, FromRequest, Request, State};
-use axum::http::{header, Method, StatusCode, Uri};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos::reactive::computed::ScopedFuture;
-use leptos::reactive::owner::Owner;
-use leptos_axum::ResponseOptions;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tower::{service_fn, Layer, ServiceExt};
@@ -59,14 +58,20 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
         Ok(form) => form,
         Err(status) => return refused_form(status),
     };
-    let call = add_accounts_server_fn(
-        form.domain.clone(),
-        form.text.clone(),
-        form.generate.clone(),
-        form.quota_mb.clone(),
-    );
-    match run(&pages, &parts, call).await {
-        Ok(location) => Redirect::to(&location.unwrap_or_else(|| "/users".into())).into_response(),
+    let added = match signed_in(&parts) {
+        Ok((session, client)) => {
+            let pasted = PastedAccounts {
+                domain: &form.domain,
+                text: &form.text,
+                generate: form.generate.is_some(),
+                quota_mb: form.quota_mb.as_deref(),
+            };
+            add_pasted_accounts(&pages.state, &session, client, pasted).await
+        }
+        Err(error) => Err(error),
+    };
+    match added {
+        Ok(location) => Redirect::to(&location).into_response(),
         Err(error) => {
             let draft = BulkDraft {
                 text: form.text,
@@ -96,11 +101,15 @@ pub async fn add_aliases(State(pages): State<FormPages>, request: Request) -> Re
         Ok(form) => form,
         Err(status) => return refused_form(status),
     };
-    let call = add_aliases_server_fn(form.domain.clone(), form.text.clone());
-    match run(&pages, &parts, call).await {
-        Ok(location) => {
-            Redirect::to(&location.unwrap_or_else(|| "/aliases".into())).into_response()
+    let added = match signed_in(&parts) {
+        Ok((session, client)) => {
+            let caller = Caller::web(&session, client);
+            add_pasted_aliases(&pages.state, caller, &form.domain, &form.text).await
         }
+        Err(error) => Err(error),
+    };
+    match added {
+        Ok(location) => Redirect::to(&location).into_response(),
         Err(error) => {
             let draft = AliasDraft {
                 text: form.text,
@@ -120,35 +129,19 @@ fn refused_form(status: StatusCode) -> Response {
     }
 }
 
-/// Runs a server function's `call` as the request of `parts` would, and returns where it
-/// redirects on success.
-async fn run(
-    pages: &FormPages,
-    parts: &axum::http::request::Parts,
-    call: impl std::future::Future<Output = Result<(), AppError>> + Send + 'static,
-) -> Result<Option<String>, AppError> {
-    let owner = Owner::new();
-    let response_options = ResponseOptions::default();
-    owner
-        .with(|| {
-            let (parts, state, response_options) =
-                (parts.clone(), pages.state.clone(), response_options.clone());
-            ScopedFuture::new(async move {
-                provide_context(parts);
-                provide_context(response_options);
-                provide_app_context(&state);
-                call.await
-            })
-        })
-        .await?;
-    Ok(response_options.0.read().ok().and_then(|parts| {
-        parts
-            .headers
-            .get(header::LOCATION)?
-            .to_str()
-            .ok()
-            .map(str::to_owned)
-    }))
+/// The signed-in session of the request and its client's address, as the guard left them.
+fn signed_in(parts: &Parts) -> Result<(CurrentSession, String), AppError> {
+    let session = parts
+        .extensions
+        .get::<CurrentSession>()
+        .cloned()
+        .ok_or(AppError::Unauthenticated)?;
+    let client = parts
+        .extensions
+        .get::<ClientAddr>()
+        .map(|client| client.0.clone())
+        .unwrap_or_default();
+    Ok((session, client))
 }
 
 /// The form of `request`, read up to `limit` bytes instead of axum's default of 2 MiB; the

@@ -43,22 +43,60 @@ pub async fn add_accounts(
     generate: Option<String>,
     quota_mb: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::ssr::auth;
+    let session = auth::require_session()?;
+    let state = auth::app_state()?;
+    let form = PastedAccounts {
+        domain: &domain,
+        text: &text,
+        generate: generate.is_some(),
+        quota_mb: quota_mb.as_deref(),
+    };
+    let location = add_pasted_accounts(&state, &session, auth::client_addr(), form).await?;
+    leptos_axum::redirect(&location);
+    Ok(())
+}
+
+/// "Add many accounts" as posted.
+#[cfg(feature = "ssr")]
+pub struct PastedAccounts<'a> {
+    pub domain: &'a str,
+    pub text: &'a str,
+    pub generate: bool,
+    /// The quota typed, empty or missing for the domain's default.
+    pub quota_mb: Option<&'a str>,
+}
+
+/// [`add_accounts`] for the administrator of `session` from `client_addr`: the server function
+/// and the server's own form page both run it. The hashing progress and the batch for the
+/// result screen are the session's; returns the result screen's address.
+#[cfg(feature = "ssr")]
+pub async fn add_pasted_accounts(
+    state: &crate::ssr::state::AppState,
+    session: &crate::ssr::auth::CurrentSession,
+    client_addr: String,
+    form: PastedAccounts<'_>,
+) -> Result<String, AppError> {
     use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let quota_mb = quota_mb
+    let caller = auth::Caller::web(session, client_addr);
+    let scope = auth::DomainScope::of(&state.db, caller, Some(form.domain)).await?;
+    let quota_mb = form
+        .quota_mb
         .filter(|typed| !typed.trim().is_empty())
-        .map(|typed| crate::validate::parse_quota_mb(&typed))
+        .map(crate::validate::parse_quota_mb)
         .transpose()
         .map_err(|message| AppError::Invalid(format!("{message}.")))?;
-    let state = auth::app_state()?;
     let options = accounts::PasteOptions {
-        generate_missing: generate.is_some(),
+        generate_missing: form.generate,
         quota_mb,
     };
+    let key = session.key();
+    let progress = state.progress.track(&key);
     let batch =
-        accounts::add_from_paste(&state, &scope, &auth::client_addr(), &text, options).await?;
-    leptos_axum::redirect(&format!("/users/added?batch={batch}"));
-    Ok(())
+        accounts::add_from_paste(state, &scope, form.text, options, Some(&progress)).await?;
+    drop(progress);
+    let id = state.batches.put(&key, batch)?;
+    Ok(format!("/users/added?batch={id}"))
 }
 
 /// How far this session's running add has got: passwords hashed, and in all; nothing when no
@@ -81,6 +119,7 @@ pub async fn add_account(
     password_again: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{accounts, auth};
+    let session = auth::require_session()?;
     let scope = auth::require_domain(Some(&domain)).await?;
     let state = auth::app_state()?;
     let account = accounts::OneAccount {
@@ -90,8 +129,12 @@ pub async fn add_account(
         password,
         password_again,
     };
-    let batch = accounts::add_one(&state, &scope, &auth::client_addr(), account).await?;
-    leptos_axum::redirect(&format!("/users/added?batch={batch}"));
+    let key = session.key();
+    let progress = state.progress.track(&key);
+    let batch = accounts::add_one(&state, &scope, account, Some(&progress)).await?;
+    drop(progress);
+    let id = state.batches.put(&key, batch)?;
+    leptos_axum::redirect(&format!("/users/added?batch={id}"));
     Ok(())
 }
 
@@ -99,19 +142,23 @@ pub async fn add_account(
 /// added them until it is done with them, or for a few minutes.
 #[server]
 pub async fn added_accounts(batch: String) -> Result<AddedBatch, AppError> {
-    use crate::ssr::{accounts, auth};
+    use crate::ssr::auth;
     let session = auth::require_session()?;
     let state = auth::app_state()?;
-    accounts::added_batch(&state, &session, &batch)
+    state.batches.get(&session.key(), &batch).ok_or_else(|| {
+        AppError::NotFound(
+            "The list of new accounts (it is kept for 10 minutes, or until you choose Done)".into(),
+        )
+    })
 }
 
 /// Forgets a batch just added, generated passwords and all, and goes to Users.
 #[server]
 pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
-    use crate::ssr::{accounts, auth};
+    use crate::ssr::auth;
     let session = auth::require_session()?;
     let state = auth::app_state()?;
-    accounts::dismiss_batch(&state, &session, &batch);
+    state.batches.dismiss(&session.key(), &batch);
     leptos_axum::redirect("/users");
     Ok(())
 }
@@ -151,7 +198,7 @@ pub async fn update_mailbox(
         active: active.is_some(),
         quota_mb,
     };
-    accounts::update(&state.db, &scope, &auth::client_addr(), &email, changes).await?;
+    accounts::update(&state.db, &scope, &email, changes).await?;
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&saved=1",
         crate::url::encode_query(&email)
@@ -170,15 +217,7 @@ pub async fn set_mailbox_password(
     let scope =
         auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
-    accounts::set_password(
-        &state,
-        &scope,
-        &auth::client_addr(),
-        &email,
-        &password,
-        &password_again,
-    )
-    .await?;
+    accounts::set_password(&state, &scope, &email, &password, &password_again).await?;
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&password=1",
         crate::url::encode_query(&email)
@@ -194,7 +233,7 @@ pub async fn delete_mailboxes(domain: String, emails: String) -> Result<(), AppE
     let scope = auth::require_domain(Some(&domain)).await?;
     let state = auth::app_state()?;
     let emails: Vec<&str> = emails.split_whitespace().collect();
-    let deleted = accounts::delete(&state.db, &scope, &auth::client_addr(), &emails).await?;
+    let deleted = accounts::delete(&state.db, &scope, &emails).await?;
     leptos_axum::redirect(&format!(
         "/users?domain={}&deleted={deleted}",
         scope.domain()
@@ -220,7 +259,7 @@ pub async fn restore_mailbox(domain: String, id: i64) -> Result<(), AppError> {
     use crate::ssr::{accounts, auth};
     let scope = auth::require_domain(Some(&domain)).await?;
     let state = auth::app_state()?;
-    let email = accounts::restore(&state, &scope, &auth::client_addr(), id).await?;
+    let email = accounts::restore(&state, &scope, id).await?;
     leptos_axum::redirect(&format!(
         "/users/deleted?domain={}&restored={}",
         scope.domain(),
@@ -238,7 +277,7 @@ pub async fn rebuild_mailbox(email: String) -> Result<RebuildReport, AppError> {
     let scope =
         auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
-    let report = accounts::rebuild(&state, &scope, &auth::client_addr(), &email).await?;
+    let report = accounts::rebuild(&state, &scope, &email).await?;
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&rebuilt=1",
         crate::url::encode_query(&email)

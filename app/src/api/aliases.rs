@@ -35,15 +35,7 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
     use crate::ssr::{aliases, auth};
     let scope = auth::require_domain(Some(&domain)).await?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
-    let address = aliases::add(
-        &state.db,
-        &scope.within(),
-        scope.actor(&client),
-        &name,
-        &targets,
-    )
-    .await?;
+    let address = aliases::add(&state.db, &scope.within(), scope.actor(), &name, &targets).await?;
     leptos_axum::redirect(&format!(
         "/aliases?domain={}&added={}",
         scope.domain(),
@@ -56,17 +48,30 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
 /// none: a refusal names each problem by line. Goes to the Aliases list.
 #[server]
 pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
-    use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(Some(&domain)).await?;
+    use crate::ssr::auth;
+    let caller = auth::require_caller()?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
-    let added =
-        aliases::add_from_paste(&state.db, &scope.within(), scope.actor(&client), &text).await?;
-    leptos_axum::redirect(&format!(
+    let location = add_pasted_aliases(&state, caller, &domain, &text).await?;
+    leptos_axum::redirect(&location);
+    Ok(())
+}
+
+/// [`add_aliases`] for `caller`: the server function and the server's own form page both run
+/// it. Returns the address of the Aliases list to go to.
+#[cfg(feature = "ssr")]
+pub async fn add_pasted_aliases(
+    state: &crate::ssr::state::AppState,
+    caller: crate::ssr::auth::Caller,
+    domain: &str,
+    text: &str,
+) -> Result<String, AppError> {
+    use crate::ssr::{aliases, auth};
+    let scope = auth::DomainScope::of(&state.db, caller, Some(domain)).await?;
+    let added = aliases::add_from_paste(&state.db, &scope.within(), scope.actor(), text).await?;
+    Ok(format!(
         "/aliases?domain={}&added_many={added}",
         scope.domain()
-    ));
-    Ok(())
+    ))
 }
 
 /// Changes where an alias delivers. Comes back to the Edit alias screen.
@@ -76,11 +81,10 @@ pub async fn update_alias(address: String, targets: String) -> Result<(), AppErr
     let scope =
         auth::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
     aliases::update(
         &state.db,
         &scope.within(),
-        scope.actor(&client),
+        scope.actor(),
         &address,
         &targets,
     )
@@ -99,10 +103,8 @@ pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), App
     use crate::ssr::{aliases, auth};
     let scope = auth::require_domain(Some(&domain)).await?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
     let addresses: Vec<&str> = addresses.split_whitespace().collect();
-    let deleted =
-        aliases::delete(&state.db, &scope.within(), scope.actor(&client), &addresses).await?;
+    let deleted = aliases::delete(&state.db, &scope.within(), scope.actor(), &addresses).await?;
     leptos_axum::redirect(&format!(
         "/aliases?domain={}&deleted={deleted}",
         scope.domain()
@@ -130,8 +132,7 @@ pub async fn restore_alias(domain: String, id: i64) -> Result<(), AppError> {
     use crate::ssr::{aliases, auth};
     let scope = auth::require_domain(Some(&domain)).await?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
-    let address = aliases::restore(&state.db, &scope.within(), scope.actor(&client), id).await?;
+    let address = aliases::restore(&state.db, &scope.within(), scope.actor(), id).await?;
     leptos_axum::redirect(&format!(
         "/aliases/deleted?domain={}&restored={}",
         scope.domain(),

@@ -30,8 +30,7 @@ pub async fn set_autoreply(
     let scope =
         auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
-    let actor = scope.actor(&client);
+    let actor = scope.actor();
     let outcome = if enabled.is_some() {
         let reply = autoreply::ReplyInput {
             subject: &subject,

@@ -28,11 +28,10 @@ pub async fn set_forwarding(
     let scope =
         auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
     let set = forwarding::set(
         &state.db,
         &scope.within(),
-        scope.actor(&client),
+        scope.actor(),
         &email,
         &targets,
         keep_copy.is_some(),
@@ -63,8 +62,7 @@ pub async fn set_catch_all(domain: String, target: String) -> Result<(), AppErro
     use crate::ssr::{auth, catch_all};
     let scope = auth::require_domain(Some(&domain)).await?;
     let state = auth::app_state()?;
-    let client = auth::client_addr();
-    let set = catch_all::set(&state.db, &scope.within(), scope.actor(&client), &target).await?;
+    let set = catch_all::set(&state.db, &scope.within(), scope.actor(), &target).await?;
     let notice = if set.is_some() { "on" } else { "off" };
     leptos_axum::redirect(&format!(
         "/catch-all?domain={}&saved={notice}",

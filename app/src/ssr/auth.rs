@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit::{self, Action, Entry, Outcome};
+pub use super::caller::{Caller, DomainScope};
 use super::hashing::hash_password;
 use super::state::AppState;
 use super::throttle;
@@ -372,49 +373,6 @@ pub fn client_addr() -> String {
         .0
 }
 
-/// Proof that the signed-in administrator manages a domain: services that touch a domain's
-/// data take one, and only [`require_domain`] makes one.
-#[derive(Debug, Clone)]
-pub struct DomainScope {
-    admin: Admin,
-    session_key: Vec<u8>,
-    domain_id: i64,
-    domain: String,
-}
-
-impl DomainScope {
-    /// The administrator acting.
-    pub fn admin(&self) -> &Admin {
-        &self.admin
-    }
-    /// The administrator as the audit log names them, acting from `client_addr`.
-    pub fn actor<'a>(&'a self, client_addr: &'a str) -> audit::Actor<'a> {
-        audit::Actor {
-            name: &self.admin.email,
-            client_addr,
-        }
-    }
-    /// The domain's row id.
-    pub fn domain_id(&self) -> i64 {
-        self.domain_id
-    }
-    /// The domain's name.
-    pub fn domain(&self) -> &str {
-        &self.domain
-    }
-    /// The domain, for services that act within one whoever calls them.
-    pub fn within(&self) -> super::routing::Domain {
-        super::routing::Domain {
-            id: self.domain_id,
-            name: self.domain.clone(),
-        }
-    }
-    /// The key of the session acting (see [`CurrentSession::key`]).
-    pub fn session_key(&self) -> &[u8] {
-        &self.session_key
-    }
-}
-
 /// Audits a request that named something outside the administrator's domains; the caller
 /// answers it as not found.
 pub async fn record_refusal(
@@ -451,48 +409,15 @@ pub async fn managed_domains(
     .await?)
 }
 
-/// The signed-in administrator's scope over `domain` (or their first domain). A domain they
-/// do not manage answers as not found, and the attempt is audited.
+/// The signed-in administrator's scope over `domain` (or their first domain), for a server
+/// function (see [`DomainScope::of`]).
 pub async fn require_domain(domain: Option<&str>) -> Result<DomainScope, AppError> {
-    let session = require_session()?;
+    let caller = require_caller()?;
     let state = app_state()?;
-    scope_for(&state.db, &session, &client_addr(), domain).await
+    DomainScope::of(&state.db, caller, domain).await
 }
 
-/// [`require_domain`] for a request served outside Leptos, whose session and client address
-/// the caller read from the request.
-pub async fn scope_for(
-    db: &SqlitePool,
-    session: &CurrentSession,
-    client: &str,
-    domain: Option<&str>,
-) -> Result<DomainScope, AppError> {
-    let admin = session.admin.clone();
-    let managed = managed_domains(db, &admin).await?;
-    let found = match domain {
-        None => managed.into_iter().next(),
-        Some(name) => {
-            let name = name.to_ascii_lowercase();
-            managed.into_iter().find(|(_, managed)| *managed == name)
-        }
-    };
-    match found {
-        Some((domain_id, domain)) => Ok(DomainScope {
-            admin,
-            session_key: session.key(),
-            domain_id,
-            domain,
-        }),
-        None => {
-            // Lowercase, so that the attempt shows in that domain's own activity.
-            let target = domain.unwrap_or("").to_ascii_lowercase();
-            let details = "not a managed domain";
-            let actor = audit::Actor {
-                name: &admin.email,
-                client_addr: client,
-            };
-            record_refusal(db, actor, Some(&target), &target, details).await?;
-            Err(AppError::NotFound(format!("The domain {target}")))
-        }
-    }
+/// The signed-in administrator of this request as a service's caller, with their address.
+pub fn require_caller() -> Result<Caller, AppError> {
+    Ok(Caller::web(&require_session()?, client_addr()))
 }

@@ -14,17 +14,16 @@ pub struct RunningAdds {
 }
 
 impl RunningAdds {
-    /// Starts counting the `total` passwords of an add for the session `owner`. The count
-    /// disappears when the returned [`Counting`] is dropped, however the add ends.
-    pub fn start(&self, owner: &[u8], total: usize) -> Counting {
-        self.lock().insert(owner.to_vec(), (0, total));
+    /// Counts the passwords of an add for the session `owner`, shown once the add knows its
+    /// total ([`Counting::set_total`]); the count disappears when the returned [`Counting`] is
+    /// dropped, however the add ends.
+    pub fn track(&self, owner: &[u8]) -> Counting {
         Counting {
             board: self.clone(),
             owner: owner.to_vec(),
         }
     }
 
-    /// Passwords hashed so far and in all, while an add of `owner` runs.
     pub fn get(&self, owner: &[u8]) -> Option<(usize, usize)> {
         self.lock().get(owner).copied()
     }
@@ -45,6 +44,11 @@ pub struct Counting {
 
 impl Counting {
     /// One more password hashed.
+    /// Sets how many passwords the add hashes in all, once its lines are checked.
+    pub fn set_total(&self, total: usize) {
+        self.board.lock().insert(self.owner.clone(), (0, total));
+    }
+
     pub fn tick(&self) {
         if let Some((done, _)) = self.board.lock().get_mut(&self.owner) {
             *done += 1;
@@ -65,7 +69,13 @@ mod tests {
     #[test]
     fn counts_while_running_and_only_for_its_session() {
         let board = RunningAdds::default();
-        let counting = board.start(b"mine", 3);
+        let counting = board.track(b"mine");
+        assert_eq!(
+            board.get(b"mine"),
+            None,
+            "nothing before the total is known"
+        );
+        counting.set_total(3);
         counting.tick();
         counting.tick();
         assert_eq!(board.get(b"mine"), Some((2, 3)));

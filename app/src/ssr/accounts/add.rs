@@ -11,7 +11,7 @@ use super::{describe, limit_and_count, live_among, refuse_if_any};
 use crate::error::AppError;
 use crate::model::accounts::{AddedAccount, AddedBatch};
 use crate::ssr::audit::{self, Action, Actor, Entry};
-use crate::ssr::auth::{self, CurrentSession, DomainScope};
+use crate::ssr::auth::{self, DomainScope};
 use crate::ssr::hashing::Hasher;
 use crate::ssr::mailstore::{self, removals, PendingMaildirs};
 use crate::ssr::progress::Counting;
@@ -48,7 +48,7 @@ pub struct PasteOptions {
 }
 
 /// Adds every account of a pasted list (see [`parse_bulk`] for the format) in one transaction,
-/// or none, and returns the id of the batch for the result screen (see [`added_batch`]).
+/// or none, and returns the accounts added, counting each password hashed on `progress`.
 ///
 /// Refused with every problem by line and field (never a password) when a line breaks a rule,
 /// repeats a username or names an address that exists; refused too when the list would take
@@ -56,19 +56,17 @@ pub struct PasteOptions {
 pub async fn add_from_paste(
     state: &AppState,
     scope: &DomainScope,
-    client: &str,
     text: &str,
     options: PasteOptions,
-) -> Result<String, AppError> {
+    progress: Option<&Counting>,
+) -> Result<AddedBatch, AppError> {
     let domain = scope.within();
     let lines = check_paste(&state.db, &domain.name, text, options.generate_missing, &[]).await?;
     let accounts = lines
         .into_iter()
         .map(|(_, account)| (account, options.quota_mb))
         .collect();
-    let actor = scope.actor(client);
-    let batch = create(state, &domain, actor, scope.session_key(), accounts).await?;
-    state.batches.put(scope.session_key(), batch)
+    create(state, &domain, scope.actor(), progress, accounts).await
 }
 
 /// Adds the accounts of an operator's import file (see [`read_import`]) with the rules, the
@@ -113,7 +111,7 @@ pub async fn import(
                 .collect(),
         });
     }
-    create(state, domain, actor, &[], accounts).await
+    create(state, domain, actor, None, accounts).await
 }
 
 /// The accounts of a pasted list by line number, when every line is right and no address is
@@ -161,14 +159,13 @@ async fn check_paste(
         .collect())
 }
 
-/// Adds one account typed in the form, with the same rules as a pasted line, and returns the
-/// id of the batch for the result screen.
+/// Adds one account typed in the form, with the same rules as a pasted line, and returns it.
 pub async fn add_one(
     state: &AppState,
     scope: &DomainScope,
-    client: &str,
     account: OneAccount,
-) -> Result<String, AppError> {
+    progress: Option<&Counting>,
+) -> Result<AddedBatch, AppError> {
     let given = AccountFields {
         username: &account.username,
         password: &account.password,
@@ -194,39 +191,15 @@ pub async fn add_one(
         tracing::error!("a line without problems has no account");
         AppError::Internal
     })?;
-    let actor = scope.actor(client);
-    let batch = create(
+    create(
         state,
         &scope.within(),
-        actor,
-        scope.session_key(),
+        scope.actor(),
+        progress,
         vec![(new, None)],
     )
-    .await?;
-    state.batches.put(scope.session_key(), batch)
+    .await
 }
-
-/// The accounts of batch `id`, only to the session that added them, as long as it is kept
-/// (see [`crate::ssr::batches`]).
-pub fn added_batch(
-    state: &AppState,
-    session: &CurrentSession,
-    id: &str,
-) -> Result<AddedBatch, AppError> {
-    state
-        .batches
-        .get(&session.key(), id)
-        .ok_or_else(|| AppError::NotFound(BATCH_GONE.into()))
-}
-
-/// Forgets batch `id` of the session, when the postmaster is done with it.
-pub fn dismiss_batch(state: &AppState, session: &CurrentSession, id: &str) {
-    state.batches.dismiss(&session.key(), id);
-}
-
-/// What a batch that is no longer kept is called in its "not found" message.
-const BATCH_GONE: &str =
-    "The list of new accounts (it is kept for 10 minutes, or until you choose Done)";
 
 /// The full address of a username of `domain`.
 fn address(username: &str, domain: &str) -> String {
@@ -282,13 +255,13 @@ struct Ready {
 /// the rows are one unit: the folders exist before the commit, and any failure before it
 /// removes them again; they are listed for removal until the commit takes them off the list,
 /// so that the start-up reconciliation removes those a crash in between leaves behind. Each
-/// gets its quota, or the domain's default quota when `None`. `actor` is audited, and the
-/// hashing progress is shown to the session `progress_key` names (none for the operator).
+/// gets its quota, or the domain's default quota when `None`. `actor` is audited, and each
+/// password hashed is counted on `progress`, when the caller shows it.
 async fn create(
     state: &AppState,
     within: &Domain,
     actor: Actor<'_>,
-    progress_key: &[u8],
+    progress: Option<&Counting>,
     accounts: Vec<(NewAccount, Option<u32>)>,
 ) -> Result<AddedBatch, AppError> {
     let domain = within.name.as_str();
@@ -304,11 +277,13 @@ async fn create(
         .into_iter()
         .map(|(account, quota_mb)| with_password(account, quota_mb, domain))
         .collect::<Result<_, _>>()?;
-    let counting = state.progress.start(progress_key, ready.len());
+    if let Some(progress) = progress {
+        progress.set_total(ready.len());
+    }
     let hashes = hash_all(
         &state.hasher,
         ready.iter().map(|r| r.password.clone()).collect(),
-        &counting,
+        progress,
     )
     .await?;
     let stamp = auth::now();
@@ -433,7 +408,7 @@ fn with_password(
 async fn hash_all(
     hasher: &Hasher,
     passwords: Vec<String>,
-    counting: &Counting,
+    progress: Option<&Counting>,
 ) -> Result<Vec<String>, AppError> {
     let mut hashes = vec![String::new(); passwords.len()];
     let mut tasks = JoinSet::new();
@@ -449,7 +424,9 @@ async fn hash_all(
         if let Some(slot) = hashes.get_mut(index) {
             *slot = hash?;
         }
-        counting.tick();
+        if let Some(progress) = progress {
+            progress.tick();
+        }
     }
     Ok(hashes)
 }

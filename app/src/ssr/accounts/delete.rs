@@ -23,7 +23,6 @@ pub const RETENTION_DAYS: u32 = 30;
 pub async fn delete(
     db: &SqlitePool,
     scope: &DomainScope,
-    client: &str,
     emails: &[&str],
 ) -> Result<usize, AppError> {
     if emails.iter().all(|email| email.trim().is_empty()) {
@@ -35,8 +34,7 @@ pub async fn delete(
             let target = email.trim().to_lowercase();
             if let Some(domain) = Address::domain_of(&target) {
                 let details = format!("not an account of {}", scope.domain());
-                auth::record_refusal(db, scope.actor(client), Some(&domain), &target, &details)
-                    .await?;
+                auth::record_refusal(db, scope.actor(), Some(&domain), &target, &details).await?;
             }
             return Err(no_account(&target));
         };
@@ -44,7 +42,7 @@ pub async fn delete(
             addresses.push(address);
         }
     }
-    let actor = scope.actor(client);
+    let actor = scope.actor();
     let mut tx = db.begin().await?;
     for address in &addresses {
         let deleted: Option<i64> = sqlx::query_scalar(&format!(
@@ -98,12 +96,7 @@ pub async fn deleted(db: &SqlitePool, scope: &DomainScope) -> Result<Vec<Deleted
 /// Brings back the deleted account `id` of the domain and returns its address. Refused when
 /// a newer live account holds the address, or when the domain is at its account limit. The
 /// account finds its Maildir where it was: deletion moved nothing.
-pub async fn restore(
-    state: &AppState,
-    scope: &DomainScope,
-    client: &str,
-    id: i64,
-) -> Result<String, AppError> {
+pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<String, AppError> {
     let db = &state.db;
     let gone = || AppError::NotFound("The deleted account".into());
     let row: Option<(String, i64, String)> = sqlx::query_as(
@@ -117,8 +110,7 @@ pub async fn restore(
         Some((email, domain_id, _)) if domain_id != scope.domain_id() => {
             let domain = Address::domain_of(&email);
             let details = format!("not an account of {}", scope.domain());
-            auth::record_refusal(db, scope.actor(client), domain.as_deref(), &email, &details)
-                .await?;
+            auth::record_refusal(db, scope.actor(), domain.as_deref(), &email, &details).await?;
             return Err(gone());
         }
         Some((email, _, maildir)) => (email, maildir),
@@ -158,7 +150,7 @@ pub async fn restore(
             live - 1
         )));
     }
-    let actor = scope.actor(client);
+    let actor = scope.actor();
     audit::record(
         &mut tx,
         &Entry::new(actor, Action::MailboxRestore, Some(scope.domain()), &email),

@@ -103,7 +103,6 @@ fn quota_words(quota_mb: i64) -> String {
 pub async fn update(
     db: &SqlitePool,
     scope: &DomainScope,
-    client: &str,
     email: &str,
     changes: AccountChanges<'_>,
 ) -> Result<(), AppError> {
@@ -156,7 +155,7 @@ pub async fn update(
     if updated.is_none() {
         return Err(no_account(&address));
     }
-    let actor = scope.actor(client);
+    let actor = scope.actor();
     let entry = Entry {
         details: &details,
         ..Entry::new(actor, Action::MailboxUpdate, Some(scope.domain()), &address)
@@ -170,7 +169,6 @@ pub async fn update(
 pub async fn set_password(
     state: &AppState,
     scope: &DomainScope,
-    client: &str,
     email: &str,
     password: &str,
     password_again: &str,
@@ -214,7 +212,7 @@ pub async fn set_password(
     if updated.is_none() {
         return Err(no_account(&address));
     }
-    let actor = scope.actor(client);
+    let actor = scope.actor();
     audit::record(
         &mut tx,
         &Entry::new(actor, Action::MailboxPasswd, Some(scope.domain()), &address),

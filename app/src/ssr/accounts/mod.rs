@@ -16,9 +16,7 @@ mod edit;
 mod list;
 mod rebuild;
 
-pub use add::{
-    add_from_paste, add_one, added_batch, dismiss_batch, import, OneAccount, PasteOptions,
-};
+pub use add::{add_from_paste, add_one, import, OneAccount, PasteOptions};
 pub use delete::{delete, deleted, purge_expired, restore, RETENTION_DAYS};
 pub use edit::{detail, set_password, update, AccountChanges};
 pub use list::list;

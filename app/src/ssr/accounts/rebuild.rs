@@ -17,11 +17,10 @@ use crate::validate::Address;
 pub async fn rebuild(
     state: &AppState,
     scope: &DomainScope,
-    client: &str,
     email: &str,
 ) -> Result<RebuildReport, AppError> {
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
-    let actor = scope.actor(client);
+    let actor = scope.actor();
     rebuild_account(&state.db, &state.mail, actor, &address).await
 }
 
