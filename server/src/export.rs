@@ -4,8 +4,10 @@
 use std::io;
 
 use app::error::AppError;
-use app::ssr::auth::{Caller, ClientAddr, CurrentSession, DomainScope};
+use app::ssr::auth::CurrentSession;
+use app::ssr::caller::{Caller, DomainScope};
 use app::ssr::export;
+use app::ssr::request::ClientAddr;
 use app::ssr::state::AppState;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};

@@ -5,7 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::auth::{self, ClientAddr, CurrentSession, SessionPolicy};
+use app::ssr::auth::{self, CurrentSession, SessionPolicy};
+use app::ssr::request::ClientAddr;
 use app::ssr::reserve;
 use app::ssr::state::AppState;
 use app::url::encode_query;

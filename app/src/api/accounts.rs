@@ -9,10 +9,10 @@ use crate::model::rebuild::{RebuildRecord, RebuildReport};
 /// The domains the signed-in administrator manages.
 #[server]
 pub async fn list_domains() -> Result<Vec<String>, AppError> {
-    use crate::ssr::auth;
-    let admin = auth::require_admin()?;
-    let state = auth::app_state()?;
-    Ok(auth::managed_domains(&state.db, &admin)
+    use crate::ssr::{caller, request};
+    let admin = request::require_admin()?;
+    let state = request::app_state()?;
+    Ok(caller::managed_domains(&state.db, &admin)
         .await?
         .into_iter()
         .map(|(_, name)| name)
@@ -26,9 +26,9 @@ pub async fn list_mailboxes(
     search: String,
     page: u32,
 ) -> Result<AccountPage, AppError> {
-    use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(domain.as_deref()).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{accounts, request};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
     accounts::list(&state.db, &scope, &search, page).await
 }
 
@@ -43,16 +43,16 @@ pub async fn add_accounts(
     generate: Option<String>,
     quota_mb: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::auth;
-    let session = auth::require_session()?;
-    let state = auth::app_state()?;
+    use crate::ssr::request;
+    let session = request::require_session()?;
+    let state = request::app_state()?;
     let form = PastedAccounts {
         domain: &domain,
         text: &text,
         generate: generate.is_some(),
         quota_mb: quota_mb.as_deref(),
     };
-    let location = add_pasted_accounts(&state, &session, auth::client_addr(), form).await?;
+    let location = add_pasted_accounts(&state, &session, request::client_addr(), form).await?;
     leptos_axum::redirect(&location);
     Ok(())
 }
@@ -77,9 +77,9 @@ pub async fn add_pasted_accounts(
     client_addr: String,
     form: PastedAccounts<'_>,
 ) -> Result<String, AppError> {
-    use crate::ssr::{accounts, auth};
-    let caller = auth::Caller::web(session, client_addr);
-    let scope = auth::DomainScope::of(&state.db, caller, Some(form.domain)).await?;
+    use crate::ssr::{accounts, caller};
+    let caller = caller::Caller::web(session, client_addr);
+    let scope = caller::DomainScope::of(&state.db, caller, Some(form.domain)).await?;
     let quota_mb = form
         .quota_mb
         .filter(|typed| !typed.trim().is_empty())
@@ -103,9 +103,9 @@ pub async fn add_pasted_accounts(
 /// add runs. The Add accounts page asks while the browser waits for the answer to its post.
 #[server]
 pub async fn add_progress() -> Result<Option<(usize, usize)>, AppError> {
-    use crate::ssr::auth;
-    let session = auth::require_session()?;
-    Ok(auth::app_state()?.progress.get(&session.key()))
+    use crate::ssr::request;
+    let session = request::require_session()?;
+    Ok(request::app_state()?.progress.get(&session.key()))
 }
 
 /// Adds one account. On success it goes to the result screen.
@@ -118,10 +118,10 @@ pub async fn add_account(
     password: String,
     password_again: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{accounts, auth};
-    let session = auth::require_session()?;
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{accounts, request};
+    let session = request::require_session()?;
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
     let account = accounts::OneAccount {
         username,
         first_name,
@@ -142,9 +142,9 @@ pub async fn add_account(
 /// added them until it is done with them, or for a few minutes.
 #[server]
 pub async fn added_accounts(batch: String) -> Result<AddedBatch, AppError> {
-    use crate::ssr::auth;
-    let session = auth::require_session()?;
-    let state = auth::app_state()?;
+    use crate::ssr::request;
+    let session = request::require_session()?;
+    let state = request::app_state()?;
     state.batches.get(&session.key(), &batch).ok_or_else(|| {
         AppError::NotFound(
             "The list of new accounts (it is kept for 10 minutes, or until you choose Done)".into(),
@@ -155,9 +155,9 @@ pub async fn added_accounts(batch: String) -> Result<AddedBatch, AppError> {
 /// Forgets a batch just added, generated passwords and all, and goes to Users.
 #[server]
 pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
-    use crate::ssr::auth;
-    let session = auth::require_session()?;
-    let state = auth::app_state()?;
+    use crate::ssr::request;
+    let session = request::require_session()?;
+    let state = request::app_state()?;
     state.batches.dismiss(&session.key(), &batch);
     leptos_axum::redirect("/users");
     Ok(())
@@ -166,10 +166,10 @@ pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
 /// One account of a managed domain, for the Edit screen.
 #[server]
 pub async fn get_mailbox(email: String) -> Result<AccountDetail, AppError> {
-    use crate::ssr::{accounts, auth};
+    use crate::ssr::{accounts, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     accounts::detail(&state.db, &scope, &email).await
 }
 
@@ -184,14 +184,14 @@ pub async fn update_mailbox(
     active: Option<String>,
     quota_mb: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{accounts, auth};
+    use crate::ssr::{accounts, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let quota_mb = quota_mb
         .map(|typed| crate::validate::parse_quota_mb(&typed))
         .transpose()
         .map_err(|message| AppError::Invalid(format!("{message}.")))?;
-    let state = auth::app_state()?;
+    let state = request::app_state()?;
     let changes = accounts::AccountChanges {
         first_name: &first_name,
         last_name: &last_name,
@@ -213,10 +213,10 @@ pub async fn set_mailbox_password(
     password: String,
     password_again: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{accounts, auth};
+    use crate::ssr::{accounts, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     accounts::set_password(&state, &scope, &email, &password, &password_again).await?;
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&password=1",
@@ -229,9 +229,9 @@ pub async fn set_mailbox_password(
 /// purged). Goes to Users.
 #[server]
 pub async fn delete_mailboxes(domain: String, emails: String) -> Result<(), AppError> {
-    use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{accounts, request};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
     let emails: Vec<&str> = emails.split_whitespace().collect();
     let deleted = accounts::delete(&state.db, &scope, &emails).await?;
     leptos_axum::redirect(&format!(
@@ -244,9 +244,9 @@ pub async fn delete_mailboxes(domain: String, emails: String) -> Result<(), AppE
 /// The deleted accounts of a managed domain that can still be restored, newest first.
 #[server]
 pub async fn list_deleted(domain: Option<String>) -> Result<(String, Vec<DeletedRow>), AppError> {
-    use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(domain.as_deref()).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{accounts, request};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
     Ok((
         scope.domain().to_owned(),
         accounts::deleted(&state.db, &scope).await?,
@@ -256,9 +256,9 @@ pub async fn list_deleted(domain: Option<String>) -> Result<(String, Vec<Deleted
 /// Restores a deleted account, refused clearly when its address was taken again meanwhile.
 #[server]
 pub async fn restore_mailbox(domain: String, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{accounts, auth};
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{accounts, request};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
     let email = accounts::restore(&state, &scope, id).await?;
     leptos_axum::redirect(&format!(
         "/users/deleted?domain={}&restored={}",
@@ -273,10 +273,10 @@ pub async fn restore_mailbox(domain: String, id: i64) -> Result<(), AppError> {
 /// quarantine folder inside the mailbox.
 #[server]
 pub async fn rebuild_mailbox(email: String) -> Result<RebuildReport, AppError> {
-    use crate::ssr::{accounts, auth};
+    use crate::ssr::{accounts, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     let report = accounts::rebuild(&state, &scope, &email).await?;
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&rebuilt=1",
@@ -289,9 +289,9 @@ pub async fn rebuild_mailbox(email: String) -> Result<RebuildReport, AppError> {
 /// since the report does not travel back with the form's redirect.
 #[server]
 pub async fn last_rebuild(email: String) -> Result<Option<RebuildRecord>, AppError> {
-    use crate::ssr::{accounts, auth};
+    use crate::ssr::{accounts, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     accounts::last_rebuild(&state.db, &scope, &email).await
 }

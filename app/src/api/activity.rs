@@ -12,9 +12,9 @@ pub async fn list_activity(
     action: Option<String>,
     page: u32,
 ) -> Result<ActivityPage, AppError> {
-    use crate::ssr::{activity, auth};
-    let scope = auth::require_domain(domain.as_deref()).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{activity, request};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
     activity::page(
         &state.db,
         &scope,

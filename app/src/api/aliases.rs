@@ -12,19 +12,19 @@ pub async fn list_aliases(
     search: String,
     page: u32,
 ) -> Result<AliasPage, AppError> {
-    use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(domain.as_deref()).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{aliases, request};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
     aliases::list(&state.db, &scope.within(), &search, page).await
 }
 
 /// One alias of a managed domain, for the Edit alias screen.
 #[server]
 pub async fn get_alias(address: String) -> Result<AliasDetail, AppError> {
-    use crate::ssr::{aliases, auth};
+    use crate::ssr::{aliases, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
+    let state = request::app_state()?;
     aliases::detail(&state.db, &scope.within(), &address).await
 }
 
@@ -32,9 +32,9 @@ pub async fn get_alias(address: String) -> Result<AliasDetail, AppError> {
 /// separated by commas, spaces or lines. Goes to the Aliases list.
 #[server]
 pub async fn add_alias(domain: String, name: String, targets: String) -> Result<(), AppError> {
-    use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{aliases, request};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
     let address = aliases::add(&state.db, &scope.within(), scope.actor(), &name, &targets).await?;
     leptos_axum::redirect(&format!(
         "/aliases?domain={}&added={}",
@@ -48,9 +48,9 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
 /// none: a refusal names each problem by line. Goes to the Aliases list.
 #[server]
 pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
-    use crate::ssr::auth;
-    let caller = auth::require_caller()?;
-    let state = auth::app_state()?;
+    use crate::ssr::request;
+    let caller = request::require_caller()?;
+    let state = request::app_state()?;
     let location = add_pasted_aliases(&state, caller, &domain, &text).await?;
     leptos_axum::redirect(&location);
     Ok(())
@@ -61,12 +61,12 @@ pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 pub async fn add_pasted_aliases(
     state: &crate::ssr::state::AppState,
-    caller: crate::ssr::auth::Caller,
+    caller: crate::ssr::caller::Caller,
     domain: &str,
     text: &str,
 ) -> Result<String, AppError> {
-    use crate::ssr::{aliases, auth};
-    let scope = auth::DomainScope::of(&state.db, caller, Some(domain)).await?;
+    use crate::ssr::{aliases, caller};
+    let scope = caller::DomainScope::of(&state.db, caller, Some(domain)).await?;
     let added = aliases::add_from_paste(&state.db, &scope.within(), scope.actor(), text).await?;
     Ok(format!(
         "/aliases?domain={}&added_many={added}",
@@ -77,10 +77,10 @@ pub async fn add_pasted_aliases(
 /// Changes where an alias delivers. Comes back to the Edit alias screen.
 #[server]
 pub async fn update_alias(address: String, targets: String) -> Result<(), AppError> {
-    use crate::ssr::{aliases, auth};
+    use crate::ssr::{aliases, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
+    let state = request::app_state()?;
     aliases::update(
         &state.db,
         &scope.within(),
@@ -100,9 +100,9 @@ pub async fn update_alias(address: String, targets: String) -> Result<(), AppErr
 /// purged). Goes to the Aliases list.
 #[server]
 pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), AppError> {
-    use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{aliases, request};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
     let addresses: Vec<&str> = addresses.split_whitespace().collect();
     let deleted = aliases::delete(&state.db, &scope.within(), scope.actor(), &addresses).await?;
     leptos_axum::redirect(&format!(
@@ -117,9 +117,9 @@ pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), App
 pub async fn list_deleted_aliases(
     domain: Option<String>,
 ) -> Result<(String, Vec<DeletedAlias>), AppError> {
-    use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(domain.as_deref()).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{aliases, request};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
     Ok((
         scope.domain().to_owned(),
         aliases::deleted(&state.db, &scope.within()).await?,
@@ -129,9 +129,9 @@ pub async fn list_deleted_aliases(
 /// Restores a deleted alias, refused clearly when its address was taken again meanwhile.
 #[server]
 pub async fn restore_alias(domain: String, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{aliases, auth};
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{aliases, request};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
     let address = aliases::restore(&state.db, &scope.within(), scope.actor(), id).await?;
     leptos_axum::redirect(&format!(
         "/aliases/deleted?domain={}&restored={}",

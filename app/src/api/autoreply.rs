@@ -8,10 +8,10 @@ use crate::model::autoreply::AutoReplySettings;
 /// The auto-reply of an account of a managed domain.
 #[server]
 pub async fn get_autoreply(email: String) -> Result<AutoReplySettings, AppError> {
-    use crate::ssr::{auth, autoreply};
+    use crate::ssr::{autoreply, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     autoreply::get(&state.db, &scope.within(), &email).await
 }
 
@@ -26,10 +26,10 @@ pub async fn set_autoreply(
     starts_on: String,
     ends_on: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{auth, autoreply};
+    use crate::ssr::{autoreply, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     let actor = scope.actor();
     let outcome = if enabled.is_some() {
         let reply = autoreply::ReplyInput {

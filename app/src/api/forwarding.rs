@@ -9,10 +9,10 @@ use crate::model::forwarding::Forwarding;
 /// A managed account's forwarding, for Edit.
 #[server]
 pub async fn get_forwarding(email: String) -> Result<Forwarding, AppError> {
-    use crate::ssr::{auth, forwarding};
+    use crate::ssr::{forwarding, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     forwarding::get(&state.db, &scope.within(), &email).await
 }
 
@@ -24,10 +24,10 @@ pub async fn set_forwarding(
     targets: String,
     keep_copy: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{auth, forwarding};
+    use crate::ssr::{forwarding, request};
     let scope =
-        auth::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let state = auth::app_state()?;
+        request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
+    let state = request::app_state()?;
     let set = forwarding::set(
         &state.db,
         &scope.within(),
@@ -48,9 +48,9 @@ pub async fn set_forwarding(
 /// A managed domain's name and catch-all address (`None`: off).
 #[server]
 pub async fn get_catch_all(domain: Option<String>) -> Result<(String, Option<String>), AppError> {
-    use crate::ssr::{auth, catch_all};
-    let scope = auth::require_domain(domain.as_deref()).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{catch_all, request};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
     let target = catch_all::get(&state.db, &scope.within()).await?;
     Ok((scope.domain().to_owned(), target))
 }
@@ -59,9 +59,9 @@ pub async fn get_catch_all(domain: Option<String>) -> Result<(String, Option<Str
 /// Comes back to the Catch-all screen.
 #[server]
 pub async fn set_catch_all(domain: String, target: String) -> Result<(), AppError> {
-    use crate::ssr::{auth, catch_all};
-    let scope = auth::require_domain(Some(&domain)).await?;
-    let state = auth::app_state()?;
+    use crate::ssr::{catch_all, request};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
     let set = catch_all::set(&state.db, &scope.within(), scope.actor(), &target).await?;
     let notice = if set.is_some() { "on" } else { "off" };
     leptos_axum::redirect(&format!(

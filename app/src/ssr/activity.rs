@@ -2,7 +2,7 @@
 
 use sqlx::SqlitePool;
 
-use super::auth::DomainScope;
+use super::caller::DomainScope;
 use crate::error::AppError;
 use crate::model::activity::{ActivityPage, ActivityRow, ACTIVITY_PAGE_SIZE};
 

@@ -8,7 +8,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use super::accounts::{refuse_if_any, RETENTION_DAYS};
 use super::audit::{self, Action, Actor, Entry};
-use super::auth;
+use super::caller;
 use super::routing::{self, Domain};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
@@ -38,7 +38,7 @@ async fn record_outside(
     let target = address.trim().to_ascii_lowercase();
     let other = Address::domain_of(&target);
     let details = format!("not an alias of {}", domain.name);
-    auth::record_refusal(db, actor, other.as_deref(), &target, &details).await
+    caller::record_refusal(db, actor, other.as_deref(), &target, &details).await
 }
 
 /// The address of `domain` that an alias typed as `name` (a name or a full address) gets.

@@ -10,8 +10,10 @@ use sha2::{Digest, Sha256};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit::{self, Action, Entry, Outcome};
-pub use super::caller::{Caller, DomainScope};
 use super::hashing::hash_password;
+// The request checks live in `request`; log on, log off and the own-password change reach
+// them through here.
+pub use super::request::{app_state, client_addr, require_admin, require_session};
 use super::state::AppState;
 use super::throttle;
 use crate::error::AppError;
@@ -327,97 +329,4 @@ impl CurrentSession {
     pub fn key(&self) -> Vec<u8> {
         token_hash(&self.token)
     }
-}
-
-/// The client's address (the peer, or the proxy's `X-Forwarded-For` behind a proxy).
-#[derive(Debug, Clone, Default)]
-pub struct ClientAddr(pub String);
-
-/// The request's parts, from the Leptos context of a server function or page.
-fn request_parts() -> Result<axum::http::request::Parts, AppError> {
-    leptos::prelude::use_context::<axum::http::request::Parts>().ok_or_else(|| {
-        tracing::error!("no request in context");
-        AppError::Internal
-    })
-}
-
-/// The shared state, from the Leptos context.
-pub fn app_state() -> Result<AppState, AppError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("no state in context");
-        AppError::Internal
-    })
-}
-
-/// The signed-in session of this request, or `Unauthenticated`. Every server function that
-/// touches data starts here.
-pub fn require_session() -> Result<CurrentSession, AppError> {
-    request_parts()?
-        .extensions
-        .get::<CurrentSession>()
-        .cloned()
-        .ok_or(AppError::Unauthenticated)
-}
-
-/// The signed-in administrator of this request, or `Unauthenticated`.
-pub fn require_admin() -> Result<Admin, AppError> {
-    require_session().map(|session| session.admin)
-}
-
-/// The client address of this request.
-pub fn client_addr() -> String {
-    request_parts()
-        .ok()
-        .and_then(|parts| parts.extensions.get::<ClientAddr>().cloned())
-        .unwrap_or_default()
-        .0
-}
-
-/// Audits a request that named something outside the administrator's domains; the caller
-/// answers it as not found.
-pub async fn record_refusal(
-    db: &SqlitePool,
-    actor: audit::Actor<'_>,
-    domain: Option<&str>,
-    target: &str,
-    details: &str,
-) -> Result<(), AppError> {
-    let entry = Entry {
-        outcome: Outcome::Refused,
-        details,
-        ..Entry::new(actor, Action::Authorize, domain, target)
-    };
-    let mut conn = db.acquire().await?;
-    audit::record(&mut conn, &entry).await?;
-    Ok(())
-}
-
-/// The domains an administrator manages, by name: every domain for a superadmin, the active
-/// ones linked to a postmaster (a disabled domain is closed to its postmaster too).
-pub async fn managed_domains(
-    db: &SqlitePool,
-    admin: &Admin,
-) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT d.id, d.name FROM domains d
-         WHERE ? OR (d.active = 1 AND d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = ?))
-         ORDER BY d.name",
-    )
-    .bind(admin.superadmin)
-    .bind(admin.id)
-    .fetch_all(db)
-    .await?)
-}
-
-/// The signed-in administrator's scope over `domain` (or their first domain), for a server
-/// function (see [`DomainScope::of`]).
-pub async fn require_domain(domain: Option<&str>) -> Result<DomainScope, AppError> {
-    let caller = require_caller()?;
-    let state = app_state()?;
-    DomainScope::of(&state.db, caller, domain).await
-}
-
-/// The signed-in administrator of this request as a service's caller, with their address.
-pub fn require_caller() -> Result<Caller, AppError> {
-    Ok(Caller::web(&require_session()?, client_addr()))
 }

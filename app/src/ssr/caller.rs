@@ -4,7 +4,8 @@
 use sqlx::SqlitePool;
 
 use super::audit::{self, Actor};
-use super::auth::{managed_domains, record_refusal, Admin, CurrentSession};
+use super::audit::{Action, Entry, Outcome};
+use super::auth::{Admin, CurrentSession};
 use super::routing::Domain;
 use crate::error::AppError;
 
@@ -115,4 +116,40 @@ impl DomainScope {
             name: self.domain.clone(),
         }
     }
+}
+
+/// Audits a request that named something outside the administrator's domains; the caller
+/// answers it as not found.
+pub async fn record_refusal(
+    db: &SqlitePool,
+    actor: audit::Actor<'_>,
+    domain: Option<&str>,
+    target: &str,
+    details: &str,
+) -> Result<(), AppError> {
+    let entry = Entry {
+        outcome: Outcome::Refused,
+        details,
+        ..Entry::new(actor, Action::Authorize, domain, target)
+    };
+    let mut conn = db.acquire().await?;
+    audit::record(&mut conn, &entry).await?;
+    Ok(())
+}
+
+/// The domains an administrator manages, by name: every domain for a superadmin, the active
+/// ones linked to a postmaster (a disabled domain is closed to its postmaster too).
+pub async fn managed_domains(
+    db: &SqlitePool,
+    admin: &Admin,
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT d.id, d.name FROM domains d
+         WHERE ? OR (d.active = 1 AND d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = ?))
+         ORDER BY d.name",
+    )
+    .bind(admin.superadmin)
+    .bind(admin.id)
+    .fetch_all(db)
+    .await?)
 }

@@ -20,6 +20,7 @@ pub mod hashing;
 pub mod mailstore;
 pub mod progress;
 pub mod refusals;
+pub mod request;
 pub mod reserve;
 pub mod retention;
 pub mod routing;

@@ -7,7 +7,8 @@ use super::{in_scope, limit_and_count, live_among, NOW};
 use crate::error::AppError;
 use crate::model::accounts::DeletedRow;
 use crate::ssr::audit::{self, Action, Actor, Entry};
-use crate::ssr::auth::{self, now, DomainScope};
+use crate::ssr::auth::now;
+use crate::ssr::caller::{self, DomainScope};
 use crate::ssr::clock;
 use crate::ssr::mailstore::{self, removals, MailStore};
 use crate::ssr::routing::{self, no_account, Holder};
@@ -34,7 +35,7 @@ pub async fn delete(
             let target = email.trim().to_lowercase();
             if let Some(domain) = Address::domain_of(&target) {
                 let details = format!("not an account of {}", scope.domain());
-                auth::record_refusal(db, scope.actor(), Some(&domain), &target, &details).await?;
+                caller::record_refusal(db, scope.actor(), Some(&domain), &target, &details).await?;
             }
             return Err(no_account(&target));
         };
@@ -110,7 +111,7 @@ pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<S
         Some((email, domain_id, _)) if domain_id != scope.domain_id() => {
             let domain = Address::domain_of(&email);
             let details = format!("not an account of {}", scope.domain());
-            auth::record_refusal(db, scope.actor(), domain.as_deref(), &email, &details).await?;
+            caller::record_refusal(db, scope.actor(), domain.as_deref(), &email, &details).await?;
             return Err(gone());
         }
         Some((email, _, maildir)) => (email, maildir),

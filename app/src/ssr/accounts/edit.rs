@@ -8,7 +8,7 @@ use super::{describe, in_scope, NOW};
 use crate::error::AppError;
 use crate::model::accounts::AccountDetail;
 use crate::ssr::audit::{self, Action, Entry};
-use crate::ssr::auth::DomainScope;
+use crate::ssr::caller::DomainScope;
 use crate::ssr::routing::no_account;
 use crate::ssr::state::AppState;
 use crate::validate::{name_problems, password_problems, Field, PasswordContext};

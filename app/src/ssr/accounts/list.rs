@@ -5,7 +5,7 @@ use sqlx::SqlitePool;
 
 use crate::error::AppError;
 use crate::model::accounts::{AccountPage, AccountRow, PAGE_SIZE};
-use crate::ssr::auth::DomainScope;
+use crate::ssr::caller::DomainScope;
 
 /// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
 /// nobody reads a thousand matches, and counting them all costs a scan of the domain.

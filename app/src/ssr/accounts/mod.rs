@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::auth::DomainScope;
+use super::caller::DomainScope;
 use super::routing::{self, Holder};
 use crate::error::AppError;
 use crate::validate::{Field, Problem};

@@ -7,7 +7,7 @@ use super::in_scope;
 use crate::error::AppError;
 use crate::model::rebuild::{RebuildRecord, RebuildReport};
 use crate::ssr::audit::{self, Action, Actor, Entry};
-use crate::ssr::auth::DomainScope;
+use crate::ssr::caller::DomainScope;
 use crate::ssr::mailstore::{self, MailStore};
 use crate::ssr::routing::no_account;
 use crate::ssr::state::AppState;
