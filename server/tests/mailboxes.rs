@@ -11,7 +11,8 @@ use app::api::activity::ListActivity;
 use app::error::AppError;
 use app::model::accounts::{AccountDetail, AccountPage, AddedBatch, DeletedRow};
 use app::model::activity::ActivityPage;
-use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
+use app::ssr::accounts::{self, purge_expired, OneAccount, RETENTION_DAYS};
+use app::ssr::caller::{Caller, DomainScope};
 use app::ssr::hashing::verify_password;
 use app::validate::{is_acceptable, PasswordContext};
 use axum::body::Body;
@@ -1486,4 +1487,43 @@ async fn searching_a_large_domain_counts_pages_and_caps_broad_counts() {
     );
     let none = list("nobody-like-this", "1").await;
     assert_eq!((none.total, none.rows.len()), (0, 0));
+}
+
+/// The operator calls the same add service as the web, with no request around it: the scope
+/// comes from the caller, the same rule refuses with the same words, and the audit names the
+/// command line.
+#[tokio::test]
+async fn the_operator_adds_through_the_same_service_as_the_web() {
+    let console = TestServer::new().await;
+    let scope = DomainScope::of(&console.db, Caller::Operator, Some("Alpha.Test"))
+        .await
+        .unwrap();
+    assert_eq!(scope.domain(), "alpha.test");
+    let typed = |again: &str| OneAccount {
+        username: "jdoe".into(),
+        first_name: "John".into(),
+        last_name: "Doe".into(),
+        password: PW_JDOE.into(),
+        password_again: again.into(),
+    };
+    let differ = invalid(accounts::add_one(&console.state, &scope, typed(PW_ANN), None).await);
+    assert_eq!(differ, "Password again: The two passwords differ.");
+    assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+
+    let added = accounts::add_one(&console.state, &scope, typed(PW_JDOE), None)
+        .await
+        .unwrap();
+    assert_eq!(added.accounts.len(), 1);
+    assert_eq!(added.accounts[0].email, "jdoe@alpha.test");
+    assert_eq!(added.accounts[0].generated_password, None);
+    let audited = console
+        .count(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND client_addr = '' \
+             AND action = 'mailbox.add' AND target = 'jdoe@alpha.test'",
+        )
+        .await;
+    assert_eq!(audited, 1);
+
+    let unknown = DomainScope::of(&console.db, Caller::Operator, Some("gamma.test")).await;
+    assert_eq!(not_found(unknown), "The domain gamma.test");
 }

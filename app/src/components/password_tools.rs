@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::components::field::PasswordField;
 use crate::components::hydrated::use_hydrated;
 use crate::components::password_checklist::PasswordChecklist;
-use crate::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN};
+use crate::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN, PASSWORDS_DIFFER};
 
 /// Password, the rules ticked as one types, "Generate" (needs the WASM app), and again.
 #[component]
@@ -57,7 +57,7 @@ pub fn NewPasswordFields(
         <PasswordField name="password_again" label="Password again" autocomplete="new-password" value=again node_ref=second/>
         {move || {
             let (a, b) = (password.get(), again.get());
-            (!b.is_empty() && a != b).then(|| view! { <p class="field__error" role="alert">"The two passwords differ."</p> })
+            (!b.is_empty() && a != b).then(|| view! { <p class="field__error" role="alert">{format!("{PASSWORDS_DIFFER}.")}</p> })
         }}
     }
 }

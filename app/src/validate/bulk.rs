@@ -41,7 +41,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::check::{Check, Level, Rule};
-use super::password::{is_invisible, password_outcomes, Company, PasswordContext};
+use super::password::{
+    is_invisible, password_outcomes, Company, PasswordContext, PASSWORDS_DIFFER,
+};
 use super::username::parse_username;
 
 /// Most accounts one paste may hold; a longer paste is refused whole.
@@ -504,10 +506,9 @@ fn check_passwords(
             Field::PasswordAgain,
             "Type the password a second time",
         )),
-        (false, false) if password != again => problems.push(Problem::new(
-            Field::PasswordAgain,
-            "The two passwords differ",
-        )),
+        (false, false) if password != again => {
+            problems.push(Problem::new(Field::PasswordAgain, PASSWORDS_DIFFER))
+        }
         (false, false) => {}
     }
     for outcome in password_outcomes(password, ctx, company) {

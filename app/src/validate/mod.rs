@@ -52,7 +52,8 @@ pub use generate::{
 };
 pub use import::{read_import, ImportText};
 pub use password::{
-    check_password, is_acceptable, password_problems, PasswordContext, PASSWORD_MAX, PASSWORD_MIN,
+    check_password, is_acceptable, password_problems, PasswordContext, PASSWORDS_DIFFER,
+    PASSWORD_MAX, PASSWORD_MIN,
 };
 pub use quota::{parse_quota_mb, QUOTA_MB_MAX};
 pub use username::{parse_username, USERNAME_MAX};

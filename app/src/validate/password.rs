@@ -7,6 +7,9 @@ pub const PASSWORD_MIN: usize = 8;
 /// Most characters a password may have.
 pub const PASSWORD_MAX: usize = 128;
 
+/// The one wording of the rule that a password typed twice must match, wherever it is checked.
+pub const PASSWORDS_DIFFER: &str = "The two passwords differ";
+
 /// Name parts shorter than this are ignored: forbidding every password
 /// that contains "jo" or "li" would refuse far too much.
 const PART_MIN: usize = 3;

@@ -43,6 +43,8 @@ pub struct TestServer {
     pub store: MailStore,
     /// The results of adds that the result screen shows.
     pub batches: Batches,
+    /// The server's state, for tests that call the services directly, as the CLI does.
+    pub state: AppState,
     _dir: TempDir,
 }
 
@@ -119,7 +121,7 @@ impl TestServer {
             progress: RunningAdds::default(),
         };
         let mut config = GuardConfig {
-            state,
+            state: state.clone(),
             behind_proxy: false,
             hsts: false,
             allowed_hosts: Vec::new(),
@@ -133,6 +135,7 @@ impl TestServer {
             data_dir,
             store,
             batches,
+            state,
             _dir: dir,
         }
     }

@@ -11,9 +11,7 @@ use crate::ssr::audit::{self, Action, Entry};
 use crate::ssr::caller::DomainScope;
 use crate::ssr::routing::no_account;
 use crate::ssr::state::AppState;
-use crate::validate::{name_problems, password_problems, Field, PasswordContext};
-
-const DIFFERENT_PASSWORDS: &str = "The two passwords differ.";
+use crate::validate::{name_problems, password_problems, Field, PasswordContext, PASSWORDS_DIFFER};
 
 /// A live account of the scope's domain, for the Edit screen.
 pub async fn detail(
@@ -174,7 +172,7 @@ pub async fn set_password(
     password_again: &str,
 ) -> Result<(), AppError> {
     if password != password_again {
-        return Err(AppError::Invalid(DIFFERENT_PASSWORDS.into()));
+        return Err(AppError::Invalid(format!("{PASSWORDS_DIFFER}.")));
     }
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
