@@ -8,6 +8,7 @@ use app::error::AppError;
 use app::ssr::audit::Actor;
 use app::ssr::auth::{now, SessionPolicy};
 use app::ssr::batches::Batches;
+use app::ssr::caller::{Caller, DomainScope};
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::progress::RunningAdds;
@@ -343,20 +344,19 @@ async fn import(
     dry_run: bool,
     generate_missing: bool,
 ) -> Result<(), AppError> {
-    let domain = domain_named(&state.db, name).await?;
+    let scope = DomainScope::of(&state.db, Caller::Operator, Some(name)).await?;
     let text = std::fs::read_to_string(file)
         .map_err(|error| AppError::Invalid(format!("cannot read {}: {error}", file.display())))?;
-    let batch =
-        accounts::import(state, &domain, Actor::CLI, &text, generate_missing, dry_run).await?;
+    let batch = accounts::import(state, &scope, &text, generate_missing, dry_run).await?;
     let count = batch.accounts.len();
     if dry_run {
         eprintln!(
             "{count} account(s) can be added to {}; nothing was added.",
-            domain.name
+            scope.domain()
         );
         return Ok(());
     }
-    eprintln!("Added {count} account(s) to {}.", domain.name);
+    eprintln!("Added {count} account(s) to {}.", scope.domain());
     let generated: Vec<String> = batch
         .accounts
         .iter()

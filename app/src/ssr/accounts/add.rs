@@ -76,12 +76,12 @@ pub async fn add_from_paste(
 /// accounts added, or the addresses that would be.
 pub async fn import(
     state: &AppState,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     file: &str,
     generate_missing: bool,
     dry_run: bool,
 ) -> Result<AddedBatch, AppError> {
+    let domain = scope.within();
     let import = read_import(file);
     let lines = check_paste(
         &state.db,
@@ -112,7 +112,7 @@ pub async fn import(
                 .collect(),
         });
     }
-    create(state, domain, actor, None, accounts).await
+    create(state, &domain, scope.actor(), None, accounts).await
 }
 
 /// The accounts of a pasted list by line number, when every line is right and no address is
