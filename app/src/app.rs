@@ -35,6 +35,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options islands=true/>
+                // Moves between screens without reloading the page (see the script).
+                <script type="module" src="/navigate.js"></script>
                 <MetaTags/>
             </head>
             <body>

@@ -80,18 +80,26 @@ fn BulkForm(
     let (sending, set_sending) = signal(false);
     // While the post is on the way, the server says how many passwords it has hashed.
     let (hashed, set_hashed) = signal(None::<(usize, usize)>);
+    let form = NodeRef::<leptos::html::Form>::new();
+    let asking = StoredValue::new(None::<IntervalHandle>);
     let submit = move |_| {
         set_sending.set(true);
-        set_interval(
-            move || {
-                spawn_local(async move {
-                    if let Ok(Some(progress)) = add_progress().await {
-                        set_hashed.set(Some(progress));
-                    }
-                })
-            },
-            PROGRESS_EVERY,
-        );
+        let ask = move || {
+            // The page that answers the post takes this form's place without a reload: the
+            // asking ends with the form, not with the document.
+            if !form.get_untracked().is_some_and(|form| form.is_connected()) {
+                if let Some(handle) = asking.get_value() {
+                    handle.clear();
+                }
+                return;
+            }
+            spawn_local(async move {
+                if let Ok(Some(progress)) = add_progress().await {
+                    set_hashed.set(Some(progress));
+                }
+            })
+        };
+        asking.set_value(set_interval_with_handle(ask, PROGRESS_EVERY).ok());
     };
     let blocked = move || {
         sending.get()
@@ -104,7 +112,7 @@ fn BulkForm(
         n => format!("Add {n} accounts"),
     };
     view! {
-        <form class="bulk" method="post" action="/users/add" on:submit=submit>
+        <form class="bulk" method="post" action="/users/add" node_ref=form on:submit=submit>
             <input type="hidden" name="domain" value=domain/>
             <ActionError text=refused/>
             <div class="bulk__columns">

@@ -1,0 +1,96 @@
+// Moving between screens happens in the page: no reload, no WASM started again, and nothing of
+// the screen before (attributes, typed passwords, an island's account) carried into the next.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { createDemoPostmaster } from './support/server.js';
+import { useConsole } from './support/fixture.js';
+import { unexpectedProblems } from './support/browser.js';
+import { signedIn as signedInTo, goTo as goToIn, openNavigation } from './support/console.js';
+
+const running = useConsole({ setup: createDemoPostmaster });
+const signedIn = (options) => signedInTo(running, options);
+const goTo = (page, path) => goToIn(running, page, path);
+
+/** Marks the document, so that a test can tell it was never loaded again. */
+const mark = (page) => page.evaluate(() => { window.__sameDocument = true; });
+/** Whether the marked document is still the one shown, with the WASM fetched only once. */
+async function stayed(page) {
+  return page.evaluate(() => ({
+    same: window.__sameDocument === true,
+    wasmLoads: performance.getEntriesByType('resource').filter((entry) => entry.name.endsWith('.wasm')).length,
+  }));
+}
+
+before(async () => {
+  // Two accounts, one disabled: Edit shows their Active boxes differently.
+  const page = await signedIn();
+  await goTo(page, '/users/add');
+  await page.getByLabel('Accounts, one per line').fill('ann.lee Sunny#day42 Sunny#day42 Ann Lee\nbob.ray Rainy#day42 Rainy#day42 Bob Ray');
+  await page.getByRole('button', { name: 'Add 2 accounts' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  await goTo(page, '/users/edit?email=bob.ray%40example.test');
+  await page.getByLabel(/^Active/).uncheck();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved.').waitFor();
+  await page.context().close();
+});
+
+test('the navigation, links and Back move between screens without reloading the page', async () => {
+  const page = await signedIn();
+  await mark(page);
+  for (const [link, heading] of [
+    ['Add accounts', 'Add accounts'],
+    ['Deleted accounts', 'Deleted accounts'],
+    ['Activity', 'Activity'],
+    ['Users', 'Users'],
+  ]) {
+    await openNavigation(page);
+    await page.getByRole('link', { name: link, exact: true }).click();
+    await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+    assert.equal(await page.title(), `${heading} · Virtual Postmaster`);
+    assert.equal(await page.getByRole('link', { name: link, exact: true }).getAttribute('aria-current'), 'page');
+    // The focus is on the new screen's heading, where a screen reader starts reading.
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), heading);
+  }
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+  assert.match(page.url(), /\/activity$/);
+  await page.goForward();
+  await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  assert.deepEqual(await stayed(page), { same: true, wasmLoads: 1 });
+  assert.deepEqual(unexpectedProblems(page), []);
+  await page.context().close();
+});
+
+test('a form post shows its outcome in the page, and the next screen starts from what the server drew', async () => {
+  const page = await signedIn();
+  await page.getByRole('link', { name: 'bob.ray@example.test' }).click();
+  await page.getByRole('heading', { name: 'Edit account' }).waitFor();
+  await mark(page);
+  assert.equal(await page.getByLabel(/^Active/).isChecked(), false, 'bob.ray is disabled');
+  // A typed password is not carried to another screen, nor back to this one.
+  await page.getByLabel('Password', { exact: true }).fill('Typed#secret42');
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await page.getByRole('link', { name: 'ann.lee@example.test' }).click();
+  await page.getByRole('heading', { name: 'Edit account' }).waitFor();
+  await page.getByText('ann.lee@example.test', { exact: true }).first().waitFor();
+  assert.equal(await page.getByLabel(/^Active/).isChecked(), true, 'ann.lee is active: no stale checked state');
+  assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
+  // The password island checks against ann.lee's names, not those of the account before.
+  await page.getByLabel('Password', { exact: true }).fill('Ann#rules42');
+  await page.getByText('Must not contain the first name (not met)').waitFor();
+  await page.getByLabel('Password', { exact: true }).fill('Bob#rules42');
+  await page.getByText('Must not contain the first name (met)').waitFor();
+  // Save posts and comes back to the same screen: saved, with the fields as stored.
+  await page.getByLabel('First name').fill('Anna');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved.').waitFor();
+  assert.equal(await page.getByLabel('First name').inputValue(), 'Anna');
+  assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password typed before the post is gone');
+  await page.getByRole('button', { name: 'Log off' }).click();
+  await page.getByText('You have logged off.').waitFor();
+  assert.deepEqual(await stayed(page), { same: true, wasmLoads: 1 });
+  assert.deepEqual(unexpectedProblems(page), []);
+  await page.context().close();
+});

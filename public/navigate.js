@@ -1,0 +1,134 @@
+// Moves between the console's screens without reloading the document or restarting the WASM
+// app. Every screen is still a plain page that works without JavaScript: this script only
+// fetches the same page the browser would have loaded (links, form posts, back and forward)
+// and puts the new page's body in place of the old one.
+//
+// The whole body is replaced rather than patched: a patch keeps attributes (disabled, hidden,
+// checked) and typed values of the screen before, and an island kept in place keeps the state
+// of the account shown before. New elements carry only what the server drew for this screen.
+
+const parser = new DOMParser();
+/** Counts moves, so that a slower answer to an earlier one is dropped. */
+let moves = 0;
+
+history.scrollRestoration = 'manual';
+
+/** The request a click on a link of this site asks for, or nothing to leave to the browser. */
+function linkRequest(event) {
+  if (event.defaultPrevented || event.button !== 0) return null;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null;
+  const link = event.target instanceof Element ? event.target.closest('a[href]') : null;
+  if (!link || link.target || link.hasAttribute('download') || link.relList.contains('external')) {
+    return null;
+  }
+  const url = new URL(link.href);
+  if (url.origin !== location.origin) return null;
+  // A link to a place on the same page (the skip link) is the browser's own.
+  if (url.hash && url.pathname === location.pathname && url.search === location.search) return null;
+  return new Request(url);
+}
+
+/** The request a form of this site sends, with the button that sent it, or nothing. */
+function formRequest(event) {
+  if (event.defaultPrevented) return null;
+  const form = event.target;
+  const submitter = event.submitter ?? null;
+  if (!(form instanceof HTMLFormElement) || form.target) return null;
+  const url = new URL(submitter?.getAttribute('formaction') ?? form.action, location.href);
+  if (url.origin !== location.origin) return null;
+  const method = (submitter?.getAttribute('formmethod') ?? form.method).toUpperCase();
+  const fields = new URLSearchParams(new FormData(form, submitter));
+  if (method === 'GET') {
+    url.search = fields.toString();
+    return new Request(url);
+  }
+  if (method !== 'POST' || form.enctype === 'multipart/form-data') return null;
+  return new Request(url, { method: 'POST', body: fields });
+}
+
+document.addEventListener('click', (event) => {
+  const request = linkRequest(event);
+  if (request) {
+    event.preventDefault();
+    move(request, { push: true });
+  }
+});
+
+document.addEventListener('submit', (event) => {
+  const request = formRequest(event);
+  if (request) {
+    event.preventDefault();
+    move(request, { push: true });
+  }
+});
+
+window.addEventListener('popstate', (event) => {
+  move(new Request(location.href), { push: false, scroll: event.state?.scroll ?? 0 });
+});
+
+/**
+ * Shows the page that `request` answers with. `push` adds the new address to the history
+ * (replacing it when it is the address already shown, as a post that comes back to its page
+ * does); `scroll` is where to put the page, top by default. Anything but an HTML page, or a
+ * failure to reach the server, is left to the browser as a plain load.
+ */
+async function move(request, { push, scroll = 0 }) {
+  const move = ++moves;
+  history.replaceState({ scroll: window.scrollY }, '');
+  // Asked as a browser asks for a page: a server function posted this way answers with a
+  // redirect to the page that shows its outcome, exactly as without JavaScript.
+  request.headers.set('Accept', 'text/html');
+  document.documentElement.setAttribute('aria-busy', 'true');
+  let response;
+  let html;
+  try {
+    response = await fetch(request);
+    if (!(response.headers.get('Content-Type') ?? '').startsWith('text/html')) {
+      throw new Error('not a page');
+    }
+    html = await response.text();
+  } catch {
+    if (move === moves && request.method === 'GET') location.assign(request.url);
+    return;
+  } finally {
+    if (move === moves) document.documentElement.removeAttribute('aria-busy');
+  }
+  if (move !== moves) return;
+  const url = new URL(response.url);
+  show(parser.parseFromString(html, 'text/html'));
+  // Back to a screen that now redirects (after log off, say) shows where it went.
+  if (push && url.href !== location.href) history.pushState({ scroll: 0 }, '', url);
+  else history.replaceState({ scroll }, '', url);
+  settle(url, scroll);
+}
+
+/** Puts `page`'s title and body in place, and brings its islands to life. */
+function show(page) {
+  document.title = page.title;
+  document.body.replaceChildren(...document.adoptNode(page.body).childNodes);
+  // Until the WASM app has started, its loader hydrates whatever body it then finds.
+  if (!document.body.hasAttribute('data-hydrated')) return;
+  for (const island of document.body.querySelectorAll('leptos-island')) {
+    if (!island.parentElement.closest('leptos-island')) {
+      window.__hydrateIsland(island, island.dataset.component);
+    }
+  }
+}
+
+/**
+ * Scrolls and moves the focus as a fresh page load would leave them for a keyboard or screen
+ * reader user: to the first field the server refused, else to the screen's heading.
+ */
+function settle(url, scroll) {
+  const target = url.hash ? document.getElementById(decodeURIComponent(url.hash.slice(1))) : null;
+  const focus =
+    document.querySelector('[aria-invalid="true"]') ??
+    document.querySelector('[role="alert"]') ??
+    document.querySelector('h1');
+  if (focus) {
+    if (!focus.matches('input, select, textarea, button, a[href]')) focus.setAttribute('tabindex', '-1');
+    focus.focus({ preventScroll: true });
+  }
+  if (target) target.scrollIntoView();
+  else window.scrollTo(0, scroll);
+}
