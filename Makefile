@@ -66,6 +66,7 @@ bench: build
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/log_on.mjs
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/accounts.mjs
 	cd end2end && node bench/wasm_size.mjs
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/navigation.mjs
 	cargo run --release -p server --example bench_mail
 	cargo run --release -p server --example bench_delivery
 
