@@ -5,7 +5,6 @@
 mod support;
 
 use app::error::AppError;
-use app::ssr::audit::Actor;
 use app::ssr::auth::{self, now, Admin, SessionPolicy};
 use app::ssr::two_factor::{self, SecretKey, WRONG_CODE};
 use support::*;
@@ -269,15 +268,25 @@ async fn an_expired_pending_log_on_takes_no_code() {
 async fn the_operator_resets_two_factor_for_one_administrator() {
     let e = enrolled().await;
     let token = pending(&e).await;
-    two_factor::reset(&e.server.db, Actor::CLI, " Postmaster@Alpha.test ")
-        .await
-        .unwrap();
+    let out = binary::ok(
+        &e.server.data_dir,
+        &["admin", "reset-2fa", "Postmaster@Alpha.test"],
+        None,
+    );
+    assert_eq!(out, format!("Turned two-factor log-on off for {POSTMASTER_A}.\n"));
     assert!(!two_factor::enabled(&e.server.db, e.admin.id).await.unwrap());
     assert_eq!(e.server.count("SELECT COUNT(*) FROM recovery_codes").await, 0);
     assert!(second_step(&e, &token, &code(&e.secret, now())).await.is_err());
-    assert_eq!(audit_count(&e.server, "two_factor.disable", "ok").await, 1);
-    let unknown = two_factor::reset(&e.server.db, Actor::CLI, "nobody@alpha.test").await;
-    assert!(matches!(unknown, Err(AppError::NotFound(_))));
+    let audited = e
+        .server
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'two_factor.disable' AND actor = 'cli'
+             AND target = '{POSTMASTER_A}' AND details = 'reset by the operator'"
+        ))
+        .await;
+    assert_eq!(audited, 1);
+    let unknown = binary::fails(&e.server.data_dir, &["admin", "reset-2fa", "nobody@alpha.test"], None);
+    assert!(unknown.contains("nobody@alpha.test"), "{unknown}");
 }
 
 #[tokio::test]
