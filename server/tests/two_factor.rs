@@ -98,20 +98,32 @@ async fn enrolment_needs_a_right_code_and_gives_ten_recovery_codes() {
     let server = TestServer::new().await;
     let key = key_of(&server);
     let admin = admin_a(&server).await;
-    let shown = two_factor::start(&server.db, &key, &admin, now()).await.unwrap();
+    let shown = two_factor::start(&server.db, &key, &admin, now())
+        .await
+        .unwrap();
     assert!(shown.uri.starts_with("otpauth://totp/"));
     assert!(shown.uri.contains(&format!("secret={}", shown.secret)));
     let secret = two_factor::decode_secret(&shown.secret).unwrap();
     assert_eq!(secret.len(), 20);
 
-    let wrong = format!("{:06}", (code(&secret, now()).parse::<u32>().unwrap() + 1) % 1_000_000);
+    let wrong = format!(
+        "{:06}",
+        (code(&secret, now()).parse::<u32>().unwrap() + 1) % 1_000_000
+    );
     let refused = two_factor::confirm(&server.db, &key, &admin, &wrong, CLIENT, now()).await;
     assert!(matches!(refused, Err(AppError::Invalid(m)) if m == WRONG_CODE));
     assert!(!two_factor::enabled(&server.db, admin.id).await.unwrap());
 
-    let codes = two_factor::confirm(&server.db, &key, &admin, &code(&secret, now()), CLIENT, now())
-        .await
-        .unwrap();
+    let codes = two_factor::confirm(
+        &server.db,
+        &key,
+        &admin,
+        &code(&secret, now()),
+        CLIENT,
+        now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(codes.len(), 10);
     assert!(two_factor::enabled(&server.db, admin.id).await.unwrap());
     assert_eq!(audit_count(&server, "two_factor.enable", "ok").await, 1);
@@ -132,7 +144,9 @@ async fn the_secret_in_the_database_is_not_the_secret() {
     .await
     .unwrap();
     assert_eq!(recovery, 10);
-    assert!(!stored.windows(e.secret.len()).any(|w| w == e.secret.as_slice()));
+    assert!(!stored
+        .windows(e.secret.len())
+        .any(|w| w == e.secret.as_slice()));
     assert!(!String::from_utf8_lossy(&stored).contains(&e.shown));
     // Nor are the recovery codes kept as typed.
     for code in &e.recovery {
@@ -148,9 +162,15 @@ async fn the_secret_in_the_database_is_not_the_secret() {
     // Another key opens nothing: the second step fails rather than accepting any code.
     let token = pending(&e).await;
     let other = SecretKey::load_or_create(&e.server.data_dir.join("other.key")).unwrap();
-    let with_other =
-        two_factor::complete_log_on(&e.server.db, &other, &token, &code(&e.secret, now()), CLIENT, now())
-            .await;
+    let with_other = two_factor::complete_log_on(
+        &e.server.db,
+        &other,
+        &token,
+        &code(&e.secret, now()),
+        CLIENT,
+        now(),
+    )
+    .await;
     assert!(with_other.is_err());
 }
 
@@ -159,7 +179,10 @@ async fn a_right_code_opens_a_session_and_the_pending_token_alone_opens_nothing(
     let e = enrolled().await;
     let token = pending(&e).await;
     let policy = SessionPolicy::default();
-    assert_eq!(auth::resume(&e.server.db, &policy, &token).await.unwrap(), None);
+    assert_eq!(
+        auth::resume(&e.server.db, &policy, &token).await.unwrap(),
+        None
+    );
     // The pending token as a session cookie is sent to log on.
     let page = e
         .server
@@ -167,10 +190,14 @@ async fn a_right_code_opens_a_session_and_the_pending_token_alone_opens_nothing(
         .await;
     assert!(page.header("location").unwrap().starts_with("/log-on?"));
 
-    let session = second_step(&e, &token, &code(&e.secret, now())).await.unwrap();
+    let session = second_step(&e, &token, &code(&e.secret, now()))
+        .await
+        .unwrap();
     assert_eq!(session.admin.email, POSTMASTER_A);
     assert_eq!(
-        auth::resume(&e.server.db, &policy, &session.token).await.unwrap(),
+        auth::resume(&e.server.db, &policy, &session.token)
+            .await
+            .unwrap(),
         Some(e.admin.clone())
     );
     assert_eq!(audit_count(&e.server, "two_factor.code", "ok").await, 1);
@@ -184,7 +211,11 @@ async fn a_wrong_code_is_refused_and_audited_without_the_code() {
     let e = enrolled().await;
     let token = pending(&e).await;
     let right = code(&e.secret, now());
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let refused = second_step(&e, &token, wrong).await;
     assert!(matches!(refused, Err(AppError::Invalid(m)) if m == WRONG_CODE));
     assert_eq!(audit_count(&e.server, "two_factor.code", "failed").await, 1);
@@ -218,10 +249,15 @@ async fn a_recovery_code_works_once() {
     let e = enrolled().await;
     let recovery = &e.recovery[3];
     let first = pending(&e).await;
-    second_step(&e, &first, &recovery.to_uppercase()).await.unwrap();
+    second_step(&e, &first, &recovery.to_uppercase())
+        .await
+        .unwrap();
     let second = pending(&e).await;
     assert!(second_step(&e, &second, recovery).await.is_err());
-    assert_eq!(e.server.count("SELECT COUNT(*) FROM recovery_codes").await, 9);
+    assert_eq!(
+        e.server.count("SELECT COUNT(*) FROM recovery_codes").await,
+        9
+    );
     // Another one still works.
     assert!(second_step(&e, &second, &e.recovery[4]).await.is_ok());
 }
@@ -231,7 +267,11 @@ async fn a_burst_of_wrong_codes_is_throttled() {
     let e = enrolled().await;
     let token = pending(&e).await;
     let right = code(&e.secret, now());
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let mut throttled = 0;
     let mut verdicts = 0;
     for _ in 0..20 {
@@ -273,10 +313,18 @@ async fn the_operator_resets_two_factor_for_one_administrator() {
         &["admin", "reset-2fa", "Postmaster@Alpha.test"],
         None,
     );
-    assert_eq!(out, format!("Turned two-factor log-on off for {POSTMASTER_A}.\n"));
+    assert_eq!(
+        out,
+        format!("Turned two-factor log-on off for {POSTMASTER_A}.\n")
+    );
     assert!(!two_factor::enabled(&e.server.db, e.admin.id).await.unwrap());
-    assert_eq!(e.server.count("SELECT COUNT(*) FROM recovery_codes").await, 0);
-    assert!(second_step(&e, &token, &code(&e.secret, now())).await.is_err());
+    assert_eq!(
+        e.server.count("SELECT COUNT(*) FROM recovery_codes").await,
+        0
+    );
+    assert!(second_step(&e, &token, &code(&e.secret, now()))
+        .await
+        .is_err());
     let audited = e
         .server
         .count(&format!(
@@ -285,7 +333,11 @@ async fn the_operator_resets_two_factor_for_one_administrator() {
         ))
         .await;
     assert_eq!(audited, 1);
-    let unknown = binary::fails(&e.server.data_dir, &["admin", "reset-2fa", "nobody@alpha.test"], None);
+    let unknown = binary::fails(
+        &e.server.data_dir,
+        &["admin", "reset-2fa", "nobody@alpha.test"],
+        None,
+    );
     assert!(unknown.contains("nobody@alpha.test"), "{unknown}");
 }
 
@@ -299,9 +351,16 @@ async fn turning_two_factor_off_needs_a_current_code() {
             .is_err()
     );
     assert!(two_factor::enabled(&e.server.db, e.admin.id).await.unwrap());
-    two_factor::disable_with_code(&e.server.db, &e.key, &e.admin, &code(&e.secret, now()), CLIENT, now())
-        .await
-        .unwrap();
+    two_factor::disable_with_code(
+        &e.server.db,
+        &e.key,
+        &e.admin,
+        &code(&e.secret, now()),
+        CLIENT,
+        now(),
+    )
+    .await
+    .unwrap();
     assert!(!two_factor::enabled(&e.server.db, e.admin.id).await.unwrap());
 }
 
@@ -309,7 +368,11 @@ async fn turning_two_factor_off_needs_a_current_code() {
 fn codes_match_the_rfc_6238_test_vectors() {
     // RFC 6238 appendix B, SHA-1, truncated to six digits.
     let secret = b"12345678901234567890";
-    for (at, want) in [(59, "287082"), (1_111_111_109, "081804"), (2_000_000_000, "279037")] {
+    for (at, want) in [
+        (59, "287082"),
+        (1_111_111_109, "081804"),
+        (2_000_000_000, "279037"),
+    ] {
         assert_eq!(code(secret, at), want);
     }
 }

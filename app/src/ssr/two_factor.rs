@@ -143,7 +143,9 @@ pub async fn start(
     .execute(db)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(AppError::Conflict("Two-factor log-on is already on.".into()));
+        return Err(AppError::Conflict(
+            "Two-factor log-on is already on.".into(),
+        ));
     }
     let secret = base32(&secret);
     let uri = format!(
@@ -225,7 +227,9 @@ fn normalise_recovery(code: &str) -> String {
 fn clean_code(code: &str) -> Result<String, AppError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.is_empty() || code.len() > 32 {
-        return Err(AppError::Invalid("Type the six-digit code from your app.".into()));
+        return Err(AppError::Invalid(
+            "Type the six-digit code from your app.".into(),
+        ));
     }
     Ok(code)
 }
@@ -270,7 +274,12 @@ pub async fn confirm(
     };
     audit::record(
         &mut tx,
-        &Entry::new(actor, Action::TwoFactorEnable, domain_of(&admin.email), &admin.email),
+        &Entry::new(
+            actor,
+            Action::TwoFactorEnable,
+            domain_of(&admin.email),
+            &admin.email,
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -313,7 +322,12 @@ pub async fn disable_with_code(
     };
     audit::record(
         &mut tx,
-        &Entry::new(actor, Action::TwoFactorDisable, domain_of(&admin.email), &admin.email),
+        &Entry::new(
+            actor,
+            Action::TwoFactorDisable,
+            domain_of(&admin.email),
+            &admin.email,
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -334,7 +348,12 @@ pub async fn reset(db: &SqlitePool, actor: Actor<'_>, address: &str) -> Result<(
         &mut tx,
         &Entry {
             details: "reset by the operator",
-            ..Entry::new(actor, Action::TwoFactorDisable, domain_of(&address), &address)
+            ..Entry::new(
+                actor,
+                Action::TwoFactorDisable,
+                domain_of(&address),
+                &address,
+            )
         },
     )
     .await?;
