@@ -438,6 +438,13 @@ pub enum AdminCommand {
         /// The administrator's full address.
         email: String,
     },
+    /// Turn two-factor log-on off for an administrator who lost their phone and recovery
+    /// codes; they log on with the password alone and may enrol again.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        /// The administrator's full address.
+        email: String,
+    },
 }
 
 impl Cli {

@@ -215,6 +215,12 @@ async fn execute(
             println!("Removed the administrator {email}.");
             Ok(())
         }
+        OperatorCommand::Admin(AdminCommand::Reset2fa { email }) => {
+            let email = email.trim().to_ascii_lowercase();
+            app::ssr::two_factor::reset(db, Actor::CLI, &email).await?;
+            println!("Turned two-factor log-on off for {email}.");
+            Ok(())
+        }
         OperatorCommand::Demo => demo(db, hasher).await,
         OperatorCommand::Purge { clock_is_right } => {
             if clock_is_right {

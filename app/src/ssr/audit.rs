@@ -69,6 +69,12 @@ pub enum Action {
     AliasPurge,
     /// The operator confirmed a clock that had jumped ahead (see `clock`).
     ClockConfirm,
+    /// Two-factor log-on confirmed and turned on.
+    TwoFactorEnable,
+    /// Two-factor log-on turned off, by the administrator or reset by the operator.
+    TwoFactorDisable,
+    /// A second-step code checked after the password.
+    TwoFactorCode,
 }
 
 impl Action {
@@ -103,6 +109,9 @@ impl Action {
             Action::AliasRestore => "alias.restore",
             Action::AliasPurge => "alias.purge",
             Action::ClockConfirm => "clock.confirm",
+            Action::TwoFactorEnable => "two_factor.enable",
+            Action::TwoFactorDisable => "two_factor.disable",
+            Action::TwoFactorCode => "two_factor.code",
         }
     }
 }

@@ -84,11 +84,11 @@ pub fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn new_token() -> Result<String, AppError> {
+pub(crate) fn new_token() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|_| AppError::Internal)?;
     Ok(hex::encode(bytes))
@@ -181,19 +181,29 @@ pub async fn log_on(
             return Err(AppError::Invalid(WRONG_CREDENTIALS.into()));
         }
     };
-    let token = new_token()?;
-    sqlx::query("INSERT INTO sessions (token_hash, admin_id, created_at, last_seen, client_addr) VALUES (?, ?, ?, ?, ?)")
-        .bind(token_hash(&token))
-        .bind(admin.id)
-        .bind(now())
-        .bind(now())
-        .bind(client)
-        .execute(&mut *tx)
-        .await?;
+    let token = open_session(&mut tx, admin.id, client).await?;
     attempt.succeeded(&mut tx).await?;
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(NewSession { admin, token })
+}
+
+/// Opens a session for `admin_id` in the caller's transaction and gives the cookie's token.
+pub async fn open_session(
+    conn: &mut SqliteConnection,
+    admin_id: i64,
+    client: &str,
+) -> Result<String, AppError> {
+    let token = new_token()?;
+    sqlx::query("INSERT INTO sessions (token_hash, admin_id, created_at, last_seen, client_addr) VALUES (?, ?, ?, ?, ?)")
+        .bind(token_hash(&token))
+        .bind(admin_id)
+        .bind(now())
+        .bind(now())
+        .bind(client)
+        .execute(conn)
+        .await?;
+    Ok(token)
 }
 
 /// The administrator of a live session, marking it used; `None` if the token is unknown,

@@ -26,3 +26,4 @@ pub mod retention;
 pub mod routing;
 pub mod state;
 pub mod throttle;
+pub mod two_factor;
