@@ -1,6 +1,6 @@
 // Moving between screens happens in the page: no reload, no WASM started again, and nothing of
 // the screen before (attributes, typed passwords, an island's account) carried into the next.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { createDemoPostmaster } from './support/server.js';
@@ -22,8 +22,10 @@ async function stayed(page) {
   }));
 }
 
-before(async () => {
-  // Two accounts, one disabled: Edit shows their Active boxes differently.
+/** Two accounts, one disabled, so that Edit shows their Active boxes differently; once. */
+let accounts;
+const twoAccounts = () => (accounts ??= addTwoAccounts());
+async function addTwoAccounts() {
   const page = await signedIn();
   await goTo(page, '/users/add');
   await page.getByLabel('Accounts, one per line').fill('ann.lee Sunny#day42 Sunny#day42 Ann Lee\nbob.ray Rainy#day42 Rainy#day42 Bob Ray');
@@ -34,9 +36,10 @@ before(async () => {
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved.').waitFor();
   await page.context().close();
-});
+}
 
 test('the navigation, links and Back move between screens without reloading the page', async () => {
+  await twoAccounts();
   const page = await signedIn();
   await mark(page);
   for (const [link, heading] of [
@@ -64,6 +67,7 @@ test('the navigation, links and Back move between screens without reloading the 
 });
 
 test('a form post shows its outcome in the page, and the next screen starts from what the server drew', async () => {
+  await twoAccounts();
   const page = await signedIn();
   await page.getByRole('link', { name: 'bob.ray@example.test' }).click();
   await page.getByRole('heading', { name: 'Edit account' }).waitFor();

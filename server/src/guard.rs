@@ -50,6 +50,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/api/")
         || path == "/favicon.ico"
         || path == "/favicon.svg"
+        || path == "/navigate.js"
 }
 
 /// Runs around every request.
