@@ -34,15 +34,18 @@ function formRequest(event) {
   const form = event.target;
   const submitter = event.submitter ?? null;
   if (!(form instanceof HTMLFormElement) || form.target) return null;
-  const url = new URL(submitter?.getAttribute('formaction') ?? form.action, location.href);
+  // Attributes, not the form's properties: a field named "action" (Activity's filter)
+  // hides the form's `action` property.
+  const attribute = (name) => submitter?.getAttribute(`form${name}`) ?? form.getAttribute(name);
+  const url = new URL(attribute('action') ?? '', location.href);
   if (url.origin !== location.origin) return null;
-  const method = (submitter?.getAttribute('formmethod') ?? form.method).toUpperCase();
+  const method = (attribute('method') ?? 'get').toUpperCase();
   const fields = new URLSearchParams(new FormData(form, submitter));
   if (method === 'GET') {
     url.search = fields.toString();
     return new Request(url);
   }
-  if (method !== 'POST' || form.enctype === 'multipart/form-data') return null;
+  if (method !== 'POST' || attribute('enctype') === 'multipart/form-data') return null;
   return new Request(url, { method: 'POST', body: fields });
 }
 
