@@ -617,8 +617,9 @@ async fn a_clock_that_jumped_ahead_holds_the_purge_until_the_operator_confirms_i
     .execute(&db)
     .await
     .unwrap();
-    // The server last saw the clock three days ago: as if it had jumped three days ahead.
-    sqlx::query("UPDATE clock_mark SET last_seen = last_seen - 3 * 86400")
+    // The server last saw the clock three days ago: as if it had jumped three days ahead. A
+    // minute short of three, so that the seconds the commands take still count as 3 days.
+    sqlx::query("UPDATE clock_mark SET last_seen = last_seen - 3 * 86400 + 60")
         .execute(&db)
         .await
         .unwrap();
