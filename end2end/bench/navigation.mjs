@@ -29,7 +29,7 @@ try {
     for (const [name, path] of SCREENS) {
       const heading = page.getByRole('heading', { name, level: 1 });
       let started = performance.now();
-      await page.getByRole('link', { name, exact: true }).click();
+      await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name, exact: true }).click();
       await heading.waitFor();
       inPage.push(performance.now() - started);
 
