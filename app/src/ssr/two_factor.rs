@@ -18,6 +18,7 @@ use super::audit::{self, Action, Actor, Entry, Outcome};
 use super::auth::{new_token, open_session, token_hash, Admin, NewSession};
 use super::throttle;
 use crate::error::AppError;
+use crate::validate::Address;
 
 /// Seconds per TOTP step.
 const STEP: i64 = 30;
@@ -268,26 +269,28 @@ pub async fn confirm(
             .await?;
         codes.push(code);
     }
-    let actor = Actor {
-        name: &admin.email,
-        client_addr: client,
-    };
-    audit::record(
-        &mut tx,
-        &Entry::new(
-            actor,
-            Action::TwoFactorEnable,
-            domain_of(&admin.email),
-            &admin.email,
-        ),
-    )
-    .await?;
+    record_own(&mut tx, admin, client, Action::TwoFactorEnable).await?;
     tx.commit().await?;
     Ok(codes)
 }
 
-fn domain_of(email: &str) -> Option<&str> {
-    email.rsplit_once('@').map(|(_, domain)| domain)
+/// Audits a change the administrator made to their own two-factor log-on.
+async fn record_own(
+    conn: &mut SqliteConnection,
+    admin: &Admin,
+    client: &str,
+    action: Action,
+) -> sqlx::Result<()> {
+    let actor = Actor {
+        name: &admin.email,
+        client_addr: client,
+    };
+    let domain = Address::domain_of(&admin.email);
+    audit::record(
+        conn,
+        &Entry::new(actor, action, domain.as_deref(), &admin.email),
+    )
+    .await
 }
 
 /// Removes two-factor log-on from an administrator in the caller's transaction.
@@ -316,20 +319,7 @@ pub async fn disable_with_code(
         return Err(AppError::Invalid(WRONG_CODE.into()));
     }
     remove(&mut tx, admin.id).await?;
-    let actor = Actor {
-        name: &admin.email,
-        client_addr: client,
-    };
-    audit::record(
-        &mut tx,
-        &Entry::new(
-            actor,
-            Action::TwoFactorDisable,
-            domain_of(&admin.email),
-            &admin.email,
-        ),
-    )
-    .await?;
+    record_own(&mut tx, admin, client, Action::TwoFactorDisable).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -344,16 +334,12 @@ pub async fn reset(db: &SqlitePool, actor: Actor<'_>, address: &str) -> Result<(
         .await?;
     let id = id.ok_or_else(|| AppError::NotFound(format!("The administrator {address}")))?;
     remove(&mut tx, id).await?;
+    let domain = Address::domain_of(&address);
     audit::record(
         &mut tx,
         &Entry {
             details: "reset by the operator",
-            ..Entry::new(
-                actor,
-                Action::TwoFactorDisable,
-                domain_of(&address),
-                &address,
-            )
+            ..Entry::new(actor, Action::TwoFactorDisable, domain.as_deref(), &address)
         },
     )
     .await?;
@@ -410,12 +396,12 @@ pub async fn complete_log_on(
         return Err(AppError::Unauthenticated);
     };
     let code = clean_code(code)?;
-    let domain = domain_of(&email);
+    let domain = Address::domain_of(&email);
     let subject = throttle::Subject {
         address: &email,
         client_addr: client,
         actor: &email,
-        domain,
+        domain: domain.as_deref(),
         action: Action::TwoFactorCode,
         target: &email,
     };
@@ -427,7 +413,7 @@ pub async fn complete_log_on(
         name: &email,
         client_addr: client,
     };
-    let entry = Entry::new(actor, Action::TwoFactorCode, domain, &email);
+    let entry = Entry::new(actor, Action::TwoFactorCode, domain.as_deref(), &email);
     if !right {
         audit::record(
             &mut tx,
