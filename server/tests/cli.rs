@@ -742,7 +742,16 @@ async fn two_domains(dir: &Path) {
 async fn an_export_imports_into_another_domain_after_a_dry_run() {
     let dir = TempDir::new().unwrap();
     two_domains(dir.path()).await;
+    // Disabled on the Edit screen: the export says so, and the import keeps it.
+    sqlx::query("UPDATE mailboxes SET active = 0 WHERE email = 'bob@alpha.test'")
+        .execute(&db(dir.path()).await)
+        .await
+        .unwrap();
     let export = ok(dir.path(), &["export", "alpha.test"], None);
+    assert!(
+        export.contains("\"bob@alpha.test\",\"Bob\",\"\",\"disabled\""),
+        "{export}"
+    );
     assert!(export.starts_with("\"address\",\"first name\",\"last name\",\"status\",\"quota MB\""));
     assert!(export.contains("\"ann@alpha.test\",\"'=cmd()\",\"Smith, Jr\",\"active\",\"250\""));
     assert!(!export.contains("argon2"));
@@ -785,6 +794,19 @@ async fn an_export_imports_into_another_domain_after_a_dry_run() {
     assert_eq!(
         (first.as_str(), last.as_str(), quota),
         ("=cmd()", "Smith, Jr", 250)
+    );
+    let active: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT email, active = 1 FROM mailboxes WHERE email LIKE '%@beta.test' ORDER BY email",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        active,
+        [
+            ("ann@beta.test".to_string(), true),
+            ("bob@beta.test".to_string(), false)
+        ]
     );
     let audited: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.add' AND actor = 'cli' AND target LIKE '%@beta.test'",

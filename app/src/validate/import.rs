@@ -1,6 +1,7 @@
 //! The operator's import file: comma-separated lines with the paste's columns (username or
 //! address, password, password again, first name, last name) and a sixth, the quota in MB
-//! (empty: the domain's default). It is read into the paste's own format, line for line, so
+//! (empty: the domain's default). A header line may add a `status` column (`active`, the
+//! default, or `disabled`). It is read into the paste's own format, line for line, so
 //! that [`parse_bulk`](super::parse_bulk) checks it with exactly the rules of "Add many
 //! accounts" and reports the file's line numbers.
 //!
@@ -10,7 +11,7 @@
 //! domain it names, and the `'` the export put before a cell that looked like a formula is
 //! taken off again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::bulk::{csv_field, is_skipped, split_csv, split_lines};
 use super::generate::starts_like_formula;
@@ -33,14 +34,20 @@ pub struct ImportText {
     pub paste: String,
     /// The quota in MB of each line that gives one.
     pub quotas: HashMap<usize, u32>,
+    /// The lines whose status says `disabled`: their accounts are added disabled.
+    pub disabled: HashSet<usize>,
     /// "Line 3, quota: …" for each line with a problem only the import has, by line number.
     pub problems: Vec<(usize, String)>,
 }
 
-/// Where each paste field and the quota are found on a line.
+/// Where the quota and the status are among a layout's cells, after the paste's five fields.
+const QUOTA: usize = 5;
+const STATUS: usize = 6;
+
+/// Where each paste field, the quota and the status are found on a line.
 struct Layout {
-    /// Cell index of each paste field, then of the quota.
-    cells: [Option<usize>; 6],
+    /// Cell index of each paste field, then of the quota and the status.
+    cells: [Option<usize>; 7],
     /// The address column holds full addresses: their domain is dropped.
     addresses: bool,
     /// Cells a line may have.
@@ -50,7 +57,15 @@ struct Layout {
 impl Layout {
     fn plain() -> Self {
         Layout {
-            cells: [Some(0), Some(1), Some(2), Some(3), Some(4), Some(5)],
+            cells: [
+                Some(0),
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(QUOTA),
+                None,
+            ],
             addresses: false,
             width: COLUMNS.len(),
         }
@@ -63,7 +78,7 @@ impl Layout {
             return None;
         }
         let mut layout = Layout {
-            cells: [None; 6],
+            cells: [None; 7],
             addresses: false,
             width: usize::MAX,
         };
@@ -74,7 +89,8 @@ impl Layout {
                     layout.addresses = true;
                     0
                 }
-                "quota mb" => 5,
+                "quota mb" => QUOTA,
+                "status" => STATUS,
                 other => match COLUMNS.iter().position(|column| *column == other) {
                     Some(column) => column,
                     None => continue,
@@ -128,7 +144,7 @@ pub fn read_import(text: &str) -> ImportText {
                 .and_then(|index| cells.get(index))
                 .map_or("", String::as_str)
         };
-        let quota = cell(5).trim();
+        let quota = cell(QUOTA).trim();
         if !quota.is_empty() {
             match parse_quota_mb(quota) {
                 Ok(mb) => {
@@ -141,6 +157,16 @@ pub fn read_import(text: &str) -> ImportText {
                         .push((number, format!("Line {number}, quota: {message}.")));
                 }
             }
+        }
+        match cell(STATUS).trim().to_ascii_lowercase().as_str() {
+            "" | "active" => {}
+            "disabled" => {
+                import.disabled.insert(number);
+            }
+            _ => import.problems.push((
+                number,
+                format!("Line {number}, status: write active or disabled."),
+            )),
         }
         let username = unmarked(cell(0));
         let username = match username.rsplit_once('@') {
@@ -230,6 +256,17 @@ mod tests {
         assert_eq!(
             accounts(&import),
             vec![(2, "ann".into(), None, "=cmd()".into(), "Smith".into())]
+        );
+    }
+
+    #[test]
+    fn a_status_column_disables_its_lines_and_refuses_other_words() {
+        let import =
+            read_import("address,status\nann@alpha.test,Disabled\nbob,active\ncarl,\ndora,gone\n");
+        assert_eq!(import.disabled, HashSet::from([2]));
+        assert_eq!(
+            import.problems,
+            vec![(5, "Line 5, status: write active or disabled.".to_string())]
         );
     }
 

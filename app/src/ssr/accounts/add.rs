@@ -63,15 +63,19 @@ pub async fn add_from_paste(
 ) -> Result<AddedBatch, AppError> {
     let domain = scope.within();
     let lines = check_paste(&state.db, &domain.name, text, options.generate_missing, &[]).await?;
+    let settings = Settings {
+        quota_mb: options.quota_mb,
+        active: true,
+    };
     let accounts = lines
         .into_iter()
-        .map(|(_, account)| (account, options.quota_mb))
+        .map(|(_, account)| (account, settings))
         .collect();
     create(state, &domain, scope.actor(), progress, accounts).await
 }
 
 /// Adds the accounts of an operator's import file (see [`read_import`]) with the rules, the
-/// report and the all-or-nothing of [`add_from_paste`], each with its own quota. With
+/// report and the all-or-nothing of [`add_from_paste`], each with its own quota and status. With
 /// `dry_run`, checks everything (the account limit too) and adds nothing. Returns the
 /// accounts added, or the addresses that would be.
 pub async fn import(
@@ -91,9 +95,15 @@ pub async fn import(
         &import.problems,
     )
     .await?;
-    let accounts: Vec<(NewAccount, Option<u32>)> = lines
+    let accounts: Vec<(NewAccount, Settings)> = lines
         .into_iter()
-        .map(|(number, account)| (account, import.quotas.get(&number).copied()))
+        .map(|(number, account)| {
+            let settings = Settings {
+                quota_mb: import.quotas.get(&number).copied(),
+                active: !import.disabled.contains(&number),
+            };
+            (account, settings)
+        })
         .collect();
     if dry_run {
         let mut conn = state.db.acquire().await?;
@@ -197,7 +207,7 @@ pub async fn add_one(
         &scope.within(),
         scope.actor(),
         progress,
-        vec![(new, None)],
+        vec![(new, Settings::default())],
     )
     .await
 }
@@ -240,14 +250,31 @@ fn over_limit(domain: &str, max: i64, live: i64, adding: usize) -> Option<AppErr
     })
 }
 
+/// What a new account is given beyond its fields.
+#[derive(Clone, Copy, Debug)]
+struct Settings {
+    /// `None`: the domain's default quota.
+    quota_mb: Option<u32>,
+    /// An import may add an account disabled, as it was exported.
+    active: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            quota_mb: None,
+            active: true,
+        }
+    }
+}
+
 /// A new account with its password, ready to be written.
 struct Ready {
     account: NewAccount,
     email: String,
     password: String,
     generated: bool,
-    /// `None`: the domain's default quota.
-    quota_mb: Option<u32>,
+    settings: Settings,
 }
 
 /// Creates valid, unclaimed accounts: generates missing passwords, hashes them all on every
@@ -256,14 +283,14 @@ struct Ready {
 /// the rows are one unit: the folders exist before the commit, and any failure before it
 /// removes them again; they are listed for removal until the commit takes them off the list,
 /// so that the start-up reconciliation removes those a crash in between leaves behind. Each
-/// gets its quota, or the domain's default quota when `None`. `actor` is audited, and each
+/// gets its settings (the domain's default quota for none). `actor` is audited, and each
 /// password hashed is counted on `progress`, when the caller shows it.
 async fn create(
     state: &AppState,
     within: &Domain,
     actor: Actor<'_>,
     progress: Option<&Counting>,
-    accounts: Vec<(NewAccount, Option<u32>)>,
+    accounts: Vec<(NewAccount, Settings)>,
 ) -> Result<AddedBatch, AppError> {
     let domain = within.name.as_str();
     reserve::room_for(&state.mail, accounts.len())?;
@@ -276,7 +303,7 @@ async fn create(
     }
     let ready: Vec<Ready> = accounts
         .into_iter()
-        .map(|(account, quota_mb)| with_password(account, quota_mb, domain))
+        .map(|(account, settings)| with_password(account, settings, domain))
         .collect::<Result<_, _>>()?;
     if let Some(progress) = progress {
         progress.set_total(ready.len());
@@ -299,8 +326,9 @@ async fn create(
     for ((new, hash), maildir) in ready.iter().zip(&hashes).zip(&maildirs) {
         let inserted = sqlx::query(
             "INSERT INTO mailboxes
-                 (domain_id, local_part, email, password_hash, first_name, last_name, maildir, quota_mb)
-             VALUES (?, ?, ?, ?, ?, ?, ?,
+                 (domain_id, local_part, email, password_hash, first_name, last_name, maildir, active,
+                  quota_mb)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?,
                      coalesce(?, (SELECT default_quota_mb FROM domains WHERE id = ?)))",
         )
         .bind(within.id)
@@ -310,7 +338,8 @@ async fn create(
         .bind(&new.account.first_name)
         .bind(&new.account.last_name)
         .bind(maildir)
-        .bind(new.quota_mb)
+        .bind(new.settings.active)
+        .bind(new.settings.quota_mb)
         .bind(within.id)
         .execute(&mut *tx)
         .await;
@@ -321,10 +350,11 @@ async fn create(
             }
         }
         inserted?;
-        let details = if new.generated {
-            "password generated"
-        } else {
-            ""
+        let details = match (new.generated, new.settings.active) {
+            (true, true) => "password generated",
+            (true, false) => "password generated, disabled",
+            (false, true) => "",
+            (false, false) => "disabled",
         };
         let entry = Entry {
             details,
@@ -373,11 +403,7 @@ async fn create(
 }
 
 /// The account with its password: the typed one, or one generated for it.
-fn with_password(
-    account: NewAccount,
-    quota_mb: Option<u32>,
-    domain: &str,
-) -> Result<Ready, AppError> {
+fn with_password(account: NewAccount, settings: Settings, domain: &str) -> Result<Ready, AppError> {
     let email = format!("{}@{domain}", account.username);
     let (password, generated) = match &account.password {
         Some(password) => (password.clone(), false),
@@ -400,7 +426,7 @@ fn with_password(
         email,
         password,
         generated,
-        quota_mb,
+        settings,
     })
 }
 
