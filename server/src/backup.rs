@@ -1,16 +1,18 @@
 //! `vpostmaster backup` and `restore`: a consistent copy of the database taken while the console
-//! runs (SQLite's `VACUUM INTO`, one read transaction), optionally the Maildirs after it, and
-//! putting such a copy back.
+//! runs (SQLite's `VACUUM INTO`, one read transaction), the two-factor key, optionally the
+//! Maildirs after it, and putting such a copy back.
 
 mod copy;
 
 use std::fs::OpenOptions;
+use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use app::ssr::db::{self, OpenError, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
 use app::ssr::mailstore::{is_root, MAIL_DIR};
+use app::ssr::two_factor::KEY_FILE;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
@@ -73,6 +75,12 @@ pub async fn backup(
         summary.accounts,
         summary.aliases
     );
+    if copy_key(data_dir, dir)? {
+        println!(
+            "Copied the two-factor key {}: keep the backup as private as the data directory.",
+            dir.join(KEY_FILE).display()
+        );
+    }
     // After the database: a message delivered meanwhile is in the copy, and an account added
     // meanwhile (not in the database copy) only has a Maildir too many, which restore keeps.
     if with_mail {
@@ -175,6 +183,19 @@ pub async fn restore(
             aside(DB_FILE).display()
         );
     }
+    // The restored secrets were sealed with the backup's key; one taken without it (before
+    // two-factor log-on existed) leaves the current key alone.
+    let live_key = data_dir.join(KEY_FILE);
+    if dir.join(KEY_FILE).is_file() {
+        if live_key.exists() {
+            rename(&live_key, &aside(KEY_FILE))?;
+            println!(
+                "Kept the two-factor key it replaces as {}.",
+                aside(KEY_FILE).display()
+            );
+        }
+        copy_key(dir, data_dir)?;
+    }
     if with_mail {
         if has_mail {
             rename(&mail_dir, &aside(MAIL_DIR))?;
@@ -201,6 +222,13 @@ pub async fn restore(
     mail.store(data_dir)?
         .hand_over_database(data_dir, DB_FILE)
         .map_err(|error| error.to_string())?;
+    // Whoever the database was handed to runs the console, which reads the key.
+    if is_root() && live_key.exists() {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(&live).map_err(|error| error.to_string())?;
+        std::os::unix::fs::chown(&live_key, Some(owner.uid()), Some(owner.gid()))
+            .map_err(|error| format!("cannot hand over {}: {error}", live_key.display()))?;
+    }
     println!(
         "Restored {} accounts and {} aliases from the backup of {}.",
         summary.accounts, summary.aliases, summary.created
@@ -294,6 +322,29 @@ impl Summary {
             created: String::new(),
         })
     }
+}
+
+/// Copies the two-factor key from the directory `from` into `to`, readable by its owner only,
+/// when there is one; says whether there was.
+fn copy_key(from: &Path, to: &Path) -> Result<bool, String> {
+    let source = from.join(KEY_FILE);
+    let key = match std::fs::read(&source) {
+        Ok(key) => key,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(format!("cannot read {}: {error}", source.display())),
+    };
+    let target = to.join(KEY_FILE);
+    let fail = |error: std::io::Error| format!("cannot write {}: {error}", target.display());
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&target)
+        .map_err(fail)?;
+    file.write_all(&key)
+        .and_then(|()| file.sync_all())
+        .map_err(fail)?;
+    Ok(true)
 }
 
 async fn open(data_dir: &Path) -> Result<SqlitePool, String> {

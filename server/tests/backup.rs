@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use app::ssr::two_factor::{SecretKey, KEY_FILE};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use support::{TestServer, PASSWORD, POSTMASTER_A};
@@ -210,13 +211,23 @@ async fn with_mail_the_maildirs_are_copied_byte_for_byte_and_restored() {
 }
 
 #[tokio::test]
-async fn restore_over_a_database_needs_replace_and_keeps_the_old_one_aside() {
+async fn restore_over_a_database_needs_replace_and_keeps_the_old_database_and_key_aside() {
     let work = TempDir::new().unwrap();
     let data = work.path().join("data");
     ok(&data, &["domain", "add", "kept.test"]);
+    let key = data.join(KEY_FILE);
+    SecretKey::load_or_create(&key).unwrap();
+    let backed_up_key = std::fs::read(&key).unwrap();
     let dir = work.path().join("backup");
-    ok(&data, &["backup", arg(&dir)]);
+    let out = ok(&data, &["backup", arg(&dir)]);
+    assert!(out.contains("two-factor key"), "{out}");
+    let copy = std::fs::metadata(dir.join(KEY_FILE)).unwrap();
+    assert_eq!(copy.permissions().mode() & 0o777, 0o600);
     ok(&data, &["domain", "add", "later.test"]);
+    // A key made anew (say, by a console started on an empty data directory).
+    std::fs::remove_file(&key).unwrap();
+    SecretKey::load_or_create(&key).unwrap();
+    let newer_key = std::fs::read(&key).unwrap();
 
     let err = fails(&data, &["restore", arg(&dir)]);
     assert!(err.contains("--replace"), "{err}");
@@ -229,6 +240,20 @@ async fn restore_over_a_database_needs_replace_and_keeps_the_old_one_aside() {
 
     let out = ok(&data, &["restore", arg(&dir), "--replace"]);
     assert!(out.contains("vpostmaster.db.before-restore-"), "{out}");
+    assert_eq!(std::fs::read(&key).unwrap(), backed_up_key);
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let key_aside = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("two-factor.key.before-restore-")
+        })
+        .expect("the replaced key is kept aside");
+    assert_eq!(std::fs::read(key_aside).unwrap(), newer_key);
     let db = app::ssr::db::open(&data).await.unwrap();
     assert_eq!(domains(&db).await, ["kept.test"]);
     db.close().await;

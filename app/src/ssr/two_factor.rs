@@ -28,6 +28,9 @@ const SKEW: i64 = 1;
 pub const PENDING_SECS: i64 = 5 * 60;
 /// Recovery codes given at enrolment.
 pub const RECOVERY_CODES: usize = 10;
+/// The key's file in the data directory. Without it no secret can be read: back it up with
+/// the database, and keep it apart from the database's copies.
+pub const KEY_FILE: &str = "two-factor.key";
 /// The one answer to every wrong code.
 pub const WRONG_CODE: &str = "The code is wrong or was already used.";
 const NONCE_LEN: usize = 12;
