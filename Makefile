@@ -65,6 +65,8 @@ bench: build
 	$(WASM_TEST) --release --test bench_validate_wasm -- --nocapture
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/log_on.mjs
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/accounts.mjs
+	command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; }
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/scale.mjs
 	cd end2end && node bench/wasm_size.mjs
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/navigation.mjs
 	cargo run --release -p server --example bench_mail

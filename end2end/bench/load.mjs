@@ -2,14 +2,14 @@
 // 100,000 accounts, then log-on, each for LOAD_SECONDS (60) at LOAD_CONNECTIONS (200). Every
 // answer that is not the page, or not a signed-in redirect, counts as an error; the run fails
 // unless there are none. Figures go to docs/reliability.md.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startServer, createDemoPostmaster, formAction } from '../tests/support/server.js';
 import { writeSection, RELIABILITY } from './report.js';
 import { seedAccounts, seedPostmasters } from './seed.js';
+import { wrk as wrkWith } from './wrk.js';
 
 // What else ran on the machine shows in the figures: record it with them.
 const STARTING_LOAD = loadavg()[0].toFixed(2);
@@ -63,40 +63,11 @@ function done(summary, latency, requests)
 end
 `;
 
-const run = promisify(execFile);
-
-/** wrk's figures: latency percentiles, requests per second and every kind of error. */
-function figures(out) {
-  const number = (pattern) => Number(pattern.exec(out)?.[1] ?? 0);
-  const latency = (p) => /(\d+(?:\.\d+)?)(us|ms|s)\b/.exec(new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
-  const ms = (p) => {
-    const m = latency(p);
-    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
-  };
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requests: number(/(\d+) requests in/),
-    rps: number(/Requests\/sec:\s+([\d.]+)/),
-    p50: ms(50),
-    p99: ms(99),
-    socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-    non2xx3xx: number(/Non-2xx or 3xx responses: (\d+)/),
-    refused: number(/Refused: (\d+)/),
-    signedIn: number(/Signed in: (\d+)/),
-  };
-}
-
-async function wrk(args) {
-  const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--timeout', '30s', '--latency', ...args], {
-    maxBuffer: 1 << 20,
-  });
-  console.log(stdout);
-  return figures(stdout);
-}
+const wrk = (args) => wrkWith(args, { connections: CONNECTIONS, seconds: SECONDS });
 
 const scratch = mkdtempSync(join(tmpdir(), 'vpm-load-'));
 const server = await startServer({
-  // The start creates the seeded accounts' Maildirs before it serves.
+  // The seeded accounts' Maildirs are created in the background once the server serves.
   startTimeoutMs: 300_000,
   setup: (dataDir) => {
     const postmaster = createDemoPostmaster(dataDir);

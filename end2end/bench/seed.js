@@ -7,15 +7,22 @@ function sql(dataDir, script, ...args) {
   execFileSync('python3', ['-c', script, join(dataDir, 'vpostmaster.db'), ...args.map(String)]);
 }
 
-/** Adds `count` accounts user000000… to example.test, with the postmaster's hash. */
+/** Adds `count` accounts user000000… to example.test, with the postmaster's hash, in one
+ * statement: a million take under a minute, the database's triggers keeping its counts and
+ * search index as they do for any add. */
 export function seedAccounts(dataDir, count) {
   sql(dataDir, `
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-domain, phc = db.execute("SELECT d.id, a.password_hash FROM domains d, admins a WHERE d.name = 'example.test'").fetchone()
-names = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Thomas", "Roberts"]
-rows = ((domain, f"user{n:06}", f"user{n:06}@example.test", phc, "Pat", names[n % 8], f"example.test/user{n:06}.seed/") for n in range(int(sys.argv[2])))
-db.executemany("INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir) VALUES (?,?,?,?,?,?,?)", rows)
+db.execute("""
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?),
+     pm(domain, phc) AS (SELECT d.id, a.password_hash FROM domains d, admins a WHERE d.name = 'example.test' LIMIT 1)
+INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
+SELECT domain, printf('user%06d', i), printf('user%06d@example.test', i), phc, 'Pat',
+       CASE i % 8 WHEN 0 THEN 'Smith' WHEN 1 THEN 'Jones' WHEN 2 THEN 'Taylor' WHEN 3 THEN 'Brown'
+                  WHEN 4 THEN 'Wilson' WHEN 5 THEN 'Evans' WHEN 6 THEN 'Thomas' ELSE 'Roberts' END,
+       printf('example.test/user%06d.seed/', i)
+FROM n, pm""", (int(sys.argv[2]),))
 db.commit()`, count);
 }
 

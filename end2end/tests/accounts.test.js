@@ -109,6 +109,52 @@ test('a large paste shows how far the server has got while it adds', async () =>
   await page.context().close();
 });
 
+for (const javaScript of [true, false]) {
+  test(`the Users list pages with Next and Previous and finds part of an address (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+    const page = await signedIn({ javaScript });
+    await goTo(page, '/users', javaScript);
+    const where = page.locator('.pager__where');
+    await page.getByText(/^Page 1 of \d+$/).waitFor();
+    const pages = Number((await where.textContent()).split(' of ')[1]);
+    assert.ok(pages >= 4, `the 200 staff and more fill ${pages} pages`);
+    const addresses = () => page.locator('td[data-label="Address"] a').allTextContents();
+    const seen = [await addresses()];
+    assert.equal(await page.getByRole('link', { name: 'Previous' }).count(), 0, 'nothing before the first page');
+    for (let n = 2; n <= pages; n++) {
+      await page.getByRole('link', { name: 'Next' }).click();
+      await page.getByText(`Page ${n} of ${pages}`).waitFor();
+      seen.push(await addresses());
+    }
+    assert.match(page.url(), /after=/, 'the link carries where the page starts');
+    assert.equal(await page.getByRole('link', { name: 'Next' }).count(), 0, 'nothing after the last page');
+    const all = seen.flat();
+    assert.equal(new Set(all).size, all.length, 'no account on two pages');
+    const locals = all.map((address) => address.split('@')[0]);
+    assert.deepEqual(locals, [...locals].sort(), 'in address order');
+    assert.ok(seen.slice(0, -1).every((rows) => rows.length === 50), 'full pages but the last');
+    for (let n = pages - 1; n >= 1; n--) {
+      await page.getByRole('link', { name: 'Previous' }).click();
+      await page.getByText(`Page ${n} of ${pages}`).waitFor();
+      assert.deepEqual(await addresses(), seen[n - 1], `page ${n} again`);
+    }
+    await screenshot(page, `users-paged-${javaScript ? 'js' : 'nojs'}-desktop`);
+
+    const search = page.getByLabel('Search by address or name');
+    await search.fill('STAFF19');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('10 accounts in example.test').waitFor();
+    assert.deepEqual(await addresses(), Array.from({ length: 10 }, (_, n) => `staff19${n}@example.test`));
+    await page.getByLabel('Search by address or name').fill('f1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('100 accounts in example.test').waitFor();
+    await page.getByText('Page 1 of 2').waitFor();
+    await page.getByRole('link', { name: 'Next' }).click();
+    await page.getByText('Page 2 of 2').waitFor();
+    assert.deepEqual(await addresses(), Array.from({ length: 50 }, (_, n) => `staff${150 + n}@example.test`));
+    await page.context().close();
+  });
+}
+
 test('the server refuses an address that exists, naming the line, and adds nothing', async () => {
   const page = await signedIn();
   await goTo(page, '/users/add');

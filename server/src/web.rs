@@ -10,7 +10,7 @@ use app::error::AppError;
 use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
-use app::ssr::mailstore::{current_uid, is_root, reconcile, MailStore};
+use app::ssr::mailstore::{current_uid, finish_removals, is_root, reconcile_maildirs, MailStore};
 use app::ssr::progress::RunningAdds;
 use app::ssr::state::AppState;
 use app::ssr::{accounts, retention};
@@ -130,7 +130,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
             "the server does not run as the mail user: Dovecot may not read the mail it creates"
         );
     }
-    reconcile(&db, &store)
+    finish_removals(&db, &store)
         .await
         .map_err(|error| format!("cannot reconcile the mail store: {error}"))?;
     let policy = SessionPolicy {
@@ -155,7 +155,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         request_timeout: REQUEST_TIMEOUT,
     };
     let app = router(config, &site_dir).into_make_service_with_connect_info::<SocketAddr>();
-    let purger = StopOnDrop(tokio::spawn(purge_hourly(db.clone(), store)));
+    let purger = StopOnDrop(tokio::spawn(reconcile_then_purge(db.clone(), store)));
     let sweeper = StopOnDrop(tokio::spawn(sweep_often(
         db.clone(),
         policy.clone(),
@@ -200,6 +200,25 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
 
 /// Purges the accounts deleted longer ago than the retention period, at start and then every
 /// hour, until the server stops.
+/// Checks every live account's Maildir while the server already serves (a million take
+/// minutes), logging when done, then purges: never both at once, so the check cannot re-create
+/// a Maildir the purge has just removed.
+async fn reconcile_then_purge(db: SqlitePool, store: MailStore) {
+    let started = std::time::Instant::now();
+    match reconcile_maildirs(&db, &store).await {
+        Ok(report) => tracing::info!(
+            accounts = report.checked,
+            created = report.created.len(),
+            orphans = report.orphans.len(),
+            problems = report.problems.len(),
+            seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            "reconciled the Maildirs of every live account"
+        ),
+        Err(error) => tracing::error!(%error, "the reconcile of the Maildirs failed"),
+    }
+    purge_hourly(db, store).await;
+}
+
 async fn purge_hourly(db: SqlitePool, store: MailStore) {
     let mut every_hour = tokio::time::interval(PURGE_INTERVAL);
     every_hour.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -263,6 +263,42 @@ async fn pages_need_a_session_and_say_when_it_expired() {
 }
 
 #[tokio::test]
+async fn a_session_in_use_is_marked_seen_at_most_once_a_minute() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    // How long ago the session was last marked seen, after a page load.
+    let age_after_load = |ago: i64| {
+        let (server, cookie) = (&server, &cookie);
+        async move {
+            sqlx::query(
+                "UPDATE sessions SET last_seen = CAST(strftime('%s', 'now') AS INTEGER) - ?",
+            )
+            .bind(ago)
+            .execute(&server.db)
+            .await
+            .unwrap();
+            let page = server.get("/users", Some(cookie)).await;
+            assert_eq!(
+                page.status,
+                StatusCode::OK,
+                "signed in {ago} s after the last mark"
+            );
+            server
+                .count("SELECT CAST(strftime('%s', 'now') AS INTEGER) - last_seen FROM sessions")
+                .await
+        }
+    };
+    assert!(
+        age_after_load(30).await >= 30,
+        "a page load within the minute writes nothing"
+    );
+    assert!(
+        age_after_load(61).await <= 2,
+        "a page load after a minute marks the session"
+    );
+}
+
+#[tokio::test]
 async fn log_off_ends_the_session_on_the_server() {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;

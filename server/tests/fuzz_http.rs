@@ -51,7 +51,10 @@ const FUNCTIONS: &[Endpoint] = &[
     (ListActivity::PATH, &["domain", "action", "page"]),
     (SignedIn::PATH, &[]),
     (ListDomains::PATH, &[]),
-    (ListMailboxes::PATH, &["domain", "search", "page"]),
+    (
+        ListMailboxes::PATH,
+        &["domain", "search", "page", "after", "before"],
+    ),
     (
         AddAccounts::PATH,
         &["domain", "text", "generate", "quota_mb"],
@@ -117,7 +120,10 @@ const FUNCTIONS: &[Endpoint] = &[
 const PAGES: &[Endpoint] = &[
     ("/", &[]),
     ("/log-on", &["next", "error"]),
-    ("/users", &["domain", "search", "q", "page", "error"]),
+    (
+        "/users",
+        &["domain", "search", "q", "page", "after", "before", "error"],
+    ),
     ("/users/add", &["domain", "error"]),
     ("/users/add-one", &["domain", "error"]),
     ("/users/added", &["batch", "error"]),

@@ -1438,54 +1438,67 @@ async fn searching_a_large_domain_counts_pages_and_caps_broad_counts() {
     let server = TestServer::new().await;
     seed_alpha(&server, 10_050).await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
-    let list = |search: &'static str, page: &'static str| {
+    // The page after `after` (the first without), as the Next link asks for it.
+    let list = |search: &'static str, page: u32, after: String| {
         let cookie = cookie.clone();
         let server = &server;
         async move {
+            let page = page.to_string();
             let reply = server
                 .call(
                     LIST_MAILBOXES,
-                    &[("domain", "alpha.test"), ("search", search), ("page", page)],
+                    &[
+                        ("domain", "alpha.test"),
+                        ("search", search),
+                        ("page", &page),
+                        ("after", &after),
+                    ],
                     Some(&cookie),
                 )
                 .await;
             outcome::<AccountPage>(&reply).unwrap()
         }
     };
-    let all = list("", "1").await;
+    let all = list("", 1, String::new()).await;
     assert_eq!(
         (all.total, all.more, all.pages, all.rows.len()),
         (10_050, false, 201, 50),
         "no cap without a search"
     );
-    let broad = list("pat", "2").await;
+    assert!(!all.has_previous && all.has_next);
+    let first = list("pat", 1, String::new()).await;
+    let broad = list("pat", 2, first.rows[49].email.clone()).await;
     assert_eq!(
         (broad.total, broad.more, broad.page),
         (1_000, true, 2),
         "a broad search stops counting"
     );
     assert_eq!(broad.rows[0].email, "user00050@alpha.test");
-    let beyond = list("pat", "30").await;
+    let mut beyond = broad;
+    while beyond.page < 30 {
+        let after = beyond.rows.last().unwrap().email.clone();
+        beyond = list("pat", beyond.page + 1, after).await;
+    }
     assert_eq!(
         (beyond.page, beyond.pages, beyond.rows[0].email.as_str()),
         (30, 31, "user01450@alpha.test"),
         "paging goes on past the count"
     );
-    let smith = list("smith", "1").await;
+    let smith = list("smith", 1, String::new()).await;
     assert!(smith.rows.iter().all(|row| row.last_name == "Smith"));
-    let rare = list("user0042", "1").await;
+    let rare = list("user0042", 1, String::new()).await;
     assert_eq!(
-        (rare.total, rare.more, rare.pages),
-        (10, false, 1),
+        (rare.total, rare.more, rare.pages, rare.has_next),
+        (10, false, 1, false),
         "user00420..user00429"
     );
-    let past_the_end = list("user0042", "9").await;
+    let past_the_end = list("user0042", 9, "user00429@alpha.test".into()).await;
     assert_eq!(
         (past_the_end.page, past_the_end.rows.len()),
         (1, 10),
         "a page past the end shows the last one"
     );
-    let none = list("nobody-like-this", "1").await;
+    let none = list("nobody-like-this", 1, String::new()).await;
     assert_eq!((none.total, none.rows.len()), (0, 0));
 }
 

@@ -19,17 +19,21 @@ pub async fn list_domains() -> Result<Vec<String>, AppError> {
         .collect())
 }
 
-/// A page of a managed domain's accounts matching `search`.
+/// A page of a managed domain's accounts matching `search`: the first, or the one after or
+/// before an address (see [`crate::model::accounts::PageStart::of`]); `page` is the number the link carried.
 #[server]
 pub async fn list_mailboxes(
     domain: Option<String>,
     search: String,
     page: u32,
+    after: Option<String>,
+    before: Option<String>,
 ) -> Result<AccountPage, AppError> {
     use crate::ssr::{accounts, request};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
-    accounts::list(&state.db, &scope, &search, page).await
+    let start = crate::model::accounts::PageStart::of(after, before);
+    accounts::list(&state.db, &scope, &search, &start, page).await
 }
 
 /// Adds every account of a pasted list in one transaction, or none, with the quota given (the

@@ -24,20 +24,36 @@ fn parse_page(text: &str) -> u32 {
 pub fn Pager(
     page: u32,
     pages: u32,
-    /// `pages` is only what is known: there may be more.
-    #[prop(optional)]
-    more: bool,
     base: String,
     #[prop(default = "Previous")] previous: &'static str,
     #[prop(default = "Next")] next: &'static str,
 ) -> impl IntoView {
     let link = |to: u32| format!("{base}page={to}");
-    let before = (page > 1).then(|| link(page - 1));
-    let after = (page < pages).then(|| link(page + 1));
+    view! {
+        <PagerLinks
+            before=(page > 1).then(|| link(page - 1))
+            after=(page < pages).then(|| link(page + 1))
+            place=format!("Page {page} of {pages}")
+            previous
+            next
+        />
+    }
+}
+
+/// The paging links themselves, to the addresses given: a list paged by key makes its own.
+#[component]
+pub fn PagerLinks(
+    before: Option<String>,
+    after: Option<String>,
+    /// Where the page is, such as "Page 2 of 9".
+    place: String,
+    #[prop(default = "Previous")] previous: &'static str,
+    #[prop(default = "Next")] next: &'static str,
+) -> impl IntoView {
     view! {
         <nav class="pager" aria-label="Pages">
             {before.map(|href| view! { <a class="button" href=href rel="prev">{previous}</a> })}
-            <span class="pager__where">{format!("Page {page} of {pages}{}", if more { "+" } else { "" })}</span>
+            <span class="pager__where">{place}</span>
             {after.map(|href| view! { <a class="button" href=href rel="next">{next}</a> })}
         </nav>
     }

@@ -20,6 +20,28 @@ pub struct AccountRow {
     pub mailbox_bytes: Option<i64>,
 }
 
+/// Where a page of the Users list starts: at the first account, or next to an address that
+/// a link carries (keyset paging, so a deep page costs what the first one does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageStart {
+    First,
+    /// The accounts after this address (Next).
+    After(String),
+    /// The accounts before this address (Previous).
+    Before(String),
+}
+
+impl PageStart {
+    /// The start a link's `after=` or `before=` asks for; `after` wins when both are there.
+    pub fn of(after: Option<String>, before: Option<String>) -> Self {
+        match (after, before) {
+            (Some(after), _) if !after.is_empty() => Self::After(after),
+            (_, Some(before)) if !before.is_empty() => Self::Before(before),
+            _ => Self::First,
+        }
+    }
+}
+
 /// One page of the Users list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountPage {
@@ -28,8 +50,14 @@ pub struct AccountPage {
     pub total: u64,
     /// `total` is a lower bound: a broad search stopped counting there.
     pub more: bool,
+    /// The page's number as the links carried it, for "Page N of M" only: the rows come from
+    /// the address in the link, not from counting the accounts before it.
     pub page: u32,
     pub pages: u32,
+    /// Accounts come before the first row (a Previous link).
+    pub has_previous: bool,
+    /// Accounts come after the last row (a Next link).
+    pub has_next: bool,
 }
 /// One account of a batch just created; the password only when the console generated it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

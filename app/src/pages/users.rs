@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::list_mailboxes;
 use crate::components::layout::{Layout, Notice};
-use crate::components::pager::{page_number, Pager};
+use crate::components::pager::{page_number, PagerLinks};
 use crate::model::accounts::{AccountPage, AccountRow};
 use crate::url::encode_query;
 
@@ -14,11 +14,12 @@ pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         let query = query.read();
-        let page = page_number(&query);
         (
             query.get("domain"),
             query.get("q").unwrap_or_default(),
-            page,
+            page_number(&query),
+            query.get("after"),
+            query.get("before"),
         )
     };
     let deleted = move || {
@@ -27,8 +28,8 @@ pub fn UsersPage() -> impl IntoView {
             .get("deleted")
             .map(|n| format!("Deleted {n} account(s). They can be restored from Deleted accounts."))
     };
-    let accounts = Resource::new(params, |(domain, search, page)| {
-        list_mailboxes(domain, search, page)
+    let accounts = Resource::new(params, |(domain, search, page, after, before)| {
+        list_mailboxes(domain, search, page, after, before)
     });
     view! {
         <Title text="Users"/>
@@ -63,7 +64,7 @@ fn AccountList(page: AccountPage, search: String) -> impl IntoView {
     if page.rows.is_empty() {
         return view! { <EmptyList domain=page.domain search/> }.into_any();
     }
-    let base = format!("/users?domain={}&q={}&", page.domain, encode_query(&search));
+    let pager = pager_links(&page, &search);
     // Every account of the domain, whatever the search: the file is the domain's list.
     let export = format!("/users/export.csv?domain={}", encode_query(&page.domain));
     view! {
@@ -85,9 +86,34 @@ fn AccountList(page: AccountPage, search: String) -> impl IntoView {
                 <tbody>{page.rows.into_iter().map(|row| view! { <AccountRow row/> }).collect_view()}</tbody>
             </table>
         </form>
-        <Pager page=page.page pages=page.pages more=page.more base/>
+        {pager}
     }
     .into_any()
+}
+
+/// Previous and Next as plain links that carry the address the page ends at, and the page's
+/// number for "Page N of M"; the page after the first goes back to the first itself.
+fn pager_links(page: &AccountPage, search: &str) -> impl IntoView {
+    let base = format!("/users?domain={}&q={}", page.domain, encode_query(search));
+    let edge = |at: Option<&AccountRow>| at.map(|row| encode_query(&row.email)).unwrap_or_default();
+    let before = page.has_previous.then(|| match page.page {
+        ..=2 => base.clone(),
+        n => format!("{base}&page={}&before={}", n - 1, edge(page.rows.first())),
+    });
+    let after = page.has_next.then(|| {
+        format!(
+            "{base}&page={}&after={}",
+            page.page.saturating_add(1),
+            edge(page.rows.last())
+        )
+    });
+    let place = format!(
+        "Page {} of {}{}",
+        page.page,
+        page.pages,
+        if page.more { "+" } else { "" }
+    );
+    view! { <PagerLinks before after place/> }
 }
 
 #[component]

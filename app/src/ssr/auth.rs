@@ -206,6 +206,9 @@ pub async fn open_session(
     Ok(token)
 }
 
+/// How stale a session's last-seen time may get before a request writes it again.
+const TOUCH_EVERY_SECS: i64 = 60;
+
 /// The administrator of a live session, marking it used; `None` if the token is unknown,
 /// idle too long or too old (an expired session is deleted).
 pub async fn resume(
@@ -235,8 +238,10 @@ pub async fn resume(
             .await?;
         return Ok(None);
     }
-    // Touch at most every few seconds: a page load makes several requests.
-    if now - last_seen >= 5 {
+    // Touch at most once a minute, so a page load is a read and not a write; at most every half
+    // of the idle limit, so a session in use never looks idle.
+    let touch_every = TOUCH_EVERY_SECS.min(policy.idle.as_secs() as i64 / 2);
+    if now - last_seen >= touch_every {
         sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
             .bind(now)
             .bind(&hash)

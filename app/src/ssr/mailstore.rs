@@ -117,6 +117,8 @@ pub struct MailStore {
 /// What the start-up reconciliation found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
+    /// Live accounts whose Maildir was checked.
+    pub checked: usize,
     /// Maildirs of live accounts that were missing and are now created.
     pub created: Vec<String>,
     /// Maildirs on disk that no account, live or deleted, refers to; left untouched.
@@ -279,9 +281,9 @@ impl MailStore {
         Ok(rebuild::run(self, &path, email))
     }
 
-    /// Creates the missing Maildirs of `live` accounts and lists the Maildirs on disk that no
-    /// row in `known` (live or deleted accounts) refers to. Never removes anything.
-    pub fn reconcile(&self, live: &[String], known: &[String]) -> ReconcileReport {
+    /// Creates the missing Maildirs of `live` accounts; the report names those created and
+    /// those that could not be. Never removes anything.
+    pub fn ensure_all(&self, live: &[String]) -> ReconcileReport {
         let mut report = ReconcileReport::default();
         for maildir in live {
             match self.ensure(maildir) {
@@ -290,17 +292,11 @@ impl MailStore {
                 Err(error) => report.problems.push(format!("{maildir}: {error}")),
             }
         }
-        let known: BTreeSet<String> = known.iter().map(|m| normalise(m)).collect();
-        for found in self.on_disk() {
-            if !known.contains(&found) {
-                report.orphans.push(found);
-            }
-        }
         report
     }
 
     /// The Maildirs present under the root, as `<domain>/<name>`.
-    fn on_disk(&self) -> Vec<String> {
+    pub fn on_disk(&self) -> Vec<String> {
         let mut found = Vec::new();
         for domain in read_dir_names(&self.root) {
             let domain_dir = self.root.join(&domain);
@@ -524,27 +520,63 @@ impl Drop for PendingMaildirs {
     }
 }
 
-/// Reconciles the store with the database at start: the Maildirs a crash left listed for
-/// removal (see [`removals`]) go; every live account gets its Maildir; other Maildirs of no
-/// account are reported in the log, never removed.
+/// The Maildirs on disk (`found`) that no row in `known` (live or deleted accounts) refers to.
+pub fn orphans(found: Vec<String>, known: &[String]) -> Vec<String> {
+    let known: BTreeSet<String> = known.iter().map(|m| normalise(m)).collect();
+    found.into_iter().filter(|m| !known.contains(m)).collect()
+}
+
+/// Reconciles the store with the database: [`finish_removals`], then [`reconcile_maildirs`].
 pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileReport, AppError> {
-    let removed = removals::finish(db, store).await?;
-    let rows: Vec<(String, bool)> =
-        sqlx::query_as("SELECT maildir, deleted_at IS NULL FROM mailboxes")
-            .fetch_all(db)
-            .await?;
-    let live: Vec<String> = rows
-        .iter()
-        .filter(|(_, live)| *live)
-        .map(|(maildir, _)| maildir.clone())
-        .collect();
-    let known: Vec<String> = rows.into_iter().map(|(maildir, _)| maildir).collect();
-    let store = store.clone();
-    let mut report = blocking(move || store.reconcile(&live, &known)).await?;
+    let removed = finish_removals(db, store).await?;
+    let mut report = reconcile_maildirs(db, store).await?;
     report.removed = removed;
-    for maildir in &report.removed {
+    Ok(report)
+}
+
+/// The Maildirs a crash left listed for removal (see [`removals`]) go, logged. The server does
+/// this before it serves: an address re-created meanwhile must not get the old mail.
+pub async fn finish_removals(db: &SqlitePool, store: &MailStore) -> Result<Vec<String>, AppError> {
+    let removed = removals::finish(db, store).await?;
+    for maildir in &removed {
         tracing::warn!(%maildir, "removed the Maildir of an account purged or never added");
     }
+    Ok(removed)
+}
+
+/// Maildirs checked per task: between two, the server serves and a stop ends the work.
+const RECONCILE_CHUNK: usize = 1_000;
+
+/// Every live account gets its Maildir; other Maildirs of no account are reported in the log,
+/// never removed. Safe while the server serves (it runs in the background after start-up): it
+/// only creates what a live account lacks, and reads the accounts again before naming orphans,
+/// so one added meanwhile is not one.
+pub async fn reconcile_maildirs(
+    db: &SqlitePool,
+    store: &MailStore,
+) -> Result<ReconcileReport, AppError> {
+    let live: Vec<String> =
+        sqlx::query_scalar("SELECT maildir FROM mailboxes WHERE deleted_at IS NULL")
+            .fetch_all(db)
+            .await?;
+    let mut report = ReconcileReport {
+        checked: live.len(),
+        ..ReconcileReport::default()
+    };
+    for chunk in live.chunks(RECONCILE_CHUNK) {
+        let (store, chunk) = (store.clone(), chunk.to_vec());
+        let done = blocking(move || store.ensure_all(&chunk)).await?;
+        report.created.extend(done.created);
+        report.problems.extend(done.problems);
+    }
+    let found = {
+        let store = store.clone();
+        blocking(move || store.on_disk()).await?
+    };
+    let known: Vec<String> = sqlx::query_scalar("SELECT maildir FROM mailboxes")
+        .fetch_all(db)
+        .await?;
+    report.orphans = orphans(found, &known);
     for maildir in &report.created {
         tracing::warn!(%maildir, "created the missing Maildir of a live account");
     }

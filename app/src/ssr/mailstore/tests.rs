@@ -234,7 +234,7 @@ fn reconcile_creates_what_is_missing_and_only_reports_strays() {
     let stray = store.create("alpha.test/stray.1.00000004").unwrap();
     fs::write(stray.join("new/1.M1.host"), message("mine")).unwrap();
     let known = vec![live.clone(), deleted.clone(), partial.clone()];
-    let report = store.reconcile(&[live.clone(), partial.clone()], &known);
+    let report = store.ensure_all(&[live.clone(), partial.clone()]);
     assert_eq!(
         report.created,
         vec![
@@ -243,15 +243,15 @@ fn reconcile_creates_what_is_missing_and_only_reports_strays() {
         ]
     );
     assert_eq!(
-        report.orphans,
+        super::orphans(store.on_disk(), &known),
         vec!["alpha.test/stray.1.00000004".to_owned()]
     );
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert!(store.exists(&live) && bob.join("tmp").is_dir());
     assert!(stray.join("new/1.M1.host").exists(), "strays are kept");
-    let again = store.reconcile(&[live, partial], &known);
+    let again = store.ensure_all(&[live, partial]);
     assert!(again.created.is_empty());
-    let bad = store.reconcile(&["../../etc".to_owned()], &[]);
+    let bad = store.ensure_all(&["../../etc".to_owned()]);
     assert_eq!(bad.problems.len(), 1);
 }
 

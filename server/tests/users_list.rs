@@ -1,0 +1,248 @@
+//! The Users list of a large domain: pages start at an address and are the pages an OFFSET
+//! would give, however deep; a search finds what the LIKE rule finds, whether the trigram
+//! index or a scan answers it; query syntax in a term is text to find.
+
+mod support;
+
+use app::model::accounts::{AccountPage, PageStart};
+use app::ssr::accounts;
+use app::ssr::caller::{Caller, DomainScope};
+use support::*;
+
+const SURNAMES: [&str; 4] = ["Smith", "Jones", "O'Brien", "Smithers"];
+
+/// `count` accounts of alpha.test, userNNNNN, named Pat or Kim and one of [`SURNAMES`]; a few
+/// of other shapes (dots, which sort before `@`); and as many in beta.test, which no list of
+/// alpha.test may show.
+async fn seed(server: &TestServer, count: usize) {
+    let mut tx = server.db.begin().await.unwrap();
+    let mut locals: Vec<(String, String, String)> = (0..count)
+        .map(|n| {
+            let first = if n % 3 == 0 { "Kim" } else { "Pat" };
+            (
+                format!("user{n:05}"),
+                first.to_owned(),
+                SURNAMES[n % SURNAMES.len()].to_owned(),
+            )
+        })
+        .collect();
+    for local in ["user00001.b", "user00001-a", "a.b", "a"] {
+        locals.push((local.to_owned(), "Dot".to_owned(), "Case".to_owned()));
+    }
+    for domain in ["alpha.test", "beta.test"] {
+        for (local, first, last) in &locals {
+            sqlx::query(
+                "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
+                 SELECT id, ?1, ?1 || '@' || name, 'x', ?2, ?3, name || '/' || ?1 || '.seed/'
+                 FROM domains WHERE name = ?4",
+            )
+            .bind(local)
+            .bind(first)
+            .bind(last)
+            .bind(domain)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+    }
+    // Deleted accounts are never listed.
+    sqlx::query("UPDATE mailboxes SET deleted_at = 'x' WHERE local_part LIKE '%7'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn alpha(server: &TestServer) -> DomainScope {
+    DomainScope::of(&server.db, Caller::Operator, Some("alpha.test"))
+        .await
+        .unwrap()
+}
+
+/// alpha.test's live accounts matching `term` by the LIKE rule (local part or names), in the
+/// list's order, `limit` from `offset`.
+async fn like(server: &TestServer, term: &str, offset: i64, limit: i64) -> Vec<String> {
+    let pattern = format!(
+        "%{}%",
+        term.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    sqlx::query_scalar(
+        "SELECT m.email FROM mailboxes m JOIN domains d ON d.id = m.domain_id
+         WHERE d.name = 'alpha.test' AND m.deleted_at IS NULL
+           AND (m.local_part LIKE ?1 ESCAPE '\\' OR m.first_name LIKE ?1 ESCAPE '\\'
+                OR m.last_name LIKE ?1 ESCAPE '\\')
+         ORDER BY m.local_part LIMIT ?2 OFFSET ?3",
+    )
+    .bind(pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&server.db)
+    .await
+    .unwrap()
+}
+
+fn emails(page: &AccountPage) -> Vec<String> {
+    page.rows.iter().map(|row| row.email.clone()).collect()
+}
+
+/// Every match of `term`, following the Next links from the first page.
+async fn every_match(server: &TestServer, term: &str) -> Vec<String> {
+    let scope = alpha(server).await;
+    let mut page = accounts::list(&server.db, &scope, term, &PageStart::First, 1)
+        .await
+        .unwrap();
+    let mut found = emails(&page);
+    while page.has_next {
+        let after = PageStart::After(found.last().unwrap().clone());
+        page = accounts::list(&server.db, &scope, term, &after, page.page + 1)
+            .await
+            .unwrap();
+        found.extend(emails(&page));
+    }
+    found
+}
+
+#[tokio::test]
+async fn every_page_next_and_previous_is_the_page_an_offset_gives() {
+    let server = TestServer::new().await;
+    seed(&server, 3_020).await;
+    let scope = alpha(&server).await;
+    let total = like(&server, "", 0, i64::MAX).await.len();
+    let pages = total.div_ceil(50);
+    let mut page = accounts::list(&server.db, &scope, "", &PageStart::First, 1)
+        .await
+        .unwrap();
+    assert_eq!(page.total as usize, total, "the count kept for the domain");
+    assert_eq!((page.page, page.pages as usize), (1, pages));
+    let mut seen = vec![];
+    loop {
+        let n = i64::from(page.page);
+        assert_eq!(
+            emails(&page),
+            like(&server, "", (n - 1) * 50, 50).await,
+            "page {n}"
+        );
+        seen.push(page.clone());
+        if !page.has_next {
+            break;
+        }
+        let after = PageStart::After(page.rows.last().unwrap().email.clone());
+        page = accounts::list(&server.db, &scope, "", &after, page.page + 1)
+            .await
+            .unwrap();
+    }
+    assert_eq!(page.page as usize, pages, "the last page says it is");
+    assert!(!seen[0].has_previous && seen[1].has_previous);
+    // Back from the last page: the same pages again.
+    while page.has_previous {
+        let before = PageStart::Before(page.rows[0].email.clone());
+        page = accounts::list(&server.db, &scope, "", &before, page.page - 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            page,
+            seen[page.page as usize - 1],
+            "page {} going back",
+            page.page
+        );
+    }
+    assert_eq!(page.page, 1);
+
+    // A made-up page number or address never shows another domain's accounts or fails.
+    let far = accounts::list(
+        &server.db,
+        &scope,
+        "",
+        &PageStart::After("zzz@alpha.test".into()),
+        4_000_000,
+    )
+    .await
+    .unwrap();
+    let last_fifty = like(&server, "", total as i64 - 50, 50).await;
+    assert_eq!(
+        (far.page as usize, far.has_next, emails(&far)),
+        (pages, false, last_fifty)
+    );
+    let early = accounts::list(&server.db, &scope, "", &PageStart::Before("0@x".into()), 9)
+        .await
+        .unwrap();
+    assert_eq!(early, seen[0]);
+}
+
+#[tokio::test]
+async fn a_search_finds_what_the_like_rule_finds() {
+    let server = TestServer::new().await;
+    seed(&server, 3_020).await;
+    // Rare terms the index answers, broad ones a scan answers, short ones LIKE answers.
+    for term in [
+        "user0042", "USER0100", "ser02", "SMITHERS", "brien", "o'b", "ones", "kim", "pat", "dot",
+        "a.b", "1-a", "01.", "u", "a", "S", "00", "@", "alpha", "a.t", "_", "%", "zzz",
+    ] {
+        let expected = like(&server, term, 0, i64::MAX).await;
+        let scope = alpha(&server).await;
+        let first = accounts::list(&server.db, &scope, term, &PageStart::First, 1)
+            .await
+            .unwrap();
+        let counted = expected.len().min(1000);
+        assert_eq!(
+            (first.total as usize, first.more),
+            (counted, expected.len() > 1000),
+            "the count of {term:?}"
+        );
+        assert_eq!(every_match(&server, term).await, expected, "term {term:?}");
+    }
+}
+
+#[tokio::test]
+async fn query_syntax_in_a_term_is_text_to_find() {
+    let server = TestServer::new().await;
+    seed(&server, 200).await;
+    let names = [
+        ("q1", "Ann \"OR\" Lee", "x"),
+        ("q2", "Star*", "NEAR(user00001 user00002)"),
+        ("q3", "Lee", "Ann OR"),
+        ("q4", "say \"\"hi\"", "^start"),
+    ];
+    for (local, first, last) in names {
+        sqlx::query(
+            "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
+             SELECT id, ?1, ?1 || '@alpha.test', 'x', ?2, ?3, 'alpha.test/' || ?1 || '.q/' FROM domains WHERE name = 'alpha.test'",
+        )
+        .bind(local)
+        .bind(first)
+        .bind(last)
+        .execute(&server.db)
+        .await
+        .unwrap();
+    }
+    for (term, found) in [
+        ("\"OR\"", vec!["q1"]),
+        ("Ann OR", vec!["q3"]),
+        ("ann \"or\" lee", vec!["q1"]),
+        ("user* OR Star", vec![]),
+        ("Star*", vec!["q2"]),
+        ("tar*", vec!["q2"]),
+        ("NEAR(user00001", vec!["q2"]),
+        ("NEAR(user00001 user00002)", vec!["q2"]),
+        ("\"\"hi\"", vec!["q4"]),
+        ("\"", vec!["q1", "q4"]),
+        ("\"\"", vec!["q4"]),
+        ("^start", vec!["q4"]),
+        ("user00001 OR user00002", vec![]),
+        ("- OR *", vec![]),
+    ] {
+        let expected: Vec<String> = found.iter().map(|l| format!("{l}@alpha.test")).collect();
+        assert_eq!(
+            like(&server, term, 0, 100).await,
+            expected,
+            "the rule for {term:?}"
+        );
+        assert_eq!(
+            every_match(&server, term).await,
+            expected,
+            "the list for {term:?}"
+        );
+    }
+}
