@@ -4,6 +4,11 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use crate::validate::{Field, FieldProblem, Rule};
+
+/// Problems one refusal lists; the rest are counted.
+pub const PROBLEMS_LISTED: usize = 50;
+
 /// What went wrong, in words a postmaster can act on. It never carries a password, a hash or
 /// database text: details of internal failures go to the server log only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -17,6 +22,9 @@ pub enum AppError {
     /// The input breaks a rule; the message says which.
     #[error("{0}")]
     Invalid(String),
+    /// Inputs of a form break rules: each problem names its field, to be shown beside it.
+    #[error("{0}")]
+    Refused(Refusal),
     /// The input clashes with what exists (an address already taken, ...).
     #[error("{0}")]
     Conflict(String),
@@ -35,6 +43,105 @@ pub enum AppError {
     /// A failure on the server side that the user cannot fix.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
+}
+
+/// A refusal by field: each problem beside the input it concerns, and what was typed into the
+/// form's other inputs (never a password), so that a form posted without JavaScript, whose
+/// answer carries only this error, comes back filled in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The problems, at most [`PROBLEMS_LISTED`].
+    pub problems: Vec<FieldProblem>,
+    /// How many problems there are beyond those listed.
+    pub more: usize,
+    /// What was typed, by input name; never into a password field.
+    pub typed: Vec<(String, String)>,
+}
+
+impl Refusal {
+    /// The messages of the problems beside the input called `input`, as one sentence each.
+    pub fn beside(&self, input: &str) -> Option<String> {
+        let messages: Vec<String> = self
+            .problems
+            .iter()
+            .filter(|problem| problem.input() == input)
+            .map(|problem| match problem.line {
+                Some(_) => problem.describe(),
+                None => format!("{}.", problem.message),
+            })
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
+    /// What was typed into the input called `input`, when it was kept.
+    pub fn typed(&self, input: &str) -> Option<&str> {
+        self.typed
+            .iter()
+            .find(|(name, _)| name == input)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut lines: Vec<String> = self.problems.iter().map(FieldProblem::describe).collect();
+        if self.more > 0 {
+            lines.push(format!("and {} more.", self.more));
+        }
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl AppError {
+    /// Refuses with `problems`, at most [`PROBLEMS_LISTED`] of them listed; `Ok` when there
+    /// are none.
+    pub fn refuse(mut problems: Vec<FieldProblem>) -> Result<(), AppError> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let more = problems.len().saturating_sub(PROBLEMS_LISTED);
+        problems.truncate(PROBLEMS_LISTED);
+        Err(AppError::Refused(Refusal {
+            problems,
+            more,
+            typed: Vec::new(),
+        }))
+    }
+
+    /// The refusal of one field of a form.
+    pub fn beside(field: Field, rule: Option<Rule>, message: impl Into<String>) -> AppError {
+        AppError::Refused(Refusal {
+            problems: vec![FieldProblem::new(field, rule, message)],
+            ..Refusal::default()
+        })
+    }
+
+    /// This error, when it is a refusal of what was typed (`Invalid` or `Conflict`), shown
+    /// beside `field` instead of above the form.
+    pub fn on_field(self, field: Field) -> AppError {
+        match self {
+            AppError::Invalid(message) | AppError::Conflict(message) => {
+                AppError::beside(field, None, message)
+            }
+            other => other,
+        }
+    }
+
+    /// This refusal with what was typed into the form's inputs, to fill them in again; what
+    /// was typed into a password field is never kept.
+    pub fn keeping(self, typed: &[(Field, &str)]) -> AppError {
+        match self {
+            AppError::Refused(mut refusal) => {
+                refusal.typed = typed
+                    .iter()
+                    .filter(|(field, _)| !field.is_secret())
+                    .map(|(field, value)| (field.input().to_owned(), (*value).to_owned()))
+                    .collect();
+                AppError::Refused(refusal)
+            }
+            other => other,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

@@ -89,7 +89,9 @@ fn refused(error: &AppError) -> Response {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Invalid(_) | AppError::Conflict(_) => StatusCode::BAD_REQUEST,
+        AppError::Invalid(_) | AppError::Refused(_) | AppError::Conflict(_) => {
+            StatusCode::BAD_REQUEST
+        }
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Busy | AppError::DiskFull => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,8 +14,11 @@ pub async fn change_own_password(
     use crate::ssr::{admins, auth};
     let session = auth::require_session()?;
     if password != password_again {
-        return Err(AppError::Invalid(
-            "The new passwords differ. Type the same password twice.".into(),
+        use crate::validate::{Field, Rule, PASSWORDS_DIFFER};
+        return Err(AppError::beside(
+            Field::PasswordAgain,
+            Some(Rule::PasswordsDiffer),
+            PASSWORDS_DIFFER,
         ));
     }
     let state = auth::app_state()?;

@@ -89,7 +89,7 @@ pub async fn add_pasted_accounts(
         .filter(|typed| !typed.trim().is_empty())
         .map(crate::validate::parse_quota_mb)
         .transpose()
-        .map_err(|message| AppError::Invalid(format!("{message}.")))?;
+        .map_err(quota_refused)?;
     let options = accounts::PasteOptions {
         generate_missing: form.generate,
         quota_mb,
@@ -101,6 +101,12 @@ pub async fn add_pasted_accounts(
     drop(progress);
     let id = state.batches.put(&key, batch)?;
     Ok(format!("/users/added?batch={id}"))
+}
+
+/// The refusal of a quota typed wrong, beside the quota field.
+#[cfg(feature = "ssr")]
+fn quota_refused(message: &str) -> AppError {
+    AppError::beside(crate::validate::Field::Quota, None, message)
 }
 
 /// How far this session's running add has got: passwords hashed, and in all; nothing when no
@@ -126,6 +132,14 @@ pub async fn add_account(
     let session = request::require_session()?;
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
+    let typed = {
+        use crate::validate::Field;
+        [
+            (Field::Username, username.clone()),
+            (Field::FirstName, first_name.clone()),
+            (Field::LastName, last_name.clone()),
+        ]
+    };
     let account = accounts::OneAccount {
         username,
         first_name,
@@ -135,7 +149,14 @@ pub async fn add_account(
     };
     let key = session.key();
     let progress = state.progress.track(&key);
-    let batch = accounts::add_one(&state, &scope, account, Some(&progress)).await?;
+    let batch = accounts::add_one(&state, &scope, account, Some(&progress))
+        .await
+        .map_err(|error| {
+            let typed = typed
+                .each_ref()
+                .map(|(field, value)| (*field, value.as_str()));
+            error.keeping(&typed)
+        })?;
     drop(progress);
     let id = state.batches.put(&key, batch)?;
     leptos_axum::redirect(&format!("/users/added?batch={id}"));
@@ -191,18 +212,30 @@ pub async fn update_mailbox(
     use crate::ssr::{accounts, request};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
-    let quota_mb = quota_mb
-        .map(|typed| crate::validate::parse_quota_mb(&typed))
+    let typed = |error: AppError| {
+        use crate::validate::Field;
+        let quota = quota_mb.as_deref().unwrap_or_default();
+        error.keeping(&[
+            (Field::FirstName, &first_name),
+            (Field::LastName, &last_name),
+            (Field::Quota, quota),
+        ])
+    };
+    let quota = quota_mb
+        .as_deref()
+        .map(crate::validate::parse_quota_mb)
         .transpose()
-        .map_err(|message| AppError::Invalid(format!("{message}.")))?;
+        .map_err(|message| typed(quota_refused(message)))?;
     let state = request::app_state()?;
     let changes = accounts::AccountChanges {
         first_name: &first_name,
         last_name: &last_name,
         active: active.is_some(),
-        quota_mb,
+        quota_mb: quota,
     };
-    accounts::update(&state.db, &scope, &email, changes).await?;
+    accounts::update(&state.db, &scope, &email, changes)
+        .await
+        .map_err(typed)?;
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&saved=1",
         crate::url::encode_query(&email)

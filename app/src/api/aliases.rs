@@ -35,7 +35,12 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
     use crate::ssr::{aliases, request};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
-    let address = aliases::add(&state.db, &scope.within(), scope.actor(), &name, &targets).await?;
+    let address = aliases::add(&state.db, &scope.within(), scope.actor(), &name, &targets)
+        .await
+        .map_err(|error| {
+            use crate::validate::Field;
+            error.keeping(&[(Field::Alias, &name), (Field::Targets, &targets)])
+        })?;
     leptos_axum::redirect(&format!(
         "/aliases?domain={}&added={}",
         scope.domain(),
@@ -88,7 +93,8 @@ pub async fn update_alias(address: String, targets: String) -> Result<(), AppErr
         &address,
         &targets,
     )
-    .await?;
+    .await
+    .map_err(|error| error.keeping(&[(crate::validate::Field::Targets, &targets)]))?;
     leptos_axum::redirect(&format!(
         "/aliases/edit?address={}&saved=1",
         crate::url::encode_query(&address.trim().to_ascii_lowercase())

@@ -4,8 +4,92 @@
 
 use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use serde::{Deserialize, Serialize};
 
 use crate::components::hydrated::use_hydrated;
+use crate::error::AppError;
+
+/// What a form says above its fields when the server refused some of them.
+pub const FIELDS_REFUSED: &str = "Nothing was changed. Correct what is marked below and try again.";
+
+/// What a form's last post was refused for, read as the page that answers the post is drawn:
+/// the message above the form, the one beside each field, and what was typed into the fields
+/// that keep it (never a password). Islands take it as a prop.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRefusal(Option<AppError>);
+
+impl FormRefusal {
+    /// The refusal `action`'s last post came back with, if any.
+    pub fn of<S>(action: ServerAction<S>) -> Self
+    where
+        S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+        S::Output: Send + Sync + 'static,
+    {
+        FormRefusal(action.value().with_untracked(|outcome| {
+            outcome
+                .as_ref()
+                .and_then(|result| result.as_ref().err().cloned())
+        }))
+    }
+
+    /// The message above the form: the error itself, or for a refusal by field a line that
+    /// points at the messages beside the fields.
+    pub fn general(&self) -> Option<String> {
+        match &self.0 {
+            Some(AppError::Refused(_)) => Some(FIELDS_REFUSED.to_owned()),
+            Some(error) => Some(error.to_string()),
+            None => None,
+        }
+    }
+
+    /// The message beside the input called `input`.
+    pub fn beside(&self, input: &str) -> Option<String> {
+        match &self.0 {
+            Some(AppError::Refused(refusal)) => refusal.beside(input),
+            _ => None,
+        }
+    }
+
+    /// What was typed into the input called `input`, when the refusal kept it.
+    pub fn typed(&self, input: &str) -> Option<String> {
+        match &self.0 {
+            Some(AppError::Refused(refusal)) => refusal.typed(input).map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+/// The id of the message beside the input called `name`.
+pub fn error_id(name: &str) -> String {
+    format!("{name}-error")
+}
+
+/// The message beside a field checked as it is typed: the live rule's, else the server's
+/// refusal while the field still holds what was refused.
+pub fn field_error(
+    typed: RwSignal<String>,
+    live: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    refused: Option<String>,
+) -> Signal<Option<String>> {
+    let initial = typed.get_untracked();
+    Signal::derive(move || {
+        typed.with(|now| live(now).or_else(|| refused.clone().filter(|_| *now == initial)))
+    })
+}
+
+/// The message beside the input called `name`, when there is one.
+#[component]
+pub fn FieldError(
+    name: &'static str,
+    #[prop(into)] message: Signal<Option<String>>,
+) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|message| view! { <p class="field__error" id=error_id(name)>{message}</p> })
+    }
+}
 
 /// The `aria-describedby` of a field: the ids that are given, in order.
 fn described_by(ids: &[Option<&str>]) -> Option<String> {
@@ -22,12 +106,17 @@ pub fn TextField(
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional, into)] value: Option<String>,
-    /// The id of the message that says why the server refused this field.
+    /// The id of a message elsewhere that says why the server refused this field.
     #[prop(default = None)]
     error_id: Option<&'static str>,
+    /// Why the server refused this field, shown beside it.
+    #[prop(default = None)]
+    error: Option<String>,
 ) -> impl IntoView {
     let hint_id = hint.map(|_| format!("{name}-hint"));
-    let described = described_by(&[hint_id.as_deref(), error_id]);
+    let beside = error.as_ref().map(|_| self::error_id(name));
+    let described = described_by(&[hint_id.as_deref(), error_id, beside.as_deref()]);
+    let invalid = (error_id.is_some() || error.is_some()).then_some("true");
     view! {
         <div class="field">
             <label class="field__label" for=name>{label}</label>
@@ -40,9 +129,10 @@ pub fn TextField(
                 autocomplete=autocomplete
                 value=value
                 required
-                aria-invalid=error_id.map(|_| "true")
+                aria-invalid=invalid
                 aria-describedby=described
             />
+            <FieldError name message=error/>
         </div>
     }
 }
@@ -54,9 +144,12 @@ pub fn PasswordField(
     name: &'static str,
     label: &'static str,
     #[prop(default = "current-password")] autocomplete: &'static str,
-    /// The id of the message that says why the server refused this field.
+    /// The id of a message elsewhere that says why the server refused this field.
     #[prop(default = None)]
     error_id: Option<&'static str>,
+    /// Why the server refused this field, shown beside it; what was typed is never sent back.
+    #[prop(default = None)]
+    error: Option<String>,
     /// Receives what the user types, for live feedback.
     #[prop(optional)]
     value: Option<RwSignal<String>>,
@@ -67,7 +160,9 @@ pub fn PasswordField(
     #[prop(optional)]
     node_ref: NodeRef<Input>,
 ) -> impl IntoView {
-    let described = described_by(&[describedby, error_id]);
+    let beside = error.as_ref().map(|_| self::error_id(name));
+    let described = described_by(&[describedby, error_id, beside.as_deref()]);
+    let invalid = (error_id.is_some() || error.is_some()).then_some("true");
     let hydrated = use_hydrated();
     let (shown, set_shown) = signal(false);
     view! {
@@ -83,7 +178,7 @@ pub fn PasswordField(
                     autocomplete=autocomplete
                     required
                     spellcheck="false"
-                    aria-invalid=error_id.map(|_| "true")
+                    aria-invalid=invalid
                     aria-describedby=described
                     on:input:target=move |event| {
                         if let Some(value) = value {
@@ -102,6 +197,7 @@ pub fn PasswordField(
                     {move || if shown.get() { "Hide" } else { "Show" }}
                 </button>
             </div>
+            <FieldError name message=error/>
         </div>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::field::PasswordField;
+use crate::components::field::{FormRefusal, PasswordField};
 use crate::components::hydrated::use_hydrated;
 use crate::components::password_checklist::PasswordChecklist;
 use crate::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN, PASSWORDS_DIFFER};
@@ -16,6 +16,9 @@ pub fn NewPasswordFields(
     email: Signal<String>,
     #[prop(optional, into)] first_name: Signal<String>,
     #[prop(optional, into)] last_name: Signal<String>,
+    /// The server's refusal of the form, whose messages go beside the two fields.
+    #[prop(optional)]
+    refused: FormRefusal,
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
@@ -46,7 +49,7 @@ pub fn NewPasswordFields(
         }
     };
     view! {
-        <PasswordField name="password" label="Password" autocomplete="new-password" value=password describedby="password-rules" node_ref=first/>
+        <PasswordField name="password" label="Password" autocomplete="new-password" value=password describedby="password-rules" node_ref=first error=refused.beside("password")/>
         <div class="generate" hidden=move || !hydrated.get()>
             <button class="button" type="button" on:click=generate>"Generate a strong password"</button>
             {move || generated.get().map(|new| view! {
@@ -54,7 +57,7 @@ pub fn NewPasswordFields(
             })}
         </div>
         <PasswordChecklist id="password-rules" email=email password=password first_name last_name/>
-        <PasswordField name="password_again" label="Password again" autocomplete="new-password" value=again node_ref=second/>
+        <PasswordField name="password_again" label="Password again" autocomplete="new-password" value=again node_ref=second error=refused.beside("password_again")/>
         {move || {
             let (a, b) = (password.get(), again.get());
             (!b.is_empty() && a != b).then(|| view! { <p class="field__error" role="alert">{format!("{PASSWORDS_DIFFER}.")}</p> })

@@ -2,14 +2,20 @@
 
 use leptos::prelude::*;
 
+use crate::components::field::{field_error, FieldError, FormRefusal};
 use crate::pages::users::size;
 use crate::validate::parse_quota_mb;
 
-/// The quota in MB on Edit, checked against the shared rule as it is typed.
+/// The quota in MB on Edit, checked against the shared rule as it is typed; after a refusal,
+/// what was typed with the server's message.
 #[island]
-pub fn QuotaField(quota_mb: i64) -> impl IntoView {
-    let typed = RwSignal::new(quota_mb.to_string());
-    view! { <QuotaInput typed optional=false/> }
+pub fn QuotaField(quota_mb: i64, refused: FormRefusal) -> impl IntoView {
+    let typed = RwSignal::new(
+        refused
+            .typed("quota_mb")
+            .unwrap_or_else(|| quota_mb.to_string()),
+    );
+    view! { <QuotaInput typed optional=false refused=refused.beside("quota_mb")/> }
 }
 
 /// What is wrong with a typed quota, if anything; an optional one may be left empty.
@@ -24,8 +30,15 @@ pub fn quota_error(typed: &str, optional: bool) -> Option<&'static str> {
 /// "1.5" or "-1" get our message instead of the browser's silent refusal. When `optional`,
 /// empty means the domain's default quota.
 #[component]
-pub fn QuotaInput(typed: RwSignal<String>, optional: bool) -> impl IntoView {
-    let error = Signal::derive(move || quota_error(&typed.get(), optional));
+pub fn QuotaInput(
+    typed: RwSignal<String>,
+    optional: bool,
+    /// The server's refusal of what `typed` first holds.
+    #[prop(default = None)]
+    refused: Option<String>,
+) -> impl IntoView {
+    let live = move |typed: &str| quota_error(typed, optional).map(str::to_owned);
+    let error = field_error(typed, live, refused);
     let hint = if optional {
         "Whole MB, such as 500; 0 means no limit. Leave it empty for the domain's default quota."
     } else {
@@ -40,7 +53,7 @@ pub fn QuotaInput(typed: RwSignal<String>, optional: bool) -> impl IntoView {
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=move || if error.get().is_some() { "quota_mb-hint quota_mb-error" } else { "quota_mb-hint" }
                 on:input:target=move |event| typed.set(event.target().value())/>
-            {move || error.get().map(|message| view! { <p class="field__error" id="quota_mb-error">{message}</p> })}
+            <FieldError name="quota_mb" message=error/>
         </div>
     }
 }

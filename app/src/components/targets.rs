@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::field::{error_id, field_error, FieldError};
 use crate::validate::parse_targets;
 
 /// What is wrong with typed targets, if anything. Nothing is said of an empty field: it is
@@ -23,15 +24,17 @@ pub fn TargetsInput(
     hint: &'static str,
     initial: String,
     optional: bool,
+    /// The server's refusal of `initial`.
+    #[prop(default = None)]
+    refused: Option<String>,
 ) -> impl IntoView {
     let typed = RwSignal::new(initial.clone());
-    let error = Signal::derive(move || targets_error(&typed.get()));
+    let error = field_error(typed, targets_error, refused);
     let hint_id = format!("{name}-hint");
-    let error_id = format!("{name}-error");
     let described = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        let hint_id = hint_id.clone();
         move || match error.get() {
-            Some(_) => format!("{hint_id} {error_id}"),
+            Some(_) => format!("{hint_id} {}", error_id(name)),
             None => hint_id.clone(),
         }
     };
@@ -45,7 +48,7 @@ pub fn TargetsInput(
                 aria-describedby=described
                 on:input:target=move |event| typed.set(event.target().value())
             >{initial}</textarea>
-            {move || error.get().map(|message| view! { <p class="field__error" id=error_id.clone()>{message}</p> })}
+            <FieldError name message=error/>
         </div>
     }
 }

@@ -4,8 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::account::ChangeOwnPassword;
 use crate::api::auth::signed_in;
-use crate::components::field::PasswordField;
-use crate::components::layout::{refusal, ActionError, Layout};
+use crate::components::field::{FormRefusal, PasswordField};
+use crate::components::layout::{ActionError, Layout};
 use crate::components::password_checklist::PasswordChecklist;
 
 /// My password: the signed-in administrator changes their own password.
@@ -15,7 +15,8 @@ pub fn AccountPage() -> impl IntoView {
     let who = Resource::new(|| (), |_| signed_in());
     let query = use_query_map();
     let changed = move || query.read().get("changed").is_some();
-    let error = refusal(change);
+    let refused = FormRefusal::of(change);
+    let error = refused.general();
     view! {
         <Title text="My password"/>
         <Layout>
@@ -26,7 +27,7 @@ pub fn AccountPage() -> impl IntoView {
                 })}
                 <ActionError text=error/>
                 <Suspense fallback=|| ()>
-                    {move || who.get().and_then(Result::ok).map(|admin| view! { <OwnPasswordFields email=admin.email/> })}
+                    {move || who.get().and_then(Result::ok).map(|admin| view! { <OwnPasswordFields email=admin.email refused=refused.clone()/> })}
                 </Suspense>
                 <button class="button button--primary" type="submit">"Change password"</button>
             </ActionForm>
@@ -34,14 +35,15 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
-/// The current password, the new one with the rules ticked as it is typed, and again.
+/// The current password, the new one with the rules ticked as it is typed, and again; after a
+/// refusal each with the server's message beside it, and all empty.
 #[island]
-fn OwnPasswordFields(email: String) -> impl IntoView {
+fn OwnPasswordFields(email: String, refused: FormRefusal) -> impl IntoView {
     let password = RwSignal::new(String::new());
     view! {
-        <PasswordField name="current" label="Current password" autocomplete="current-password"/>
-        <PasswordField name="password" label="New password" autocomplete="new-password" value=password describedby="password-rules"/>
+        <PasswordField name="current" label="Current password" autocomplete="current-password" error=refused.beside("current")/>
+        <PasswordField name="password" label="New password" autocomplete="new-password" value=password describedby="password-rules" error=refused.beside("password")/>
         <PasswordChecklist id="password-rules" email password/>
-        <PasswordField name="password_again" label="New password again" autocomplete="new-password"/>
+        <PasswordField name="password_again" label="New password again" autocomplete="new-password" error=refused.beside("password_again")/>
     }
 }

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::api::aliases::AddAlias;
 use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
+use crate::components::field::{field_error, FieldError, FormRefusal};
 use crate::components::hydrated::use_hydrated;
-use crate::components::layout::{refusal, ActionError, Layout};
+use crate::components::layout::{ActionError, Layout};
 use crate::components::targets::TargetsInput;
 use crate::validate::{parse_alias_paste, parse_username};
 
@@ -24,7 +25,8 @@ pub fn AddAliasesPage() -> impl IntoView {
     let add = ServerAction::<AddAlias>::new();
     let domain = use_current_domain();
     let draft = use_context::<AliasDraft>().unwrap_or_default();
-    let error = refusal(add);
+    let one_refused = FormRefusal::of(add);
+    let error = one_refused.general();
     view! {
         <Title text="Add aliases"/>
         <Layout>
@@ -32,6 +34,7 @@ pub fn AddAliasesPage() -> impl IntoView {
             <p class="muted">"An alias is an address of the domain that delivers to other addresses: accounts, other aliases, or addresses outside."</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || domain.domains.get().map(|_| {
+                let (error, one_refused) = (error.clone(), one_refused.clone());
                 let name = domain.name.get().unwrap_or_default();
                 let AliasDraft { text, error: refused } = draft.clone();
                 let (for_one, for_paste) = (name.clone(), name.clone());
@@ -40,7 +43,7 @@ pub fn AddAliasesPage() -> impl IntoView {
                         <h2 class="card__title">"Add one alias"</h2>
                         <input type="hidden" name="domain" value=name/>
                         <ActionError text=error/>
-                        <OneAliasFields domain=for_one/>
+                        <OneAliasFields domain=for_one refused=one_refused/>
                         <button class="button button--primary" type="submit">"Add alias"</button>
                     </ActionForm>
                     <section class="card form form--wide">
@@ -54,10 +57,11 @@ pub fn AddAliasesPage() -> impl IntoView {
     }
 }
 
-/// The alias's name and targets, checked as they are typed with the rules the server applies.
+/// The alias's name and targets, checked as they are typed with the rules the server applies;
+/// after a refusal, as typed with the server's messages beside them.
 #[island]
-fn OneAliasFields(domain: String) -> impl IntoView {
-    let name = RwSignal::new(String::new());
+fn OneAliasFields(domain: String, refused: FormRefusal) -> impl IntoView {
+    let name = RwSignal::new(refused.typed("name").unwrap_or_default());
     let address = {
         let domain = domain.clone();
         Signal::derive(move || {
@@ -70,16 +74,19 @@ fn OneAliasFields(domain: String) -> impl IntoView {
             format!("{local}@{domain}")
         })
     };
-    let name_error = Signal::derive(move || {
-        let typed = name.get();
-        (!typed.is_empty())
-            .then(|| {
-                parse_username(&typed, &domain)
-                    .err()
-                    .map(|check| check.message)
-            })
-            .flatten()
-    });
+    let name_error = field_error(
+        name,
+        move |typed| {
+            (!typed.is_empty())
+                .then(|| {
+                    parse_username(typed, &domain)
+                        .err()
+                        .map(|check| check.message)
+                })
+                .flatten()
+        },
+        refused.beside("name"),
+    );
     view! {
         <div class="field">
             <label class="field__label" for="alias-name">"Alias"</label>
@@ -88,12 +95,14 @@ fn OneAliasFields(domain: String) -> impl IntoView {
             </p>
             <input class="field__input" id="alias-name" name="name" type="text" required
                 autocomplete="off" spellcheck="false" autocapitalize="none"
+                value=name.get_untracked()
                 aria-invalid=move || name_error.get().map(|_| "true")
-                aria-describedby=move || if name_error.get().is_some() { "alias-name-hint alias-name-error" } else { "alias-name-hint" }
+                aria-describedby=move || if name_error.get().is_some() { "alias-name-hint name-error" } else { "alias-name-hint" }
                 on:input:target=move |event| name.set(event.target().value())/>
-            {move || name_error.get().map(|message| view! { <p class="field__error" id="alias-name-error">{message}</p> })}
+            <FieldError name="name" message=name_error/>
         </div>
-        <TargetsInput name="targets" label="Delivers to" optional=false initial=String::new()
+        <TargetsInput name="targets" label="Delivers to" optional=false
+            initial=refused.typed("targets").unwrap_or_default() refused=refused.beside("targets")
             hint="Full addresses, separated by commas, spaces or lines."/>
     }
 }

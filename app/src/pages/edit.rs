@@ -7,6 +7,7 @@ use crate::api::accounts::{
     get_mailbox, last_rebuild, rebuild_mailbox, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
 };
 use crate::components::autoreply::AutoReplyCard;
+use crate::components::field::FormRefusal;
 use crate::components::forwarding::ForwardingCard;
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
@@ -61,8 +62,9 @@ pub fn EditPage() -> impl IntoView {
 fn EditForms(account: AccountDetail) -> impl IntoView {
     let update = ServerAction::<UpdateMailbox>::new();
     let set_password = ServerAction::<SetMailboxPassword>::new();
-    let update_error = refusal(update);
-    let password_error = refusal(set_password);
+    let update_refused = FormRefusal::of(update);
+    let password_refused = FormRefusal::of(set_password);
+    let (update_error, password_error) = (update_refused.general(), password_refused.general());
     let delete = format!(
         "/users/delete?domain={}&email={}",
         account.domain,
@@ -86,19 +88,19 @@ fn EditForms(account: AccountDetail) -> impl IntoView {
             <h2 class="card__title">"Details"</h2>
             <ActionError text=update_error/>
             <input type="hidden" name="email" value=email_field/>
-            <NameFields initial=names/>
+            <NameFields initial=names refused=update_refused.clone()/>
             <label class="check">
                 <input class="checkbox" type="checkbox" name="active" value="on" checked=account.active/>
                 "Active: the account can log in and check mail"
             </label>
-            <QuotaField quota_mb=account.quota_mb/>
+            <QuotaField quota_mb=account.quota_mb refused=update_refused/>
             <button class="button button--primary" type="submit">"Save"</button>
         </ActionForm>
         <ActionForm action=set_password attr:class="card form">
             <h2 class="card__title">"Change password"</h2>
             <ActionError text=password_error/>
             <input type="hidden" name="email" value=email_field_2/>
-            <ChangePasswordFields email first_name last_name/>
+            <ChangePasswordFields email first_name last_name refused=password_refused/>
             <button class="button button--primary" type="submit">"Change password"</button>
         </ActionForm>
         <ForwardingCard email=email_forwarding/>
@@ -181,6 +183,11 @@ fn RebuildButton(email: String) -> impl IntoView {
 
 /// The new password of the account, checked against the rules that involve its saved names.
 #[island]
-fn ChangePasswordFields(email: String, first_name: String, last_name: String) -> impl IntoView {
-    view! { <NewPasswordFields email first_name last_name/> }
+fn ChangePasswordFields(
+    email: String,
+    first_name: String,
+    last_name: String,
+    refused: FormRefusal,
+) -> impl IntoView {
+    view! { <NewPasswordFields email first_name last_name refused/> }
 }

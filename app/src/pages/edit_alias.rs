@@ -3,7 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::aliases::{get_alias, UpdateAlias};
-use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
+use crate::components::field::FormRefusal;
+use crate::components::layout::{ActionError, Layout, LoadFailed, Notice};
 use crate::components::targets::TargetsInput;
 use crate::model::aliases::AliasDetail;
 use crate::url::encode_query;
@@ -33,7 +34,8 @@ pub fn EditAliasPage() -> impl IntoView {
 #[component]
 fn EditAliasForms(alias: AliasDetail) -> impl IntoView {
     let update = ServerAction::<UpdateAlias>::new();
-    let error = refusal(update);
+    let refused = FormRefusal::of(update);
+    let error = refused.general();
     let delete = format!(
         "/aliases/delete?domain={}&address={}",
         alias.domain,
@@ -44,7 +46,9 @@ fn EditAliasForms(alias: AliasDetail) -> impl IntoView {
         alias.created_at.get(..10).unwrap_or(&alias.created_at),
         alias.updated_at.get(..10).unwrap_or(&alias.updated_at),
     );
-    let targets = alias.targets.join("\n");
+    let targets = refused
+        .typed("targets")
+        .unwrap_or_else(|| alias.targets.join("\n"));
     view! {
         <p class="account__address">{alias.address.clone()}</p>
         <p class="muted">{facts}</p>
@@ -52,7 +56,7 @@ fn EditAliasForms(alias: AliasDetail) -> impl IntoView {
             <h2 class="card__title">"Delivers to"</h2>
             <ActionError text=error/>
             <input type="hidden" name="address" value=alias.address/>
-            <AliasTargetsField targets/>
+            <AliasTargetsField targets refused=refused.beside("targets")/>
             <button class="button button--primary" type="submit">"Save"</button>
         </ActionForm>
         <section class="card form">
@@ -63,11 +67,12 @@ fn EditAliasForms(alias: AliasDetail) -> impl IntoView {
     }
 }
 
-/// The alias's targets, checked as they are typed.
+/// The alias's targets, checked as they are typed; after a refusal, as typed with the
+/// server's message.
 #[island]
-fn AliasTargetsField(targets: String) -> impl IntoView {
+fn AliasTargetsField(targets: String, refused: Option<String>) -> impl IntoView {
     view! {
-        <TargetsInput name="targets" label="Targets" optional=false initial=targets
+        <TargetsInput name="targets" label="Targets" optional=false initial=targets refused
             hint="Full addresses, separated by commas, spaces or lines."/>
     }
 }

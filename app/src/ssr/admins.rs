@@ -9,7 +9,9 @@ use super::hashing::Hasher;
 use super::throttle;
 use crate::error::AppError;
 use crate::validate::domain::parse_address;
-use crate::validate::{password_problems, PasswordContext};
+use crate::validate::{
+    password_problems, Field, FieldProblem, PasswordContext, Rule, CURRENT_PASSWORD_WRONG,
+};
 
 /// An administrator as the operator lists it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -30,7 +32,7 @@ pub enum Scope<'a> {
     Superadmin,
 }
 
-/// Refuses a password that breaks the shared rules, naming the first broken one.
+/// Refuses a password that breaks the shared rules, naming each broken one.
 fn check_password(email: &str, password: &str) -> Result<(), AppError> {
     let (local, domain) = parse_address(email).map_err(AppError::Invalid)?;
     let context = PasswordContext {
@@ -39,13 +41,11 @@ fn check_password(email: &str, password: &str) -> Result<(), AppError> {
         last_name: "",
         domain: &domain,
     };
-    match password_problems(password, &context).first() {
-        Some(problem) => Err(AppError::Invalid(format!(
-            "The password is not accepted: {}.",
-            problem.message
-        ))),
-        None => Ok(()),
-    }
+    let problems = password_problems(password, &context)
+        .into_iter()
+        .map(|check| FieldProblem::new(Field::Password, Some(check.rule), check.message))
+        .collect();
+    AppError::refuse(problems)
 }
 
 /// Creates an administrator with `password`, audited in the same transaction.
@@ -171,7 +171,11 @@ pub async fn change_own_password(
             ..Entry::new(actor, Action::AdminPasswd, domain, email)
         };
         audit::record(&mut *db.acquire().await?, &entry).await?;
-        return Err(AppError::Invalid("The current password is wrong.".into()));
+        return Err(AppError::beside(
+            Field::Current,
+            Some(Rule::CurrentPassword),
+            CURRENT_PASSWORD_WRONG,
+        ));
     }
     attempt.succeeded(&mut *db.acquire().await?).await?;
     set_password(db, hasher, email, new, actor, Some(&session.token)).await

@@ -6,7 +6,7 @@
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::accounts::{refuse_if_any, RETENTION_DAYS};
+use super::accounts::RETENTION_DAYS;
 use super::audit::{self, Action, Actor, Entry};
 use super::caller;
 use super::routing::{self, Domain};
@@ -15,7 +15,7 @@ use crate::model::accounts::PAGE_SIZE;
 use crate::model::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
 use crate::validate::{
     describe_loop, find_loop, join_targets, parse_alias_paste, parse_targets, parse_username,
-    split_targets, Address,
+    split_targets, Address, Field, FieldProblem,
 };
 
 /// The current time as every table stores it.
@@ -43,21 +43,21 @@ async fn record_outside(
 
 /// The address of `domain` that an alias typed as `name` (a name or a full address) gets.
 fn alias_address(domain: &Domain, name: &str) -> Result<String, AppError> {
-    let local = parse_username(name.trim(), &domain.name).map_err(|check| {
-        AppError::Invalid(format!("Alias: {}.", check.message.trim_end_matches('.')))
-    })?;
+    let local = parse_username(name.trim(), &domain.name)
+        .map_err(|check| AppError::beside(Field::Alias, Some(check.rule), check.message))?;
     Ok(format!("{local}@{}", domain.name))
 }
 
 /// The targets typed for `address`, checked; an alias delivering to itself is refused.
 fn checked_targets(address: &str, typed: &str) -> Result<Vec<String>, AppError> {
-    let targets = parse_targets(typed).map_err(|message| {
-        AppError::Invalid(format!("Targets: {}.", message.trim_end_matches('.')))
-    })?;
+    let targets =
+        parse_targets(typed).map_err(|message| AppError::beside(Field::Targets, None, message))?;
     if targets.iter().any(|target| target == address) {
-        return Err(AppError::Invalid(format!(
-            "Targets: {address} cannot deliver to itself."
-        )));
+        return Err(AppError::beside(
+            Field::Targets,
+            None,
+            format!("{address} cannot deliver to itself"),
+        ));
     }
     Ok(targets)
 }
@@ -185,8 +185,12 @@ pub async fn add(
     let address = alias_address(domain, name)?;
     let targets = checked_targets(&address, targets)?;
     let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
-    refuse_taken(&mut tx, &address).await?;
-    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    refuse_taken(&mut tx, &address)
+        .await
+        .map_err(|error| error.on_field(Field::Alias))?;
+    routing::refuse_loop(&mut tx, &address, &targets)
+        .await
+        .map_err(|error| error.on_field(Field::Targets))?;
     insert(&mut tx, domain, actor, &address, &targets).await?;
     tx.commit().await?;
     tracing::info!(%address, actor = actor.name, "alias added");
@@ -241,16 +245,17 @@ pub async fn add_from_paste(
         report.add_problem(number, problem);
     }
     if !report.is_ready() {
-        let messages = report
+        let problems = report
             .lines
             .iter()
             .flat_map(|line| {
-                line.problems.iter().map(move |problem| {
-                    format!("Line {}: {}.", line.number, problem.trim_end_matches('.'))
+                line.problems.iter().map(move |problem| FieldProblem {
+                    line: Some(line.number),
+                    ..FieldProblem::new(Field::Line, None, problem.as_str())
                 })
             })
             .collect();
-        refuse_if_any(messages)?;
+        AppError::refuse(problems)?;
     }
     for line in &report.lines {
         if let Some(address) = &line.address {
@@ -289,7 +294,9 @@ pub async fn update(
     if before == joined {
         return Ok(());
     }
-    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    routing::refuse_loop(&mut tx, &address, &targets)
+        .await
+        .map_err(|error| error.on_field(Field::Targets))?;
     sqlx::query(&format!(
         "UPDATE aliases SET targets = ?, updated_at = {NOW}
          WHERE address = ? AND domain_id = ? AND deleted_at IS NULL"
@@ -479,6 +486,17 @@ mod tests {
         }
     }
 
+    /// The one field a result's refusal is beside.
+    fn beside<T>(result: &Result<T, AppError>) -> Option<Field> {
+        match result {
+            Err(AppError::Refused(refusal)) => match refusal.problems.as_slice() {
+                [problem] => Some(problem.field),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     #[test]
     fn an_alias_is_a_name_or_an_address_of_its_domain() {
         assert_eq!(
@@ -491,7 +509,7 @@ mod tests {
         );
         for bad in ["", "sales@beta.test", "sa les", ".sales"] {
             assert!(
-                matches!(alias_address(&alpha(), bad), Err(AppError::Invalid(m)) if m.starts_with("Alias: ")),
+                beside(&alias_address(&alpha(), bad)) == Some(Field::Alias),
                 "{bad:?}"
             );
         }
@@ -505,14 +523,14 @@ mod tests {
         );
         let itself = checked_targets("sales@alpha.test", "ann@alpha.test SALES@alpha.test");
         assert!(
-            matches!(&itself, Err(AppError::Invalid(m)) if m.contains("cannot deliver to itself")),
+            beside(&itself) == Some(Field::Targets)
+                && itself
+                    .as_ref()
+                    .is_err_and(|e| e.to_string().contains("cannot deliver to itself")),
             "{itself:?}"
         );
         let empty = checked_targets("sales@alpha.test", " , ");
-        assert!(
-            matches!(&empty, Err(AppError::Invalid(m)) if m.starts_with("Targets: ")),
-            "{empty:?}"
-        );
+        assert!(beside(&empty) == Some(Field::Targets), "{empty:?}");
     }
 
     #[test]

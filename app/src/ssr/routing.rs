@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use sqlx::SqliteConnection;
 
 use crate::error::AppError;
-use crate::validate::{describe_loop, find_loop, split_targets, Address};
+use crate::validate::{address_taken, describe_loop, find_loop, split_targets, Address};
 
 /// A domain by id and name: what services that change a domain's data act within. The web
 /// makes one from the signed-in postmaster's scope, the command line from a name.
@@ -77,10 +77,10 @@ pub async fn holder(
 
 /// The refusal for an address that is already taken, naming what holds it.
 pub fn taken(address: &str, holder: Holder) -> AppError {
-    AppError::Conflict(match holder {
-        Holder::Account => format!("{address} is already an account."),
-        Holder::Alias => format!("{address} is already an alias."),
-    })
+    AppError::Conflict(format!(
+        "{}.",
+        address_taken(address, holder == Holder::Alias)
+    ))
 }
 
 /// Every address that passes mail on, and where to: live aliases, and live active accounts

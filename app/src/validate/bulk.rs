@@ -44,6 +44,7 @@ use super::check::{Check, Level, Rule};
 use super::password::{
     is_invisible, password_outcomes, Company, PasswordContext, PASSWORDS_DIFFER,
 };
+use super::refusal::{PASSWORD_AGAIN_MISSING, PASSWORD_MISSING};
 use super::username::parse_username;
 
 /// Most accounts one paste may hold; a longer paste is refused whole.
@@ -81,6 +82,14 @@ pub enum Field {
     FirstName,
     /// The fifth field.
     LastName,
+    /// An administrator's current password, on the form that changes it.
+    Current,
+    /// An account's quota.
+    Quota,
+    /// An alias's name.
+    Alias,
+    /// Where an alias delivers.
+    Targets,
 }
 
 impl Field {
@@ -93,7 +102,35 @@ impl Field {
             Field::PasswordAgain => "password again",
             Field::FirstName => "first name",
             Field::LastName => "last name",
+            Field::Current => "current password",
+            Field::Quota => "quota",
+            Field::Alias => "alias",
+            Field::Targets => "targets",
         }
+    }
+
+    /// The name of the form input that takes this field; a paste's line is its paste box.
+    pub fn input(self) -> &'static str {
+        match self {
+            Field::Line => "text",
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::PasswordAgain => "password_again",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Current => "current",
+            Field::Quota => "quota_mb",
+            Field::Alias => "name",
+            Field::Targets => "targets",
+        }
+    }
+
+    /// Whether what is typed in it is a password, never to be sent back or shown.
+    pub fn is_secret(self) -> bool {
+        matches!(
+            self,
+            Field::Password | Field::PasswordAgain | Field::Current
+        )
     }
 }
 
@@ -113,6 +150,14 @@ impl Problem {
         Problem {
             field,
             rule: None,
+            message: message.into(),
+        }
+    }
+
+    fn by_rule(field: Field, rule: Rule, message: impl Into<String>) -> Self {
+        Problem {
+            field,
+            rule: Some(rule),
             message: message.into(),
         }
     }
@@ -499,16 +544,23 @@ fn check_passwords(
     match (password.is_empty(), again.is_empty()) {
         (true, true) if opts.generate_missing => return None,
         (true, _) => {
-            problems.push(Problem::new(Field::Password, "Password missing"));
+            problems.push(Problem::by_rule(
+                Field::Password,
+                Rule::PasswordMissing,
+                PASSWORD_MISSING,
+            ));
             return None;
         }
-        (false, true) => problems.push(Problem::new(
+        (false, true) => problems.push(Problem::by_rule(
             Field::PasswordAgain,
-            "Type the password a second time",
+            Rule::PasswordAgainMissing,
+            PASSWORD_AGAIN_MISSING,
         )),
-        (false, false) if password != again => {
-            problems.push(Problem::new(Field::PasswordAgain, PASSWORDS_DIFFER))
-        }
+        (false, false) if password != again => problems.push(Problem::by_rule(
+            Field::PasswordAgain,
+            Rule::PasswordsDiffer,
+            PASSWORDS_DIFFER,
+        )),
         (false, false) => {}
     }
     for outcome in password_outcomes(password, ctx, company) {
@@ -531,14 +583,16 @@ fn check_name(raw: &str, field: Field, problems: &mut Vec<Problem>) -> String {
         "last"
     };
     if name.chars().nth(NAME_MAX).is_some() {
-        problems.push(Problem::new(
+        problems.push(Problem::by_rule(
             field,
+            Rule::NameLength,
             format!("A {which} name has at most 64 characters"),
         ));
     }
     if name.chars().any(is_invisible) {
-        problems.push(Problem::new(
+        problems.push(Problem::by_rule(
             field,
+            Rule::NameInvisible,
             format!("The {which} name contains a control or invisible character"),
         ));
     }

@@ -53,6 +53,20 @@ pub enum Rule {
     NotEmail,
     /// A password is better without a comma (a warning only).
     Comma,
+    /// A password is given.
+    PasswordMissing,
+    /// A password is typed a second time.
+    PasswordAgainMissing,
+    /// A password typed twice is the same both times.
+    PasswordsDiffer,
+    /// The current password typed is the administrator's.
+    CurrentPassword,
+    /// An address is not held by a live account or alias.
+    AddressTaken,
+    /// A first or last name has at most 64 characters.
+    NameLength,
+    /// A first or last name has no control or invisible character.
+    NameInvisible,
 }
 
 impl Rule {
@@ -74,6 +88,13 @@ impl Rule {
             Rule::NoName => "no-name",
             Rule::NotEmail => "not-email",
             Rule::Comma => "comma",
+            Rule::PasswordMissing => "password-missing",
+            Rule::PasswordAgainMissing => "password-again-missing",
+            Rule::PasswordsDiffer => "passwords-differ",
+            Rule::CurrentPassword => "current-password",
+            Rule::AddressTaken => "address-taken",
+            Rule::NameLength => "name-length",
+            Rule::NameInvisible => "name-invisible",
         }
     }
 }
@@ -132,7 +153,7 @@ impl Check {
 mod tests {
     use super::*;
 
-    const ALL: [Rule; 15] = [
+    const ALL: [Rule; 22] = [
         Rule::UsernameRequired,
         Rule::UsernameSpace,
         Rule::UsernameChars,
@@ -148,6 +169,13 @@ mod tests {
         Rule::NoName,
         Rule::NotEmail,
         Rule::Comma,
+        Rule::PasswordMissing,
+        Rule::PasswordAgainMissing,
+        Rule::PasswordsDiffer,
+        Rule::CurrentPassword,
+        Rule::AddressTaken,
+        Rule::NameLength,
+        Rule::NameInvisible,
     ];
 
     #[test]

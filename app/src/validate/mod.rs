@@ -18,6 +18,8 @@
 //! - [`read_import`]: the operator's import file, read into a paste with a quota per line.
 //! - [`parse_quota_mb`]: an account's quota in whole MB, 0 for no limit.
 //! - [`generate_password`]: a random password that passes every rule.
+//! - [`FieldProblem`]: a refusal's problem by field (and line), and the one wording of the
+//!   rules several forms refuse by.
 
 #![warn(missing_docs)]
 
@@ -31,6 +33,7 @@ mod generate;
 mod import;
 mod password;
 mod quota;
+mod refusal;
 mod username;
 
 pub use address::Address;
@@ -56,4 +59,7 @@ pub use password::{
     PASSWORD_MAX, PASSWORD_MIN,
 };
 pub use quota::{parse_quota_mb, QUOTA_MB_MAX};
+pub use refusal::{
+    address_taken, FieldProblem, CURRENT_PASSWORD_WRONG, PASSWORD_AGAIN_MISSING, PASSWORD_MISSING,
+};
 pub use username::{parse_username, USERNAME_MAX};

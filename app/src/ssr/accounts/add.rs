@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::SqlitePool;
 use tokio::task::JoinSet;
 
-use super::{describe, limit_and_count, live_among, refuse_if_any};
+use super::{limit_and_count, live_among};
 use crate::error::AppError;
 use crate::model::accounts::{AddedAccount, AddedBatch};
 use crate::ssr::audit::{self, Action, Actor, Entry};
@@ -20,8 +20,8 @@ use crate::ssr::reserve;
 use crate::ssr::routing::{self, Domain, Holder};
 use crate::ssr::state::AppState;
 use crate::validate::{
-    check_account, generate_password, parse_bulk, read_import, AccountFields, BulkLine,
-    BulkOptions, NewAccount, PasswordContext, DEFAULT_LEN,
+    address_taken, check_account, generate_password, parse_bulk, read_import, AccountFields,
+    BulkLine, BulkOptions, Field, FieldProblem, NewAccount, PasswordContext, Rule, DEFAULT_LEN,
 };
 
 /// One account of the "Add one account" form, as typed.
@@ -142,27 +142,29 @@ async fn check_paste(
         return Err(AppError::Invalid("Paste at least one account.".into()));
     }
     let taken = taken_addresses(db, domain, &report.lines).await?;
-    let mut messages = Vec::new();
+    let mut problems = Vec::new();
+    // The import file's own problems are worded with their line already.
+    let said = |(number, message): &(usize, String)| FieldProblem {
+        line: Some(*number),
+        ..FieldProblem::new(Field::Line, None, message.as_str())
+    };
     let mut more = more.iter().peekable();
     for line in &report.lines {
-        while let Some((_, message)) = more.next_if(|(number, _)| *number <= line.number) {
-            messages.push(message.clone());
+        while let Some(problem) = more.next_if(|(number, _)| *number <= line.number) {
+            problems.push(said(problem));
         }
-        if let Some(email) = line.username.as_ref().map(|name| address(name, domain)) {
-            if let Some(holder) = taken.get(&email) {
-                messages.push(format!(
-                    "Line {}: {}",
-                    line.number,
-                    taken_words(&email, *holder)
-                ));
-            }
+        if let Some(taken) = taken_problem(&taken, line, domain) {
+            problems.push(FieldProblem {
+                line: Some(line.number),
+                ..taken
+            });
         }
         for problem in &line.problems {
-            messages.push(describe(Some(line.number), problem));
+            problems.push(FieldProblem::on_line(line.number, problem.clone()));
         }
     }
-    messages.extend(more.map(|(_, message)| message.clone()));
-    refuse_if_any(messages)?;
+    problems.extend(more.map(said));
+    AppError::refuse(problems)?;
     Ok(report
         .lines
         .into_iter()
@@ -185,19 +187,12 @@ pub async fn add_one(
         last_name: &account.last_name,
     };
     let line = check_account(&given, scope.domain());
-    let mut messages = Vec::new();
     let taken = taken_addresses(&state.db, scope.domain(), std::slice::from_ref(&line)).await?;
-    if let Some(email) = line
-        .username
-        .as_ref()
-        .map(|name| address(name, scope.domain()))
-    {
-        if let Some(holder) = taken.get(&email) {
-            messages.push(taken_words(&email, *holder));
-        }
-    }
-    messages.extend(line.problems.iter().map(|problem| describe(None, problem)));
-    refuse_if_any(messages)?;
+    let problems = taken_problem(&taken, &line, scope.domain())
+        .into_iter()
+        .chain(line.problems.iter().cloned().map(FieldProblem::of))
+        .collect();
+    AppError::refuse(problems)?;
     let new = line.account.ok_or_else(|| {
         tracing::error!("a line without problems has no account");
         AppError::Internal
@@ -217,12 +212,19 @@ fn address(username: &str, domain: &str) -> String {
     format!("{username}@{domain}")
 }
 
-/// What an account may not be added at, in words.
-fn taken_words(email: &str, holder: Holder) -> String {
-    match holder {
-        Holder::Account => format!("{email} already exists."),
-        Holder::Alias => routing::taken(email, holder).to_string(),
-    }
+/// The problem of a line whose address a live account or alias holds, if it is so.
+fn taken_problem(
+    taken: &HashMap<String, Holder>,
+    line: &BulkLine,
+    domain: &str,
+) -> Option<FieldProblem> {
+    let email = address(line.username.as_deref()?, domain);
+    let holder = taken.get(&email)?;
+    Some(FieldProblem::new(
+        Field::Username,
+        Some(Rule::AddressTaken),
+        address_taken(&email, *holder == Holder::Alias),
+    ))
 }
 
 /// Which addresses of the lines' usernames live accounts or aliases hold, in one query.

@@ -4,14 +4,16 @@
 use sqlx::SqlitePool;
 
 use super::list::{USAGE_BYTES, USAGE_MESSAGES};
-use super::{describe, in_scope, NOW};
+use super::{in_scope, NOW};
 use crate::error::AppError;
 use crate::model::accounts::AccountDetail;
 use crate::ssr::audit::{self, Action, Entry};
 use crate::ssr::caller::DomainScope;
 use crate::ssr::routing::no_account;
 use crate::ssr::state::AppState;
-use crate::validate::{name_problems, password_problems, Field, PasswordContext, PASSWORDS_DIFFER};
+use crate::validate::{
+    name_problems, password_problems, Field, FieldProblem, PasswordContext, Rule, PASSWORDS_DIFFER,
+};
 
 /// A live account of the scope's domain, for the Edit screen.
 pub async fn detail(
@@ -71,12 +73,15 @@ pub async fn detail(
     })
 }
 
-/// A first or last name as stored (trimmed), or the first rule it breaks.
-fn checked_name(raw: &str, field: Field) -> Result<String, AppError> {
-    match name_problems(raw, field).first() {
-        Some(problem) => Err(AppError::Invalid(describe(None, problem))),
-        None => Ok(raw.trim().to_owned()),
-    }
+/// The first and last name as stored (trimmed), or refused with the rules they break.
+fn checked_names(first: &str, last: &str) -> Result<(String, String), AppError> {
+    let problems = name_problems(first, Field::FirstName)
+        .into_iter()
+        .chain(name_problems(last, Field::LastName))
+        .map(FieldProblem::of)
+        .collect();
+    AppError::refuse(problems)?;
+    Ok((first.trim().to_owned(), last.trim().to_owned()))
 }
 
 /// What Edit changes on an account, as posted.
@@ -104,8 +109,7 @@ pub async fn update(
     email: &str,
     changes: AccountChanges<'_>,
 ) -> Result<(), AppError> {
-    let first_name = checked_name(changes.first_name, Field::FirstName)?;
-    let last_name = checked_name(changes.last_name, Field::LastName)?;
+    let (first_name, last_name) = checked_names(changes.first_name, changes.last_name)?;
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
     let before: Option<(String, String, i64)> = sqlx::query_as(
         "SELECT first_name, last_name, quota_mb FROM mailboxes
@@ -172,7 +176,11 @@ pub async fn set_password(
     password_again: &str,
 ) -> Result<(), AppError> {
     if password != password_again {
-        return Err(AppError::Invalid(format!("{PASSWORDS_DIFFER}.")));
+        return Err(AppError::beside(
+            Field::PasswordAgain,
+            Some(Rule::PasswordsDiffer),
+            PASSWORDS_DIFFER,
+        ));
     }
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
@@ -190,12 +198,11 @@ pub async fn set_password(
         last_name: &last_name,
         domain: scope.domain(),
     };
-    if let Some(problem) = password_problems(password, &context).first() {
-        return Err(AppError::Invalid(format!(
-            "The password is not accepted: {}.",
-            problem.message.trim_end_matches('.')
-        )));
-    }
+    let problems = password_problems(password, &context)
+        .into_iter()
+        .map(|check| FieldProblem::new(Field::Password, Some(check.rule), check.message))
+        .collect();
+    AppError::refuse(problems)?;
     let hash = state.hasher.hash(password.to_owned()).await?;
 
     let mut tx = state.db.begin().await?;

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use super::caller::DomainScope;
 use super::routing::{self, Holder};
 use crate::error::AppError;
-use crate::validate::{Field, Problem};
 
 mod add;
 mod delete;
@@ -23,44 +22,8 @@ pub use list::list;
 pub(crate) use list::USAGE_BYTES;
 pub use rebuild::{last_rebuild, rebuild, rebuild_account};
 
-/// Problems one refusal lists; the rest are counted.
-const PROBLEMS_LISTED: usize = 50;
-
 /// The current time as every table stores it.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
-
-/// "Line 3, password again: The two passwords differ." (or without the line for one account).
-fn describe(line: Option<usize>, problem: &Problem) -> String {
-    let message = problem.message.trim_end_matches('.');
-    match (line, problem.field) {
-        (Some(number), Field::Line) => format!("Line {number}: {message}."),
-        (Some(number), field) => format!("Line {number}, {}: {message}.", field.label()),
-        (None, field) => {
-            let label = field.label();
-            let mut chars = label.chars();
-            let capital: String = chars
-                .next()
-                .map(|c| c.to_ascii_uppercase())
-                .into_iter()
-                .chain(chars)
-                .collect();
-            format!("{capital}: {message}.")
-        }
-    }
-}
-
-/// Refuses with the messages one per line, at most [`PROBLEMS_LISTED`] of them.
-pub(crate) fn refuse_if_any(messages: Vec<String>) -> Result<(), AppError> {
-    if messages.is_empty() {
-        return Ok(());
-    }
-    let more = messages.len().saturating_sub(PROBLEMS_LISTED);
-    let mut listed: Vec<String> = messages.into_iter().take(PROBLEMS_LISTED).collect();
-    if more > 0 {
-        listed.push(format!("and {more} more."));
-    }
-    Err(AppError::Invalid(listed.join("\n")))
-}
 
 /// The addresses of `emails` that live accounts or aliases hold, and which; an alias is named
 /// where both do (an account written in the caller's transaction, say).

@@ -1,0 +1,143 @@
+//! Refusals by field: which input of a form a problem concerns, on which line of a paste, by
+//! which rule, and the one wording of each rule that several forms refuse by (passwords that
+//! differ: [`super::PASSWORDS_DIFFER`]).
+//!
+//! A service refuses with a list of [`FieldProblem`]s; a screen shows each beside the input
+//! that [`FieldProblem::input`] names, and a command line prints [`FieldProblem::describe`].
+
+use serde::{Deserialize, Serialize};
+
+use super::bulk::{Field, Problem};
+use super::check::Rule;
+
+/// A password field left empty where one is needed.
+pub const PASSWORD_MISSING: &str = "Password missing";
+/// The second password field left empty.
+pub const PASSWORD_AGAIN_MISSING: &str = "Type the password a second time";
+/// The administrator's current password, typed to change it, is not theirs.
+pub const CURRENT_PASSWORD_WRONG: &str = "The current password is wrong";
+
+/// The one wording of an address that a live account or alias already holds.
+pub fn address_taken(address: &str, alias: bool) -> String {
+    if alias {
+        format!("{address} is already an alias")
+    } else {
+        format!("{address} is already an account")
+    }
+}
+
+/// One problem with one input of a form (or one field of one line of a paste), in words for
+/// the postmaster; never a password.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The part of the form or line it concerns.
+    pub field: Field,
+    /// The line of a paste, counted from 1; `None` for a form of fields.
+    pub line: Option<usize>,
+    /// The rule broken, when a rule of this module decided it.
+    pub rule: Option<Rule>,
+    /// A short sentence, without a final full stop.
+    pub message: String,
+}
+
+impl FieldProblem {
+    /// A problem of a form's `field`, by `rule`, worded by `message`.
+    pub fn new(field: Field, rule: Option<Rule>, message: impl Into<String>) -> Self {
+        FieldProblem {
+            field,
+            line: None,
+            rule,
+            message: message.into().trim_end_matches('.').to_owned(),
+        }
+    }
+
+    /// `problem` of a form of fields (no line).
+    pub fn of(problem: Problem) -> Self {
+        FieldProblem::new(problem.field, problem.rule, problem.message)
+    }
+
+    /// `problem` on line `number` of a paste.
+    pub fn on_line(number: usize, problem: Problem) -> Self {
+        FieldProblem {
+            line: Some(number),
+            ..FieldProblem::of(problem)
+        }
+    }
+
+    /// The name of the form input to show it beside: the paste box for a line of a paste.
+    pub fn input(&self) -> &'static str {
+        match self.line {
+            Some(_) => Field::Line.input(),
+            None => self.field.input(),
+        }
+    }
+
+    /// "Line 3, password again: The two passwords differ." — or "Password again: …" on a form
+    /// of fields, as a list of refusals or a command line prints it.
+    pub fn describe(&self) -> String {
+        let message = &self.message;
+        match (self.line, self.field) {
+            (Some(number), Field::Line) => format!("Line {number}: {message}."),
+            (Some(number), field) => format!("Line {number}, {}: {message}.", field.label()),
+            (None, field) => {
+                let label = field.label();
+                let mut chars = label.chars();
+                let capital: String = chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase())
+                    .into_iter()
+                    .chain(chars)
+                    .collect();
+                format!("{capital}: {message}.")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::PASSWORDS_DIFFER;
+    use super::*;
+
+    #[test]
+    fn a_problem_is_described_with_its_line_and_field() {
+        let differ = Problem {
+            field: Field::PasswordAgain,
+            rule: Some(Rule::PasswordsDiffer),
+            message: PASSWORDS_DIFFER.into(),
+        };
+        let on_line = FieldProblem::on_line(3, differ.clone());
+        assert_eq!(
+            on_line.describe(),
+            "Line 3, password again: The two passwords differ."
+        );
+        assert_eq!(
+            on_line.input(),
+            "text",
+            "a paste's problem is beside the paste"
+        );
+        let on_form = FieldProblem::of(differ);
+        assert_eq!(
+            on_form.describe(),
+            "Password again: The two passwords differ."
+        );
+        assert_eq!(on_form.input(), "password_again");
+        let whole = FieldProblem {
+            line: Some(2),
+            ..FieldProblem::new(Field::Line, None, "A quote is not closed.")
+        };
+        assert_eq!(whole.describe(), "Line 2: A quote is not closed.");
+    }
+
+    #[test]
+    fn a_taken_address_is_worded_once_by_what_holds_it() {
+        assert_eq!(
+            address_taken("ann@example.test", false),
+            "ann@example.test is already an account"
+        );
+        assert_eq!(
+            address_taken("sales@example.test", true),
+            "sales@example.test is already an alias"
+        );
+    }
+}
