@@ -20,6 +20,7 @@ use crate::pages::deleted_aliases::DeletedAliasesPage;
 use crate::pages::edit::EditPage;
 use crate::pages::edit_alias::EditAliasPage;
 use crate::pages::log_on::LogOnPage;
+use crate::pages::log_on_code::LogOnCodePage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::users::UsersPage;
 
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
                 <Route path=path!("/log-on") view=LogOnPage/>
+                <Route path=path!("/log-on/code") view=LogOnCodePage/>
                 // Async: the server waits for the data, so that pages are complete without JavaScript.
                 <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/add") view=AddAccountsPage ssr=SsrMode::Async/>

@@ -266,6 +266,10 @@ pub struct ServeArgs {
     /// Connections served at once; more wait until one ends.
     #[arg(long, env = "VPM_MAX_CONNECTIONS", default_value_t = crate::limits::MAX_CONNECTIONS, value_parser = parse_positive)]
     pub max_connections: usize,
+    /// Every administrator must use two-factor log-on: one without it is sent, after the
+    /// password, to turn it on before anything else.
+    #[arg(long = "require-2fa", env = "VPM_REQUIRE_2FA")]
+    pub require_2fa: bool,
 }
 
 fn parse_positive(text: &str) -> Result<usize, String> {

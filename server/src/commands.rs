@@ -286,6 +286,7 @@ async fn execute(
                 batches: Batches::default(),
                 mail: store()?,
                 progress: RunningAdds::default(),
+                two_factor: Default::default(),
             };
             import(&state, &domain, &file, dry_run, generate_missing).await
         }

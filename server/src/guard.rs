@@ -5,10 +5,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::api::auth::CODE_FORM;
 use app::ssr::auth::{self, CurrentSession, SessionPolicy};
-use app::ssr::request::ClientAddr;
-use app::ssr::reserve;
+use app::ssr::request::{ClientAddr, MustEnrol};
 use app::ssr::state::AppState;
+use app::ssr::{reserve, two_factor};
 use app::url::encode_query;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -46,11 +47,35 @@ pub struct CspNonce(pub Arc<str>);
 fn is_public(path: &str) -> bool {
     path == "/"
         || path == "/log-on"
+        || path == CODE_FORM
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/favicon.ico"
         || path == "/favicon.svg"
         || path == "/navigate.js"
+}
+
+/// The page where an administrator turns two-factor log-on on.
+const ENROLMENT: &str = "/account";
+
+/// Whether the operator requires two-factor log-on and this session's administrator has not
+/// turned it on yet.
+async fn must_enrol(
+    state: &AppState,
+    session: &CurrentSession,
+) -> Result<bool, app::error::AppError> {
+    Ok(state.two_factor.required && !two_factor::enabled(&state.db, session.admin.id).await?)
+}
+
+/// A redirect made before the app runs.
+fn redirect(location: &str, hsts: bool) -> Response {
+    let mut response = (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response();
+    set_security_headers(response.headers_mut(), "", hsts, true);
+    response
 }
 
 /// Runs around every request.
@@ -101,6 +126,12 @@ pub async fn guard(
         };
         return (StatusCode::SEE_OTHER, [(header::LOCATION, home)]).into_response();
     }
+    // The code form needs a pending log-on; its cookie ends with it.
+    if path == CODE_FORM
+        && auth::pending_from_headers(request.headers(), &config.state.policy).is_none()
+    {
+        return redirect("/log-on?code_expired=1", config.hsts);
+    }
     // Pages, loaded or posted to, need a session; server functions answer for themselves.
     if session.is_none() && !is_public(&path) {
         return to_log_on(
@@ -109,6 +140,23 @@ pub async fn guard(
             &config.state.policy,
             config.hsts,
         );
+    }
+    if let Some(session) = &session {
+        match must_enrol(&config.state, session).await {
+            Ok(false) => {}
+            // Site files and server functions answer for themselves.
+            Ok(true) if path == ENROLMENT || is_public(&path) => {
+                request.extensions_mut().insert(MustEnrol);
+            }
+            Ok(true) => return redirect(ENROLMENT, config.hsts),
+            Err(_) => {
+                return plain_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Server error",
+                    "Something went wrong on the server. Please try again.",
+                )
+            }
+        }
     }
     let nonce = new_nonce();
     request.extensions_mut().insert(ClientAddr(client));

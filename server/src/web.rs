@@ -12,7 +12,8 @@ use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{current_uid, finish_removals, is_root, reconcile_maildirs, MailStore};
 use app::ssr::progress::RunningAdds;
-use app::ssr::state::AppState;
+use app::ssr::state::{AppState, TwoFactorSettings};
+use app::ssr::two_factor::{self, SecretKey};
 use app::ssr::{accounts, retention};
 use app::{shell, App};
 use axum::http::request::Parts;
@@ -139,6 +140,13 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         // Behind a proxy, TLS ends there: browsers still reach the console over HTTPS.
         secure_cookie: tls.is_some() || args.behind_proxy,
     };
+    let key_file = data_dir.join(two_factor::KEY_FILE);
+    let key = SecretKey::load_or_create(&key_file).map_err(|_| {
+        format!(
+            "cannot read or create the two-factor key {}",
+            key_file.display()
+        )
+    })?;
     let state = AppState {
         db: db.clone(),
         hasher: Hasher::default(),
@@ -146,6 +154,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         batches: Batches::default(),
         mail: store.clone(),
         progress: RunningAdds::default(),
+        two_factor: TwoFactorSettings::new(key, args.require_2fa),
     };
     let config = GuardConfig {
         state,

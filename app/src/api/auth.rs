@@ -30,27 +30,93 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Checks the address and password, opens a session and goes to `next` (or Users).
+/// Checks the address and password, opens a session and goes to `next` (or Users). With
+/// two-factor log-on on, no session yet: a pending log-on's cookie, and the code form.
 #[server]
 pub async fn log_on(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::auth;
+    use crate::ssr::auth::{self, LogOnStep};
     let state = auth::app_state()?;
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    let session = match auth::log_on(&state, &email, password, &auth::client_addr()).await {
-        Ok(session) => session,
-        Err(AppError::Throttled(seconds)) => {
-            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-                response.insert_header(axum::http::header::RETRY_AFTER, value);
-            }
-            return Err(AppError::Throttled(seconds));
+    let step = throttled(auth::log_on(&state, &email, password, &auth::client_addr()).await)?;
+    let next = safe_next(next.as_deref());
+    match step {
+        LogOnStep::Session(session) => {
+            set_cookie(&auth::session_cookie(&session.token, &state.policy))?;
+            leptos_axum::redirect(&next);
         }
-        Err(error) => return Err(error),
-    };
-    let cookie = auth::session_cookie(&session.token, &state.policy);
-    let cookie = axum::http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?;
-    response.insert_header(axum::http::header::SET_COOKIE, cookie);
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+        LogOnStep::CodeDue(token) => {
+            set_cookie(&auth::pending_cookie(&token, &state.policy))?;
+            leptos_axum::redirect(&format!(
+                "{CODE_FORM}?next={}",
+                crate::url::encode_query(&next)
+            ));
+        }
+    }
     Ok(())
+}
+
+/// The page of the second step, after a right password.
+pub const CODE_FORM: &str = "/log-on/code";
+
+/// The second step of a log-on with two-factor: a code from the app, or a recovery code,
+/// for the pending log-on in this request's cookie. A right one opens the session; a pending
+/// log-on that is gone (expired, or already used) goes back to the password.
+#[server]
+pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::{auth, request, two_factor};
+    let state = auth::app_state()?;
+    let next = safe_next(next.as_deref());
+    let outcome = match request::pending_token(&state.policy) {
+        Some(token) => {
+            two_factor::complete_log_on(
+                &state.db,
+                state.two_factor.key()?,
+                &token,
+                &code,
+                &auth::client_addr(),
+                auth::now(),
+            )
+            .await
+        }
+        None => Err(AppError::Unauthenticated),
+    };
+    match throttled(outcome) {
+        Ok(session) => {
+            set_cookie(&auth::session_cookie(&session.token, &state.policy))?;
+            set_cookie(&auth::clear_pending_cookie(&state.policy))?;
+            leptos_axum::redirect(&next);
+            Ok(())
+        }
+        Err(AppError::Unauthenticated) => {
+            set_cookie(&auth::clear_pending_cookie(&state.policy))?;
+            leptos_axum::redirect(&format!(
+                "/log-on?code_expired=1&next={}",
+                crate::url::encode_query(&next)
+            ));
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Adds a `Set-Cookie` header to the answer.
+#[cfg(feature = "ssr")]
+fn set_cookie(cookie: &str) -> Result<(), AppError> {
+    let value = axum::http::HeaderValue::from_str(cookie).map_err(|_| AppError::Internal)?;
+    expect_context::<leptos_axum::ResponseOptions>()
+        .append_header(axum::http::header::SET_COOKIE, value);
+    Ok(())
+}
+
+/// Passes `outcome` on; a throttled one also tells the browser when to try again.
+#[cfg(feature = "ssr")]
+fn throttled<T>(outcome: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(AppError::Throttled(seconds)) = &outcome {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            expect_context::<leptos_axum::ResponseOptions>()
+                .insert_header(axum::http::header::RETRY_AFTER, value);
+        }
+    }
+    outcome
 }
 
 /// Ends the session here and on the server, with the generated passwords it still held, then
@@ -59,7 +125,7 @@ pub async fn log_on(email: String, password: String, next: Option<String>) -> Re
 pub async fn log_off() -> Result<(), AppError> {
     use crate::ssr::auth;
     let state = auth::app_state()?;
-    if let Ok(session) = auth::require_session() {
+    if let Ok(session) = crate::ssr::request::require_session_to_enrol() {
         state.batches.forget_session(&session.key());
         auth::end(
             &state.db,
@@ -69,10 +135,7 @@ pub async fn log_off() -> Result<(), AppError> {
         )
         .await?;
     }
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    let cookie = axum::http::HeaderValue::from_str(&auth::clear_cookie(&state.policy))
-        .map_err(|_| AppError::Internal)?;
-    response.insert_header(axum::http::header::SET_COOKIE, cookie);
+    set_cookie(&auth::clear_cookie(&state.policy))?;
     leptos_axum::redirect("/log-on?signed_out=1");
     Ok(())
 }
@@ -80,7 +143,7 @@ pub async fn log_off() -> Result<(), AppError> {
 /// Who is signed in, for the top bar.
 #[server]
 pub async fn signed_in() -> Result<Administrator, AppError> {
-    let admin = crate::ssr::auth::require_admin()?;
+    let admin = crate::ssr::request::require_session_to_enrol()?.admin;
     Ok(Administrator {
         email: admin.email,
         superadmin: admin.superadmin,

@@ -8,3 +8,4 @@ pub mod aliases;
 pub mod auth;
 pub mod autoreply;
 pub mod forwarding;
+pub mod two_factor;

@@ -7,3 +7,4 @@ pub mod aliases;
 pub mod autoreply;
 pub mod forwarding;
 pub mod rebuild;
+pub mod two_factor;

@@ -8,7 +8,10 @@ use crate::components::field::{FormRefusal, PasswordField};
 use crate::components::layout::{ActionError, Layout};
 use crate::components::password_checklist::PasswordChecklist;
 
-/// My password: the signed-in administrator changes their own password.
+mod two_factor;
+
+/// My password: the signed-in administrator changes their own password and turns two-factor
+/// log-on on or off.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangeOwnPassword>::new();
@@ -31,6 +34,7 @@ pub fn AccountPage() -> impl IntoView {
                 </Suspense>
                 <button class="button button--primary" type="submit">"Change password"</button>
             </ActionForm>
+            <two_factor::TwoFactorSection/>
         </Layout>
     }
 }

@@ -17,6 +17,8 @@ pub fn LogOnPage() -> impl IntoView {
         let query = query.read();
         if query.get("expired").is_some() {
             Some("Your session has ended. Please log on again to continue.")
+        } else if query.get("code_expired").is_some() {
+            Some("Your log-on waited too long for its code. Please type your password again.")
         } else if query.get("signed_out").is_some() {
             Some("You have logged off. Log on again to make more changes.")
         } else {

@@ -15,5 +15,6 @@ pub mod deleted_aliases;
 pub mod edit;
 pub mod edit_alias;
 pub mod log_on;
+pub mod log_on_code;
 pub mod not_found;
 pub mod users;

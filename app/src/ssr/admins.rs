@@ -146,29 +146,56 @@ pub async fn change_own_password(
     new: &str,
 ) -> Result<(), AppError> {
     let email = session.admin.email.as_str();
+    check_own_password(
+        db,
+        hasher,
+        &session.admin,
+        client_addr,
+        current,
+        Action::AdminPasswd,
+    )
+    .await?;
+    let actor = Actor {
+        name: email,
+        client_addr,
+    };
+    set_password(db, hasher, email, new, actor, Some(&session.token)).await
+}
+
+/// Checks the signed-in administrator's own password before `action` changes something of
+/// theirs: throttled like log on, and a wrong one audited as a refused `action`.
+pub async fn check_own_password(
+    db: &SqlitePool,
+    hasher: &Hasher,
+    admin: &auth::Admin,
+    client_addr: &str,
+    password: String,
+    action: Action,
+) -> Result<(), AppError> {
+    let email = admin.email.as_str();
     let domain = email.rsplit_once('@').map(|(_, domain)| domain);
     let subject = throttle::Subject {
         address: email,
         client_addr,
         actor: email,
         domain,
-        action: Action::AdminPasswd,
+        action,
         target: email,
     };
     let attempt = throttle::reserve(db, &subject, auth::now()).await?;
     let stored: String = sqlx::query_scalar("SELECT password_hash FROM admins WHERE id = ?")
-        .bind(session.admin.id)
+        .bind(admin.id)
         .fetch_one(db)
         .await?;
-    let actor = Actor {
-        name: email,
-        client_addr,
-    };
-    if !hasher.verify(current, stored).await? {
+    if !hasher.verify(password, stored).await? {
+        let actor = Actor {
+            name: email,
+            client_addr,
+        };
         let entry = Entry {
             outcome: Outcome::Refused,
             details: "the current password was wrong",
-            ..Entry::new(actor, Action::AdminPasswd, domain, email)
+            ..Entry::new(actor, action, domain, email)
         };
         audit::record(&mut *db.acquire().await?, &entry).await?;
         return Err(AppError::beside(
@@ -178,7 +205,7 @@ pub async fn change_own_password(
         ));
     }
     attempt.succeeded(&mut *db.acquire().await?).await?;
-    set_password(db, hasher, email, new, actor, Some(&session.token)).await
+    Ok(())
 }
 
 /// Stops an administrator from using the console, ending their sessions, or lets them again.

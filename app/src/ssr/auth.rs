@@ -15,7 +15,7 @@ use super::hashing::hash_password;
 // them through here.
 pub use super::request::{app_state, client_addr, require_admin, require_session};
 use super::state::AppState;
-use super::throttle;
+use super::{throttle, two_factor};
 use crate::error::AppError;
 
 /// The session cookie's name over plain HTTP (a loopback listener).
@@ -23,6 +23,11 @@ pub const COOKIE_NAME: &str = "vpm_session";
 /// The session cookie's name when it is `Secure`: browsers keep a `__Host-` cookie only if it
 /// came over HTTPS, for the whole site and this host alone, so no subdomain can plant one.
 pub const SECURE_COOKIE_NAME: &str = "__Host-vpm_session";
+/// The pending log-on's cookie over plain HTTP: it holds the token of a right password whose
+/// code is still due, and reaches only the code form.
+pub const PENDING_COOKIE_NAME: &str = "vpm_pending";
+/// The pending log-on's cookie when it is `Secure` (see [`SECURE_COOKIE_NAME`]).
+pub const SECURE_PENDING_COOKIE_NAME: &str = "__Host-vpm_pending";
 /// The one answer to every failed log-on.
 pub const WRONG_CREDENTIALS: &str = "The address or password is wrong.";
 
@@ -44,6 +49,15 @@ impl SessionPolicy {
             SECURE_COOKIE_NAME
         } else {
             COOKIE_NAME
+        }
+    }
+
+    /// The pending log-on cookie's name under this policy.
+    pub fn pending_cookie_name(&self) -> &'static str {
+        if self.secure_cookie {
+            SECURE_PENDING_COOKIE_NAME
+        } else {
+            PENDING_COOKIE_NAME
         }
     }
 }
@@ -69,6 +83,15 @@ pub struct Admin {
     pub id: i64,
     pub email: String,
     pub superadmin: bool,
+}
+
+/// Where a right password leads.
+pub enum LogOnStep {
+    /// Signed in.
+    Session(NewSession),
+    /// Two-factor log-on is on: the token of the pending log-on, for its cookie, waits for a
+    /// code (see [`two_factor::complete_log_on`]).
+    CodeDue(String),
 }
 
 /// A session just opened: the administrator and the token for the cookie.
@@ -106,7 +129,8 @@ const USABLE_ADMIN: &str = "a.active = 1 AND (a.superadmin = 1 OR EXISTS (
     SELECT 1 FROM admin_domains ad JOIN domains d ON d.id = ad.domain_id
     WHERE ad.admin_id = a.id AND d.active = 1))";
 
-/// Checks the address and password and opens a session. The attempt is reserved with the
+/// Checks the address and password and opens a session, or for an administrator with
+/// two-factor log-on a pending log-on that waits for the code. The attempt is reserved with the
 /// throttle before the hash runs; every outcome is audited, but an address that names no
 /// administrator is never stored (people type passwords there).
 pub async fn log_on(
@@ -114,7 +138,7 @@ pub async fn log_on(
     email: &str,
     password: String,
     client: &str,
-) -> Result<NewSession, AppError> {
+) -> Result<LogOnStep, AppError> {
     // Longer than any address or password can be: refused before any work or any write.
     if email.len() > MAX_ADDRESS_LEN || password.len() > MAX_PASSWORD_INPUT {
         return Err(AppError::Invalid(
@@ -181,11 +205,21 @@ pub async fn log_on(
             return Err(AppError::Invalid(WRONG_CREDENTIALS.into()));
         }
     };
-    let token = open_session(&mut tx, admin.id, client).await?;
     attempt.succeeded(&mut tx).await?;
+    if two_factor::enabled(&mut *tx, admin.id).await? {
+        let token = two_factor::begin_log_on(&mut tx, admin.id, client, now()).await?;
+        let entry = Entry {
+            details: "password right, code due",
+            ..entry
+        };
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        return Ok(LogOnStep::CodeDue(token));
+    }
+    let token = open_session(&mut tx, admin.id, client).await?;
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
-    Ok(NewSession { admin, token })
+    Ok(LogOnStep::Session(NewSession { admin, token }))
 }
 
 /// Opens a session for `admin_id` in the caller's transaction and gives the cookie's token.
@@ -297,16 +331,27 @@ pub async fn end_other_sessions(
 
 /// The `Set-Cookie` value that carries a new session.
 pub fn session_cookie(token: &str, policy: &SessionPolicy) -> String {
-    cookie(policy, token, "")
+    cookie(policy.cookie_name(), policy, token, "")
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(policy: &SessionPolicy) -> String {
-    cookie(policy, "", "; Max-Age=0")
+    cookie(policy.cookie_name(), policy, "", "; Max-Age=0")
 }
 
-fn cookie(policy: &SessionPolicy, value: &str, max_age: &str) -> String {
-    let name = policy.cookie_name();
+/// The `Set-Cookie` value that carries a pending log-on; the browser forgets it when the
+/// server does.
+pub fn pending_cookie(token: &str, policy: &SessionPolicy) -> String {
+    let max_age = format!("; Max-Age={}", two_factor::PENDING_SECS);
+    cookie(policy.pending_cookie_name(), policy, token, &max_age)
+}
+
+/// The `Set-Cookie` value that removes the pending log-on cookie.
+pub fn clear_pending_cookie(policy: &SessionPolicy) -> String {
+    cookie(policy.pending_cookie_name(), policy, "", "; Max-Age=0")
+}
+
+fn cookie(name: &str, policy: &SessionPolicy, value: &str, max_age: &str) -> String {
     let secure = if policy.secure_cookie { "; Secure" } else { "" };
     format!("{name}={value}; Path=/{max_age}; HttpOnly; SameSite=Strict{secure}")
 }
@@ -316,7 +361,18 @@ pub fn token_from_headers(
     headers: &axum::http::HeaderMap,
     policy: &SessionPolicy,
 ) -> Option<String> {
-    let name = policy.cookie_name();
+    cookie_value(headers, policy.cookie_name())
+}
+
+/// The pending log-on's token from a request's `Cookie` headers.
+pub fn pending_from_headers(
+    headers: &axum::http::HeaderMap,
+    policy: &SessionPolicy,
+) -> Option<String> {
+    cookie_value(headers, policy.pending_cookie_name())
+}
+
+fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()

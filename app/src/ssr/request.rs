@@ -27,14 +27,40 @@ pub fn app_state() -> Result<AppState, AppError> {
     })
 }
 
-/// The signed-in session of this request, or `Unauthenticated`. Every server function that
-/// touches data starts here.
+/// Put on a request by the server's middleware when the operator requires two-factor log-on
+/// and the signed-in administrator has not turned it on yet: until they do, only enrolment,
+/// who is signed in, and log off answer.
+#[derive(Debug, Clone, Copy)]
+pub struct MustEnrol;
+
+/// The signed-in session of this request, or `Unauthenticated` (`Forbidden` while it must
+/// turn two-factor log-on on first). Every server function that touches data starts here.
 pub fn require_session() -> Result<CurrentSession, AppError> {
-    request_parts()?
+    let parts = request_parts()?;
+    if parts.extensions.get::<MustEnrol>().is_some() {
+        return Err(AppError::Forbidden);
+    }
+    session_of(&parts)
+}
+
+/// The signed-in session even while it must still turn two-factor log-on on: for enrolment,
+/// who is signed in, and log off.
+pub fn require_session_to_enrol() -> Result<CurrentSession, AppError> {
+    session_of(&request_parts()?)
+}
+
+fn session_of(parts: &axum::http::request::Parts) -> Result<CurrentSession, AppError> {
+    parts
         .extensions
         .get::<CurrentSession>()
         .cloned()
         .ok_or(AppError::Unauthenticated)
+}
+
+/// The token of this request's pending log-on (a right password whose code is due), if its
+/// cookie came along.
+pub fn pending_token(policy: &super::auth::SessionPolicy) -> Option<String> {
+    super::auth::pending_from_headers(&request_parts().ok()?.headers, policy)
 }
 
 /// The signed-in administrator of this request, or `Unauthenticated`.

@@ -14,8 +14,10 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sqlx::{SqliteConnection, SqlitePool};
 
+use super::admins;
 use super::audit::{self, Action, Actor, Entry, Outcome};
 use super::auth::{new_token, open_session, token_hash, Admin, NewSession};
+use super::hashing::Hasher;
 use super::throttle;
 use crate::error::AppError;
 use crate::validate::Address;
@@ -118,11 +120,47 @@ fn base32(bytes: &[u8]) -> String {
     data_encoding::BASE32_NOPAD.encode(bytes)
 }
 
-/// Decodes a secret as shown at enrolment (tests and manual entry use the same form).
+/// Decodes a secret as shown at enrolment, with or without its grouping spaces (tests and
+/// manual entry use the same form).
 pub fn decode_secret(text: &str) -> Option<Vec<u8>> {
-    data_encoding::BASE32_NOPAD
-        .decode(text.trim().to_uppercase().as_bytes())
-        .ok()
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    data_encoding::BASE32_NOPAD.decode(text.as_bytes()).ok()
+}
+
+/// The secret in groups of four, easier to type into an app than 32 letters in a row.
+pub fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The QR code of an `otpauth:` address, as an SVG image for the page (drawn on the server,
+/// so it shows without JavaScript).
+pub fn qr_svg(uri: &str) -> Result<String, AppError> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::with_error_correction_level(uri, qrcode::EcLevel::M)
+        .map_err(|_| AppError::Internal)?;
+    let image = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    // Inline in HTML: no XML declaration, and a name for screen readers.
+    let start = image.find("<svg").ok_or(AppError::Internal)?;
+    Ok(image[start..].replacen(
+        "<svg",
+        r#"<svg role="img" aria-label="QR code for your authenticator app" class="two-factor__qr-image""#,
+        1,
+    ))
 }
 
 /// Starts (or restarts) enrolment: a new secret, unconfirmed until [`confirm`]. Refused while
@@ -151,16 +189,51 @@ pub async fn start(
             "Two-factor log-on is already on.".into(),
         ));
     }
-    let secret = base32(&secret);
+    Ok(enrolment_of(admin, &secret))
+}
+
+/// What enrolment shows for `secret`.
+fn enrolment_of(admin: &Admin, secret: &[u8]) -> Enrolment {
+    let secret = base32(secret);
     let uri = format!(
         "otpauth://totp/Virtual%20Postmaster:{email}?secret={secret}&issuer=Virtual%20Postmaster&algorithm=SHA1&digits=6&period=30",
         email = admin.email.replace('@', "%40"),
     );
-    Ok(Enrolment { secret, uri })
+    Enrolment { secret, uri }
+}
+
+/// The enrolment started and not yet confirmed, to show again until its code is typed.
+pub async fn unconfirmed(
+    db: &SqlitePool,
+    key: &SecretKey,
+    admin: &Admin,
+) -> Result<Option<Enrolment>, AppError> {
+    let sealed: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT secret FROM admin_two_factor WHERE admin_id = ? AND confirmed = 0",
+    )
+    .bind(admin.id)
+    .fetch_optional(db)
+    .await?;
+    sealed
+        .map(|sealed| Ok(enrolment_of(admin, &key.open(&sealed)?)))
+        .transpose()
+}
+
+/// How many unused recovery codes the administrator has left.
+pub async fn recovery_codes_left(db: &SqlitePool, admin_id: i64) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE admin_id = ?")
+            .bind(admin_id)
+            .fetch_one(db)
+            .await?,
+    )
 }
 
 /// Whether the administrator has two-factor log-on on.
-pub async fn enabled(db: &SqlitePool, admin_id: i64) -> Result<bool, AppError> {
+pub async fn enabled<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    admin_id: i64,
+) -> Result<bool, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM admin_two_factor WHERE admin_id = ? AND confirmed = 1)",
     )
@@ -321,6 +394,31 @@ pub async fn disable_with_code(
     if !accept_totp(&mut tx, key, admin.id, &code, now, true).await? {
         return Err(AppError::Invalid(WRONG_CODE.into()));
     }
+    remove(&mut tx, admin.id).await?;
+    record_own(&mut tx, admin, client, Action::TwoFactorDisable).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Turns two-factor off for the signed-in administrator, who proved it with their password
+/// (throttled like log on). Audited.
+pub async fn disable_with_password(
+    db: &SqlitePool,
+    hasher: &Hasher,
+    admin: &Admin,
+    password: String,
+    client: &str,
+) -> Result<(), AppError> {
+    admins::check_own_password(
+        db,
+        hasher,
+        admin,
+        client,
+        password,
+        Action::TwoFactorDisable,
+    )
+    .await?;
+    let mut tx = db.begin().await?;
     remove(&mut tx, admin.id).await?;
     record_own(&mut tx, admin, client, Action::TwoFactorDisable).await?;
     tx.commit().await?;

@@ -117,6 +117,7 @@ impl Console {
             batches: Batches::default(),
             mail: store.clone(),
             progress: RunningAdds::default(),
+            two_factor: Default::default(),
         };
         let config = GuardConfig {
             state,

@@ -19,7 +19,8 @@ use app::ssr::batches::Batches;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::progress::RunningAdds;
-use app::ssr::state::AppState;
+use app::ssr::state::{AppState, TwoFactorSettings};
+use app::ssr::two_factor::{self, SecretKey};
 use app::ssr::{admins, db, domains};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -119,6 +120,10 @@ impl TestServer {
             batches: batches.clone(),
             mail: store.clone(),
             progress: RunningAdds::default(),
+            two_factor: TwoFactorSettings::new(
+                SecretKey::load_or_create(&data_dir.join(two_factor::KEY_FILE)).unwrap(),
+                false,
+            ),
         };
         let mut config = GuardConfig {
             state: state.clone(),

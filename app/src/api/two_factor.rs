@@ -1,0 +1,96 @@
+//! Two-factor log-on on My password: turn it on (QR code, confirming code, recovery codes
+//! shown once) and off (with the password).
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::two_factor::TwoFactorView;
+
+/// Where My password shows two-factor log-on.
+const SECTION: &str = "/account#two-factor";
+
+/// The signed-in administrator's two-factor log-on, with the recovery codes of an
+/// enrolment just confirmed (given once).
+#[server]
+pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
+    use crate::model::two_factor::TwoFactorState;
+    use crate::ssr::{auth, request, two_factor};
+    let session = request::require_session_to_enrol()?;
+    let state = auth::app_state()?;
+    let settings = &state.two_factor;
+    let admin = &session.admin;
+    let status = if two_factor::enabled(&state.db, admin.id).await? {
+        TwoFactorState::On {
+            codes_left: two_factor::recovery_codes_left(&state.db, admin.id).await?,
+            fresh_codes: settings.fresh_codes.take(&session.key()),
+        }
+    } else {
+        match two_factor::unconfirmed(&state.db, settings.key()?, admin).await? {
+            Some(enrolment) => TwoFactorState::Enrolling {
+                secret: two_factor::grouped(&enrolment.secret),
+                qr_svg: two_factor::qr_svg(&enrolment.uri)?,
+            },
+            None => TwoFactorState::Off,
+        }
+    };
+    Ok(TwoFactorView {
+        required: settings.required,
+        state: status,
+    })
+}
+
+/// Starts enrolment: a new secret, shown as a QR code until a code from the app confirms it.
+#[server]
+pub async fn start_two_factor() -> Result<(), AppError> {
+    use crate::ssr::{auth, request, two_factor};
+    let session = request::require_session_to_enrol()?;
+    let state = auth::app_state()?;
+    two_factor::start(
+        &state.db,
+        state.two_factor.key()?,
+        &session.admin,
+        auth::now(),
+    )
+    .await?;
+    leptos_axum::redirect(SECTION);
+    Ok(())
+}
+
+/// Confirms enrolment with a code from the app: two-factor log-on is on, and the page shows
+/// the ten recovery codes once.
+#[server]
+pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
+    use crate::ssr::{auth, request, two_factor};
+    let session = request::require_session_to_enrol()?;
+    let state = auth::app_state()?;
+    let codes = two_factor::confirm(
+        &state.db,
+        state.two_factor.key()?,
+        &session.admin,
+        &code,
+        &auth::client_addr(),
+        auth::now(),
+    )
+    .await?;
+    state.two_factor.fresh_codes.put(session.key(), codes);
+    leptos_axum::redirect(SECTION);
+    Ok(())
+}
+
+/// Turns two-factor log-on off, after the password.
+#[server]
+pub async fn turn_off_two_factor(current_password: String) -> Result<(), AppError> {
+    use crate::ssr::{auth, two_factor};
+    let session = auth::require_session()?;
+    let state = auth::app_state()?;
+    two_factor::disable_with_password(
+        &state.db,
+        &state.hasher,
+        &session.admin,
+        current_password,
+        &auth::client_addr(),
+    )
+    .await?;
+    leptos_axum::redirect("/account?two_factor_off=1#two-factor");
+    Ok(())
+}
