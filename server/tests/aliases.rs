@@ -35,10 +35,12 @@ fn outcome<T: DeserializeOwned>(reply: &Reply) -> Result<T, AppError> {
     }
 }
 
+/// The words of a refusal of what was typed: a rule broken, or problems by field.
 fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
     match result {
         Err(AppError::Invalid(message)) => message,
-        other => panic!("expected Invalid, got {other:?}"),
+        Err(refused @ AppError::Refused(_)) => refused.to_string(),
+        other => panic!("expected Invalid or Refused, got {other:?}"),
     }
 }
 

@@ -315,7 +315,7 @@ async fn a_password_change_ends_the_other_sessions() {
             Some(&here),
         )
         .await;
-    assert!(weak.body.contains("not accepted"), "{}", weak.body);
+    assert!(weak.body.contains("At least one digit"), "{}", weak.body);
     let ok = server
         .call(
             change,

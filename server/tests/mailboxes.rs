@@ -68,10 +68,12 @@ fn batch_of(reply: &Reply) -> Result<String, AppError> {
         .to_owned())
 }
 
+/// The words of a refusal of what was typed: a rule broken, or problems by field.
 fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
     match result {
         Err(AppError::Invalid(message)) => message,
-        other => panic!("expected Invalid, got {other:?}"),
+        Err(refused @ AppError::Refused(_)) => refused.to_string(),
+        other => panic!("expected Invalid or Refused, got {other:?}"),
     }
 }
 
@@ -447,7 +449,10 @@ async fn an_address_already_taken_is_refused_and_a_deleted_one_is_free() {
     console.paste("jdoe\nold", true).await.unwrap();
     let text = format!("ann {PW_ANN} {PW_ANN}\njdoe {PW_JDOE} {PW_JDOE}\n");
     let message = invalid(console.paste(&text, false).await);
-    assert_eq!(message, "Line 2: jdoe@alpha.test already exists.");
+    assert_eq!(
+        message,
+        "Line 2, username: jdoe@alpha.test is already an account."
+    );
     assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 2);
 
     console.delete(&["old@alpha.test"]).await.unwrap();
@@ -646,7 +651,7 @@ async fn add_one_account_with_the_same_rules() {
             .add_one("jdoe@alpha.test", ("", ""), PW_ANN, PW_ANN)
             .await,
     );
-    assert_eq!(taken, "jdoe@alpha.test already exists.");
+    assert_eq!(taken, "Username: jdoe@alpha.test is already an account.");
     let differ = invalid(console.add_one("ann", ("", ""), PW_ANN, PW_OTHER).await);
     assert_eq!(differ, "Password again: The two passwords differ.");
     let weak = invalid(
@@ -945,13 +950,13 @@ async fn a_password_is_set_when_it_follows_the_rules() {
             .set_password("jdoe@alpha.test", PW_NEW, PW_OTHER)
             .await,
     );
-    assert_eq!(differ, "The two passwords differ.");
+    assert_eq!(differ, "Password again: The two passwords differ.");
     let weak = invalid(
         console
             .set_password("jdoe@alpha.test", "Jdoe#1234", "Jdoe#1234")
             .await,
     );
-    assert!(weak.starts_with("The password is not accepted: "), "{weak}");
+    assert!(weak.starts_with("Password: "), "{weak}");
     let named = invalid(
         console
             .set_password("jdoe@alpha.test", "Johnny#42", "Johnny#42")
