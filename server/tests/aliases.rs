@@ -280,7 +280,7 @@ async fn a_loop_is_refused_naming_the_chain() {
     let message = invalid(console.add("desk", "sales@alpha.test").await);
     assert_eq!(
         message,
-        "Mail would go round in a loop: desk@alpha.test \u{2192} sales@alpha.test \u{2192} \
+        "Targets: Mail would go round in a loop: desk@alpha.test \u{2192} sales@alpha.test \u{2192} \
          team@alpha.test \u{2192} desk@alpha.test. Remove one of these targets."
     );
     assert_eq!(console.aliases_stored().await, 2);
@@ -305,17 +305,17 @@ async fn an_address_is_an_account_or_an_alias_never_both() {
         "{}",
         added.body
     );
-    let message = conflict(console.add("ann", "bob@x.test").await);
-    assert_eq!(message, "ann@alpha.test is already an account.");
+    let message = invalid(console.add("ann", "bob@x.test").await);
+    assert_eq!(message, "Alias: ann@alpha.test is already an account.");
     console.add("sales", "ann@alpha.test").await.unwrap();
-    let message = conflict(console.add("Sales@alpha.test", "bob@x.test").await);
-    assert_eq!(message, "sales@alpha.test is already an alias.");
+    let message = invalid(console.add("Sales@alpha.test", "bob@x.test").await);
+    assert_eq!(message, "Alias: sales@alpha.test is already an alias.");
 
     // An account is refused where an alias lives: pasted, and restored.
     let refused: Result<(), AppError> = outcome(&console.add_accounts("sales").await);
     assert_eq!(
         invalid(refused),
-        "Line 1: sales@alpha.test is already an alias."
+        "Line 1, username: sales@alpha.test is already an alias."
     );
     assert_eq!(
         console
@@ -609,7 +609,7 @@ async fn the_operator_manages_aliases_from_the_command_line_audited() {
     );
     assert_eq!(
         refused,
-        "vpostmaster: team@example.com is already an alias.\n"
+        "vpostmaster: Alias: team@example.com is already an alias.\n"
     );
     fails(
         data,
@@ -770,7 +770,7 @@ async fn add_one_account_is_refused_where_an_alias_lives_and_a_restore_that_loop
         .await;
     assert_eq!(
         invalid(outcome::<()>(&reply)),
-        "sales@alpha.test is already an alias."
+        "Username: sales@alpha.test is already an alias."
     );
     assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
 

@@ -300,7 +300,7 @@ async fn a_password_change_ends_the_other_sessions() {
         )
         .await;
     assert!(
-        refused.body.contains("The current password is wrong."),
+        refused.body.contains("The current password is wrong"),
         "{}",
         refused.body
     );
