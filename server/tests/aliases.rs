@@ -4,7 +4,7 @@
 
 mod support;
 
-use app::api::accounts::{AddAccounts, DeleteMailboxes, RestoreMailbox};
+use app::api::accounts::{AddAccounts, DeleteAccounts, RestoreAccount};
 use app::api::aliases::{
     AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
     UpdateAlias,
@@ -324,7 +324,7 @@ async fn an_address_is_an_account_or_an_alias_never_both() {
         0
     );
     let form = [("domain", "alpha.test"), ("emails", "ann@alpha.test")];
-    outcome::<()>(&console.call(DeleteMailboxes::PATH, &form).await).unwrap();
+    outcome::<()>(&console.call(DeleteAccounts::PATH, &form).await).unwrap();
     console.add("ann", "bob@x.test").await.unwrap();
     let id: i64 = sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = 'ann@alpha.test'")
         .fetch_one(&console.server.db)
@@ -332,7 +332,7 @@ async fn an_address_is_an_account_or_an_alias_never_both() {
         .unwrap();
     let form = [("domain", "alpha.test"), ("id", &id.to_string()[..])];
     let message = conflict(outcome::<()>(
-        &console.call(RestoreMailbox::PATH, &form).await,
+        &console.call(RestoreAccount::PATH, &form).await,
     ));
     assert!(
         message.starts_with("ann@alpha.test is already an alias."),

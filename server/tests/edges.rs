@@ -4,7 +4,7 @@
 
 mod support;
 
-use app::api::accounts::{AddAccount, AddAccounts, ListMailboxes};
+use app::api::accounts::{AddAccount, AddAccounts, ListAccounts};
 use app::api::activity::ListActivity;
 use app::error::AppError;
 use app::validate::{Field, FieldProblem, Rule, BULK_MAX_BYTES};
@@ -172,7 +172,7 @@ async fn out_of_range_page_numbers_give_a_normal_page() {
     // The server functions take any number a client sends.
     for (path, form) in [
         (
-            ListMailboxes::PATH,
+            ListAccounts::PATH,
             vec![
                 ("domain", "alpha.test"),
                 ("search", ""),
@@ -180,7 +180,7 @@ async fn out_of_range_page_numbers_give_a_normal_page() {
             ],
         ),
         (
-            ListMailboxes::PATH,
+            ListAccounts::PATH,
             vec![
                 ("domain", "alpha.test"),
                 ("search", "jane"),

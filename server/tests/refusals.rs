@@ -5,7 +5,7 @@
 mod support;
 
 use app::api::account::ChangeOwnPassword;
-use app::api::accounts::{AddAccount, SetMailboxPassword, UpdateMailbox};
+use app::api::accounts::{AddAccount, SetAccountPassword, UpdateAccount};
 use app::api::aliases::{AddAlias, UpdateAlias};
 use axum::body::Body;
 use axum::http::{header, StatusCode};
@@ -155,7 +155,7 @@ async fn edit_account_refuses_a_name_and_a_password_beside_their_fields() {
     let (page, _) = post_form(
         &server,
         &cookie,
-        UpdateMailbox::PATH,
+        UpdateAccount::PATH,
         edit,
         &[
             ("email", "jdoe@alpha.test"),
@@ -188,7 +188,7 @@ async fn edit_account_refuses_a_name_and_a_password_beside_their_fields() {
     let (page, _) = post_form(
         &server,
         &cookie,
-        UpdateMailbox::PATH,
+        UpdateAccount::PATH,
         edit,
         &[
             ("email", "jdoe@alpha.test"),
@@ -209,7 +209,7 @@ async fn edit_account_refuses_a_name_and_a_password_beside_their_fields() {
     let (page, _) = post_form(
         &server,
         &cookie,
-        SetMailboxPassword::PATH,
+        SetAccountPassword::PATH,
         edit,
         &[
             ("email", "jdoe@alpha.test"),
@@ -224,7 +224,7 @@ async fn edit_account_refuses_a_name_and_a_password_beside_their_fields() {
     let (page, _) = post_form(
         &server,
         &cookie,
-        SetMailboxPassword::PATH,
+        SetAccountPassword::PATH,
         edit,
         &[
             ("email", "jdoe@alpha.test"),
