@@ -161,7 +161,7 @@ test('the server refuses an address that exists, naming the line, and adds nothi
   await page.getByLabel('Accounts, one per line').fill('fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42');
   await page.getByText('2 ready, 0 need attention').waitFor();
   await page.getByRole('button', { name: 'Add 2 accounts' }).click();
-  await page.getByRole('alert').filter({ hasText: 'ann.lee@example.test already exists' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'ann.lee@example.test is already an account' }).waitFor();
   assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), 'fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42', 'the paste is kept');
   await goTo(page, '/users?q=fred');
   await page.getByText('No account in example.test matches').waitFor();

@@ -45,7 +45,7 @@ for (const javaScript of [true, false]) {
     await page.waitForURL(/\/log-on/);
     assert.equal(await page.getByText(running.postmaster.email, { exact: true }).count(), 0, 'Back shows nothing private');
     // With JavaScript, Back redraws Users in the page, whose requests are refused.
-    const refusedAfterBack = [/^500 \/api\/(signed_in|list_mailboxes)/];
+    const refusedAfterBack = [/^500 \/api\/(signed_in|list_accounts)/];
 
     await page.goto(`${running.server.url}/log-on`);
     if (javaScript) await waitForHydration(page);

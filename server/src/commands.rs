@@ -12,7 +12,7 @@ use app::ssr::caller::{Caller, DomainScope};
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::progress::RunningAdds;
-use app::ssr::routing::Domain;
+use app::ssr::routing::{no_account, Domain};
 use app::ssr::state::AppState;
 use app::ssr::{
     accounts, admins, aliases, autoreply, catch_all, clock, db, domains, export, forwarding,
@@ -224,8 +224,10 @@ async fn execute(
         OperatorCommand::Demo => demo(db, hasher).await,
         OperatorCommand::Purge { clock_is_right } => {
             if clock_is_right {
-                clock::confirm(db, Actor::CLI, now()).await?;
+                clock::confirm(db, Caller::Operator.actor(), now()).await?;
             }
+            // The retention rule purges, as the server's hourly purge does: audited as the
+            // system's doing whoever runs it.
             let purged = accounts::purge_expired(db, &store()?, accounts::RETENTION_DAYS).await?;
             let accounts = if purged.len() == 1 {
                 "account"
@@ -279,19 +281,14 @@ async fn execute(
             dry_run,
             generate_missing,
         } => {
-            let state = AppState {
-                db: db.clone(),
-                hasher: hasher.clone(),
-                policy: SessionPolicy::default(),
-                batches: Batches::default(),
-                mail: store()?,
-                progress: RunningAdds::default(),
-                two_factor: Default::default(),
-            };
+            let state = operator_state(db, hasher, store()?);
             import(&state, &domain, &file, dry_run, generate_missing).await
         }
         OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
-            let report = accounts::rebuild_account(db, &store()?, Actor::CLI, &email).await?;
+            let state = operator_state(db, hasher, store()?);
+            let domain = Address::domain_of(&email).ok_or_else(|| no_account(&email))?;
+            let scope = DomainScope::of(db, Caller::Operator, Some(&domain)).await?;
+            let report = accounts::rebuild(&state, &scope, &email).await?;
             println!("Rebuilt the mailbox of {}.", email.trim().to_lowercase());
             for line in report.lines() {
                 println!("  {line}");
@@ -323,6 +320,19 @@ async fn execute(
             println!("Turned on the auto-reply of {email}.");
             Ok(())
         }
+    }
+}
+
+/// What the services that the web runs with its state need, for the operator's commands.
+fn operator_state(db: &SqlitePool, hasher: &Hasher, mail: MailStore) -> AppState {
+    AppState {
+        db: db.clone(),
+        hasher: hasher.clone(),
+        policy: SessionPolicy::default(),
+        batches: Batches::default(),
+        mail,
+        progress: RunningAdds::default(),
+        two_factor: Default::default(),
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod support;
 
-use app::api::accounts::{AddAccounts, DeleteMailboxes, RestoreMailbox};
+use app::api::accounts::{AddAccounts, DeleteAccounts, RestoreAccount};
 use app::api::aliases::{
     AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
     UpdateAlias,
@@ -35,10 +35,12 @@ fn outcome<T: DeserializeOwned>(reply: &Reply) -> Result<T, AppError> {
     }
 }
 
+/// The words of a refusal of what was typed: a rule broken, or problems by field.
 fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
     match result {
         Err(AppError::Invalid(message)) => message,
-        other => panic!("expected Invalid, got {other:?}"),
+        Err(refused @ AppError::Refused(_)) => refused.to_string(),
+        other => panic!("expected Invalid or Refused, got {other:?}"),
     }
 }
 
@@ -278,7 +280,7 @@ async fn a_loop_is_refused_naming_the_chain() {
     let message = invalid(console.add("desk", "sales@alpha.test").await);
     assert_eq!(
         message,
-        "Mail would go round in a loop: desk@alpha.test \u{2192} sales@alpha.test \u{2192} \
+        "Targets: Mail would go round in a loop: desk@alpha.test \u{2192} sales@alpha.test \u{2192} \
          team@alpha.test \u{2192} desk@alpha.test. Remove one of these targets."
     );
     assert_eq!(console.aliases_stored().await, 2);
@@ -303,17 +305,17 @@ async fn an_address_is_an_account_or_an_alias_never_both() {
         "{}",
         added.body
     );
-    let message = conflict(console.add("ann", "bob@x.test").await);
-    assert_eq!(message, "ann@alpha.test is already an account.");
+    let message = invalid(console.add("ann", "bob@x.test").await);
+    assert_eq!(message, "Alias: ann@alpha.test is already an account.");
     console.add("sales", "ann@alpha.test").await.unwrap();
-    let message = conflict(console.add("Sales@alpha.test", "bob@x.test").await);
-    assert_eq!(message, "sales@alpha.test is already an alias.");
+    let message = invalid(console.add("Sales@alpha.test", "bob@x.test").await);
+    assert_eq!(message, "Alias: sales@alpha.test is already an alias.");
 
     // An account is refused where an alias lives: pasted, and restored.
     let refused: Result<(), AppError> = outcome(&console.add_accounts("sales").await);
     assert_eq!(
         invalid(refused),
-        "Line 1: sales@alpha.test is already an alias."
+        "Line 1, username: sales@alpha.test is already an alias."
     );
     assert_eq!(
         console
@@ -322,7 +324,7 @@ async fn an_address_is_an_account_or_an_alias_never_both() {
         0
     );
     let form = [("domain", "alpha.test"), ("emails", "ann@alpha.test")];
-    outcome::<()>(&console.call(DeleteMailboxes::PATH, &form).await).unwrap();
+    outcome::<()>(&console.call(DeleteAccounts::PATH, &form).await).unwrap();
     console.add("ann", "bob@x.test").await.unwrap();
     let id: i64 = sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = 'ann@alpha.test'")
         .fetch_one(&console.server.db)
@@ -330,7 +332,7 @@ async fn an_address_is_an_account_or_an_alias_never_both() {
         .unwrap();
     let form = [("domain", "alpha.test"), ("id", &id.to_string()[..])];
     let message = conflict(outcome::<()>(
-        &console.call(RestoreMailbox::PATH, &form).await,
+        &console.call(RestoreAccount::PATH, &form).await,
     ));
     assert!(
         message.starts_with("ann@alpha.test is already an alias."),
@@ -607,7 +609,7 @@ async fn the_operator_manages_aliases_from_the_command_line_audited() {
     );
     assert_eq!(
         refused,
-        "vpostmaster: team@example.com is already an alias.\n"
+        "vpostmaster: Alias: team@example.com is already an alias.\n"
     );
     fails(
         data,
@@ -768,7 +770,7 @@ async fn add_one_account_is_refused_where_an_alias_lives_and_a_restore_that_loop
         .await;
     assert_eq!(
         invalid(outcome::<()>(&reply)),
-        "sales@alpha.test is already an alias."
+        "Username: sales@alpha.test is already an alias."
     );
     assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 0);
 

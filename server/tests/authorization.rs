@@ -65,7 +65,7 @@ async fn every_server_function_needs_a_session() {
 async fn a_postmaster_cannot_reach_another_domain() {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
-    let list = app::api::accounts::ListMailboxes::PATH;
+    let list = app::api::accounts::ListAccounts::PATH;
     let own = server
         .call(
             list,
@@ -150,7 +150,7 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
         .to_owned();
     let deleted = server
         .call(
-            DeleteMailboxes::PATH,
+            DeleteAccounts::PATH,
             &[("domain", "beta.test"), ("emails", "former@beta.test")],
             Some(&beta),
         )
@@ -186,9 +186,9 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
                 ("password_again", "New#secret42"),
             ],
         ),
-        (GetMailbox::PATH, vec![("email", someone)]),
+        (GetAccount::PATH, vec![("email", someone)]),
         (
-            UpdateMailbox::PATH,
+            UpdateAccount::PATH,
             vec![
                 ("email", someone),
                 ("first_name", "Pwned"),
@@ -196,7 +196,7 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
             ],
         ),
         (
-            SetMailboxPassword::PATH,
+            SetAccountPassword::PATH,
             vec![
                 ("email", someone),
                 ("password", "New#secret42"),
@@ -204,21 +204,21 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
             ],
         ),
         (
-            DeleteMailboxes::PATH,
+            DeleteAccounts::PATH,
             vec![("domain", "beta.test"), ("emails", someone)],
         ),
         // Their own domain named, another's account listed.
         (
-            DeleteMailboxes::PATH,
+            DeleteAccounts::PATH,
             vec![("domain", "alpha.test"), ("emails", someone)],
         ),
         (ListDeleted::PATH, vec![("domain", "beta.test")]),
         (
-            RestoreMailbox::PATH,
+            RestoreAccount::PATH,
             vec![("domain", "beta.test"), ("id", &former)],
         ),
         (
-            RestoreMailbox::PATH,
+            RestoreAccount::PATH,
             vec![("domain", "alpha.test"), ("id", &former)],
         ),
         (
@@ -226,10 +226,10 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
             vec![("domain", "beta.test"), ("action", ""), ("page", "1")],
         ),
         (
-            ListMailboxes::PATH,
+            ListAccounts::PATH,
             vec![("domain", "BETA.test"), ("search", ""), ("page", "1")],
         ),
-        (RebuildMailbox::PATH, vec![("email", someone)]),
+        (RebuildAccount::PATH, vec![("email", someone)]),
         (LastRebuild::PATH, vec![("email", someone)]),
         (GetForwarding::PATH, vec![("email", someone)]),
         (

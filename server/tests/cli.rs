@@ -277,7 +277,7 @@ async fn bad_administrators_are_refused_and_nothing_is_written() {
                 "--password-stdin",
             ],
             Some("abcdefgh\n"),
-            "password is not accepted",
+            "Password: At least one digit",
         ),
         (
             vec!["admin", "passwd", "nobody@example.com", "--password-stdin"],
@@ -845,7 +845,7 @@ async fn a_refused_import_adds_nothing_and_names_each_line() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("Line 3: ann@alpha.test already exists."),
+        stderr.contains("Line 3, username: ann@alpha.test is already an account."),
         "{stderr}"
     );
     assert!(stderr.contains("\nLine 4, password again: "), "{stderr}");

@@ -10,7 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 
 use app::api::accounts::{
-    AddAccounts, DeleteMailboxes, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
+    AddAccounts, DeleteAccounts, RebuildAccount, SetAccountPassword, UpdateAccount,
 };
 use app::model::rebuild::{RebuildReport, Resync};
 use leptos::server_fn::ServerFn;
@@ -62,7 +62,7 @@ impl Mail {
     }
 
     async fn rebuild(&self, email: &str) -> RebuildReport {
-        let body = self.call(RebuildMailbox::PATH, &[("email", email)]).await;
+        let body = self.call(RebuildAccount::PATH, &[("email", email)]).await;
         serde_json::from_str(&body).unwrap_or_else(|error| panic!("{error}: {body}"))
     }
 
@@ -168,7 +168,7 @@ async fn a_deleted_account_is_refused_at_once_and_works_again_when_restored() {
     assert_eq!(mail.pop3_ok(JANE, JANE_PW).len(), 1);
 
     mail.call(
-        DeleteMailboxes::PATH,
+        DeleteAccounts::PATH,
         &[("domain", "alpha.test"), ("emails", JANE)],
     )
     .await;
@@ -193,7 +193,7 @@ async fn after_a_password_change_only_the_new_password_works() {
     mail.add(&format!("jane {JANE_PW} {JANE_PW}")).await;
     assert!(mail.pop3_ok(JANE, JANE_PW).is_empty());
     mail.call(
-        SetMailboxPassword::PATH,
+        SetAccountPassword::PATH,
         &[
             ("email", JANE),
             ("password", NEW_PW),
@@ -214,7 +214,7 @@ async fn disabled_accounts_and_the_accounts_of_a_disabled_domain_are_refused() {
     ))
     .await;
     mail.call(
-        UpdateMailbox::PATH,
+        UpdateAccount::PATH,
         &[("email", JOHN), ("first_name", ""), ("last_name", "")],
     )
     .await;

@@ -4,10 +4,10 @@
 
 mod support;
 
-use app::api::accounts::{AddAccount, AddAccounts, ListMailboxes};
+use app::api::accounts::{AddAccount, AddAccounts, ListAccounts};
 use app::api::activity::ListActivity;
 use app::error::AppError;
-use app::validate::BULK_MAX_BYTES;
+use app::validate::{Field, FieldProblem, Rule, BULK_MAX_BYTES};
 use axum::body::Body;
 use axum::http::{header, StatusCode};
 use leptos::server_fn::ServerFn;
@@ -38,9 +38,21 @@ async fn a_username_starting_with_a_dash_is_refused_on_its_line_and_nothing_is_a
             Some(&cookie),
         )
         .await;
+    let AppError::Refused(paste) = refusal(&reply) else {
+        panic!("expected a refusal by field: {}", reply.body)
+    };
+    let dash = FieldProblem {
+        line: Some(2),
+        ..FieldProblem::new(
+            Field::Username,
+            Some(Rule::UsernameDash),
+            "A username cannot start with a dash",
+        )
+    };
+    assert_eq!(paste.problems, [dash.clone()]);
     assert_eq!(
-        refusal(&reply),
-        AppError::Invalid("Line 2, username: A username cannot start with a dash.".into())
+        paste.to_string(),
+        "Line 2, username: A username cannot start with a dash."
     );
     let one = server
         .call(
@@ -56,9 +68,13 @@ async fn a_username_starting_with_a_dash_is_refused_on_its_line_and_nothing_is_a
             Some(&cookie),
         )
         .await;
+    let AppError::Refused(one) = refusal(&one) else {
+        panic!("expected a refusal by field: {}", one.body)
+    };
+    assert_eq!(one.problems, [FieldProblem { line: None, ..dash }]);
     assert_eq!(
-        refusal(&one),
-        AppError::Invalid("Username: A username cannot start with a dash.".into())
+        one.beside("username").as_deref(),
+        Some("A username cannot start with a dash.")
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 0);
 }
@@ -156,7 +172,7 @@ async fn out_of_range_page_numbers_give_a_normal_page() {
     // The server functions take any number a client sends.
     for (path, form) in [
         (
-            ListMailboxes::PATH,
+            ListAccounts::PATH,
             vec![
                 ("domain", "alpha.test"),
                 ("search", ""),
@@ -164,7 +180,7 @@ async fn out_of_range_page_numbers_give_a_normal_page() {
             ],
         ),
         (
-            ListMailboxes::PATH,
+            ListAccounts::PATH,
             vec![
                 ("domain", "alpha.test"),
                 ("search", "jane"),

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use app::api::accounts::{AddAccounts, DeleteMailboxes};
+use app::api::accounts::{AddAccounts, DeleteAccounts};
 use app::error::AppError;
 use app::ssr::mailstore::is_root;
 use app::ssr::reserve;
@@ -140,12 +140,7 @@ async fn a_full_disk_refuses_new_accounts_clearly_and_keeps_log_on_and_delete() 
     let again = server.log_on(POSTMASTER_A, PASSWORD).await;
     assert!(!reserve.exists(), "the reserve was released");
     let form = [("domain", "alpha.test"), ("emails", "carl@alpha.test")];
-    outcome(
-        &server
-            .call(DeleteMailboxes::PATH, &form, Some(&again))
-            .await,
-    )
-    .unwrap();
+    outcome(&server.call(DeleteAccounts::PATH, &form, Some(&again)).await).unwrap();
     assert_eq!(
         server
             .count("SELECT COUNT(*) FROM mailboxes WHERE deleted_at IS NOT NULL")

@@ -18,9 +18,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use app::api::account::ChangeOwnPassword;
 use app::api::accounts::{
-    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
-    LastRebuild, ListDeleted, ListDomains, ListMailboxes, RebuildMailbox, RestoreMailbox,
-    SetMailboxPassword, UpdateMailbox,
+    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteAccounts, DismissBatch, GetAccount,
+    LastRebuild, ListAccounts, ListDeleted, ListDomains, RebuildAccount, RestoreAccount,
+    SetAccountPassword, UpdateAccount,
 };
 use app::api::activity::ListActivity;
 use app::api::aliases::{
@@ -52,7 +52,7 @@ const FUNCTIONS: &[Endpoint] = &[
     (SignedIn::PATH, &[]),
     (ListDomains::PATH, &[]),
     (
-        ListMailboxes::PATH,
+        ListAccounts::PATH,
         &["domain", "search", "page", "after", "before"],
     ),
     (
@@ -73,19 +73,19 @@ const FUNCTIONS: &[Endpoint] = &[
     ),
     (AddedAccounts::PATH, &["batch"]),
     (DismissBatch::PATH, &["batch"]),
-    (GetMailbox::PATH, &["email"]),
+    (GetAccount::PATH, &["email"]),
     (
-        UpdateMailbox::PATH,
+        UpdateAccount::PATH,
         &["email", "first_name", "last_name", "active"],
     ),
     (
-        SetMailboxPassword::PATH,
+        SetAccountPassword::PATH,
         &["email", "password", "password_again"],
     ),
-    (DeleteMailboxes::PATH, &["domain", "emails"]),
+    (DeleteAccounts::PATH, &["domain", "emails"]),
     (ListDeleted::PATH, &["domain"]),
-    (RestoreMailbox::PATH, &["domain", "id"]),
-    (RebuildMailbox::PATH, &["email"]),
+    (RestoreAccount::PATH, &["domain", "id"]),
+    (RebuildAccount::PATH, &["email"]),
     (LastRebuild::PATH, &["email"]),
     (GetForwarding::PATH, &["email"]),
     (SetForwarding::PATH, &["email", "targets", "keep_copy"]),

@@ -4,8 +4,8 @@
 mod support;
 
 use app::api::accounts::{
-    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteMailboxes, DismissBatch, GetMailbox,
-    ListDeleted, ListMailboxes, RestoreMailbox, SetMailboxPassword, UpdateMailbox,
+    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteAccounts, DismissBatch, GetAccount,
+    ListAccounts, ListDeleted, RestoreAccount, SetAccountPassword, UpdateAccount,
 };
 use app::api::activity::ListActivity;
 use app::error::AppError;
@@ -27,13 +27,13 @@ const ADD_ACCOUNT: &str = AddAccount::PATH;
 const ADD_PROGRESS: &str = AddProgress::PATH;
 const ADDED_ACCOUNTS: &str = AddedAccounts::PATH;
 const DISMISS_BATCH: &str = DismissBatch::PATH;
-const GET_MAILBOX: &str = GetMailbox::PATH;
-const UPDATE_MAILBOX: &str = UpdateMailbox::PATH;
-const SET_MAILBOX_PASSWORD: &str = SetMailboxPassword::PATH;
-const DELETE_MAILBOXES: &str = DeleteMailboxes::PATH;
+const GET_ACCOUNT: &str = GetAccount::PATH;
+const UPDATE_ACCOUNT: &str = UpdateAccount::PATH;
+const SET_ACCOUNT_PASSWORD: &str = SetAccountPassword::PATH;
+const DELETE_ACCOUNTS: &str = DeleteAccounts::PATH;
 const LIST_DELETED: &str = ListDeleted::PATH;
-const RESTORE_MAILBOX: &str = RestoreMailbox::PATH;
-const LIST_MAILBOXES: &str = ListMailboxes::PATH;
+const RESTORE_ACCOUNT: &str = RestoreAccount::PATH;
+const LIST_ACCOUNTS: &str = ListAccounts::PATH;
 const LIST_ACTIVITY: &str = ListActivity::PATH;
 
 /// Passwords the tests type; none may ever show up in the audit log or an error.
@@ -68,10 +68,12 @@ fn batch_of(reply: &Reply) -> Result<String, AppError> {
         .to_owned())
 }
 
+/// The words of a refusal of what was typed: a rule broken, or problems by field.
 fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
     match result {
         Err(AppError::Invalid(message)) => message,
-        other => panic!("expected Invalid, got {other:?}"),
+        Err(refused @ AppError::Refused(_)) => refused.to_string(),
+        other => panic!("expected Invalid or Refused, got {other:?}"),
     }
 }
 
@@ -144,7 +146,7 @@ impl Console {
     }
 
     async fn detail(&self, email: &str) -> Result<AccountDetail, AppError> {
-        outcome(&self.call(GET_MAILBOX, &[("email", email)]).await)
+        outcome(&self.call(GET_ACCOUNT, &[("email", email)]).await)
     }
 
     async fn update(
@@ -158,7 +160,7 @@ impl Console {
         if active {
             form.push(("active", "on"));
         }
-        outcome(&self.call(UPDATE_MAILBOX, &form).await)
+        outcome(&self.call(UPDATE_ACCOUNT, &form).await)
     }
 
     async fn set_password(&self, email: &str, password: &str, again: &str) -> Result<(), AppError> {
@@ -167,13 +169,13 @@ impl Console {
             ("password", password),
             ("password_again", again),
         ];
-        outcome(&self.call(SET_MAILBOX_PASSWORD, &form).await)
+        outcome(&self.call(SET_ACCOUNT_PASSWORD, &form).await)
     }
 
     async fn delete(&self, emails: &[&str]) -> Result<(), AppError> {
         let emails = emails.join("\n");
         let form = [("domain", "alpha.test"), ("emails", emails.as_str())];
-        outcome(&self.call(DELETE_MAILBOXES, &form).await)
+        outcome(&self.call(DELETE_ACCOUNTS, &form).await)
     }
 
     async fn deleted(&self) -> Vec<DeletedRow> {
@@ -186,12 +188,12 @@ impl Console {
     async fn restore(&self, id: i64) -> Result<(), AppError> {
         let id = id.to_string();
         let form = [("domain", "alpha.test"), ("id", id.as_str())];
-        outcome(&self.call(RESTORE_MAILBOX, &form).await)
+        outcome(&self.call(RESTORE_ACCOUNT, &form).await)
     }
 
     async fn live(&self) -> Vec<String> {
         let form = [("domain", "alpha.test"), ("search", ""), ("page", "1")];
-        let page: AccountPage = outcome(&self.call(LIST_MAILBOXES, &form).await).unwrap();
+        let page: AccountPage = outcome(&self.call(LIST_ACCOUNTS, &form).await).unwrap();
         page.rows.into_iter().map(|row| row.email).collect()
     }
 
@@ -447,7 +449,10 @@ async fn an_address_already_taken_is_refused_and_a_deleted_one_is_free() {
     console.paste("jdoe\nold", true).await.unwrap();
     let text = format!("ann {PW_ANN} {PW_ANN}\njdoe {PW_JDOE} {PW_JDOE}\n");
     let message = invalid(console.paste(&text, false).await);
-    assert_eq!(message, "Line 2: jdoe@alpha.test already exists.");
+    assert_eq!(
+        message,
+        "Line 2, username: jdoe@alpha.test is already an account."
+    );
     assert_eq!(console.count("SELECT COUNT(*) FROM mailboxes").await, 2);
 
     console.delete(&["old@alpha.test"]).await.unwrap();
@@ -646,7 +651,7 @@ async fn add_one_account_with_the_same_rules() {
             .add_one("jdoe@alpha.test", ("", ""), PW_ANN, PW_ANN)
             .await,
     );
-    assert_eq!(taken, "jdoe@alpha.test already exists.");
+    assert_eq!(taken, "Username: jdoe@alpha.test is already an account.");
     let differ = invalid(console.add_one("ann", ("", ""), PW_ANN, PW_OTHER).await);
     assert_eq!(differ, "Password again: The two passwords differ.");
     let weak = invalid(
@@ -747,7 +752,7 @@ async fn a_quota_is_set_on_edit_in_whole_mb_and_bad_values_are_refused() {
             ("active", "on"),
             ("quota_mb", quota),
         ];
-        async move { outcome::<()>(&console.call(UPDATE_MAILBOX, &form).await) }
+        async move { outcome::<()>(&console.call(UPDATE_ACCOUNT, &form).await) }
     };
     edit(" 250 ").await.unwrap();
     assert_eq!(
@@ -869,7 +874,7 @@ async fn a_quota_is_set_without_javascript_and_a_bad_one_is_explained_on_the_pag
     console.paste("jdoe", true).await.unwrap();
     let edit_page = "http://console.test/users/edit?email=jdoe%40alpha.test";
     let post_quota = |quota: &'static str| {
-        post(UPDATE_MAILBOX, Some(&console.cookie))
+        post(UPDATE_ACCOUNT, Some(&console.cookie))
             .header(header::ACCEPT, "text/html")
             .header(header::REFERER, edit_page)
             .body(Body::from(encode(&[
@@ -945,13 +950,13 @@ async fn a_password_is_set_when_it_follows_the_rules() {
             .set_password("jdoe@alpha.test", PW_NEW, PW_OTHER)
             .await,
     );
-    assert_eq!(differ, "The two passwords differ.");
+    assert_eq!(differ, "Password again: The two passwords differ.");
     let weak = invalid(
         console
             .set_password("jdoe@alpha.test", "Jdoe#1234", "Jdoe#1234")
             .await,
     );
-    assert!(weak.starts_with("The password is not accepted: "), "{weak}");
+    assert!(weak.starts_with("Password: "), "{weak}");
     let named = invalid(
         console
             .set_password("jdoe@alpha.test", "Johnny#42", "Johnny#42")
@@ -1021,7 +1026,7 @@ async fn many_accounts_are_deleted_at_once_and_listed_as_deleted() {
     // The redirect of a delete names the count for the Users page.
     let reply = console
         .call(
-            DELETE_MAILBOXES,
+            DELETE_ACCOUNTS,
             &[("domain", "alpha.test"), ("emails", "bob@alpha.test\n")],
         )
         .await;
@@ -1074,7 +1079,7 @@ async fn a_deleted_account_is_restored_unless_its_address_was_reused() {
     let id = console.id_of_deleted("jdoe@alpha.test").await;
     let reply = console
         .call(
-            RESTORE_MAILBOX,
+            RESTORE_ACCOUNT,
             &[("domain", "alpha.test"), ("id", &id.to_string())],
         )
         .await;
@@ -1446,7 +1451,7 @@ async fn searching_a_large_domain_counts_pages_and_caps_broad_counts() {
             let page = page.to_string();
             let reply = server
                 .call(
-                    LIST_MAILBOXES,
+                    LIST_ACCOUNTS,
                     &[
                         ("domain", "alpha.test"),
                         ("search", search),

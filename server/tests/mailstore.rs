@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use app::api::accounts::{
-    AddAccounts, DeleteMailboxes, LastRebuild, ListDeleted, RebuildMailbox, RestoreMailbox,
+    AddAccounts, DeleteAccounts, LastRebuild, ListDeleted, RebuildAccount, RestoreAccount,
 };
 use app::model::accounts::DeletedRow;
 use app::model::rebuild::{RebuildRecord, RebuildReport, Resync};
@@ -128,7 +128,7 @@ async fn restore_finds_the_maildir_and_purge_removes_it_with_the_row() {
     let delete = || async {
         server
             .call(
-                DeleteMailboxes::PATH,
+                DeleteAccounts::PATH,
                 &[("domain", "alpha.test"), ("emails", "ann@alpha.test")],
                 Some(&cookie),
             )
@@ -147,7 +147,7 @@ async fn restore_finds_the_maildir_and_purge_removes_it_with_the_row() {
     let id = deleted[0].id.to_string();
     server
         .call(
-            RestoreMailbox::PATH,
+            RestoreAccount::PATH,
             &[("domain", "alpha.test"), ("id", &id)],
             Some(&cookie),
         )
@@ -179,7 +179,7 @@ async fn a_restored_account_whose_maildir_was_lost_gets_an_empty_one() {
     let ann = server.store.path_of(&maildirs(&server).await[0].1).unwrap();
     server
         .call(
-            DeleteMailboxes::PATH,
+            DeleteAccounts::PATH,
             &[("domain", "alpha.test"), ("emails", "ann@alpha.test")],
             Some(&cookie),
         )
@@ -191,7 +191,7 @@ async fn a_restored_account_whose_maildir_was_lost_gets_an_empty_one() {
         .unwrap();
     server
         .call(
-            RestoreMailbox::PATH,
+            RestoreAccount::PATH,
             &[("domain", "alpha.test"), ("id", &id.to_string())],
             Some(&cookie),
         )
@@ -229,7 +229,7 @@ async fn rebuild_mailbox_reports_stores_the_size_and_is_audited() {
 
     let reply = server
         .call(
-            RebuildMailbox::PATH,
+            RebuildAccount::PATH,
             &[("email", "Ann@alpha.test")],
             Some(&cookie),
         )
@@ -281,7 +281,7 @@ async fn rebuild_mailbox_reports_stores_the_size_and_is_audited() {
 
     let unknown = server
         .call(
-            RebuildMailbox::PATH,
+            RebuildAccount::PATH,
             &[("email", "nobody@alpha.test")],
             Some(&cookie),
         )
@@ -289,14 +289,14 @@ async fn rebuild_mailbox_reports_stores_the_size_and_is_audited() {
     assert!(unknown.body.contains("NotFound"), "{}", unknown.body);
     server
         .call(
-            DeleteMailboxes::PATH,
+            DeleteAccounts::PATH,
             &[("domain", "alpha.test"), ("emails", "ann@alpha.test")],
             Some(&cookie),
         )
         .await;
     let deleted = server
         .call(
-            RebuildMailbox::PATH,
+            RebuildAccount::PATH,
             &[("email", "ann@alpha.test")],
             Some(&cookie),
         )

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::api::accounts::{AddAccounts, GetMailbox, ListMailboxes};
+use app::api::accounts::{AddAccounts, GetAccount, ListAccounts};
 use app::model::accounts::{AccountDetail, AccountPage};
 use app::pages::users::size;
 use app::ssr::audit::Actor;
@@ -26,7 +26,7 @@ struct Usage {
 impl Mail {
     /// The usage on Edit (its server function), once Dovecot has counted the account.
     async fn usage_on_edit(&self, email: &str) -> Option<Usage> {
-        let body = self.call(GetMailbox::PATH, &[("email", email)]).await;
+        let body = self.call(GetAccount::PATH, &[("email", email)]).await;
         let detail: AccountDetail = serde_json::from_str(&body).unwrap();
         Some(Usage {
             messages: detail.message_count?,
@@ -38,7 +38,7 @@ impl Mail {
     async fn size_on_users_list(&self, email: &str) -> Option<i64> {
         let body = self
             .call(
-                ListMailboxes::PATH,
+                ListAccounts::PATH,
                 &[("domain", "alpha.test"), ("search", ""), ("page", "1")],
             )
             .await;

@@ -274,7 +274,7 @@ async fn wrong_current_passwords_on_my_password_are_throttled_and_audited() {
     for _ in 0..5 {
         let reply = attempt(WRONG).await;
         assert!(
-            reply.body.contains("The current password is wrong."),
+            reply.body.contains("The current password is wrong"),
             "{}",
             reply.body
         );

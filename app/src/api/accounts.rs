@@ -22,7 +22,7 @@ pub async fn list_domains() -> Result<Vec<String>, AppError> {
 /// A page of a managed domain's accounts matching `search`: the first, or the one after or
 /// before an address (see [`crate::model::accounts::PageStart::of`]); `page` is the number the link carried.
 #[server]
-pub async fn list_mailboxes(
+pub async fn list_accounts(
     domain: Option<String>,
     search: String,
     page: u32,
@@ -190,7 +190,7 @@ pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
 
 /// One account of a managed domain, for the Edit screen.
 #[server]
-pub async fn get_mailbox(email: String) -> Result<AccountDetail, AppError> {
+pub async fn get_account(email: String) -> Result<AccountDetail, AppError> {
     use crate::ssr::{accounts, request};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
@@ -202,7 +202,7 @@ pub async fn get_mailbox(email: String) -> Result<AccountDetail, AppError> {
 /// by the shared rule. A post without `quota_mb`, or with it empty (the form decodes both as
 /// `None`), keeps the quota.
 #[server]
-pub async fn update_mailbox(
+pub async fn update_account(
     email: String,
     first_name: String,
     last_name: String,
@@ -245,7 +245,7 @@ pub async fn update_mailbox(
 
 /// Sets an account's password (typed twice), checked by the shared rules.
 #[server]
-pub async fn set_mailbox_password(
+pub async fn set_account_password(
     email: String,
     password: String,
     password_again: String,
@@ -265,7 +265,7 @@ pub async fn set_mailbox_password(
 /// Deletes the accounts named, separated by whitespace (they go to "Deleted accounts" until
 /// purged). Goes to Users.
 #[server]
-pub async fn delete_mailboxes(domain: String, emails: String) -> Result<(), AppError> {
+pub async fn delete_accounts(domain: String, emails: String) -> Result<(), AppError> {
     use crate::ssr::{accounts, request};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
@@ -292,7 +292,7 @@ pub async fn list_deleted(domain: Option<String>) -> Result<(String, Vec<Deleted
 
 /// Restores a deleted account, refused clearly when its address was taken again meanwhile.
 #[server]
-pub async fn restore_mailbox(domain: String, id: i64) -> Result<(), AppError> {
+pub async fn restore_account(domain: String, id: i64) -> Result<(), AppError> {
     use crate::ssr::{accounts, request};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
@@ -309,7 +309,7 @@ pub async fn restore_mailbox(domain: String, id: i64) -> Result<(), AppError> {
 /// and did (see [`RebuildReport`]). Mail is never deleted: what is not a message goes to a
 /// quarantine folder inside the mailbox.
 #[server]
-pub async fn rebuild_mailbox(email: String) -> Result<RebuildReport, AppError> {
+pub async fn rebuild_account(email: String) -> Result<RebuildReport, AppError> {
     use crate::ssr::{accounts, request};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;

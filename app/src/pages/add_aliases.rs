@@ -97,9 +97,9 @@ fn OneAliasFields(domain: String, refused: FormRefusal) -> impl IntoView {
                 autocomplete="off" spellcheck="false" autocapitalize="none"
                 value=name.get_untracked()
                 aria-invalid=move || name_error.get().map(|_| "true")
-                aria-describedby=move || if name_error.get().is_some() { "alias-name-hint name-error" } else { "alias-name-hint" }
+                aria-describedby=move || if name_error.get().is_some() { "alias-name-hint alias-name-error" } else { "alias-name-hint" }
                 on:input:target=move |event| name.set(event.target().value())/>
-            <FieldError name="name" message=name_error/>
+            <FieldError name="alias-name" message=name_error/>
         </div>
         <TargetsInput name="targets" label="Delivers to" optional=false
             initial=refused.typed("targets").unwrap_or_default() refused=refused.beside("targets")

@@ -2,13 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::DeleteMailboxes;
+use crate::api::accounts::DeleteAccounts;
 use crate::components::layout::{refusal, ActionError, Layout};
 
 /// The confirmation of a delete, naming every account.
 #[component]
 pub fn DeletePage() -> impl IntoView {
-    let delete = ServerAction::<DeleteMailboxes>::new();
+    let delete = ServerAction::<DeleteAccounts>::new();
     let query = use_query_map();
     let domain = move || query.read().get("domain").unwrap_or_default();
     let emails = move || query.read().get_all("email").unwrap_or_default();

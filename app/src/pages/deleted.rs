@@ -2,14 +2,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::{list_deleted, RestoreMailbox};
+use crate::api::accounts::{list_deleted, RestoreAccount};
 use crate::components::layout::{refusal, ActionError, Layout, Notice};
 use crate::model::accounts::DeletedRow;
 
 /// Deleted accounts: restorable until the purge, with the days left.
 #[component]
 pub fn DeletedPage() -> impl IntoView {
-    let restore = ServerAction::<RestoreMailbox>::new();
+    let restore = ServerAction::<RestoreAccount>::new();
     let query = use_query_map();
     let deleted = Resource::new(move || query.read().get("domain"), list_deleted);
     let notice = Signal::derive(move || {
@@ -51,7 +51,7 @@ pub fn DeletedPage() -> impl IntoView {
 fn DeletedLine(
     row: DeletedRow,
     domain: String,
-    restore: ServerAction<RestoreMailbox>,
+    restore: ServerAction<RestoreAccount>,
 ) -> impl IntoView {
     let name = format!("{} {}", row.first_name, row.last_name)
         .trim()

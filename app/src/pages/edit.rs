@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::{
-    get_mailbox, last_rebuild, rebuild_mailbox, RebuildMailbox, SetMailboxPassword, UpdateMailbox,
+    get_account, last_rebuild, rebuild_account, RebuildAccount, SetAccountPassword, UpdateAccount,
 };
 use crate::components::autoreply::AutoReplyCard;
 use crate::components::field::FormRefusal;
@@ -22,7 +22,7 @@ use crate::url::encode_query;
 pub fn EditPage() -> impl IntoView {
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
-    let account = Resource::new(email, get_mailbox);
+    let account = Resource::new(email, get_account);
     let notice = Signal::derive(move || {
         let query = query.read();
         if query.get("saved").is_some() {
@@ -60,8 +60,8 @@ pub fn EditPage() -> impl IntoView {
 
 #[component]
 fn EditForms(account: AccountDetail) -> impl IntoView {
-    let update = ServerAction::<UpdateMailbox>::new();
-    let set_password = ServerAction::<SetMailboxPassword>::new();
+    let update = ServerAction::<UpdateAccount>::new();
+    let set_password = ServerAction::<SetAccountPassword>::new();
     let update_refused = FormRefusal::of(update);
     let password_refused = FormRefusal::of(set_password);
     let (update_error, password_error) = (update_refused.general(), password_refused.general());
@@ -118,7 +118,7 @@ fn EditForms(account: AccountDetail) -> impl IntoView {
 /// page, which shows what the last rebuild found and did, from the audit log.
 #[component]
 fn RebuildSection(email: String) -> impl IntoView {
-    let rebuild = ServerAction::<RebuildMailbox>::new();
+    let rebuild = ServerAction::<RebuildAccount>::new();
     let last = Resource::new(
         {
             let email = email.clone();
@@ -157,7 +157,7 @@ fn RebuildButton(email: String) -> impl IntoView {
             set_outcome.set(None);
             let email = email.clone();
             spawn_local(async move {
-                let result = rebuild_mailbox(email)
+                let result = rebuild_account(email)
                     .await
                     .map_err(|error| error.to_string());
                 set_outcome.set(Some(result));

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::list_mailboxes;
+use crate::api::accounts::list_accounts;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, PagerLinks};
 use crate::model::accounts::{AccountPage, AccountRow};
@@ -29,7 +29,7 @@ pub fn UsersPage() -> impl IntoView {
             .map(|n| format!("Deleted {n} account(s). They can be restored from Deleted accounts."))
     };
     let accounts = Resource::new(params, |(domain, search, page, after, before)| {
-        list_mailboxes(domain, search, page, after, before)
+        list_accounts(domain, search, page, after, before)
     });
     view! {
         <Title text="Users"/>

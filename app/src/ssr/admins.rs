@@ -32,7 +32,8 @@ pub enum Scope<'a> {
     Superadmin,
 }
 
-/// Refuses a password that breaks the shared rules, naming each broken one.
+/// Refuses a password that breaks the shared rules, naming the first broken one: the
+/// operator's commands answer in one line.
 fn check_password(email: &str, password: &str) -> Result<(), AppError> {
     let (local, domain) = parse_address(email).map_err(AppError::Invalid)?;
     let context = PasswordContext {
@@ -43,6 +44,7 @@ fn check_password(email: &str, password: &str) -> Result<(), AppError> {
     };
     let problems = password_problems(password, &context)
         .into_iter()
+        .take(1)
         .map(|check| FieldProblem::new(Field::Password, Some(check.rule), check.message))
         .collect();
     AppError::refuse(problems)

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use app::api::accounts::{AddAccounts, DeleteMailboxes, RestoreMailbox};
+use app::api::accounts::{AddAccounts, DeleteAccounts, RestoreAccount};
 use app::ssr::accounts;
 use app::ssr::audit::Actor;
 use app::ssr::auth::SessionPolicy;
@@ -38,8 +38,8 @@ pub fn run(operation: Operation, data: &Path) {
                 let form = form(operation, &db).await;
                 let path = match operation {
                     Operation::Add => AddAccounts::PATH,
-                    Operation::Delete => DeleteMailboxes::PATH,
-                    _ => RestoreMailbox::PATH,
+                    Operation::Delete => DeleteAccounts::PATH,
+                    _ => RestoreAccount::PATH,
                 };
                 let fields: Vec<(&str, &str)> =
                     form.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::api::accounts::{AddAccounts, DeleteMailboxes, UpdateMailbox};
+use app::api::accounts::{AddAccounts, DeleteAccounts, UpdateAccount};
 use app::ssr::mailstore::MailUser;
 use leptos::server_fn::ServerFn;
 
@@ -115,7 +115,7 @@ impl Mail {
 
     pub async fn delete(&self, email: &str) {
         self.call(
-            DeleteMailboxes::PATH,
+            DeleteAccounts::PATH,
             &[("domain", "alpha.test"), ("emails", email)],
         )
         .await;
@@ -124,7 +124,7 @@ impl Mail {
     /// Sets an account's quota on Edit, as the postmaster does.
     pub async fn set_quota_mb(&self, email: &str, quota_mb: &str) {
         self.call(
-            UpdateMailbox::PATH,
+            UpdateAccount::PATH,
             &[
                 ("email", email),
                 ("first_name", ""),

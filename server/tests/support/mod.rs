@@ -196,7 +196,7 @@ impl TestServer {
 
     /// Restores the account deleted last in alpha.test, as Deleted accounts does.
     pub async fn restore_first_deleted(&self, cookie: &str) {
-        use app::api::accounts::{ListDeleted, RestoreMailbox};
+        use app::api::accounts::{ListDeleted, RestoreAccount};
         use app::model::accounts::DeletedRow;
         use leptos::server_fn::ServerFn;
         let body = self
@@ -205,7 +205,7 @@ impl TestServer {
         let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
         let id = deleted[0].id.to_string();
         self.call_ok(
-            RestoreMailbox::PATH,
+            RestoreAccount::PATH,
             &[("domain", "alpha.test"), ("id", &id)],
             cookie,
         )

@@ -143,11 +143,7 @@ async fn check_paste(
     }
     let taken = taken_addresses(db, domain, &report.lines).await?;
     let mut problems = Vec::new();
-    // The import file's own problems are worded with their line already.
-    let said = |(number, message): &(usize, String)| FieldProblem {
-        line: Some(*number),
-        ..FieldProblem::new(Field::Line, None, message.as_str())
-    };
+    let said = |(number, message): &(usize, String)| import_problem(*number, message);
     let mut more = more.iter().peekable();
     for line in &report.lines {
         while let Some(problem) = more.next_if(|(number, _)| *number <= line.number) {
@@ -210,6 +206,21 @@ pub async fn add_one(
 /// The full address of a username of `domain`.
 fn address(username: &str, domain: &str) -> String {
     format!("{username}@{domain}")
+}
+
+/// A problem of the import file's own (see [`read_import`]): it comes worded with its line, and
+/// with its field when that is the quota, which it is taken apart into.
+fn import_problem(number: usize, message: &str) -> FieldProblem {
+    let quota = format!("Line {number}, quota: ");
+    let whole = format!("Line {number}: ");
+    let (field, message) = match message.strip_prefix(&quota) {
+        Some(rest) => (Field::Quota, rest),
+        None => (Field::Line, message.strip_prefix(&whole).unwrap_or(message)),
+    };
+    FieldProblem {
+        line: Some(number),
+        ..FieldProblem::new(field, None, message)
+    }
 }
 
 /// The problem of a line whose address a live account or alias holds, if it is so.

@@ -13,7 +13,8 @@ use crate::ssr::routing::no_account;
 use crate::ssr::state::AppState;
 use crate::validate::Address;
 
-/// Rebuilds the Maildir of a live account of the scope's domain (see [`rebuild_account`]).
+/// Rebuild mailbox, for the server function and the command line alike: rebuilds the Maildir
+/// of a live account of the scope's domain (see [`rebuild_account`]), audited as the caller.
 pub async fn rebuild(
     state: &AppState,
     scope: &DomainScope,
@@ -24,10 +25,9 @@ pub async fn rebuild(
     rebuild_account(&state.db, &state.mail, actor, &address).await
 }
 
-/// Rebuild mailbox, for the server function and the command line: repairs the live account's
-/// Maildir (see [`MailStore::rebuild`]), stores the message count and size it measured, and
-/// audits it as `mailbox.rebuild` with the report's counts.
-pub async fn rebuild_account(
+/// Repairs the live account's Maildir (see [`MailStore::rebuild`]), stores the message count
+/// and size it measured, and audits it as `mailbox.rebuild` with the report's counts.
+async fn rebuild_account(
     db: &SqlitePool,
     store: &MailStore,
     actor: Actor<'_>,
