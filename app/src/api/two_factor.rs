@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::model::two_factor::TwoFactorView;
 
 /// Where My password shows two-factor log-on.
+#[cfg(feature = "ssr")]
 const SECTION: &str = "/account#two-factor";
 
 /// The signed-in administrator's two-factor log-on, with the recovery codes of an
