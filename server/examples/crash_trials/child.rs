@@ -7,9 +7,9 @@ use std::path::Path;
 
 use app::api::accounts::{AddAccounts, DeleteAccounts, RestoreAccount};
 use app::ssr::accounts;
-use app::ssr::audit::Actor;
 use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
+use app::ssr::caller::{Caller, DomainScope};
 use app::ssr::db;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{MailStore, MailUser};
@@ -56,13 +56,29 @@ pub fn run(operation: Operation, data: &Path) {
             }
             Operation::Rebuild => {
                 say("ready");
-                accounts::rebuild_account(&db, &store, Actor::CLI, REBUILT)
+                let scope = DomainScope::of(&db, Caller::Operator, Some(DOMAIN))
+                    .await
+                    .unwrap();
+                accounts::rebuild(&state(&db, &store), &scope, REBUILT)
                     .await
                     .unwrap();
             }
         }
         say("done");
     });
+}
+
+/// The server's state over the trial's database and mail store.
+fn state(db: &SqlitePool, store: &MailStore) -> AppState {
+    AppState {
+        db: db.clone(),
+        hasher: Hasher::default(),
+        policy: SessionPolicy::default(),
+        batches: Batches::default(),
+        mail: store.clone(),
+        progress: RunningAdds::default(),
+        two_factor: Default::default(),
+    }
 }
 
 fn say(line: &str) {
@@ -110,17 +126,8 @@ impl Console {
     async fn log_on(db: &SqlitePool, store: &MailStore, data: &Path) -> Console {
         let site = data.with_file_name("site");
         std::fs::create_dir_all(site.join("pkg")).unwrap();
-        let state = AppState {
-            db: db.clone(),
-            hasher: Hasher::default(),
-            policy: SessionPolicy::default(),
-            batches: Batches::default(),
-            mail: store.clone(),
-            progress: RunningAdds::default(),
-            two_factor: Default::default(),
-        };
         let config = GuardConfig {
-            state,
+            state: state(db, store),
             behind_proxy: false,
             hsts: false,
             allowed_hosts: Vec::new(),
