@@ -67,7 +67,13 @@ const FRESH_CODES_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// session that confirmed it until its page takes them: a form posted without JavaScript is
 /// answered by a redirect, and the codes must not travel in a URL or rest in the database.
 #[derive(Clone, Default)]
-pub struct FreshCodes(Arc<Mutex<HashMap<Vec<u8>, (Instant, Vec<String>)>>>);
+pub struct FreshCodes(Arc<Mutex<HashMap<Vec<u8>, Held>>>);
+
+/// Codes waiting, and since when.
+struct Held {
+    made: Instant,
+    codes: Vec<String>,
+}
 
 impl FreshCodes {
     /// Leaves `codes` for the session of `owner`, replacing any it had.
@@ -76,8 +82,9 @@ impl FreshCodes {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        held.retain(|_, (made, _)| made.elapsed() < FRESH_CODES_LIFETIME);
-        held.insert(owner, (Instant::now(), codes));
+        held.retain(|_, entry| entry.made.elapsed() < FRESH_CODES_LIFETIME);
+        let made = Instant::now();
+        held.insert(owner, Held { made, codes });
     }
 
     /// The codes left for the session of `owner`, once.
@@ -87,7 +94,7 @@ impl FreshCodes {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         held.remove(owner)
-            .filter(|(made, _)| made.elapsed() < FRESH_CODES_LIFETIME)
-            .map(|(_, codes)| codes)
+            .filter(|entry| entry.made.elapsed() < FRESH_CODES_LIFETIME)
+            .map(|entry| entry.codes)
     }
 }
