@@ -341,29 +341,6 @@ async fn the_operator_resets_two_factor_for_one_administrator() {
     assert!(unknown.contains("nobody@alpha.test"), "{unknown}");
 }
 
-#[tokio::test]
-async fn turning_two_factor_off_needs_a_current_code() {
-    let e = enrolled().await;
-    let stale = code(&e.secret, now() - 60);
-    assert!(
-        two_factor::disable_with_code(&e.server.db, &e.key, &e.admin, &stale, CLIENT, now())
-            .await
-            .is_err()
-    );
-    assert!(two_factor::enabled(&e.server.db, e.admin.id).await.unwrap());
-    two_factor::disable_with_code(
-        &e.server.db,
-        &e.key,
-        &e.admin,
-        &code(&e.secret, now()),
-        CLIENT,
-        now(),
-    )
-    .await
-    .unwrap();
-    assert!(!two_factor::enabled(&e.server.db, e.admin.id).await.unwrap());
-}
-
 #[test]
 fn codes_match_the_rfc_6238_test_vectors() {
     // RFC 6238 appendix B, SHA-1, truncated to six digits.

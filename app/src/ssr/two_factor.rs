@@ -30,8 +30,8 @@ const SKEW: i64 = 1;
 pub const PENDING_SECS: i64 = 5 * 60;
 /// Recovery codes given at enrolment.
 pub const RECOVERY_CODES: usize = 10;
-/// The key's file in the data directory. Without it no secret can be read: back it up with
-/// the database, and keep it apart from the database's copies.
+/// The key's file in the data directory. Without it no secret can be read, so a backup
+/// carries it beside the database.
 pub const KEY_FILE: &str = "two-factor.key";
 /// The one answer to every wrong code.
 pub const WRONG_CODE: &str = "The code is wrong or was already used.";
@@ -377,26 +377,6 @@ async fn remove(conn: &mut SqliteConnection, admin_id: i64) -> sqlx::Result<()> 
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
-}
-
-/// Turns two-factor off for the administrator, who proved it with a current code. Audited.
-pub async fn disable_with_code(
-    db: &SqlitePool,
-    key: &SecretKey,
-    admin: &Admin,
-    code: &str,
-    client: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    let code = clean_code(code)?;
-    let mut tx = db.begin().await?;
-    if !accept_totp(&mut tx, key, admin.id, &code, now, true).await? {
-        return Err(AppError::Invalid(WRONG_CODE.into()));
-    }
-    remove(&mut tx, admin.id).await?;
-    record_own(&mut tx, admin, client, Action::TwoFactorDisable).await?;
-    tx.commit().await?;
     Ok(())
 }
 
