@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 
 import { startServer, createDemoPostmaster } from '../tests/support/server.js';
 import { launch, openPage, waitForHydration, DESKTOP, PHONE } from '../tests/support/browser.js';
-import { logOn, expectUsersScreen } from '../tests/support/console.js';
+import { logOn, logOff, expectUsersScreen } from '../tests/support/console.js';
+import { base32, totp, stepNow } from '../tests/support/totp.js';
 
 const OUT = resolve(import.meta.dirname, '../../docs/screenshots');
 const DOMAIN = 'example.test';
@@ -121,6 +122,34 @@ async function shootListings(page, base) {
   }
 }
 
+/**
+ * Two-factor log-on on My password: the QR code, the recovery codes, then the code form after
+ * the password; logged on again with a recovery code and turned off, for the next width.
+ */
+async function twoFactor(page, base, postmaster) {
+  await goTo(page, base, '/account');
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  await shoot(page, 'two-factor-enrol');
+  const secret = base32(await page.locator('#two-factor-secret').innerText());
+  await page.getByLabel('Code from the app').fill(totp(secret, stepNow() - 1));
+  await page.getByRole('button', { name: 'Confirm and turn on' }).click();
+  await page.getByText('These are your recovery codes.').waitFor();
+  await shoot(page, 'two-factor-recovery-codes');
+  const codes = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allInnerTexts();
+  await logOff(page);
+  await logOn(page, base, postmaster);
+  await page.getByRole('heading', { name: 'Log-on code' }).waitFor();
+  await shoot(page, 'two-factor-code');
+  await page.getByLabel('Code', { exact: true }).fill(codes[0]);
+  await page.getByRole('button', { name: 'Log on' }).click();
+  await expectUsersScreen(page, postmaster.email);
+  await goTo(page, base, '/account');
+  await page.getByLabel('Your password, to turn it off').fill(postmaster.password);
+  await page.getByRole('button', { name: 'Turn off' }).click();
+  await page.getByText('Two-factor log-on is off.', { exact: true }).waitFor();
+}
+
 async function main() {
   mkdirSync(OUT, { recursive: true });
   let server;
@@ -174,6 +203,8 @@ async function main() {
 
     await shootListings(desktop, base);
     await shootListings(phone, base);
+    await twoFactor(desktop, base, postmaster);
+    await twoFactor(phone, base, postmaster);
 
     const problems = [...desktop.problems, ...phone.problems];
     if (problems.length > 0) console.warn(`the pages reported:\n${problems.join('\n')}`);
