@@ -70,7 +70,8 @@ impl Refusal {
                 None => format!("{}.", problem.message),
             })
             .collect();
-        (!messages.is_empty()).then(|| messages.join(" "))
+        // One a line: the problems of a paste are many.
+        (!messages.is_empty()).then(|| messages.join("\n"))
     }
 
     /// What was typed into the input called `input`, when it was kept.

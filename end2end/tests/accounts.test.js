@@ -161,7 +161,8 @@ test('the server refuses an address that exists, naming the line, and adds nothi
   await page.getByLabel('Accounts, one per line').fill('fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42');
   await page.getByText('2 ready, 0 need attention').waitFor();
   await page.getByRole('button', { name: 'Add 2 accounts' }).click();
-  await page.getByRole('alert').filter({ hasText: 'ann.lee@example.test is already an account' }).waitFor();
+  await page.locator('#text-error').filter({ hasText: 'Line 2, username: ann.lee@example.test is already an account.' }).waitFor();
+  assert.equal(await page.getByLabel('Accounts, one per line').getAttribute('aria-invalid'), 'true');
   assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), 'fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42', 'the paste is kept');
   await goTo(page, '/users?q=fred');
   await page.getByText('No account in example.test matches').waitFor();
@@ -179,7 +180,7 @@ test('without JavaScript a paste is added and a bad one is refused with its line
   const paste = 'hugo abcdefgh abcdefgh Hugo\nivan Misty#day42 Misty#day42';
   await page.getByLabel('Accounts, one per line').fill(paste);
   await page.getByRole('button', { name: 'Add' }).click();
-  await page.getByRole('alert').filter({ hasText: 'Line 1' }).waitFor();
+  await page.locator('#text-error').filter({ hasText: 'Line 1, password' }).waitFor();
   assert.ok(!page.url().includes('abcdefgh'), 'no password in the address');
   assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), paste, 'the paste is kept to be fixed');
   await screenshot(page, 'add-many-refused-nojs-desktop');

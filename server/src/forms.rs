@@ -7,6 +7,7 @@ use std::convert::Infallible;
 
 use app::api::accounts::{add_pasted_accounts, PastedAccounts};
 use app::api::aliases::add_pasted_aliases;
+use app::components::field::FormRefusal;
 use app::error::AppError;
 use app::pages::add_accounts::BulkDraft;
 use app::pages::add_aliases::AliasDraft;
@@ -79,7 +80,7 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
                 text: form.text,
                 generate: form.generate.is_some(),
                 quota_mb: form.quota_mb.unwrap_or_default(),
-                error: error.to_string(),
+                refused: FormRefusal::from(error),
             };
             redraw(pages, parts, "/users/add", &form.domain, draft).await
         }
@@ -115,7 +116,7 @@ pub async fn add_aliases(State(pages): State<FormPages>, request: Request) -> Re
         Err(error) => {
             let draft = AliasDraft {
                 text: form.text,
-                error: error.to_string(),
+                refused: FormRefusal::from(error),
             };
             redraw(pages, parts, "/aliases/add", &form.domain, draft).await
         }

@@ -49,7 +49,7 @@ async fn a_username_starting_with_a_dash_is_refused_on_its_line_and_nothing_is_a
             "A username cannot start with a dash",
         )
     };
-    assert_eq!(paste.problems, [dash.clone()]);
+    assert_eq!(paste.problems, std::slice::from_ref(&dash));
     assert_eq!(
         paste.to_string(),
         "Line 2, username: A username cannot start with a dash."

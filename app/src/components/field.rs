@@ -60,13 +60,19 @@ impl FormRefusal {
     }
 }
 
+impl From<AppError> for FormRefusal {
+    fn from(error: AppError) -> Self {
+        FormRefusal(Some(error))
+    }
+}
+
 /// The id of the message beside the input called `name`.
 pub fn error_id(name: &str) -> String {
     format!("{name}-error")
 }
 
-/// The message beside a field checked as it is typed: the live rule's, else the server's
-/// refusal while the field still holds what was refused.
+/// The message beside a field checked as it is typed: the server's refusal while the field
+/// still holds what was refused, else the live rule's.
 pub fn field_error(
     typed: RwSignal<String>,
     live: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
@@ -74,7 +80,10 @@ pub fn field_error(
 ) -> Signal<Option<String>> {
     let initial = typed.get_untracked();
     Signal::derive(move || {
-        typed.with(|now| live(now).or_else(|| refused.clone().filter(|_| *now == initial)))
+        typed.with(|now| {
+            let refused = refused.clone().filter(|_| *now == initial);
+            refused.or_else(|| live(now))
+        })
     })
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::accounts::add_progress;
 use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
+use crate::components::field::{FieldError, FormRefusal};
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
 use crate::components::quota::{quota_error, QuotaInput};
@@ -21,7 +22,8 @@ pub struct BulkDraft {
     pub generate: bool,
     /// The quota typed for every account; empty for the domain's default.
     pub quota_mb: String,
-    pub error: String,
+    /// Why: the problems by line beside the paste, the quota's beside the quota.
+    pub refused: FormRefusal,
 }
 
 /// Add accounts › Add many accounts: the default way to add, even for one account.
@@ -36,9 +38,9 @@ pub fn AddAccountsPage() -> impl IntoView {
             <AddTabs current="many"/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || domain.domains.get().map(|_| {
-                let BulkDraft { text, generate, quota_mb, error } = draft.clone();
+                let BulkDraft { text, generate, quota_mb, refused } = draft.clone();
                 let domain = domain.name.get().unwrap_or_default();
-                view! { <BulkForm domain text generate quota_mb refused=(!error.is_empty()).then_some(error)/> }
+                view! { <BulkForm domain text generate quota_mb refused/> }
             })}
             </Suspense>
         </Layout>
@@ -56,8 +58,14 @@ fn BulkForm(
     text: String,
     generate: bool,
     quota_mb: String,
-    refused: Option<String>,
+    refused: FormRefusal,
 ) -> impl IntoView {
+    let text_error = refused.beside("text");
+    let described = if text_error.is_some() {
+        "text-hint text-error bulk-report"
+    } else {
+        "text-hint bulk-report"
+    };
     let initial = text;
     let text = RwSignal::new(initial.clone());
     let generate = RwSignal::new(generate);
@@ -114,7 +122,7 @@ fn BulkForm(
     view! {
         <form class="bulk" method="post" action="/users/add" node_ref=form on:submit=submit>
             <input type="hidden" name="domain" value=domain/>
-            <ActionError text=refused/>
+            <ActionError text=refused.general()/>
             <div class="bulk__columns">
                 <div class="field bulk__input">
                     <label class="field__label" for="text">"Accounts, one per line"</label>
@@ -129,15 +137,17 @@ fn BulkForm(
                         rows="12"
                         spellcheck="false"
                         autocomplete="off"
-                        aria-describedby="text-hint bulk-report"
+                        aria-invalid=text_error.as_ref().map(|_| "true")
+                        aria-describedby=described
                         on:input:target=move |event| text.set(event.target().value())
                     >{initial}</textarea>
+                    <FieldError name="text" message=text_error/>
                     <label class="check">
                         <input class="checkbox" type="checkbox" name="generate" value="on" checked=generate.get_untracked()
                             on:change:target=move |event| generate.set(event.target().checked())/>
                         "Generate a password for lines that give only a username"
                     </label>
-                    <QuotaInput typed=quota_mb optional=true/>
+                    <QuotaInput typed=quota_mb optional=true refused=refused.beside("quota_mb")/>
                 </div>
                 <div class="bulk__report" id="bulk-report" aria-live="polite">
                     <BulkReportView report=Signal::derive(move || PasteReport::from(report.get()))/>

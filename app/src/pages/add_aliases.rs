@@ -16,7 +16,8 @@ use crate::validate::{parse_alias_paste, parse_username};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AliasDraft {
     pub text: String,
-    pub error: String,
+    /// Why: the problems by line, beside the paste.
+    pub refused: FormRefusal,
 }
 
 /// Add aliases: one alias by its fields, or many pasted one per line.
@@ -36,7 +37,7 @@ pub fn AddAliasesPage() -> impl IntoView {
             {move || domain.domains.get().map(|_| {
                 let (error, one_refused) = (error.clone(), one_refused.clone());
                 let name = domain.name.get().unwrap_or_default();
-                let AliasDraft { text, error: refused } = draft.clone();
+                let AliasDraft { text, refused } = draft.clone();
                 let (for_one, for_paste) = (name.clone(), name.clone());
                 view! {
                     <ActionForm action=add attr:class="card form">
@@ -48,7 +49,7 @@ pub fn AddAliasesPage() -> impl IntoView {
                     </ActionForm>
                     <section class="card form form--wide">
                         <h2 class="card__title">"Add many aliases"</h2>
-                        <AliasPasteForm domain=for_paste text refused=(!refused.is_empty()).then_some(refused)/>
+                        <AliasPasteForm domain=for_paste text refused/>
                     </section>
                 }
             })}
@@ -110,7 +111,13 @@ fn OneAliasFields(domain: String, refused: FormRefusal) -> impl IntoView {
 /// The paste box and its live report. It posts as a plain form (see the server's form pages),
 /// so a refusal comes back with the text and the problems by line, with or without JavaScript.
 #[island]
-fn AliasPasteForm(domain: String, text: String, refused: Option<String>) -> impl IntoView {
+fn AliasPasteForm(domain: String, text: String, refused: FormRefusal) -> impl IntoView {
+    let text_error = refused.beside("text");
+    let described = if text_error.is_some() {
+        "alias-text-hint alias-text-error alias-report"
+    } else {
+        "alias-text-hint alias-report"
+    };
     let initial = text;
     let text = RwSignal::new(initial.clone());
     let report = {
@@ -129,7 +136,7 @@ fn AliasPasteForm(domain: String, text: String, refused: Option<String>) -> impl
     view! {
         <form class="bulk" method="post" action="/aliases/add">
             <input type="hidden" name="domain" value=domain/>
-            <ActionError text=refused/>
+            <ActionError text=refused.general()/>
             <div class="bulk__columns">
                 <div class="field bulk__input">
                     <label class="field__label" for="alias-text">"Aliases, one per line"</label>
@@ -144,9 +151,11 @@ fn AliasPasteForm(domain: String, text: String, refused: Option<String>) -> impl
                         rows="10"
                         spellcheck="false"
                         autocomplete="off"
-                        aria-describedby="alias-text-hint alias-report"
+                        aria-invalid=text_error.as_ref().map(|_| "true")
+                        aria-describedby=described
                         on:input:target=move |event| text.set(event.target().value())
                     >{initial}</textarea>
+                    <FieldError name="alias-text" message=text_error/>
                 </div>
                 <div class="bulk__report" id="alias-report" aria-live="polite">
                     <BulkReportView report=Signal::derive(move || PasteReport::from(report.get()))/>
