@@ -421,8 +421,10 @@ async fn turning_two_factor_off_needs_the_password() {
             Some(&cookie),
         )
         .await;
+    // Refused beside the password field, in the one wording of the rule.
     assert!(
-        wrong.body.contains("The current password is wrong."),
+        wrong.body.contains(r#""field":"current""#)
+            && wrong.body.contains(app::validate::CURRENT_PASSWORD_WRONG),
         "{}",
         wrong.body
     );

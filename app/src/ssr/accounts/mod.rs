@@ -20,7 +20,7 @@ pub use delete::{delete, deleted, purge_expired, restore, RETENTION_DAYS};
 pub use edit::{detail, set_password, update, AccountChanges};
 pub use list::list;
 pub(crate) use list::USAGE_BYTES;
-pub use rebuild::{last_rebuild, rebuild, rebuild_account};
+pub use rebuild::{last_rebuild, rebuild};
 
 /// The current time as every table stores it.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";

@@ -27,8 +27,8 @@ pub async fn rebuild(
 
 /// Repairs the live account's Maildir (see [`MailStore::rebuild`]), stores the message count
 /// and size it measured, and audits it as `mailbox.rebuild` with the report's counts. Callers
-/// go through [`rebuild`]; the crash trials call this without a scope.
-pub async fn rebuild_account(
+/// go through [`rebuild`].
+async fn rebuild_account(
     db: &SqlitePool,
     store: &MailStore,
     actor: Actor<'_>,
