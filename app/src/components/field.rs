@@ -87,6 +87,28 @@ pub fn field_error(
     })
 }
 
+/// The message beside a username of `domain` (an account's or an alias's name): the server's
+/// refusal, else the username rule's once something is typed.
+pub fn username_error(
+    typed: RwSignal<String>,
+    domain: String,
+    refused: Option<String>,
+) -> Signal<Option<String>> {
+    field_error(
+        typed,
+        move |typed| {
+            (!typed.is_empty())
+                .then(|| {
+                    crate::validate::parse_username(typed, &domain)
+                        .err()
+                        .map(|check| check.message)
+                })
+                .flatten()
+        },
+        refused,
+    )
+}
+
 /// The message beside the input called `name`, when there is one.
 #[component]
 pub fn FieldError(

@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use crate::api::aliases::AddAlias;
 use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
-use crate::components::field::{field_error, FieldError, FormRefusal};
+use crate::components::field::{username_error, FieldError, FormRefusal};
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
 use crate::components::targets::TargetsInput;
-use crate::validate::{parse_alias_paste, parse_username};
+use crate::validate::parse_alias_paste;
 
 /// A paste of aliases the server refused: the page that answers the post draws it again with
 /// the reason, so that nothing is lost.
@@ -75,19 +75,7 @@ fn OneAliasFields(domain: String, refused: FormRefusal) -> impl IntoView {
             format!("{local}@{domain}")
         })
     };
-    let name_error = field_error(
-        name,
-        move |typed| {
-            (!typed.is_empty())
-                .then(|| {
-                    parse_username(typed, &domain)
-                        .err()
-                        .map(|check| check.message)
-                })
-                .flatten()
-        },
-        refused.beside("name"),
-    );
+    let name_error = username_error(name, domain, refused.beside("name"));
     view! {
         <div class="field">
             <label class="field__label" for="alias-name">"Alias"</label>

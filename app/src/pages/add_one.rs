@@ -3,11 +3,10 @@ use leptos_meta::Title;
 
 use crate::api::accounts::AddAccount;
 use crate::components::domain::use_current_domain;
-use crate::components::field::{error_id, field_error, FieldError, FormRefusal};
+use crate::components::field::{error_id, username_error, FieldError, FormRefusal};
 use crate::components::layout::{ActionError, Layout};
 use crate::components::password_tools::NewPasswordFields;
 use crate::pages::add_accounts::AddTabs;
-use crate::validate::parse_username;
 
 /// Add accounts › Add one account: fields with the live rule checklist and the generator.
 #[component]
@@ -51,19 +50,7 @@ fn NewAccountFields(domain: String, refused: FormRefusal) -> impl IntoView {
         let domain = domain.clone();
         Signal::derive(move || format!("{}@{domain}", username.get().to_ascii_lowercase()))
     };
-    let username_error = field_error(
-        username,
-        move |typed| {
-            (!typed.is_empty())
-                .then(|| {
-                    parse_username(typed, &domain)
-                        .err()
-                        .map(|check| check.message)
-                })
-                .flatten()
-        },
-        refused.beside("username"),
-    );
+    let username_error = username_error(username, domain, refused.beside("username"));
     view! {
         <div class="field">
             <label class="field__label" for="username">"Username"</label>
