@@ -19,7 +19,7 @@ use app::ssr::mailstore::{MailStore, MailUser};
 use app::ssr::{db, domains};
 use dovecot::{mail_user, Dovecot};
 use figures::{command_word, load_average, machine, percentile, thousands, write_section};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tempfile::TempDir;
 
 const DOMAIN: &str = "bench.test";
@@ -43,7 +43,7 @@ async fn main() {
         .unwrap()
         .with_doveadm(Some(dovecot.doveadm()));
     let plain_store = MailStore::open(&data, user.clone()).unwrap();
-    let db = db::open(&data).await.unwrap();
+    let db = db::open(&data, None).await.unwrap();
     store.hand_over_database(&data, db::DB_FILE).unwrap();
     domains::add(&db, DOMAIN, "", Actor::CLI).await.unwrap();
 
@@ -114,7 +114,7 @@ async fn main() {
 
 /// 100,000 accounts in one transaction, all with the same Argon2id hash (a log-on costs the
 /// same whichever hash it checks). Returns their `maildir` values.
-async fn insert_accounts(db: &SqlitePool) -> Vec<String> {
+async fn insert_accounts(db: &AnyPool) -> Vec<String> {
     let hash = hash_password(PASSWORD).unwrap();
     let mut tx = db.begin().await.unwrap();
     let mut maildirs = Vec::with_capacity(ACCOUNTS);
@@ -123,7 +123,7 @@ async fn insert_accounts(db: &SqlitePool) -> Vec<String> {
         let maildir = format!("{DOMAIN}/{local}.1764000000.00000000/");
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir)
-             VALUES ((SELECT id FROM domains WHERE name = ?1), ?2, ?2 || '@' || ?1, ?3, ?4)",
+             VALUES ((SELECT id FROM domains WHERE name = $1), $2, $2 || '@' || $1, $3, $4)",
         )
         .bind(DOMAIN)
         .bind(&local)
@@ -138,11 +138,11 @@ async fn insert_accounts(db: &SqlitePool) -> Vec<String> {
     maildirs
 }
 
-async fn insert_big(db: &SqlitePool) -> String {
+async fn insert_big(db: &AnyPool) -> String {
     let maildir = format!("{DOMAIN}/big.1764000000.00000000/");
     sqlx::query(
         "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir)
-         VALUES ((SELECT id FROM domains WHERE name = ?), 'big', ?, ?, ?)",
+         VALUES ((SELECT id FROM domains WHERE name = $1), 'big', $2, $3, $4)",
     )
     .bind(DOMAIN)
     .bind(BIG)
@@ -155,14 +155,14 @@ async fn insert_big(db: &SqlitePool) -> String {
 }
 
 /// Dovecot's password query alone, as SQLite answers it (median, microseconds).
-async fn time_lookup(db: &SqlitePool, sample: &[usize]) -> f64 {
+async fn time_lookup(db: &AnyPool, sample: &[usize]) -> f64 {
     let mut micros: Vec<f64> = Vec::new();
     for &n in sample {
         let email = format!("u{n:06}@{DOMAIN}");
         let started = Instant::now();
         let found: Option<String> = sqlx::query_scalar(
             "SELECT '{ARGON2ID}' || m.password_hash FROM mailboxes m JOIN domains d ON d.id = m.domain_id
-             WHERE m.email = ? AND m.active = 1 AND m.deleted_at IS NULL AND d.active = 1",
+             WHERE m.email = $1 AND m.active = 1 AND m.deleted_at IS NULL AND d.active = 1",
         )
         .bind(&email)
         .fetch_optional(db)
@@ -175,7 +175,7 @@ async fn time_lookup(db: &SqlitePool, sample: &[usize]) -> f64 {
 }
 
 /// How SQLite runs the password query: by index, whatever the number of accounts.
-async fn query_plan(db: &SqlitePool) -> String {
+async fn query_plan(db: &AnyPool) -> String {
     let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "EXPLAIN QUERY PLAN SELECT '{ARGON2ID}' || m.password_hash FROM mailboxes m
          JOIN domains d ON d.id = m.domain_id

@@ -14,7 +14,7 @@ use app::ssr::db::{self, OpenError, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
 use app::ssr::mailstore::{is_root, MAIL_DIR};
 use app::ssr::two_factor::KEY_FILE;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{AnyPool, Connection, SqliteConnection};
 
 use crate::cli::MailArgs;
 use copy::{copy_tree, Owners};
@@ -242,11 +242,11 @@ async fn prepare(
     backup_db: &Path,
     staging: &Path,
     dir: &Path,
-) -> Result<(Summary, String, SqlitePool), String> {
+) -> Result<(Summary, String, AnyPool), String> {
     let staged = staging.join(DB_FILE);
     std::fs::copy(backup_db, &staged)
         .map_err(|error| format!("cannot copy {}: {error}", backup_db.display()))?;
-    let pool = db::open(staging).await.map_err(|error| match error {
+    let pool = db::open(staging, None).await.map_err(|error| match error {
         OpenError::Newer { found, known, .. } => format!(
             "the backup {} was made by a newer version of vpostmaster (schema {found}, this \
              version knows up to {known}); restore it with that version",
@@ -347,8 +347,10 @@ fn copy_key(from: &Path, to: &Path) -> Result<bool, String> {
     Ok(true)
 }
 
-async fn open(data_dir: &Path) -> Result<SqlitePool, String> {
-    db::open(data_dir).await.map_err(|error| error.to_string())
+async fn open(data_dir: &Path) -> Result<AnyPool, String> {
+    db::open(data_dir, None)
+        .await
+        .map_err(|error| error.to_string())
 }
 
 /// Refuses a `dir` that exists and holds anything: a backup is never written over another.

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use app::ssr::db::Location;
 use app::ssr::mailstore::MailUser;
 use clap::error::ErrorKind;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
@@ -17,10 +18,24 @@ pub struct Cli {
     /// Directory of the database (vpostmaster.db) and the mail store.
     #[arg(long, env = "VPM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
+    /// The accounts in PostgreSQL instead of the data directory's SQLite file:
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE. For consoles on several hosts, and mail
+    /// hosts that cannot share a file; see README.md, "Choosing the database".
+    #[arg(long, env = "VPM_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Where the accounts are: the PostgreSQL server of `--database-url`, else the SQLite file
+    /// in the data directory.
+    pub fn database(&self) -> Result<Location, String> {
+        Location::new(&self.data_dir, self.database_url.as_deref())
+            .map_err(|error| error.to_string())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,6 +57,15 @@ pub enum Command {
     Backup(BackupArgs),
     /// Put a backup back into the data directory; stop the console and Dovecot first.
     Restore(RestoreArgs),
+    /// Move the data directory's SQLite database into a new, empty PostgreSQL database; the
+    /// SQLite file is left as it was.
+    MigrateTo(MigrateToArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateToArgs {
+    /// The PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Args)]

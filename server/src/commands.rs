@@ -9,6 +9,7 @@ use app::ssr::audit::Actor;
 use app::ssr::auth::{now, SessionPolicy};
 use app::ssr::batches::Batches;
 use app::ssr::caller::{Caller, DomainScope};
+use app::ssr::db::Location;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
 use app::ssr::progress::RunningAdds;
@@ -20,7 +21,7 @@ use app::ssr::{
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::cli::{
     AdminCommand, AliasCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs,
@@ -35,21 +36,27 @@ const DEMO_POSTMASTER: &str = "postmaster@example.test";
 
 /// Runs the command; an error is one line for the operator.
 pub async fn run(cli: Cli) -> Result<(), String> {
+    let database = cli.database()?;
     let command = match cli.command {
         Some(command) => command,
         None => Command::Serve(ServeArgs::from_env()?),
     };
     match command {
-        Command::Serve(args) => crate::web::serve(&cli.data_dir, &cli.mail, args).await,
-        Command::Operator(command) => operate(&cli.data_dir, &cli.mail, command).await,
+        Command::Serve(args) => crate::web::serve(&cli.data_dir, &database, &cli.mail, args).await,
+        Command::Operator(command) => operate(&cli.data_dir, &database, &cli.mail, command).await,
         Command::DovecotConfig(args) => print_dovecot_config(&cli.data_dir, &cli.mail, &args),
         Command::PostfixConfig(args) => print_postfix_config(&cli.data_dir, &args),
-        Command::Check(args) => crate::check::run(&cli.data_dir, &cli.mail, &args).await,
+        Command::Check(args) => crate::check::run(&cli.data_dir, &database, &cli.mail, &args).await,
         Command::Backup(args) => {
+            sqlite_only(&database, "backup")?;
             crate::backup::backup(&cli.data_dir, &cli.mail, &args.dir, args.mail).await
         }
         Command::Restore(args) => {
+            sqlite_only(&database, "restore")?;
             crate::backup::restore(&cli.data_dir, &cli.mail, &args.dir, args.replace).await
+        }
+        Command::MigrateTo(args) => {
+            crate::migrate_to::run(&cli.data_dir, &database, &args.url).await
         }
     }
 }
@@ -106,15 +113,31 @@ fn print_postfix_config(data_dir: &Path, args: &PostfixConfigArgs) -> Result<(),
     Ok(())
 }
 
+/// `backup` and `restore` copy the SQLite file; PostgreSQL has its own tools for that.
+fn sqlite_only(database: &Location, command: &str) -> Result<(), String> {
+    match database {
+        Location::File(_) => Ok(()),
+        Location::Server(_) => Err(format!(
+            "{command} copies the SQLite database of the data directory; with PostgreSQL use \
+             pg_dump and pg_restore for the database (README.md, \"Choosing the database\")"
+        )),
+    }
+}
+
 /// Runs an operator command against the database.
-async fn operate(data_dir: &Path, mail: &MailArgs, command: OperatorCommand) -> Result<(), String> {
-    let db = db::open(data_dir)
+async fn operate(
+    data_dir: &Path,
+    database: &Location,
+    mail: &MailArgs,
+    command: OperatorCommand,
+) -> Result<(), String> {
+    let db = db::open_at(data_dir, database)
         .await
         .map_err(|error| error.to_string())?;
     // Run as root, the first command may have created the database: it belongs to the mail
     // user, like everything under the data directory, when that user exists.
     let store = mail.store(data_dir);
-    if let Ok(store) = &store {
+    if let (Ok(store), Location::File(_)) = (&store, database) {
         store
             .hand_over_database(data_dir, db::DB_FILE)
             .map_err(|error| error.to_string())?;
@@ -125,7 +148,7 @@ async fn operate(data_dir: &Path, mail: &MailArgs, command: OperatorCommand) -> 
 }
 
 async fn execute(
-    db: &SqlitePool,
+    db: &AnyPool,
     hasher: &Hasher,
     store: Result<MailStore, String>,
     command: OperatorCommand,
@@ -324,7 +347,7 @@ async fn execute(
 }
 
 /// What the services that the web runs with its state need, for the operator's commands.
-fn operator_state(db: &SqlitePool, hasher: &Hasher, mail: MailStore) -> AppState {
+fn operator_state(db: &AnyPool, hasher: &Hasher, mail: MailStore) -> AppState {
     AppState {
         db: db.clone(),
         hasher: hasher.clone(),
@@ -337,7 +360,7 @@ fn operator_state(db: &SqlitePool, hasher: &Hasher, mail: MailStore) -> AppState
 }
 
 /// Prints the domain's live accounts as CSV, row by row as they are read.
-async fn export(db: &SqlitePool, name: &str) -> Result<(), AppError> {
+async fn export(db: &AnyPool, name: &str) -> Result<(), AppError> {
     let domain = domain_named(db, name).await?;
     export::record(db, Actor::CLI, &domain.name).await?;
     let mut lines = export::accounts_csv(db.clone(), domain.id);
@@ -390,12 +413,12 @@ async fn import(
 }
 
 /// The domain called `name`, which must exist.
-async fn domain_named(db: &SqlitePool, name: &str) -> Result<Domain, AppError> {
+async fn domain_named(db: &AnyPool, name: &str) -> Result<Domain, AppError> {
     Domain::named(&mut *db.acquire().await?, name).await
 }
 
 /// Runs an alias command through the services the console uses, audited as the operator's.
-async fn alias(db: &SqlitePool, command: AliasCommand) -> Result<(), AppError> {
+async fn alias(db: &AnyPool, command: AliasCommand) -> Result<(), AppError> {
     match command {
         AliasCommand::Add { address, targets } => {
             let domain = domain_of(db, &address).await?;
@@ -445,7 +468,7 @@ async fn alias(db: &SqlitePool, command: AliasCommand) -> Result<(), AppError> {
 }
 
 /// The domain of a full address, which must exist.
-async fn domain_of(db: &SqlitePool, address: &str) -> Result<Domain, AppError> {
+async fn domain_of(db: &AnyPool, address: &str) -> Result<Domain, AppError> {
     let domain = Address::domain_of(address).ok_or_else(|| {
         AppError::Invalid(format!(
             "give the full address, such as sales@example.com, not {:?}",
@@ -489,7 +512,7 @@ fn print_generated(password: Option<&String>) {
     }
 }
 
-async fn list_domains(db: &SqlitePool) -> Result<(), AppError> {
+async fn list_domains(db: &AnyPool) -> Result<(), AppError> {
     let domains = domains::list(db).await?;
     if domains.is_empty() {
         println!("No domains yet. Add one with: vpostmaster domain add NAME");
@@ -504,7 +527,7 @@ async fn list_domains(db: &SqlitePool) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn list_admins(db: &SqlitePool) -> Result<(), AppError> {
+async fn list_admins(db: &AnyPool) -> Result<(), AppError> {
     let admins = admins::list(db).await?;
     if admins.is_empty() {
         println!("No administrators yet. Add one with: vpostmaster admin add EMAIL --domain NAME");
@@ -522,7 +545,7 @@ async fn list_admins(db: &SqlitePool) -> Result<(), AppError> {
 }
 
 /// Creates what is missing of the demo setup, printing a new password once.
-async fn demo(db: &SqlitePool, hasher: &Hasher) -> Result<(), AppError> {
+async fn demo(db: &AnyPool, hasher: &Hasher) -> Result<(), AppError> {
     if domains::id_of(db, DEMO_DOMAIN).await.is_err() {
         domains::add(db, DEMO_DOMAIN, "Demo domain", Actor::CLI).await?;
         println!("Added the demo domain {DEMO_DOMAIN}.");

@@ -12,6 +12,7 @@ pub mod export;
 pub mod forms;
 pub mod guard;
 pub mod limits;
+pub mod migrate_to;
 pub mod postfix;
 pub mod template;
 pub mod web;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use app::error::AppError;
 use app::ssr::auth::SessionPolicy;
 use app::ssr::batches::Batches;
+use app::ssr::db::Location;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{current_uid, finish_removals, is_root, reconcile_maildirs, MailStore};
 use app::ssr::progress::RunningAdds;
@@ -26,7 +27,7 @@ use leptos::config::{Env, LeptosOptions};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::time::MissedTickBehavior;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -97,7 +98,12 @@ pub fn provide_app_context(state: &AppState) {
 }
 
 /// Serves until SIGINT or SIGTERM.
-pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<(), String> {
+pub async fn serve(
+    data_dir: &Path,
+    database: &Location,
+    mail: &MailArgs,
+    args: ServeArgs,
+) -> Result<(), String> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(
             RustlsConfig::from_pem_file(cert, key)
@@ -119,12 +125,14 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
         .map_err(|error| format!("cannot listen on {}: {error}", args.listen))?;
     let local = listener.local_addr().map_err(|error| error.to_string())?;
     let store = mail.store(data_dir)?;
-    let db = app::ssr::db::open(data_dir)
+    let db = app::ssr::db::open_at(data_dir, database)
         .await
         .map_err(|error| error.to_string())?;
-    store
-        .hand_over_database(data_dir, app::ssr::db::DB_FILE)
-        .map_err(|error| error.to_string())?;
+    if let Location::File(_) = database {
+        store
+            .hand_over_database(data_dir, app::ssr::db::DB_FILE)
+            .map_err(|error| error.to_string())?;
+    }
     if !is_root() && store.owner().uid != current_uid() {
         tracing::warn!(
             mail_user = %store.owner().name,
@@ -212,7 +220,7 @@ pub async fn serve(data_dir: &Path, mail: &MailArgs, args: ServeArgs) -> Result<
 /// Checks every live account's Maildir while the server already serves (a million take
 /// minutes), logging when done, then purges: never both at once, so the check cannot re-create
 /// a Maildir the purge has just removed.
-async fn reconcile_then_purge(db: SqlitePool, store: MailStore) {
+async fn reconcile_then_purge(db: AnyPool, store: MailStore) {
     let started = std::time::Instant::now();
     match reconcile_maildirs(&db, &store).await {
         Ok(report) => tracing::info!(
@@ -228,7 +236,7 @@ async fn reconcile_then_purge(db: SqlitePool, store: MailStore) {
     purge_hourly(db, store).await;
 }
 
-async fn purge_hourly(db: SqlitePool, store: MailStore) {
+async fn purge_hourly(db: AnyPool, store: MailStore) {
     let mut every_hour = tokio::time::interval(PURGE_INTERVAL);
     every_hour.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -246,7 +254,7 @@ async fn purge_hourly(db: SqlitePool, store: MailStore) {
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 /// Sweeps what the database should forget (see [`retention::sweep`]) until the server stops.
-async fn sweep_often(db: SqlitePool, policy: SessionPolicy, audit_days: u32) {
+async fn sweep_often(db: AnyPool, policy: SessionPolicy, audit_days: u32) {
     let mut every = tokio::time::interval(SWEEP_INTERVAL);
     every.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {

@@ -2,12 +2,13 @@
 //! mix of adds, soft deletes, restores, purges and moves, and the trigram index finds what the
 //! LIKE rule finds for terms of three characters or more.
 
-use app::ssr::db;
-use sqlx::SqlitePool;
+mod support;
 
-async fn fresh() -> (tempfile::TempDir, SqlitePool) {
+use sqlx::AnyPool;
+
+async fn fresh() -> (tempfile::TempDir, AnyPool) {
     let dir = tempfile::tempdir().unwrap();
-    let pool = db::open(dir.path()).await.unwrap();
+    let pool = support::database::open(dir.path()).await;
     sqlx::query("INSERT INTO domains (name) VALUES ('a.test'), ('b.test')")
         .execute(&pool)
         .await
@@ -15,7 +16,7 @@ async fn fresh() -> (tempfile::TempDir, SqlitePool) {
     (dir, pool)
 }
 
-async fn run(pool: &SqlitePool, sql: &str) {
+async fn run(pool: &AnyPool, sql: &str) {
     sqlx::query(sql).execute(pool).await.unwrap();
 }
 
@@ -27,7 +28,7 @@ async fn counts_follow_adds_deletes_restores_purges_and_moves() {
         let name = if domain == 1 { "a.test" } else { "b.test" };
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir)
-             VALUES (?, ?, ?, 'h', ?)",
+             VALUES ($1, $2, $3, 'h', $4)",
         )
         .bind(domain)
         .bind(format!("u{i}"))
@@ -88,7 +89,7 @@ async fn trigram_index_finds_what_like_finds() {
     for (i, (local, first, last)) in people.iter().enumerate() {
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name,
-             last_name, maildir) VALUES (1, ?, ?, 'h', ?, ?, ?)",
+             last_name, maildir) VALUES (1, $1, $2, 'h', $3, $4, $5)",
         )
         .bind(local)
         .bind(format!("{local}@a.test"))
@@ -106,15 +107,15 @@ async fn trigram_index_finds_what_like_finds() {
     .await;
     for term in ["SMI", "nes", "@a.t", "son", "xyz", "anna@"] {
         let like: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM mailboxes WHERE email LIKE '%' || ?1 || '%'
-             OR first_name LIKE '%' || ?1 || '%' OR last_name LIKE '%' || ?1 || '%' ORDER BY id",
+            "SELECT id FROM mailboxes WHERE email LIKE '%' || $1 || '%'
+             OR first_name LIKE '%' || $1 || '%' OR last_name LIKE '%' || $1 || '%' ORDER BY id",
         )
         .bind(term)
         .fetch_all(&pool)
         .await
         .unwrap();
         let indexed: Vec<i64> = sqlx::query_scalar(
-            "SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH ?1 ORDER BY rowid",
+            "SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH $1 ORDER BY rowid",
         )
         .bind(format!("\"{term}\""))
         .fetch_all(&pool)

@@ -637,7 +637,7 @@ async fn the_operator_manages_aliases_from_the_command_line_audited() {
     );
     fails(data, &["alias", "restore", "team@example.com"], None);
 
-    let db = app::ssr::db::open(data).await.unwrap();
+    let db = support::database::open(data).await;
     let audited: Vec<(String, String)> = sqlx::query_as(
         "SELECT action, target FROM audit_log WHERE actor = 'cli' AND action LIKE 'alias.%' ORDER BY id",
     )

@@ -271,7 +271,7 @@ async fn a_session_in_use_is_marked_seen_at_most_once_a_minute() {
         let (server, cookie) = (&server, &cookie);
         async move {
             sqlx::query(
-                "UPDATE sessions SET last_seen = CAST(strftime('%s', 'now') AS INTEGER) - ?",
+                "UPDATE sessions SET last_seen = CAST(strftime('%s', 'now') AS INTEGER) - $1",
             )
             .bind(ago)
             .execute(&server.db)

@@ -109,7 +109,7 @@ impl Replies {
 
     /// The day `days` from today, as Dovecot's clock (the server's local time) counts.
     async fn day(&self, days: i32) -> String {
-        sqlx::query_scalar("SELECT date('now', 'localtime', ? || ' days')")
+        sqlx::query_scalar("SELECT date('now', 'localtime', $1 || ' days')")
             .bind(days.to_string())
             .fetch_one(&self.mail.server.db)
             .await
@@ -246,7 +246,7 @@ fn refusal(reply: &Reply) -> AppError {
 
 /// What Dovecot finds for jane: the script's id and text.
 async fn script_of(server: &TestServer) -> Option<(String, String)> {
-    sqlx::query_as("SELECT id, script FROM sieve_scripts WHERE email = ? AND name = 'autoreply'")
+    sqlx::query_as("SELECT id, script FROM sieve_scripts WHERE email = $1 AND name = 'autoreply'")
         .bind(JANE)
         .fetch_optional(&server.db)
         .await

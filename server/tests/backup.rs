@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use app::ssr::two_factor::{SecretKey, KEY_FILE};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{AnyPool, Connection, SqliteConnection};
 use support::{TestServer, PASSWORD, POSTMASTER_A};
 use tempfile::TempDir;
 
@@ -84,7 +84,7 @@ async fn until_closed(data_dir: &Path) {
     panic!("the database stays open");
 }
 
-async fn domains(db: &SqlitePool) -> Vec<String> {
+async fn domains(db: &AnyPool) -> Vec<String> {
     sqlx::query_scalar("SELECT name FROM domains ORDER BY name")
         .fetch_all(db)
         .await
@@ -232,7 +232,7 @@ async fn restore_over_a_database_needs_replace_and_keeps_the_old_database_and_ke
     let err = fails(&data, &["restore", arg(&dir)]);
     assert!(err.contains("--replace"), "{err}");
 
-    let open = app::ssr::db::open(&data).await.unwrap();
+    let open = support::database::open(&data).await;
     let err = fails(&data, &["restore", arg(&dir), "--replace"]);
     assert!(err.contains("is open"), "{err}");
     open.close().await;
@@ -254,7 +254,7 @@ async fn restore_over_a_database_needs_replace_and_keeps_the_old_database_and_ke
         })
         .expect("the replaced key is kept aside");
     assert_eq!(std::fs::read(key_aside).unwrap(), newer_key);
-    let db = app::ssr::db::open(&data).await.unwrap();
+    let db = support::database::open(&data).await;
     assert_eq!(domains(&db).await, ["kept.test"]);
     db.close().await;
     let aside: Vec<_> = std::fs::read_dir(&data)

@@ -19,7 +19,7 @@ async fn add(server: &TestServer, cookie: &str, text: &str) {
 }
 
 async fn maildir_of(server: &TestServer, email: &str) -> String {
-    sqlx::query_scalar("SELECT maildir FROM mailboxes WHERE email = ?")
+    sqlx::query_scalar("SELECT maildir FROM mailboxes WHERE email = $1")
         .bind(email)
         .fetch_one(&server.db)
         .await
@@ -39,7 +39,7 @@ async fn the_start_removes_the_maildirs_a_crash_left_without_their_rows() {
 
     // A purge that ran whole removes the Maildir and leaves nothing listed.
     let ann = maildir_of(&server, "ann@alpha.test").await;
-    sqlx::query("UPDATE mailboxes SET deleted_at = '2000-01-01T00:00:00Z' WHERE email = ?")
+    sqlx::query("UPDATE mailboxes SET deleted_at = '2000-01-01T00:00:00Z' WHERE email = $1")
         .bind("ann@alpha.test")
         .execute(&server.db)
         .await
@@ -63,7 +63,7 @@ async fn the_start_removes_the_maildirs_a_crash_left_without_their_rows() {
         .await
         .unwrap();
     for maildir in [bob.as_str(), carl] {
-        sqlx::query("INSERT INTO maildir_removals (maildir) VALUES (?)")
+        sqlx::query("INSERT INTO maildir_removals (maildir) VALUES ($1)")
             .bind(maildir)
             .execute(&server.db)
             .await

@@ -69,7 +69,7 @@ impl Mail {
     /// The account's Maildir on disk.
     async fn maildir(&self, email: &str) -> PathBuf {
         let maildir: String = sqlx::query_scalar(
-            "SELECT maildir FROM mailboxes WHERE email = ? AND deleted_at IS NULL",
+            "SELECT maildir FROM mailboxes WHERE email = $1 AND deleted_at IS NULL",
         )
         .bind(email)
         .fetch_one(&self.server.db)

@@ -213,7 +213,7 @@ impl Console {
 
     async fn hash_of(&self, email: &str) -> String {
         sqlx::query_scalar(
-            "SELECT password_hash FROM mailboxes WHERE email = ? AND deleted_at IS NULL",
+            "SELECT password_hash FROM mailboxes WHERE email = $1 AND deleted_at IS NULL",
         )
         .bind(email)
         .fetch_one(&self.server.db)
@@ -222,7 +222,7 @@ impl Console {
     }
 
     async fn id_of_deleted(&self, email: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = ? AND deleted_at IS NOT NULL")
+        sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = $1 AND deleted_at IS NOT NULL")
             .bind(email)
             .fetch_one(&self.server.db)
             .await
@@ -1134,7 +1134,7 @@ async fn accounts_deleted_longer_than_the_retention_are_purged() {
         let db = console.server.db.clone();
         async move {
             sqlx::query(
-                "UPDATE mailboxes SET deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) WHERE email = ?",
+                "UPDATE mailboxes SET deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', $1) WHERE email = $2",
             )
             .bind(format!("-{days} days"))
             .bind(email)
@@ -1252,7 +1252,7 @@ async fn the_activity_log_is_newest_first_filtered_and_paged() {
     // 120 more entries: three pages of 50, newest first, and a page past the end shows the last.
     for n in 0..120 {
         sqlx::query(
-            "INSERT INTO audit_log (actor, domain, action, target, outcome) VALUES ('cli', 'alpha.test', 'mailbox.update', ?, 'ok')",
+            "INSERT INTO audit_log (actor, domain, action, target, outcome) VALUES ('cli', 'alpha.test', 'mailbox.update', $1, 'ok')",
         )
         .bind(format!("user{n}@alpha.test"))
         .execute(&console.server.db)
@@ -1286,39 +1286,39 @@ async fn the_list_queries_use_the_indexes() {
     let console = Console::new().await;
     let cases: [(&str, &[&str], &str); 7] = [
         (
-            "SELECT COUNT(*) FROM audit_log WHERE domain = ?",
+            "SELECT COUNT(*) FROM audit_log WHERE domain = $1",
             &["alpha.test"],
             "audit_log_domain",
         ),
         (
-            "SELECT at FROM audit_log WHERE domain = ? ORDER BY id DESC LIMIT 50",
+            "SELECT at FROM audit_log WHERE domain = $1 ORDER BY id DESC LIMIT 50",
             &["alpha.test"],
             "audit_log_domain",
         ),
         (
-            "SELECT at FROM audit_log WHERE domain = ? AND action = ? ORDER BY id DESC LIMIT 50",
+            "SELECT at FROM audit_log WHERE domain = $1 AND action = $2 ORDER BY id DESC LIMIT 50",
             &["alpha.test", "mailbox.add"],
             "audit_log_domain_action",
         ),
         (
-            "SELECT DISTINCT action FROM audit_log WHERE domain = ? ORDER BY action",
+            "SELECT DISTINCT action FROM audit_log WHERE domain = $1 ORDER BY action",
             &["alpha.test"],
             "audit_log_domain_action",
         ),
         (
-            "SELECT email FROM mailboxes WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?))",
+            "SELECT email FROM mailboxes WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each($1))",
             &["[\"jdoe@alpha.test\"]"],
             "mailboxes_live_email",
         ),
         (
             "DELETE FROM mailboxes WHERE deleted_at IS NOT NULL
-             AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+             AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', $1)",
             &["-30 days"],
             "mailboxes_deleted",
         ),
         (
             "SELECT id, email, first_name, last_name, deleted_at
-             FROM mailboxes WHERE domain_id = ? AND deleted_at IS NOT NULL
+             FROM mailboxes WHERE domain_id = $1 AND deleted_at IS NOT NULL
              ORDER BY deleted_at DESC, id DESC",
             &["1"],
             "mailboxes_domain_deleted",
@@ -1425,7 +1425,7 @@ async fn seed_alpha(server: &TestServer, count: usize) {
         let surname = if n % 2 == 0 { "Smith" } else { "Jones" };
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
-             SELECT id, ?, ?, 'x', 'Pat', ?, ? FROM domains WHERE name = 'alpha.test'",
+             SELECT id, $1, $2, 'x', 'Pat', $3, $4 FROM domains WHERE name = 'alpha.test'",
         )
         .bind(format!("user{n:05}"))
         .bind(format!("user{n:05}@alpha.test"))

@@ -556,9 +556,9 @@ async fn a_server_killed_during_a_bulk_add_leaves_all_accounts_or_none() {
         // The next start reconciles; then every live account has its Maildir, and either the
         // whole round's list exists or none of it.
         let (mut child, _) = serve(&data, &site);
-        let db = app::ssr::db::open(&data).await.unwrap();
+        let db = support::database::open(&data).await;
         let rows: Vec<String> =
-            sqlx::query_scalar("SELECT maildir FROM mailboxes WHERE local_part LIKE ?")
+            sqlx::query_scalar("SELECT maildir FROM mailboxes WHERE local_part LIKE $1")
                 .bind(format!("r{round}u%"))
                 .fetch_all(&db)
                 .await
@@ -605,6 +605,6 @@ async fn the_data_directory_and_database_are_closed_to_other_local_users() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    app::ssr::db::open(&server.data_dir).await.unwrap();
+    support::database::open(&server.data_dir).await;
     assert_eq!(mode(&server.data_dir), 0o710);
 }

@@ -101,7 +101,7 @@ async fn the_server_answers_at_once_and_reports_the_maildir_check_when_done() {
     for n in 0..ACCOUNTS {
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir)
-             SELECT id, ?, ?, 'x', ? FROM domains WHERE name = 'alpha.test'",
+             SELECT id, $1, $2, 'x', $3 FROM domains WHERE name = 'alpha.test'",
         )
         .bind(format!("user{n:05}"))
         .bind(format!("user{n:05}@alpha.test"))

@@ -55,7 +55,7 @@ async fn date_attempts_now(server: &TestServer) {
 
 /// Moves every recorded attempt `seconds` into the past.
 async fn age_attempts(server: &TestServer, seconds: i64) {
-    sqlx::query("UPDATE log_on_attempts SET at = at - ?")
+    sqlx::query("UPDATE log_on_attempts SET at = at - $1")
         .bind(seconds)
         .execute(&server.db)
         .await
@@ -305,7 +305,7 @@ async fn the_sweep_forgets_expired_sessions_and_old_audit_rows() {
     server.log_on(POSTMASTER_B, PASSWORD).await;
     sqlx::query(
         "UPDATE sessions SET last_seen = last_seen - 31 * 60
-         WHERE admin_id = (SELECT id FROM admins WHERE email = ?)",
+         WHERE admin_id = (SELECT id FROM admins WHERE email = $1)",
     )
     .bind(POSTMASTER_B)
     .execute(&server.db)

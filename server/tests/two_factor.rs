@@ -26,7 +26,7 @@ fn key_of(server: &TestServer) -> SecretKey {
 }
 
 async fn admin_a(server: &TestServer) -> Admin {
-    let id = sqlx::query_scalar("SELECT id FROM admins WHERE email = ?")
+    let id = sqlx::query_scalar("SELECT id FROM admins WHERE email = $1")
         .bind(POSTMASTER_A)
         .fetch_one(&server.db)
         .await
@@ -295,7 +295,7 @@ async fn a_burst_of_wrong_codes_is_throttled() {
 async fn an_expired_pending_log_on_takes_no_code() {
     let e = enrolled().await;
     let token = pending(&e).await;
-    sqlx::query("UPDATE pending_log_ons SET expires_at = ?")
+    sqlx::query("UPDATE pending_log_ons SET expires_at = $1")
         .bind(now() - 1)
         .execute(&e.server.db)
         .await

@@ -329,7 +329,7 @@ async fn a_burst_of_wrong_codes_is_throttled_like_log_on() {
 async fn a_late_code_goes_back_to_the_password_with_a_message() {
     let (server, enrolled) = enrolled().await;
     let pending = password_step(&server).await;
-    sqlx::query("UPDATE pending_log_ons SET expires_at = ?")
+    sqlx::query("UPDATE pending_log_ons SET expires_at = $1")
         .bind(now() - 1)
         .execute(&server.db)
         .await

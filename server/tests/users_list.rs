@@ -33,8 +33,8 @@ async fn seed(server: &TestServer, count: usize) {
         for (local, first, last) in &locals {
             sqlx::query(
                 "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
-                 SELECT id, ?1, ?1 || '@' || name, 'x', ?2, ?3, name || '/' || ?1 || '.seed/'
-                 FROM domains WHERE name = ?4",
+                 SELECT id, $1, $1 || '@' || name, 'x', $2, $3, name || '/' || $1 || '.seed/'
+                 FROM domains WHERE name = $4",
             )
             .bind(local)
             .bind(first)
@@ -71,9 +71,9 @@ async fn like(server: &TestServer, term: &str, offset: i64, limit: i64) -> Vec<S
     sqlx::query_scalar(
         "SELECT m.email FROM mailboxes m JOIN domains d ON d.id = m.domain_id
          WHERE d.name = 'alpha.test' AND m.deleted_at IS NULL
-           AND (m.local_part LIKE ?1 ESCAPE '\\' OR m.first_name LIKE ?1 ESCAPE '\\'
-                OR m.last_name LIKE ?1 ESCAPE '\\')
-         ORDER BY m.local_part LIMIT ?2 OFFSET ?3",
+           AND (m.local_part LIKE $1 ESCAPE '\\' OR m.first_name LIKE $1 ESCAPE '\\'
+                OR m.last_name LIKE $1 ESCAPE '\\')
+         ORDER BY m.local_part LIMIT $2 OFFSET $3",
     )
     .bind(pattern)
     .bind(limit)
@@ -208,7 +208,7 @@ async fn query_syntax_in_a_term_is_text_to_find() {
     for (local, first, last) in names {
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
-             SELECT id, ?1, ?1 || '@alpha.test', 'x', ?2, ?3, 'alpha.test/' || ?1 || '.q/' FROM domains WHERE name = 'alpha.test'",
+             SELECT id, $1, $1 || '@alpha.test', 'x', $2, $3, 'alpha.test/' || $1 || '.q/' FROM domains WHERE name = 'alpha.test'",
         )
         .bind(local)
         .bind(first)

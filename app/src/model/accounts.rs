@@ -13,6 +13,7 @@ pub struct AccountRow {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::ssr::db::Flag"))]
     pub active: bool,
     /// The creation date, `YYYY-MM-DD`.
     pub created: String,

@@ -1,9 +1,10 @@
 //! Administrators: postmasters scoped to their domains, and superadmins who manage all.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::audit::{self, Action, Actor, Entry, Outcome};
 use super::auth::{self, CurrentSession};
+use super::db::{Backend, Flag};
 use super::domains;
 use super::hashing::Hasher;
 use super::throttle;
@@ -17,7 +18,9 @@ use crate::validate::{
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AdminSummary {
     pub email: String,
+    #[sqlx(try_from = "Flag")]
     pub superadmin: bool,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
     /// The managed domains, comma-separated; empty for a superadmin.
     pub domains: String,
@@ -52,7 +55,7 @@ fn check_password(email: &str, password: &str) -> Result<(), AppError> {
 
 /// Creates an administrator with `password`, audited in the same transaction.
 pub async fn add(
-    db: &SqlitePool,
+    db: &AnyPool,
     hasher: &Hasher,
     email: &str,
     scope: Scope<'_>,
@@ -69,23 +72,24 @@ pub async fn add(
     let hash = hasher.hash(password.to_owned()).await?;
 
     let mut tx = db.begin().await?;
-    let inserted =
-        sqlx::query("INSERT INTO admins (email, password_hash, superadmin) VALUES (?, ?, ?)")
-            .bind(&email)
-            .bind(&hash)
-            .bind(domain.is_none())
-            .execute(&mut *tx)
-            .await;
-    let admin_id = match inserted {
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO admins (email, password_hash, superadmin) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(&email)
+    .bind(&hash)
+    .bind(i64::from(domain.is_none()))
+    .fetch_one(&mut *tx)
+    .await;
+    let admin_id: i64 = match inserted {
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
             return Err(AppError::Conflict(format!(
                 "The administrator {email} already exists."
             )));
         }
-        other => other?.last_insert_rowid(),
+        other => other?,
     };
     if let Some((_, domain_id)) = &domain {
-        sqlx::query("INSERT INTO admin_domains (admin_id, domain_id) VALUES (?, ?)")
+        sqlx::query("INSERT INTO admin_domains (admin_id, domain_id) VALUES ($1, $2)")
             .bind(admin_id)
             .bind(domain_id)
             .execute(&mut *tx)
@@ -105,7 +109,7 @@ pub async fn add(
 /// Replaces an administrator's password and ends its sessions but `keep_session` (the one
 /// making the change, if any), audited in the same transaction.
 pub async fn set_password(
-    db: &SqlitePool,
+    db: &AnyPool,
     hasher: &Hasher,
     email: &str,
     password: &str,
@@ -116,10 +120,11 @@ pub async fn set_password(
     check_password(&email, password)?;
     let hash = hasher.hash(password.to_owned()).await?;
     let mut tx = db.begin().await?;
-    let admin_id: Option<i64> = sqlx::query_scalar(
-        "UPDATE admins SET password_hash = ?, password_changed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-         WHERE email = ? RETURNING id",
-    )
+    let admin_id: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE admins SET password_hash = $1, password_changed_at = {}
+         WHERE email = $2 RETURNING id",
+        Backend::of(db).now()
+    ))
     .bind(&hash)
     .bind(&email)
     .fetch_optional(&mut *tx)
@@ -140,7 +145,7 @@ pub async fn set_password(
 /// and is checked under the same throttle as log on (a stolen session must not become a
 /// guessing machine). Their other sessions end; this one goes on.
 pub async fn change_own_password(
-    db: &SqlitePool,
+    db: &AnyPool,
     hasher: &Hasher,
     session: &CurrentSession,
     client_addr: &str,
@@ -167,7 +172,7 @@ pub async fn change_own_password(
 /// Checks the signed-in administrator's own password before `action` changes something of
 /// theirs: throttled like log on, and a wrong one audited as a refused `action`.
 pub async fn check_own_password(
-    db: &SqlitePool,
+    db: &AnyPool,
     hasher: &Hasher,
     admin: &auth::Admin,
     client_addr: &str,
@@ -185,7 +190,7 @@ pub async fn check_own_password(
         target: email,
     };
     let attempt = throttle::reserve(db, &subject, auth::now()).await?;
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM admins WHERE id = ?")
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM admins WHERE id = $1")
         .bind(admin.id)
         .fetch_one(db)
         .await?;
@@ -212,7 +217,7 @@ pub async fn check_own_password(
 
 /// Stops an administrator from using the console, ending their sessions, or lets them again.
 pub async fn set_active(
-    db: &SqlitePool,
+    db: &AnyPool,
     email: &str,
     active: bool,
     actor: Actor<'_>,
@@ -220,8 +225,8 @@ pub async fn set_active(
     let email = email.trim().to_ascii_lowercase();
     let mut tx = db.begin().await?;
     let admin_id: Option<i64> =
-        sqlx::query_scalar("UPDATE admins SET active = ? WHERE email = ? RETURNING id")
-            .bind(active)
+        sqlx::query_scalar("UPDATE admins SET active = $1 WHERE email = $2 RETURNING id")
+            .bind(i64::from(active))
             .bind(&email)
             .fetch_optional(&mut *tx)
             .await?;
@@ -241,11 +246,11 @@ pub async fn set_active(
 }
 
 /// Removes an administrator for good, with their sessions; the audit log keeps their history.
-pub async fn remove(db: &SqlitePool, email: &str, actor: Actor<'_>) -> Result<(), AppError> {
+pub async fn remove(db: &AnyPool, email: &str, actor: Actor<'_>) -> Result<(), AppError> {
     let email = email.trim().to_ascii_lowercase();
     let mut tx = db.begin().await?;
     // Sessions and domain links go with the row (ON DELETE CASCADE).
-    let removed = sqlx::query("DELETE FROM admins WHERE email = ?")
+    let removed = sqlx::query("DELETE FROM admins WHERE email = $1")
         .bind(&email)
         .execute(&mut *tx)
         .await?;
@@ -267,23 +272,23 @@ fn not_found(email: &str) -> AppError {
 }
 
 /// Every administrator with the domains it manages, by address.
-pub async fn list(db: &SqlitePool) -> Result<Vec<AdminSummary>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn list(db: &AnyPool) -> Result<Vec<AdminSummary>, AppError> {
+    Ok(sqlx::query_as(&format!(
         "SELECT a.email, a.superadmin, a.active,
-                COALESCE((SELECT group_concat(d.name, ',') FROM admin_domains ad
+                COALESCE((SELECT {} FROM admin_domains ad
                           JOIN domains d ON d.id = ad.domain_id WHERE ad.admin_id = a.id), '') AS domains
          FROM admins a ORDER BY a.email",
-    )
+        Backend::of(db).joined("d.name")
+    ))
     .fetch_all(db)
     .await?)
 }
 
 /// Whether an administrator with this address exists.
-pub async fn exists(db: &SqlitePool, email: &str) -> Result<bool, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM admins WHERE email = ?)")
-            .bind(email.to_ascii_lowercase())
-            .fetch_one(db)
-            .await?,
-    )
+pub async fn exists(db: &AnyPool, email: &str) -> Result<bool, AppError> {
+    let exists: Flag = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM admins WHERE email = $1)")
+        .bind(email.to_ascii_lowercase())
+        .fetch_one(db)
+        .await?;
+    Ok(exists.into())
 }

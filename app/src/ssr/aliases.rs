@@ -4,11 +4,12 @@
 //! `validate` rules and the routing rules (an address is one thing, mail never loops), and
 //! audited in the same transaction.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::accounts::RETENTION_DAYS;
 use super::audit::{self, Action, Actor, Entry};
 use super::caller;
+use super::db::Backend;
 use super::routing::{self, Domain};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
@@ -18,19 +19,13 @@ use crate::validate::{
     split_targets, Address, Field, FieldProblem,
 };
 
-/// The current time as every table stores it.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
-
-/// SQLite takes the write lock at BEGIN: what is checked cannot change before the write.
-const BEGIN_IMMEDIATE: &str = "BEGIN IMMEDIATE";
-
 fn no_alias(address: &str) -> AppError {
     AppError::NotFound(format!("The alias {}", address.trim()))
 }
 
 /// Audits a request for an alias outside `domain`; the caller answers it as not found.
 async fn record_outside(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     address: &str,
@@ -63,7 +58,7 @@ fn checked_targets(address: &str, typed: &str) -> Result<Vec<String>, AppError> 
 }
 
 /// Refuses `address` when a live account or alias holds it.
-async fn refuse_taken(conn: &mut SqliteConnection, address: &str) -> Result<(), AppError> {
+async fn refuse_taken(conn: &mut AnyConnection, address: &str) -> Result<(), AppError> {
     match routing::holder(conn, address).await? {
         Some(holder) => Err(routing::taken(address, holder)),
         None => Ok(()),
@@ -73,7 +68,7 @@ async fn refuse_taken(conn: &mut SqliteConnection, address: &str) -> Result<(), 
 /// One page of the domain's live aliases in address order, filtered by a case-insensitive
 /// search on the address or the targets.
 pub async fn list(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     search: &str,
     page: u32,
@@ -86,9 +81,9 @@ pub async fn list(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    // Stored lowercase, and SQLite's LIKE ignores ASCII case anyway.
-    let filter = "domain_id = ?1 AND deleted_at IS NULL
-         AND (address LIKE ?2 ESCAPE '\\' OR targets LIKE ?2 ESCAPE '\\')";
+    // Stored lowercase and searched lowercase: PostgreSQL's LIKE does not ignore case.
+    let filter = "domain_id = $1 AND deleted_at IS NULL
+         AND (address LIKE $2 ESCAPE '\\' OR targets LIKE $2 ESCAPE '\\')";
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM aliases WHERE {filter}"))
         .bind(domain.id)
         .bind(&pattern)
@@ -100,11 +95,11 @@ pub async fn list(
     let page = page.clamp(1, pages);
     let rows = sqlx::query_as::<_, AliasRow>(&format!(
         "SELECT address, targets, substr(updated_at, 1, 10) AS updated
-         FROM aliases WHERE {filter} ORDER BY local_part LIMIT ?3 OFFSET ?4"
+         FROM aliases WHERE {filter} ORDER BY local_part LIMIT $3 OFFSET $4"
     ))
     .bind(domain.id)
     .bind(&pattern)
-    .bind(PAGE_SIZE)
+    .bind(i64::from(PAGE_SIZE))
     .bind(i64::from(page - 1) * i64::from(PAGE_SIZE))
     .fetch_all(db)
     .await?;
@@ -118,17 +113,13 @@ pub async fn list(
 }
 
 /// A live alias of the domain, for the Edit alias screen.
-pub async fn detail(
-    db: &SqlitePool,
-    domain: &Domain,
-    address: &str,
-) -> Result<AliasDetail, AppError> {
+pub async fn detail(db: &AnyPool, domain: &Domain, address: &str) -> Result<AliasDetail, AppError> {
     let address = domain
         .address_of(address)
         .ok_or_else(|| no_alias(address))?;
     let row: Option<(String, String, String)> = sqlx::query_as(
         "SELECT targets, created_at, updated_at FROM aliases
-         WHERE address = ? AND domain_id = ? AND deleted_at IS NULL",
+         WHERE address = $1 AND domain_id = $2 AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(domain.id)
@@ -146,7 +137,7 @@ pub async fn detail(
 
 /// Writes a new live alias and its audit row in the caller's transaction.
 async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     domain: &Domain,
     actor: Actor<'_>,
     address: &str,
@@ -155,7 +146,7 @@ async fn insert(
     let local = Address::split(address).map_or_else(|| address.to_owned(), |parts| parts.local);
     let joined = join_targets(targets);
     sqlx::query(
-        "INSERT INTO aliases (domain_id, local_part, address, targets) VALUES (?, ?, ?, ?)",
+        "INSERT INTO aliases (domain_id, local_part, address, targets) VALUES ($1, $2, $3, $4)",
     )
     .bind(domain.id)
     .bind(local)
@@ -176,7 +167,7 @@ async fn insert(
 /// [`parse_targets`]), and returns its address. Refused when the address is a live account or
 /// alias, or when mail would come back to it through stored aliases and forwardings.
 pub async fn add(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     name: &str,
@@ -184,7 +175,7 @@ pub async fn add(
 ) -> Result<String, AppError> {
     let address = alias_address(domain, name)?;
     let targets = checked_targets(&address, targets)?;
-    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    let mut tx = super::db::begin_write(db).await?;
     refuse_taken(&mut tx, &address)
         .await
         .map_err(|error| error.on_field(Field::Alias))?;
@@ -201,7 +192,7 @@ pub async fn add(
 /// and returns how many. Refused with every problem by line when a line breaks a rule, names
 /// an address that is taken, or makes a loop with what is stored or with the other lines.
 pub async fn add_from_paste(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     text: &str,
@@ -213,7 +204,7 @@ pub async fn add_from_paste(
     if report.lines.is_empty() {
         return Err(AppError::Invalid("Paste at least one alias.".into()));
     }
-    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    let mut tx = super::db::begin_write(db).await?;
     let addresses: Vec<(usize, String)> = report
         .lines
         .iter()
@@ -270,7 +261,7 @@ pub async fn add_from_paste(
 
 /// Changes where a live alias of the domain delivers, with the rules of [`add`].
 pub async fn update(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     address: &str,
@@ -282,9 +273,9 @@ pub async fn update(
     };
     let targets = checked_targets(&address, targets)?;
     let joined = join_targets(&targets);
-    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    let mut tx = super::db::begin_write(db).await?;
     let before: Option<String> = sqlx::query_scalar(
-        "SELECT targets FROM aliases WHERE address = ? AND domain_id = ? AND deleted_at IS NULL",
+        "SELECT targets FROM aliases WHERE address = $1 AND domain_id = $2 AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(domain.id)
@@ -298,8 +289,9 @@ pub async fn update(
         .await
         .map_err(|error| error.on_field(Field::Targets))?;
     sqlx::query(&format!(
-        "UPDATE aliases SET targets = ?, updated_at = {NOW}
-         WHERE address = ? AND domain_id = ? AND deleted_at IS NULL"
+        "UPDATE aliases SET targets = $1, updated_at = {now}
+         WHERE address = $2 AND domain_id = $3 AND deleted_at IS NULL",
+        now = Backend::of(db).now()
     ))
     .bind(&joined)
     .bind(&address)
@@ -320,7 +312,7 @@ pub async fn update(
 /// address that is not a live alias of the domain answers as not found, naming it; one of
 /// another domain is audited as refused too.
 pub async fn delete(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     addresses: &[&str],
@@ -338,11 +330,12 @@ pub async fn delete(
     if chosen.is_empty() {
         return Err(AppError::Invalid("Select at least one alias.".into()));
     }
-    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    let mut tx = super::db::begin_write(db).await?;
     for address in &chosen {
         let deleted: Option<i64> = sqlx::query_scalar(&format!(
-            "UPDATE aliases SET deleted_at = {NOW}, updated_at = {NOW}
-             WHERE address = ? AND domain_id = ? AND deleted_at IS NULL RETURNING id"
+            "UPDATE aliases SET deleted_at = {now}, updated_at = {now}
+             WHERE address = $1 AND domain_id = $2 AND deleted_at IS NULL RETURNING id",
+            now = Backend::of(db).now()
         ))
         .bind(address)
         .bind(domain.id)
@@ -362,14 +355,14 @@ pub async fn delete(
 }
 
 /// The domain's deleted aliases, newest first, with the whole days left before the purge.
-pub async fn deleted(db: &SqlitePool, domain: &Domain) -> Result<Vec<DeletedAlias>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT id, address, targets, deleted_at,
-                MAX(0, ? - CAST(julianday('now') - julianday(deleted_at) AS INTEGER)) AS days_left
-         FROM aliases WHERE domain_id = ? AND deleted_at IS NOT NULL
+pub async fn deleted(db: &AnyPool, domain: &Domain) -> Result<Vec<DeletedAlias>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, address, targets, deleted_at, {} AS days_left
+         FROM aliases WHERE domain_id = $2 AND deleted_at IS NOT NULL
          ORDER BY deleted_at DESC, id DESC",
-    )
-    .bind(RETENTION_DAYS)
+        Backend::of(db).days_left("$1", "deleted_at")
+    ))
+    .bind(i64::from(RETENTION_DAYS))
     .bind(domain.id)
     .fetch_all(db)
     .await?)
@@ -377,16 +370,12 @@ pub async fn deleted(db: &SqlitePool, domain: &Domain) -> Result<Vec<DeletedAlia
 
 /// The id of the alias at `address` deleted last, for the command line, which names
 /// aliases by address.
-pub async fn last_deleted(
-    db: &SqlitePool,
-    domain: &Domain,
-    address: &str,
-) -> Result<i64, AppError> {
+pub async fn last_deleted(db: &AnyPool, domain: &Domain, address: &str) -> Result<i64, AppError> {
     let address = domain
         .address_of(address)
         .ok_or_else(|| no_alias(address))?;
     sqlx::query_scalar(
-        "SELECT id FROM aliases WHERE address = ? AND domain_id = ? AND deleted_at IS NOT NULL
+        "SELECT id FROM aliases WHERE address = $1 AND domain_id = $2 AND deleted_at IS NOT NULL
          ORDER BY deleted_at DESC, id DESC LIMIT 1",
     )
     .bind(&address)
@@ -399,14 +388,14 @@ pub async fn last_deleted(
 /// Brings back the deleted alias `id` of the domain and returns its address. Refused when its
 /// address was taken again meanwhile, or when its targets now make a loop.
 pub async fn restore(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     id: i64,
 ) -> Result<String, AppError> {
     let gone = || AppError::NotFound("The deleted alias".into());
     let row: Option<(String, i64, String)> = sqlx::query_as(
-        "SELECT address, domain_id, targets FROM aliases WHERE id = ? AND deleted_at IS NOT NULL",
+        "SELECT address, domain_id, targets FROM aliases WHERE id = $1 AND deleted_at IS NOT NULL",
     )
     .bind(id)
     .fetch_optional(db)
@@ -419,7 +408,7 @@ pub async fn restore(
         }
         Some((address, _, targets)) => (address, split_targets(&targets)),
     };
-    let mut tx = db.begin_with(BEGIN_IMMEDIATE).await?;
+    let mut tx = super::db::begin_write(db).await?;
     if let Some(holder) = routing::holder(&mut tx, &address).await? {
         return Err(AppError::Conflict(format!(
             "{} It was taken again after the alias was deleted; delete that one first to restore this alias.",
@@ -428,8 +417,9 @@ pub async fn restore(
     }
     routing::refuse_loop(&mut tx, &address, &targets).await?;
     let restored: Option<i64> = sqlx::query_scalar(&format!(
-        "UPDATE aliases SET deleted_at = NULL, updated_at = {NOW}
-         WHERE id = ? AND domain_id = ? AND deleted_at IS NOT NULL RETURNING id"
+        "UPDATE aliases SET deleted_at = NULL, updated_at = {now}
+         WHERE id = $1 AND domain_id = $2 AND deleted_at IS NOT NULL RETURNING id",
+        now = Backend::of(db).now()
     ))
     .bind(id)
     .bind(domain.id)
@@ -451,15 +441,15 @@ pub async fn restore(
 /// than `retention_days` ago, and returns their addresses; each is audited as the system's
 /// doing. The purge of deleted accounts calls it, under the same clock check.
 pub async fn purge_expired(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     retention_days: u32,
 ) -> Result<Vec<String>, AppError> {
-    let purged: Vec<(String, String)> = sqlx::query_as(
-        "DELETE FROM aliases
-         WHERE deleted_at IS NOT NULL AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)
+    let purged: Vec<(String, String)> = sqlx::query_as(&format!(
+        "DELETE FROM aliases WHERE deleted_at IS NOT NULL AND deleted_at < {}
          RETURNING address, deleted_at",
-    )
-    .bind(format!("-{retention_days} days"))
+        Backend::of_conn(conn).seconds_ago("$1")
+    ))
+    .bind(i64::from(retention_days) * 86_400)
     .fetch_all(&mut *conn)
     .await?;
     for (address, deleted_at) in &purged {

@@ -1,6 +1,6 @@
 //! The audit log: who did what, to what, from where, and how it ended. Never a password or hash.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// Who acts, and from where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,10 +162,10 @@ impl<'a> Entry<'a> {
 }
 
 /// Writes `entry`; callers pass the transaction that makes the change, so both land or neither.
-pub async fn record(conn: &mut SqliteConnection, entry: &Entry<'_>) -> sqlx::Result<()> {
+pub async fn record(conn: &mut AnyConnection, entry: &Entry<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (actor, client_addr, domain, action, target, outcome, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(entry.actor)
     .bind(entry.client_addr)

@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::audit::{self, Action, Entry, Outcome};
+use super::db::Flag;
 use super::hashing::hash_password;
 // The request checks live in `request`; log on, log off and the own-password change reach
 // them through here.
@@ -147,8 +148,8 @@ pub async fn log_on(
     }
     let email = email.trim().to_lowercase();
     let db = &state.db;
-    let row: Option<(i64, String, bool, bool)> = sqlx::query_as(&format!(
-        "SELECT a.id, a.password_hash, a.superadmin, {USABLE_ADMIN} FROM admins a WHERE a.email = ?"
+    let row: Option<(i64, String, Flag, Flag)> = sqlx::query_as(&format!(
+        "SELECT a.id, a.password_hash, a.superadmin, {USABLE_ADMIN} FROM admins a WHERE a.email = $1"
     ))
     .bind(&email)
     .fetch_optional(db)
@@ -185,10 +186,10 @@ pub async fn log_on(
     let entry = Entry::new(actor, Action::LogOn, domain, target);
     let mut tx = db.begin().await?;
     let admin = match row {
-        Some((id, _, superadmin, true)) if verified => Admin {
+        Some((id, _, superadmin, Flag(true))) if verified => Admin {
             id,
             email: email.clone(),
-            superadmin,
+            superadmin: superadmin.into(),
         },
         _ => {
             let details = if known { "" } else { "no such administrator" };
@@ -224,12 +225,12 @@ pub async fn log_on(
 
 /// Opens a session for `admin_id` in the caller's transaction and gives the cookie's token.
 pub async fn open_session(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     admin_id: i64,
     client: &str,
 ) -> Result<String, AppError> {
     let token = new_token()?;
-    sqlx::query("INSERT INTO sessions (token_hash, admin_id, created_at, last_seen, client_addr) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO sessions (token_hash, admin_id, created_at, last_seen, client_addr) VALUES ($1, $2, $3, $4, $5)")
         .bind(token_hash(&token))
         .bind(admin_id)
         .bind(now())
@@ -246,15 +247,15 @@ const TOUCH_EVERY_SECS: i64 = 60;
 /// The administrator of a live session, marking it used; `None` if the token is unknown,
 /// idle too long or too old (an expired session is deleted).
 pub async fn resume(
-    db: &SqlitePool,
+    db: &AnyPool,
     policy: &SessionPolicy,
     token: &str,
 ) -> Result<Option<Admin>, AppError> {
     let hash = token_hash(token);
-    let row: Option<(i64, String, bool, i64, i64)> = sqlx::query_as(&format!(
+    let row: Option<(i64, String, Flag, i64, i64)> = sqlx::query_as(&format!(
         "SELECT a.id, a.email, a.superadmin, s.created_at, s.last_seen
          FROM sessions s JOIN admins a ON a.id = s.admin_id
-         WHERE s.token_hash = ? AND {USABLE_ADMIN}"
+         WHERE s.token_hash = $1 AND {USABLE_ADMIN}"
     ))
     .bind(&hash)
     .fetch_optional(db)
@@ -266,7 +267,7 @@ pub async fn resume(
     if now - last_seen > policy.idle.as_secs() as i64
         || now - created_at > policy.absolute.as_secs() as i64
     {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&hash)
             .execute(db)
             .await?;
@@ -276,7 +277,7 @@ pub async fn resume(
     // of the idle limit, so a session in use never looks idle.
     let touch_every = TOUCH_EVERY_SECS.min(policy.idle.as_secs() as i64 / 2);
     if now - last_seen >= touch_every {
-        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(&hash)
             .execute(db)
@@ -285,19 +286,14 @@ pub async fn resume(
     Ok(Some(Admin {
         id,
         email,
-        superadmin,
+        superadmin: superadmin.into(),
     }))
 }
 
 /// Ends the session of `token` (log off), audited.
-pub async fn end(
-    db: &SqlitePool,
-    token: &str,
-    admin: &Admin,
-    client: &str,
-) -> Result<(), AppError> {
+pub async fn end(db: &AnyPool, token: &str, admin: &Admin, client: &str) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash(token))
         .execute(&mut *tx)
         .await?;
@@ -317,11 +313,11 @@ pub async fn end(
 
 /// Ends every session of an administrator but the one of `keep` (after a password change).
 pub async fn end_other_sessions(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     admin_id: i64,
     keep: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE admin_id = ? AND token_hash IS NOT ?")
+    sqlx::query("DELETE FROM sessions WHERE admin_id = $1 AND token_hash IS DISTINCT FROM $2")
         .bind(admin_id)
         .bind(keep.map(token_hash))
         .execute(conn)

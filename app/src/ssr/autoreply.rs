@@ -4,7 +4,7 @@
 
 pub mod sieve;
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::audit::{self, Action, Actor, Entry};
 use super::routing::{no_account, Domain};
@@ -25,14 +25,14 @@ pub struct ReplyInput<'a> {
 
 /// A live account of `domain`: its id and address in lowercase.
 async fn account(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     domain: &Domain,
     email: &str,
 ) -> Result<(i64, String), AppError> {
     let not_found = || no_account(email);
     let address = domain.address_of(email).ok_or_else(not_found)?;
     let id = sqlx::query_scalar(
-        "SELECT id FROM mailboxes WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+        "SELECT id FROM mailboxes WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(domain.id)
@@ -44,7 +44,7 @@ async fn account(
 
 /// The auto-reply of a live account of `domain`: off and empty when none was ever set.
 pub async fn get(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     email: &str,
 ) -> Result<AutoReplySettings, AppError> {
@@ -53,7 +53,7 @@ pub async fn get(
     let row = sqlx::query_as::<_, AutoReplySettings>(
         "SELECT enabled = 1 AS enabled, subject, body AS text,
                 COALESCE(starts_on, '') AS starts_on, COALESCE(ends_on, '') AS ends_on
-         FROM autoreplies WHERE mailbox_id = ?",
+         FROM autoreplies WHERE mailbox_id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -64,7 +64,7 @@ pub async fn get(
 /// Turns on the auto-reply of a live account of `domain` with `input`, checked by the shared
 /// rules, audited.
 pub async fn set(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     email: &str,
@@ -80,7 +80,7 @@ pub async fn set(
     let (id, address) = account(&mut tx, domain, email).await?;
     sqlx::query(
         "INSERT INTO autoreplies (mailbox_id, enabled, subject, body, starts_on, ends_on, script)
-         VALUES (?, 1, ?, ?, ?, ?, ?)
+         VALUES ($1, 1, $2, $3, $4, $5, $6)
          ON CONFLICT (mailbox_id) DO UPDATE SET enabled = 1, subject = excluded.subject,
              body = excluded.body, starts_on = excluded.starts_on, ends_on = excluded.ends_on,
              script = excluded.script, version = version + 1",
@@ -117,14 +117,14 @@ pub async fn set(
 /// Turns off the auto-reply of a live account of `domain`, keeping its text for the next
 /// time, audited.
 pub async fn turn_off(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     email: &str,
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     let (id, address) = account(&mut tx, domain, email).await?;
-    sqlx::query("UPDATE autoreplies SET enabled = 0, version = version + 1 WHERE mailbox_id = ?")
+    sqlx::query("UPDATE autoreplies SET enabled = 0, version = version + 1 WHERE mailbox_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -1,7 +1,7 @@
 //! Who calls a service, and the domain they may act on: the web and the command line make the
 //! same [`Caller`] and [`DomainScope`], so both, and the tests, call the same services.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::audit::{self, Actor};
 use super::audit::{Action, Entry, Outcome};
@@ -53,7 +53,7 @@ impl DomainScope {
     /// administrator's domain they do not manage answers as not found, and the attempt is
     /// audited; the operator may name any domain that exists.
     pub async fn of(
-        db: &SqlitePool,
+        db: &AnyPool,
         caller: Caller,
         domain: Option<&str>,
     ) -> Result<DomainScope, AppError> {
@@ -121,7 +121,7 @@ impl DomainScope {
 /// Audits a request that named something outside the administrator's domains; the caller
 /// answers it as not found.
 pub async fn record_refusal(
-    db: &SqlitePool,
+    db: &AnyPool,
     actor: audit::Actor<'_>,
     domain: Option<&str>,
     target: &str,
@@ -139,16 +139,13 @@ pub async fn record_refusal(
 
 /// The domains an administrator manages, by name: every domain for a superadmin, the active
 /// ones linked to a postmaster (a disabled domain is closed to its postmaster too).
-pub async fn managed_domains(
-    db: &SqlitePool,
-    admin: &Admin,
-) -> Result<Vec<(i64, String)>, AppError> {
+pub async fn managed_domains(db: &AnyPool, admin: &Admin) -> Result<Vec<(i64, String)>, AppError> {
     Ok(sqlx::query_as(
         "SELECT d.id, d.name FROM domains d
-         WHERE ? OR (d.active = 1 AND d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = ?))
+         WHERE $1 OR (d.active = 1 AND d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = $2))
          ORDER BY d.name",
     )
-    .bind(admin.superadmin)
+    .bind(i64::from(admin.superadmin))
     .bind(admin.id)
     .fetch_all(db)
     .await?)

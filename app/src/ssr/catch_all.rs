@@ -2,16 +2,17 @@
 //! goes, instead of being refused. Off by default: spammers guess addresses, and a catch-all
 //! accepts every guess.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::audit::{self, Action, Actor, Entry};
+use super::db::Flag;
 use super::routing::{self, Domain};
 use crate::error::AppError;
 use crate::validate::parse_target;
 
 /// The domain's catch-all address, `None` when off.
-pub async fn get(db: &SqlitePool, domain: &Domain) -> Result<Option<String>, AppError> {
-    let target: String = sqlx::query_scalar("SELECT catch_all FROM domains WHERE id = ?")
+pub async fn get(db: &AnyPool, domain: &Domain) -> Result<Option<String>, AppError> {
+    let target: String = sqlx::query_scalar("SELECT catch_all FROM domains WHERE id = $1")
         .bind(domain.id)
         .fetch_one(db)
         .await?;
@@ -22,7 +23,7 @@ pub async fn get(db: &SqlitePool, domain: &Domain) -> Result<Option<String>, App
 /// empty. An address in one of the console's domains must be a live account or alias: any
 /// other would be unknown too, and its mail would come back to a catch-all. Audited.
 pub async fn set(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     typed: &str,
@@ -33,20 +34,21 @@ pub async fn set(
             Some(parse_target(typed).map_err(|message| AppError::Invalid(format!("{message}.")))?)
         }
     };
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::db::begin_write(db).await?;
     if let Some(target) = &target {
         let (_, target_domain) = target.rsplit_once('@').unwrap_or_default();
-        let ours: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE name = ?)")
-            .bind(target_domain)
-            .fetch_one(&mut *tx)
-            .await?;
+        let Flag(ours) =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE name = $1)")
+                .bind(target_domain)
+                .fetch_one(&mut *tx)
+                .await?;
         if ours && routing::holder(&mut tx, target).await?.is_none() {
             return Err(AppError::Invalid(format!(
                 "{target} is neither an account nor an alias, so its mail would have nowhere to go. Add it first, or choose another address."
             )));
         }
     }
-    sqlx::query("UPDATE domains SET catch_all = ? WHERE id = ?")
+    sqlx::query("UPDATE domains SET catch_all = $1 WHERE id = $2")
         .bind(target.as_deref().unwrap_or(""))
         .bind(domain.id)
         .execute(&mut *tx)

@@ -4,7 +4,7 @@
 //! them. The last time seen is recorded; a jump of more than a day holds that work until the
 //! operator confirms the clock.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::audit::{self, Action, Actor, Entry};
 use crate::error::AppError;
@@ -46,12 +46,12 @@ impl Clock {
 /// Compares `now` with the last time seen: records it when the clock moved on by at most
 /// [`JUMP_LIMIT_SECS`] (or back), or holds removals when it jumped further ahead. One
 /// statement, so that concurrent checks agree. A hold stays until [`confirm`].
-pub async fn check(db: &SqlitePool, now: i64) -> Result<Clock, AppError> {
+pub async fn check(db: &AnyPool, now: i64) -> Result<Clock, AppError> {
     let (last_seen, held_at): (i64, Option<i64>) = sqlx::query_as(
-        "INSERT INTO clock_mark (id, last_seen) VALUES (1, ?1)
+        "INSERT INTO clock_mark (id, last_seen) VALUES (1, $1)
          ON CONFLICT (id) DO UPDATE SET
-             held_at = CASE WHEN held_at IS NULL AND ?1 - last_seen > ?2 THEN ?1 ELSE held_at END,
-             last_seen = CASE WHEN held_at IS NULL AND ?1 - last_seen <= ?2 THEN ?1
+             held_at = CASE WHEN held_at IS NULL AND $1 - last_seen > $2 THEN $1 ELSE held_at END,
+             last_seen = CASE WHEN held_at IS NULL AND $1 - last_seen <= $2 THEN $1
                               ELSE last_seen END
          RETURNING last_seen, held_at",
     )
@@ -69,14 +69,14 @@ pub async fn check(db: &SqlitePool, now: i64) -> Result<Clock, AppError> {
 
 /// The operator says the clock is right: the hold ends and `now` is recorded, with an audit
 /// entry that tells how far the clock had moved.
-pub async fn confirm(db: &SqlitePool, actor: Actor<'_>, now: i64) -> Result<(), AppError> {
+pub async fn confirm(db: &AnyPool, actor: Actor<'_>, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     let previous: Option<(i64, Option<i64>)> =
         sqlx::query_as("SELECT last_seen, held_at FROM clock_mark WHERE id = 1")
             .fetch_optional(&mut *tx)
             .await?;
     sqlx::query(
-        "INSERT INTO clock_mark (id, last_seen, held_at) VALUES (1, ?, NULL)
+        "INSERT INTO clock_mark (id, last_seen, held_at) VALUES (1, $1, NULL)
          ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, held_at = NULL",
     )
     .bind(now)

@@ -1,6 +1,6 @@
 //! Domains: the operator creates them; postmasters manage the accounts inside them.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::audit::{self, Action, Actor, Entry};
 use crate::error::AppError;
@@ -14,6 +14,7 @@ const MAX_DESCRIPTION: usize = 200;
 pub struct DomainSummary {
     pub name: String,
     pub description: String,
+    #[sqlx(try_from = "super::db::Flag")]
     pub active: bool,
     pub mailboxes: i64,
     pub created_at: String,
@@ -21,7 +22,7 @@ pub struct DomainSummary {
 
 /// Creates a domain, audited in the same transaction.
 pub async fn add(
-    db: &SqlitePool,
+    db: &AnyPool,
     name: &str,
     description: &str,
     actor: Actor<'_>,
@@ -33,7 +34,7 @@ pub async fn add(
         )));
     }
     let mut tx = db.begin().await?;
-    let inserted = sqlx::query("INSERT INTO domains (name, description) VALUES (?, ?)")
+    let inserted = sqlx::query("INSERT INTO domains (name, description) VALUES ($1, $2)")
         .bind(&name)
         .bind(description)
         .execute(&mut *tx)
@@ -56,7 +57,7 @@ pub async fn add(
 }
 
 /// Every domain with its number of live accounts, by name.
-pub async fn list(db: &SqlitePool) -> Result<Vec<DomainSummary>, AppError> {
+pub async fn list(db: &AnyPool) -> Result<Vec<DomainSummary>, AppError> {
     Ok(sqlx::query_as(
         "SELECT d.name, d.description, d.active, d.created_at,
                 (SELECT COUNT(*) FROM mailboxes m WHERE m.domain_id = d.id AND m.deleted_at IS NULL) AS mailboxes
@@ -67,8 +68,8 @@ pub async fn list(db: &SqlitePool) -> Result<Vec<DomainSummary>, AppError> {
 }
 
 /// The id of the domain called `name`, or `NotFound`.
-pub async fn id_of(db: &SqlitePool, name: &str) -> Result<i64, AppError> {
-    sqlx::query_scalar("SELECT id FROM domains WHERE name = ?")
+pub async fn id_of(db: &AnyPool, name: &str) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
         .bind(name.to_ascii_lowercase())
         .fetch_optional(db)
         .await?
@@ -79,15 +80,15 @@ pub async fn id_of(db: &SqlitePool, name: &str) -> Result<i64, AppError> {
 /// accounts cannot log in to their mail (Dovecot's query requires an active domain); nothing
 /// is deleted, and enabling it brings every active account back.
 pub async fn set_active(
-    db: &SqlitePool,
+    db: &AnyPool,
     name: &str,
     active: bool,
     actor: Actor<'_>,
 ) -> Result<String, AppError> {
     let name = name.to_ascii_lowercase();
     let mut tx = db.begin().await?;
-    let changed = sqlx::query("UPDATE domains SET active = ? WHERE name = ?")
-        .bind(active)
+    let changed = sqlx::query("UPDATE domains SET active = $1 WHERE name = $2")
+        .bind(i64::from(active))
         .bind(&name)
         .execute(&mut *tx)
         .await?;

@@ -3,11 +3,12 @@
 //! an export holds a few rows in memory whatever the size of the domain.
 
 use futures_util::TryStreamExt;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::sync::mpsc;
 
 use super::accounts::USAGE_BYTES;
 use super::audit::{self, Action, Actor, Entry};
+use super::db::Backend;
 use crate::csv;
 use crate::error::AppError;
 
@@ -30,6 +31,7 @@ struct Account {
     email: String,
     first_name: String,
     last_name: String,
+    #[sqlx(try_from = "crate::ssr::db::Flag")]
     active: bool,
     quota_mb: i64,
     usage_bytes: Option<i64>,
@@ -55,7 +57,7 @@ impl Account {
 /// The CSV lines (header first) of the live accounts of the domain `domain_id`, in address
 /// order, as they are read. A failure arrives as the last item; when the receiver is dropped
 /// the reading stops.
-pub fn accounts_csv(db: SqlitePool, domain_id: i64) -> mpsc::Receiver<Result<String, AppError>> {
+pub fn accounts_csv(db: AnyPool, domain_id: i64) -> mpsc::Receiver<Result<String, AppError>> {
     let (out, lines) = mpsc::channel(ROWS_AHEAD);
     tokio::spawn(async move {
         if let Err(error) = send_accounts(&db, domain_id, &out).await {
@@ -68,7 +70,7 @@ pub fn accounts_csv(db: SqlitePool, domain_id: i64) -> mpsc::Receiver<Result<Str
 }
 
 async fn send_accounts(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain_id: i64,
     out: &mpsc::Sender<Result<String, AppError>>,
 ) -> Result<(), AppError> {
@@ -78,7 +80,7 @@ async fn send_accounts(
     let sql = format!(
         "SELECT email, first_name, last_name, active = 1 AS active, quota_mb,
                 {USAGE_BYTES} AS usage_bytes, created_at
-         FROM mailboxes WHERE domain_id = ? AND deleted_at IS NULL ORDER BY local_part"
+         FROM mailboxes WHERE domain_id = $1 AND deleted_at IS NULL ORDER BY local_part"
     );
     let mut rows = sqlx::query_as::<_, Account>(&sql).bind(domain_id).fetch(db);
     while let Some(account) = rows.try_next().await? {
@@ -91,16 +93,17 @@ async fn send_accounts(
 
 /// The file name of an export of `domain` made today (UTC), such as
 /// `example.test-accounts-2026-12-02.csv`.
-pub async fn file_name(db: &SqlitePool, domain: &str) -> Result<String, AppError> {
-    let today: String = sqlx::query_scalar("SELECT date('now')")
+pub async fn file_name(db: &AnyPool, domain: &str) -> Result<String, AppError> {
+    let now: String = sqlx::query_scalar(&format!("SELECT {}", Backend::of(db).now()))
         .fetch_one(db)
         .await?;
+    let today = now.get(..10).unwrap_or_default();
     Ok(format!("{domain}-accounts-{today}.csv"))
 }
 
 /// Notes in the audit log that `actor` took a copy of the domain's list of accounts: it names
 /// everyone who has mail there, so who took one, and when, belongs in the domain's activity.
-pub async fn record(db: &SqlitePool, actor: Actor<'_>, domain: &str) -> Result<(), AppError> {
+pub async fn record(db: &AnyPool, actor: Actor<'_>, domain: &str) -> Result<(), AppError> {
     let mut conn = db.acquire().await?;
     audit::record(
         &mut conn,

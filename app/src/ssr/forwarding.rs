@@ -1,20 +1,21 @@
 //! An account's forwarding: where its mail goes besides (or instead of) its own mailbox.
 //! Postfix reads it at each message through the aliases lookup (see [`super::routing`]).
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::audit::{self, Action, Actor, Entry};
+use super::db::{Backend, Flag};
 use super::routing::{self, no_account, Domain};
 use crate::error::AppError;
 use crate::model::forwarding::Forwarding;
 use crate::validate::{join_targets, parse_targets, split_targets};
 
 /// A live account's forwarding.
-pub async fn get(db: &SqlitePool, domain: &Domain, email: &str) -> Result<Forwarding, AppError> {
+pub async fn get(db: &AnyPool, domain: &Domain, email: &str) -> Result<Forwarding, AppError> {
     let address = domain.address_of(email).ok_or_else(|| no_account(email))?;
-    let (targets, keep_copy): (String, bool) = sqlx::query_as(
+    let (targets, Flag(keep_copy)): (String, Flag) = sqlx::query_as(
         "SELECT forward_to, forward_keep_copy FROM mailboxes
-         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+         WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(domain.id)
@@ -31,7 +32,7 @@ pub async fn get(db: &SqlitePool, domain: &Domain, email: &str) -> Result<Forwar
 /// between them), keeping a copy in its mailbox or not; empty `typed` turns forwarding off.
 /// Refused when mail would come back to the account. Audited with the addresses.
 pub async fn set(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
     email: &str,
@@ -51,17 +52,17 @@ pub async fn set(
     }
     // The write lock first: no other change to where mail goes reads between our loop check
     // and our write.
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::db::begin_write(db).await?;
     routing::refuse_loop(&mut tx, &address, &targets).await?;
     let stored = join_targets(&targets);
     let keep_copy = keep_copy || targets.is_empty();
-    let changed = sqlx::query(
-        "UPDATE mailboxes SET forward_to = ?, forward_keep_copy = ?,
-                updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
-    )
+    let changed = sqlx::query(&format!(
+        "UPDATE mailboxes SET forward_to = $1, forward_keep_copy = $2, updated_at = {}
+         WHERE email = $3 AND domain_id = $4 AND deleted_at IS NULL",
+        Backend::of(db).now()
+    ))
     .bind(&stored)
-    .bind(keep_copy)
+    .bind(i64::from(keep_copy))
     .bind(&address)
     .bind(domain.id)
     .execute(&mut *tx)

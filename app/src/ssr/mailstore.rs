@@ -17,7 +17,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::error::AppError;
 use crate::validate::domain::parse_domain;
@@ -527,7 +527,7 @@ pub fn orphans(found: Vec<String>, known: &[String]) -> Vec<String> {
 }
 
 /// Reconciles the store with the database: [`finish_removals`], then [`reconcile_maildirs`].
-pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileReport, AppError> {
+pub async fn reconcile(db: &AnyPool, store: &MailStore) -> Result<ReconcileReport, AppError> {
     let removed = finish_removals(db, store).await?;
     let mut report = reconcile_maildirs(db, store).await?;
     report.removed = removed;
@@ -536,7 +536,7 @@ pub async fn reconcile(db: &SqlitePool, store: &MailStore) -> Result<ReconcileRe
 
 /// The Maildirs a crash left listed for removal (see [`removals`]) go, logged. The server does
 /// this before it serves: an address re-created meanwhile must not get the old mail.
-pub async fn finish_removals(db: &SqlitePool, store: &MailStore) -> Result<Vec<String>, AppError> {
+pub async fn finish_removals(db: &AnyPool, store: &MailStore) -> Result<Vec<String>, AppError> {
     let removed = removals::finish(db, store).await?;
     for maildir in &removed {
         tracing::warn!(%maildir, "removed the Maildir of an account purged or never added");
@@ -552,7 +552,7 @@ const RECONCILE_CHUNK: usize = 1_000;
 /// only creates what a live account lacks, and reads the accounts again before naming orphans,
 /// so one added meanwhile is not one.
 pub async fn reconcile_maildirs(
-    db: &SqlitePool,
+    db: &AnyPool,
     store: &MailStore,
 ) -> Result<ReconcileReport, AppError> {
     let live: Vec<String> =

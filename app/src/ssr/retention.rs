@@ -1,10 +1,11 @@
 //! What the database forgets, and when: expired sessions, log-on attempts past their window,
 //! and audit rows older than the retention period. The server sweeps every few minutes.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::auth::{now, SessionPolicy};
 use super::clock::{self, Clock};
+use super::db::Backend;
 use super::throttle;
 use crate::error::AppError;
 
@@ -25,12 +26,12 @@ pub struct Swept {
 /// held, see [`clock`]), and ends the throttle's
 /// windows (see [`throttle::sweep`]).
 pub async fn sweep(
-    db: &SqlitePool,
+    db: &AnyPool,
     policy: &SessionPolicy,
     audit_days: u32,
 ) -> Result<Swept, AppError> {
     let now = now();
-    let sessions = sqlx::query("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?")
+    let sessions = sqlx::query("DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2")
         .bind(now - policy.idle.as_secs() as i64)
         .bind(now - policy.absolute.as_secs() as i64)
         .execute(db)
@@ -39,9 +40,10 @@ pub async fn sweep(
     // Audit rows wait while the clock is held: a jump of years would empty the log.
     let audit_rows = match clock::check(db, now).await? {
         Clock::Held { .. } => 0,
-        Clock::Trusted => sqlx::query(
-            "DELETE FROM audit_log WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch')",
-        )
+        Clock::Trusted => sqlx::query(&format!(
+            "DELETE FROM audit_log WHERE at < {}",
+            Backend::of(db).from_unix("$1")
+        ))
         .bind(now - i64::from(audit_days) * 86_400)
         .execute(db)
         .await?

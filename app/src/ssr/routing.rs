@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::error::AppError;
 use crate::validate::{address_taken, describe_loop, find_loop, split_targets, Address};
@@ -20,9 +20,9 @@ pub struct Domain {
 
 impl Domain {
     /// The domain called `name` (any case), or `NotFound`.
-    pub async fn named(conn: &mut SqliteConnection, name: &str) -> Result<Domain, AppError> {
+    pub async fn named(conn: &mut AnyConnection, name: &str) -> Result<Domain, AppError> {
         let name = name.trim().to_ascii_lowercase();
-        let id = sqlx::query_scalar("SELECT id FROM domains WHERE name = ?")
+        let id = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
             .bind(&name)
             .fetch_optional(&mut *conn)
             .await?
@@ -55,13 +55,10 @@ pub enum Holder {
 }
 
 /// Whether `address` is a live account or a live alias.
-pub async fn holder(
-    conn: &mut SqliteConnection,
-    address: &str,
-) -> Result<Option<Holder>, AppError> {
+pub async fn holder(conn: &mut AnyConnection, address: &str) -> Result<Option<Holder>, AppError> {
     let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 0 FROM mailboxes WHERE email = ?1 AND deleted_at IS NULL
-         UNION ALL SELECT 1 FROM aliases WHERE address = ?1 AND deleted_at IS NULL LIMIT 1",
+        "SELECT 0 FROM mailboxes WHERE email = $1 AND deleted_at IS NULL
+         UNION ALL SELECT 1 FROM aliases WHERE address = $1 AND deleted_at IS NULL LIMIT 1",
     )
     .bind(address)
     .fetch_optional(&mut *conn)
@@ -86,7 +83,7 @@ pub fn taken(address: &str, holder: Holder) -> AppError {
 /// Every address that passes mail on, and where to: live aliases, and live active accounts
 /// of active domains that forward. The catch-all is left out: it only takes addresses that
 /// are nothing else, so it cannot lead back to one that is.
-pub async fn graph(conn: &mut SqliteConnection) -> Result<HashMap<String, Vec<String>>, AppError> {
+pub async fn graph(conn: &mut AnyConnection) -> Result<HashMap<String, Vec<String>>, AppError> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT address, targets FROM aliases WHERE deleted_at IS NULL
          UNION ALL
@@ -104,7 +101,7 @@ pub async fn graph(conn: &mut SqliteConnection) -> Result<HashMap<String, Vec<St
 /// Refuses `targets` for `address` when mail would come back to `address` through what is
 /// stored (read in the caller's transaction, so a concurrent change cannot slip between).
 pub async fn refuse_loop(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     address: &str,
     targets: &[String],
 ) -> Result<(), AppError> {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::auth::SessionPolicy;
 use super::batches::Batches;
@@ -17,7 +17,7 @@ use crate::error::AppError;
 /// Shared state, put in the Leptos context of each request.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: AnyPool,
     pub hasher: Hasher,
     pub policy: SessionPolicy,
     /// Accounts just added, waiting for the result screen.

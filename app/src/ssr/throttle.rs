@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::audit::{self, Action, Entry, Outcome};
 use crate::error::AppError;
@@ -145,8 +145,8 @@ pub struct Attempt {
 impl Attempt {
     /// The password was right: this attempt and the client's earlier ones at the address no
     /// longer count. Part of the caller's transaction.
-    pub async fn succeeded(self, conn: &mut SqliteConnection) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM log_on_attempts WHERE id = ? OR (address = ? AND client = ?)")
+    pub async fn succeeded(self, conn: &mut AnyConnection) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM log_on_attempts WHERE id = $1 OR (address = $2 AND client = $3)")
             .bind(self.id)
             .bind(&self.address)
             .bind(&self.client)
@@ -171,27 +171,23 @@ pub struct Subject<'a> {
 
 /// Reserves an attempt for `subject`, or refuses with the seconds to wait. The first refusal of
 /// an address from a client is audited; later ones are counted and summed by [`sweep`].
-pub async fn reserve(
-    db: &SqlitePool,
-    subject: &Subject<'_>,
-    now: i64,
-) -> Result<Attempt, AppError> {
+pub async fn reserve(db: &AnyPool, subject: &Subject<'_>, now: i64) -> Result<Attempt, AppError> {
     let client = client_key(subject.client_addr);
     // IMMEDIATE takes the write lock first: no other reservation reads between our read and
     // our write.
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::db::begin_write(db).await?;
     let seen = read_seen(&mut tx, subject.address, &client, now).await?;
     match verdict(&seen, now) {
         Ok(allowed) => {
             let id = sqlx::query_scalar(
                 "INSERT INTO log_on_attempts (at, address, client, fresh, delayed)
-                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(now)
             .bind(subject.address)
             .bind(&client)
-            .bind(allowed.fresh)
-            .bind(allowed.delayed)
+            .bind(i64::from(allowed.fresh))
+            .bind(i64::from(allowed.delayed))
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -204,7 +200,7 @@ pub async fn reserve(
         Err(wait) => {
             let count: i64 = sqlx::query_scalar(
                 "INSERT INTO log_on_refusals (address, client, since, count, domain, target)
-                 VALUES (?, ?, ?, 1, ?, ?)
+                 VALUES ($1, $2, $3, 1, $4, $5)
                  ON CONFLICT (address, client) DO UPDATE SET count = count + 1
                  RETURNING count",
             )
@@ -234,15 +230,15 @@ pub async fn reserve(
 }
 
 async fn read_seen(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     address: &str,
     client: &str,
     now: i64,
 ) -> sqlx::Result<Seen> {
     let since = now - WINDOW.as_secs() as i64;
     let client_full_since = sqlx::query_scalar(
-        "SELECT at FROM log_on_attempts WHERE client = ? AND at > ?
-         ORDER BY at DESC LIMIT 1 OFFSET ?",
+        "SELECT at FROM log_on_attempts WHERE client = $1 AND at > $2
+         ORDER BY at DESC LIMIT 1 OFFSET $3",
     )
     .bind(client)
     .bind(since)
@@ -250,8 +246,8 @@ async fn read_seen(
     .fetch_optional(&mut *conn)
     .await?;
     let own: Vec<i64> = sqlx::query_scalar(
-        "SELECT at FROM log_on_attempts WHERE address = ? AND client = ? AND at > ?
-         ORDER BY at DESC LIMIT ?",
+        "SELECT at FROM log_on_attempts WHERE address = $1 AND client = $2 AND at > $3
+         ORDER BY at DESC LIMIT $4",
     )
     .bind(address)
     .bind(client)
@@ -262,7 +258,7 @@ async fn read_seen(
     let (address_count, address_last, fresh_last): (i64, Option<i64>, Option<i64>) =
         sqlx::query_as(
             "SELECT COUNT(*), MAX(at), MAX(CASE WHEN fresh = 1 AND delayed = 1 THEN at END)
-             FROM log_on_attempts WHERE address = ? AND at > ?",
+             FROM log_on_attempts WHERE address = $1 AND at > $2",
         )
         .bind(address)
         .bind(since)
@@ -280,15 +276,15 @@ async fn read_seen(
 
 /// Forgets attempts older than the window, and writes one audit row for each address and
 /// client whose throttled attempts went on after the first: returns how many rows it wrote.
-pub async fn sweep(db: &SqlitePool, now: i64) -> Result<u64, AppError> {
+pub async fn sweep(db: &AnyPool, now: i64) -> Result<u64, AppError> {
     let since = now - WINDOW.as_secs() as i64;
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM log_on_attempts WHERE at <= ?")
+    sqlx::query("DELETE FROM log_on_attempts WHERE at <= $1")
         .bind(since)
         .execute(&mut *tx)
         .await?;
     let ended: Vec<(i64, Option<String>, String, String)> = sqlx::query_as(
-        "DELETE FROM log_on_refusals WHERE since <= ? RETURNING count, domain, target, client",
+        "DELETE FROM log_on_refusals WHERE since <= $1 RETURNING count, domain, target, client",
     )
     .bind(since)
     .fetch_all(&mut *tx)

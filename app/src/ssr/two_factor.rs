@@ -12,11 +12,12 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::admins;
 use super::audit::{self, Action, Actor, Entry, Outcome};
 use super::auth::{new_token, open_session, token_hash, Admin, NewSession};
+use super::db::Flag;
 use super::hashing::Hasher;
 use super::throttle;
 use crate::error::AppError;
@@ -166,7 +167,7 @@ pub fn qr_svg(uri: &str) -> Result<String, AppError> {
 /// Starts (or restarts) enrolment: a new secret, unconfirmed until [`confirm`]. Refused while
 /// two-factor is on: it must be turned off first.
 pub async fn start(
-    db: &SqlitePool,
+    db: &AnyPool,
     key: &SecretKey,
     admin: &Admin,
     now: i64,
@@ -175,7 +176,7 @@ pub async fn start(
     getrandom::fill(&mut secret).map_err(|_| AppError::Internal)?;
     let done = sqlx::query(
         "INSERT INTO admin_two_factor (admin_id, secret, confirmed, last_step, created_at)
-         VALUES (?, ?, 0, 0, ?)
+         VALUES ($1, $2, 0, 0, $3)
          ON CONFLICT (admin_id) DO UPDATE SET secret = excluded.secret,
              created_at = excluded.created_at WHERE confirmed = 0",
     )
@@ -204,12 +205,12 @@ fn enrolment_of(admin: &Admin, secret: &[u8]) -> Enrolment {
 
 /// The enrolment started and not yet confirmed, to show again until its code is typed.
 pub async fn unconfirmed(
-    db: &SqlitePool,
+    db: &AnyPool,
     key: &SecretKey,
     admin: &Admin,
 ) -> Result<Option<Enrolment>, AppError> {
     let sealed: Option<Vec<u8>> = sqlx::query_scalar(
-        "SELECT secret FROM admin_two_factor WHERE admin_id = ? AND confirmed = 0",
+        "SELECT secret FROM admin_two_factor WHERE admin_id = $1 AND confirmed = 0",
     )
     .bind(admin.id)
     .fetch_optional(db)
@@ -220,9 +221,9 @@ pub async fn unconfirmed(
 }
 
 /// How many unused recovery codes the administrator has left.
-pub async fn recovery_codes_left(db: &SqlitePool, admin_id: i64) -> Result<i64, AppError> {
+pub async fn recovery_codes_left(db: &AnyPool, admin_id: i64) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE admin_id = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE admin_id = $1")
             .bind(admin_id)
             .fetch_one(db)
             .await?,
@@ -231,21 +232,22 @@ pub async fn recovery_codes_left(db: &SqlitePool, admin_id: i64) -> Result<i64, 
 
 /// Whether the administrator has two-factor log-on on.
 pub async fn enabled<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl sqlx::any::AnyExecutor<'e>,
     admin_id: i64,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM admin_two_factor WHERE admin_id = ? AND confirmed = 1)",
+    let enabled: Flag = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM admin_two_factor WHERE admin_id = $1 AND confirmed = 1)",
     )
     .bind(admin_id)
     .fetch_one(db)
-    .await?)
+    .await?;
+    Ok(enabled.into())
 }
 
 /// Checks a TOTP code against the stored secret and, if right, records its step so it is
 /// never accepted again. Part of the caller's transaction.
 async fn accept_totp(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     key: &SecretKey,
     admin_id: i64,
     code: &str,
@@ -253,10 +255,10 @@ async fn accept_totp(
     confirmed: bool,
 ) -> Result<bool, AppError> {
     let row: Option<(Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT secret, last_step FROM admin_two_factor WHERE admin_id = ? AND confirmed = ?",
+        "SELECT secret, last_step FROM admin_two_factor WHERE admin_id = $1 AND confirmed = $2",
     )
     .bind(admin_id)
-    .bind(confirmed)
+    .bind(i64::from(confirmed))
     .fetch_optional(&mut *conn)
     .await?;
     let Some((sealed, last_step)) = row else {
@@ -270,7 +272,7 @@ async fn accept_totp(
     let Some(step) = matched else {
         return Ok(false);
     };
-    sqlx::query("UPDATE admin_two_factor SET last_step = ? WHERE admin_id = ?")
+    sqlx::query("UPDATE admin_two_factor SET last_step = $1 WHERE admin_id = $2")
         .bind(step)
         .bind(admin_id)
         .execute(conn)
@@ -280,11 +282,11 @@ async fn accept_totp(
 
 /// Uses up a recovery code if it is one of the administrator's.
 async fn accept_recovery(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     admin_id: i64,
     code: &str,
 ) -> Result<bool, AppError> {
-    let done = sqlx::query("DELETE FROM recovery_codes WHERE admin_id = ? AND code_hash = ?")
+    let done = sqlx::query("DELETE FROM recovery_codes WHERE admin_id = $1 AND code_hash = $2")
         .bind(admin_id)
         .bind(token_hash(&normalise_recovery(code)))
         .execute(conn)
@@ -314,7 +316,7 @@ fn clean_code(code: &str) -> Result<String, AppError> {
 /// Confirms enrolment with a code from the app: two-factor is on, and the ten recovery codes
 /// are returned, to be shown once. Audited.
 pub async fn confirm(
-    db: &SqlitePool,
+    db: &AnyPool,
     key: &SecretKey,
     admin: &Admin,
     code: &str,
@@ -326,11 +328,11 @@ pub async fn confirm(
     if !accept_totp(&mut tx, key, admin.id, &code, now, false).await? {
         return Err(AppError::Invalid(WRONG_CODE.into()));
     }
-    sqlx::query("UPDATE admin_two_factor SET confirmed = 1 WHERE admin_id = ?")
+    sqlx::query("UPDATE admin_two_factor SET confirmed = 1 WHERE admin_id = $1")
         .bind(admin.id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE admin_id = ?")
+    sqlx::query("DELETE FROM recovery_codes WHERE admin_id = $1")
         .bind(admin.id)
         .execute(&mut *tx)
         .await?;
@@ -338,7 +340,7 @@ pub async fn confirm(
     for _ in 0..RECOVERY_CODES {
         let token = new_token()?;
         let code = format!("{}-{}", &token[..5], &token[5..10]);
-        sqlx::query("INSERT INTO recovery_codes (admin_id, code_hash) VALUES (?, ?)")
+        sqlx::query("INSERT INTO recovery_codes (admin_id, code_hash) VALUES ($1, $2)")
             .bind(admin.id)
             .bind(token_hash(&normalise_recovery(&code)))
             .execute(&mut *tx)
@@ -352,7 +354,7 @@ pub async fn confirm(
 
 /// Audits a change the administrator made to their own two-factor log-on.
 async fn record_own(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     admin: &Admin,
     client: &str,
     action: Action,
@@ -370,9 +372,9 @@ async fn record_own(
 }
 
 /// Removes two-factor log-on from an administrator in the caller's transaction.
-async fn remove(conn: &mut SqliteConnection, admin_id: i64) -> sqlx::Result<()> {
+async fn remove(conn: &mut AnyConnection, admin_id: i64) -> sqlx::Result<()> {
     for table in ["admin_two_factor", "recovery_codes", "pending_log_ons"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE admin_id = ?"))
+        sqlx::query(&format!("DELETE FROM {table} WHERE admin_id = $1"))
             .bind(admin_id)
             .execute(&mut *conn)
             .await?;
@@ -383,7 +385,7 @@ async fn remove(conn: &mut SqliteConnection, admin_id: i64) -> sqlx::Result<()> 
 /// Turns two-factor off for the signed-in administrator, who proved it with their password
 /// (throttled like log on). Audited.
 pub async fn disable_with_password(
-    db: &SqlitePool,
+    db: &AnyPool,
     hasher: &Hasher,
     admin: &Admin,
     password: String,
@@ -406,10 +408,10 @@ pub async fn disable_with_password(
 }
 
 /// The operator's `admin reset-2fa ADDRESS`: two-factor off for one administrator, audited.
-pub async fn reset(db: &SqlitePool, actor: Actor<'_>, address: &str) -> Result<(), AppError> {
+pub async fn reset(db: &AnyPool, actor: Actor<'_>, address: &str) -> Result<(), AppError> {
     let address = address.trim().to_lowercase();
     let mut tx = db.begin().await?;
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM admins WHERE email = ?")
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM admins WHERE email = $1")
         .bind(&address)
         .fetch_optional(&mut *tx)
         .await?;
@@ -431,19 +433,19 @@ pub async fn reset(db: &SqlitePool, actor: Actor<'_>, address: &str) -> Result<(
 /// Records a log-on whose password was right and whose code is still due; the token goes in
 /// an HttpOnly cookie or hidden field and is stored only as its hash.
 pub async fn begin_log_on(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     admin_id: i64,
     client: &str,
     now: i64,
 ) -> Result<String, AppError> {
-    sqlx::query("DELETE FROM pending_log_ons WHERE expires_at <= ?")
+    sqlx::query("DELETE FROM pending_log_ons WHERE expires_at <= $1")
         .bind(now)
         .execute(&mut *conn)
         .await?;
     let token = new_token()?;
     sqlx::query(
         "INSERT INTO pending_log_ons (token_hash, admin_id, expires_at, client_addr)
-         VALUES (?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4)",
     )
     .bind(token_hash(&token))
     .bind(admin_id)
@@ -458,22 +460,22 @@ pub async fn begin_log_on(
 /// the password (reserved before the check, per address and per client); every outcome is
 /// audited, never the code. A right code ends the pending log-on and opens a session.
 pub async fn complete_log_on(
-    db: &SqlitePool,
+    db: &AnyPool,
     key: &SecretKey,
     token: &str,
     code: &str,
     client: &str,
     now: i64,
 ) -> Result<NewSession, AppError> {
-    let pending: Option<(i64, String, bool)> = sqlx::query_as(
+    let pending: Option<(i64, String, Flag)> = sqlx::query_as(
         "SELECT a.id, a.email, a.superadmin FROM pending_log_ons p JOIN admins a ON a.id = p.admin_id
-         WHERE p.token_hash = ? AND p.expires_at > ? AND a.active = 1",
+         WHERE p.token_hash = $1 AND p.expires_at > $2 AND a.active = 1",
     )
     .bind(token_hash(token))
     .bind(now)
     .fetch_optional(db)
     .await?;
-    let Some((id, email, superadmin)) = pending else {
+    let Some((id, email, Flag(superadmin))) = pending else {
         return Err(AppError::Unauthenticated);
     };
     let code = clean_code(code)?;
@@ -507,7 +509,7 @@ pub async fn complete_log_on(
         tx.commit().await?;
         return Err(AppError::Invalid(WRONG_CODE.into()));
     }
-    sqlx::query("DELETE FROM pending_log_ons WHERE token_hash = ?")
+    sqlx::query("DELETE FROM pending_log_ons WHERE token_hash = $1")
         .bind(token_hash(token))
         .execute(&mut *tx)
         .await?;

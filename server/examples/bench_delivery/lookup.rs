@@ -45,7 +45,7 @@ pub struct Lookups {
 pub async fn measure() -> Lookups {
     let dir = TempDir::new().unwrap();
     let started = Instant::now();
-    let pool = db::open(dir.path()).await.unwrap();
+    let pool = db::open(dir.path(), None).await.unwrap();
     for d in 0..DOMAINS {
         domains::add(&pool, &domain(d), "", Actor::CLI)
             .await
@@ -201,13 +201,13 @@ fn alias_local(n: usize) -> String {
 }
 
 /// [`ALIASES_PER_DOMAIN`] aliases of `domain`, each to one of its accounts.
-async fn insert_aliases(db: &sqlx::SqlitePool, domain: &str) {
+async fn insert_aliases(db: &sqlx::AnyPool, domain: &str) {
     let mut tx = db.begin().await.unwrap();
     for n in 0..ALIASES_PER_DOMAIN {
         let local = alias_local(n);
         sqlx::query(
             "INSERT INTO aliases (domain_id, local_part, address, targets)
-             VALUES ((SELECT id FROM domains WHERE name = ?1), ?2, ?2 || '@' || ?1, ?3 || '@' || ?1)",
+             VALUES ((SELECT id FROM domains WHERE name = $1), $2, $2 || '@' || $1, $3 || '@' || $1)",
         )
         .bind(domain)
         .bind(&local)

@@ -22,7 +22,7 @@ use app::ssr::audit::Actor;
 use app::ssr::domains;
 use app::ssr::hashing::hash_password;
 use app::ssr::mailstore::MailUser;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use support::dovecot::{mail_user, Dovecot};
 use support::postfix::Postfix;
 use support::TestServer;
@@ -134,7 +134,7 @@ async fn seed(server: &TestServer) -> Vec<String> {
 
 /// Inserts `u00000@domain` and on, live and active, into an existing domain, all with the
 /// same Argon2id hash (no one logs on).
-pub async fn insert_accounts(db: &SqlitePool, domain: &str, count: usize) -> Vec<String> {
+pub async fn insert_accounts(db: &AnyPool, domain: &str, count: usize) -> Vec<String> {
     static HASH: OnceLock<String> = OnceLock::new();
     let hash = HASH.get_or_init(|| hash_password("Tr4in#Lamp").unwrap());
     let mut tx = db.begin().await.unwrap();
@@ -144,7 +144,7 @@ pub async fn insert_accounts(db: &SqlitePool, domain: &str, count: usize) -> Vec
         let maildir = format!("{domain}/{local}.1764000000.00000000/");
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir)
-             VALUES ((SELECT id FROM domains WHERE name = ?1), ?2, ?2 || '@' || ?1, ?3, ?4)",
+             VALUES ((SELECT id FROM domains WHERE name = $1), $2, $2 || '@' || $1, $3, $4)",
         )
         .bind(domain)
         .bind(&local)

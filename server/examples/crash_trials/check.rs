@@ -6,7 +6,7 @@ use std::path::Path;
 
 use app::ssr::db;
 use app::ssr::mailstore::{self, MailStore, MailUser};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::operation::{
     message_name, stray_name, Operation, ADDED, DELETED, KEPT, KEPT_MESSAGES, PURGED,
@@ -30,7 +30,7 @@ pub async fn after_start(operation: Operation, data: &Path) -> Verdict {
         failures: Vec::new(),
     };
     let store = MailStore::open(data, MailUser::current()).unwrap();
-    let db = match db::open(data).await {
+    let db = match db::open(data, None).await {
         Ok(db) => db,
         Err(error) => {
             verdict
@@ -153,7 +153,7 @@ impl Verdict {
     }
 }
 
-struct Sql<'a>(&'a SqlitePool);
+struct Sql<'a>(&'a AnyPool);
 
 impl Sql<'_> {
     async fn count(&self, sql: &str) -> i64 {
@@ -162,7 +162,7 @@ impl Sql<'_> {
 
     /// Audit rows of `action` that succeeded.
     async fn audited(&self, action: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome = 'ok'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND outcome = 'ok'")
             .bind(action)
             .fetch_one(self.0)
             .await

@@ -21,7 +21,7 @@ use axum::http::{header, Response};
 use axum::Router;
 use leptos::server_fn::ServerFn;
 use server::guard::GuardConfig;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tower::ServiceExt;
 
 use crate::operation::{Operation, ADDED, DOMAIN, PASSWORD, POSTMASTER, REBUILT};
@@ -31,7 +31,7 @@ pub fn run(operation: Operation, data: &Path) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = MailStore::open(data, MailUser::current()).unwrap();
-        let db = db::open(data).await.unwrap();
+        let db = db::open(data, None).await.unwrap();
         match operation {
             Operation::Add | Operation::Delete | Operation::Restore => {
                 let console = Console::log_on(&db, &store, data).await;
@@ -69,7 +69,7 @@ pub fn run(operation: Operation, data: &Path) {
 }
 
 /// The server's state over the trial's database and mail store.
-fn state(db: &SqlitePool, store: &MailStore) -> AppState {
+fn state(db: &AnyPool, store: &MailStore) -> AppState {
     AppState {
         db: db.clone(),
         hasher: Hasher::default(),
@@ -88,7 +88,7 @@ fn say(line: &str) {
 }
 
 /// The fields the browser posts for the operation.
-async fn form(operation: Operation, db: &SqlitePool) -> Vec<(&'static str, String)> {
+async fn form(operation: Operation, db: &AnyPool) -> Vec<(&'static str, String)> {
     let mut form = vec![("domain", DOMAIN.to_owned())];
     match operation {
         Operation::Add => {
@@ -123,7 +123,7 @@ struct Console {
 }
 
 impl Console {
-    async fn log_on(db: &SqlitePool, store: &MailStore, data: &Path) -> Console {
+    async fn log_on(db: &AnyPool, store: &MailStore, data: &Path) -> Console {
         let site = data.with_file_name("site");
         std::fs::create_dir_all(site.join("pkg")).unwrap();
         let config = GuardConfig {

@@ -9,7 +9,7 @@ use app::ssr::audit::Actor;
 use app::ssr::hashing::Hasher;
 use app::ssr::mailstore::{self, MailStore, MailUser};
 use app::ssr::{db, domains};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 pub const DOMAIN: &str = "crash.test";
 pub const POSTMASTER: &str = "postmaster@crash.test";
@@ -94,7 +94,7 @@ impl Operation {
     /// A data directory with the domain, its postmaster and what the operation works on.
     pub async fn prepare(self, data: &Path) {
         let store = MailStore::open(data, MailUser::current()).unwrap();
-        let db = db::open(data).await.unwrap();
+        let db = db::open(data, None).await.unwrap();
         domains::add(&db, DOMAIN, "", Actor::CLI).await.unwrap();
         let hasher = Hasher::default();
         let postmaster = Scope::Domain(DOMAIN);
@@ -139,7 +139,7 @@ impl Operation {
 }
 
 struct Accounts<'a> {
-    db: &'a SqlitePool,
+    db: &'a AnyPool,
     store: &'a MailStore,
 }
 
@@ -152,10 +152,10 @@ impl Accounts<'_> {
         let deleted = deleted_days.map(|days| format!("-{days} days"));
         sqlx::query(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir, deleted_at)
-             VALUES ((SELECT id FROM domains WHERE name = ?1), ?2, ?2 || '@' || ?1,
-                     (SELECT password_hash FROM admins), ?3,
-                     CASE WHEN ?4 IS NULL THEN NULL
-                          ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?4) END)",
+             VALUES ((SELECT id FROM domains WHERE name = $1), $2, $2 || '@' || $1,
+                     (SELECT password_hash FROM admins), $3,
+                     CASE WHEN $4 IS NULL THEN NULL
+                          ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now', $4) END)",
         )
         .bind(DOMAIN)
         .bind(local)

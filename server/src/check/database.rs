@@ -1,10 +1,8 @@
 //! The database opens and its schema is the one this version of vpostmaster writes.
 
-use std::path::Path;
-
-use app::ssr::db::{DB_FILE, MIGRATOR};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection};
+use app::ssr::db::{sqlite_url, Location};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, Connection};
 
 use super::Line;
 
@@ -12,36 +10,40 @@ use super::Line;
 #[derive(sqlx::FromRow)]
 struct Applied {
     version: i64,
+    #[sqlx(try_from = "app::ssr::db::Flag")]
     success: bool,
     checksum: Vec<u8>,
 }
 
 /// Opens the database without creating, migrating or re-moding it, and compares the
 /// migrations it has applied with those this binary carries.
-pub async fn schema(data_dir: &Path) -> Line {
-    let path = data_dir.join(DB_FILE);
-    let what = format!("database schema of {}", path.display());
-    if !path.is_file() {
-        return Line::problem(format!("{what}: no database to open"));
-    }
-    // Read-write, as Dovecot opens it: a read-only reader cannot open a WAL database that
-    // nothing else has open. Run as root, SQLite gives any `-wal`/`-shm` it makes the
-    // database's owner, and removes them again on close.
-    let options = SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(false);
-    let mut connection = match SqliteConnection::connect_with(&options).await {
+pub async fn schema(database: &Location) -> Line {
+    let what = format!("database schema of {}", database.shown());
+    let url = match database {
+        Location::File(path) if !path.is_file() => {
+            return Line::problem(format!("{what}: no database to open"));
+        }
+        // Read-write, as Dovecot opens it: a read-only reader cannot open a WAL database that
+        // nothing else has open. Run as root, SQLite gives any `-wal`/`-shm` it makes the
+        // database's owner, and removes them again on close.
+        Location::File(path) => sqlite_url(path, "rw"),
+        Location::Server(url) => url.clone(),
+    };
+    sqlx::any::install_default_drivers();
+    let mut connection = match AnyConnection::connect(&url).await {
         Ok(connection) => connection,
         Err(error) => return Line::problem(format!("{what}: cannot open it: {error}")),
     };
     let applied = sqlx::query_as::<_, Applied>(
-        "SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version",
+        // A cast: the Any driver reads no SQLite BOOLEAN column.
+        "SELECT version, CAST(success AS INTEGER) AS success, checksum FROM _sqlx_migrations
+         ORDER BY version",
     )
     .fetch_all(&mut connection)
     .await;
     let _ = connection.close().await;
     match applied {
-        Ok(applied) => compare(&what, &applied),
+        Ok(applied) => compare(&what, database.backend().migrator(), &applied),
         Err(error) => Line::problem(format!(
             "{what}: cannot read its migrations ({error}): start the console once to create them"
         )),
@@ -49,8 +51,8 @@ pub async fn schema(data_dir: &Path) -> Line {
 }
 
 /// Whether the applied migrations are exactly this binary's.
-fn compare(what: &str, applied: &[Applied]) -> Line {
-    let known: Vec<_> = MIGRATOR
+fn compare(what: &str, migrator: &Migrator, applied: &[Applied]) -> Line {
+    let known: Vec<_> = migrator
         .iter()
         .filter(|m| m.migration_type.is_up_migration())
         .collect();
@@ -93,8 +95,10 @@ fn compare(what: &str, applied: &[Applied]) -> Line {
 mod tests {
     use super::*;
 
+    use app::ssr::db::SQLITE_MIGRATOR;
+
     fn applied() -> Vec<Applied> {
-        MIGRATOR
+        SQLITE_MIGRATOR
             .iter()
             .map(|m| Applied {
                 version: m.version,
@@ -106,10 +110,10 @@ mod tests {
 
     #[test]
     fn only_exactly_this_versions_migrations_are_current() {
-        assert!(compare("db", &applied()).ok);
+        assert!(compare("db", &SQLITE_MIGRATOR, &applied()).ok);
         let mut missing = applied();
         missing.pop();
-        let line = compare("db", &missing);
+        let line = compare("db", &SQLITE_MIGRATOR, &missing);
         assert!(!line.ok && line.text.contains("1 of"), "{}", line.text);
         let mut newer = applied();
         newer.push(Applied {
@@ -117,12 +121,18 @@ mod tests {
             success: true,
             checksum: vec![0],
         });
-        assert!(compare("db", &newer).text.contains("newer version"));
+        assert!(compare("db", &SQLITE_MIGRATOR, &newer)
+            .text
+            .contains("newer version"));
         let mut changed = applied();
         changed[0].checksum = vec![0];
-        assert!(compare("db", &changed).text.contains("differs"));
+        assert!(compare("db", &SQLITE_MIGRATOR, &changed)
+            .text
+            .contains("differs"));
         let mut failed = applied();
         failed[0].success = false;
-        assert!(compare("db", &failed).text.contains("failed"));
+        assert!(compare("db", &SQLITE_MIGRATOR, &failed)
+            .text
+            .contains("failed"));
     }
 }

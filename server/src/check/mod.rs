@@ -9,6 +9,7 @@ mod reach;
 use std::fmt;
 use std::path::Path;
 
+use app::ssr::db::Location;
 use app::ssr::mailstore::MailUser;
 
 use crate::cli::{CheckArgs, MailArgs};
@@ -47,18 +48,29 @@ impl fmt::Display for Line {
 }
 
 /// Runs every check and prints its line; any problem fails the command, after all have run.
-pub async fn run(data_dir: &Path, mail: &MailArgs, args: &CheckArgs) -> Result<(), String> {
+pub async fn run(
+    data_dir: &Path,
+    database: &Location,
+    mail: &MailArgs,
+    args: &CheckArgs,
+) -> Result<(), String> {
     let data_dir = absolute(data_dir)?;
     let mail_user = mail.user()?;
     let postfix_user = MailUser::lookup(files::POSTFIX_USER).ok().flatten();
-    let mut lines = vec![
-        files::data_dir(&data_dir, &mail_user),
-        files::database_files(&data_dir, &mail_user),
-        database::schema(&data_dir).await,
-        files::passable(&data_dir, "the mail user", Some(&mail_user)),
-        files::passable(&data_dir, "Postfix", postfix_user.as_ref()),
-        files::postfix_group(&mail_user, postfix_user.as_ref()),
-    ];
+    let mut lines = vec![files::data_dir(&data_dir, &mail_user)];
+    // Postfix and Dovecot read the SQLite file through the data directory; a PostgreSQL
+    // server they reach over the network.
+    if let Location::File(_) = database {
+        lines.push(files::database_files(&data_dir, &mail_user));
+    }
+    lines.push(database::schema(database).await);
+    if let Location::File(_) = database {
+        lines.extend([
+            files::passable(&data_dir, "the mail user", Some(&mail_user)),
+            files::passable(&data_dir, "Postfix", postfix_user.as_ref()),
+            files::postfix_group(&mail_user, postfix_user.as_ref()),
+        ]);
+    }
     let dovecot_conf = mail
         .dovecot_conf
         .clone()

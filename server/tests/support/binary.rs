@@ -5,9 +5,30 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-/// Runs `vpostmaster --data-dir DIR ARGS…`, feeding `stdin` when given.
+/// Runs `vpostmaster --data-dir DIR ARGS…` on the test run's database, feeding `stdin` when
+/// given.
 pub fn run(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
+    run_on(
+        data_dir,
+        super::database::url_for(data_dir).as_deref(),
+        args,
+        stdin,
+    )
+}
+
+/// [`run`] on the database of `database_url`, or on the SQLite file without one.
+pub fn run_on(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vpostmaster"));
+    match database_url {
+        Some(url) => command.env("VPM_DATABASE_URL", url),
+        None => command.env_remove("VPM_DATABASE_URL"),
+    };
+    let mut child = command
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)

@@ -5,6 +5,7 @@
 // Integration tests only: the examples that share this support have no binary to run.
 #[cfg(test)]
 pub mod binary;
+pub mod database;
 pub mod dovecot;
 pub mod mail;
 pub mod postfix;
@@ -27,7 +28,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
 use server::guard::GuardConfig;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -38,7 +39,7 @@ pub const POSTMASTER_B: &str = "postmaster@beta.test";
 /// A server with domains alpha.test and beta.test, each with its postmaster.
 pub struct TestServer {
     pub router: Router,
-    pub db: SqlitePool,
+    pub db: AnyPool,
     /// The data directory: the database and the mail store.
     pub data_dir: PathBuf,
     pub store: MailStore,
@@ -91,13 +92,22 @@ impl TestServer {
         doveadm: Option<Doveadm>,
         edit: impl FnOnce(&mut GuardConfig),
     ) -> Self {
+        // VPM_LOG=error (or finer) shows what the server logs, such as an Internal error's cause.
+        if let Ok(filter) = std::env::var("VPM_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
         let data_dir = dir.path().join("data");
         let store = MailStore::open(&data_dir, mail_user)
             .unwrap()
             .with_doveadm(doveadm);
-        let db = db::open(&data_dir).await.unwrap();
-        store.hand_over_database(&data_dir, db::DB_FILE).unwrap();
+        let db = database::open(&data_dir).await;
+        if !database::on_postgres() {
+            store.hand_over_database(&data_dir, db::DB_FILE).unwrap();
+        }
         let hasher = Hasher::default();
         for (domain, admin) in [("alpha.test", POSTMASTER_A), ("beta.test", POSTMASTER_B)] {
             domains::add(&db, domain, "", Actor::CLI).await.unwrap();

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::task::JoinSet;
 
 use super::{limit_and_count, live_among};
@@ -128,7 +128,7 @@ pub async fn import(
 /// The accounts of a pasted list by line number, when every line is right and no address is
 /// taken; otherwise refused with every problem, `more` (by line) among them.
 async fn check_paste(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &str,
     text: &str,
     generate_missing: bool,
@@ -240,7 +240,7 @@ fn taken_problem(
 
 /// Which addresses of the lines' usernames live accounts or aliases hold, in one query.
 async fn taken_addresses(
-    db: &SqlitePool,
+    db: &AnyPool,
     domain: &str,
     lines: &[BulkLine],
 ) -> Result<HashMap<String, Holder>, AppError> {
@@ -249,7 +249,7 @@ async fn taken_addresses(
         .filter_map(|line| line.username.as_deref())
         .map(|name| address(name, domain))
         .collect();
-    live_among(db, &emails).await
+    live_among(&mut *db.acquire().await?, &emails).await
 }
 
 fn over_limit(domain: &str, max: i64, live: i64, adding: usize) -> Option<AppError> {
@@ -332,7 +332,7 @@ async fn create(
         .iter()
         .map(|new| mailstore::new_maildir(domain, &new.account.username, stamp))
         .collect::<Result<Vec<_>, _>>()?;
-    removals::record(&state.db, &maildirs).await?;
+    removals::record(&mut *state.db.acquire().await?, &maildirs).await?;
     let folders = PendingMaildirs::create(&state.mail, maildirs.clone()).await?;
 
     let mut tx = state.db.begin().await?;
@@ -341,8 +341,8 @@ async fn create(
             "INSERT INTO mailboxes
                  (domain_id, local_part, email, password_hash, first_name, last_name, maildir, active,
                   quota_mb)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-                     coalesce(?, (SELECT default_quota_mb FROM domains WHERE id = ?)))",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                     COALESCE($9, (SELECT default_quota_mb FROM domains WHERE id = $10)))",
         )
         .bind(within.id)
         .bind(&new.account.username)
@@ -351,8 +351,8 @@ async fn create(
         .bind(&new.account.first_name)
         .bind(&new.account.last_name)
         .bind(maildir)
-        .bind(new.settings.active)
-        .bind(new.settings.quota_mb)
+        .bind(i64::from(new.settings.active))
+        .bind(new.settings.quota_mb.map(i64::from))
         .bind(within.id)
         .execute(&mut *tx)
         .await;
@@ -472,9 +472,13 @@ async fn hash_all(
 }
 
 /// The refusal when an address of the list became taken between the check and the write.
-async fn added_meanwhile(db: &SqlitePool, ready: &[Ready]) -> AppError {
+async fn added_meanwhile(db: &AnyPool, ready: &[Ready]) -> AppError {
     let emails: Vec<String> = ready.iter().map(|r| r.email.clone()).collect();
-    let taken = match live_among(db, &emails).await {
+    let mut conn = match db.acquire().await {
+        Ok(conn) => conn,
+        Err(error) => return error.into(),
+    };
+    let taken = match live_among(&mut conn, &emails).await {
         Ok(taken) => taken,
         Err(error) => return error,
     };

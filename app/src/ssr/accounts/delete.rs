@@ -1,15 +1,16 @@
 //! Deleting accounts to "Deleted accounts", restoring them, and purging them for good with
 //! their mail once the retention has passed.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
-use super::{in_scope, limit_and_count, live_among, NOW};
+use super::{in_scope, limit_and_count, live_among};
 use crate::error::AppError;
 use crate::model::accounts::DeletedRow;
 use crate::ssr::audit::{self, Action, Actor, Entry};
 use crate::ssr::auth::now;
 use crate::ssr::caller::{self, DomainScope};
 use crate::ssr::clock;
+use crate::ssr::db::Backend;
 use crate::ssr::mailstore::{self, removals, MailStore};
 use crate::ssr::routing::{self, no_account, Holder};
 use crate::ssr::state::AppState;
@@ -21,11 +22,7 @@ pub const RETENTION_DAYS: u32 = 30;
 /// Moves live accounts of the domain to "Deleted accounts", all or none, each audited.
 /// An address that is not a live account of the domain (deleted meanwhile, never there)
 /// answers as not found, naming it; one of another domain is audited as refused too.
-pub async fn delete(
-    db: &SqlitePool,
-    scope: &DomainScope,
-    emails: &[&str],
-) -> Result<usize, AppError> {
+pub async fn delete(db: &AnyPool, scope: &DomainScope, emails: &[&str]) -> Result<usize, AppError> {
     if emails.iter().all(|email| email.trim().is_empty()) {
         return Err(AppError::Invalid("Select at least one account.".into()));
     }
@@ -47,8 +44,9 @@ pub async fn delete(
     let mut tx = db.begin().await?;
     for address in &addresses {
         let deleted: Option<i64> = sqlx::query_scalar(&format!(
-            "UPDATE mailboxes SET deleted_at = {NOW}, updated_at = {NOW}
-             WHERE email = ? AND domain_id = ? AND deleted_at IS NULL RETURNING id"
+            "UPDATE mailboxes SET deleted_at = {now}, updated_at = {now}
+             WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL RETURNING id",
+            now = Backend::of(db).now()
         ))
         .bind(address)
         .bind(scope.domain_id())
@@ -68,14 +66,14 @@ pub async fn delete(
 }
 
 /// The domain's deleted accounts, newest first, with the whole days left before the purge.
-pub async fn deleted(db: &SqlitePool, scope: &DomainScope) -> Result<Vec<DeletedRow>, AppError> {
-    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT id, email, first_name, last_name, deleted_at,
-                MAX(0, ? - CAST(julianday('now') - julianday(deleted_at) AS INTEGER))
-         FROM mailboxes WHERE domain_id = ? AND deleted_at IS NOT NULL
+pub async fn deleted(db: &AnyPool, scope: &DomainScope) -> Result<Vec<DeletedRow>, AppError> {
+    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(&format!(
+        "SELECT id, email, first_name, last_name, deleted_at, {}
+         FROM mailboxes WHERE domain_id = $2 AND deleted_at IS NOT NULL
          ORDER BY deleted_at DESC, id DESC",
-    )
-    .bind(RETENTION_DAYS)
+        Backend::of(db).days_left("$1", "deleted_at")
+    ))
+    .bind(i64::from(RETENTION_DAYS))
     .bind(scope.domain_id())
     .fetch_all(db)
     .await?;
@@ -101,7 +99,7 @@ pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<S
     let db = &state.db;
     let gone = || AppError::NotFound("The deleted account".into());
     let row: Option<(String, i64, String)> = sqlx::query_as(
-        "SELECT email, domain_id, maildir FROM mailboxes WHERE id = ? AND deleted_at IS NOT NULL",
+        "SELECT email, domain_id, maildir FROM mailboxes WHERE id = $1 AND deleted_at IS NOT NULL",
     )
     .bind(id)
     .fetch_optional(db)
@@ -119,8 +117,9 @@ pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<S
 
     let mut tx = db.begin().await?;
     let restored = sqlx::query_scalar::<_, i64>(&format!(
-        "UPDATE mailboxes SET deleted_at = NULL, updated_at = {NOW}
-         WHERE id = ? AND domain_id = ? AND deleted_at IS NOT NULL RETURNING id"
+        "UPDATE mailboxes SET deleted_at = NULL, updated_at = {now}
+         WHERE id = $1 AND domain_id = $2 AND deleted_at IS NOT NULL RETURNING id",
+        now = Backend::of(db).now()
     ))
     .bind(id)
     .bind(scope.domain_id())
@@ -175,18 +174,18 @@ pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<S
 /// Aliases deleted as long ago go in the same transaction (see [`crate::ssr::aliases::purge_expired`]).
 /// Nothing is removed while the clock is held (see [`clock`]): the error says how to go on.
 pub async fn purge_expired(
-    db: &SqlitePool,
+    db: &AnyPool,
     store: &MailStore,
     retention_days: u32,
 ) -> Result<Vec<String>, AppError> {
     clock::check(db, now()).await?.trusted()?;
     let mut tx = db.begin().await?;
-    let purged: Vec<(String, String, String)> = sqlx::query_as(
-        "DELETE FROM mailboxes
-         WHERE deleted_at IS NOT NULL AND deleted_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)
+    let purged: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "DELETE FROM mailboxes WHERE deleted_at IS NOT NULL AND deleted_at < {}
          RETURNING email, deleted_at, maildir",
-    )
-    .bind(format!("-{retention_days} days"))
+        Backend::of(db).seconds_ago("$1")
+    ))
+    .bind(i64::from(retention_days) * 86_400)
     .fetch_all(&mut *tx)
     .await?;
     for (email, deleted_at, _) in &purged {
@@ -215,7 +214,7 @@ pub async fn purge_expired(
     }
     let store = store.clone();
     let (emails, removed) = blocking_purge(store, purged).await?;
-    removals::clear(db, &removed).await?;
+    removals::clear(&mut *db.acquire().await?, &removed).await?;
     Ok(emails)
 }
 

@@ -1,14 +1,15 @@
 //! Editing an account: the Edit screen's detail, its names, active flag and quota, and its
 //! password.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
+use super::in_scope;
 use super::list::{USAGE_BYTES, USAGE_MESSAGES};
-use super::{in_scope, NOW};
 use crate::error::AppError;
 use crate::model::accounts::AccountDetail;
 use crate::ssr::audit::{self, Action, Entry};
 use crate::ssr::caller::DomainScope;
+use crate::ssr::db::{Backend, Flag};
 use crate::ssr::routing::no_account;
 use crate::ssr::state::AppState;
 use crate::validate::{
@@ -17,7 +18,7 @@ use crate::validate::{
 
 /// A live account of the scope's domain, for the Edit screen.
 pub async fn detail(
-    db: &SqlitePool,
+    db: &AnyPool,
     scope: &DomainScope,
     email: &str,
 ) -> Result<AccountDetail, AppError> {
@@ -27,7 +28,7 @@ pub async fn detail(
         String,
         String,
         String,
-        bool,
+        Flag,
         String,
         String,
         String,
@@ -36,9 +37,9 @@ pub async fn detail(
         i64,
     );
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT email, local_part, first_name, last_name, active = 1, created_at, updated_at,
+        "SELECT email, local_part, first_name, last_name, active, created_at, updated_at,
                     password_changed_at, {USAGE_MESSAGES}, {USAGE_BYTES}, quota_mb
-             FROM mailboxes WHERE email = ? AND domain_id = ? AND deleted_at IS NULL"
+             FROM mailboxes WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL"
     ))
     .bind(&address)
     .bind(scope.domain_id())
@@ -49,7 +50,7 @@ pub async fn detail(
         username,
         first_name,
         last_name,
-        active,
+        Flag(active),
         created,
         updated,
         changed,
@@ -104,7 +105,7 @@ fn quota_words(quota_mb: i64) -> String {
 
 /// Changes a live account's names, whether it may log in and its quota, audited.
 pub async fn update(
-    db: &SqlitePool,
+    db: &AnyPool,
     scope: &DomainScope,
     email: &str,
     changes: AccountChanges<'_>,
@@ -113,7 +114,7 @@ pub async fn update(
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
     let before: Option<(String, String, i64)> = sqlx::query_as(
         "SELECT first_name, last_name, quota_mb FROM mailboxes
-         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+         WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(scope.domain_id())
@@ -143,12 +144,13 @@ pub async fn update(
 
     let mut tx = db.begin().await?;
     let updated: Option<i64> = sqlx::query_scalar(&format!(
-        "UPDATE mailboxes SET first_name = ?, last_name = ?, active = ?, quota_mb = ?, updated_at = {NOW}
-         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL RETURNING id"
+        "UPDATE mailboxes SET first_name = $1, last_name = $2, active = $3, quota_mb = $4, updated_at = {now}
+         WHERE email = $5 AND domain_id = $6 AND deleted_at IS NULL RETURNING id",
+        now = Backend::of(db).now()
     ))
     .bind(&first_name)
     .bind(&last_name)
-    .bind(changes.active)
+    .bind(i64::from(changes.active))
     .bind(quota_mb)
     .bind(&address)
     .bind(scope.domain_id())
@@ -185,7 +187,7 @@ pub async fn set_password(
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, local_part, first_name, last_name FROM mailboxes
-         WHERE email = ? AND domain_id = ? AND deleted_at IS NULL",
+         WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL",
     )
     .bind(&address)
     .bind(scope.domain_id())
@@ -207,8 +209,9 @@ pub async fn set_password(
 
     let mut tx = state.db.begin().await?;
     let updated: Option<i64> = sqlx::query_scalar(&format!(
-        "UPDATE mailboxes SET password_hash = ?, password_changed_at = {NOW}, updated_at = {NOW}
-         WHERE id = ? AND deleted_at IS NULL RETURNING id"
+        "UPDATE mailboxes SET password_hash = $1, password_changed_at = {now}, updated_at = {now}
+         WHERE id = $2 AND deleted_at IS NULL RETURNING id",
+        now = Backend::of(&state.db).now()
     ))
     .bind(&hash)
     .bind(id)

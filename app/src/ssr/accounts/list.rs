@@ -3,11 +3,12 @@
 //! accounts as on a small one: the total comes from the counts the database keeps, pages
 //! start at an address (keyset), and a rare term is looked up in the trigram index.
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::AnyPool;
 
 use crate::error::AppError;
 use crate::model::accounts::{AccountPage, AccountRow, PageStart, PAGE_SIZE};
 use crate::ssr::caller::DomainScope;
+use crate::ssr::db::Backend;
 
 /// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
 /// nobody reads a thousand matches, and counting them all costs a scan of the domain. A term
@@ -26,7 +27,7 @@ pub(super) const USAGE_MESSAGES: &str = "COALESCE((SELECT messages FROM mailbox_
 /// on the local part or the names (substring, ASCII case-insensitive, as SQL's LIKE).
 /// `page` is the number the link carried, kept in range for "Page N of M".
 pub async fn list(
-    db: &SqlitePool,
+    db: &AnyPool,
     scope: &DomainScope,
     search: &str,
     start: &PageStart,
@@ -104,20 +105,35 @@ fn local_part(address: &str) -> &str {
 enum Matcher {
     All,
     /// The LIKE rule on every live account of the domain, read in address order: terms of one
-    /// or two characters, and terms so common that a page of them is found in a few rows.
+    /// or two characters, and terms so common that a page of them is found in a few rows. On
+    /// PostgreSQL every term: its planner weighs the trigram indexes itself.
     Scan {
         pattern: String,
     },
     /// The LIKE rule on the trigram index's candidates only (a rare term of three or more
-    /// characters). The index folds non-ASCII case and LIKE does not, so the rule still decides.
+    /// characters, on SQLite). The index folds non-ASCII case and LIKE does not, so the rule
+    /// still decides.
     Indexed {
         pattern: String,
         phrase: String,
     },
 }
 
+/// The text of a filter and its binds: the domain's id is always `$1`, the texts follow.
+struct Filter {
+    sql: String,
+    texts: Vec<String>,
+}
+
+impl Filter {
+    /// The number of the placeholder after the filter's.
+    fn next(&self) -> usize {
+        self.texts.len() + 2
+    }
+}
+
 impl Matcher {
-    async fn of(db: &SqlitePool, term: &str) -> Result<Self, AppError> {
+    async fn of(db: &AnyPool, term: &str) -> Result<Self, AppError> {
         if term.is_empty() {
             return Ok(Self::All);
         }
@@ -128,13 +144,13 @@ impl Matcher {
                 .replace('_', "\\_")
         );
         // Trigrams answer terms of three characters or more.
-        if term.chars().count() < 3 {
+        if term.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
             return Ok(Self::Scan { pattern });
         }
         let phrase = fts_phrase(term);
         // Candidates in every domain, live or deleted: an upper bound, read from the index alone.
         let candidates: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes_search WHERE mailboxes_search MATCH ? LIMIT ?)",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes_search WHERE mailboxes_search MATCH $1 LIMIT $2)",
         )
         .bind(&phrase)
         .bind(MAX_COUNTED + 1)
@@ -148,44 +164,37 @@ impl Matcher {
     }
 
     /// The conditions on `mailboxes` after `WHERE`, for the domain's live accounts that match.
-    fn push_filter(&self, sql: &mut QueryBuilder<'_, Sqlite>, domain_id: i64) {
-        let pattern = match self {
+    fn filter(&self, backend: Backend) -> Filter {
+        let (sql, texts, pattern) = match self {
             Self::All => {
-                sql.push("domain_id = ")
-                    .push_bind(domain_id)
-                    .push(" AND deleted_at IS NULL");
-                return;
+                return Filter {
+                    sql: "domain_id = $1 AND deleted_at IS NULL".to_owned(),
+                    texts: Vec::new(),
+                }
             }
-            Self::Scan { pattern } => {
-                sql.push("domain_id = ").push_bind(domain_id);
-                pattern
-            }
-            Self::Indexed { pattern, phrase } => {
-                // The unary + keeps the planner off the domain's address index: the few
-                // candidates are fetched by id and sorted, instead of the domain being read in
-                // order and each account tested against them.
-                sql.push("+domain_id = ")
-                    .push_bind(domain_id)
-                    .push(" AND id IN (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH ")
-                    .push_bind(phrase.clone())
-                    .push(")");
-                pattern
-            }
+            Self::Scan { pattern } => ("domain_id = $1", vec![pattern.clone()], "$2"),
+            // The unary + keeps the planner off the domain's address index: the few candidates
+            // are fetched by id and sorted, instead of the domain being read in order and each
+            // account tested against them.
+            Self::Indexed { pattern, phrase } => (
+                "+domain_id = $1 AND id IN \
+                 (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH $3)",
+                vec![pattern.clone(), phrase.clone()],
+                "$2",
+            ),
         };
-        sql.push(" AND deleted_at IS NULL AND (");
-        for (n, column) in ["local_part", "first_name", "last_name"]
-            .into_iter()
-            .enumerate()
-        {
-            if n > 0 {
-                sql.push(" OR ");
-            }
-            sql.push(column)
-                .push(" LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\'");
+        // SQLite's LIKE folds ASCII case; on PostgreSQL it takes ILIKE.
+        let like = match backend {
+            Backend::Sqlite => "LIKE",
+            Backend::Postgres => "ILIKE",
+        };
+        let rule = ["local_part", "first_name", "last_name"]
+            .map(|column| format!("{column} {like} {pattern} ESCAPE '\\'"))
+            .join(" OR ");
+        Filter {
+            sql: format!("{sql} AND deleted_at IS NULL AND ({rule})"),
+            texts,
         }
-        sql.push(")");
     }
 
     fn indexed(&self) -> bool {
@@ -202,37 +211,45 @@ fn fts_phrase(term: &str) -> String {
 /// Up to a page of matching accounts next to `key` (from either end without one), in address
 /// order, and whether more lie beyond them in the direction read.
 async fn read_page(
-    db: &SqlitePool,
+    db: &AnyPool,
     scope: &DomainScope,
     matcher: &Matcher,
     forward: bool,
     key: Option<&str>,
 ) -> Result<(Vec<AccountRow>, bool), AppError> {
-    let mut sql = QueryBuilder::new(format!(
-        "SELECT email, first_name, last_name, active = 1 AS active, substr(created_at, 1, 10) AS created,
-                {USAGE_BYTES} AS mailbox_bytes
-         FROM mailboxes WHERE "
-    ));
-    matcher.push_filter(&mut sql, scope.domain_id());
+    let filter = matcher.filter(Backend::of(db));
     // The indexed search sorts its few candidates; the rest read the address index in order.
     let column = if matcher.indexed() {
         "+local_part"
     } else {
         "local_part"
     };
-    if let Some(key) = key {
-        sql.push(format!(
-            " AND {column} {} ",
-            if forward { ">" } else { "<" }
-        ))
-        .push_bind(key.to_owned());
-    }
-    sql.push(format!(
-        " ORDER BY local_part {} LIMIT ",
+    let mut next = filter.next();
+    let from_key = if key.is_some() {
+        next += 1;
+        format!(
+            " AND {column} {} ${}",
+            if forward { ">" } else { "<" },
+            next - 1
+        )
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT email, first_name, last_name, active, substr(created_at, 1, 10) AS created,
+                {USAGE_BYTES} AS mailbox_bytes
+         FROM mailboxes WHERE {}{from_key} ORDER BY local_part {} LIMIT ${next}",
+        filter.sql,
         if forward { "ASC" } else { "DESC" }
-    ))
-    .push_bind(i64::from(PAGE_SIZE) + 1);
-    let mut rows: Vec<AccountRow> = sql.build_query_as().fetch_all(db).await?;
+    );
+    let mut query = sqlx::query_as(&sql).bind(scope.domain_id());
+    for text in &filter.texts {
+        query = query.bind(text);
+    }
+    if let Some(key) = key {
+        query = query.bind(key);
+    }
+    let mut rows: Vec<AccountRow> = query.bind(i64::from(PAGE_SIZE) + 1).fetch_all(db).await?;
     let beyond = rows.len() > PAGE_SIZE as usize;
     rows.truncate(PAGE_SIZE as usize);
     if !forward {
@@ -245,7 +262,7 @@ async fn read_page(
 /// domain's live count as the database keeps it; a first page that is the whole answer is its
 /// own count.
 async fn count(
-    db: &SqlitePool,
+    db: &AnyPool,
     scope: &DomainScope,
     matcher: &Matcher,
     first_page: bool,
@@ -257,15 +274,22 @@ async fn count(
     }
     if let Matcher::All = matcher {
         let live: Option<i64> =
-            sqlx::query_scalar("SELECT live FROM domain_account_counts WHERE domain_id = ?")
+            sqlx::query_scalar("SELECT live FROM domain_account_counts WHERE domain_id = $1")
                 .bind(scope.domain_id())
                 .fetch_optional(db)
                 .await?;
         return Ok((live.unwrap_or(0), false));
     }
-    let mut sql = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes WHERE ");
-    matcher.push_filter(&mut sql, scope.domain_id());
-    sql.push(" LIMIT ").push_bind(MAX_COUNTED + 1).push(")");
-    let counted: i64 = sql.build_query_scalar().fetch_one(db).await?;
+    let filter = matcher.filter(Backend::of(db));
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes WHERE {} LIMIT ${}) AS matched",
+        filter.sql,
+        filter.next()
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(scope.domain_id());
+    for text in &filter.texts {
+        query = query.bind(text);
+    }
+    let counted: i64 = query.bind(MAX_COUNTED + 1).fetch_one(db).await?;
     Ok((counted.min(MAX_COUNTED), counted > MAX_COUNTED))
 }

@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 
+use sqlx::AnyConnection;
+
 use super::caller::DomainScope;
+use super::db::{Backend, Flag};
 use super::routing::{self, Holder};
 use crate::error::AppError;
 
@@ -22,15 +25,12 @@ pub use list::list;
 pub(crate) use list::USAGE_BYTES;
 pub use rebuild::{last_rebuild, rebuild};
 
-/// The current time as every table stores it.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
-
 /// The addresses of `emails` that live accounts or aliases hold, and which; an alias is named
 /// where both do (an account written in the caller's transaction, say).
-async fn live_among<'c, E>(db: E, emails: &[String]) -> Result<HashMap<String, Holder>, AppError>
-where
-    E: sqlx::SqliteExecutor<'c>,
-{
+async fn live_among(
+    conn: &mut AnyConnection,
+    emails: &[String],
+) -> Result<HashMap<String, Holder>, AppError> {
     if emails.is_empty() {
         return Ok(HashMap::new());
     }
@@ -38,19 +38,18 @@ where
         tracing::error!(%error, "cannot encode addresses");
         AppError::Internal
     })?;
-    let taken: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT email, 0 FROM mailboxes
-         WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?1))
+    let listed = Backend::of_conn(conn).json_texts("$1");
+    let taken: Vec<(String, Flag)> = sqlx::query_as(&format!(
+        "SELECT email, 0 FROM mailboxes WHERE deleted_at IS NULL AND email IN ({listed})
          UNION ALL
-         SELECT address, 1 FROM aliases
-         WHERE deleted_at IS NULL AND address IN (SELECT value FROM json_each(?1))",
-    )
+         SELECT address, 1 FROM aliases WHERE deleted_at IS NULL AND address IN ({listed})"
+    ))
     .bind(list)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(taken
         .into_iter()
-        .map(|(email, alias)| {
+        .map(|(email, Flag(alias))| {
             (
                 email,
                 if alias {
@@ -65,13 +64,13 @@ where
 
 /// The domain's account limit (0: none) and its live accounts.
 async fn limit_and_count(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     domain_id: i64,
 ) -> Result<(i64, i64), AppError> {
     Ok(sqlx::query_as(
         "SELECT max_mailboxes,
                 (SELECT COUNT(*) FROM mailboxes WHERE domain_id = d.id AND deleted_at IS NULL)
-         FROM domains d WHERE id = ?",
+         FROM domains d WHERE id = $1",
     )
     .bind(domain_id)
     .fetch_one(conn)

@@ -1,7 +1,7 @@
 //! Rebuild mailbox: repairs an account's Maildir, records what it found, and tells the last
 //! rebuild.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::in_scope;
 use crate::error::AppError;
@@ -29,14 +29,14 @@ pub async fn rebuild(
 /// and size it measured, and audits it as `mailbox.rebuild` with the report's counts. Callers
 /// go through [`rebuild`].
 async fn rebuild_account(
-    db: &SqlitePool,
+    db: &AnyPool,
     store: &MailStore,
     actor: Actor<'_>,
     email: &str,
 ) -> Result<RebuildReport, AppError> {
     let address = email.trim().to_lowercase();
     let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, maildir FROM mailboxes WHERE email = ? AND deleted_at IS NULL")
+        sqlx::query_as("SELECT id, maildir FROM mailboxes WHERE email = $1 AND deleted_at IS NULL")
             .bind(&address)
             .fetch_optional(db)
             .await?;
@@ -63,7 +63,7 @@ async fn rebuild_account(
     };
     let summary = report.summary();
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET message_count = ?, mailbox_bytes = ? WHERE id = ?")
+    sqlx::query("UPDATE mailboxes SET message_count = $1, mailbox_bytes = $2 WHERE id = $3")
         .bind(i64::try_from(report.message_count).unwrap_or(i64::MAX))
         .bind(i64::try_from(report.mailbox_bytes).unwrap_or(i64::MAX))
         .bind(id)
@@ -81,14 +81,14 @@ async fn rebuild_account(
 
 /// The last rebuild of a live account of the scope's domain, from the audit log.
 pub async fn last_rebuild(
-    db: &SqlitePool,
+    db: &AnyPool,
     scope: &DomainScope,
     email: &str,
 ) -> Result<Option<RebuildRecord>, AppError> {
     let address = in_scope(scope, email).ok_or_else(|| no_account(email))?;
     Ok(sqlx::query_as(
         "SELECT at, actor, outcome, details AS summary FROM audit_log
-         WHERE domain = ? AND action = ? AND target = ? ORDER BY id DESC LIMIT 1",
+         WHERE domain = $1 AND action = $2 AND target = $3 ORDER BY id DESC LIMIT 1",
     )
     .bind(scope.domain())
     .bind(Action::MailboxRebuild.as_str())

@@ -3,33 +3,41 @@
 //! row of a purged account is gone) lets the start-up reconciliation remove what a crash
 //! left behind, instead of reporting it forever.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::{blocking, normalise, MailStore};
 use crate::error::AppError;
+use crate::ssr::db::{Backend, Flag};
 
 /// Lists `maildirs` as to be removed unless a row refers to them.
-pub async fn record(db: impl SqliteExecutor<'_>, maildirs: &[String]) -> Result<(), AppError> {
-    sqlx::query("INSERT OR IGNORE INTO maildir_removals (maildir) SELECT value FROM json_each(?)")
-        .bind(as_json(maildirs)?)
-        .execute(db)
-        .await?;
+pub async fn record(conn: &mut AnyConnection, maildirs: &[String]) -> Result<(), AppError> {
+    sqlx::query(&format!(
+        // `WHERE true`: SQLite would read the upsert's ON as a join's after a bare SELECT.
+        "INSERT INTO maildir_removals (maildir) {} WHERE true ON CONFLICT DO NOTHING",
+        Backend::of_conn(conn).json_texts("$1")
+    ))
+    .bind(as_json(maildirs)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// Takes `maildirs` off the list: their rows are committed, or their folders removed.
-pub async fn clear(db: impl SqliteExecutor<'_>, maildirs: &[String]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM maildir_removals WHERE maildir IN (SELECT value FROM json_each(?))")
-        .bind(as_json(maildirs)?)
-        .execute(db)
-        .await?;
+pub async fn clear(conn: &mut AnyConnection, maildirs: &[String]) -> Result<(), AppError> {
+    sqlx::query(&format!(
+        "DELETE FROM maildir_removals WHERE maildir IN ({})",
+        Backend::of_conn(conn).json_texts("$1")
+    ))
+    .bind(as_json(maildirs)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// Removes the listed Maildirs that no row refers to, clears the list, and returns the names
 /// of those removed. One that cannot be removed stays listed, and is reported as an orphan.
-pub(super) async fn finish(db: &SqlitePool, store: &MailStore) -> Result<Vec<String>, AppError> {
-    let listed: Vec<(String, bool)> = sqlx::query_as(
+pub(super) async fn finish(db: &AnyPool, store: &MailStore) -> Result<Vec<String>, AppError> {
+    let listed: Vec<(String, Flag)> = sqlx::query_as(
         "SELECT maildir, maildir IN (SELECT maildir FROM mailboxes) FROM maildir_removals",
     )
     .fetch_all(db)
@@ -38,7 +46,7 @@ pub(super) async fn finish(db: &SqlitePool, store: &MailStore) -> Result<Vec<Str
     let (removed, done) = blocking(move || {
         let mut removed = Vec::new();
         let mut done = Vec::new();
-        for (maildir, has_row) in listed {
+        for (maildir, Flag(has_row)) in listed {
             if !has_row {
                 match store.remove(&maildir) {
                     Ok(true) => removed.push(normalise(&maildir)),
@@ -54,7 +62,7 @@ pub(super) async fn finish(db: &SqlitePool, store: &MailStore) -> Result<Vec<Str
         (removed, done)
     })
     .await?;
-    clear(db, &done).await?;
+    clear(&mut *db.acquire().await?, &done).await?;
     Ok(removed)
 }
 

@@ -1,0 +1,67 @@
+//! The tests' database: the SQLite file in the data directory, or, when `VPM_TEST_POSTGRES`
+//! holds the URL of a private PostgreSQL server's superuser (`server/tests/with-postgres`
+//! sets it), a database of its own on that server for each data directory, made on first use.
+//! The server is thrown away after the run, so the databases are never dropped.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::process::Command;
+
+use sqlx::AnyPool;
+
+/// The environment variable that names the PostgreSQL server to test against.
+pub const POSTGRES_ENV: &str = "VPM_TEST_POSTGRES";
+
+/// Whether this run tests PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var_os(POSTGRES_ENV).is_some_and(|url| !url.is_empty())
+}
+
+/// The database URL the console takes for `data_dir`: `None` for its SQLite file.
+pub fn url_for(data_dir: &Path) -> Option<String> {
+    let server = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let mut hasher = DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    let name = format!("vpm_{:016x}", hasher.finish());
+    let exists = psql(
+        &server,
+        &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+    );
+    if exists.trim() != "1" {
+        psql(&server, &format!("CREATE DATABASE {name}"));
+    }
+    let (base, _) = server
+        .rsplit_once('/')
+        .expect("the server URL names a database");
+    Some(format!("{base}/{name}"))
+}
+
+/// Opens (creating and migrating) the database the console takes for `data_dir`.
+pub async fn open(data_dir: &Path) -> AnyPool {
+    app::ssr::db::open(data_dir, url_for(data_dir).as_deref())
+        .await
+        .expect("the database opens")
+}
+
+/// Opens the SQLite file of `data_dir`, whatever the run tests.
+pub async fn open_sqlite(data_dir: &Path) -> AnyPool {
+    app::ssr::db::open(data_dir, None)
+        .await
+        .expect("the database opens")
+}
+
+fn psql(server: &str, sql: &str) -> String {
+    let output = Command::new("psql")
+        .args(["-XAtq", "-v", "ON_ERROR_STOP=1", server, "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        output.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
