@@ -796,8 +796,8 @@ async fn an_export_imports_into_another_domain_after_a_dry_run() {
         (first.as_str(), last.as_str(), quota),
         ("=cmd()", "Smith, Jr", 250)
     );
-    let active: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT email, active = 1 FROM mailboxes WHERE email LIKE '%@beta.test' ORDER BY email",
+    let active: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT email, active FROM mailboxes WHERE email LIKE '%@beta.test' ORDER BY email",
     )
     .fetch_all(&pool)
     .await
@@ -805,8 +805,8 @@ async fn an_export_imports_into_another_domain_after_a_dry_run() {
     assert_eq!(
         active,
         [
-            ("ann@beta.test".to_string(), true),
-            ("bob@beta.test".to_string(), false)
+            ("ann@beta.test".to_string(), 1),
+            ("bob@beta.test".to_string(), 0)
         ]
     );
     let audited: i64 = sqlx::query_scalar(
