@@ -8,6 +8,7 @@ pub mod binary;
 pub mod dovecot;
 pub mod mail;
 pub mod postfix;
+pub mod postgres;
 pub mod sink;
 
 use std::net::SocketAddr;
