@@ -32,6 +32,10 @@ pub async fn database_url() -> Option<String> {
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
     format!("{server}/{name}{query}")
 }
