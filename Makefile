@@ -10,8 +10,10 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO_LEPTOS_VERSION := 0.3.9
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly: read its version from Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+# The pgsql packages give Dovecot and Postfix the drivers for a console on PostgreSQL;
+# postgresql-15 is the server that server/tests/with-postgres runs privately for the tests.
 APT_PACKAGES := chromium chromium-driver dovecot-core dovecot-pop3d dovecot-imapd dovecot-sqlite \
-	dovecot-lmtpd dovecot-sieve postfix postfix-sqlite
+	dovecot-pgsql dovecot-lmtpd dovecot-sieve postfix postfix-sqlite postfix-pgsql postgresql-15
 BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 

@@ -55,7 +55,7 @@ async fn main() {
     for &n in &sample {
         store.ensure(&maildirs[n]).unwrap();
     }
-    dovecot.start(&data, &user);
+    dovecot.start(&data, None, &user);
 
     // POP3: connect, greeting, USER, PASS, STAT, QUIT, as a client's "check mail".
     let log_on = |n: usize| {

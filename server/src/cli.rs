@@ -163,10 +163,17 @@ impl DovecotServerArgs {
         }
     }
 
-    /// The configuration these flags describe for an (absolute) data directory.
-    pub fn config(&self, data_dir: PathBuf, mail_user: MailUser) -> DovecotConfig {
+    /// The configuration these flags describe for an (absolute) data directory and the
+    /// console's database URL.
+    pub fn config(
+        &self,
+        data_dir: PathBuf,
+        database_url: Option<String>,
+        mail_user: MailUser,
+    ) -> DovecotConfig {
         DovecotConfig {
             data_dir,
+            database_url,
             mail_user,
             sql_conf: self.sql_conf.clone(),
             listen: self.listen.clone(),

@@ -87,7 +87,7 @@ fn print_dovecot_config(
     mail: &MailArgs,
     args: &DovecotConfigArgs,
 ) -> Result<(), String> {
-    let config = args.server.config(absolute(data_dir)?, mail.user()?);
+    let config = args.server.config(absolute(data_dir)?, None, mail.user()?);
     let text = if args.sql {
         config.sql()?
     } else if args.dict {
@@ -103,6 +103,7 @@ fn print_dovecot_config(
 fn print_postfix_config(data_dir: &Path, args: &PostfixConfigArgs) -> Result<(), String> {
     let config = PostfixConfig {
         data_dir: absolute(data_dir)?,
+        database_url: None,
         tables_dir: args.tables_dir.clone(),
     };
     let text = match args.table {

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use app::ssr::db::DB_FILE;
 use app::ssr::mailstore::{MailUser, MAIL_DIR};
 
+use crate::database::Database;
 use crate::template::{fill, value, word};
 
 const MAIN_TEMPLATE: &str = include_str!("../../deploy/dovecot/dovecot.conf.in");
@@ -79,6 +79,8 @@ pub struct Tls {
 pub struct DovecotConfig {
     /// The console's data directory (absolute).
     pub data_dir: PathBuf,
+    /// The console's `--database-url`: `None` for the SQLite file in the data directory.
+    pub database_url: Option<String>,
     pub mail_user: MailUser,
     /// Where the SQL part is saved: the main part refers to it.
     pub sql_conf: PathBuf,
@@ -149,6 +151,7 @@ impl DovecotConfig {
                 ("GID", self.mail_user.gid.to_string()),
                 ("SQL_CONF", value(&self.sql_conf)?),
                 ("DICT_CONF", value(&self.dict_conf())?),
+                ("DRIVER", self.connection()?.0.to_owned()),
                 ("MAIL_USER", word(&self.mail_user.name)?),
                 ("IMAP_PORT", self.imap_port.to_string()),
                 ("IMAPS_PORT", imaps.to_owned()),
@@ -168,20 +171,30 @@ impl DovecotConfig {
     /// The dict part, to be saved at [`dict_conf`](Self::dict_conf): where Dovecot copies each
     /// account's usage.
     pub fn dict(&self) -> Result<String, String> {
-        fill(
-            DICT_TEMPLATE,
-            &[("DB_PATH", value(&self.data_dir.join(DB_FILE))?)],
-        )
+        fill(DICT_TEMPLATE, &[("CONNECT", self.connection()?.1)])
     }
 
     /// The SQL part, to be saved at [`sql_conf`](Self::sql_conf).
     pub fn sql(&self) -> Result<String, String> {
+        let (driver, connect) = self.connection()?;
         fill(
             SQL_TEMPLATE,
             &[
-                ("DB_PATH", value(&self.data_dir.join(DB_FILE))?),
+                ("DRIVER", driver.to_owned()),
+                ("CONNECT", connect),
                 ("MAIL_ROOT", value(&self.data_dir.join(MAIL_DIR))?),
             ],
+        )
+    }
+
+    /// Dovecot's SQL driver for the console's database and its `connect` setting, the same for
+    /// the passdb, the userdb and the dict.
+    fn connection(&self) -> Result<(&'static str, String), String> {
+        Ok(
+            match Database::new(&self.data_dir, self.database_url.as_deref())? {
+                Database::Sqlite(path) => ("sqlite", path),
+                Database::Postgres(postgres) => ("pgsql", postgres.conninfo()),
+            },
         )
     }
 }
@@ -193,6 +206,7 @@ mod tests {
     fn config() -> DovecotConfig {
         DovecotConfig {
             data_dir: PathBuf::from("/srv/vpostmaster/data"),
+            database_url: None,
             mail_user: MailUser {
                 name: "vmail".into(),
                 uid: 5000,
@@ -238,6 +252,34 @@ mod tests {
         assert!(main.contains("usage = sqlite:/etc/dovecot/vpostmaster-dict.conf.ext\n"));
         assert!(dict.contains("connect = /srv/vpostmaster/data/vpostmaster.db\n"));
         assert!(dict.contains("table = mailbox_usage\n"));
+    }
+
+    #[test]
+    fn on_postgresql_the_pgsql_driver_reads_the_same_queries() {
+        let sqlite = config();
+        let postgres = DovecotConfig {
+            database_url: Some("postgres://vpm:s3cret@db.example.com/mail?sslmode=require".into()),
+            ..config()
+        };
+        let connect = "connect = host=db.example.com port=5432 dbname=mail user=vpm \
+                       password=s3cret sslmode=require\n";
+        let sql = postgres.sql().unwrap();
+        assert!(sql.contains(&format!("driver = pgsql\n{connect}")), "{sql}");
+        assert!(postgres.dict().unwrap().contains(connect));
+        assert!(postgres
+            .main()
+            .unwrap()
+            .contains("usage = pgsql:/etc/dovecot/vpostmaster-dict.conf.ext\n"));
+        let queries = |text: &str| text.split_once("password_query").unwrap().1.to_owned();
+        assert_eq!(queries(&sql), queries(&sqlite.sql().unwrap()));
+        assert!(sqlite.sql().unwrap().contains("driver = sqlite\n"));
+        let unusable = DovecotConfig {
+            database_url: Some("postgres://db.example.com/mail".into()),
+            ..config()
+        };
+        for text in [unusable.main(), unusable.sql(), unusable.dict()] {
+            assert!(text.unwrap_err().contains("user"));
+        }
     }
 
     #[test]

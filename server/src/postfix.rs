@@ -3,8 +3,7 @@
 
 use std::path::PathBuf;
 
-use app::ssr::db::DB_FILE;
-
+use crate::database::Database;
 use crate::template::{fill, value};
 
 const MAIN_TEMPLATE: &str = include_str!("../../deploy/postfix/main.cf.in");
@@ -47,6 +46,8 @@ impl Table {
 pub struct PostfixConfig {
     /// The console's data directory (absolute).
     pub data_dir: PathBuf,
+    /// The console's `--database-url`: `None` for the SQLite file in the data directory.
+    pub database_url: Option<String>,
     /// Where the lookup tables are saved: the main settings refer to them.
     pub tables_dir: PathBuf,
 }
@@ -54,22 +55,37 @@ pub struct PostfixConfig {
 impl PostfixConfig {
     /// The settings to add to `main.cf`.
     pub fn main(&self) -> Result<String, String> {
-        fill(MAIN_TEMPLATE, &[("TABLES", value(&self.tables_dir)?)])
+        let map_type = match self.database()? {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "pgsql",
+        };
+        fill(
+            MAIN_TEMPLATE,
+            &[
+                ("TABLES", value(&self.tables_dir)?),
+                ("MAP_TYPE", map_type.to_owned()),
+            ],
+        )
     }
 
     /// A lookup table, to be saved as [`Table::file_name`] in [`tables_dir`](Self::tables_dir).
-    /// The database is opened read-only (an SQLite file URI): Postfix's lookups can never
-    /// write to it.
+    /// An SQLite database is opened read-only (a file URI): Postfix's lookups can never write
+    /// to it. A PostgreSQL table holds the database's password: keep it readable by root only.
     pub fn table(&self, table: Table) -> Result<String, String> {
         let template = match table {
             Table::Domains => DOMAINS_TEMPLATE,
             Table::Mailboxes => MAILBOXES_TEMPLATE,
             Table::Aliases => ALIASES_TEMPLATE,
         };
-        fill(
-            template,
-            &[("DB_PATH", value(&self.data_dir.join(DB_FILE))?)],
-        )
+        let connect = match self.database()? {
+            Database::Sqlite(path) => format!("dbpath = file:{path}?mode=ro"),
+            Database::Postgres(postgres) => postgres.postfix_settings(),
+        };
+        fill(template, &[("CONNECT", connect)])
+    }
+
+    fn database(&self) -> Result<Database, String> {
+        Database::new(&self.data_dir, self.database_url.as_deref())
     }
 }
 
@@ -80,8 +96,38 @@ mod tests {
     fn config() -> PostfixConfig {
         PostfixConfig {
             data_dir: PathBuf::from("/srv/vpostmaster/data"),
+            database_url: None,
             tables_dir: PathBuf::from(DEFAULT_TABLES_DIR),
         }
+    }
+
+    #[test]
+    fn on_postgresql_the_pgsql_maps_run_the_same_queries() {
+        let postgres = PostfixConfig {
+            database_url: Some("postgresql://postfix:s3cret@10.0.0.5:6432/mail".into()),
+            ..config()
+        };
+        let main = postgres.main().unwrap();
+        for table in Table::ALL {
+            let map = format!("pgsql:/etc/postfix/{}\n", table.file_name());
+            assert!(main.contains(&map), "{main}");
+            let text = postgres.table(table).unwrap();
+            assert!(
+                text.contains(
+                    "\nhosts = inet:10.0.0.5:6432\nuser = postfix\npassword = s3cret\n\
+                     dbname = mail\nquery = "
+                ),
+                "{text}"
+            );
+            let query = |text: &str| text.split_once("query = ").unwrap().1.to_owned();
+            assert_eq!(query(&text), query(&config().table(table).unwrap()));
+        }
+        let unusable = PostfixConfig {
+            database_url: Some("postgres://postfix@db/mail?application_name=x".into()),
+            ..config()
+        };
+        assert!(unusable.main().unwrap_err().contains("application_name"));
+        assert!(unusable.table(Table::Domains).is_err());
     }
 
     #[test]
@@ -115,6 +161,7 @@ mod tests {
         ] {
             let config = PostfixConfig {
                 data_dir: PathBuf::from(dir),
+                database_url: None,
                 tables_dir: PathBuf::from(dir),
             };
             assert!(config.main().is_err(), "{dir:?}");

@@ -140,6 +140,14 @@ fn path() -> impl Strategy<Value = PathBuf> {
     ]
 }
 
+/// PostgreSQL URLs, well-formed and not, with characters the configurations cannot carry.
+fn database_url() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => "postgres(ql)?://[a-z%:@/?&=.\\[\\]0-9'# -]{0,30}",
+        1 => any::<String>().prop_map(|rest| format!("postgres://{rest}")),
+    ]
+}
+
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(VALUES).prop_map(str::to_owned),
@@ -159,13 +167,14 @@ fn generate(cli: &Cli) {
             else {
                 return;
             };
-            let config = args.server.config(cli.data_dir.clone(), mail_user);
+            let config = args.server.config(cli.data_dir.clone(), None, mail_user);
             let _ = config.main();
             let _ = config.sql();
         }
         Some(Command::PostfixConfig(args)) => {
             let config = PostfixConfig {
                 data_dir: cli.data_dir.clone(),
+                database_url: None,
                 tables_dir: args.tables_dir.clone(),
             };
             let _ = config.main();
@@ -200,9 +209,11 @@ proptest! {
         sendmail_path in path(),
         tables_dir in path(),
         table in prop::option::of(prop::sample::select(Table::ALL.to_vec())),
+        database_url in prop::option::of(database_url()),
     ) {
         let config = DovecotConfig {
             data_dir: data_dir.clone(),
+            database_url: database_url.clone(),
             mail_user: MailUser::current(),
             sql_conf,
             listen,
@@ -223,7 +234,7 @@ proptest! {
         };
         let _ = config.main();
         let _ = config.sql();
-        let postfix = PostfixConfig { data_dir, tables_dir };
+        let postfix = PostfixConfig { data_dir, database_url, tables_dir };
         let _ = postfix.main();
         let _ = table.map(|table| postfix.table(table));
     }

@@ -58,6 +58,7 @@ pub async fn measure() -> Lookups {
 
     let config = PostfixConfig {
         data_dir: dir.path().to_owned(),
+        database_url: None,
         tables_dir: dir.path().to_owned(),
     };
     let domains_query = query_of(&config.table(Table::Domains).unwrap());

@@ -66,7 +66,7 @@ fn main() {
     let mut dovecot = Dovecot::prepare();
     let server = runtime.block_on(TestServer::with_mail(user.clone(), Some(dovecot.doveadm())));
     let maildirs = runtime.block_on(seed(&server));
-    dovecot.start(&server.data_dir, &user);
+    dovecot.start(&server.data_dir, None, &user);
     let postfix = Postfix::start(&server.data_dir, &dovecot);
     let socket = dovecot.postfix_queue.join("private/dovecot-lmtp");
     let new_dirs: Vec<PathBuf> = maildirs

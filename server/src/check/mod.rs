@@ -77,10 +77,11 @@ pub async fn run(
         .unwrap_or_else(|| DEFAULT_DOVECOT_CONF.into());
     lines.extend(configs::dovecot(
         &dovecot_conf,
-        &args.dovecot.config(data_dir.clone(), mail_user),
+        &args.dovecot.config(data_dir.clone(), None, mail_user),
     ));
     let postfix = PostfixConfig {
         data_dir,
+        database_url: None,
         tables_dir: args.tables_dir.clone(),
     };
     for table in Table::ALL {

@@ -68,6 +68,9 @@ pub struct Dovecot {
     pub postfix_queue: PathBuf,
     /// Where auto-replies go, when not to the system's sendmail: set before [`Dovecot::start`].
     pub submission_host: Option<SocketAddr>,
+    /// The console's database URL it was started with (`None`: the SQLite file), which the
+    /// Postfix delivering to it reads too.
+    pub database_url: Option<String>,
     dir: TempDir,
 }
 
@@ -87,6 +90,7 @@ impl Dovecot {
             log: dir.path().join("dovecot.log"),
             postfix_queue: dir.path().join("postfix-queue"),
             submission_host: None,
+            database_url: None,
             dir,
         }
     }
@@ -99,15 +103,18 @@ impl Dovecot {
         }
     }
 
-    /// Writes the configuration for `data_dir` and starts Dovecot, returning once both ports
-    /// greet. `data_dir`'s parent is opened for the mail user to pass through.
-    pub fn start(&mut self, data_dir: &Path, user: &MailUser) {
+    /// Writes the configuration for `data_dir` and the console's database (`database_url`, or
+    /// the SQLite file when `None`) and starts Dovecot, returning once both ports greet.
+    /// `data_dir`'s parent is opened for the mail user to pass through.
+    pub fn start(&mut self, data_dir: &Path, database_url: Option<&str>, user: &MailUser) {
+        self.database_url = database_url.map(str::to_owned);
         if let Some(parent) = data_dir.parent() {
             std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o711)).unwrap();
         }
         let dir = self.dir.path();
         let config = DovecotConfig {
             data_dir: data_dir.canonicalize().unwrap(),
+            database_url: self.database_url.clone(),
             mail_user: user.clone(),
             sql_conf: dir.join("vpostmaster-sql.conf.ext"),
             listen: "127.0.0.1".into(),

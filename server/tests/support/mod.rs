@@ -9,6 +9,7 @@ pub mod database;
 pub mod dovecot;
 pub mod mail;
 pub mod postfix;
+pub mod postgres;
 pub mod sink;
 
 use std::net::SocketAddr;

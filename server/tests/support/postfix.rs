@@ -59,8 +59,9 @@ pub struct Postfix {
 }
 
 impl Postfix {
-    /// Configures a Postfix over `data_dir`'s database whose queue is the one `dovecot`'s
-    /// sockets are in, starts it, and returns once SMTP greets.
+    /// Configures a Postfix over the database `dovecot` reads (`data_dir`'s SQLite file, or its
+    /// PostgreSQL URL) whose queue is the one `dovecot`'s sockets are in, starts it, and
+    /// returns once SMTP greets.
     pub fn start(data_dir: &Path, dovecot: &Dovecot) -> Postfix {
         Postfix::start_relaying(data_dir, dovecot, None)
     }
@@ -101,6 +102,7 @@ impl Postfix {
 
         let config = PostfixConfig {
             data_dir: data_dir.canonicalize().unwrap(),
+            database_url: dovecot.database_url.clone(),
             tables_dir: etc.clone(),
         };
         let main = format!(
