@@ -59,12 +59,12 @@ WHEN ((OLD.deleted_at IS NULL) IS DISTINCT FROM (NEW.deleted_at IS NULL)
       OR OLD.domain_id IS DISTINCT FROM NEW.domain_id)
 EXECUTE FUNCTION domain_account_counts_mailbox();
 
--- Search by substring of the address or names, case-insensitive (`ILIKE`): trigrams answer
+-- Search by substring of the local part or names, case-insensitive (`ILIKE`): trigrams answer
 -- terms of three characters or more, and PostgreSQL keeps the indexes itself, so no search
 -- table or triggers are needed. Created by the database's owner: pg_trgm is a trusted
 -- extension.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
-CREATE INDEX mailboxes_email_trgm ON mailboxes USING gin (email gin_trgm_ops);
+CREATE INDEX mailboxes_local_part_trgm ON mailboxes USING gin (local_part gin_trgm_ops);
 CREATE INDEX mailboxes_first_name_trgm ON mailboxes USING gin (first_name gin_trgm_ops);
 CREATE INDEX mailboxes_last_name_trgm ON mailboxes USING gin (last_name gin_trgm_ops);

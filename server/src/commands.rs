@@ -44,8 +44,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     match command {
         Command::Serve(args) => crate::web::serve(&cli.data_dir, &database, &cli.mail, args).await,
         Command::Operator(command) => operate(&cli.data_dir, &database, &cli.mail, command).await,
-        Command::DovecotConfig(args) => print_dovecot_config(&cli.data_dir, &cli.mail, &args),
-        Command::PostfixConfig(args) => print_postfix_config(&cli.data_dir, &args),
+        Command::DovecotConfig(args) => {
+            print_dovecot_config(&cli.data_dir, &database, &cli.mail, &args)
+        }
+        Command::PostfixConfig(args) => print_postfix_config(&cli.data_dir, &database, &args),
         Command::Check(args) => crate::check::run(&cli.data_dir, &database, &cli.mail, &args).await,
         Command::Backup(args) => {
             sqlite_only(&database, "backup")?;
@@ -84,10 +86,12 @@ impl MailArgs {
 /// data directory.
 fn print_dovecot_config(
     data_dir: &Path,
+    database: &Location,
     mail: &MailArgs,
     args: &DovecotConfigArgs,
 ) -> Result<(), String> {
-    let config = args.server.config(absolute(data_dir)?, None, mail.user()?);
+    let url = database.url().map(str::to_owned);
+    let config = args.server.config(absolute(data_dir)?, url, mail.user()?);
     let text = if args.sql {
         config.sql()?
     } else if args.dict {
@@ -100,10 +104,14 @@ fn print_dovecot_config(
 }
 
 /// Prints the `main.cf` settings, or with `--table` one lookup table, for this data directory.
-fn print_postfix_config(data_dir: &Path, args: &PostfixConfigArgs) -> Result<(), String> {
+fn print_postfix_config(
+    data_dir: &Path,
+    database: &Location,
+    args: &PostfixConfigArgs,
+) -> Result<(), String> {
     let config = PostfixConfig {
         data_dir: absolute(data_dir)?,
-        database_url: None,
+        database_url: database.url().map(str::to_owned),
         tables_dir: args.tables_dir.clone(),
     };
     let text = match args.table {

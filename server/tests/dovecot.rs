@@ -38,7 +38,7 @@ impl Mail {
         let user = mail_user();
         let mut dovecot = Dovecot::prepare();
         let server = TestServer::with_mail(user.clone(), Some(dovecot.doveadm())).await;
-        dovecot.start(&server.data_dir, None, &user);
+        dovecot.start(&server.data_dir, server.database_url.as_deref(), &user);
         let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
         Mail {
             dovecot,

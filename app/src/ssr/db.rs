@@ -60,9 +60,8 @@ impl Backend {
     pub fn now(self) -> &'static str {
         match self {
             Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-            Backend::Postgres => {
-                "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-            }
+            // The schema's function, which its column defaults use too.
+            Backend::Postgres => "utc_now_text()",
         }
     }
 
@@ -148,6 +147,14 @@ impl Location {
         match self {
             Location::File(_) => Backend::Sqlite,
             Location::Server(_) => Backend::Postgres,
+        }
+    }
+
+    /// The PostgreSQL URL, for the mail servers' configuration; `None` for the SQLite file.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Location::File(_) => None,
+            Location::Server(url) => Some(url),
         }
     }
 

@@ -52,7 +52,7 @@ impl Mail {
         let mut dovecot = Dovecot::prepare();
         dovecot.submission_host = outgoing.replies;
         let server = TestServer::with_mail(user.clone(), Some(dovecot.doveadm())).await;
-        dovecot.start(&server.data_dir, None, &user);
+        dovecot.start(&server.data_dir, server.database_url.as_deref(), &user);
         let postfix = Postfix::start_relaying(&server.data_dir, &dovecot, outgoing.relay);
         let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
         let mail = Mail {

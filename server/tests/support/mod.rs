@@ -9,7 +9,6 @@ pub mod database;
 pub mod dovecot;
 pub mod mail;
 pub mod postfix;
-pub mod postgres;
 pub mod sink;
 
 use std::net::SocketAddr;
@@ -41,6 +40,8 @@ pub const POSTMASTER_B: &str = "postmaster@beta.test";
 pub struct TestServer {
     pub router: Router,
     pub db: AnyPool,
+    /// The PostgreSQL database's URL when the run tests PostgreSQL.
+    pub database_url: Option<String>,
     /// The data directory: the database and the mail store.
     pub data_dir: PathBuf,
     pub store: MailStore,
@@ -106,6 +107,7 @@ impl TestServer {
             .unwrap()
             .with_doveadm(doveadm);
         let db = database::open(&data_dir).await;
+        let database_url = database::url_for(&data_dir);
         if !database::on_postgres() {
             store.hand_over_database(&data_dir, db::DB_FILE).unwrap();
         }
@@ -148,6 +150,7 @@ impl TestServer {
         TestServer {
             router,
             db,
+            database_url,
             data_dir,
             store,
             batches,
