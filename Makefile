@@ -39,10 +39,13 @@ lint:
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
+## The server suite runs twice: on SQLite, the default, and on a private PostgreSQL that
+## server/tests/with-postgres starts for it and always removes.
 unit-tests:
 	cargo test -p app
 	cargo test -p app --features ssr
 	cargo test -p server
+	server/tests/with-postgres cargo test -p server
 
 ## The rules compiled to WASM must give the native verdicts, in headless Chromium
 ## (app/webdriver.json holds its flags). `hydrate` builds app as the browser gets it,

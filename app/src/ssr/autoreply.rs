@@ -83,7 +83,7 @@ pub async fn set(
          VALUES ($1, 1, $2, $3, $4, $5, $6)
          ON CONFLICT (mailbox_id) DO UPDATE SET enabled = 1, subject = excluded.subject,
              body = excluded.body, starts_on = excluded.starts_on, ends_on = excluded.ends_on,
-             script = excluded.script, version = version + 1",
+             script = excluded.script, version = autoreplies.version + 1",
     )
     .bind(id)
     .bind(&reply.subject)

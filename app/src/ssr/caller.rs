@@ -142,7 +142,7 @@ pub async fn record_refusal(
 pub async fn managed_domains(db: &AnyPool, admin: &Admin) -> Result<Vec<(i64, String)>, AppError> {
     Ok(sqlx::query_as(
         "SELECT d.id, d.name FROM domains d
-         WHERE $1 OR (d.active = 1 AND d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = $2))
+         WHERE $1 = 1 OR (d.active = 1 AND d.id IN (SELECT domain_id FROM admin_domains WHERE admin_id = $2))
          ORDER BY d.name",
     )
     .bind(i64::from(admin.superadmin))

@@ -48,11 +48,12 @@ impl Clock {
 /// statement, so that concurrent checks agree. A hold stays until [`confirm`].
 pub async fn check(db: &AnyPool, now: i64) -> Result<Clock, AppError> {
     let (last_seen, held_at): (i64, Option<i64>) = sqlx::query_as(
-        "INSERT INTO clock_mark (id, last_seen) VALUES (1, $1)
+        "INSERT INTO clock_mark AS m (id, last_seen) VALUES (1, $1)
          ON CONFLICT (id) DO UPDATE SET
-             held_at = CASE WHEN held_at IS NULL AND $1 - last_seen > $2 THEN $1 ELSE held_at END,
-             last_seen = CASE WHEN held_at IS NULL AND $1 - last_seen <= $2 THEN $1
-                              ELSE last_seen END
+             held_at = CASE WHEN m.held_at IS NULL AND $1 - m.last_seen > $2 THEN $1
+                            ELSE m.held_at END,
+             last_seen = CASE WHEN m.held_at IS NULL AND $1 - m.last_seen <= $2 THEN $1
+                              ELSE m.last_seen END
          RETURNING last_seen, held_at",
     )
     .bind(now)

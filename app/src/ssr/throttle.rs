@@ -201,8 +201,8 @@ pub async fn reserve(db: &AnyPool, subject: &Subject<'_>, now: i64) -> Result<At
             let count: i64 = sqlx::query_scalar(
                 "INSERT INTO log_on_refusals (address, client, since, count, domain, target)
                  VALUES ($1, $2, $3, 1, $4, $5)
-                 ON CONFLICT (address, client) DO UPDATE SET count = count + 1
-                 RETURNING count",
+                 ON CONFLICT (address, client) DO UPDATE SET count = log_on_refusals.count + 1
+                 RETURNING log_on_refusals.count",
             )
             .bind(subject.address)
             .bind(&client)

@@ -178,7 +178,7 @@ pub async fn start(
         "INSERT INTO admin_two_factor (admin_id, secret, confirmed, last_step, created_at)
          VALUES ($1, $2, 0, 0, $3)
          ON CONFLICT (admin_id) DO UPDATE SET secret = excluded.secret,
-             created_at = excluded.created_at WHERE confirmed = 0",
+             created_at = excluded.created_at WHERE admin_two_factor.confirmed = 0",
     )
     .bind(admin.id)
     .bind(key.seal(&secret)?)

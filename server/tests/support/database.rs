@@ -18,6 +18,16 @@ pub fn on_postgres() -> bool {
     std::env::var_os(POSTGRES_ENV).is_some_and(|url| !url.is_empty())
 }
 
+/// True, after saying why, when the run tests PostgreSQL and the test is about the SQLite file
+/// (its backup, its indexes): the SQLite run covers it.
+pub fn skipped_on_postgres(about: &str) -> bool {
+    let skip = on_postgres();
+    if skip {
+        eprintln!("skipped on PostgreSQL: {about} is SQLite's");
+    }
+    skip
+}
+
 /// The database URL the console takes for `data_dir`: `None` for its SQLite file.
 pub fn url_for(data_dir: &Path) -> Option<String> {
     let server = std::env::var(POSTGRES_ENV)

@@ -13,6 +13,7 @@ pub mod sink;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use app::ssr::audit::Actor;
 use app::ssr::auth::SessionPolicy;
@@ -49,7 +50,7 @@ pub struct TestServer {
     pub batches: Batches,
     /// The server's state, for tests that call the services directly, as the CLI does.
     pub state: AppState,
-    _dir: TempDir,
+    _dir: Arc<TempDir>,
 }
 
 impl TestServer {
@@ -107,7 +108,6 @@ impl TestServer {
             .unwrap()
             .with_doveadm(doveadm);
         let db = database::open(&data_dir).await;
-        let database_url = database::url_for(&data_dir);
         if !database::on_postgres() {
             store.hand_over_database(&data_dir, db::DB_FILE).unwrap();
         }
@@ -125,10 +125,33 @@ impl TestServer {
             .await
             .unwrap();
         }
+        Self::serve(Arc::new(dir), data_dir, store, db, edit)
+    }
+
+    /// A second console on this one's database, key and mail store, as another host behind a
+    /// load balancer: its own pool, router and memory.
+    pub async fn beside(&self) -> Self {
+        let db = database::open(&self.data_dir).await;
+        Self::serve(
+            self._dir.clone(),
+            self.data_dir.clone(),
+            self.store.clone(),
+            db,
+            |_| {},
+        )
+    }
+
+    fn serve(
+        dir: Arc<TempDir>,
+        data_dir: PathBuf,
+        store: MailStore,
+        db: AnyPool,
+        edit: impl FnOnce(&mut GuardConfig),
+    ) -> Self {
         let batches = Batches::default();
         let state = AppState {
             db: db.clone(),
-            hasher,
+            hasher: Hasher::default(),
             policy: SessionPolicy::default(),
             batches: batches.clone(),
             mail: store.clone(),
@@ -150,7 +173,7 @@ impl TestServer {
         TestServer {
             router,
             db,
-            database_url,
+            database_url: database::url_for(&data_dir),
             data_dir,
             store,
             batches,
