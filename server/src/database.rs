@@ -122,21 +122,26 @@ impl Postgres {
         text
     }
 
-    /// The connection settings of a Postfix pgsql table. Postfix has no sslmode setting, so
-    /// with one its `hosts` is a connection URI that carries it, which libpq reads whole.
+    /// The connection settings of a Postfix pgsql table. Postfix has no sslmode setting and
+    /// splits `inet:HOST:PORT` at a colon, so with an sslmode or an IPv6 address its `hosts` is
+    /// a connection URI carrying everything, which libpq reads whole.
     pub fn postfix_settings(&self) -> String {
-        let hosts = match &self.sslmode {
-            None => format!("inet:{}:{}", self.host, self.port),
-            Some(mode) => format!(
-                "postgresql://{}{}@{}:{}/{}?sslmode={mode}",
+        let hosts = if self.sslmode.is_none() && !self.host.contains(':') {
+            format!("inet:{}:{}", self.host, self.port)
+        } else {
+            format!(
+                "postgresql://{}{}@{}:{}/{}{}",
                 encode(&self.user),
                 self.password
                     .as_deref()
                     .map_or(String::new(), |p| format!(":{}", encode(p))),
                 host_in_uri(&self.host),
                 self.port,
-                encode(&self.dbname)
-            ),
+                encode(&self.dbname),
+                self.sslmode
+                    .as_deref()
+                    .map_or(String::new(), |mode| format!("?sslmode={mode}"))
+            )
         };
         let mut text = format!("hosts = {hosts}\nuser = {}\n", self.user);
         if let Some(password) = &self.password {
@@ -269,8 +274,13 @@ mod tests {
             "hosts = inet:10.0.0.5:5432\nuser = vpm\ndbname = vpm"
         );
         let v6 = Postgres::parse("postgres://vpm:pw@[2001:db8::5]:6432/mail").unwrap();
-        assert_eq!(v6.host, "2001:db8::5");
-        assert_eq!(v6.port, 6432);
+        assert_eq!(
+            v6.conninfo(),
+            "host=2001:db8::5 port=6432 dbname=mail user=vpm password=pw"
+        );
+        assert!(v6
+            .postfix_settings()
+            .starts_with("hosts = postgresql://vpm:pw@[2001:db8::5]:6432/mail\n"));
     }
 
     #[test]
