@@ -146,7 +146,7 @@ async fn operate(
     // Run as root, the first command may have created the database: it belongs to the mail
     // user, like everything under the data directory, when that user exists.
     let store = mail.store(data_dir);
-    if let (Ok(store), Location::File(_)) = (&store, database) {
+    if let Ok(store) = &store {
         store
             .hand_over_database(data_dir, db::DB_FILE)
             .map_err(|error| error.to_string())?;

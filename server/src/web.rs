@@ -128,11 +128,10 @@ pub async fn serve(
     let db = app::ssr::db::open_at(data_dir, database)
         .await
         .map_err(|error| error.to_string())?;
-    if let Location::File(_) = database {
-        store
-            .hand_over_database(data_dir, app::ssr::db::DB_FILE)
-            .map_err(|error| error.to_string())?;
-    }
+    // The data directory goes to the mail user whichever the database: Dovecot enters it.
+    store
+        .hand_over_database(data_dir, app::ssr::db::DB_FILE)
+        .map_err(|error| error.to_string())?;
     if !is_root() && store.owner().uid != current_uid() {
         tracing::warn!(
             mail_user = %store.owner().name,

@@ -12,6 +12,7 @@ use app::api::aliases::{
 use app::error::AppError;
 use app::model::aliases::{AliasDetail, AliasPage, DeletedAlias};
 use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
+use app::ssr::db::Backend;
 use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 use serde_json::from_str as json;
@@ -445,10 +446,13 @@ async fn aliases_deleted_longer_than_the_retention_are_purged_with_the_accounts(
         .delete(&["old@alpha.test", "recent@alpha.test"])
         .await
         .unwrap();
-    sqlx::query("UPDATE aliases SET deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-31 days') WHERE address = 'old@alpha.test'")
-        .execute(&console.server.db)
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "UPDATE aliases SET deleted_at = {} WHERE address = 'old@alpha.test'",
+        Backend::of(&console.server.db).seconds_ago("31 * 86400")
+    ))
+    .execute(&console.server.db)
+    .await
+    .unwrap();
     purge_expired(&console.server.db, &console.server.store, RETENTION_DAYS)
         .await
         .unwrap();

@@ -270,22 +270,19 @@ async fn a_session_in_use_is_marked_seen_at_most_once_a_minute() {
     let age_after_load = |ago: i64| {
         let (server, cookie) = (&server, &cookie);
         async move {
-            sqlx::query(
-                "UPDATE sessions SET last_seen = CAST(strftime('%s', 'now') AS INTEGER) - $1",
-            )
-            .bind(ago)
-            .execute(&server.db)
-            .await
-            .unwrap();
+            sqlx::query("UPDATE sessions SET last_seen = $1")
+                .bind(app::ssr::auth::now() - ago)
+                .execute(&server.db)
+                .await
+                .unwrap();
             let page = server.get("/users", Some(cookie)).await;
             assert_eq!(
                 page.status,
                 StatusCode::OK,
                 "signed in {ago} s after the last mark"
             );
-            server
-                .count("SELECT CAST(strftime('%s', 'now') AS INTEGER) - last_seen FROM sessions")
-                .await
+            let last_seen = server.count("SELECT last_seen FROM sessions").await;
+            app::ssr::auth::now() - last_seen
         }
     };
     assert!(

@@ -108,8 +108,8 @@ async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT id || '|' || email || '|' || password_hash || '|' || first_name || '|' || last_name
                 || '|' || active || '|' || updated_at || '|' || password_changed_at || '|'
-                || COALESCE(deleted_at, '') || '|' || COALESCE(message_count, '') || '|'
-                || COALESCE(mailbox_bytes, '') || '|' || forward_to || '|' || forward_keep_copy
+                || COALESCE(deleted_at, '') || '|' || COALESCE(CAST(message_count AS TEXT), '') || '|'
+                || COALESCE(CAST(mailbox_bytes AS TEXT), '') || '|' || forward_to || '|' || forward_keep_copy
          FROM mailboxes WHERE email LIKE '%@beta.test'
          UNION ALL SELECT 'catch-all|' || catch_all FROM domains WHERE name = 'beta.test'
          UNION ALL SELECT 'autoreply|' || mailbox_id || '|' || enabled || '|' || version

@@ -4,7 +4,7 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,9 +19,7 @@ const ACCOUNT_PW: &str = "Tr4in#Lamp";
 
 /// Runs `vpostmaster --data-dir DATA ARGS…` with the test's user as the mail user.
 fn run(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
-        .arg("--data-dir")
-        .arg(data_dir)
+    support::binary::vpostmaster(data_dir)
         .args(args)
         .env_remove("VPM_DATA_DIR")
         .env(

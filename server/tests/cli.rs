@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use app::ssr::db::Backend;
 use app::ssr::hashing::verify_password;
 use sqlx::AnyPool;
 use support::binary::{fails, mail_user, ok, run, stdout};
@@ -409,16 +410,8 @@ fn spawn_server(
     BufReader<std::process::ChildStdout>,
     String,
 ) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
-        .args([
-            "--data-dir",
-            &data.to_string_lossy(),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--site-dir",
-            site,
-        ])
+    let mut child = support::binary::vpostmaster(data)
+        .args(["serve", "--listen", "127.0.0.1:0", "--site-dir", site])
         .args(extra)
         .env("VPM_MAIL_USER", mail_user())
         .stdout(Stdio::piped())
@@ -566,13 +559,13 @@ async fn purge_removes_the_accounts_deleted_more_than_30_days_ago() {
         ("recent", Some(29)),
         ("live", None),
     ] {
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir, deleted_at)
              VALUES ((SELECT id FROM domains WHERE name = 'example.com'), $1, $1 || '@example.com', 'x',
                      'example.com/' || $1 || '.1/',
-                     CASE WHEN $2 IS NULL THEN NULL
-                          ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || $2 || ' days') END)",
-        )
+                     CASE WHEN $2 IS NULL THEN NULL ELSE {} END)",
+            Backend::of(&db).seconds_ago("$2 * 86400")
+        ))
         .bind(local)
         .bind(deleted_days_ago)
         .execute(&db)
@@ -611,11 +604,12 @@ async fn a_clock_that_jumped_ahead_holds_the_purge_until_the_operator_confirms_i
     ok(dir.path(), &["domain", "add", "example.com"], None);
     ok(dir.path(), &["purge"], None);
     let db = db(dir.path()).await;
-    sqlx::query(
+    sqlx::query(&format!(
         "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir, deleted_at)
          VALUES ((SELECT id FROM domains WHERE name = 'example.com'), 'old', 'old@example.com',
-                 'x', 'example.com/old.1/', strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-31 days'))",
-    )
+                 'x', 'example.com/old.1/', {})",
+        Backend::of(&db).seconds_ago("31 * 86400")
+    ))
     .execute(&db)
     .await
     .unwrap();

@@ -96,7 +96,9 @@ impl Mail {
             .dovecot
             .pop3(user, password)
             .unwrap_or_else(|error| panic!("POP3 log-on of {user} refused: {error}"));
-        let messages = pop3.all().unwrap();
+        let messages = pop3
+            .all()
+            .unwrap_or_else(|error| panic!("{error}\n{}", self.dovecot.read_log()));
         pop3.quit();
         messages
     }

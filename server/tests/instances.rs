@@ -21,10 +21,21 @@ async fn a_session_opened_on_one_console_works_and_ends_on_the_other() {
     assert!(page.body.contains("alpha.test"), "{}", page.body);
 
     let off = second.call(LOG_OFF, &[], Some(&cookie)).await;
-    assert!(off.status.is_success() || off.status.is_redirection(), "{}", off.status);
+    assert!(
+        off.status.is_success() || off.status.is_redirection(),
+        "{}",
+        off.status
+    );
     let after = first.get(USERS, Some(&cookie)).await;
-    assert!(after.status.is_redirection(), "logged off everywhere: {}", after.status);
-    assert_eq!(after.header("location").map(|l| l.starts_with("/log-on")), Some(true));
+    assert!(
+        after.status.is_redirection(),
+        "logged off everywhere: {}",
+        after.status
+    );
+    assert_eq!(
+        after.header("location").map(|l| l.starts_with("/log-on")),
+        Some(true)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -33,7 +44,11 @@ async fn a_burst_of_wrong_log_ons_across_two_consoles_gets_five_verdicts_as_on_o
     let second = Arc::new(first.beside().await);
     let mut burst = tokio::task::JoinSet::new();
     for n in 0..40 {
-        let console = if n % 2 == 0 { first.clone() } else { second.clone() };
+        let console = if n % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
         burst.spawn(async move {
             let request = post(LOG_ON, None)
                 .body(Body::from(encode(&[
@@ -53,7 +68,10 @@ async fn a_burst_of_wrong_log_ons_across_two_consoles_gets_five_verdicts_as_on_o
             throttled += 1;
         }
     }
-    assert_eq!(wrong, 5, "only five were checked against the hash, whichever console");
+    assert_eq!(
+        wrong, 5,
+        "only five were checked against the hash, whichever console"
+    );
     assert_eq!(throttled, 35);
     let verdicts = first
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'log_on' AND outcome = 'failed'")

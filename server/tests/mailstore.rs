@@ -16,6 +16,7 @@ use app::api::accounts::{
 use app::model::accounts::DeletedRow;
 use app::model::rebuild::{RebuildRecord, RebuildReport, Resync};
 use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
+use app::ssr::db::Backend;
 use app::ssr::mailstore::{reconcile, MailUser};
 use leptos::server_fn::ServerFn;
 use support::*;
@@ -85,13 +86,22 @@ async fn a_failed_commit_leaves_no_maildir() {
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     // The audit row of the second account cannot be written: the transaction fails after
     // the folders were made.
-    sqlx::query(
-        "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log
-         WHEN NEW.target = 'bob@alpha.test' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .execute(&server.db)
-    .await
-    .unwrap();
+    let failing: &[&str] = match Backend::of(&server.db) {
+        Backend::Sqlite => &["CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log
+             WHEN NEW.target = 'bob@alpha.test' BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF NEW.target = 'bob@alpha.test' THEN RAISE EXCEPTION 'disk full'; END IF;
+                 RETURN NEW;
+             END $$",
+            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log
+             FOR EACH ROW EXECUTE FUNCTION fail_audit()",
+        ],
+    };
+    for statement in failing {
+        sqlx::query(statement).execute(&server.db).await.unwrap();
+    }
     let reply = add(&server, &cookie, &format!("ann {PW} {PW}\nbob {PW} {PW}")).await;
     assert!(reply.body.contains("Internal"), "{}", reply.body);
     assert!(maildirs(&server).await.is_empty(), "no row");
@@ -310,9 +320,7 @@ async fn rebuild_mailbox_reports_stores_the_size_and_is_audited() {
 
 /// `vpostmaster --data-dir DATA ARGS…` with this process's user as the mail user.
 fn vpostmaster(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
-        .arg("--data-dir")
-        .arg(data)
+    support::binary::vpostmaster(&data)
         .args(args)
         .env("VPM_MAIL_USER", MailUser::current().name)
         .env_remove("VPM_MAIL_UID")
@@ -429,9 +437,7 @@ fn dovecot_config_is_printed_for_the_data_directory() {
 
 /// Starts `serve` and returns it with its address.
 fn serve(data: &Path, site: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
-        .arg("--data-dir")
-        .arg(data)
+    let mut child = support::binary::vpostmaster(&data)
         .args(["serve", "--listen", "127.0.0.1:0", "--site-dir"])
         .arg(site)
         .env("VPM_MAIL_USER", MailUser::current().name)
@@ -488,9 +494,7 @@ async fn a_server_killed_during_a_bulk_add_leaves_all_accounts_or_none() {
         );
     };
     setup(&["domain", "add", "alpha.test"]);
-    let admin = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
-        .arg("--data-dir")
-        .arg(&data)
+    let admin = support::binary::vpostmaster(&data)
         .args([
             "admin",
             "add",
@@ -592,7 +596,13 @@ async fn the_data_directory_and_database_are_closed_to_other_local_users() {
         .is_success());
     let mode = |path: &Path| std::fs::metadata(path).unwrap().mode() & 0o777;
     assert_eq!(mode(&server.data_dir), 0o710, "the data directory");
-    for suffix in ["", "-wal", "-shm"] {
+    // The SQLite file and its companions; PostgreSQL keeps its files itself.
+    let files = if support::database::on_postgres() {
+        &[][..]
+    } else {
+        &["", "-wal", "-shm"][..]
+    };
+    for suffix in files {
         let file = server
             .data_dir
             .join(format!("{}{suffix}", app::ssr::db::DB_FILE));

@@ -6,7 +6,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -51,9 +51,7 @@ impl Running {
 
 /// Starts `vpostmaster serve` on the data directory, on a port the kernel picks.
 fn serve(server: &TestServer, site: &std::path::Path) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vpostmaster"))
-        .arg("--data-dir")
-        .arg(&server.data_dir)
+    let mut child = support::binary::vpostmaster(&server.data_dir)
         .args(["serve", "--listen", "127.0.0.1:0", "--site-dir"])
         .arg(site)
         .env_remove("VPM_DATA_DIR")

@@ -47,7 +47,8 @@ async fn failed_verdicts(server: &TestServer) -> i64 {
 /// Dates every recorded attempt a second from now: the delay is counted in whole seconds from
 /// the last attempt, and the test's own hashing must not use it up before the next request.
 async fn date_attempts_now(server: &TestServer) {
-    sqlx::query("UPDATE log_on_attempts SET at = unixepoch('now') + 1")
+    sqlx::query("UPDATE log_on_attempts SET at = $1")
+        .bind(now() + 1)
         .execute(&server.db)
         .await
         .unwrap();

@@ -77,9 +77,11 @@ pub async fn run(
         .unwrap_or_else(|| DEFAULT_DOVECOT_CONF.into());
     lines.extend(configs::dovecot(
         &dovecot_conf,
-        &args
-            .dovecot
-            .config(data_dir.clone(), database.url().map(str::to_owned), mail_user),
+        &args.dovecot.config(
+            data_dir.clone(),
+            database.url().map(str::to_owned),
+            mail_user,
+        ),
     ));
     let postfix = PostfixConfig {
         data_dir,

@@ -49,6 +49,21 @@ pub fn run_on(
     child.wait_with_output().expect("vpostmaster finishes")
 }
 
+/// `vpostmaster --data-dir DIR`, on the test run's database for that directory, for a test
+/// that runs it its own way (a server, a child it kills).
+pub fn vpostmaster(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vpostmaster"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("VPM_DATA_DIR");
+    match super::database::url_for(data_dir) {
+        Some(url) => command.env("VPM_DATABASE_URL", url),
+        None => command.env_remove("VPM_DATABASE_URL"),
+    };
+    command
+}
+
 /// The user running the tests owns the mail, so that no system user is needed here.
 pub fn mail_user() -> String {
     app::ssr::mailstore::MailUser::current().name

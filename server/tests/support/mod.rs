@@ -108,9 +108,7 @@ impl TestServer {
             .unwrap()
             .with_doveadm(doveadm);
         let db = database::open(&data_dir).await;
-        if !database::on_postgres() {
-            store.hand_over_database(&data_dir, db::DB_FILE).unwrap();
-        }
+        store.hand_over_database(&data_dir, db::DB_FILE).unwrap();
         let hasher = Hasher::default();
         for (domain, admin) in [("alpha.test", POSTMASTER_A), ("beta.test", POSTMASTER_B)] {
             domains::add(&db, domain, "", Actor::CLI).await.unwrap();
