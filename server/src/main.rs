@@ -8,7 +8,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VPM_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                // PostgreSQL's notices (a table that already exists, at every start) are noise.
+                .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

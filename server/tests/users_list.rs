@@ -71,8 +71,9 @@ async fn like(server: &TestServer, term: &str, offset: i64, limit: i64) -> Vec<S
     sqlx::query_scalar(
         "SELECT m.email FROM mailboxes m JOIN domains d ON d.id = m.domain_id
          WHERE d.name = 'alpha.test' AND m.deleted_at IS NULL
-           AND (m.local_part LIKE $1 ESCAPE '\\' OR m.first_name LIKE $1 ESCAPE '\\'
-                OR m.last_name LIKE $1 ESCAPE '\\')
+           AND (lower(m.local_part) LIKE lower($1) ESCAPE '\\'
+                OR lower(m.first_name) LIKE lower($1) ESCAPE '\\'
+                OR lower(m.last_name) LIKE lower($1) ESCAPE '\\')
          ORDER BY m.local_part LIMIT $2 OFFSET $3",
     )
     .bind(pattern)
