@@ -1,8 +1,9 @@
 //! The throttle on password checks: log on, and the current password on My password.
 //!
-//! An attempt is reserved in the database, under SQLite's write lock, before the password is
-//! checked: concurrent attempts see each other, and a client that hangs up while the hash runs
-//! has still spent its attempt. A right password gives the attempt back.
+//! An attempt is reserved in the database, under its write lock, before the password is
+//! checked: concurrent attempts see each other, on every console that shares the database,
+//! and a client that hangs up while the hash runs has still spent its attempt. A right
+//! password gives the attempt back.
 //!
 //! The limits bound guessing without handing attackers a button that locks a postmaster out:
 //! - a client (an IPv4 address, or an IPv6 /64) has [`PER_CLIENT`] attempts per window, and
@@ -173,8 +174,8 @@ pub struct Subject<'a> {
 /// an address from a client is audited; later ones are counted and summed by [`sweep`].
 pub async fn reserve(db: &AnyPool, subject: &Subject<'_>, now: i64) -> Result<Attempt, AppError> {
     let client = client_key(subject.client_addr);
-    // IMMEDIATE takes the write lock first: no other reservation reads between our read and
-    // our write.
+    // The write lock first: no other reservation, from any console, reads between our read
+    // and our write.
     let mut tx = super::db::begin_write(db).await?;
     let seen = read_seen(&mut tx, subject.address, &client, now).await?;
     match verdict(&seen, now) {
