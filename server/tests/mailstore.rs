@@ -320,7 +320,7 @@ async fn rebuild_mailbox_reports_stores_the_size_and_is_audited() {
 
 /// `vpostmaster --data-dir DATA ARGS…` with this process's user as the mail user.
 fn vpostmaster(data: &Path, args: &[&str]) -> std::process::Output {
-    support::binary::vpostmaster(&data)
+    support::binary::vpostmaster(data)
         .args(args)
         .env("VPM_MAIL_USER", MailUser::current().name)
         .env_remove("VPM_MAIL_UID")
@@ -439,7 +439,7 @@ fn dovecot_config_is_printed_for_the_data_directory() {
 
 /// Starts `serve` and returns it with its address.
 fn serve(data: &Path, site: &Path) -> (Child, String) {
-    let mut child = support::binary::vpostmaster(&data)
+    let mut child = support::binary::vpostmaster(data)
         .args(["serve", "--listen", "127.0.0.1:0", "--site-dir"])
         .arg(site)
         .env("VPM_MAIL_USER", MailUser::current().name)

@@ -377,7 +377,7 @@ async fn create(
     }
     // Checked again under the write lock: an alias may have taken an address meanwhile.
     let emails: Vec<String> = ready.iter().map(|r| r.email.clone()).collect();
-    let shadowed = live_among(&mut *tx, &emails)
+    let shadowed = live_among(&mut tx, &emails)
         .await?
         .into_iter()
         .find(|(_, holder)| *holder == Holder::Alias);
@@ -394,7 +394,7 @@ async fn create(
                 .unwrap_or(AppError::Internal),
         );
     }
-    removals::clear(&mut *tx, &maildirs).await?;
+    removals::clear(&mut tx, &maildirs).await?;
     tx.commit().await?;
     folders.keep();
     tracing::info!(

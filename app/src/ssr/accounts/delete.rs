@@ -134,7 +134,7 @@ pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<S
         Ok(None) => return Err(gone()),
         other => other?,
     };
-    let aliased = live_among(&mut *tx, std::slice::from_ref(&email)).await?;
+    let aliased = live_among(&mut tx, std::slice::from_ref(&email)).await?;
     if aliased.get(&email) == Some(&Holder::Alias) {
         return Err(AppError::Conflict(format!(
             "{} Delete the alias first to restore the account.",
@@ -206,7 +206,7 @@ pub async fn purge_expired(
         .iter()
         .map(|(_, _, maildir)| maildir.clone())
         .collect();
-    removals::record(&mut *tx, &maildirs).await?;
+    removals::record(&mut tx, &maildirs).await?;
     let aliases = crate::ssr::aliases::purge_expired(&mut tx, retention_days).await?;
     tx.commit().await?;
     if !aliases.is_empty() {
