@@ -247,3 +247,29 @@ async fn query_syntax_in_a_term_is_text_to_find() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_users_page_shows_names_with_markup_as_text() {
+    let server = TestServer::new().await;
+    sqlx::query(
+        "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir, mailbox_bytes)
+         SELECT id, 'ann', 'ann@alpha.test', 'x', '<b>Ann</b> & \"Co\"', 'Lee''s', 'alpha.test/ann.q/', 3145728
+         FROM domains WHERE name = 'alpha.test'",
+    )
+    .execute(&server.db)
+    .await
+    .unwrap();
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let page = server.get("/users?domain=alpha.test", Some(&cookie)).await;
+    assert!(page.status.is_success(), "{}", page.status);
+    for shown in [
+        r#"<td data-label="Name">&lt;b&gt;Ann&lt;/b&gt; &amp; "Co" Lee's"#,
+        r#"value="ann@alpha.test" aria-label="Select ann@alpha.test""#,
+        r#"<a href="/users/edit?email=ann%40alpha.test">ann@alpha.test"#,
+        r#"<td data-label="Status">Active"#,
+        r#"<td data-label="Size">3.0 MB"#,
+    ] {
+        assert!(page.body.contains(shown), "no {shown} in {}", page.body);
+    }
+    assert!(!page.body.contains("<b>Ann"), "{}", page.body);
+}

@@ -83,7 +83,7 @@ fn AccountList(page: AccountPage, search: String) -> impl IntoView {
                         <th scope="col">"Created"</th><th scope="col">"Size"</th>
                     </tr>
                 </thead>
-                <tbody>{page.rows.into_iter().map(|row| view! { <AccountRow row/> }).collect_view()}</tbody>
+                <tbody inner_html=rows_html(&page.rows)></tbody>
             </table>
         </form>
         {pager}
@@ -116,25 +116,37 @@ fn pager_links(page: &AccountPage, search: &str) -> impl IntoView {
     view! { <PagerLinks before after place/> }
 }
 
-#[component]
-fn AccountRow(row: AccountRow) -> impl IntoView {
-    let edit = format!("/users/edit?email={}", encode_query(&row.email));
-    let name = format!("{} {}", row.first_name, row.last_name)
-        .trim()
-        .to_owned();
-    let select_label = format!("Select {}", row.email);
-    view! {
-        <tr>
-            <td class="accounts__select">
-                <input class="checkbox" type="checkbox" name="email" value=row.email.clone() aria-label=select_label/>
-            </td>
-            <td data-label="Address"><a href=edit>{row.email}</a></td>
-            <td data-label="Name">{name}</td>
-            <td data-label="Status">{if row.active { "Active" } else { "Disabled" }}</td>
-            <td data-label="Created">{row.created}</td>
-            <td data-label="Size">{row.mailbox_bytes.map_or_else(|| "—".to_owned(), size)}</td>
-        </tr>
+/// The table's rows as one piece of HTML. Built as views, the 50 rows of six cells were most
+/// of a Users page's render time under load; written here in one pass, escaped as Leptos
+/// escapes text and attribute values, they give the same table. The rows are not an island:
+/// nothing in the browser hydrates them.
+fn rows_html(rows: &[AccountRow]) -> String {
+    use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
+    use std::fmt::Write;
+
+    let mut html = String::with_capacity(rows.len() * 600);
+    for row in rows {
+        let email = attribute(&row.email);
+        let edit = format!("/users/edit?email={}", encode_query(&row.email));
+        let name = format!("{} {}", row.first_name, row.last_name);
+        let status = if row.active { "Active" } else { "Disabled" };
+        let size = row.mailbox_bytes.map_or_else(|| "—".to_owned(), size);
+        // Writing to a String cannot fail.
+        let _ = write!(
+            html,
+            "<tr><td class=\"accounts__select\"><input type=\"checkbox\" name=\"email\" value=\"{email}\" \
+             aria-label=\"Select {email}\" class=\"checkbox\"></td>\
+             <td data-label=\"Address\"><a href=\"{}\">{}</a></td>\
+             <td data-label=\"Name\">{}</td><td data-label=\"Status\">{status}</td>\
+             <td data-label=\"Created\">{}</td><td data-label=\"Size\">{}</td></tr>",
+            attribute(&edit),
+            text(&row.email),
+            text(name.trim()),
+            text(&row.created),
+            text(&size),
+        );
     }
+    html
 }
 
 /// What an empty list says, and where to go from there.
