@@ -2,14 +2,22 @@
 
 /// Percent-encodes a value for a URL query.
 pub fn encode_query(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    // One string for the whole value: a page encodes an address for each of its 50 rows.
+    let mut encoded = String::with_capacity(text.len() + text.len() / 2);
+    for b in text.bytes() {
+        match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
+                encoded.push(char::from(b));
             }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+            _ => {
+                encoded.push('%');
+                encoded.push(char::from(HEX[usize::from(b >> 4)]));
+                encoded.push(char::from(HEX[usize::from(b & 0xF)]));
+            }
+        }
+    }
+    encoded
 }
 
 #[cfg(test)]
@@ -21,5 +29,6 @@ mod tests {
             "%2Fusers%3Fq%3Da%20b%26page%3D2"
         );
         assert_eq!(super::encode_query("Ann-Marie_1.~"), "Ann-Marie_1.~");
+        assert_eq!(super::encode_query("zoë@x"), "zo%C3%AB%40x");
     }
 }

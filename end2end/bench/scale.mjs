@@ -80,6 +80,10 @@ try {
         ['Users, a page at 90 % (after an address)', `/users?page=${Math.floor(deep / 50) + 2}&after=${encodeURIComponent(address(deep))}`, address(deep + 50)],
         ['Search, a term in 100 addresses (index)', '/users?q=user0421', address(42149)],
         ['Search, a term in one account of 8 (scan)', '/users?q=roberts', '1000+ accounts'],
+        // What the same server and wrk reach at all on this machine: the log-on page (no list,
+        // no layout) and a small file of the site, both behind the same session check.
+        ['Ceiling: the log-on page', '/log-on', 'Log on'],
+        ['Ceiling: a site file (favicon.svg)', '/favicon.svg', '<svg'],
       ];
       for (const [name, path, expect] of cases) {
         const url = `${server.url}${path}`;

@@ -49,11 +49,10 @@ fn LogOffButton() -> impl IntoView {
 /// opens and closes without JavaScript on a phone; on a desktop the stylesheet always shows it.
 #[component]
 fn Navigation() -> impl IntoView {
-    let location = use_location();
-    let current = move |href: &'static str| {
-        let path = location.pathname.get();
-        (path == href).then_some("page")
-    };
+    // Read once: the layout is server-rendered HTML, never re-rendered in the browser (not an
+    // island), so a reactive attribute per link would only cost each page's render.
+    let path = use_location().pathname.get_untracked();
+    let current = |href: &'static str| (path == href).then_some("page");
     view! {
         <nav class="nav" aria-label="Administration">
             <details class="nav__menu">
@@ -61,18 +60,18 @@ fn Navigation() -> impl IntoView {
                 <p class="nav__group">"Administration"</p>
                 <p class="nav__group nav__group--sub">"Mail"</p>
                 <ul class="nav__list">
-                    <li><a class="nav__link" href="/users" aria-current=move || current("/users")>"Users"</a></li>
-                    <li><a class="nav__link" href="/users/add" aria-current=move || current("/users/add")>"Add accounts"</a></li>
-                    <li><a class="nav__link" href="/users/deleted" aria-current=move || current("/users/deleted")>"Deleted accounts"</a></li>
-                    <li><a class="nav__link" href="/aliases" aria-current=move || current("/aliases")>"Aliases"</a></li>
-                    <li><a class="nav__link" href="/aliases/add" aria-current=move || current("/aliases/add")>"Add aliases"</a></li>
-                    <li><a class="nav__link" href="/aliases/deleted" aria-current=move || current("/aliases/deleted")>"Deleted aliases"</a></li>
-                    <li><a class="nav__link" href="/catch-all" aria-current=move || current("/catch-all")>"Catch-all"</a></li>
-                    <li><a class="nav__link" href="/activity" aria-current=move || current("/activity")>"Activity"</a></li>
+                    <li><a class="nav__link" href="/users" aria-current=current("/users")>"Users"</a></li>
+                    <li><a class="nav__link" href="/users/add" aria-current=current("/users/add")>"Add accounts"</a></li>
+                    <li><a class="nav__link" href="/users/deleted" aria-current=current("/users/deleted")>"Deleted accounts"</a></li>
+                    <li><a class="nav__link" href="/aliases" aria-current=current("/aliases")>"Aliases"</a></li>
+                    <li><a class="nav__link" href="/aliases/add" aria-current=current("/aliases/add")>"Add aliases"</a></li>
+                    <li><a class="nav__link" href="/aliases/deleted" aria-current=current("/aliases/deleted")>"Deleted aliases"</a></li>
+                    <li><a class="nav__link" href="/catch-all" aria-current=current("/catch-all")>"Catch-all"</a></li>
+                    <li><a class="nav__link" href="/activity" aria-current=current("/activity")>"Activity"</a></li>
                 </ul>
                 <p class="nav__group">"You"</p>
                 <ul class="nav__list">
-                    <li><a class="nav__link" href="/account" aria-current=move || current("/account")>"My password"</a></li>
+                    <li><a class="nav__link" href="/account" aria-current=current("/account")>"My password"</a></li>
                 </ul>
             </details>
         </nav>

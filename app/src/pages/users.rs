@@ -48,10 +48,11 @@ pub fn UsersPage() -> impl IntoView {
                 </div>
             </form>
             <Suspense fallback=|| view! { <p class="muted">"Loading accounts…"</p> }>
-                {move || accounts.get().map(|result| match result {
-                    Ok(page) => view! { <AccountList page search=params().1/> }.into_any(),
+                // Read in place: a copy of the page's rows would cost more than writing them out.
+                {move || accounts.with(|result| result.as_ref().map(|result| match result {
+                    Ok(page) => account_list(page, &params().1),
                     Err(error) => view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-                })}
+                }))}
             </Suspense>
         </Layout>
     }
@@ -59,12 +60,12 @@ pub fn UsersPage() -> impl IntoView {
 
 /// The accounts (a table on a desktop, cards on a phone) in a form that asks to delete the
 /// selected ones, with paging links.
-#[component]
-fn AccountList(page: AccountPage, search: String) -> impl IntoView {
+fn account_list(page: &AccountPage, search: &str) -> AnyView {
     if page.rows.is_empty() {
-        return view! { <EmptyList domain=page.domain search/> }.into_any();
+        let (domain, search) = (page.domain.clone(), search.to_owned());
+        return view! { <EmptyList domain search/> }.into_any();
     }
-    let pager = pager_links(&page, &search);
+    let pager = pager_links(page, search);
     // Every account of the domain, whatever the search: the file is the domain's list.
     let export = format!("/users/export.csv?domain={}", encode_query(&page.domain));
     view! {
@@ -127,7 +128,6 @@ fn rows_html(rows: &[AccountRow]) -> String {
     let mut html = String::with_capacity(rows.len() * 600);
     for row in rows {
         let email = attribute(&row.email);
-        let edit = format!("/users/edit?email={}", encode_query(&row.email));
         let name = format!("{} {}", row.first_name, row.last_name);
         let status = if row.active { "Active" } else { "Disabled" };
         let size = row.mailbox_bytes.map_or_else(|| "—".to_owned(), size);
@@ -136,10 +136,11 @@ fn rows_html(rows: &[AccountRow]) -> String {
             html,
             "<tr><td class=\"accounts__select\"><input type=\"checkbox\" name=\"email\" value=\"{email}\" \
              aria-label=\"Select {email}\" class=\"checkbox\"></td>\
-             <td data-label=\"Address\"><a href=\"{}\">{}</a></td>\
+             <td data-label=\"Address\"><a href=\"/users/edit?email={}\">{}</a></td>\
              <td data-label=\"Name\">{}</td><td data-label=\"Status\">{status}</td>\
              <td data-label=\"Created\">{}</td><td data-label=\"Size\">{}</td></tr>",
-            attribute(&edit),
+            // Percent-encoded: nothing in it to escape.
+            encode_query(&row.email),
             text(&row.email),
             text(name.trim()),
             text(&row.created),
