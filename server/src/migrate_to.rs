@@ -48,17 +48,14 @@ enum Kind {
 
 /// Moves the database, then prints what arrived.
 pub async fn run(data_dir: &Path, database: &Location, url: &str) -> Result<(), String> {
-    if let Location::Server(_) = database {
+    let Location::File(file) = database else {
         return Err(
             "migrate-to reads the data directory's SQLite database: leave out --database-url \
              (and VPM_DATABASE_URL)"
                 .to_owned(),
         );
-    }
-    let target_location = Location::new(data_dir, Some(url)).map_err(|error| error.to_string())?;
-    let Location::File(file) = database else {
-        unreachable!("refused above")
     };
+    let target_location = Location::new(data_dir, Some(url)).map_err(|error| error.to_string())?;
     if !file.is_file() {
         return Err(format!(
             "there is no database to move at {}",
