@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { createDemoPostmaster } from './support/server.js';
-import { base32, totp, stepNow } from './support/totp.js';
+import { base32, totp, stepNow, stepWithRoom } from './support/totp.js';
 import { useConsole } from './support/fixture.js';
 import { openPage, waitForHydration, screenshot, unexpectedProblems, PHONE, DESKTOP } from './support/browser.js';
 import { logOn, logOff, expectUsersScreen, openNavigation } from './support/console.js';
@@ -54,7 +54,7 @@ for (const javaScript of [true, false]) {
     const secret = base32(shown);
     assert.equal(secret.length, 20);
     // The app's first code: the previous step's, within the drift the server allows.
-    const confirming = totp(secret, stepNow() - 1);
+    const confirming = totp(secret, (await stepWithRoom()) - 1);
     const wrong = otherThan(confirming);
     await page.getByLabel('Code from the app').fill(wrong);
     await page.getByRole('button', { name: 'Confirm and turn on' }).click();
@@ -135,7 +135,7 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await noSideways('enrolment');
     await screenshot(page, `two-factor-enrol-${name}`);
     const secret = base32(await page.locator('#two-factor-secret').innerText());
-    await page.getByLabel('Code from the app').fill(totp(secret, stepNow() - 1));
+    await page.getByLabel('Code from the app').fill(totp(secret, (await stepWithRoom()) - 1));
     await page.getByRole('button', { name: 'Confirm and turn on' }).click();
     await page.getByText('These are your recovery codes.').waitFor();
     await noSideways('recovery codes');

@@ -28,3 +28,15 @@ export function totp(secret, step) {
 
 /** The 30-second step of now. */
 export const stepNow = () => Math.floor(Date.now() / 30_000);
+
+/**
+ * The step of now once at least `margin` ms of it remain, polling the clock: a code of the
+ * step before is then still inside the server's drift when the server checks it, even after a
+ * round trip or two.
+ */
+export async function stepWithRoom(margin = 8_000) {
+  while (30_000 - (Date.now() % 30_000) < margin) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return stepNow();
+}
