@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { startServer, createDemoPostmaster } from '../tests/support/server.js';
 import { launch, openPage, waitForHydration, DESKTOP, PHONE } from '../tests/support/browser.js';
 import { logOn, logOff, expectUsersScreen } from '../tests/support/console.js';
-import { base32, totp, stepNow } from '../tests/support/totp.js';
+import { base32, totp, stepWithRoom } from '../tests/support/totp.js';
 
 const OUT = resolve(import.meta.dirname, '../../docs/screenshots');
 const DOMAIN = 'example.test';
@@ -132,7 +132,7 @@ async function twoFactor(page, base, postmaster) {
   await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
   await shoot(page, 'two-factor-enrol');
   const secret = base32(await page.locator('#two-factor-secret').innerText());
-  await page.getByLabel('Code from the app').fill(totp(secret, stepNow() - 1));
+  await page.getByLabel('Code from the app').fill(totp(secret, (await stepWithRoom()) - 1));
   await page.getByRole('button', { name: 'Confirm and turn on' }).click();
   await page.getByText('These are your recovery codes.').waitFor();
   await shoot(page, 'two-factor-recovery-codes');
