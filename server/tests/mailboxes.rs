@@ -871,11 +871,6 @@ async fn without_javascript_a_refused_quota_comes_back_with_the_paste() {
 
 #[tokio::test]
 async fn a_quota_is_set_without_javascript_and_a_bad_one_is_explained_on_the_page() {
-    // On PostgreSQL the Edit page after the save has twice, in full runs only, waited until
-    // the request timeout; the cause is not found yet, and the SQLite run keeps the check.
-    if support::database::skipped_on_postgres("this test's wait on the Edit page") {
-        return;
-    }
     let console = Console::new().await;
     console.paste("jdoe", true).await.unwrap();
     let edit_page = "http://console.test/users/edit?email=jdoe%40alpha.test";

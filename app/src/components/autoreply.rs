@@ -4,16 +4,20 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::autoreply::{get_autoreply, SetAutoreply};
+use crate::api::autoreply::SetAutoreply;
 use crate::components::layout::{refusal, ActionError, Notice};
+use crate::error::AppError;
 use crate::model::autoreply::AutoReplySettings;
 use crate::validate::{
     check_reply_period, parse_reply_date, parse_reply_subject, parse_reply_text,
 };
 
-/// The Auto-reply card of the account `email`.
+/// The Auto-reply card of the account `email`, whose `settings` the page loads.
 #[component]
-pub fn AutoReplyCard(email: String) -> impl IntoView {
+pub fn AutoReplyCard(
+    email: String,
+    settings: Resource<Result<AutoReplySettings, AppError>>,
+) -> impl IntoView {
     let save = ServerAction::<SetAutoreply>::new();
     let error = refusal(save);
     let query = use_query_map();
@@ -22,13 +26,6 @@ pub fn AutoReplyCard(email: String) -> impl IntoView {
         Some("off") => Some("The auto-reply is off.".to_owned()),
         _ => None,
     });
-    let settings = Resource::new(
-        {
-            let email = email.clone();
-            move || email.clone()
-        },
-        get_autoreply,
-    );
     view! {
         <ActionForm action=save attr:class="card form">
             <h2 class="card__title">"Auto-reply"</h2>

@@ -2,24 +2,22 @@
 
 use leptos::prelude::*;
 
-use crate::api::forwarding::{get_forwarding, SetForwarding};
+use crate::api::forwarding::SetForwarding;
 use crate::components::layout::{refusal, ActionError};
 use crate::components::targets::TargetsInput;
+use crate::error::AppError;
 use crate::model::forwarding::Forwarding;
 
 /// Forwarding of `email`: the addresses and whether the mailbox keeps a copy; a plain post that
-/// comes back to Edit.
+/// comes back to Edit. The page loads `current`: a resource made inside a Suspense's children
+/// can hold the server's rendering up.
 #[component]
-pub fn ForwardingCard(email: String) -> impl IntoView {
+pub fn ForwardingCard(
+    email: String,
+    current: Resource<Result<Forwarding, AppError>>,
+) -> impl IntoView {
     let set = ServerAction::<SetForwarding>::new();
     let error = refusal(set);
-    let current = Resource::new(
-        {
-            let email = email.clone();
-            move || email.clone()
-        },
-        get_forwarding,
-    );
     view! {
         <ActionForm action=set attr:class="card form">
             <h2 class="card__title">"Forwarding"</h2>

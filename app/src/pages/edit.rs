@@ -6,13 +6,19 @@ use leptos_router::hooks::use_query_map;
 use crate::api::accounts::{
     get_account, last_rebuild, rebuild_account, RebuildAccount, SetAccountPassword, UpdateAccount,
 };
+use crate::api::autoreply::get_autoreply;
+use crate::api::forwarding::get_forwarding;
 use crate::components::autoreply::AutoReplyCard;
 use crate::components::field::FormRefusal;
 use crate::components::forwarding::ForwardingCard;
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
 use crate::components::quota::{QuotaField, Usage};
+use crate::error::AppError;
 use crate::model::accounts::AccountDetail;
+use crate::model::autoreply::AutoReplySettings;
+use crate::model::forwarding::Forwarding;
+use crate::model::rebuild::RebuildRecord;
 use crate::model::rebuild::RebuildReport;
 use crate::pages::add_one::NameFields;
 use crate::url::encode_query;
@@ -22,7 +28,15 @@ use crate::url::encode_query;
 pub fn EditPage() -> impl IntoView {
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
+    // Every resource of the page is made here and only read inside the Suspenses: one made in
+    // a Suspense's children can hold the server's rendering up (and would load after the
+    // account instead of beside it).
     let account = Resource::new(email, get_account);
+    let loads = CardLoads {
+        forwarding: Resource::new(email, get_forwarding),
+        autoreply: Resource::new(email, get_autoreply),
+        last_rebuild: Resource::new(email, last_rebuild),
+    };
     let notice = Signal::derive(move || {
         let query = query.read();
         if query.get("saved").is_some() {
@@ -50,7 +64,7 @@ pub fn EditPage() -> impl IntoView {
             <Notice text=notice/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || account.get().map(|result| match result {
-                    Ok(account) => view! { <EditForms account/> }.into_any(),
+                    Ok(account) => view! { <EditForms account loads/> }.into_any(),
                     Err(error) => view! { <LoadFailed error/> }.into_any(),
                 })}
             </Suspense>
@@ -58,8 +72,16 @@ pub fn EditPage() -> impl IntoView {
     }
 }
 
+/// What the cards below the account's forms show, loaded with the account.
+#[derive(Clone, Copy)]
+struct CardLoads {
+    forwarding: Resource<Result<Forwarding, AppError>>,
+    autoreply: Resource<Result<AutoReplySettings, AppError>>,
+    last_rebuild: Resource<Result<Option<RebuildRecord>, AppError>>,
+}
+
 #[component]
-fn EditForms(account: AccountDetail) -> impl IntoView {
+fn EditForms(account: AccountDetail, loads: CardLoads) -> impl IntoView {
     let update = ServerAction::<UpdateAccount>::new();
     let set_password = ServerAction::<SetAccountPassword>::new();
     let update_refused = FormRefusal::of(update);
@@ -103,9 +125,9 @@ fn EditForms(account: AccountDetail) -> impl IntoView {
             <ChangePasswordFields email first_name last_name refused=password_refused/>
             <button class="button button--primary" type="submit">"Change password"</button>
         </ActionForm>
-        <ForwardingCard email=email_forwarding/>
-        <AutoReplyCard email=email_rebuild.clone()/>
-        <RebuildSection email=email_rebuild/>
+        <ForwardingCard email=email_forwarding current=loads.forwarding/>
+        <AutoReplyCard email=email_rebuild.clone() settings=loads.autoreply/>
+        <RebuildSection email=email_rebuild last=loads.last_rebuild/>
         <section class="card form">
             <h2 class="card__title">"Delete"</h2>
             <p>"The account stops working at once; it can be restored from Deleted accounts for 30 days."</p>
@@ -117,15 +139,11 @@ fn EditForms(account: AccountDetail) -> impl IntoView {
 /// Rebuild mailbox: repairs what makes checking mail fail. A plain post comes back to this
 /// page, which shows what the last rebuild found and did, from the audit log.
 #[component]
-fn RebuildSection(email: String) -> impl IntoView {
+fn RebuildSection(
+    email: String,
+    last: Resource<Result<Option<RebuildRecord>, AppError>>,
+) -> impl IntoView {
     let rebuild = ServerAction::<RebuildAccount>::new();
-    let last = Resource::new(
-        {
-            let email = email.clone();
-            move || email.clone()
-        },
-        last_rebuild,
-    );
     let error = refusal(rebuild);
     view! {
         <ActionForm action=rebuild attr:class="card form">
