@@ -4,9 +4,11 @@
 //! The server is thrown away after the run, so the databases are never dropped.
 
 use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
 
 use sqlx::AnyPool;
 
@@ -36,13 +38,20 @@ pub fn url_for(data_dir: &Path) -> Option<String> {
     let mut hasher = DefaultHasher::new();
     data_dir.hash(&mut hasher);
     let name = format!("vpm_{:016x}", hasher.finish());
-    let exists = psql(
-        &server,
-        &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
-    );
-    if exists.trim() != "1" {
-        psql(&server, &format!("CREATE DATABASE {name}"));
+    // Asked for on every server and command of a test: the server is asked once per process.
+    static MADE: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let mut made = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !made.contains(&name) {
+        let exists = psql(
+            &server,
+            &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+        );
+        if exists.trim() != "1" {
+            psql(&server, &format!("CREATE DATABASE {name}"));
+        }
+        made.insert(name.clone());
     }
+    drop(made);
     let (base, _) = server
         .rsplit_once('/')
         .expect("the server URL names a database");
