@@ -2,9 +2,8 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-
-use std::sync::Arc;
 
 use app::error::AppError;
 use app::ssr::auth::SessionPolicy;
@@ -26,7 +25,7 @@ use axum_server::tls_rustls::RustlsConfig;
 use leptos::config::{Env, LeptosOptions};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use sqlx::AnyPool;
 use tokio::time::MissedTickBehavior;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -46,6 +45,14 @@ const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
 /// The name cargo-leptos gives the WASM, JS and CSS files under `pkg/`.
 const OUTPUT_NAME: &str = "vpostmaster";
 
+/// The app's routes, walked once per process: while Leptos walks the app it holds back the
+/// first load of every resource in the process (a global flag), so a page rendering meanwhile
+/// would wait forever (leptos-rs/leptos #4773).
+fn routes() -> &'static [AxumRouteListing] {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App))
+}
+
 /// The router of the whole site, for `serve` and for in-process tests.
 pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
     let options = LeptosOptions::builder()
@@ -54,7 +61,7 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
         .site_pkg_dir("pkg")
         .env(Env::PROD)
         .build();
-    let routes = generate_route_list(App);
+    let routes = routes().to_vec();
     let state = config.state.clone();
     let context = move || provide_app_context(&state);
     let forms = FormPages {

@@ -78,3 +78,35 @@ async fn a_burst_of_wrong_log_ons_across_two_consoles_gets_five_verdicts_as_on_o
         .await;
     assert_eq!(verdicts, 5);
 }
+
+/// Leptos suppresses every resource's first load, process-wide, while it walks the app for its
+/// route list: a page rendering at that moment would wait forever. Starting a console must not
+/// walk it again (as tests, and consoles embedded in one process, do).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_another_console_starts_in_the_process() {
+    let console = Arc::new(TestServer::new().await);
+    let cookie = console.log_on(POSTMASTER_A, PASSWORD).await;
+    let starting = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let starter = std::thread::spawn({
+        let (console, starting) = (console.clone(), starting.clone());
+        move || {
+            while starting.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(console.another_router());
+            }
+        }
+    });
+    let mut rendered = 0;
+    while rendered < 100 {
+        let page = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            console.get(USERS, Some(&cookie)),
+        )
+        .await;
+        let Ok(page) = page else { break };
+        assert_eq!(page.status, 200, "{}", page.body);
+        rendered += 1;
+    }
+    starting.store(false, std::sync::atomic::Ordering::Relaxed);
+    starter.join().unwrap();
+    assert_eq!(rendered, 100, "page {} never finished", rendered + 1);
+}

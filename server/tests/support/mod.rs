@@ -159,13 +159,7 @@ impl TestServer {
                 false,
             ),
         };
-        let mut config = GuardConfig {
-            state: state.clone(),
-            behind_proxy: false,
-            hsts: false,
-            allowed_hosts: Vec::new(),
-            request_timeout: server::limits::REQUEST_TIMEOUT,
-        };
+        let mut config = Self::config(&state);
         edit(&mut config);
         let router = server::web::router(config, &dir.path().join("site"));
         TestServer {
@@ -178,6 +172,21 @@ impl TestServer {
             state,
             _dir: dir,
         }
+    }
+
+    fn config(state: &AppState) -> GuardConfig {
+        GuardConfig {
+            state: state.clone(),
+            behind_proxy: false,
+            hsts: false,
+            allowed_hosts: Vec::new(),
+            request_timeout: server::limits::REQUEST_TIMEOUT,
+        }
+    }
+
+    /// Another router on this console's state, as a console starting in the same process.
+    pub fn another_router(&self) -> Router {
+        server::web::router(Self::config(&self.state), &self._dir.path().join("site"))
     }
 
     /// Sends a request from the client address 192.0.2.1 unless the test set one.
