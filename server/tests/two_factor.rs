@@ -35,6 +35,7 @@ async fn admin_a(server: &TestServer) -> Admin {
         id,
         email: POSTMASTER_A.into(),
         superadmin: false,
+        managed: None,
     }
 }
 
@@ -194,11 +195,21 @@ async fn a_right_code_opens_a_session_and_the_pending_token_alone_opens_nothing(
         .await
         .unwrap();
     assert_eq!(session.admin.email, POSTMASTER_A);
+    let resumed = auth::resume(&e.server.db, &policy, &session.token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((resumed.id, &resumed.email), (e.admin.id, &e.admin.email));
+    let domains: Vec<String> = resumed
+        .managed
+        .unwrap()
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
     assert_eq!(
-        auth::resume(&e.server.db, &policy, &session.token)
-            .await
-            .unwrap(),
-        Some(e.admin.clone())
+        domains,
+        ["alpha.test"],
+        "the postmaster's domains come with the session"
     );
     assert_eq!(audit_count(&e.server, "two_factor.code", "ok").await, 1);
     // The pending log-on is used up.

@@ -5,24 +5,22 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
 
-use crate::api::auth::{signed_in, LogOff};
+use crate::api::auth::{signed_in_here, LogOff};
 use crate::components::brand::Brand;
 use crate::error::AppError;
 
 /// Wraps a screen's content in the top bar and navigation.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let who = Resource::new(|| (), |_| signed_in());
+    let email = signed_in_here().map(|admin| admin.email);
     view! {
         <div class="layout">
             <header class="topbar">
                 <Brand/>
                 <div class="topbar__who">
-                    <Suspense fallback=|| ()>
-                        {move || who.get().and_then(Result::ok).map(|admin| view! {
-                            <span class="topbar__email" title="Signed in as">{admin.email}</span>
-                        })}
-                    </Suspense>
+                    {email.map(|email| view! {
+                        <span class="topbar__email" title="Signed in as">{email}</span>
+                    })}
                     <LogOffButton/>
                 </div>
             </header>

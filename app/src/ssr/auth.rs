@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AnyPool};
 
 use super::audit::{self, Action, Entry, Outcome};
-use super::db::Flag;
+use super::db::{Backend, Flag};
 use super::hashing::hash_password;
 // The request checks live in `request`; log on, log off and the own-password change reach
 // them through here.
@@ -84,6 +84,9 @@ pub struct Admin {
     pub id: i64,
     pub email: String,
     pub superadmin: bool,
+    /// The domains a postmaster manages (id and name, by name), when read with the session;
+    /// `None` has them read when asked (a superadmin manages every domain).
+    pub managed: Option<Vec<(i64, String)>>,
 }
 
 /// Where a right password leads.
@@ -190,6 +193,7 @@ pub async fn log_on(
             id,
             email: email.clone(),
             superadmin: superadmin.into(),
+            managed: None,
         },
         _ => {
             let details = if known { "" } else { "no such administrator" };
@@ -252,15 +256,21 @@ pub async fn resume(
     token: &str,
 ) -> Result<Option<Admin>, AppError> {
     let hash = token_hash(token);
-    let row: Option<(i64, String, Flag, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT a.id, a.email, a.superadmin, s.created_at, s.last_seen
+    // A postmaster's domains come with the session: the page that follows needs them, and one
+    // query fewer on every page.
+    let row: Option<(i64, String, Flag, i64, i64, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT a.id, a.email, a.superadmin, s.created_at, s.last_seen,
+                CASE WHEN a.superadmin = 1 THEN NULL ELSE (
+                    SELECT {} FROM admin_domains ad JOIN domains d ON d.id = ad.domain_id
+                    WHERE ad.admin_id = a.id AND d.active = 1) END
          FROM sessions s JOIN admins a ON a.id = s.admin_id
-         WHERE s.token_hash = $1 AND {USABLE_ADMIN}"
+         WHERE s.token_hash = $1 AND {USABLE_ADMIN}",
+        Backend::of(db).joined("d.id || ':' || d.name")
     ))
     .bind(&hash)
     .fetch_optional(db)
     .await?;
-    let Some((id, email, superadmin, created_at, last_seen)) = row else {
+    let Some((id, email, superadmin, created_at, last_seen, managed)) = row else {
         return Ok(None);
     };
     let now = now();
@@ -283,11 +293,26 @@ pub async fn resume(
             .execute(db)
             .await?;
     }
+    let superadmin = superadmin.into();
     Ok(Some(Admin {
         id,
         email,
-        superadmin: superadmin.into(),
+        superadmin,
+        managed: (!superadmin).then(|| managed_of(managed.as_deref().unwrap_or(""))),
     }))
+}
+
+/// The domains of a joined `id:name` list, by name. Domain names hold neither `,` nor `:`.
+fn managed_of(joined: &str) -> Vec<(i64, String)> {
+    let mut domains: Vec<(i64, String)> = joined
+        .split(',')
+        .filter_map(|domain| {
+            let (id, name) = domain.split_once(':')?;
+            Some((id.parse().ok()?, name.to_owned()))
+        })
+        .collect();
+    domains.sort_by(|a, b| a.1.cmp(&b.1));
+    domains
 }
 
 /// Ends the session of `token` (log off), audited.

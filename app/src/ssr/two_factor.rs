@@ -522,6 +522,7 @@ pub async fn complete_log_on(
             id,
             email,
             superadmin,
+            managed: None,
         },
         token: session,
     })
