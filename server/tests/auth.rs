@@ -505,3 +505,25 @@ async fn overlong_log_on_fields_are_refused_without_writing() {
         0
     );
 }
+
+#[tokio::test]
+async fn every_screen_names_who_is_signed_in_and_only_them() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    for path in [
+        "/users?domain=alpha.test",
+        "/aliases",
+        "/activity",
+        "/account",
+    ] {
+        let page = server.get(path, Some(&cookie)).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.body
+                .contains(&format!("class=\"topbar__email\">{POSTMASTER_A}<")),
+            "{path}: {}",
+            page.body
+        );
+        assert!(!page.body.contains(POSTMASTER_B), "{path}");
+    }
+}
