@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::accounts::RETENTION_DAYS;
 use super::audit::{self, Action, Actor, Entry};
 use super::caller;
-use super::db::Backend;
+use super::db::{contains_pattern, Backend};
 use super::routing::{self, Domain};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
@@ -74,13 +74,7 @@ pub async fn list(
     page: u32,
 ) -> Result<AliasPage, AppError> {
     let search = search.trim().to_lowercase();
-    let pattern = format!(
-        "%{}%",
-        search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = contains_pattern(&search);
     // Stored lowercase and searched lowercase: PostgreSQL's LIKE does not ignore case.
     let filter = "domain_id = $1 AND deleted_at IS NULL
          AND (address LIKE $2 ESCAPE '\\' OR targets LIKE $2 ESCAPE '\\')";

@@ -123,6 +123,17 @@ impl Backend {
     }
 }
 
+/// A `LIKE` pattern (with `ESCAPE '\'`) that finds `term` anywhere in a text, its `%`, `_` and
+/// `\` taken as themselves.
+pub fn contains_pattern(term: &str) -> String {
+    format!(
+        "%{}%",
+        term.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// Where the database is: the SQLite file of a data directory, or a PostgreSQL URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -393,5 +404,16 @@ impl<'r> Decode<'r, Any> for Flag {
             Ok(flag) => Ok(Flag(flag)),
             Err(_) => Ok(Flag(value.try_decode::<i64>()? != 0)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn a_search_term_is_found_as_typed_anywhere() {
+        assert_eq!(contains_pattern("jane"), "%jane%");
+        assert_eq!(contains_pattern(r"50%_a\b"), r"%50\%\_a\\b%");
     }
 }

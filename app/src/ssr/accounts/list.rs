@@ -8,7 +8,7 @@ use sqlx::AnyPool;
 use crate::error::AppError;
 use crate::model::accounts::{AccountPage, AccountRow, PageStart, PAGE_SIZE};
 use crate::ssr::caller::DomainScope;
-use crate::ssr::db::Backend;
+use crate::ssr::db::{contains_pattern, Backend};
 
 /// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
 /// nobody reads a thousand matches, and counting them all costs a scan of the domain. A term
@@ -138,12 +138,7 @@ impl Matcher {
         if term.is_empty() {
             return Ok(Self::All);
         }
-        let pattern = format!(
-            "%{}%",
-            term.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = contains_pattern(term);
         // Trigrams answer terms of three characters or more.
         if term.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
             return Ok(Self::Scan { pattern });
