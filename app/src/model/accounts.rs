@@ -8,12 +8,10 @@ pub const PAGE_SIZE: u32 = 50;
 
 /// An account as the Users list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AccountRow {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::ssr::db::Flag"))]
     pub active: bool,
     /// The creation date, `YYYY-MM-DD`.
     pub created: String,

@@ -114,6 +114,18 @@ impl Backend {
         }
     }
 
+    /// The rows of a group as one JSON text, an array of arrays of `columns` (SQL expressions)
+    /// in `order`; `[]` for none. A page read this way crosses the driver as one value instead
+    /// of one per column and row, each of which sqlx copies and converts.
+    pub fn json_rows(self, columns: &str, order: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_group_array(json_array({columns}) ORDER BY {order})"),
+            Backend::Postgres => format!(
+                "COALESCE(CAST(json_agg(json_build_array({columns}) ORDER BY {order}) AS TEXT), '[]')"
+            ),
+        }
+    }
+
     /// The texts of `expression` over a group, joined by commas.
     pub fn joined(self, expression: &str) -> String {
         match self {

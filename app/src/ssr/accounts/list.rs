@@ -204,13 +204,9 @@ fn fts_phrase(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
 }
 
-/// A row of the list, with the domain's live count when the list is unfiltered.
-#[derive(sqlx::FromRow)]
-struct Listed {
-    #[sqlx(flatten)]
-    row: AccountRow,
-    live: Option<i64>,
-}
+/// A row of the list as [`Backend::json_rows`] writes it: the columns of [`AccountRow`] in
+/// order, the flag as 0 or 1.
+type JsonRow = (String, String, String, i64, String, Option<i64>);
 
 /// Up to a page of matching accounts next to `key` (from either end without one), in address
 /// order, whether more lie beyond them in the direction read, and without a search the
@@ -222,7 +218,8 @@ async fn read_page(
     forward: bool,
     key: Option<&str>,
 ) -> Result<(Vec<AccountRow>, bool, Option<i64>), AppError> {
-    let filter = matcher.filter(Backend::of(db));
+    let backend = Backend::of(db);
+    let filter = matcher.filter(backend);
     // The indexed search sorts its few candidates; the rest read the address index in order.
     let column = if matcher.indexed() {
         "+local_part"
@@ -244,12 +241,17 @@ async fn read_page(
         Matcher::All => "(SELECT live FROM domain_account_counts WHERE domain_id = $1)",
         _ => "CAST(NULL AS BIGINT)",
     };
+    let order = format!("local_part {}", if forward { "ASC" } else { "DESC" });
+    let rows = backend.json_rows(
+        "email, first_name, last_name, active, created, mailbox_bytes",
+        &order,
+    );
     let sql = format!(
-        "SELECT email, first_name, last_name, active, substr(created_at, 1, 10) AS created,
-                {USAGE_BYTES} AS mailbox_bytes, {live} AS live
-         FROM mailboxes WHERE {}{from_key} ORDER BY local_part {} LIMIT ${next}",
+        "SELECT {rows} AS page, {live} AS live FROM (
+           SELECT email, first_name, last_name, active, substr(created_at, 1, 10) AS created,
+                  {USAGE_BYTES} AS mailbox_bytes, local_part
+           FROM mailboxes WHERE {}{from_key} ORDER BY {order} LIMIT ${next}) AS listed",
         filter.sql,
-        if forward { "ASC" } else { "DESC" }
     );
     let mut query = sqlx::query_as(&sql).bind(scope.domain_id());
     for text in &filter.texts {
@@ -258,9 +260,23 @@ async fn read_page(
     if let Some(key) = key {
         query = query.bind(key);
     }
-    let listed: Vec<Listed> = query.bind(i64::from(PAGE_SIZE) + 1).fetch_all(db).await?;
-    let live = listed.first().and_then(|listed| listed.live);
-    let mut rows: Vec<AccountRow> = listed.into_iter().map(|listed| listed.row).collect();
+    let (page, live): (String, Option<i64>) =
+        query.bind(i64::from(PAGE_SIZE) + 1).fetch_one(db).await?;
+    let listed: Vec<JsonRow> =
+        serde_json::from_str(&page).map_err(|error| sqlx::Error::Decode(error.into()))?;
+    let mut rows: Vec<AccountRow> = listed
+        .into_iter()
+        .map(
+            |(email, first_name, last_name, active, created, mailbox_bytes)| AccountRow {
+                email,
+                first_name,
+                last_name,
+                active: active != 0,
+                created,
+                mailbox_bytes,
+            },
+        )
+        .collect();
     let beyond = rows.len() > PAGE_SIZE as usize;
     rows.truncate(PAGE_SIZE as usize);
     if !forward {
