@@ -21,7 +21,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{middleware, Router};
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use leptos::config::{Env, LeptosOptions};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
@@ -206,8 +207,11 @@ pub async fn serve(
                 shutdown_signal().await;
                 stopper.graceful_shutdown(Some(Duration::from_secs(10)));
             });
-            axum_server::from_tcp_rustls(listener, tls)
+            // Without delay, as the plain listener (see `LimitedListener`).
+            let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
+            axum_server::from_tcp(listener)
                 .map_err(|error| format!("cannot serve TLS: {error}"))?
+                .acceptor(acceptor)
                 .handle(handle)
                 .serve(app)
                 .await
