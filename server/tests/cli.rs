@@ -400,57 +400,72 @@ fn serve_refuses_a_port_in_use_and_clear_text_on_the_network_without_writing() {
     assert!(!data.exists(), "nothing written");
 }
 
-/// Starts `serve` on a free port; returns the child and the URL it printed.
-fn spawn_server(
-    data: &Path,
-    site: &str,
-    extra: &[&str],
-) -> (
-    std::process::Child,
-    BufReader<std::process::ChildStdout>,
-    String,
-) {
-    let mut child = support::binary::vpostmaster(data)
-        .args(["serve", "--listen", "127.0.0.1:0", "--site-dir", site])
-        .args(extra)
-        .env("VPM_MAIL_USER", mail_user())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|word| word.contains("://"))
-        .expect("the address is printed")
-        .trim_end_matches('/')
-        .to_owned();
-    (child, out, url)
+/// A `serve` process a test started, and the URL it printed. Dropped without [`Served::stop`]
+/// (a failed assertion), it is killed: no server outlives its test.
+struct Served {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+    url: String,
 }
 
-/// Sends SIGTERM and expects a clean exit that says so.
-fn stop(mut child: std::process::Child, mut out: BufReader<std::process::ChildStdout>) {
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "clean exit on SIGTERM: {status}");
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
-    assert!(rest.contains("stopped"), "{rest}");
+impl Served {
+    /// Starts `serve` on a free port.
+    fn start(data: &Path, site: &str, extra: &[&str]) -> Served {
+        let mut child = support::binary::vpostmaster(data)
+            .args(["serve", "--listen", "127.0.0.1:0", "--site-dir", site])
+            .args(extra)
+            .env("VPM_MAIL_USER", mail_user())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let mut served = Served {
+            child,
+            out,
+            url: String::new(),
+        };
+        let mut line = String::new();
+        served.out.read_line(&mut line).unwrap();
+        served.url = line
+            .split_whitespace()
+            .find(|word| word.contains("://"))
+            .expect("the address is printed")
+            .trim_end_matches('/')
+            .to_owned();
+        served
+    }
+
+    /// Sends SIGTERM and expects a clean exit that says so.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "clean exit on SIGTERM: {status}");
+        let mut rest = String::new();
+        self.out.read_to_string(&mut rest).unwrap();
+        assert!(rest.contains("stopped"), "{rest}");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // After `stop` the process has been waited for, and killing it does nothing.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[test]
 fn serve_answers_and_stops_cleanly_on_sigterm() {
     let dir = TempDir::new().unwrap();
     let site = site(dir.path());
-    let (child, out, url) = spawn_server(&dir.path().join("data"), &site, &[]);
-    let addr = url.trim_start_matches("http://");
+    let served = Served::start(&dir.path().join("data"), &site, &[]);
+    let addr = served.url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream
         .write_all(b"GET /log-on HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
@@ -459,7 +474,7 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("Postmaster address"));
-    stop(child, out);
+    served.stop();
 }
 
 #[test]
@@ -509,7 +524,8 @@ fn serve_speaks_tls_with_hsts_and_secure_cookies() {
     ]
     .map(str::to_owned);
     let tls: Vec<&str> = tls.iter().map(String::as_str).collect();
-    let (child, out, url) = spawn_server(&data, &site, &tls);
+    let served = Served::start(&data, &site, &tls);
+    let url = &served.url;
     assert!(url.starts_with("https://"), "{url}");
     let curl = |args: &[&str]| {
         let output = Command::new("curl")
@@ -543,7 +559,7 @@ fn serve_speaks_tls_with_hsts_and_secure_cookies() {
         .find(|line| line.starts_with("set-cookie: __host-vpm_session="))
         .unwrap_or_else(|| panic!("{reply}"));
     assert!(cookie.contains("; secure"), "{cookie}");
-    stop(child, out);
+    served.stop();
 }
 
 #[tokio::test]
