@@ -372,6 +372,15 @@ async fn required_two_factor_sends_to_enrolment_before_anything_else() {
     assert!(account
         .body
         .contains("Your operator requires two-factor log-on"));
+    // A password change would be refused until then: its form is not offered.
+    assert!(account
+        .body
+        .contains("You can change your password here once two-factor log-on is on."));
+    assert!(
+        !account.body.contains("Current password"),
+        "{}",
+        account.body
+    );
     let refused = server.call(ListDomains::PATH, &[], Some(&cookie)).await;
     assert!(refused.body.contains("Forbidden"), "{}", refused.body);
     assert!(server
@@ -384,6 +393,9 @@ async fn required_two_factor_sends_to_enrolment_before_anything_else() {
         server.get("/users", Some(&cookie)).await.status,
         StatusCode::OK
     );
+    let account = server.get("/account", Some(&cookie)).await.body;
+    assert!(account.contains("Current password"), "{account}");
+    assert!(!account.contains("once two-factor log-on is on"));
     // From now on, the code is asked for after the password.
     server.call_ok(LOG_OFF, &[], &cookie).await;
     let pending = password_step(&server).await;

@@ -10,6 +10,14 @@ pub struct TwoFactorView {
     pub state: TwoFactorState,
 }
 
+impl TwoFactorView {
+    /// Whether turning it on comes before anything else: the operator requires it, and it is
+    /// not on yet.
+    pub fn must_turn_on(&self) -> bool {
+        self.required && !matches!(self.state, TwoFactorState::On { .. })
+    }
+}
+
 /// Where the administrator's two-factor log-on stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TwoFactorState {

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::account::ChangeOwnPassword;
-use crate::api::auth::signed_in;
+use crate::api::auth::signed_in_here;
 use crate::components::field::{FormRefusal, PasswordField};
 use crate::components::layout::{ActionError, Layout};
 use crate::components::password_checklist::PasswordChecklist;
@@ -11,31 +11,50 @@ use crate::components::password_checklist::PasswordChecklist;
 mod two_factor;
 
 /// My password: the signed-in administrator changes their own password and turns two-factor
-/// log-on on or off.
+/// log-on on or off. While the operator requires two-factor log-on and it is off, only that
+/// section is offered: every other change is refused until it is on.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let status = two_factor::status();
+    let must_turn_on = move || {
+        status
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|view| view.must_turn_on())
+    };
+    view! {
+        <Title text="My password"/>
+        <Layout>
+            <h1 class="page__title">"My password"</h1>
+            <Suspense fallback=|| ()>
+                <Show when=move || !must_turn_on() fallback=|| view! {
+                    <p class="card">"You can change your password here once two-factor log-on is on."</p>
+                }>
+                    <ChangePassword/>
+                </Show>
+            </Suspense>
+            <two_factor::TwoFactorSection status/>
+        </Layout>
+    }
+}
+
+/// The form that changes the administrator's own password.
+#[component]
+fn ChangePassword() -> impl IntoView {
     let change = ServerAction::<ChangeOwnPassword>::new();
-    let who = Resource::new(|| (), |_| signed_in());
     let query = use_query_map();
     let changed = move || query.read().get("changed").is_some();
     let refused = FormRefusal::of(change);
     let error = refused.general();
     view! {
-        <Title text="My password"/>
-        <Layout>
-            <h1 class="page__title">"My password"</h1>
-            <ActionForm action=change attr:class="card form">
-                {move || changed().then(|| view! {
-                    <p class="alert alert--ok" role="status">"Your password is changed. Your other sessions have been logged off."</p>
-                })}
-                <ActionError text=error/>
-                <Suspense fallback=|| ()>
-                    {move || who.get().and_then(Result::ok).map(|admin| view! { <OwnPasswordFields email=admin.email refused=refused.clone()/> })}
-                </Suspense>
-                <button class="button button--primary" type="submit">"Change password"</button>
-            </ActionForm>
-            <two_factor::TwoFactorSection/>
-        </Layout>
+        <ActionForm action=change attr:class="card form">
+            {move || changed().then(|| view! {
+                <p class="alert alert--ok" role="status">"Your password is changed. Your other sessions have been logged off."</p>
+            })}
+            <ActionError text=error/>
+            {signed_in_here().map(|admin| view! { <OwnPasswordFields email=admin.email refused/> })}
+            <button class="button button--primary" type="submit">"Change password"</button>
+        </ActionForm>
     }
 }
 

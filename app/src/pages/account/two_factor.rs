@@ -9,13 +9,21 @@ use crate::api::two_factor::{
 };
 use crate::components::field::{PasswordField, TextField};
 use crate::components::layout::{refusal, ActionError};
+use crate::error::AppError;
 use crate::model::two_factor::{TwoFactorState, TwoFactorView};
 use crate::url::encode_query;
 
+/// The administrator's two-factor log-on, for the section and for the page around it.
+pub type Status = Resource<Result<TwoFactorView, AppError>>;
+
+/// Reads the administrator's two-factor log-on.
+pub fn status() -> Status {
+    Resource::new(|| (), |_| two_factor_status())
+}
+
 /// The section, as the administrator's two-factor log-on stands.
 #[component]
-pub fn TwoFactorSection() -> impl IntoView {
-    let status = Resource::new(|| (), |_| two_factor_status());
+pub fn TwoFactorSection(status: Status) -> impl IntoView {
     let query = use_query_map();
     let turned_off = move || query.read().get("two_factor_off").is_some();
     view! {
@@ -38,7 +46,7 @@ pub fn TwoFactorSection() -> impl IntoView {
 
 #[component]
 fn TwoFactorBody(view: TwoFactorView) -> impl IntoView {
-    let required = view.required && !matches!(view.state, TwoFactorState::On { .. });
+    let required = view.must_turn_on();
     let body = match view.state {
         TwoFactorState::Off => view! { <TurnOn/> }.into_any(),
         TwoFactorState::Enrolling { secret, qr_svg } => view! { <Enrol secret qr_svg/> }.into_any(),
