@@ -375,7 +375,7 @@ async fn required_two_factor_sends_to_enrolment_before_anything_else() {
     // A password change would be refused until then: its form is not offered.
     assert!(account
         .body
-        .contains("You can change your password here once two-factor log-on is on."));
+        .contains("You can change your password once two-factor log-on is on."));
     assert!(
         !account.body.contains("Current password"),
         "{}",

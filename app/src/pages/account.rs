@@ -28,7 +28,10 @@ pub fn AccountPage() -> impl IntoView {
             <h1 class="page__title">"My password"</h1>
             <Suspense fallback=|| ()>
                 <Show when=move || !must_turn_on() fallback=|| view! {
-                    <p class="card">"You can change your password here once two-factor log-on is on."</p>
+                    <section class="card form" aria-labelledby="password-title">
+                        <h2 class="card__title" id="password-title">"Change password"</h2>
+                        <p>"You can change your password once two-factor log-on is on."</p>
+                    </section>
                 }>
                     <ChangePassword/>
                 </Show>
