@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum_server::accept::Accept;
+use futures_util::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -47,18 +49,7 @@ impl axum::serve::Listener for LimitedListener {
             }
         };
         let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
-        // An answer written in two pieces (a file's headers, then its body) must not wait for
-        // the client's delayed acknowledgement of the first: 40 ms per site file otherwise.
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-        (
-            Limited {
-                stream,
-                _permit: permit,
-            },
-            addr,
-        )
+        (Limited::new(stream, permit), addr)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
@@ -66,10 +57,55 @@ impl axum::serve::Listener for LimitedListener {
     }
 }
 
+/// The TLS server's [`LimitedListener`]: that server accepts connections itself, so each one
+/// takes its place here, before its handshake, and holds it until it ends. Past the limit a
+/// connection waits without a handshake or a request read.
+#[derive(Clone)]
+pub struct LimitedAcceptor {
+    open: Arc<Semaphore>,
+}
+
+impl LimitedAcceptor {
+    /// Lets at most `max` connections on at once.
+    pub fn new(max: usize) -> Self {
+        LimitedAcceptor {
+            open: Arc::new(Semaphore::new(max.max(1))),
+        }
+    }
+}
+
+impl<S: Send + 'static> Accept<TcpStream, S> for LimitedAcceptor {
+    type Stream = Limited;
+    type Service = S;
+    type Future = BoxFuture<'static, io::Result<(Limited, S)>>;
+
+    fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
+        let open = self.open.clone();
+        Box::pin(async move {
+            let permit = open.acquire_owned().await.map_err(io::Error::other)?;
+            Ok((Limited::new(stream, permit), service))
+        })
+    }
+}
+
 /// An accepted connection, holding its place until it is dropped.
 pub struct Limited {
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
+}
+
+impl Limited {
+    fn new(stream: TcpStream, permit: OwnedSemaphorePermit) -> Self {
+        // An answer written in two pieces (a file's headers, then its body) must not wait for
+        // the client's delayed acknowledgement of the first: 40 ms per site file otherwise.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        Limited {
+            stream,
+            _permit: permit,
+        }
+    }
 }
 
 impl AsyncRead for Limited {
@@ -136,6 +172,28 @@ mod tests {
         let (second, peer) = next.await.unwrap();
         assert_eq!(peer.ip(), addr.ip());
         drop(second);
+    }
+
+    #[tokio::test]
+    async fn a_tls_connection_past_the_limit_waits_before_its_handshake_until_one_ends() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let acceptor = LimitedAcceptor::new(1);
+        let _first = TcpStream::connect(addr).await.unwrap();
+        let (first, _) = listener.accept().await.unwrap();
+        let (held, ()) = acceptor.accept(first, ()).await.unwrap();
+        assert!(held.stream.nodelay().unwrap());
+        let _second = TcpStream::connect(addr).await.unwrap();
+        let (second, _) = listener.accept().await.unwrap();
+        let mut next = tokio::spawn(acceptor.accept(second, ()));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), &mut next)
+                .await
+                .is_err(),
+            "the second connection waits while the first is open"
+        );
+        drop(held);
+        assert!(next.await.unwrap().is_ok());
     }
 
     #[tokio::test]

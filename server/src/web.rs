@@ -21,7 +21,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{middleware, Router};
-use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use leptos::config::{Env, LeptosOptions};
 use leptos::nonce::Nonce;
@@ -35,7 +34,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::cli::{MailArgs, ServeArgs};
 use crate::forms::{self, FormPages};
 use crate::guard::{guard, CspNonce, GuardConfig, LOOPBACK_HOSTS};
-use crate::limits::{LimitedListener, REQUEST_TIMEOUT};
+use crate::limits::{LimitedAcceptor, LimitedListener, REQUEST_TIMEOUT};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -207,8 +206,9 @@ pub async fn serve(
                 shutdown_signal().await;
                 stopper.graceful_shutdown(Some(Duration::from_secs(10)));
             });
-            // Without delay, as the plain listener (see `LimitedListener`).
-            let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
+            // The plain listener's limit and sending without delay, before the handshake.
+            let acceptor =
+                RustlsAcceptor::new(tls).acceptor(LimitedAcceptor::new(args.max_connections));
             axum_server::from_tcp(listener)
                 .map_err(|error| format!("cannot serve TLS: {error}"))?
                 .acceptor(acceptor)

@@ -521,6 +521,8 @@ fn serve_speaks_tls_with_hsts_and_secure_cookies() {
         &cert.to_string_lossy(),
         "--tls-key",
         &key.to_string_lossy(),
+        "--max-connections",
+        "1",
     ]
     .map(str::to_owned);
     let tls: Vec<&str> = tls.iter().map(String::as_str).collect();
@@ -559,6 +561,14 @@ fn serve_speaks_tls_with_hsts_and_secure_cookies() {
         .find(|line| line.starts_with("set-cookie: __host-vpm_session="))
         .unwrap_or_else(|| panic!("{reply}"));
     assert!(cookie.contains("; secure"), "{cookie}");
+    // The connection limit holds for TLS too: while a client that never says hello holds the
+    // one place, another is not answered; once it leaves, the other is.
+    let holder = std::net::TcpStream::connect(url.trim_start_matches("https://")).unwrap();
+    let waiting = curl(&["--max-time", "2", &format!("{url}/log-on")]);
+    assert!(waiting.is_empty(), "{waiting}");
+    drop(holder);
+    let page = curl(&[&format!("{url}/log-on")]);
+    assert!(page.contains(" 200"), "{page}");
     served.stop();
 }
 
