@@ -27,8 +27,21 @@ async fn wrong_password_and_unknown_address_answer_the_same() {
             None,
         )
         .await;
+    // An address no database can hold (PostgreSQL's text takes no NUL) is merely unknown.
+    let unstorable = server
+        .call(
+            LOG_ON,
+            &[
+                ("email", "nobody\0@alpha.test"),
+                ("password", "Wrong#pass1"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(wrong.status, unknown.status);
     assert_eq!(wrong.body, unknown.body);
+    assert_eq!(unstorable.status, unknown.status);
+    assert_eq!(unstorable.body, unknown.body);
     assert!(
         wrong.body.contains("The address or password is wrong."),
         "{}",
@@ -38,7 +51,7 @@ async fn wrong_password_and_unknown_address_answer_the_same() {
     let audited = server
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'log_on' AND outcome = 'failed'")
         .await;
-    assert_eq!(audited, 2);
+    assert_eq!(audited, 3);
 }
 
 #[tokio::test]

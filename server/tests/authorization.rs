@@ -103,6 +103,30 @@ async fn a_postmaster_cannot_reach_another_domain() {
     );
 }
 
+#[tokio::test]
+async fn a_domain_named_with_a_nul_is_not_found_and_audited() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let reply = server
+        .call(
+            app::api::accounts::DeleteAccounts::PATH,
+            &[("domain", "beta\0.test"), ("emails", "")],
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        reply.body.contains("NotFound"),
+        "{} {}",
+        reply.status,
+        reply.body
+    );
+    // PostgreSQL's text holds no NUL: the log shows the replacement character instead.
+    let refused = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'refused' AND target = 'beta\u{FFFD}.test'")
+        .await;
+    assert_eq!(refused, 1, "the attempt is audited");
+}
+
 /// Beta's accounts and the audit rows that are not refusals, to compare before and after.
 async fn beta_state(server: &TestServer) -> (Vec<String>, i64) {
     let rows: Vec<String> = sqlx::query_scalar(

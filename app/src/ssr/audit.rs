@@ -1,5 +1,7 @@
 //! The audit log: who did what, to what, from where, and how it ended. Never a password or hash.
 
+use std::borrow::Cow;
+
 use sqlx::AnyConnection;
 
 /// Who acts, and from where.
@@ -163,18 +165,31 @@ impl<'a> Entry<'a> {
 
 /// Writes `entry`; callers pass the transaction that makes the change, so both land or neither.
 pub async fn record(conn: &mut AnyConnection, entry: &Entry<'_>) -> sqlx::Result<()> {
+    let domain = entry.domain.map(storable);
+    let (target, details) = (storable(entry.target), storable(entry.details));
     sqlx::query(
         "INSERT INTO audit_log (actor, client_addr, domain, action, target, outcome, details)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(entry.actor)
     .bind(entry.client_addr)
-    .bind(entry.domain)
+    .bind(domain.as_deref())
     .bind(entry.action.as_str())
-    .bind(entry.target)
+    .bind(&*target)
     .bind(entry.outcome.as_str())
-    .bind(entry.details)
+    .bind(&*details)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// `text` as both databases keep it. A refused request's text is logged as it came, and it
+/// may hold NUL (an unknown domain named with one), which PostgreSQL's text cannot: each NUL
+/// becomes U+FFFD, the mark of a character that cannot be shown.
+fn storable(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }

@@ -151,12 +151,18 @@ pub async fn log_on(
     }
     let email = email.trim().to_lowercase();
     let db = &state.db;
-    let row: Option<(i64, String, Flag, Flag)> = sqlx::query_as(&format!(
-        "SELECT a.id, a.password_hash, a.superadmin, {USABLE_ADMIN} FROM admins a WHERE a.email = $1"
-    ))
-    .bind(&email)
-    .fetch_optional(db)
-    .await?;
+    // No address holds a NUL, and PostgreSQL refuses one in a query: such an address is
+    // simply unknown.
+    let row: Option<(i64, String, Flag, Flag)> = if email.contains('\0') {
+        None
+    } else {
+        sqlx::query_as(&format!(
+            "SELECT a.id, a.password_hash, a.superadmin, {USABLE_ADMIN} FROM admins a WHERE a.email = $1"
+        ))
+        .bind(&email)
+        .fetch_optional(db)
+        .await?
+    };
     let known = row.is_some();
     let key = if known {
         email.clone()
