@@ -116,10 +116,16 @@ apt-packages:
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-# The user Dovecot reads mail as: a server run as root hands it the database and the Maildirs.
-mail-user:
-	if [ "$$(id -u)" = 0 ] && ! id vmail >/dev/null 2>&1; then \
-	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail; \
+# The user Dovecot reads mail as, made as README.md's "Mail server" makes it: its group is
+# Postfix's, whose lookups read the database with it. A server run as root hands it the
+# database and the Maildirs.
+mail-user: apt-packages
+	if [ "$$(id -u)" = 0 ]; then \
+	  if ! id vmail >/dev/null 2>&1; then \
+	    useradd --system --gid postfix --no-create-home --shell /usr/sbin/nologin vmail; \
+	  elif [ "$$(id -gn vmail)" != postfix ]; then \
+	    usermod --gid postfix vmail; \
+	  fi; \
 	fi
 
 end2end/node_modules/.package-lock.json: end2end/package-lock.json

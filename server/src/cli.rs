@@ -113,6 +113,14 @@ pub struct DovecotConfigArgs {
     /// saved beside the SQL part as vpostmaster-dict.conf.ext.
     #[arg(long, conflicts_with = "sql")]
     pub dict: bool,
+    /// Write the three files instead (dovecot.conf where --dovecot-conf says, the SQL and dict
+    /// parts where --sql-conf says), each with the owner and mode of what reads it.
+    #[arg(long, conflicts_with_all = ["sql", "dict"])]
+    pub write: bool,
+    /// With --write: replace files that hold other text, keeping each beside it as
+    /// NAME.before-vpostmaster-TIME.
+    #[arg(long, requires = "write")]
+    pub replace: bool,
     #[command(flatten)]
     pub server: DovecotServerArgs,
 }
@@ -195,6 +203,13 @@ pub struct PostfixConfigArgs {
     /// Print this lookup table instead of the main.cf settings.
     #[arg(long, value_enum)]
     pub table: Option<crate::postfix::Table>,
+    /// Write the three lookup tables into --tables-dir instead, readable by Postfix's group.
+    #[arg(long, conflicts_with = "table")]
+    pub write: bool,
+    /// With --write: replace tables that hold other text, keeping each beside it as
+    /// NAME.before-vpostmaster-TIME.
+    #[arg(long, requires = "write")]
+    pub replace: bool,
     /// Where the lookup tables are saved; the main.cf settings refer to them.
     #[arg(long, default_value = crate::postfix::DEFAULT_TABLES_DIR)]
     pub tables_dir: PathBuf,
@@ -214,6 +229,10 @@ pub struct CheckArgs {
     /// Where Postfix answers SMTP.
     #[arg(long, default_value = "127.0.0.1:25")]
     pub smtp: SocketAddr,
+    /// Also send one message to this account through Postfix's SMTP, wait until it is in its
+    /// Maildir, and remove it; or say where it stopped.
+    #[arg(long, value_name = "ADDRESS")]
+    pub deliver: Option<String>,
 }
 
 /// The operator's commands on the database.

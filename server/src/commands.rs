@@ -1,7 +1,7 @@
 //! What each command does. Operator commands call the same services as the web console.
 
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use app::csv;
 use app::error::AppError;
@@ -27,6 +27,8 @@ use crate::cli::{
     AdminCommand, AliasCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs,
     MailboxCommand, OperatorCommand, PostfixConfigArgs, ServeArgs,
 };
+use crate::config_files::{self, ConfigFile};
+use crate::dovecot::DEFAULT_DOVECOT_CONF;
 use crate::postfix::PostfixConfig;
 use crate::template::absolute;
 
@@ -69,6 +71,13 @@ impl MailArgs {
         MailUser::resolve(&self.mail_user, self.mail_uid, self.mail_gid)
     }
 
+    /// Dovecot's main configuration file: `--dovecot-conf`, or Debian's.
+    pub fn dovecot_conf_path(&self) -> PathBuf {
+        self.dovecot_conf
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DOVECOT_CONF.into())
+    }
+
     /// The mail store under `data_dir`, owned by the mail user, resyncing through `doveadm`
     /// when a Dovecot configuration is given.
     pub fn store(&self, data_dir: &Path) -> Result<MailStore, String> {
@@ -83,7 +92,7 @@ impl MailArgs {
 }
 
 /// Prints `dovecot.conf`, or with `--sql` its SQL part, or with `--dict` its dict part, for this
-/// data directory.
+/// data directory; with `--write`, writes all three in place.
 fn print_dovecot_config(
     data_dir: &Path,
     database: &Location,
@@ -92,7 +101,9 @@ fn print_dovecot_config(
 ) -> Result<(), String> {
     let url = database.url().map(str::to_owned);
     let config = args.server.config(absolute(data_dir)?, url, mail.user()?);
-    let text = if args.sql {
+    let text = if args.write {
+        return write_files(&config.files(&mail.dovecot_conf_path())?, args.replace);
+    } else if args.sql {
         config.sql()?
     } else if args.dict {
         config.dict()?
@@ -103,7 +114,8 @@ fn print_dovecot_config(
     Ok(())
 }
 
-/// Prints the `main.cf` settings, or with `--table` one lookup table, for this data directory.
+/// Prints the `main.cf` settings, or with `--table` one lookup table, for this data directory;
+/// with `--write`, writes the three tables in place.
 fn print_postfix_config(
     data_dir: &Path,
     database: &Location,
@@ -114,11 +126,23 @@ fn print_postfix_config(
         database_url: database.url().map(str::to_owned),
         tables_dir: args.tables_dir.clone(),
     };
-    let text = match args.table {
-        Some(table) => config.table(table)?,
-        None => config.main()?,
+    let text = if args.write {
+        return write_files(&config.files(&config_files::postfix_user()?)?, args.replace);
+    } else {
+        match args.table {
+            Some(table) => config.table(table)?,
+            None => config.main()?,
+        }
     };
     print!("{text}");
+    Ok(())
+}
+
+/// Writes configuration files and says what became of each.
+fn write_files(files: &[ConfigFile], replace: bool) -> Result<(), String> {
+    for line in config_files::write(files, replace)? {
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -1,10 +1,11 @@
 //! The Dovecot configuration that serves the console's accounts over POP3 and IMAP, filled in
 //! from the templates in `deploy/dovecot/` for a data directory and a mail user.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use app::ssr::mailstore::{MailUser, MAIL_DIR};
 
+use crate::config_files::ConfigFile;
 use crate::database::Database;
 use crate::template::{fill, value, word};
 
@@ -16,6 +17,8 @@ const DICT_TEMPLATE: &str = include_str!("../../deploy/dovecot/vpostmaster-dict.
 pub const DEFAULT_DOVECOT_CONF: &str = "/etc/dovecot/dovecot.conf";
 /// Where the SQL part is saved by default, next to Debian's own configuration.
 pub const DEFAULT_SQL_CONF: &str = "/etc/dovecot/vpostmaster-sql.conf.ext";
+/// Debian's Dovecot keeps its sockets here.
+pub const DEFAULT_BASE_DIR: &str = "/run/dovecot";
 /// The dict part's file name: it is saved beside the SQL part.
 pub const DICT_CONF_NAME: &str = "vpostmaster-dict.conf.ext";
 /// Debian's Postfix queue directory.
@@ -123,7 +126,7 @@ impl DovecotConfig {
             ),
             None => (
                 "dovecot".to_owned(),
-                "/run/dovecot".to_owned(),
+                DEFAULT_BASE_DIR.to_owned(),
                 "/var/lib/dovecot".to_owned(),
                 "syslog".to_owned(),
             ),
@@ -161,6 +164,40 @@ impl DovecotConfig {
                 ("SUBMISSION", self.submission.setting()?),
             ],
         )
+    }
+
+    /// The three files, with `dovecot.conf` at `main_path`, each readable by what reads it:
+    /// the master reads the main part as root; the auth process reads the SQL part as root
+    /// before it drops its privileges; the dict service opens the dict part as the mail user
+    /// when a delivery first needs it. The two parts can hold the database's password.
+    pub fn files(&self, main_path: &Path) -> Result<Vec<ConfigFile>, String> {
+        const WRITE: &str = "vpostmaster dovecot-config --write";
+        Ok(vec![
+            ConfigFile::root(main_path.to_owned(), self.main()?, 0o644).read_by("Dovecot", WRITE),
+            ConfigFile::root(self.sql_conf.clone(), self.sql()?, 0o600)
+                .read_by("Dovecot's auth process, as root", WRITE),
+            ConfigFile::root(self.dict_conf(), self.dict()?, 0o600)
+                .owned(
+                    self.mail_user.uid,
+                    self.mail_user.gid,
+                    self.mail_user.name.clone(),
+                )
+                .read_by(
+                    format!(
+                        "Dovecot's dict service, as the mail user {},",
+                        self.mail_user.name
+                    ),
+                    WRITE,
+                ),
+        ])
+    }
+
+    /// Where Dovecot keeps its sockets: the dict's and the auth service's are there.
+    pub fn base_dir(&self) -> PathBuf {
+        match &self.instance {
+            Some(instance) => instance.base_dir.clone(),
+            None => PathBuf::from(DEFAULT_BASE_DIR),
+        }
     }
 
     /// Where the dict part is saved: beside the SQL part, so one flag places both.

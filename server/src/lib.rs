@@ -7,6 +7,7 @@ pub mod backup;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config_files;
 pub mod database;
 pub mod dovecot;
 pub mod export;

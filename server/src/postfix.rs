@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+use app::ssr::mailstore::MailUser;
+
+use crate::config_files::ConfigFile;
 use crate::database::Database;
 use crate::template::{fill, value};
 
@@ -82,6 +85,23 @@ impl PostfixConfig {
             Database::Postgres(postgres) => postgres.postfix_settings(),
         };
         fill(template, &[("CONNECT", connect)])
+    }
+
+    /// The three lookup tables as files for Postfix's lookups, which read them with the group
+    /// of `postfix`: a table can hold the database's password.
+    pub fn files(&self, postfix: &MailUser) -> Result<Vec<ConfigFile>, String> {
+        Table::ALL
+            .into_iter()
+            .map(|table| {
+                let path = self.tables_dir.join(table.file_name());
+                Ok(ConfigFile::root(path, self.table(table)?, 0o640)
+                    .owned(0, postfix.gid, format!("root:{}", postfix.name))
+                    .read_by(
+                        format!("Postfix's lookups, as group {},", postfix.name),
+                        "vpostmaster postfix-config --write",
+                    ))
+            })
+            .collect()
     }
 
     fn database(&self) -> Result<Database, String> {

@@ -77,34 +77,15 @@ impl Deployment {
             .expect("vpostmaster runs")
     }
 
-    /// Writes what a config command prints to `name`, as the README has the operator do.
-    fn save(&self, args: &[&str], name: &str) {
-        let places = match args[0] {
-            "dovecot-config" => self.dovecot_places(),
-            _ => self.flags(&[("--tables-dir", "postfix")]),
-        };
-        let out = self.run(args, &places);
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        std::fs::write(self.path(name), &out.stdout).unwrap();
-    }
-
-    /// Every file the config commands print, saved where the flags place them, and a main.cf
-    /// with Debian's own settings around the console's.
+    /// Every file the config commands write, where the flags place them, as the README has
+    /// the operator do; and a main.cf with Debian's own settings around the console's.
     fn configure(&self) {
-        self.save(&["dovecot-config"], "dovecot/dovecot.conf");
-        self.save(
-            &["dovecot-config", "--sql"],
-            "dovecot/vpostmaster-sql.conf.ext",
-        );
-        self.save(
-            &["dovecot-config", "--dict"],
-            "dovecot/vpostmaster-dict.conf.ext",
-        );
-        for table in ["domains", "mailboxes", "aliases"] {
-            self.save(
-                &["postfix-config", "--table", table],
-                &format!("postfix/vpostmaster-{table}.cf"),
-            );
+        for (command, places) in [
+            ("dovecot-config", self.dovecot_places()),
+            ("postfix-config", self.flags(&[("--tables-dir", "postfix")])),
+        ] {
+            let out = self.run(&[command, "--write"], &places);
+            assert!(out.status.success(), "{command}: {}", stderr(&out));
         }
         let settings = self.run(
             &["postfix-config"],
@@ -208,22 +189,37 @@ fn a_database_others_can_read_is_a_problem_naming_the_mode_and_the_fix() {
 }
 
 #[test]
-fn files_saved_from_the_config_commands_compare_ok_and_an_edited_one_differs() {
+fn files_written_by_the_config_commands_compare_ok_and_an_edited_one_differs() {
     let deployment = Deployment::new();
     deployment.configure();
     let (report, _) = deployment.check(&["--smtp", &closed_port()]);
-    for name in [
-        "dovecot/dovecot.conf",
-        "dovecot/vpostmaster-sql.conf.ext",
-        "dovecot/vpostmaster-dict.conf.ext",
-        "postfix/vpostmaster-domains.cf",
-        "postfix/vpostmaster-mailboxes.cf",
-        "postfix/vpostmaster-aliases.cf",
+    for (name, access) in [
+        ("dovecot/dovecot.conf", "owner root:root, mode 0644"),
+        (
+            "dovecot/vpostmaster-sql.conf.ext",
+            "owner root:root, mode 0600",
+        ),
+        ("dovecot/vpostmaster-dict.conf.ext", "owner root, mode 0600"),
+        (
+            "postfix/vpostmaster-domains.cf",
+            "owner root:postfix, mode 0640",
+        ),
+        (
+            "postfix/vpostmaster-mailboxes.cf",
+            "owner root:postfix, mode 0640",
+        ),
+        (
+            "postfix/vpostmaster-aliases.cf",
+            "owner root:postfix, mode 0640",
+        ),
     ] {
         line(
             &report,
             "OK ",
-            &format!("{} is what `vpostmaster", deployment.path(name).display()),
+            &format!(
+                "{} is what vpostmaster writes, {access}",
+                deployment.path(name).display()
+            ),
         );
     }
     line(&report, "OK ", "main.cf has the settings");
@@ -238,14 +234,17 @@ fn files_saved_from_the_config_commands_compare_ok_and_an_edited_one_differs() {
     );
     std::fs::write(&main_cf, edited).unwrap();
     std::fs::remove_file(deployment.path("postfix/vpostmaster-aliases.cf")).unwrap();
+    // A table others may read: on PostgreSQL it holds the database's password.
+    let domains = deployment.path("postfix/vpostmaster-domains.cf");
+    std::fs::set_permissions(&domains, std::fs::Permissions::from_mode(0o644)).unwrap();
 
     let (report, out) = deployment.check(&["--smtp", &closed_port()]);
     line(
         &report,
         "PROBLEM",
         &format!(
-            "{0} differs from what vpostmaster would print; print it again with: \
-             vpostmaster dovecot-config --sql > {0}",
+            "{} differs from what vpostmaster writes; write it again with: \
+             vpostmaster dovecot-config --write --replace",
             sql.display()
         ),
     );
@@ -260,38 +259,131 @@ fn files_saved_from_the_config_commands_compare_ok_and_an_edited_one_differs() {
     line(
         &report,
         "PROBLEM",
-        "vpostmaster-aliases.cf is missing; write it with: vpostmaster postfix-config --table aliases >",
+        "vpostmaster-aliases.cf is missing; write it with: vpostmaster postfix-config --write",
     );
     line(
         &report,
-        "OK ",
-        "dovecot.conf is what `vpostmaster dovecot-config` prints",
+        "PROBLEM",
+        &format!(
+            "{} has owner 0:{} and mode 0644; Postfix's lookups, as group postfix, reads it, so \
+             it must be root:postfix",
+            domains.display(),
+            postfix_gid()
+        ),
     );
+    line(&report, "OK ", "dovecot.conf is what vpostmaster writes");
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn writing_over_a_file_that_differs_needs_replace_and_keeps_the_old_one() {
+    let deployment = Deployment::new();
+    let conf = deployment.path("dovecot/dovecot.conf");
+    std::fs::write(&conf, "# Debian's own\n").unwrap();
+    let out = deployment.run(&["dovecot-config", "--write"], &deployment.dovecot_places());
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("already there with other text: give --replace"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&conf).unwrap(), "# Debian's own\n");
+    assert!(
+        !deployment.path("dovecot/vpostmaster-sql.conf.ext").exists(),
+        "nothing is written when one file is refused"
+    );
+
+    let out = deployment.run(
+        &["dovecot-config", "--write", "--replace"],
+        &deployment.dovecot_places(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kept: Vec<_> = std::fs::read_dir(deployment.path("dovecot"))
+        .unwrap()
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("dovecot.conf.before-vpostmaster-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        std::fs::read_to_string(kept[0].path()).unwrap(),
+        "# Debian's own\n"
+    );
+    assert!(std::fs::read_to_string(&conf)
+        .unwrap()
+        .contains("protocols = imap pop3 lmtp"));
+
+    // Written again with nothing changed: the same files, and nothing more kept aside.
+    let out = deployment.run(&["dovecot-config", "--write"], &deployment.dovecot_places());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("was already right"));
+    assert_eq!(
+        std::fs::read_dir(deployment.path("dovecot"))
+            .unwrap()
+            .count(),
+        4
+    );
+}
+
+/// A stand-in server that greets every connection with `greeting`, as LMTP and SMTP do.
+fn greeter<L: Send + 'static, S: std::io::Write + 'static>(
+    listener: L,
+    accept: fn(&L) -> std::io::Result<S>,
+    greeting: &'static str,
+) {
+    std::thread::spawn(move || {
+        while let Ok(mut stream) = accept(&listener) {
+            let _ = stream.write_all(greeting.as_bytes());
+        }
+    });
+}
+
+fn postfix_gid() -> u32 {
+    app::ssr::mailstore::MailUser::resolve("postfix", None, None)
+        .expect("Postfix is installed")
+        .gid
 }
 
 #[test]
 fn servers_that_do_not_answer_are_reported_and_fail_the_check() {
     let deployment = Deployment::new();
     deployment.configure();
+    // Dovecot's LMTP, as Postfix reaches it: a socket of the user postfix that greets.
     let lmtp = deployment.path("queue/private/dovecot-lmtp");
-    let _lmtp = UnixListener::bind(&lmtp).unwrap();
+    let listener = UnixListener::bind(&lmtp).unwrap();
+    std::os::unix::fs::chown(&lmtp, Some(postfix_uid()), None).unwrap();
+    greeter(
+        listener,
+        |l| l.accept().map(|(s, _)| s),
+        "220 LMTP ready\r\n",
+    );
     let smtp = TcpListener::bind("127.0.0.1:0").unwrap();
-    let (report, _) = deployment.check(&["--smtp", &smtp.local_addr().unwrap().to_string()]);
+    let smtp_addr = smtp.local_addr().unwrap().to_string();
+    greeter(smtp, |l| l.accept().map(|(s, _)| s), "220 mx ESMTP\r\n");
+    let (report, _) = deployment.check(&["--smtp", &smtp_addr]);
     line(
         &report,
         "OK ",
-        &format!("Dovecot's LMTP answers at {}", lmtp.display()),
+        &format!("Dovecot's LMTP answers to postfix at {}", lmtp.display()),
     );
     line(&report, "OK ", "Postfix's SMTP answers at 127.0.0.1:");
-    line(
-        &report,
-        "PROBLEM",
-        "Dovecot's quota-status does not answer at",
-    );
+    line(&report, "PROBLEM", "Dovecot's quota-status at");
+    line(&report, "PROBLEM", "Dovecot's dict service at");
 
+    // A socket Postfix may not open answers root, but not Postfix.
+    std::os::unix::fs::chown(&lmtp, Some(0), None).unwrap();
+    std::fs::set_permissions(&lmtp, std::fs::Permissions::from_mode(0o600)).unwrap();
     let closed = closed_port();
     let (report, out) = deployment.check(&["--smtp", &closed]);
+    let problem = line(&report, "PROBLEM", "Dovecot's LMTP at");
+    assert!(
+        problem.contains("to postfix: does not answer (Permission denied"),
+        "{problem}"
+    );
     line(
         &report,
         "PROBLEM",
@@ -299,6 +391,12 @@ fn servers_that_do_not_answer_are_reported_and_fail_the_check() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+fn postfix_uid() -> u32 {
+    app::ssr::mailstore::MailUser::resolve("postfix", None, None)
+        .expect("Postfix is installed")
+        .uid
 }
 
 #[test]
@@ -346,7 +444,7 @@ fn a_setting_the_config_commands_refuse_is_one_problem_line() {
     line(
         &report,
         "PROBLEM",
-        "dovecot.conf: sendmail cannot be written into the mail server's configuration",
+        "Dovecot's files: sendmail cannot be written into the mail server's configuration",
     );
     assert!(!report.contains("\n\n"), "{report}");
 }

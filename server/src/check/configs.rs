@@ -1,64 +1,30 @@
-//! Dovecot's and Postfix's files hold what `dovecot-config` and `postfix-config` print now:
-//! the same builders make the expected text, so a check can never disagree with them.
+//! Dovecot's and Postfix's files hold what `dovecot-config` and `postfix-config` write now, with
+//! the same owners and modes: the same builders make the expectation, so a check can never
+//! disagree with them.
 
 use std::collections::HashMap;
-use std::io::ErrorKind;
 use std::path::Path;
 
-use crate::dovecot::DovecotConfig;
-use crate::postfix::{PostfixConfig, Table};
+use crate::config_files::ConfigFile;
+use crate::postfix::PostfixConfig;
 
 use super::Line;
 
-/// `dovecot.conf` at `main_path`, and the SQL and dict parts where it refers to them.
-pub fn dovecot(main_path: &Path, config: &DovecotConfig) -> [Line; 3] {
-    [
-        same_text(main_path, config.main(), "vpostmaster dovecot-config"),
-        same_text(
-            &config.sql_conf,
-            config.sql(),
-            "vpostmaster dovecot-config --sql",
-        ),
-        same_text(
-            &config.dict_conf(),
-            config.dict(),
-            "vpostmaster dovecot-config --dict",
-        ),
-    ]
-}
-
-/// One lookup table in the tables directory.
-pub fn postfix_table(config: &PostfixConfig, table: Table) -> Line {
-    let name = match table {
-        Table::Domains => "domains",
-        Table::Mailboxes => "mailboxes",
-        Table::Aliases => "aliases",
-    };
-    same_text(
-        &config.tables_dir.join(table.file_name()),
-        config.table(table),
-        &format!("vpostmaster postfix-config --table {name}"),
-    )
-}
-
-/// The file at `path` holds exactly `expected`, which `print` prints.
-fn same_text(path: &Path, expected: Result<String, String>, print: &str) -> Line {
-    let shown = path.display();
-    let expected = match expected {
-        Ok(text) => text,
-        Err(error) => return Line::problem(format!("{shown}: {error}")),
-    };
-    match std::fs::read_to_string(path) {
-        Ok(found) if found == expected => Line::ok(format!("{shown} is what `{print}` prints")),
-        Ok(_) => Line::problem(format!(
-            "{shown} differs from what vpostmaster would print; print it again with: {print} > {shown}"
-        )),
-        Err(error) if error.kind() == ErrorKind::NotFound => Line::problem(format!(
-            "{shown} is missing; write it with: {print} > {shown}"
-        )),
-        Err(error) => Line::problem(format!(
-            "{shown} cannot be read ({error}): run the check as root"
-        )),
+/// Each file holds what vpostmaster writes, with the owner and mode of what reads it.
+pub fn files(files: Result<Vec<ConfigFile>, String>, what: &str) -> Vec<Line> {
+    match files {
+        Ok(files) => files
+            .iter()
+            .map(|file| match file.problem() {
+                None => Line::ok(format!(
+                    "{} is what vpostmaster writes, {}",
+                    file.path.display(),
+                    file.access()
+                )),
+                Some(problem) => Line::problem(problem),
+            })
+            .collect(),
+        Err(error) => vec![Line::problem(format!("{what}: {error}"))],
     }
 }
 

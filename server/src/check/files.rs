@@ -9,9 +9,7 @@ use app::ssr::db::{DATA_DIR_MODE, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
 use app::ssr::mailstore::MailUser;
 
 use super::Line;
-
-/// The user whose lookups read the database; README.md, "Mail server".
-pub const POSTFIX_USER: &str = "postfix";
+use crate::config_files::POSTFIX_USER;
 
 /// How to make a missing data directory or database: any command does.
 const MAKE_IT: &str =

@@ -38,9 +38,10 @@ pub fn mail_user() -> MailUser {
             "the Dovecot tests need dovecot-core, dovecot-pop3d, dovecot-imapd, \
              dovecot-sqlite, dovecot-lmtpd and dovecot-sieve (make test installs them)"
         );
+        // As the README makes it: its group is Postfix's, which reads the database with it.
         if MailUser::resolve(MAIL_USER, None, None).is_err() {
             let status = Command::new("useradd")
-                .args(["--system", "--no-create-home", "--home-dir", "/nonexistent"])
+                .args(["--system", "--gid", "postfix", "--no-create-home"])
                 .args(["--shell", "/usr/sbin/nologin", MAIL_USER])
                 .status()
                 .expect("useradd runs");
@@ -50,7 +51,17 @@ pub fn mail_user() -> MailUser {
                 "useradd {MAIL_USER}: {status}"
             );
         }
-        MailUser::resolve(MAIL_USER, None, None).expect("the mail user exists")
+        let user = MailUser::resolve(MAIL_USER, None, None).expect("the mail user exists");
+        let postfix = MailUser::resolve("postfix", None, None).expect("Postfix is installed");
+        if user.gid != postfix.gid {
+            let status = Command::new("usermod")
+                .args(["--gid", "postfix", MAIL_USER])
+                .status()
+                .expect("usermod runs");
+            assert!(status.success(), "usermod {MAIL_USER}: {status}");
+            return MailUser::resolve(MAIL_USER, None, None).expect("the mail user exists");
+        }
+        user
     })
     .clone()
 }
@@ -140,9 +151,8 @@ impl Dovecot {
             },
         };
         make_postfix_private(&self.postfix_queue);
-        std::fs::write(&self.config, config.main().unwrap()).unwrap();
-        std::fs::write(&config.sql_conf, config.sql().unwrap()).unwrap();
-        std::fs::write(config.dict_conf(), config.dict().unwrap()).unwrap();
+        // With the owners and modes the README's `dovecot-config --write` gives them.
+        server::config_files::write(&config.files(&self.config).unwrap(), true).unwrap();
         std::fs::create_dir_all(dir.join("state")).unwrap();
         let output = std::fs::File::create(dir.join("stderr")).unwrap();
         let child = Command::new("/usr/sbin/dovecot")

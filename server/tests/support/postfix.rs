@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::ssr::mailstore::MailUser;
-use server::postfix::{PostfixConfig, Table};
+use server::postfix::PostfixConfig;
 use tempfile::TempDir;
 
 use super::dovecot::Dovecot;
@@ -123,9 +123,8 @@ impl Postfix {
             MASTER_CF.replace("{SMTP}", &smtp.to_string()),
         )
         .unwrap();
-        for table in Table::ALL {
-            std::fs::write(etc.join(table.file_name()), config.table(table).unwrap()).unwrap();
-        }
+        // With the owner and mode the README's `postfix-config --write` gives them.
+        server::config_files::write(&config.files(&postfix).unwrap(), false).unwrap();
 
         let output = std::fs::File::create(dir.path().join("stderr")).unwrap();
         let child = Command::new(MASTER)
@@ -201,7 +200,7 @@ pub struct Smtp {
 }
 
 impl Smtp {
-    fn connect(address: SocketAddr) -> Result<Smtp, String> {
+    pub fn connect(address: SocketAddr) -> Result<Smtp, String> {
         let stream = TcpStream::connect(address).unwrap();
         stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
         let mut smtp = Smtp {
