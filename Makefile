@@ -13,7 +13,7 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version 
 # The pgsql packages give Dovecot and Postfix the drivers for a console on PostgreSQL;
 # postgresql-15 is the server that server/tests/with-postgres runs privately for the tests.
 APT_PACKAGES := chromium chromium-driver dovecot-core dovecot-pop3d dovecot-imapd dovecot-sqlite \
-	dovecot-pgsql dovecot-lmtpd dovecot-sieve postfix postfix-sqlite postfix-pgsql postgresql-15
+	dovecot-pgsql dovecot-lmtpd dovecot-sieve postfix postfix-sqlite postfix-pgsql postgresql-15 curl
 BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 
@@ -21,8 +21,16 @@ DATA_DIR ?= ./data
 	reliability reliability-fuzz reliability-load reliability-crash \
 	wasm-target cargo-leptos wasm-bindgen apt-packages mail-user
 
+# As root, the demo domain's mail is served too, by a private Postfix and Dovecot on loopback
+# ports that stop with the console.
 run: build
-	$(BIN) --data-dir $(DATA_DIR) demo
+	if [ "$$(id -u)" = 0 ]; then \
+	  $(BIN) --data-dir $(DATA_DIR) demo --mail-account; \
+	  $(BIN) --data-dir $(DATA_DIR) demo-mail-server & trap 'kill $$! 2>/dev/null; wait' EXIT; \
+	else \
+	  $(BIN) --data-dir $(DATA_DIR) demo; \
+	  echo "Serving the console alone: the demo's Postfix and Dovecot need root (run make run as root)."; \
+	fi; \
 	$(BIN) --data-dir $(DATA_DIR) serve
 
 ## The release: server binary in target/release, site (WASM after wasm-opt, CSS, and their

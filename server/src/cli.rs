@@ -60,6 +60,9 @@ pub enum Command {
     /// Move the data directory's SQLite database into a new, empty PostgreSQL database; the
     /// SQLite file is left as it was.
     MigrateTo(MigrateToArgs),
+    /// Serve the demo domain's mail with a private Postfix and Dovecot on 127.0.0.1 (SMTP 2525,
+    /// POP3 1110, IMAP 1143) until stopped; `make run` starts it when run as root.
+    DemoMailServer,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -245,7 +248,11 @@ pub enum OperatorCommand {
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Create the demo domain example.test and postmaster@example.test if they are missing.
-    Demo,
+    Demo {
+        /// Also the mail account demo@example.test, for the demo's mail server.
+        #[arg(long)]
+        mail_account: bool,
+    },
     /// Work on one mail account.
     #[command(subcommand)]
     Mailbox(MailboxCommand),

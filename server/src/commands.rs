@@ -35,6 +35,8 @@ use crate::template::absolute;
 /// The demo domain and postmaster that `make run` sets up.
 const DEMO_DOMAIN: &str = "example.test";
 const DEMO_POSTMASTER: &str = "postmaster@example.test";
+/// The demo's mail account, which `make run` shows mail arriving for.
+const DEMO_ACCOUNT: &str = "demo@example.test";
 
 /// Runs the command; an error is one line for the operator.
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -58,6 +60,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Restore(args) => {
             sqlite_only(&database, "restore")?;
             crate::backup::restore(&cli.data_dir, &cli.mail, &args.dir, args.replace).await
+        }
+        Command::DemoMailServer => {
+            crate::demo_mail::run(&cli.data_dir, cli.mail.user()?, DEMO_ACCOUNT).await
         }
         Command::MigrateTo(args) => {
             crate::migrate_to::run(&cli.data_dir, &database, &args.url).await
@@ -277,7 +282,9 @@ async fn execute(
             println!("Turned two-factor log-on off for {email}.");
             Ok(())
         }
-        OperatorCommand::Demo => demo(db, hasher).await,
+        OperatorCommand::Demo { mail_account } => {
+            demo(&operator_state(db, hasher, store()?), mail_account).await
+        }
         OperatorCommand::Purge { clock_is_right } => {
             if clock_is_right {
                 clock::confirm(db, Caller::Operator.actor(), now()).await?;
@@ -577,8 +584,10 @@ async fn list_admins(db: &AnyPool) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Creates what is missing of the demo setup, printing a new password once.
-async fn demo(db: &AnyPool, hasher: &Hasher) -> Result<(), AppError> {
+/// Creates what is missing of the demo setup (with the mail account when asked), printing each
+/// new password once.
+async fn demo(state: &AppState, mail_account: bool) -> Result<(), AppError> {
+    let db = &state.db;
     if domains::id_of(db, DEMO_DOMAIN).await.is_err() {
         domains::add(db, DEMO_DOMAIN, "Demo domain", Actor::CLI).await?;
         println!("Added the demo domain {DEMO_DOMAIN}.");
@@ -588,19 +597,44 @@ async fn demo(db: &AnyPool, hasher: &Hasher) -> Result<(), AppError> {
             "The postmaster {DEMO_POSTMASTER} exists; its password is unchanged \
              (set a new one with: vpostmaster admin passwd {DEMO_POSTMASTER})."
         );
+    } else {
+        let (password, _) = password_for(DEMO_POSTMASTER, false)?;
+        admins::add(
+            db,
+            &state.hasher,
+            DEMO_POSTMASTER,
+            admins::Scope::Domain(DEMO_DOMAIN),
+            &password,
+            Actor::CLI,
+        )
+        .await?;
+        println!("Added the postmaster {DEMO_POSTMASTER}.");
+        print_generated(Some(&password));
+    }
+    if !mail_account {
         return Ok(());
     }
-    let (password, _) = password_for(DEMO_POSTMASTER, false)?;
-    admins::add(
-        db,
-        hasher,
-        DEMO_POSTMASTER,
-        admins::Scope::Domain(DEMO_DOMAIN),
-        &password,
-        Actor::CLI,
+    let scope = DomainScope::of(db, Caller::Operator, Some(DEMO_DOMAIN)).await?;
+    match accounts::detail(db, &scope, DEMO_ACCOUNT).await {
+        Ok(_) => return Ok(()),
+        Err(AppError::NotFound(_)) => {}
+        Err(error) => return Err(error),
+    }
+    let (password, _) = password_for(DEMO_ACCOUNT, false)?;
+    accounts::add_one(
+        state,
+        &scope,
+        accounts::OneAccount {
+            username: DEMO_ACCOUNT.to_owned(),
+            first_name: "Demo".to_owned(),
+            last_name: String::new(),
+            password: password.clone(),
+            password_again: password.clone(),
+        },
+        None,
     )
     .await?;
-    println!("Added the postmaster {DEMO_POSTMASTER}.");
+    println!("Added the mail account {DEMO_ACCOUNT}.");
     print_generated(Some(&password));
     Ok(())
 }

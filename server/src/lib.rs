@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config_files;
 pub mod database;
+pub mod demo_mail;
 pub mod dovecot;
 pub mod export;
 pub mod forms;

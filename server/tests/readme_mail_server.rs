@@ -510,3 +510,84 @@ fn the_readme_set_up_run_as_written_delivers_mail() {
         "{text}"
     );
 }
+
+/// The value after `label` on the first line of `text` that has it.
+fn after<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix(label))
+        .unwrap_or_else(|| panic!("{label:?} in:\n{text}"))
+        .trim()
+}
+
+#[test]
+fn make_run_as_root_serves_the_demo_account_its_mail() {
+    let vmail = support::dovecot::mail_user();
+    // What `make run` runs as root, with the debug binary; no page is asked for, so the site
+    // is an empty one.
+    let root = PrivateRoot::start(
+        "mkdir -p /srv/site/pkg && vpostmaster --data-dir /srv/data demo --mail-account >/srv/demo.out && \
+         (vpostmaster --data-dir /srv/data demo-mail-server >/srv/mail-server.out 2>&1 &) && \
+         (vpostmaster --data-dir /srv/data serve --site-dir /srv/site >/var/log/vpostmaster.log 2>&1 &) && \
+         until grep -q '^Read it' /srv/mail-server.out; do sleep 0.1; done",
+    );
+    let demo = std::fs::read_to_string(root.outside("/srv/demo.out")).unwrap();
+    assert!(
+        demo.contains("Added the mail account demo@example.test."),
+        "{demo}"
+    );
+    let password = demo
+        .split("Added the mail account demo@example.test.")
+        .nth(1)
+        .map(|rest| after(rest, "Password:").to_owned())
+        .unwrap();
+    let shown = std::fs::read_to_string(root.outside("/srv/mail-server.out")).unwrap();
+    let send = shown
+        .lines()
+        .skip_while(|line| !line.starts_with("Send demo@example.test a message:"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("how to send, in:\n{shown}"));
+    let read = shown
+        .lines()
+        .skip_while(|line| !line.starts_with("Read it"))
+        .nth(1)
+        .map(|line| line.replace("PASSWORD", &password))
+        .unwrap_or_else(|| panic!("how to read, in:\n{shown}"));
+
+    // The newcomer's two commands, as printed.
+    root.ok(send);
+    let started = Instant::now();
+    loop {
+        let out = root.run(&read);
+        let text = String::from_utf8_lossy(&out.stdout);
+        if text.contains("It works.") {
+            assert!(text.contains("Subject: Hello"), "{text}");
+            break;
+        }
+        assert!(started.elapsed() < PATIENCE, "{text}\n{}", root.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The demo's state is beside the data directory, not in it, and the mail in the
+    // account's Maildir belongs to the mail user.
+    assert!(root
+        .outside("/srv/data-mail-server/postfix/main.cf")
+        .is_file());
+    let maildirs = root.outside("/srv/data/mail/example.test");
+    let demo_maildir = std::fs::read_dir(&maildirs)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    // Read once over POP3, it has moved from new/ to cur/.
+    let message = ["new", "cur"]
+        .iter()
+        .flat_map(|folder| {
+            std::fs::read_dir(demo_maildir.join(folder))
+                .unwrap()
+                .flatten()
+        })
+        .next()
+        .expect("the message is in the Maildir");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(message.metadata().unwrap().uid(), vmail.uid);
+}

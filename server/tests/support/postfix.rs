@@ -7,48 +7,17 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use app::ssr::mailstore::MailUser;
+use server::demo_mail::PostfixPlaces;
 use server::postfix::PostfixConfig;
 use tempfile::TempDir;
 
 use super::dovecot::Dovecot;
 
-const MASTER: &str = "/usr/lib/postfix/sbin/master";
-/// How long Postfix may take to start or stop.
 /// How long the client waits for an answer.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The services a receiving Postfix runs; SMTP listens on `{SMTP}` only.
-const MASTER_CF: &str = "\
-{SMTP} inet n - n - - smtpd
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000 0 flush
-proxymap unix - - n - - proxymap
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-lmtp unix - - n - - lmtp
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-";
-
-/// Queue subdirectories that Postfix's unprivileged processes write to.
-const QUEUE_DIRS: [&str; 10] = [
-    "active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "saved",
-    "trace",
-];
 
 /// A Postfix answering SMTP for the console's domains, delivering to `dovecot`.
 pub struct Postfix {
@@ -78,64 +47,22 @@ impl Postfix {
             .unwrap()
             .local_addr()
             .unwrap();
-        let etc = dir.path().join("etc");
-        let data = dir.path().join("data");
-        let log = dir.path().join("postfix.log");
-        let queue = &dovecot.postfix_queue;
-        let postfix = MailUser::resolve("postfix", None, None).unwrap();
-        let postdrop = group_id("postdrop");
-        std::fs::create_dir_all(&etc).unwrap();
-        for (path, gid, mode) in QUEUE_DIRS
-            .iter()
-            .map(|name| (queue.join(name), postfix.gid, 0o700))
-            .chain([
-                (data.clone(), postfix.gid, 0o700),
-                (queue.join("public"), postdrop, 0o710),
-                (queue.join("maildrop"), postdrop, 0o1730),
-            ])
-        {
-            std::fs::create_dir_all(&path).unwrap();
-            std::os::unix::fs::chown(&path, Some(postfix.uid), Some(gid)).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-        }
-        std::fs::create_dir_all(queue.join("pid")).unwrap();
-
+        let places = PostfixPlaces {
+            config_dir: dir.path().join("etc"),
+            queue: dovecot.postfix_queue.clone(),
+            data: dir.path().join("data"),
+            log: dir.path().join("postfix.log"),
+        };
         let config = PostfixConfig {
             data_dir: data_dir.canonicalize().unwrap(),
             database_url: dovecot.database_url.clone(),
-            tables_dir: etc.clone(),
+            tables_dir: places.config_dir.clone(),
         };
-        let main = format!(
-            "{}\ncompatibility_level = 3.6\nqueue_directory = {}\ndata_directory = {}\n\
-             maillog_file = {}\nmaillog_file_prefixes = {}\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n\
-             myhostname = mx.vpm.test\nmydestination =\nalias_maps =\nalias_database =\n\
-             biff = no\nrelayhost = {}\n",
-            config.main().unwrap(),
-            queue.display(),
-            data.display(),
-            log.display(),
-            dir.path().display(),
-            relay.map_or(String::new(), |relay| format!("[{}]:{}", relay.ip(), relay.port())),
-        );
-        std::fs::write(etc.join("main.cf"), main).unwrap();
-        std::fs::write(
-            etc.join("master.cf"),
-            MASTER_CF.replace("{SMTP}", &smtp.to_string()),
-        )
-        .unwrap();
-        // With the owner and mode the README's `postfix-config --write` gives them.
-        server::config_files::write(&config.files(&postfix).unwrap(), false).unwrap();
+        places.configure(&config, smtp, relay).unwrap();
+        let log = places.log.clone();
 
         let output = std::fs::File::create(dir.path().join("stderr")).unwrap();
-        let child = Command::new(MASTER)
-            .arg("-d")
-            .arg("-c")
-            .arg(&etc)
-            .stdin(Stdio::null())
-            .stdout(output.try_clone().unwrap())
-            .stderr(output)
-            .spawn()
-            .expect("Postfix's master starts");
+        let child = places.master(output).expect("Postfix's master starts");
         let mut postfix = Postfix {
             child: Some(child),
             smtp,
@@ -176,18 +103,6 @@ impl Drop for Postfix {
             super::dovecot::stop_master(child);
         }
     }
-}
-
-fn group_id(name: &str) -> u32 {
-    let output = Command::new("getent")
-        .args(["group", name])
-        .output()
-        .unwrap();
-    let line = String::from_utf8(output.stdout).unwrap();
-    line.split(':')
-        .nth(2)
-        .and_then(|gid| gid.trim().parse().ok())
-        .unwrap_or_else(|| panic!("the group {name} exists (make test installs postfix)"))
 }
 
 /// The envelope sender of the tests' mail unless they give one.
