@@ -34,6 +34,10 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds.
     #[error("Too many attempts. Please wait {0} seconds and try again.")]
     Throttled(u64),
+    /// Too many wrong two-factor codes: the log-on or session they were typed in has ended,
+    /// and the password must be given again.
+    #[error("Too many wrong codes. Please log on again with your password.")]
+    CodesUsedUp,
     /// Too much work is queued on the server (password hashing); nothing was done.
     #[error("The server is busy. Nothing was changed; please try again in a minute.")]
     Busy,

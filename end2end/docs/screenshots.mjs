@@ -124,7 +124,7 @@ async function shootListings(page, base) {
 
 /**
  * Two-factor log-on on My password: the QR code, the recovery codes, then the code form after
- * the password; logged on again with a recovery code and turned off, for the next width.
+ * the password; logged on again with a recovery code and turned off with another, for the next width.
  */
 async function twoFactor(page, base, postmaster) {
   await goTo(page, base, '/account');
@@ -146,6 +146,7 @@ async function twoFactor(page, base, postmaster) {
   await expectUsersScreen(page, postmaster.email);
   await goTo(page, base, '/account');
   await page.getByLabel('Your password, to turn it off').fill(postmaster.password);
+  await page.getByLabel('Code from the app, or a recovery code').fill(codes[1]);
   await page.getByRole('button', { name: 'Turn off' }).click();
   await page.getByText('Two-factor log-on is off.', { exact: true }).waitFor();
 }

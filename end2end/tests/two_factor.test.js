@@ -101,12 +101,16 @@ for (const javaScript of [true, false]) {
     await typeCode(page, nextCode());
     await expectUsersScreen(page, running.postmaster.email);
 
-    // Off again, with the password.
+    // Off again, with the password and a code: the code stays in the form when the password
+    // is refused.
     await open(page, '/account', javaScript);
     await page.getByText('You have 9 unused recovery codes.').waitFor();
+    const codeField = page.getByLabel('Code from the app, or a recovery code');
     await page.getByLabel('Your password, to turn it off').fill('Not#the9one');
+    await codeField.fill(codes[5]);
     await page.getByRole('button', { name: 'Turn off' }).click();
     await page.getByRole('alert').filter({ hasText: 'The current password is wrong.' }).waitFor();
+    assert.equal(await codeField.inputValue(), codes[5], 'the code is kept');
     await page.getByLabel('Your password, to turn it off').fill(running.postmaster.password);
     await page.getByRole('button', { name: 'Turn off' }).click();
     await page.getByText('Two-factor log-on is off.', { exact: true }).waitFor();
@@ -150,6 +154,7 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await expectUsersScreen(page, running.postmaster.email);
     await open(page, '/account', true);
     await page.getByLabel('Your password, to turn it off').fill(running.postmaster.password);
+    await page.getByLabel('Code from the app, or a recovery code').fill(codes[1]);
     await page.getByRole('button', { name: 'Turn off' }).click();
     await page.getByText('Two-factor log-on is off.', { exact: true }).waitFor();
     assert.deepEqual(unexpectedProblems(page), []);

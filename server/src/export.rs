@@ -86,7 +86,7 @@ async fn download(
 /// The refusal as a small page, with the status the error stands for.
 fn refused(error: &AppError) -> Response {
     let status = match error {
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::CodesUsedUp => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Invalid(_) | AppError::Refused(_) | AppError::Conflict(_) => {

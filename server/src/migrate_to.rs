@@ -12,7 +12,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Row};
 /// Every table that holds data, parents before the tables that refer to them. The per-domain
 /// account counts are not copied: PostgreSQL's triggers count the accounts as they arrive.
 /// SQLite's trigram index of accounts has no table on PostgreSQL, whose indexes need none.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "domains",
     "admins",
     "admin_domains",
@@ -28,6 +28,7 @@ pub const TABLES: [&str; 16] = [
     "recovery_codes",
     "log_on_attempts",
     "log_on_refusals",
+    "code_attempts",
     "clock_mark",
 ];
 

@@ -1,15 +1,17 @@
 //! Two-factor log-on through HTTP, as a browser uses it with and without JavaScript: the
 //! pending log-on's cookie reaches only the code form, the right code logs on once, a burst of
-//! wrong codes is throttled, a late code goes back to the password, the operator's
-//! `--require-2fa` sends to enrolment first, and turning it off takes the password.
+//! wrong codes ends the log-on, a late code goes back to the password, the operator's
+//! `--require-2fa` sends to enrolment first, and turning it on or off ends the other sessions,
+//! off only with the password and a code.
 
 mod support;
 
 use app::api::accounts::ListDomains;
-use app::api::auth::{LogOnCode, SignedIn, CODE_FORM};
+use app::api::auth::{LogOnCode, SignedIn, CODES_USED_UP, CODE_FORM};
 use app::api::two_factor::{ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor, TwoFactorStatus};
 use app::model::two_factor::{TwoFactorState, TwoFactorView};
 use app::ssr::auth::now;
+use app::ssr::code_caps::PER_PLACE;
 use app::ssr::two_factor::{self, WRONG_CODE};
 use axum::body::Body;
 use axum::http::{header, StatusCode};
@@ -146,6 +148,15 @@ async fn password_step(server: &TestServer) -> String {
         assert!(set.contains(attribute), "{set}");
     }
     set_cookie(&reply, PENDING).unwrap()
+}
+
+/// A session of postmaster A opened with the password and the `n`th recovery code.
+async fn log_on_with_recovery(server: &TestServer, enrolled: &Enrolled, n: usize) -> String {
+    let pending = password_step(server).await;
+    let signed = server
+        .call(CODE, &[("code", &enrolled.recovery[n])], Some(&pending))
+        .await;
+    set_cookie(&signed, SESSION).unwrap_or_else(|| panic!("no session: {}", signed.body))
 }
 
 /// A form post made without JavaScript from `page`.
@@ -299,30 +310,80 @@ async fn a_recovery_code_logs_on_once() {
 }
 
 #[tokio::test]
-async fn a_burst_of_wrong_codes_is_throttled_like_log_on() {
+async fn a_burst_of_wrong_codes_ends_the_log_on() {
     let (server, enrolled) = enrolled().await;
     let pending = password_step(&server).await;
     let right = code(&enrolled.secret, 0);
-    let mut checked = 0;
-    let mut throttled = None;
-    for _ in 0..20 {
-        let reply = server
-            .call(CODE, &[("code", wrong(&right))], Some(&pending))
-            .await;
-        if reply.body.contains("Throttled") {
-            throttled = Some(reply);
-            break;
-        }
-        assert!(reply.body.contains(WRONG_CODE), "{}", reply.body);
-        checked += 1;
+    let page = "/log-on/code?next=%2Fusers";
+    let post = |code: &str| {
+        form_post(
+            CODE,
+            page,
+            &[("code", code), ("next", "/users")],
+            Some(&pending),
+        )
+    };
+    for _ in 1..PER_PLACE {
+        let refused = server.send(post(wrong(&right))).await;
+        assert!(
+            refused.header("location").unwrap().contains("__err="),
+            "a wrong code stays on the code form"
+        );
     }
-    let throttled = throttled.expect("the burst was never throttled");
-    assert!(checked <= 5, "{checked} wrong codes were checked");
-    assert!(throttled.header("retry-after").is_some());
-    // While throttled, even the right code opens nothing.
-    let right_now = server.call(CODE, &[("code", &right)], Some(&pending)).await;
-    assert!(right_now.body.contains("Throttled"), "{}", right_now.body);
+    let last = server.send(post(wrong(&right))).await;
+    let back = format!("{CODES_USED_UP}&next=%2Fusers");
+    assert_eq!(last.header("location"), Some(back.as_str()));
+    assert!(clears_cookie(&last, PENDING));
+    let shown = server.get(&back, None).await;
+    assert!(
+        shown
+            .body
+            .contains("Too many wrong codes were typed. Please log on again with your password."),
+        "{}",
+        shown.body
+    );
+    // Ended: even the right code goes back to the password.
+    let right_now = server.send(post(&right)).await;
     assert!(set_cookie(&right_now, SESSION).is_none());
+    assert_eq!(
+        right_now.header("location"),
+        Some("/log-on?code_expired=1&next=%2Fusers")
+    );
+    // The password again, and the right code.
+    let pending = password_step(&server).await;
+    let signed = server.call(CODE, &[("code", &right)], Some(&pending)).await;
+    assert!(set_cookie(&signed, SESSION).is_some(), "{}", signed.body);
+}
+
+#[tokio::test]
+async fn a_right_password_between_wrong_codes_gives_no_more_of_them() {
+    let (server, enrolled) = enrolled().await;
+    let right = code(&enrolled.secret, 0);
+    // Password, four wrong codes, password again, and so on.
+    let mut checked = 0;
+    for _ in 0..5 {
+        let pending = password_step(&server).await;
+        for _ in 0..4 {
+            let reply = server
+                .call(CODE, &[("code", wrong(&right))], Some(&pending))
+                .await;
+            if reply.body.contains(WRONG_CODE) {
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked < 10, "{checked} wrong codes were checked");
+    let pending = password_step(&server).await;
+    let reply = server.call(CODE, &[("code", &right)], Some(&pending)).await;
+    assert!(
+        set_cookie(&reply, SESSION).is_none(),
+        "the right code opened a session"
+    );
+    assert!(
+        reply.body.contains("codes are refused until"),
+        "{}",
+        reply.body
+    );
 }
 
 #[tokio::test]
@@ -422,36 +483,78 @@ async fn required_two_factor_sends_to_enrolment_before_anything_else() {
 }
 
 #[tokio::test]
-async fn turning_two_factor_off_needs_the_password() {
+async fn turning_two_factor_on_ends_the_other_sessions() {
     let server = TestServer::new().await;
+    let other = server.log_on(POSTMASTER_A, PASSWORD).await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     enrol(&server, &cookie).await;
-    let wrong = server
+    assert_eq!(
+        server.get("/users", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    let ended = server.get("/users", Some(&other)).await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "opened without a code");
+}
+
+#[tokio::test]
+async fn turning_two_factor_off_needs_the_password_and_a_code() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let enrolled = enrol(&server, &cookie).await;
+    let right = code(&enrolled.secret, 0);
+    // A session and the password are not enough.
+    let no_code = server
         .call(
             TurnOffTwoFactor::PATH,
-            &[("current_password", "Not#the9one")],
+            &[("current_password", PASSWORD), ("code", wrong(&right))],
             Some(&cookie),
         )
         .await;
-    // Refused beside the password field, in the one wording of the rule.
     assert!(
-        wrong.body.contains(r#""field":"current""#)
-            && wrong.body.contains(app::validate::CURRENT_PASSWORD_WRONG),
+        no_code.body.contains(r#""field":"code""#)
+            && no_code.body.contains(WRONG_CODE.trim_end_matches('.')),
         "{}",
-        wrong.body
+        no_code.body
     );
+    // A wrong password is refused beside its field, in the one wording of the rule, and
+    // without JavaScript the form comes back with the code that was not checked.
+    let wrong_password = server
+        .send(form_post(
+            TurnOffTwoFactor::PATH,
+            "/account",
+            &[("current_password", "Not#the9one"), ("code", &right)],
+            Some(&cookie),
+        ))
+        .await;
+    let location = wrong_password.header("location").unwrap();
+    let shown = server
+        .get(&location["http://console.test".len()..], Some(&cookie))
+        .await
+        .body;
+    assert!(
+        shown.contains(app::validate::CURRENT_PASSWORD_WRONG),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!(r#"value="{right}""#)), "{shown}");
+    assert!(!shown.contains("Not#the9one"));
     assert!(matches!(
         status(&server, &cookie).await.state,
         TwoFactorState::On { .. }
     ));
+    // With both: off, and the other sessions end.
+    let other = log_on_with_recovery(&server, &enrolled, 0).await;
     server
         .call_ok(
             TurnOffTwoFactor::PATH,
-            &[("current_password", PASSWORD)],
+            &[("current_password", PASSWORD), ("code", &right)],
             &cookie,
         )
         .await;
     assert_eq!(status(&server, &cookie).await.state, TwoFactorState::Off);
+    assert_eq!(
+        server.get("/users", Some(&other)).await.status,
+        StatusCode::SEE_OTHER
+    );
     let audited = server
         .count(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'two_factor.disable' AND outcome = 'ok'",
@@ -461,6 +564,39 @@ async fn turning_two_factor_off_needs_the_password() {
     // Off again, the password alone logs on.
     server.call_ok(LOG_OFF, &[], &cookie).await;
     server.log_on(POSTMASTER_A, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn wrong_codes_on_my_password_end_the_session() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let enrolled = enrol(&server, &cookie).await;
+    let right = code(&enrolled.secret, 0);
+    let turn_off = || {
+        form_post(
+            TurnOffTwoFactor::PATH,
+            "/account",
+            &[("current_password", PASSWORD), ("code", wrong(&right))],
+            Some(&cookie),
+        )
+    };
+    for _ in 1..PER_PLACE {
+        let refused = server.send(turn_off()).await;
+        assert!(refused.header("location").unwrap().contains("__err="));
+    }
+    let last = server.send(turn_off()).await;
+    assert_eq!(last.header("location"), Some(CODES_USED_UP));
+    assert!(clears_cookie(&last, SESSION));
+    assert_eq!(
+        server.get("/account", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(matches!(
+        status(&server, &log_on_with_recovery(&server, &enrolled, 0).await)
+            .await
+            .state,
+        TwoFactorState::On { .. }
+    ));
 }
 
 #[tokio::test]

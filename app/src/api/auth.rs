@@ -57,9 +57,13 @@ pub async fn log_on(email: String, password: String, next: Option<String>) -> Re
 /// The page of the second step, after a right password.
 pub const CODE_FORM: &str = "/log-on/code";
 
+/// Log on, saying that too many wrong codes ended the log-on or session they were typed in.
+pub const CODES_USED_UP: &str = "/log-on?codes_used_up=1";
+
 /// The second step of a log-on with two-factor: a code from the app, or a recovery code,
 /// for the pending log-on in this request's cookie. A right one opens the session; a pending
-/// log-on that is gone (expired, or already used) goes back to the password.
+/// log-on that is gone (expired, or already used) goes back to the password, as does one that
+/// took too many wrong codes.
 #[server]
 pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppError> {
     use crate::ssr::{auth, request, two_factor};
@@ -86,12 +90,14 @@ pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppEr
             leptos_axum::redirect(&next);
             Ok(())
         }
-        Err(AppError::Unauthenticated) => {
+        Err(error @ (AppError::Unauthenticated | AppError::CodesUsedUp)) => {
             set_cookie(&auth::clear_pending_cookie(&state.policy))?;
-            leptos_axum::redirect(&format!(
-                "/log-on?code_expired=1&next={}",
-                crate::url::encode_query(&next)
-            ));
+            let back = if error == AppError::CodesUsedUp {
+                CODES_USED_UP
+            } else {
+                "/log-on?code_expired=1"
+            };
+            leptos_axum::redirect(&format!("{back}&next={}", crate::url::encode_query(&next)));
             Ok(())
         }
         Err(error) => Err(error),
@@ -100,7 +106,7 @@ pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppEr
 
 /// Adds a `Set-Cookie` header to the answer.
 #[cfg(feature = "ssr")]
-fn set_cookie(cookie: &str) -> Result<(), AppError> {
+pub(crate) fn set_cookie(cookie: &str) -> Result<(), AppError> {
     let value = axum::http::HeaderValue::from_str(cookie).map_err(|_| AppError::Internal)?;
     expect_context::<leptos_axum::ResponseOptions>()
         .append_header(axum::http::header::SET_COOKIE, value);

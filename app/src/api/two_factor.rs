@@ -1,5 +1,5 @@
 //! Two-factor log-on on My password: turn it on (QR code, confirming code, recovery codes
-//! shown once) and off (with the password).
+//! shown once) and off (with the password and a code).
 
 use leptos::prelude::*;
 
@@ -57,8 +57,8 @@ pub async fn start_two_factor() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Confirms enrolment with a code from the app: two-factor log-on is on, and the page shows
-/// the ten recovery codes once.
+/// Confirms enrolment with a code from the app: two-factor log-on is on, the administrator's
+/// other sessions end, and the page shows the ten recovery codes once.
 #[server]
 pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
     use crate::ssr::{auth, request, two_factor};
@@ -67,7 +67,7 @@ pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
     let codes = two_factor::confirm(
         &state.db,
         state.two_factor.key()?,
-        &session.admin,
+        &session,
         &code,
         &auth::client_addr(),
         auth::now(),
@@ -78,20 +78,31 @@ pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Turns two-factor log-on off, after the password.
+/// Turns two-factor log-on off, after the password and a code from the app or a recovery
+/// code; the administrator's other sessions end. Too many wrong codes end this session too,
+/// and go to Log on.
 #[server]
-pub async fn turn_off_two_factor(current_password: String) -> Result<(), AppError> {
+pub async fn turn_off_two_factor(current_password: String, code: String) -> Result<(), AppError> {
     use crate::ssr::{auth, two_factor};
     let session = auth::require_session()?;
     let state = auth::app_state()?;
-    two_factor::disable_with_password(
+    let outcome = two_factor::disable(
         &state.db,
         &state.hasher,
-        &session.admin,
+        state.two_factor.key()?,
+        &session,
         current_password,
+        &code,
         &auth::client_addr(),
     )
-    .await?;
-    leptos_axum::redirect("/account?two_factor_off=1#two-factor");
+    .await;
+    match outcome {
+        Ok(()) => leptos_axum::redirect("/account?two_factor_off=1#two-factor"),
+        Err(AppError::CodesUsedUp) => {
+            crate::api::auth::set_cookie(&auth::clear_cookie(&state.policy))?;
+            leptos_axum::redirect(crate::api::auth::CODES_USED_UP);
+        }
+        Err(error) => return Err(error),
+    }
     Ok(())
 }

@@ -19,6 +19,8 @@ pub fn LogOnPage() -> impl IntoView {
             Some("Your session has ended. Please log on again to continue.")
         } else if query.get("code_expired").is_some() {
             Some("Your log-on waited too long for its code. Please type your password again.")
+        } else if query.get("codes_used_up").is_some() {
+            Some("Too many wrong codes were typed. Please log on again with your password.")
         } else if query.get("signed_out").is_some() {
             Some("You have logged off. Log on again to make more changes.")
         } else {

@@ -12,6 +12,7 @@ pub mod batches;
 pub mod caller;
 pub mod catch_all;
 pub mod clock;
+pub mod code_caps;
 pub mod db;
 pub mod domains;
 pub mod export;

@@ -1,12 +1,12 @@
-//! What the database forgets, and when: expired sessions, log-on attempts past their window,
-//! and audit rows older than the retention period. The server sweeps every few minutes.
+//! What the database forgets, and when: expired sessions, log-on attempts and wrong codes past
+//! their window, and audit rows older than the retention period. The server sweeps every few minutes.
 
 use sqlx::AnyPool;
 
 use super::auth::{now, SessionPolicy};
 use super::clock::{self, Clock};
 use super::db::Backend;
-use super::throttle;
+use super::{code_caps, throttle};
 use crate::error::AppError;
 
 /// Days the audit log keeps a row by default: a year and a bit, so that last year's events
@@ -50,6 +50,7 @@ pub async fn sweep(
         .rows_affected(),
     };
     let throttle_summaries = throttle::sweep(db, now).await?;
+    code_caps::sweep(db, now).await?;
     Ok(Swept {
         sessions,
         audit_rows,

@@ -1,27 +1,31 @@
 //! Two-factor log-on: TOTP (RFC 6238: 30-second steps, six digits, HMAC-SHA-1, as every
 //! authenticator app expects) and single-use recovery codes.
 //!
-//! The secret is stored encrypted with a key kept outside the database ([`SecretKey`]), so a
-//! copy of the database alone gives no codes away. After a right password an enrolled
+//! The secret is stored encrypted with a key kept outside the database ([`SecretKey`]) and
+//! bound to its administrator, so a copy of the database alone gives no codes away and a
+//! sealed secret moved to another administrator's row opens nothing. Recovery codes are kept
+//! as an HMAC under a key derived from the same key. After a right password an enrolled
 //! administrator gets a pending log-on, not a session: its token grants nothing until a code
-//! proves right ([`complete_log_on`]).
+//! proves right ([`complete_log_on`]). Wrong codes are capped apart from passwords
+//! ([`code_caps`]).
 
 use std::path::Path;
 
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use sha2::Sha256;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::admins;
-use super::audit::{self, Action, Actor, Entry, Outcome};
-use super::auth::{new_token, open_session, token_hash, Admin, NewSession};
+use super::audit::{self, Action, Actor, Entry};
+use super::auth::{self, new_token, open_session, token_hash, Admin, CurrentSession, NewSession};
+use super::code_caps::{self, Place, Typing};
 use super::db::Flag;
 use super::hashing::Hasher;
-use super::throttle;
 use crate::error::AppError;
-use crate::validate::Address;
+use crate::validate::{Address, Field};
 
 /// Seconds per TOTP step.
 const STEP: i64 = 30;
@@ -37,8 +41,20 @@ pub const KEY_FILE: &str = "two-factor.key";
 /// The one answer to every wrong code.
 pub const WRONG_CODE: &str = "The code is wrong or was already used.";
 const NONCE_LEN: usize = 12;
+/// Bytes of a TOTP secret.
+const SECRET_LEN: usize = 20;
+/// A secret sealed before secrets were bound to their administrator: nonce, ciphertext, tag.
+const UNBOUND_LEN: usize = NONCE_LEN + SECRET_LEN + 16;
+/// The first byte of a secret sealed with its administrator's id as associated data.
+const BOUND: u8 = 1;
+/// Characters of a recovery code: Crockford's base32, without the letters that read as digits
+/// (I, L, O) or that spell words (U). Each carries 5 bits.
+const RECOVERY_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Characters of a recovery code: 80 random bits.
+const RECOVERY_LEN: usize = 16;
 
-/// The key that encrypts TOTP secrets, kept in a file outside the database.
+/// The key that encrypts TOTP secrets and keys the recovery codes' hashes, kept in a file
+/// outside the database.
 pub struct SecretKey(Key);
 
 impl SecretKey {
@@ -70,24 +86,65 @@ impl SecretKey {
         Ok(SecretKey(*Key::from_slice(bytes)))
     }
 
-    fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, AppError> {
+    /// Seals `plain` for the administrator `admin_id`: their id is the associated data, so the
+    /// result opens for them alone.
+    fn seal(&self, plain: &[u8], admin_id: i64) -> Result<Vec<u8>, AppError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| AppError::Internal)?;
+        let aad = associated_data(admin_id);
         let sealed = ChaCha20Poly1305::new(&self.0)
-            .encrypt(Nonce::from_slice(&nonce), plain)
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| AppError::Internal)?;
-        Ok([nonce.as_slice(), &sealed].concat())
+        Ok([&[BOUND], nonce.as_slice(), &sealed].concat())
     }
 
-    fn open(&self, stored: &[u8]) -> Result<Vec<u8>, AppError> {
-        if stored.len() < NONCE_LEN {
-            return Err(AppError::Internal);
-        }
-        let (nonce, sealed) = stored.split_at(NONCE_LEN);
+    /// Opens a secret sealed for `admin_id`, or one sealed before secrets were bound (which
+    /// [`use_up`] seals again, bound, at its next right code).
+    fn open(&self, stored: &[u8], admin_id: i64) -> Result<Vec<u8>, AppError> {
+        let aad = associated_data(admin_id);
+        let (rest, aad) = match stored.split_first() {
+            Some((&BOUND, rest)) if rest.len() == UNBOUND_LEN => (rest, aad.as_slice()),
+            _ if stored.len() == UNBOUND_LEN => (stored, [].as_slice()),
+            _ => return Err(AppError::Internal),
+        };
+        let (nonce, sealed) = rest.split_at(NONCE_LEN);
         ChaCha20Poly1305::new(&self.0)
-            .decrypt(Nonce::from_slice(nonce), sealed)
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad })
             .map_err(|_| AppError::Internal)
     }
+
+    /// What is stored of the recovery code `code` (as typed) of `admin_id`: an HMAC-SHA-256
+    /// under a key derived from this one, so a copy of the database alone cannot test guesses,
+    /// and bound to the administrator.
+    fn recovery_hash(&self, admin_id: i64, code: &str) -> Vec<u8> {
+        let derived = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice())
+            .expect("HMAC takes any key length")
+            .chain_update(b"vpostmaster recovery codes")
+            .finalize()
+            .into_bytes();
+        <Hmac<Sha256> as Mac>::new_from_slice(&derived)
+            .expect("HMAC takes any key length")
+            .chain_update(admin_id.to_be_bytes())
+            .chain_update(normalise_recovery(code).as_bytes())
+            .finalize()
+            .into_bytes()
+            .to_vec()
+    }
+}
+
+/// The associated data of `admin_id`'s sealed secret.
+fn associated_data(admin_id: i64) -> Vec<u8> {
+    [
+        b"vpostmaster totp secret of admin ".as_slice(),
+        &admin_id.to_be_bytes(),
+    ]
+    .concat()
 }
 
 /// The six-digit code of `secret` at time step `step` (RFC 4226 dynamic truncation).
@@ -172,7 +229,7 @@ pub async fn start(
     admin: &Admin,
     now: i64,
 ) -> Result<Enrolment, AppError> {
-    let mut secret = [0u8; 20];
+    let mut secret = [0u8; SECRET_LEN];
     getrandom::fill(&mut secret).map_err(|_| AppError::Internal)?;
     let done = sqlx::query(
         "INSERT INTO admin_two_factor (admin_id, secret, confirmed, last_step, created_at)
@@ -181,7 +238,7 @@ pub async fn start(
              created_at = excluded.created_at WHERE admin_two_factor.confirmed = 0",
     )
     .bind(admin.id)
-    .bind(key.seal(&secret)?)
+    .bind(key.seal(&secret, admin.id)?)
     .bind(now)
     .execute(db)
     .await?;
@@ -216,7 +273,7 @@ pub async fn unconfirmed(
     .fetch_optional(db)
     .await?;
     sealed
-        .map(|sealed| Ok(enrolment_of(admin, &key.open(&sealed)?)))
+        .map(|sealed| Ok(enrolment_of(admin, &key.open(&sealed, admin.id)?)))
         .transpose()
 }
 
@@ -244,58 +301,137 @@ pub async fn enabled<'e>(
     Ok(enabled.into())
 }
 
-/// Checks a TOTP code against the stored secret and, if right, records its step so it is
-/// never accepted again. Part of the caller's transaction.
-async fn accept_totp(
-    conn: &mut AnyConnection,
+/// What a typed code can use up, as read before any write: a step of the app's codes not yet
+/// used, or else (for an administrator with two-factor log-on on) a recovery code.
+enum Candidate {
+    /// The step whose code it is, and the secret sealed again, bound to its administrator.
+    Step {
+        step: i64,
+        resealed: Vec<u8>,
+    },
+    Recovery,
+    Nothing,
+}
+
+/// Reads what `code` can use up. Nothing is written, and no transaction is held: the pool may
+/// be short, and on SQLite a transaction that read first could not write after a concurrent
+/// one did.
+async fn candidate(
+    db: &AnyPool,
     key: &SecretKey,
     admin_id: i64,
     code: &str,
     now: i64,
     confirmed: bool,
-) -> Result<bool, AppError> {
+) -> Result<Candidate, AppError> {
+    let fallback = if confirmed {
+        Candidate::Recovery
+    } else {
+        Candidate::Nothing
+    };
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(fallback);
+    }
     let row: Option<(Vec<u8>, i64)> = sqlx::query_as(
         "SELECT secret, last_step FROM admin_two_factor WHERE admin_id = $1 AND confirmed = $2",
     )
     .bind(admin_id)
     .bind(i64::from(confirmed))
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     let Some((sealed, last_step)) = row else {
-        return Ok(false);
+        return Ok(Candidate::Nothing);
     };
-    let secret = key.open(&sealed)?;
+    let secret = key.open(&sealed, admin_id)?;
     let now_step = step_of(now);
     let matched = (now_step - SKEW..=now_step + SKEW)
         .filter(|step| *step > last_step)
         .find(|step| code_at(&secret, *step) == code);
-    let Some(step) = matched else {
-        return Ok(false);
-    };
-    sqlx::query("UPDATE admin_two_factor SET last_step = $1 WHERE admin_id = $2")
-        .bind(step)
-        .bind(admin_id)
-        .execute(conn)
-        .await?;
-    Ok(true)
+    Ok(match matched {
+        Some(step) => Candidate::Step {
+            step,
+            resealed: key.seal(&secret, admin_id)?,
+        },
+        None => fallback,
+    })
 }
 
-/// Uses up a recovery code if it is one of the administrator's.
-async fn accept_recovery(
+/// Uses up what [`candidate`] found in `conn`, the caller's transaction, if it is still there.
+/// A step is recorded by a conditional update whose rows are counted, so that of concurrent
+/// requests with one code, on either database, one alone is accepted; the secret is stored
+/// sealed again, bound to its administrator, so one sealed before they were bound is bound at
+/// its next right code. A recovery code is deleted: one given now (keyed hash), or one given
+/// before recovery codes were keyed (plain SHA-256 of the lower-case hex), which keep working
+/// until used.
+async fn use_up(
     conn: &mut AnyConnection,
+    key: &SecretKey,
     admin_id: i64,
     code: &str,
+    confirmed: bool,
+    candidate: Candidate,
 ) -> Result<bool, AppError> {
-    let done = sqlx::query("DELETE FROM recovery_codes WHERE admin_id = $1 AND code_hash = $2")
-        .bind(admin_id)
-        .bind(token_hash(&normalise_recovery(code)))
-        .execute(conn)
-        .await?;
+    let done = match candidate {
+        Candidate::Nothing => return Ok(false),
+        Candidate::Step { step, resealed } => {
+            sqlx::query(
+                "UPDATE admin_two_factor SET last_step = $1, secret = $2
+                 WHERE admin_id = $3 AND confirmed = $4 AND last_step < $1",
+            )
+            .bind(step)
+            .bind(resealed)
+            .bind(admin_id)
+            .bind(i64::from(confirmed))
+            .execute(conn)
+            .await?
+        }
+        Candidate::Recovery => {
+            sqlx::query(
+                "DELETE FROM recovery_codes WHERE admin_id = $1
+                 AND ((keyed = 1 AND code_hash = $2) OR (keyed = 0 AND code_hash = $3))",
+            )
+            .bind(admin_id)
+            .bind(key.recovery_hash(admin_id, code))
+            .bind(token_hash(&normalise_unkeyed(code)))
+            .execute(conn)
+            .await?
+        }
+    };
     Ok(done.rows_affected() == 1)
 }
 
-/// Recovery codes are compared without dashes, spaces or case.
+/// A new recovery code: 80 random bits as 16 characters of [`RECOVERY_ALPHABET`], in groups
+/// of four.
+fn new_recovery_code() -> Result<String, AppError> {
+    let mut bytes = [0u8; RECOVERY_LEN];
+    getrandom::fill(&mut bytes).map_err(|_| AppError::Internal)?;
+    let chars: Vec<u8> = bytes
+        .iter()
+        .map(|byte| RECOVERY_ALPHABET[usize::from(byte & 31)])
+        .collect();
+    Ok(chars
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+/// A recovery code as it is hashed: without dashes or spaces, upper case, with the letters
+/// that look like digits read as those digits.
 fn normalise_recovery(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
+}
+
+/// A recovery code of the kind given before they were keyed, as it was hashed: without dashes,
+/// spaces or case.
+fn normalise_unkeyed(code: &str) -> String {
     code.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
@@ -313,42 +449,55 @@ fn clean_code(code: &str) -> Result<String, AppError> {
     Ok(code)
 }
 
-/// Confirms enrolment with a code from the app: two-factor is on, and the ten recovery codes
-/// are returned, to be shown once. Audited.
+/// Confirms enrolment with a code from the app: two-factor is on, the administrator's other
+/// sessions end (they were opened without it), and the ten recovery codes are returned, to be
+/// shown once. Audited.
 pub async fn confirm(
     db: &AnyPool,
     key: &SecretKey,
-    admin: &Admin,
+    session: &CurrentSession,
     code: &str,
     client: &str,
     now: i64,
 ) -> Result<Vec<String>, AppError> {
+    let admin = &session.admin;
     let code = clean_code(code)?;
+    let found = candidate(db, key, admin.id, &code, now, false).await?;
     let mut tx = db.begin().await?;
-    if !accept_totp(&mut tx, key, admin.id, &code, now, false).await? {
+    if !use_up(&mut tx, key, admin.id, &code, false, found).await? {
         return Err(AppError::Invalid(WRONG_CODE.into()));
     }
     sqlx::query("UPDATE admin_two_factor SET confirmed = 1 WHERE admin_id = $1")
         .bind(admin.id)
         .execute(&mut *tx)
         .await?;
+    let codes = replace_recovery_codes(&mut tx, key, admin.id).await?;
+    auth::end_other_sessions(&mut tx, admin.id, Some(&session.token)).await?;
+    record_own(&mut tx, admin, client, Action::TwoFactorEnable).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Gives the administrator [`RECOVERY_CODES`] new recovery codes in place of any they had.
+async fn replace_recovery_codes(
+    conn: &mut AnyConnection,
+    key: &SecretKey,
+    admin_id: i64,
+) -> Result<Vec<String>, AppError> {
     sqlx::query("DELETE FROM recovery_codes WHERE admin_id = $1")
-        .bind(admin.id)
-        .execute(&mut *tx)
+        .bind(admin_id)
+        .execute(&mut *conn)
         .await?;
     let mut codes = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {
-        let token = new_token()?;
-        let code = format!("{}-{}", &token[..5], &token[5..10]);
-        sqlx::query("INSERT INTO recovery_codes (admin_id, code_hash) VALUES ($1, $2)")
-            .bind(admin.id)
-            .bind(token_hash(&normalise_recovery(&code)))
-            .execute(&mut *tx)
+        let code = new_recovery_code()?;
+        sqlx::query("INSERT INTO recovery_codes (admin_id, code_hash, keyed) VALUES ($1, $2, 1)")
+            .bind(admin_id)
+            .bind(key.recovery_hash(admin_id, &code))
+            .execute(&mut *conn)
             .await?;
         codes.push(code);
     }
-    record_own(&mut tx, admin, client, Action::TwoFactorEnable).await?;
-    tx.commit().await?;
     Ok(codes)
 }
 
@@ -382,15 +531,60 @@ async fn remove(conn: &mut AnyConnection, admin_id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Checks a code the signed-in administrator typed on My password before `action` changes
+/// their two-factor log-on: a code from the app, or a recovery code (used up). Under the caps
+/// of [`code_caps`]: past them the session ends, or the day's codes are refused. A refusal is
+/// beside the code field.
+pub async fn check_own_code(
+    db: &AnyPool,
+    key: &SecretKey,
+    session: &CurrentSession,
+    code: &str,
+    client: &str,
+    action: Action,
+    now: i64,
+) -> Result<(), AppError> {
+    let code = clean_code(code).map_err(|error| error.on_field(Field::Code))?;
+    let typing = Typing {
+        admin_id: session.admin.id,
+        email: &session.admin.email,
+        client,
+        place: Place::Session,
+        token_hash: session.key(),
+        action,
+    };
+    let attempt = code_caps::reserve(db, &typing, now)
+        .await
+        .map_err(|error| error.on_field(Field::Code))?;
+    let found = candidate(db, key, session.admin.id, &code, now, true).await?;
+    let mut tx = db.begin().await?;
+    if !use_up(&mut tx, key, session.admin.id, &code, true, found).await? {
+        tx.rollback().await?;
+        let wrong = AppError::Invalid(WRONG_CODE.into());
+        let answer = attempt
+            .wrong(db, &typing, "the code was wrong", wrong, now)
+            .await?;
+        return Err(answer.on_field(Field::Code));
+    }
+    attempt.give_back(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Turns two-factor off for the signed-in administrator, who proved it with their password
-/// (throttled like log on). Audited.
-pub async fn disable_with_password(
+/// (throttled like log on) and a code from the app or a recovery code (see
+/// [`check_own_code`]); their other sessions end. Audited. A refusal keeps the code typed
+/// when it was not checked.
+pub async fn disable(
     db: &AnyPool,
     hasher: &Hasher,
-    admin: &Admin,
+    key: &SecretKey,
+    session: &CurrentSession,
     password: String,
+    code: &str,
     client: &str,
 ) -> Result<(), AppError> {
+    let admin = &session.admin;
     admins::check_own_password(
         db,
         hasher,
@@ -399,15 +593,28 @@ pub async fn disable_with_password(
         password,
         Action::TwoFactorDisable,
     )
+    .await
+    .map_err(|error| error.keeping(&[(Field::Code, code)]))?;
+    check_own_code(
+        db,
+        key,
+        session,
+        code,
+        client,
+        Action::TwoFactorDisable,
+        auth::now(),
+    )
     .await?;
     let mut tx = db.begin().await?;
     remove(&mut tx, admin.id).await?;
+    auth::end_other_sessions(&mut tx, admin.id, Some(&session.token)).await?;
     record_own(&mut tx, admin, client, Action::TwoFactorDisable).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// The operator's `admin reset-2fa ADDRESS`: two-factor off for one administrator, audited.
+/// The operator's `admin reset-2fa ADDRESS`: two-factor off for one administrator, their
+/// sessions ended and their wrong codes forgotten, audited.
 pub async fn reset(db: &AnyPool, actor: Actor<'_>, address: &str) -> Result<(), AppError> {
     let address = address.trim().to_lowercase();
     let mut tx = db.begin().await?;
@@ -417,11 +624,13 @@ pub async fn reset(db: &AnyPool, actor: Actor<'_>, address: &str) -> Result<(), 
         .await?;
     let id = id.ok_or_else(|| AppError::NotFound(format!("The administrator {address}")))?;
     remove(&mut tx, id).await?;
+    auth::end_other_sessions(&mut tx, id, None).await?;
+    code_caps::forget(&mut tx, id).await?;
     let domain = Address::domain_of(&address);
     audit::record(
         &mut tx,
         &Entry {
-            details: "reset by the operator",
+            details: "reset by the operator; their sessions ended",
             ..Entry::new(actor, Action::TwoFactorDisable, domain.as_deref(), &address)
         },
     )
@@ -456,9 +665,10 @@ pub async fn begin_log_on(
     Ok(token)
 }
 
-/// The second step: a TOTP or recovery code for the pending log-on of `token`. Throttled like
-/// the password (reserved before the check, per address and per client); every outcome is
-/// audited, never the code. A right code ends the pending log-on and opens a session.
+/// The second step: a TOTP or recovery code for the pending log-on of `token`, under the caps
+/// of [`code_caps`] (a right password never resets them); every outcome is audited, never the
+/// code. A right code ends the pending log-on and opens one session, however many right codes
+/// race for it.
 pub async fn complete_log_on(
     db: &AnyPool,
     key: &SecretKey,
@@ -479,43 +689,46 @@ pub async fn complete_log_on(
         return Err(AppError::Unauthenticated);
     };
     let code = clean_code(code)?;
-    let domain = Address::domain_of(&email);
-    let subject = throttle::Subject {
-        address: &email,
-        client_addr: client,
-        actor: &email,
-        domain: domain.as_deref(),
+    let typing = Typing {
+        admin_id: id,
+        email: &email,
+        client,
+        place: Place::LogOn,
+        token_hash: token_hash(token),
         action: Action::TwoFactorCode,
-        target: &email,
     };
-    let attempt = throttle::reserve(db, &subject, now).await?;
+    let attempt = code_caps::reserve(db, &typing, now).await?;
+    let found = candidate(db, key, id, &code, now, true).await?;
     let mut tx = db.begin().await?;
-    let right = accept_totp(&mut tx, key, id, &code, now, true).await?
-        || accept_recovery(&mut tx, id, &code).await?;
+    if !use_up(&mut tx, key, id, &code, true, found).await? {
+        tx.rollback().await?;
+        let wrong = AppError::Invalid(WRONG_CODE.into());
+        return Err(attempt.wrong(db, &typing, "", wrong, now).await?);
+    }
+    let ended =
+        sqlx::query("DELETE FROM pending_log_ons WHERE token_hash = $1 AND expires_at > $2")
+            .bind(&typing.token_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    if ended.rows_affected() != 1 {
+        // Another right code took this pending log-on first: the step stays unused here.
+        tx.rollback().await?;
+        attempt.give_back(&mut *db.acquire().await?).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let session = open_session(&mut tx, id, client).await?;
+    attempt.give_back(&mut tx).await?;
+    let domain = Address::domain_of(&email);
     let actor = Actor {
         name: &email,
         client_addr: client,
     };
-    let entry = Entry::new(actor, Action::TwoFactorCode, domain.as_deref(), &email);
-    if !right {
-        audit::record(
-            &mut tx,
-            &Entry {
-                outcome: Outcome::Failed,
-                ..entry
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(AppError::Invalid(WRONG_CODE.into()));
-    }
-    sqlx::query("DELETE FROM pending_log_ons WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .execute(&mut *tx)
-        .await?;
-    let session = open_session(&mut tx, id, client).await?;
-    attempt.succeeded(&mut tx).await?;
-    audit::record(&mut tx, &entry).await?;
+    audit::record(
+        &mut tx,
+        &Entry::new(actor, Action::TwoFactorCode, domain.as_deref(), &email),
+    )
+    .await?;
     tx.commit().await?;
     Ok(NewSession {
         admin: Admin {

@@ -90,6 +90,8 @@ pub enum Field {
     Alias,
     /// Where an alias delivers.
     Targets,
+    /// A two-factor code: from the authenticator app, or a recovery code.
+    Code,
 }
 
 impl Field {
@@ -106,6 +108,7 @@ impl Field {
             Field::Quota => "quota",
             Field::Alias => "alias",
             Field::Targets => "targets",
+            Field::Code => "code",
         }
     }
 
@@ -122,6 +125,7 @@ impl Field {
             Field::Quota => "quota_mb",
             Field::Alias => "name",
             Field::Targets => "targets",
+            Field::Code => "code",
         }
     }
 

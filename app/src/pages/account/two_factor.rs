@@ -1,5 +1,5 @@
 //! My password's "Two-factor log-on" section: turn it on with a QR code and a confirming
-//! code, see the recovery codes once, turn it off with the password.
+//! code, see the recovery codes once, turn it off with the password and a code.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::two_factor::{
     two_factor_status, ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor,
 };
-use crate::components::field::{PasswordField, TextField};
+use crate::components::field::{FormRefusal, PasswordField, TextField};
 use crate::components::layout::{refusal, ActionError};
 use crate::error::AppError;
 use crate::model::two_factor::{TwoFactorState, TwoFactorView};
@@ -127,12 +127,13 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
     }
 }
 
-/// On: how many recovery codes are left, and turning it off with the password.
+/// On: how many recovery codes are left, and turning it off with the password and a code.
 #[component]
 fn TurnOff(codes_left: i64) -> impl IntoView {
     let turn_off = ServerAction::<TurnOffTwoFactor>::new();
     let error = refusal(turn_off).get_untracked();
     let refused = error.is_some();
+    let typed_code = FormRefusal::of(turn_off).typed("code");
     let left = match codes_left {
         1 => "You have 1 unused recovery code.".to_owned(),
         n => format!("You have {n} unused recovery codes."),
@@ -143,6 +144,9 @@ fn TurnOff(codes_left: i64) -> impl IntoView {
             {error.map(|text| view! { <p class="alert alert--error" role="alert" id=TURN_OFF_REFUSAL>{text}</p> })}
             <PasswordField name="current_password" label="Your password, to turn it off"
                 autocomplete="current-password" error_id=refused.then_some(TURN_OFF_REFUSAL)/>
+            <TextField name="code" label="Code from the app, or a recovery code"
+                autocomplete="one-time-code" value=typed_code.unwrap_or_default()
+                error_id=refused.then_some(TURN_OFF_REFUSAL)/>
             <button class="button" type="submit">"Turn off"</button>
         </ActionForm>
     }
