@@ -7,7 +7,8 @@ mod support;
 
 use app::error::AppError;
 use app::ssr::auth::{self, now, Admin, CurrentSession, LogOnStep, SessionPolicy};
-use app::ssr::code_caps::{PER_DAY, PER_PLACE};
+use app::ssr::code_caps::{DAY, PER_DAY, PER_PLACE};
+use app::ssr::retention;
 use app::ssr::two_factor::{self, SecretKey, WRONG_CODE};
 use support::*;
 
@@ -354,6 +355,38 @@ async fn a_right_password_gives_a_guesser_no_more_codes() {
         &["admin", "reset-2fa", POSTMASTER_A],
         None,
     );
+    assert_eq!(
+        e.server.count("SELECT COUNT(*) FROM code_attempts").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_days_cap_lifts_a_day_after_and_the_sweep_forgets_the_wrong_codes() {
+    let e = enrolled().await;
+    let right = code(&e.secret, now());
+    for _ in 0..PER_DAY / PER_PLACE {
+        let token = pending(&e).await;
+        for _ in 0..PER_PLACE {
+            assert!(second_step(&e, &token, wrong(&right)).await.is_err());
+        }
+    }
+    let token = pending(&e).await;
+    assert!(
+        second_step(&e, &token, &right).await.is_err(),
+        "the day's codes are used up"
+    );
+    // As if the wrong codes were typed a day ago.
+    sqlx::query("UPDATE code_attempts SET at = at - $1")
+        .bind(DAY)
+        .execute(&e.server.db)
+        .await
+        .unwrap();
+    let token = pending(&e).await;
+    assert!(second_step(&e, &token, &right).await.is_ok());
+    retention::sweep(&e.server.db, &SessionPolicy::default(), 400)
+        .await
+        .unwrap();
     assert_eq!(
         e.server.count("SELECT COUNT(*) FROM code_attempts").await,
         0
