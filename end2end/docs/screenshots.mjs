@@ -205,6 +205,10 @@ async function main() {
     await shootListings(desktop, base);
     await shootListings(phone, base);
     await twoFactor(desktop, base, postmaster);
+    // Turning two-factor log-on on and off ended the phone's session, as it ends every other.
+    await goTo(phone, base, '/log-on');
+    await logOn(phone, base, postmaster);
+    await expectUsersScreen(phone, postmaster.email);
     await twoFactor(phone, base, postmaster);
 
     const problems = [...desktop.problems, ...phone.problems];
