@@ -1,9 +1,11 @@
-//! Deliveries per second into 1,000 accounts over loopback, through a private Postfix (SMTP,
-//! our lookup tables, Dovecot's quota check, LMTP) and through Dovecot's LMTP alone fed
-//! directly, with the servers started as the tests start them; then the time of Postfix's
+//! Deliveries per second into 1,000 accounts over loopback, in the deployment the README
+//! describes (its "Mail server" commands run as written in a private root, as the test of those
+//! commands runs them): through Postfix (SMTP, our lookup tables, Dovecot's quota check, LMTP)
+//! and through Dovecot's LMTP alone fed directly, in the same run; then the time of Postfix's
 //! lookup queries in a database of 100,000 accounts. Writes the figures into
 //! docs/benchmarks.md between `<!-- delivery -->` markers. Runs as root with Debian's Postfix
-//! and Dovecot packages: `cargo run --release -p server --example bench_delivery`.
+//! and Dovecot packages, after `make build`: `cargo run --release -p server --example
+//! bench_delivery`.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -18,14 +20,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use app::ssr::audit::Actor;
-use app::ssr::domains;
 use app::ssr::hashing::hash_password;
-use app::ssr::mailstore::MailUser;
 use sqlx::AnyPool;
-use support::dovecot::{mail_user, Dovecot};
-use support::postfix::Postfix;
-use support::TestServer;
+use support::deployment::{PrivateRoot, PASSWORD};
 
 const DOMAIN: &str = "bench.test";
 const ACCOUNTS: usize = 1_000;
@@ -58,28 +55,18 @@ impl Run {
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let load_before = figures::load_average();
-    // Postfix's lookups run with the group postfix, so the mail user's group is Postfix's.
-    let user = MailUser {
-        gid: MailUser::resolve("postfix", None, None).unwrap().gid,
-        ..mail_user()
-    };
-    let mut dovecot = Dovecot::prepare();
-    let server = runtime.block_on(TestServer::with_mail(user.clone(), Some(dovecot.doveadm())));
-    let maildirs = runtime.block_on(seed(&server));
-    dovecot.start(&server.data_dir, None, &user);
-    let postfix = Postfix::start(&server.data_dir, &dovecot);
-    let socket = dovecot.postfix_queue.join("private/dovecot-lmtp");
-    let new_dirs: Vec<PathBuf> = maildirs
-        .iter()
-        .map(|maildir| server.store.root().join(maildir).join("new"))
-        .collect();
+    let root = PrivateRoot::readme_deployment();
+    let new_dirs = seed(&root);
+    let socket = root.outside("/var/spool/postfix/private/dovecot-lmtp");
     let counter = Counter { new_dirs };
 
     let through_postfix = |messages: &[(String, Vec<u8>)]| {
-        let mut smtp = client::smtp(postfix.smtp);
+        // Each sender is a thread of its own, which must join the private root's network.
+        root.join_network();
+        let mut smtp = client::smtp(([127, 0, 0, 1], 25).into());
         for (to, message) in messages {
             if let Err(refusal) = smtp.send(to, message) {
-                panic!("{to} refused: {refusal}\n{}", postfix.read_log());
+                panic!("{to} refused: {refusal}\n{}", root.log());
             }
         }
         smtp.quit();
@@ -88,7 +75,7 @@ fn main() {
         let mut lmtp = client::lmtp(&socket);
         for (to, message) in messages {
             if let Err(refusal) = lmtp.send(to, message) {
-                panic!("{to} refused: {refusal}\n{}", dovecot.read_log());
+                panic!("{to} refused: {refusal}\n{}", root.log());
             }
         }
         lmtp.quit();
@@ -101,14 +88,15 @@ fn main() {
         postfix_runs.push(counter.run(&messages(MESSAGES), &through_postfix));
         lmtp_runs.push(counter.run(&messages(MESSAGES), &through_lmtp));
     }
-    drop(postfix);
-    drop(dovecot);
+    let diagnostics = diagnose(&root, &counter, &through_lmtp);
+    drop(root);
     let load_after_delivery = figures::load_average();
 
     let lookups = runtime.block_on(lookup::measure());
     let section = report::markdown(&report::Figures {
         postfix: postfix_runs,
         lmtp: lmtp_runs,
+        diagnostics,
         message_bytes: messages(1)[0].1.len(),
         lookups,
         load_before,
@@ -116,20 +104,72 @@ fn main() {
         load_after: figures::load_average(),
     });
     figures::write_section("benchmarks.md", "delivery", &section);
-    runtime.block_on(server.db.close());
 }
 
-/// `ACCOUNTS` accounts in their own domain, inserted in one transaction with one hash (only
-/// the delivery is measured), and their Maildirs. Returns their `maildir` values.
-async fn seed(server: &TestServer) -> Vec<String> {
-    domains::add(&server.db, DOMAIN, "", Actor::CLI)
-        .await
-        .unwrap();
-    let maildirs = insert_accounts(&server.db, DOMAIN, ACCOUNTS).await;
-    for maildir in &maildirs {
-        server.store.create(maildir).unwrap();
+/// Dovecot's plugins whose work each delivery waits for, with the line of `dovecot.conf` that
+/// loads each and that line without it.
+const PLUGINS: [(&str, &str, &str); 2] = [
+    (
+        "quota_clone (the usage written to the database)",
+        "mail_plugins = $mail_plugins quota quota_clone",
+        "mail_plugins = $mail_plugins quota",
+    ),
+    (
+        "Sieve (the auto-reply read from the database)",
+        "  mail_plugins = $mail_plugins sieve",
+        "  mail_plugins = $mail_plugins",
+    ),
+];
+
+/// What bounds LMTP: one run of LMTP alone with each plugin of [`PLUGINS`] off in turn (not a
+/// deployment: a measurement of what that plugin costs), the configuration put back after.
+fn diagnose(
+    root: &PrivateRoot,
+    counter: &Counter,
+    through_lmtp: &(impl Fn(&[(String, Vec<u8>)]) + Sync),
+) -> Vec<(&'static str, Run)> {
+    let conf = "/etc/dovecot/dovecot.conf";
+    root.ok(&format!("cp -p {conf} {conf}.bench"));
+    PLUGINS
+        .iter()
+        .map(|(plugin, with, without)| {
+            let text = std::fs::read_to_string(root.outside(conf)).unwrap();
+            assert!(text.contains(&format!("\n{with}\n")), "{with}");
+            std::fs::write(
+                root.outside(conf),
+                text.replace(&format!("\n{with}\n"), &format!("\n{without}\n")),
+            )
+            .unwrap();
+            root.ok("doveadm reload");
+            counter.run(&messages(WARM_UP), through_lmtp);
+            let run = counter.run(&messages(MESSAGES), through_lmtp);
+            root.ok(&format!("cp -p {conf}.bench {conf} && doveadm reload"));
+            (*plugin, run)
+        })
+        .collect()
+}
+
+/// `ACCOUNTS` accounts in their own domain, added by `vpostmaster import` as an operator adds
+/// them, each with its Maildir. Returns the Maildirs' `new/` folders.
+fn seed(root: &PrivateRoot) -> Vec<PathBuf> {
+    root.ok(&format!("vpostmaster domain add {DOMAIN}"));
+    let mut csv = String::from("address,password,password again\n");
+    for n in 0..ACCOUNTS {
+        csv.push_str(&format!(
+            "{}@{DOMAIN},{PASSWORD},{PASSWORD}\n",
+            address_local(n)
+        ));
     }
-    maildirs
+    std::fs::write(root.outside("/srv/accounts.csv"), csv).unwrap();
+    root.ok(&format!("vpostmaster import {DOMAIN} /srv/accounts.csv"));
+    let domain_dir = root.outside(&format!("/srv/vpostmaster/data/mail/{DOMAIN}"));
+    let new_dirs: Vec<PathBuf> = std::fs::read_dir(domain_dir)
+        .unwrap()
+        .flatten()
+        .map(|maildir| maildir.path().join("new"))
+        .collect();
+    assert_eq!(new_dirs.len(), ACCOUNTS);
+    new_dirs
 }
 
 /// Inserts `u00000@domain` and on, live and active, into an existing domain, all with the

@@ -6,6 +6,7 @@
 #[cfg(test)]
 pub mod binary;
 pub mod database;
+pub mod deployment;
 pub mod dovecot;
 pub mod mail;
 pub mod postfix;
