@@ -22,7 +22,7 @@ use sqlx::AnyPool;
 use crate::error::AppError;
 use crate::validate::domain::parse_domain;
 
-pub use owner::{current_uid, is_root, MailUser};
+pub use owner::{current_uid, is_root, ActingAs, MailUser};
 pub use rebuild::{RebuildReport, Resync};
 
 /// The mail root's name inside the data directory.
@@ -162,24 +162,11 @@ impl MailStore {
         &self.owner
     }
 
-    /// Hands the data directory, the database and its `-wal`/`-shm` files to the mail user,
-    /// when running as root: Dovecot's SQLite reader runs as the mail user and must be able to
-    /// open them for writing (a WAL reader writes the `-shm` index). Files SQLite creates later
-    /// as root follow the database file's owner by themselves.
+    /// Hands the data directory and the database's files to the mail user when running as
+    /// root; see [`MailUser::hand_over_database`].
     pub fn hand_over_database(&self, data_dir: &Path, db_file: &str) -> Result<(), StoreError> {
-        if !self.chown {
-            return Ok(());
-        }
-        let mut paths = vec![data_dir.to_path_buf()];
-        for suffix in super::db::DB_FILE_SUFFIXES {
-            let path = data_dir.join(format!("{db_file}{suffix}"));
-            if path.exists() {
-                paths.push(path);
-            }
-        }
-        for path in paths {
-            std::os::unix::fs::lchown(&path, Some(self.owner.uid), Some(self.owner.gid))
-                .map_err(StoreError::io("hand over", &path))?;
+        if self.chown {
+            self.owner.hand_over_database(data_dir, db_file)?;
         }
         Ok(())
     }
@@ -436,11 +423,14 @@ fn ensure_dir(path: &Path, owner: &MailUser, chown: bool) -> Result<bool, StoreE
         .mode(DIR_MODE)
         .create(path)
         .map_err(StoreError::io("create", path))?;
+    // Mode and owner are set through a handle: the mail user, who owns the directory above,
+    // could have swapped the new one for a symlink meanwhile, which must not be followed.
+    let made = rebuild::open_no_follow(path, true).map_err(StoreError::io("open", path))?;
     // The umask may have narrowed the mode; it cannot have widened it.
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(DIR_MODE))
+    made.set_permissions(std::fs::Permissions::from_mode(DIR_MODE))
         .map_err(StoreError::io("set the mode of", path))?;
     if chown {
-        std::os::unix::fs::lchown(path, Some(owner.uid), Some(owner.gid))
+        std::os::unix::fs::fchown(&made, Some(owner.uid), Some(owner.gid))
             .map_err(StoreError::io("hand over", path))?;
     }
     Ok(true)

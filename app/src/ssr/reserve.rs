@@ -85,6 +85,12 @@ fn make(path: &Path) -> io::Result<()> {
         return Ok(());
     }
     let partial = path.with_extension("part");
+    // What a crash left, or anything put in its place, is removed (never followed) and the
+    // file made anew.
+    match std::fs::remove_file(&partial) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
     let made = allocate(&partial).and_then(|()| std::fs::rename(&partial, path));
     if made.is_err() {
         let _ = std::fs::remove_file(&partial);
@@ -93,12 +99,13 @@ fn make(path: &Path) -> io::Result<()> {
 }
 
 /// Allocates [`RESERVE_BYTES`] to a new file, writing zeros where the file system cannot
-/// allocate without writing.
+/// allocate without writing. The file must not exist: the mail user owns the data directory
+/// and could have put a symlink there, which a root process must not follow.
 fn allocate(path: &Path) -> io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .mode(0o600)
         .open(path)?;
     // SAFETY: the descriptor is open for writing for the whole call.
@@ -127,4 +134,27 @@ fn free_bytes(path: &Path) -> io::Result<u64> {
         return Err(io::Error::last_os_error());
     }
     Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symlink_where_the_reserve_is_made_is_removed_not_followed() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::os::unix::fs::symlink(&victim, data.join("reserved-space.part")).unwrap();
+
+        keep(&data);
+
+        let target = std::fs::read(&victim).unwrap();
+        assert!(target == b"precious", "the link's target was written");
+        let reserve = std::fs::symlink_metadata(data.join(RESERVE_FILE)).unwrap();
+        assert!(reserve.is_file());
+        assert_eq!(reserve.len(), RESERVE_BYTES);
+    }
 }

@@ -53,6 +53,36 @@ const RECOVERY_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters of a recovery code: 80 random bits.
 const RECOVERY_LEN: usize = 16;
 
+/// The key file's length: 32 random bytes.
+pub const KEY_LEN: usize = 32;
+
+/// The key file at `path`, `None` when there is none. It is opened without following a
+/// symlink and refused unless it is a plain file of [`KEY_LEN`] bytes: the mail user owns the
+/// directory it is in and could put a link to any file, or a FIFO, in its place.
+pub fn read_key_file(path: &Path) -> std::io::Result<Option<[u8; KEY_LEN]>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let mut file = match opened {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() != KEY_LEN as u64 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a plain file of {KEY_LEN} bytes"),
+        ));
+    }
+    let mut key = [0u8; KEY_LEN];
+    file.read_exact(&mut key)?;
+    Ok(Some(key))
+}
+
 /// The key that encrypts TOTP secrets and keys the recovery codes' hashes, kept in a file
 /// outside the database.
 pub struct SecretKey(Key);
@@ -62,10 +92,10 @@ impl SecretKey {
     pub fn load_or_create(path: &Path) -> Result<SecretKey, AppError> {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        if let Ok(bytes) = std::fs::read(path) {
+        if let Some(bytes) = read_key_file(path).map_err(|_| AppError::Internal)? {
             return Self::from_bytes(&bytes);
         }
-        let mut bytes = [0u8; 32];
+        let mut bytes = [0u8; KEY_LEN];
         getrandom::fill(&mut bytes).map_err(|_| AppError::Internal)?;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -80,7 +110,7 @@ impl SecretKey {
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<SecretKey, AppError> {
-        if bytes.len() != 32 {
+        if bytes.len() != KEY_LEN {
             return Err(AppError::Internal);
         }
         Ok(SecretKey(*Key::from_slice(bytes)))

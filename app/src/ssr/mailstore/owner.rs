@@ -2,6 +2,9 @@
 
 use std::ffi::{CStr, CString};
 use std::io;
+use std::path::Path;
+
+use super::StoreError;
 
 /// The mail user's name and ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,62 @@ impl MailUser {
         }
     }
 
+    /// Run as root, acts on files as this user until the value returned is dropped: effective
+    /// user and group become this user's, with no other group. The mail user owns every name
+    /// in the data directory and could swap one for a symlink; acting as the mail user, a
+    /// command that follows it reaches only what the mail user could reach anyway. `None`
+    /// when nothing changes: not root, or root is the mail user.
+    pub fn act_as(&self) -> io::Result<Option<ActingAs>> {
+        if !is_root() || self.uid == 0 {
+            return Ok(None);
+        }
+        // SAFETY: getegid has no preconditions; getgroups is asked for the count first, then
+        // given a buffer of that length.
+        let (egid, groups) = unsafe {
+            let egid = libc::getegid();
+            let count = libc::getgroups(0, std::ptr::null_mut());
+            let mut groups =
+                vec![0; usize::try_from(count).map_err(|_| io::Error::last_os_error())?];
+            let count = libc::getgroups(count, groups.as_mut_ptr());
+            groups.truncate(usize::try_from(count).map_err(|_| io::Error::last_os_error())?);
+            (egid, groups)
+        };
+        let acting = ActingAs { egid, groups };
+        // Groups first: once the effective user is not root, they can no longer change. glibc
+        // applies each call to every thread of the process. Should one fail, dropping
+        // `acting` gives back what was changed.
+        // SAFETY: plain system calls with valid arguments; the one-element list outlives its call.
+        let changed = unsafe {
+            libc::setgroups(1, &self.gid) == 0
+                && libc::setegid(self.gid) == 0
+                && libc::seteuid(self.uid) == 0
+        };
+        if changed {
+            Ok(Some(acting))
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    /// Gives the data directory, the database and its `-wal`/`-shm` files to this user, never
+    /// through a symlink: Dovecot's SQLite reader runs as the mail user and must be able to
+    /// open them for writing (a WAL reader writes the `-shm` index). Files SQLite creates later
+    /// as root follow the database file's owner by themselves. Only root can.
+    pub fn hand_over_database(&self, data_dir: &Path, db_file: &str) -> Result<(), StoreError> {
+        let mut paths = vec![data_dir.to_path_buf()];
+        for suffix in crate::ssr::db::DB_FILE_SUFFIXES {
+            let path = data_dir.join(format!("{db_file}{suffix}"));
+            if path.symlink_metadata().is_ok() {
+                paths.push(path);
+            }
+        }
+        for path in paths {
+            std::os::unix::fs::lchown(&path, Some(self.uid), Some(self.gid))
+                .map_err(StoreError::io("hand over", &path))?;
+        }
+        Ok(())
+    }
+
     /// The user called `name` in the user database, if there is one.
     pub fn lookup(name: &str) -> io::Result<Option<MailUser>> {
         by_name(name)
@@ -71,6 +130,29 @@ impl MailUser {
                 "the mail user {name} does not exist: create it (useradd --system {name}) or \
                  give --mail-uid and --mail-gid"
             )),
+        }
+    }
+}
+
+/// Acting as the mail user (see [`MailUser::act_as`]); dropping it gives root back.
+#[must_use = "the process acts as the mail user only while this is held"]
+pub struct ActingAs {
+    egid: libc::gid_t,
+    groups: Vec<libc::gid_t>,
+}
+
+impl Drop for ActingAs {
+    fn drop(&mut self) {
+        // SAFETY: plain system calls; the saved user id is still root, so seteuid(0) is allowed,
+        // and `groups` outlives the call.
+        let back = unsafe {
+            libc::seteuid(0) == 0
+                && libc::setegid(self.egid) == 0
+                && libc::setgroups(self.groups.len(), self.groups.as_ptr()) == 0
+        };
+        if !back {
+            // Failing here leaves the process with less power, never more.
+            tracing::error!(error = %io::Error::last_os_error(), "cannot act as root again");
         }
     }
 }

@@ -186,6 +186,40 @@ fn a_domain_folder_swapped_for_a_symlink_mid_removal_leads_nowhere() {
     }
 }
 
+/// A mail-user process swapping a folder the store has just made for a symlink: the folder's
+/// mode and owner are set on the folder made, never on the symlink's target.
+#[test]
+fn a_new_folder_swapped_for_a_symlink_gets_its_mode_not_the_target() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let outside = TempDir::new().unwrap();
+    fs::set_permissions(outside.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    for _ in 0..200 {
+        let (_dir, store) = store();
+        let done = Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let domain = store.root().join("alpha.test");
+            let moved = store.root().join("alpha.moved");
+            let (target, done) = (outside.path().to_owned(), done.clone());
+            std::thread::spawn(move || {
+                while fs::symlink_metadata(&domain).is_err() {
+                    if done.load(Ordering::Relaxed) {
+                        return;
+                    }
+                }
+                // The store may make the folder again meanwhile: then there is no link.
+                if fs::rename(&domain, &moved).is_ok() {
+                    let _ = symlink(&target, &domain);
+                }
+            })
+        };
+        let _ = store.ensure(MAILDIR);
+        done.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert_eq!(mode(outside.path()), 0o755, "the symlink was followed");
+    }
+}
+
 #[test]
 fn crafted_names_never_reach_outside_the_root() {
     let (dir, store) = store();
