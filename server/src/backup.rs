@@ -4,15 +4,15 @@
 
 mod copy;
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use app::ssr::db::{self, OpenError, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
-use app::ssr::mailstore::{is_root, MAIL_DIR};
-use app::ssr::two_factor::KEY_FILE;
+use app::ssr::mailstore::{current_uid, is_root, MAIL_DIR};
+use app::ssr::two_factor::{read_key_file, KEY_FILE, KEY_LEN};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Connection, SqliteConnection};
 
@@ -21,9 +21,12 @@ use copy::{copy_tree, Owners};
 
 /// The file that marks a directory as a backup and says what it holds.
 pub const MANIFEST: &str = "backup.manifest";
+/// More than any manifest holds.
+const MAX_MANIFEST_BYTES: u64 = 4096;
 
 /// Copies the database of `data_dir` into the new or empty directory `dir`, then with `mail`
-/// the mail store, and prints what was copied.
+/// the mail store, and prints what was copied. Everything in `dir` belongs to whoever runs the
+/// backup, root included: never to the mail user, who could then plant symlinks in it.
 pub async fn backup(
     data_dir: &Path,
     mail: &MailArgs,
@@ -62,9 +65,6 @@ pub async fn backup(
             target.display()
         )
     })?;
-    store
-        .hand_over_database(dir, DB_FILE)
-        .map_err(|error| error.to_string())?;
     let summary = Summary::read(&target).await?;
     let bytes = std::fs::metadata(&target)
         .map(|meta| meta.len())
@@ -75,7 +75,8 @@ pub async fn backup(
         summary.accounts,
         summary.aliases
     );
-    if copy_key(data_dir, dir)? {
+    if let Some(key) = read_key(data_dir)? {
+        write_key(&key, dir)?;
         println!(
             "Copied the two-factor key {}: keep the backup as private as the data directory.",
             dir.join(KEY_FILE).display()
@@ -84,12 +85,7 @@ pub async fn backup(
     // After the database: a message delivered meanwhile is in the copy, and an account added
     // meanwhile (not in the database copy) only has a Maildir too many, which restore keeps.
     if with_mail {
-        let owners = if is_root() {
-            Owners::Source
-        } else {
-            Owners::Runner
-        };
-        let copied = copy_tree(store.root(), &dir.join(MAIL_DIR), owners)?;
+        let copied = copy_tree(store.root(), &dir.join(MAIL_DIR), Owners::Runner)?;
         println!(
             "Copied the mail store: {} files, {} bytes.",
             copied.files, copied.bytes
@@ -107,28 +103,36 @@ pub async fn backup(
         summary.schema,
         if with_mail { "yes" } else { "no" }
     );
-    std::fs::write(dir.join(MANIFEST), manifest)
-        .map_err(|error| format!("cannot write {}: {error}", dir.join(MANIFEST).display()))
+    let path = dir.join(MANIFEST);
+    let fail = |error: std::io::Error| format!("cannot write {}: {error}", path.display());
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut file| file.write_all(manifest.as_bytes()))
+        .map_err(fail)
 }
 
-/// Puts the backup in `dir` back into `data_dir`, keeping what it replaces aside.
+/// Puts the backup in `dir` back into `data_dir`, keeping what it replaces aside. Run as root,
+/// it reads the backup as root and works in the data directory as the mail user, except for
+/// the mail, which it copies as root through directory handles and hands to the mail user.
 pub async fn restore(
     data_dir: &Path,
     mail: &MailArgs,
     dir: &Path,
     replace: bool,
 ) -> Result<(), String> {
-    let manifest = std::fs::read_to_string(dir.join(MANIFEST)).map_err(|_| {
-        format!(
-            "{} is not a vpostmaster backup: it has no {MANIFEST}",
-            dir.display()
-        )
-    })?;
+    let manifest = read_manifest(dir)?;
     let with_mail = manifest.lines().any(|line| line == "mail yes");
-    let backup_db = dir.join(DB_FILE);
-    if !backup_db.is_file() {
-        return Err(format!("the backup {} has no {DB_FILE}", dir.display()));
-    }
+    let created = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("created "))
+        .unwrap_or("unknown date")
+        .to_owned();
+    let backup_db = open_in_backup(&dir.join(DB_FILE))?;
+    let backup_key = read_key(dir)?;
+    let acting = mail.act_in(data_dir)?;
     let live = data_dir.join(DB_FILE);
     let mail_dir = data_dir.join(MAIL_DIR);
     let has_mail = std::fs::read_dir(&mail_dir).is_ok_and(|mut entries| entries.next().is_some());
@@ -145,13 +149,12 @@ pub async fn restore(
             data_dir.display()
         ));
     }
-    let mail_user = mail.user()?;
     // Migrated in a folder of its own first, so that a refusal leaves the data directory as
     // it was.
     let staging = data_dir.join(format!(".restore-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     create_private_dir(&staging)?;
-    let prepared = prepare(&backup_db, &staging, dir).await;
+    let prepared = prepare(backup_db, &staging, dir).await;
     let (summary, stamp, staged) = match prepared {
         Ok(prepared) => prepared,
         Err(error) => {
@@ -185,17 +188,20 @@ pub async fn restore(
     }
     // The restored secrets were sealed with the backup's key; one taken without it (before
     // two-factor log-on existed) leaves the current key alone.
-    let live_key = data_dir.join(KEY_FILE);
-    if dir.join(KEY_FILE).is_file() {
-        if live_key.exists() {
+    if let Some(key) = backup_key {
+        let live_key = data_dir.join(KEY_FILE);
+        if live_key.symlink_metadata().is_ok() {
             rename(&live_key, &aside(KEY_FILE))?;
             println!(
                 "Kept the two-factor key it replaces as {}.",
                 aside(KEY_FILE).display()
             );
         }
-        copy_key(dir, data_dir)?;
+        write_key(&key, data_dir)?;
     }
+    // Opening sets the modes.
+    open(data_dir).await?.close().await;
+    drop(acting);
     if with_mail {
         if has_mail {
             rename(&mail_dir, &aside(MAIL_DIR))?;
@@ -207,6 +213,7 @@ pub async fn restore(
             let _ = std::fs::remove_dir(&mail_dir);
         }
         let owners = if is_root() {
+            let mail_user = mail.user()?;
             Owners::To(mail_user.uid, mail_user.gid)
         } else {
             Owners::Runner
@@ -217,21 +224,9 @@ pub async fn restore(
             copied.files, copied.bytes
         );
     }
-    // Opening sets the modes; the store hands the database to the mail user when root.
-    open(data_dir).await?.close().await;
-    mail.store(data_dir)?
-        .hand_over_database(data_dir, DB_FILE)
-        .map_err(|error| error.to_string())?;
-    // Whoever the database was handed to runs the console, which reads the key.
-    if is_root() && live_key.exists() {
-        use std::os::unix::fs::MetadataExt;
-        let owner = std::fs::metadata(&live).map_err(|error| error.to_string())?;
-        std::os::unix::fs::chown(&live_key, Some(owner.uid()), Some(owner.gid()))
-            .map_err(|error| format!("cannot hand over {}: {error}", live_key.display()))?;
-    }
     println!(
-        "Restored {} accounts and {} aliases from the backup of {}.",
-        summary.accounts, summary.aliases, summary.created
+        "Restored {} accounts and {} aliases from the backup of {created}.",
+        summary.accounts, summary.aliases
     );
     Ok(())
 }
@@ -239,13 +234,25 @@ pub async fn restore(
 /// Copies the backup's database into `staging` and brings it up to date there; returns what
 /// it holds and the time to name what it replaces by.
 async fn prepare(
-    backup_db: &Path,
+    mut backup_db: File,
     staging: &Path,
     dir: &Path,
 ) -> Result<(Summary, String, AnyPool), String> {
     let staged = staging.join(DB_FILE);
-    std::fs::copy(backup_db, &staged)
-        .map_err(|error| format!("cannot copy {}: {error}", backup_db.display()))?;
+    let fail = |error: std::io::Error| {
+        format!(
+            "cannot copy {} to {}: {error}",
+            dir.join(DB_FILE).display(),
+            staged.display()
+        )
+    };
+    let mut copy = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(DB_FILE_MODE)
+        .open(&staged)
+        .map_err(fail)?;
+    std::io::copy(&mut backup_db, &mut copy).map_err(fail)?;
     let pool = db::open(staging, None).await.map_err(|error| match error {
         OpenError::Newer { found, known, .. } => format!(
             "the backup {} was made by a newer version of vpostmaster (schema {found}, this \
@@ -259,10 +266,7 @@ async fn prepare(
             .fetch_one(&pool)
             .await;
     let summary = match (stamp, Summary::read(&staged).await) {
-        (Ok(stamp), Ok(mut summary)) => {
-            summary.created = manifest_created(dir).unwrap_or_else(|| "unknown date".into());
-            Ok((summary, stamp))
-        }
+        (Ok(stamp), Ok(summary)) => Ok((summary, stamp)),
         (Err(error), _) => Err(format!("cannot read the clock: {error}")),
         (_, Err(error)) => Err(error),
     };
@@ -275,22 +279,13 @@ async fn prepare(
     }
 }
 
-fn manifest_created(dir: &Path) -> Option<String> {
-    let manifest = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
-    manifest
-        .lines()
-        .find_map(|line| line.strip_prefix("created "))
-        .map(str::to_owned)
-}
-
 /// What a database copy holds.
 struct Summary {
     accounts: i64,
     aliases: i64,
     schema: i64,
-    /// The clock at reading, or the backup's time.
+    /// The clock at reading.
     now: String,
-    created: String,
 }
 
 impl Summary {
@@ -319,20 +314,26 @@ impl Summary {
             aliases,
             schema,
             now,
-            created: String::new(),
         })
     }
 }
 
-/// Copies the two-factor key from the directory `from` into `to`, readable by its owner only,
-/// when there is one; says whether there was.
-fn copy_key(from: &Path, to: &Path) -> Result<bool, String> {
-    let source = from.join(KEY_FILE);
-    let key = match std::fs::read(&source) {
-        Ok(key) => key,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(error) => return Err(format!("cannot read {}: {error}", source.display())),
-    };
+/// The two-factor key of the directory `dir`, `None` when it has none; one that is a symlink
+/// or not a plain file of the key's length is refused, never read.
+fn read_key(dir: &Path) -> Result<Option<[u8; KEY_LEN]>, String> {
+    let path = dir.join(KEY_FILE);
+    read_key_file(&path).map_err(|error| {
+        let error = match error.raw_os_error() {
+            Some(libc::ELOOP) => "it is a symbolic link".to_owned(),
+            _ => error.to_string(),
+        };
+        format!("cannot use the two-factor key {}: {error}", path.display())
+    })
+}
+
+/// Writes `key` as the two-factor key of the directory `to`, readable by its owner only; never
+/// over anything, a symlink included.
+fn write_key(key: &[u8], to: &Path) -> Result<(), String> {
     let target = to.join(KEY_FILE);
     let fail = |error: std::io::Error| format!("cannot write {}: {error}", target.display());
     let mut file = OpenOptions::new()
@@ -341,10 +342,45 @@ fn copy_key(from: &Path, to: &Path) -> Result<bool, String> {
         .mode(0o600)
         .open(&target)
         .map_err(fail)?;
-    file.write_all(&key)
+    file.write_all(key)
         .and_then(|()| file.sync_all())
-        .map_err(fail)?;
-    Ok(true)
+        .map_err(fail)
+}
+
+/// The backup's manifest, which marks a directory as a backup.
+fn read_manifest(dir: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let not_a_backup = || {
+        format!(
+            "{} is not a vpostmaster backup: it has no {MANIFEST}",
+            dir.display()
+        )
+    };
+    let file = open_in_backup(&dir.join(MANIFEST)).map_err(|_| not_a_backup())?;
+    let mut manifest = String::new();
+    // A manifest is a few short lines.
+    file.take(MAX_MANIFEST_BYTES)
+        .read_to_string(&mut manifest)
+        .map_err(|_| not_a_backup())?;
+    Ok(manifest)
+}
+
+/// Opens a file of a backup for reading: a plain file, never through a symlink.
+fn open_in_backup(path: &Path) -> Result<File, String> {
+    let fail = |error: String| format!("cannot read {}: {error}", path.display());
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|error| match error.raw_os_error() {
+            Some(libc::ELOOP) => fail("it is a symbolic link".into()),
+            _ => fail(error.to_string()),
+        })?;
+    match file.metadata() {
+        Ok(meta) if meta.is_file() => Ok(file),
+        Ok(_) => Err(fail("not a plain file".into())),
+        Err(error) => Err(fail(error.to_string())),
+    }
 }
 
 async fn open(data_dir: &Path) -> Result<AnyPool, String> {
@@ -368,12 +404,19 @@ fn refuse_non_empty(dir: &Path) -> Result<(), String> {
     }
 }
 
-/// Creates `dir` if needed with the data directory's mode: it holds every password hash.
+/// Creates `dir` if needed, for its owner alone: it holds every password hash. One that
+/// belongs to another user is refused: its owner could put a symlink where a file is written.
 fn create_private_dir(dir: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let fail = |error: std::io::Error| format!("cannot create {}: {error}", dir.display());
     std::fs::create_dir_all(dir).map_err(fail)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(db::DATA_DIR_MODE)).map_err(fail)
+    if std::fs::metadata(dir).map_err(fail)?.uid() != current_uid() {
+        return Err(format!(
+            "{} belongs to another user; use a directory of your own",
+            dir.display()
+        ));
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), String> {
@@ -391,7 +434,11 @@ fn rename(from: &Path, to: &Path) -> Result<(), String> {
 /// long as it is open, even a reader.
 fn in_use(data_dir: &Path) -> bool {
     use std::os::fd::AsRawFd;
-    let Ok(shm) = std::fs::File::open(data_dir.join(format!("{DB_FILE}-shm"))) else {
+    let Ok(shm) = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(data_dir.join(format!("{DB_FILE}-shm")))
+    else {
         return false;
     };
     // SAFETY: a zeroed flock is a valid value; F_GETLK only writes into it.

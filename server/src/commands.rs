@@ -11,7 +11,7 @@ use app::ssr::batches::Batches;
 use app::ssr::caller::{Caller, DomainScope};
 use app::ssr::db::Location;
 use app::ssr::hashing::Hasher;
-use app::ssr::mailstore::{Doveadm, MailStore, MailUser};
+use app::ssr::mailstore::{is_root, ActingAs, Doveadm, MailStore, MailUser};
 use app::ssr::progress::RunningAdds;
 use app::ssr::routing::{no_account, Domain};
 use app::ssr::state::AppState;
@@ -94,6 +94,42 @@ impl MailArgs {
             .map_err(|error| error.to_string())?
             .with_doveadm(doveadm))
     }
+
+    /// Run as root: makes the data directory if it is missing, hands it and the database's
+    /// files to the mail user, and acts as the mail user until the value returned is dropped.
+    /// The mail user owns every name inside and could plant a symlink that a command run as
+    /// root would follow; acting as the mail user, it leads nowhere that user could not go.
+    pub fn act_in(&self, data_dir: &Path) -> Result<Option<ActingAs>, String> {
+        use std::os::unix::fs::PermissionsExt;
+        if !is_root() {
+            return Ok(None);
+        }
+        let user = self.user()?;
+        let fail = |source| {
+            db::OpenError::DataDir {
+                path: data_dir.to_path_buf(),
+                source,
+            }
+            .to_string()
+        };
+        std::fs::create_dir_all(data_dir).map_err(fail)?;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(db::DATA_DIR_MODE))
+            .map_err(fail)?;
+        user.hand_over_database(data_dir, db::DB_FILE)
+            .map_err(|error| error.to_string())?;
+        let acting = user
+            .act_as()
+            .map_err(|error| format!("cannot act as the mail user {}: {error}", user.name))?;
+        if let Err(error) = std::fs::read_dir(data_dir) {
+            return Err(format!(
+                "the mail user {} cannot enter {}: {error}; every directory above it must let \
+                 that user pass (chmod o+x)",
+                user.name,
+                data_dir.display()
+            ));
+        }
+        Ok(acting)
+    }
 }
 
 /// Prints `dovecot.conf`, or with `--sql` its SQL part, or with `--dict` its dict part, for this
@@ -169,18 +205,25 @@ async fn operate(
     mail: &MailArgs,
     command: OperatorCommand,
 ) -> Result<(), String> {
+    // The file to import is the operator's to name, and may be root's alone to read.
+    let import_file = match &command {
+        OperatorCommand::Import { file, .. } => Some(
+            std::fs::File::open(file)
+                .map_err(|error| format!("cannot read {}: {error}", file.display()))?,
+        ),
+        _ => None,
+    };
+    // Rebuild mailbox gives back to the mail user what a copy as root took away, which only
+    // root can: it stays root, and works through handles that never follow a symlink.
+    let _acting = match command {
+        OperatorCommand::Mailbox(MailboxCommand::Rebuild { .. }) => None,
+        _ => mail.act_in(data_dir)?,
+    };
     let db = db::open_at(data_dir, database)
         .await
         .map_err(|error| error.to_string())?;
-    // Run as root, the first command may have created the database: it belongs to the mail
-    // user, like everything under the data directory, when that user exists.
     let store = mail.store(data_dir);
-    if let Ok(store) = &store {
-        store
-            .hand_over_database(data_dir, db::DB_FILE)
-            .map_err(|error| error.to_string())?;
-    }
-    let result = execute(&db, &Hasher::default(), store, command).await;
+    let result = execute(&db, &Hasher::default(), store, command, import_file).await;
     db.close().await;
     result.map_err(|error| error.to_string())
 }
@@ -190,6 +233,7 @@ async fn execute(
     hasher: &Hasher,
     store: Result<MailStore, String>,
     command: OperatorCommand,
+    import_file: Option<std::fs::File>,
 ) -> Result<(), AppError> {
     let store = || store.clone().map_err(AppError::Invalid);
     match command {
@@ -345,7 +389,8 @@ async fn execute(
             generate_missing,
         } => {
             let state = operator_state(db, hasher, store()?);
-            import(&state, &domain, &file, dry_run, generate_missing).await
+            let opened = import_file.ok_or(AppError::Internal)?;
+            import(&state, &domain, &file, opened, dry_run, generate_missing).await
         }
         OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
             let state = operator_state(db, hasher, store()?);
@@ -415,17 +460,21 @@ fn written(error: std::io::Error) -> AppError {
     AppError::Invalid(format!("cannot write the export: {error}"))
 }
 
-/// Adds (or with `dry_run` checks) the accounts of an import file, audited as the operator's;
-/// prints the generated passwords once, as CSV.
+/// Adds (or with `dry_run` checks) the accounts of the import file `file`, opened as
+/// `opened`, audited as the operator's; prints the generated passwords once, as CSV.
 async fn import(
     state: &AppState,
     name: &str,
     file: &Path,
+    mut opened: std::fs::File,
     dry_run: bool,
     generate_missing: bool,
 ) -> Result<(), AppError> {
+    use std::io::Read;
     let scope = DomainScope::of(&state.db, Caller::Operator, Some(name)).await?;
-    let text = std::fs::read_to_string(file)
+    let mut text = String::new();
+    opened
+        .read_to_string(&mut text)
         .map_err(|error| AppError::Invalid(format!("cannot read {}: {error}", file.display())))?;
     let batch = accounts::import(state, &scope, &text, generate_missing, dry_run).await?;
     let count = batch.accounts.len();

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use app::ssr::two_factor::{SecretKey, KEY_FILE};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Connection, SqliteConnection};
-use support::{TestServer, PASSWORD, POSTMASTER_A};
+use support::{vmail, TestServer, PASSWORD, POSTMASTER_A};
 use tempfile::TempDir;
 
 const ACCOUNT_PW: &str = "Tr4in#Lamp";
@@ -338,4 +338,224 @@ async fn a_directory_that_is_not_empty_is_refused() {
     assert!(err.contains("is not empty"), "{err}");
     let err = fails(&data, &["restore", arg(&dir)]);
     assert!(err.contains("not a vpostmaster backup"), "{err}");
+}
+
+/// The Maildir of the mail user's data directories.
+const MAILDIR: &str = "kept.test/ann.1700000000.00000000";
+
+/// A data directory of the mail user `vmail` under `work`, made by a root command: a domain,
+/// the two-factor key the console makes, and `messages` messages in one Maildir.
+fn mail_user_data(work: &Path, messages: usize) -> std::path::PathBuf {
+    let data = work.join("data");
+    vmail::ok(&data, &["domain", "add", "kept.test"]);
+    SecretKey::load_or_create(&data.join(KEY_FILE)).unwrap();
+    let maildir = data.join("mail").join(MAILDIR);
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    for n in 0..messages {
+        let name = format!("1700000000.M{n}P1.host:2,S");
+        std::fs::write(
+            maildir.join("cur").join(name),
+            format!("Subject: {n}\r\n\r\nhi\r\n"),
+        )
+        .unwrap();
+    }
+    vmail::give(&data.join("mail"));
+    vmail::give(&data.join(KEY_FILE));
+    data
+}
+
+/// Every name under `dir`, `dir` included, with its owner.
+fn owners(dir: &Path) -> Vec<(std::path::PathBuf, u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(dir).unwrap();
+    let mut found = vec![(dir.to_path_buf(), meta.uid(), meta.gid())];
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            found.extend(owners(&entry.unwrap().path()));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_backup_taken_as_root_is_roots_alone_and_never_goes_into_the_mail_users_directory() {
+    if support::database::skipped_on_postgres("the backup of the database file") {
+        return;
+    }
+    let work = vmail::passable_dir();
+    let data = mail_user_data(work.path(), 2);
+    let dir = work.path().join("backup");
+    let out = vmail::ok(&data, &["backup", arg(&dir), "--mail"]);
+    assert!(out.contains("Copied the mail store: 2 files"), "{out}");
+    assert!(out.contains("two-factor key"), "{out}");
+
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    let owned = owners(&dir);
+    assert!(owned.len() > 8, "{owned:?}");
+    let theirs: Vec<_> = owned
+        .iter()
+        .filter(|(_, uid, gid)| (*uid, *gid) != (0, 0))
+        .collect();
+    assert!(theirs.is_empty(), "not root's: {theirs:?}");
+
+    // A directory the mail user owns would let it plant links where the backup writes.
+    let given = work.path().join("given");
+    std::fs::create_dir(&given).unwrap();
+    vmail::give(&given);
+    let err = vmail::fails(&data, &["backup", arg(&given)]);
+    assert!(err.contains("belongs to another user"), "{err}");
+    assert_eq!(std::fs::read_dir(&given).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn restore_reads_no_key_or_database_through_a_link_the_mail_user_planted() {
+    if support::database::skipped_on_postgres("the backup of the database file") {
+        return;
+    }
+    let work = vmail::passable_dir();
+    let data = mail_user_data(work.path(), 0);
+    let dir = work.path().join("backup");
+    vmail::ok(&data, &["backup", arg(&dir)]);
+    // A backup the mail user owns, as earlier versions handed it over, with the key a link to
+    // a secret of root's of the key's length.
+    vmail::give(&dir);
+    let secret = work.path().join("secret");
+    std::fs::write(&secret, [7u8; 32]).unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let key = dir.join(KEY_FILE);
+    vmail::does(&format!(
+        "ln -sf {} {}",
+        vmail::quoted(&secret),
+        vmail::quoted(&key)
+    ));
+
+    let fresh = work.path().join("fresh");
+    let err = vmail::fails(&fresh, &["restore", arg(&dir)]);
+    assert!(
+        err.contains("two-factor key") && err.contains("symbolic link"),
+        "{err}"
+    );
+    assert!(std::fs::symlink_metadata(fresh.join(KEY_FILE)).is_err());
+    assert!(!fresh.join("vpostmaster.db").exists());
+    // The console refuses such a key the same way.
+    assert!(SecretKey::load_or_create(&key).is_err());
+
+    // Nor is anything but a plain file of the key's length read as one.
+    vmail::does(&format!(
+        "rm {0} && head -c 33 /dev/zero > {0}",
+        vmail::quoted(&key)
+    ));
+    let err = vmail::fails(&fresh, &["restore", arg(&dir)]);
+    assert!(err.contains("not a plain file of 32 bytes"), "{err}");
+    vmail::does(&format!("rm {0} && mkfifo {0}", vmail::quoted(&key)));
+    let err = vmail::fails(&fresh, &["restore", arg(&dir)]);
+    assert!(err.contains("not a plain file of 32 bytes"), "{err}");
+
+    // The database is read the same way.
+    vmail::does(&format!("rm {}", vmail::quoted(&key)));
+    let db = dir.join("vpostmaster.db");
+    vmail::does(&format!(
+        "mv {0} {0}.moved && ln -s {0}.moved {0}",
+        vmail::quoted(&db)
+    ));
+    let err = vmail::fails(&fresh, &["restore", arg(&dir)]);
+    assert!(
+        err.contains("vpostmaster.db") && err.contains("symbolic link"),
+        "{err}"
+    );
+    assert!(!fresh.join("vpostmaster.db").exists());
+}
+
+/// Runs `script` as the mail user in the background until it is done or the test ends.
+struct Planter(std::process::Child);
+
+impl Planter {
+    fn start(script: &str) -> Planter {
+        Planter(vmail::shell(script).spawn().expect("sh starts"))
+    }
+}
+
+impl Drop for Planter {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_restored_key_swapped_for_a_link_gives_the_mail_user_nothing() {
+    if support::database::skipped_on_postgres("the backup of the database file") {
+        return;
+    }
+    let work = vmail::passable_dir();
+    let data = mail_user_data(work.path(), 0);
+    let dir = work.path().join("backup");
+    vmail::ok(&data, &["backup", arg(&dir)]);
+    // Without a key in the data directory, the first one to appear is the one restored.
+    std::fs::remove_file(data.join(KEY_FILE)).unwrap();
+    let secret = work.path().join("secret");
+    std::fs::write(&secret, "root's alone").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let key = vmail::quoted(&data.join(KEY_FILE));
+    let planter = Planter::start(&format!(
+        "while :; do if [ -f {key} ] && [ ! -L {key} ]; then \
+         mv {key} {key}.moved; ln -s {} {key}; exit 0; fi; done",
+        vmail::quoted(&secret)
+    ));
+
+    vmail::ok(&data, &["restore", arg(&dir), "--replace"]);
+    drop(planter);
+
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&secret).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (0, 0));
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o600);
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root's alone");
+}
+
+#[tokio::test]
+async fn restoring_mail_writes_nowhere_else_when_the_mail_user_swaps_the_mail_store() {
+    if support::database::skipped_on_postgres("the backup of the database file") {
+        return;
+    }
+    let work = vmail::passable_dir();
+    let data = mail_user_data(work.path(), 1000);
+    let dir = work.path().join("backup");
+    vmail::ok(&data, &["backup", arg(&dir), "--mail"]);
+    std::fs::remove_dir_all(data.join("mail")).unwrap();
+    // The mail user's decoy leads the Maildir's path to a folder of root's laid out like it.
+    let elsewhere = work.path().join("elsewhere");
+    let (_, name) = MAILDIR.split_once('/').unwrap();
+    std::fs::create_dir_all(elsewhere.join(name).join("cur")).unwrap();
+    let decoy = work.path().join("decoy");
+    std::fs::create_dir(&decoy).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, decoy.join("kept.test")).unwrap();
+    vmail::give(&decoy);
+    let mail = vmail::quoted(&data.join("mail"));
+    // Once restore is under way in the new mail store, it becomes a link to the decoy.
+    let planter = Planter::start(&format!(
+        "while :; do if [ -d {mail} ] && [ ! -L {mail} ]; then sleep 0.1; \
+         mv {mail} {mail}.moved; ln -s {} {mail}; exit 0; fi; done",
+        vmail::quoted(&decoy)
+    ));
+
+    let out = vmail::run(&data, &["restore", arg(&dir), "--replace"]);
+    drop(planter);
+
+    let written: Vec<_> = std::fs::read_dir(elsewhere.join(name).join("cur"))
+        .unwrap()
+        .collect();
+    assert!(
+        written.is_empty(),
+        "{} files written elsewhere",
+        written.len()
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -155,3 +155,36 @@ async fn a_full_disk_refuses_new_accounts_clearly_and_keeps_log_on_and_delete() 
     assert_eq!(maildirs(&server).len(), 43);
     assert!(reserve.exists(), "the reserve is kept again");
 }
+
+#[test]
+fn a_root_command_makes_the_reserve_as_the_mail_user_and_never_through_a_link() {
+    use std::os::unix::fs::MetadataExt;
+    if database::skipped_on_postgres("the reserve beside the SQLite file") {
+        return;
+    }
+    let work = vmail::passable_dir();
+    let data = work.path().join("data");
+    vmail::ok(&data, &["domain", "list"]);
+    let reserve = data.join(reserve::RESERVE_FILE);
+    let mail_user = dovecot::mail_user();
+    let made = std::fs::symlink_metadata(&reserve).unwrap();
+    assert_eq!((made.uid(), made.gid()), (mail_user.uid, mail_user.gid));
+
+    // Released (the disk was nearly full); the mail user puts a link where it is made again.
+    std::fs::remove_file(&reserve).unwrap();
+    let victim = work.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let part = data.join(format!("{}.part", reserve::RESERVE_FILE));
+    vmail::does(&format!(
+        "ln -s {} {}",
+        vmail::quoted(&victim),
+        vmail::quoted(&part)
+    ));
+    vmail::ok(&data, &["domain", "list"]);
+
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let made = std::fs::symlink_metadata(&reserve).unwrap();
+    assert!(made.is_file());
+    assert_eq!(made.len(), reserve::RESERVE_BYTES);
+    assert_eq!(made.uid(), mail_user.uid);
+}

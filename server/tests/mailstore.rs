@@ -620,3 +620,63 @@ async fn the_data_directory_and_database_are_closed_to_other_local_users() {
     support::database::open(&server.data_dir).await;
     assert_eq!(mode(&server.data_dir), 0o710);
 }
+
+#[test]
+fn operator_commands_run_as_root_work_as_the_mail_user_and_still_read_the_operators_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = vmail::passable_dir();
+    let data = work.path().join("data");
+    vmail::ok(&data, &["domain", "add", "alpha.test"]);
+    // The operator's file, in a folder of root's alone.
+    let private = work.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let csv = private.join("staff.csv");
+    std::fs::write(&csv, format!("ann,{PW},{PW},Ann,Lee,\n")).unwrap();
+
+    let out = vmail::run(&data, &["import", "alpha.test", csv.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Everything the commands made in the data directory is the mail user's own doing.
+    let mail_user = dovecot::mail_user();
+    let mut made = vec![data.join("mail"), data.join("mail/alpha.test")];
+    let maildirs = std::fs::read_dir(data.join("mail/alpha.test")).unwrap();
+    made.extend(maildirs.map(|entry| entry.unwrap().path()));
+    if database::url_for(&data).is_none() {
+        made.extend(["vpostmaster.db", "reserved-space"].map(|name| data.join(name)));
+    }
+    assert!(made.len() >= 3, "{made:?}");
+    for path in &made {
+        let meta = std::fs::symlink_metadata(path).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (mail_user.uid, mail_user.gid),
+            "{}",
+            path.display()
+        );
+    }
+
+    // Rebuild mailbox stays root, to give back what a copy as root took away.
+    let message = made[2].join("cur/1700000000.M1P1.host:2,S");
+    std::fs::write(&message, "Subject: copied\r\n\r\nhi\r\n").unwrap();
+    vmail::ok(&data, &["mailbox", "rebuild", "ann@alpha.test"]);
+    let meta = std::fs::metadata(&message).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (mail_user.uid, mail_user.gid));
+}
+
+#[test]
+fn a_root_command_refuses_a_data_directory_the_mail_user_cannot_enter() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = TempDir::new().unwrap();
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let data = work.path().join("data");
+    let err = vmail::fails(&data, &["domain", "list"]);
+    assert!(
+        err.contains("cannot enter") && err.contains("chmod o+x"),
+        "{err}"
+    );
+}

@@ -11,6 +11,8 @@ pub mod dovecot;
 pub mod mail;
 pub mod postfix;
 pub mod sink;
+#[cfg(test)]
+pub mod vmail;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
