@@ -65,7 +65,11 @@ const sections = [];
 const scratch = mkdtempSync(join(tmpdir(), 'vpm-scale-'));
 try {
   for (const size of SIZES) {
-    const server = await startServer({ setup: createDemoPostmaster });
+    // wrk is one client: its connections all count against one client's share.
+    const server = await startServer({
+      setup: createDemoPostmaster,
+      args: ['--max-connections-per-client', String(CONNECTIONS)],
+    });
     const rows = [];
     let seedSeconds;
     const copy = join(scratch, `${size}.db`);

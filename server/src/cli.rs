@@ -323,6 +323,14 @@ pub struct ServeArgs {
     /// Connections served at once; more wait until one ends.
     #[arg(long, env = "VPM_MAX_CONNECTIONS", default_value_t = crate::limits::MAX_CONNECTIONS, value_parser = parse_positive)]
     pub max_connections: usize,
+    /// Connections one client (an IPv4 address, or an IPv6 /64) may hold, counting those that
+    /// wait; more are closed at once. Default: an eighth of --max-connections, at least 16.
+    #[arg(long, env = "VPM_MAX_CONNECTIONS_PER_CLIENT", value_parser = parse_positive)]
+    pub max_connections_per_client: Option<usize>,
+    /// Seconds a connection may take to finish its TLS handshake, to send a request's
+    /// headers, or to start its next request; then it is closed.
+    #[arg(long, env = "VPM_IDLE_TIMEOUT", default_value_t = crate::limits::IDLE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout: u64,
     /// Every administrator must use two-factor log-on: one without it is sent, after the
     /// password, to turn it on before anything else.
     #[arg(long = "require-2fa", env = "VPM_REQUIRE_2FA")]

@@ -1,80 +1,102 @@
-//! Limits on what clients can hold: open connections, and how long one request may take.
+//! Limits on what clients can hold: open connections, each client's share of them, how long a
+//! connection may sit without sending a request, and how long one request may take.
 
+use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum_server::accept::Accept;
 use futures_util::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Open connections served at once by default; more wait in the kernel's queue until one ends.
+/// Open connections served at once by default; more wait until one ends.
 pub const MAX_CONNECTIONS: usize = 1024;
+
+/// How long a connection may take by default to finish its TLS handshake, to send a request's
+/// headers, or to start the next request on a kept-alive connection, before it is closed.
+pub const IDLE_TIMEOUT_SECONDS: u64 = 30;
 
 /// The longest a request may take, from its first byte to its answer: a slow client cannot
 /// hold a connection and its memory for ever. A bulk add of the most accounts a paste may hold
 /// hashes for well under this on one core.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// A listener that accepts a connection only while fewer than its limit are open.
-pub struct LimitedListener {
-    inner: TcpListener,
-    open: Arc<Semaphore>,
+/// The connections one client may hold by default: an eighth of all, so that a few clients
+/// cannot take every place, but at least 16 (a browser opens up to six at once), and never
+/// more than all.
+pub fn default_client_share(max_connections: usize) -> usize {
+    (max_connections / 8).max(16).min(max_connections)
 }
 
-impl LimitedListener {
-    /// Serves at most `max` connections of `inner` at once.
-    pub fn new(inner: TcpListener, max: usize) -> Self {
-        LimitedListener {
-            inner,
-            open: places(max),
+/// Takes each accepted connection's place, before anything is read from it, and holds it until
+/// the connection ends: at most `max` are served at once, and past that a connection waits for
+/// one to end without a handshake or a request read. A client (an IPv4 address, or an IPv6
+/// /64) over its share, counting those that wait, is closed at once, so that one client cannot
+/// take every place.
+#[derive(Clone)]
+pub struct LimitedAcceptor {
+    open: Arc<Semaphore>,
+    clients: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    share: usize,
+}
+
+impl LimitedAcceptor {
+    /// Lets at most `max` connections on at once (at least one), and `share` of them (at least
+    /// one) from any one client.
+    pub fn new(max: usize, share: usize) -> Self {
+        LimitedAcceptor {
+            open: Arc::new(Semaphore::new(max.max(1))),
+            clients: Arc::default(),
+            share: share.max(1),
+        }
+    }
+
+    /// Counts a connection from `peer` against its client's share, or refuses it over the share.
+    fn take_share(&self, peer: IpAddr) -> Option<ClientShare> {
+        let client = client_of(peer.to_canonical());
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = clients.entry(client).or_default();
+        if *held >= self.share {
+            return None;
+        }
+        *held += 1;
+        Some(ClientShare(self.clients.clone(), client))
+    }
+}
+
+/// The client an address belongs to: an IPv4 address, or an IPv6 address's /64, which one
+/// host commonly holds whole.
+fn client_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut octets = v6.octets();
+            octets[8..].fill(0);
+            IpAddr::from(octets)
         }
     }
 }
 
-impl axum::serve::Listener for LimitedListener {
-    type Io = Limited;
-    type Addr = SocketAddr;
+/// One connection counted against its client's share, given back when it ends.
+struct ClientShare(Arc<Mutex<HashMap<IpAddr, usize>>>, IpAddr);
 
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        // Never closed, so acquiring only waits.
-        let permit = loop {
-            if let Ok(permit) = self.open.clone().acquire_owned().await {
-                break permit;
+impl Drop for ClientShare {
+    fn drop(&mut self) {
+        let client = self.1;
+        let mut clients = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(held) = clients.get_mut(&client) {
+            *held -= 1;
+            if *held == 0 {
+                clients.remove(&client);
             }
-        };
-        let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
-        (Limited::new(stream, permit), addr)
+        }
     }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
-    }
-}
-
-/// The TLS server's [`LimitedListener`]: that server accepts connections itself, so each one
-/// takes its place here, before its handshake, and holds it until it ends. Past the limit a
-/// connection waits without a handshake or a request read.
-#[derive(Clone)]
-pub struct LimitedAcceptor {
-    open: Arc<Semaphore>,
-}
-
-impl LimitedAcceptor {
-    /// Lets at most `max` connections on at once.
-    pub fn new(max: usize) -> Self {
-        LimitedAcceptor { open: places(max) }
-    }
-}
-
-/// The places of at most `max` open connections, at least one.
-fn places(max: usize) -> Arc<Semaphore> {
-    Arc::new(Semaphore::new(max.max(1)))
 }
 
 impl<S: Send + 'static> Accept<TcpStream, S> for LimitedAcceptor {
@@ -83,22 +105,35 @@ impl<S: Send + 'static> Accept<TcpStream, S> for LimitedAcceptor {
     type Future = BoxFuture<'static, io::Result<(Limited, S)>>;
 
     fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
+        let share = stream
+            .peer_addr()
+            .map_err(|error| error.to_string())
+            .and_then(|peer| {
+                self.take_share(peer.ip())
+                    .ok_or_else(|| format!("{} holds its share of connections", peer.ip()))
+            });
         let open = self.open.clone();
         Box::pin(async move {
+            // Dropping the stream closes it: a client over its share gets no answer.
+            let share = share.map_err(|refusal| {
+                tracing::debug!("{refusal}: closed a new connection");
+                io::Error::other(refusal)
+            })?;
             let permit = open.acquire_owned().await.map_err(io::Error::other)?;
-            Ok((Limited::new(stream, permit), service))
+            Ok((Limited::new(stream, permit, share), service))
         })
     }
 }
 
-/// An accepted connection, holding its place until it is dropped.
+/// An accepted connection, holding its place and its client's share until it is dropped.
 pub struct Limited {
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
+    _share: ClientShare,
 }
 
 impl Limited {
-    fn new(stream: TcpStream, permit: OwnedSemaphorePermit) -> Self {
+    fn new(stream: TcpStream, permit: OwnedSemaphorePermit, share: ClientShare) -> Self {
         // An answer written in two pieces (a file's headers, then its body) must not wait for
         // the client's delayed acknowledgement of the first: 40 ms per site file otherwise.
         if let Err(error) = stream.set_nodelay(true) {
@@ -107,6 +142,7 @@ impl Limited {
         Limited {
             stream,
             _permit: permit,
+            _share: share,
         }
     }
 }
@@ -154,7 +190,8 @@ impl AsyncWrite for Limited {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::serve::Listener;
+    use std::net::SocketAddr;
+    use tokio::net::{TcpListener, TcpSocket};
     use tokio::task::JoinHandle;
 
     /// Fails unless `next` is still waiting for its place a while later.
@@ -167,37 +204,76 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_connection_past_the_limit_is_taken_only_when_one_ends() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut limited = LimitedListener::new(listener, 1);
-        let _first = TcpStream::connect(addr).await.unwrap();
-        let (held, _) = limited.accept().await;
-        assert!(held.stream.nodelay().unwrap(), "sent without delay");
-        let _second = TcpStream::connect(addr).await.unwrap();
-        let mut next = tokio::spawn(async move { limited.accept().await });
-        still_waiting(&mut next).await;
-        drop(held);
-        let (second, peer) = next.await.unwrap();
-        assert_eq!(peer.ip(), addr.ip());
-        drop(second);
+    /// A connection to the listener from the loopback address `from`, and the server's side of it.
+    async fn connect(listener: &TcpListener, from: &str) -> (TcpStream, TcpStream) {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket
+            .bind(SocketAddr::new(from.parse().unwrap(), 0))
+            .unwrap();
+        let client = socket
+            .connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (client, server)
     }
 
     #[tokio::test]
-    async fn a_tls_connection_past_the_limit_waits_before_its_handshake_until_one_ends() {
+    async fn a_connection_past_the_limit_waits_before_its_handshake_until_one_ends() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let acceptor = LimitedAcceptor::new(1);
-        let _first = TcpStream::connect(addr).await.unwrap();
-        let (first, _) = listener.accept().await.unwrap();
+        let acceptor = LimitedAcceptor::new(1, 2);
+        let (_first, first) = connect(&listener, "127.0.0.1").await;
         let (held, ()) = acceptor.accept(first, ()).await.unwrap();
         assert!(held.stream.nodelay().unwrap(), "sent without delay");
-        let _second = TcpStream::connect(addr).await.unwrap();
-        let (second, _) = listener.accept().await.unwrap();
+        let (_second, second) = connect(&listener, "127.0.0.1").await;
         let mut next = tokio::spawn(acceptor.accept(second, ()));
         still_waiting(&mut next).await;
         drop(held);
         assert!(next.await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_client_over_its_share_is_closed_while_another_gets_in() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let acceptor = LimitedAcceptor::new(3, 2);
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let (_, server) = connect(&listener, "127.0.0.1").await;
+            held.push(acceptor.accept(server, ()).await.unwrap());
+        }
+        let (mut third, server) = connect(&listener, "127.0.0.1").await;
+        assert!(acceptor.accept(server, ()).await.is_err(), "over its share");
+        let mut byte = [0; 1];
+        let read = tokio::io::AsyncReadExt::read(&mut third, &mut byte).await;
+        assert!(matches!(read, Ok(0) | Err(_)), "closed: {read:?}");
+        let (_, other) = connect(&listener, "127.0.0.2").await;
+        assert!(acceptor.accept(other, ()).await.is_ok(), "another client");
+        held.pop();
+        let (_, again) = connect(&listener, "127.0.0.1").await;
+        assert!(
+            acceptor.accept(again, ()).await.is_ok(),
+            "a share given back"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_of(a), client_of(b));
+        assert_ne!(client_of(a), client_of(c));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(
+            client_of(mapped.to_canonical()),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn the_default_share_is_an_eighth_within_bounds() {
+        assert_eq!(default_client_share(MAX_CONNECTIONS), 128);
+        assert_eq!(default_client_share(40), 16);
+        assert_eq!(default_client_share(4), 4);
     }
 }

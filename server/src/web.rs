@@ -19,7 +19,6 @@ use app::{shell, App};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use leptos::config::{Env, LeptosOptions};
@@ -34,7 +33,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::cli::{MailArgs, ServeArgs};
 use crate::forms::{self, FormPages};
 use crate::guard::{guard, CspNonce, GuardConfig, LOOPBACK_HOSTS};
-use crate::limits::{LimitedAcceptor, LimitedListener, REQUEST_TIMEOUT};
+use crate::limits::{default_client_share, LimitedAcceptor, REQUEST_TIMEOUT};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -112,11 +111,11 @@ pub async fn serve(
     args: ServeArgs,
 ) -> Result<(), String> {
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(
+        (Some(cert), Some(key)) => Some(http1_only(
             RustlsConfig::from_pem_file(cert, key)
                 .await
                 .map_err(|error| format!("cannot use the TLS certificate or key: {error}"))?,
-        ),
+        )),
         _ => None,
     };
     if tls.is_none() && !args.listen.ip().is_loopback() && !args.behind_proxy {
@@ -189,32 +188,37 @@ pub async fn serve(
         "Virtual Postmaster is serving {scheme}://{local}/ (data in {})",
         data_dir.display()
     );
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    // Behind a proxy every connection comes from the proxy, which limits its own clients.
+    let share = if args.behind_proxy {
+        args.max_connections
+    } else {
+        args.max_connections_per_client
+            .unwrap_or_else(|| default_client_share(args.max_connections))
+    };
+    let limited = LimitedAcceptor::new(args.max_connections, share);
+    let idle = Duration::from_secs(args.idle_timeout);
+    // HTTP/1.1 only: hyper bounds every wait of an HTTP/1.1 connection for a request, the
+    // first and each next one, by the header-read timeout; it has no such bound for an idle
+    // HTTP/2 connection.
+    let mut server = axum_server::from_tcp(listener)
+        .map_err(|error| format!("cannot serve: {error}"))?
+        .http1_only()
+        .handle(handle);
+    server.http_builder().http1().header_read_timeout(idle);
     let served = match tls {
-        None => {
-            let listener =
-                tokio::net::TcpListener::from_std(listener).map_err(|error| error.to_string())?;
-            // tap_io: the limited listener's connections still give handlers the peer address.
-            let listener = LimitedListener::new(listener, args.max_connections).tap_io(|_| {});
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-        }
+        None => server.acceptor(limited).serve(app).await,
         Some(tls) => {
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                stopper.graceful_shutdown(Some(Duration::from_secs(10)));
-            });
-            // The plain listener's limit and sending without delay, before the handshake.
-            let acceptor =
-                RustlsAcceptor::new(tls).acceptor(LimitedAcceptor::new(args.max_connections));
-            axum_server::from_tcp(listener)
-                .map_err(|error| format!("cannot serve TLS: {error}"))?
-                .acceptor(acceptor)
-                .handle(handle)
-                .serve(app)
-                .await
+            // Each connection takes its place before its handshake.
+            let acceptor = RustlsAcceptor::new(tls)
+                .handshake_timeout(idle)
+                .acceptor(limited);
+            server.acceptor(acceptor).serve(app).await
         }
     };
     drop(purger);
@@ -223,6 +227,14 @@ pub async fn serve(
     db.close().await;
     println!("Virtual Postmaster stopped.");
     Ok(())
+}
+
+/// The TLS configuration offering HTTP/1.1 alone, which is all the server speaks: a browser
+/// offered HTTP/2 would speak it.
+fn http1_only(tls: RustlsConfig) -> RustlsConfig {
+    let mut config = (*tls.get_inner()).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    RustlsConfig::from_config(Arc::new(config))
 }
 
 /// Purges the accounts deleted longer ago than the retention period, at start and then every

@@ -49,6 +49,8 @@ const WORDS: &[&str] = &[
     "--host-name",
     "--audit-retention-days",
     "--max-connections",
+    "--max-connections-per-client",
+    "--idle-timeout",
     "--sql",
     "--sql-conf",
     "--dovecot-listen",

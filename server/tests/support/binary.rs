@@ -1,8 +1,8 @@
 //! The real `vpostmaster` binary run as the operator runs it, over a data directory of the
 //! test's own.
 
-use std::io::Write;
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// Runs `vpostmaster --data-dir DIR ARGS…` on the test run's database, feeding `stdin` when
@@ -100,4 +100,97 @@ pub fn fails(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
     );
     assert!(stderr.starts_with("vpostmaster: "), "{stderr}");
     stderr
+}
+
+/// A site folder with the `pkg/` that `serve` expects.
+pub fn site(dir: &Path) -> String {
+    std::fs::create_dir_all(dir.join("site/pkg")).unwrap();
+    dir.join("site").to_string_lossy().into_owned()
+}
+
+/// A `serve` process a test started, and the URL it printed. Dropped without [`Served::stop`]
+/// (a failed assertion), it is killed: no server outlives its test.
+pub struct Served {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+    /// The URL it serves, without the final `/`.
+    pub url: String,
+}
+
+impl Served {
+    /// Starts `serve` on a free port.
+    pub fn start(data: &Path, site: &str, extra: &[&str]) -> Served {
+        let mut child = vpostmaster(data)
+            .args(["serve", "--listen", "127.0.0.1:0", "--site-dir", site])
+            .args(extra)
+            .env("VPM_MAIL_USER", mail_user())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let mut served = Served {
+            child,
+            out,
+            url: String::new(),
+        };
+        let mut line = String::new();
+        served.out.read_line(&mut line).unwrap();
+        served.url = line
+            .split_whitespace()
+            .find(|word| word.contains("://"))
+            .expect("the address is printed")
+            .trim_end_matches('/')
+            .to_owned();
+        served
+    }
+
+    /// Sends SIGTERM and expects a clean exit that says so.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "clean exit on SIGTERM: {status}");
+        let mut rest = String::new();
+        self.out.read_to_string(&mut rest).unwrap();
+        assert!(rest.contains("stopped"), "{rest}");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // After `stop` the process has been waited for, and killing it does nothing.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A self-signed certificate for `localhost` and its key, made in `dir`.
+pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    (cert, key)
 }
