@@ -328,7 +328,8 @@ pub struct ServeArgs {
     #[arg(long, env = "VPM_MAX_CONNECTIONS_PER_CLIENT", value_parser = parse_positive)]
     pub max_connections_per_client: Option<usize>,
     /// Seconds a connection may take to finish its TLS handshake, to send a request's
-    /// headers, or to start its next request; then it is closed.
+    /// headers, or to start its next request, and its client may take nothing of an answer;
+    /// then it is closed.
     #[arg(long, env = "VPM_IDLE_TIMEOUT", default_value_t = crate::limits::IDLE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout: u64,
     /// Every administrator must use two-factor log-on: one without it is sent, after the

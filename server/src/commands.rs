@@ -21,6 +21,7 @@ use app::ssr::{
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN};
+use futures_util::TryStreamExt;
 use sqlx::AnyPool;
 
 use crate::cli::{
@@ -444,14 +445,14 @@ fn operator_state(db: &AnyPool, hasher: &Hasher, mail: MailStore) -> AppState {
     }
 }
 
-/// Prints the domain's live accounts as CSV, row by row as they are read.
+/// Prints the domain's live accounts as CSV, a page at a time as they are read.
 async fn export(db: &AnyPool, name: &str) -> Result<(), AppError> {
     let domain = domain_named(db, name).await?;
     export::record(db, Actor::CLI, &domain.name).await?;
-    let mut lines = export::accounts_csv(db.clone(), domain.id);
+    let mut lines = std::pin::pin!(export::accounts_csv(db.clone(), domain.id));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    while let Some(line) = lines.recv().await {
-        out.write_all(line?.as_bytes()).map_err(written)?;
+    while let Some(text) = lines.try_next().await? {
+        out.write_all(text.as_bytes()).map_err(written)?;
     }
     out.flush().map_err(written)
 }

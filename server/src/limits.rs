@@ -2,6 +2,7 @@
 //! connection may sit without sending a request, and how long one request may take.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -14,12 +15,14 @@ use futures_util::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Sleep;
 
 /// Open connections served at once by default; more wait until one ends.
 pub const MAX_CONNECTIONS: usize = 1024;
 
 /// How long a connection may take by default to finish its TLS handshake, to send a request's
-/// headers, or to start the next request on a kept-alive connection, before it is closed.
+/// headers, or to start the next request on a kept-alive connection, and its client may take
+/// nothing of an answer, before it is closed.
 pub const IDLE_TIMEOUT_SECONDS: u64 = 30;
 
 /// The longest a request may take, from its first byte to its answer: a slow client cannot
@@ -38,22 +41,26 @@ pub fn default_client_share(max_connections: usize) -> usize {
 /// the connection ends: at most `max` are served at once, and past that a connection waits for
 /// one to end without a handshake or a request read. A client (an IPv4 address, or an IPv6
 /// /64) over its share, counting those that wait, is closed at once, so that one client cannot
-/// take every place.
+/// take every place. A connection whose client takes nothing of an answer for the stall timeout
+/// is closed.
 #[derive(Clone)]
 pub struct LimitedAcceptor {
     open: Arc<Semaphore>,
     clients: Arc<Mutex<HashMap<IpAddr, usize>>>,
     share: usize,
+    stall_timeout: Duration,
 }
 
 impl LimitedAcceptor {
     /// Lets at most `max` connections on at once (at least one), and `share` of them (at least
-    /// one) from any one client.
-    pub fn new(max: usize, share: usize) -> Self {
+    /// one) from any one client; closes a connection whose client takes nothing of an answer
+    /// for `stall_timeout`.
+    pub fn new(max: usize, share: usize, stall_timeout: Duration) -> Self {
         LimitedAcceptor {
             open: Arc::new(Semaphore::new(max.max(1))),
             clients: Arc::default(),
             share: share.max(1),
+            stall_timeout,
         }
     }
 
@@ -112,7 +119,7 @@ impl<S: Send + 'static> Accept<TcpStream, S> for LimitedAcceptor {
                 self.take_share(peer.ip())
                     .ok_or_else(|| format!("{} holds its share of connections", peer.ip()))
             });
-        let open = self.open.clone();
+        let (open, stall_timeout) = (self.open.clone(), self.stall_timeout);
         Box::pin(async move {
             // Dropping the stream closes it: a client over its share gets no answer.
             let share = share.map_err(|refusal| {
@@ -120,7 +127,7 @@ impl<S: Send + 'static> Accept<TcpStream, S> for LimitedAcceptor {
                 io::Error::other(refusal)
             })?;
             let permit = open.acquire_owned().await.map_err(io::Error::other)?;
-            Ok((Limited::new(stream, permit, share), service))
+            Ok((Limited::new(stream, permit, share, stall_timeout), service))
         })
     }
 }
@@ -130,10 +137,19 @@ pub struct Limited {
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
     _share: ClientShare,
+    /// How long a write may wait for the client to take something.
+    stall_timeout: Duration,
+    /// Since when the current write has waited, as the time it gives up.
+    stalled: Option<Pin<Box<Sleep>>>,
 }
 
 impl Limited {
-    fn new(stream: TcpStream, permit: OwnedSemaphorePermit, share: ClientShare) -> Self {
+    fn new(
+        stream: TcpStream,
+        permit: OwnedSemaphorePermit,
+        share: ClientShare,
+        stall_timeout: Duration,
+    ) -> Self {
         // An answer written in two pieces (a file's headers, then its body) must not wait for
         // the client's delayed acknowledgement of the first: 40 ms per site file otherwise.
         if let Err(error) = stream.set_nodelay(true) {
@@ -143,6 +159,8 @@ impl Limited {
             stream,
             _permit: permit,
             _share: share,
+            stall_timeout,
+            stalled: None,
         }
     }
 }
@@ -157,21 +175,51 @@ impl AsyncRead for Limited {
     }
 }
 
+impl Limited {
+    /// `poll` of a write, which fails once the client has taken nothing for the stall timeout:
+    /// a client that stops reading an answer (a large export, say) cannot hold its connection,
+    /// and what the answer holds, for ever.
+    fn unless_stalled<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let timeout = self.stall_timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client took nothing of the answer",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 impl AsyncWrite for Limited {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.unless_stalled(cx, poll)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let poll = Pin::new(&mut self.stream).poll_flush(cx);
+        self.unless_stalled(cx, poll)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        let poll = Pin::new(&mut self.stream).poll_shutdown(cx);
+        self.unless_stalled(cx, poll)
     }
 
     fn poll_write_vectored(
@@ -179,7 +227,8 @@ impl AsyncWrite for Limited {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.unless_stalled(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -193,6 +242,9 @@ mod tests {
     use std::net::SocketAddr;
     use tokio::net::{TcpListener, TcpSocket};
     use tokio::task::JoinHandle;
+
+    /// A stall timeout no test reaches.
+    const LONG: Duration = Duration::from_secs(3600);
 
     /// Fails unless `next` is still waiting for its place a while later.
     async fn still_waiting<T>(next: &mut JoinHandle<T>) {
@@ -221,7 +273,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_past_the_limit_waits_before_its_handshake_until_one_ends() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let acceptor = LimitedAcceptor::new(1, 2);
+        let acceptor = LimitedAcceptor::new(1, 2, LONG);
         let (_first, first) = connect(&listener, "127.0.0.1").await;
         let (held, ()) = acceptor.accept(first, ()).await.unwrap();
         assert!(held.stream.nodelay().unwrap(), "sent without delay");
@@ -235,7 +287,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_over_its_share_is_closed_while_another_gets_in() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let acceptor = LimitedAcceptor::new(3, 2);
+        let acceptor = LimitedAcceptor::new(3, 2, LONG);
         let mut held = Vec::new();
         for _ in 0..2 {
             let (_, server) = connect(&listener, "127.0.0.1").await;
@@ -254,6 +306,26 @@ mod tests {
             acceptor.accept(again, ()).await.is_ok(),
             "a share given back"
         );
+    }
+
+    #[tokio::test]
+    async fn a_client_that_takes_nothing_of_an_answer_is_cut_off() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let acceptor = LimitedAcceptor::new(1, 1, Duration::from_millis(500));
+        let (_client, server) = connect(&listener, "127.0.0.1").await;
+        let (mut held, ()) = acceptor.accept(server, ()).await.unwrap();
+        let chunk = vec![b'x'; 64 * 1024];
+        // The kernel's buffers take the first megabytes; then the writes wait, and fail.
+        let written = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                if let Err(error) = tokio::io::AsyncWriteExt::write_all(&mut held, &chunk).await {
+                    return error;
+                }
+            }
+        })
+        .await
+        .expect("the write gives up");
+        assert_eq!(written.kind(), io::ErrorKind::TimedOut);
     }
 
     #[test]

@@ -31,6 +31,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::cli::{MailArgs, ServeArgs};
+use crate::export::{ExportState, RunningExports};
 use crate::forms::{self, FormPages};
 use crate::guard::{guard, CspNonce, GuardConfig, LOOPBACK_HOSTS};
 use crate::limits::{default_client_share, LimitedAcceptor, REQUEST_TIMEOUT};
@@ -79,7 +80,10 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
         .route("/aliases/add", post(forms::add_aliases).with_state(forms))
         .route(
             "/users/export.csv",
-            get(crate::export::users_csv).with_state(config.state.clone()),
+            get(crate::export::users_csv).with_state(ExportState {
+                state: config.state.clone(),
+                running: RunningExports::default(),
+            }),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
@@ -201,8 +205,8 @@ pub async fn serve(
         args.max_connections_per_client
             .unwrap_or_else(|| default_client_share(args.max_connections))
     };
-    let limited = LimitedAcceptor::new(args.max_connections, share);
     let idle = Duration::from_secs(args.idle_timeout);
+    let limited = LimitedAcceptor::new(args.max_connections, share, idle);
     // HTTP/1.1 only: hyper bounds every wait of an HTTP/1.1 connection for a request, the
     // first and each next one, by the header-read timeout; it has no such bound for an idle
     // HTTP/2 connection.

@@ -118,3 +118,134 @@ async fn the_users_screen_offers_the_export() {
     );
     assert!(reply.body.contains("Export as CSV"));
 }
+
+/// Adds `count` accounts `u0000`, `u0001`, ... to alpha.test, straight into the database.
+async fn seed(server: &TestServer, count: usize) {
+    let mut tx = server.db.begin().await.unwrap();
+    for n in 0..count {
+        sqlx::query(
+            "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, maildir)
+             SELECT id, $1, $1 || '@alpha.test', 'x', 'alpha.test/' || $1 || '.seed/'
+             FROM domains WHERE name = 'alpha.test'",
+        )
+        .bind(format!("u{n:04}"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// An export whose body the client has started to read and then stops reading.
+type Stalled = axum::body::BodyDataStream;
+
+impl TestServer {
+    /// Asks for alpha.test's export with `cookie`: the answer's status and page when refused,
+    /// else the download, stalled after its first piece.
+    async fn stall_export(&self, cookie: &str) -> Result<Stalled, Reply> {
+        use futures_util::StreamExt;
+        use tower::ServiceExt;
+        let mut request = axum::http::Request::get(EXPORT)
+            .header(axum::http::header::COOKIE, cookie)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [192, 0, 2, 1],
+                40000,
+            ))));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        if response.status() != 200 {
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            return Err(Reply {
+                status: parts.status,
+                headers: parts.headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+        }
+        let mut body = response.into_body().into_data_stream();
+        let first = body.next().await.unwrap().unwrap();
+        assert!(first.starts_with(b"\"address\""));
+        Ok(body)
+    }
+}
+
+/// Waits until every connection of the pool is back in it; false if one is still out after
+/// far longer than a page takes.
+async fn every_connection_idle(db: &sqlx::AnyPool) -> bool {
+    for _ in 0..600 {
+        if db.num_idle() == db.size() as usize {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_stalled_download_holds_no_database_connection_and_the_others_are_limited() {
+    let server = TestServer::new().await;
+    seed(&server, 1234).await;
+    let first = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let mine = [
+        server.stall_export(&first).await.ok().unwrap(),
+        server.stall_export(&first).await.ok().unwrap(),
+    ];
+    assert!(
+        every_connection_idle(&server.db).await,
+        "stalled downloads hold no connection, nor a read snapshot"
+    );
+    let page = server.get("/users?domain=alpha.test", Some(&first)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+
+    let Err(refused) = server.stall_export(&first).await else {
+        panic!("a third export of one session is refused");
+    };
+    assert_eq!(refused.status, 429);
+    assert!(
+        refused
+            .body
+            .contains("Your last 2 exports are still being sent. Please wait for one to finish"),
+        "{}",
+        refused.body
+    );
+    let second = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let theirs = [
+        server.stall_export(&second).await.ok().unwrap(),
+        server.stall_export(&second).await.ok().unwrap(),
+    ];
+    let third = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let Err(refused) = server.stall_export(&third).await else {
+        panic!("an export past the server's limit is refused");
+    };
+    assert_eq!(refused.status, 503);
+    assert!(
+        refused
+            .body
+            .contains("The server is sending as many exports as it can at once."),
+        "{}",
+        refused.body
+    );
+    let exports = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.export'")
+        .await;
+    assert_eq!(exports, 4, "a refused export is not recorded as taken");
+
+    // A download that ends gives its place back; the whole list arrives, a page at a time.
+    drop(theirs);
+    let whole = server.get(EXPORT, Some(&third)).await;
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    let addresses: Vec<&str> = whole
+        .body
+        .split_terminator("\r\n")
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..1234)
+        .map(|n| format!("\"u{n:04}@alpha.test\""))
+        .collect();
+    assert_eq!(addresses, expected);
+    drop(mine);
+}

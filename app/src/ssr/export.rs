@@ -1,10 +1,10 @@
 //! A domain's live accounts as CSV, for the Users screen's download and `vpostmaster export`.
-//! Rows are read from the database one at a time and handed on through a bounded channel, so
-//! an export holds a few rows in memory whatever the size of the domain.
+//! Accounts are read a page at a time, in address order, each page when the reader asks for
+//! it: an export holds one page in memory and a database connection (on SQLite, a read
+//! snapshot) only while a page is read, however slow its reader.
 
-use futures_util::TryStreamExt;
+use futures_util::{stream, Stream, StreamExt, TryStreamExt};
 use sqlx::AnyPool;
-use tokio::sync::mpsc;
 
 use super::accounts::USAGE_BYTES;
 use super::audit::{self, Action, Actor, Entry};
@@ -23,11 +23,12 @@ pub const COLUMNS: [&str; 7] = [
     "created",
 ];
 
-/// Rows read ahead of a slow reader; the reading waits when they are all waiting.
-const ROWS_AHEAD: usize = 64;
+/// Accounts read by one query: a page takes a few milliseconds to read.
+pub const PAGE_ROWS: usize = 500;
 
 #[derive(sqlx::FromRow)]
 struct Account {
+    local_part: String,
     email: String,
     first_name: String,
     last_name: String,
@@ -54,41 +55,48 @@ impl Account {
     }
 }
 
-/// The CSV lines (header first) of the live accounts of the domain `domain_id`, in address
-/// order, as they are read. A failure arrives as the last item; when the receiver is dropped
-/// the reading stops.
-pub fn accounts_csv(db: AnyPool, domain_id: i64) -> mpsc::Receiver<Result<String, AppError>> {
-    let (out, lines) = mpsc::channel(ROWS_AHEAD);
-    tokio::spawn(async move {
-        if let Err(error) = send_accounts(&db, domain_id, &out).await {
-            tracing::error!(%error, domain_id, "export failed");
-            // The reader may have gone already; then nobody needs to hear of it.
-            let _ = out.send(Err(error)).await;
+/// The CSV text of the live accounts of the domain `domain_id` in address order: the header
+/// line, then the lines of each page of accounts as it is read. A failure is the last item.
+pub fn accounts_csv(
+    db: AnyPool,
+    domain_id: i64,
+) -> impl Stream<Item = Result<String, AppError>> + Send + 'static {
+    let header = stream::once(async { Ok(csv::row(&COLUMNS)) });
+    // Each page starts after the last address of the one before: the keyset, not an offset,
+    // so a page costs the same at the end of a large domain as at its start.
+    let pages = stream::try_unfold(Some(String::new()), move |after| {
+        let db = db.clone();
+        async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let page = page_after(&db, domain_id, &after).await?;
+            let next = match page.last() {
+                Some(last) if page.len() == PAGE_ROWS => Some(last.local_part.clone()),
+                Some(_) => None,
+                None => return Ok(None),
+            };
+            Ok(Some((page.iter().map(Account::to_csv).collect(), next)))
         }
     });
-    lines
+    header
+        .chain(pages)
+        .inspect_err(move |error| tracing::error!(%error, domain_id, "export failed"))
 }
 
-async fn send_accounts(
-    db: &AnyPool,
-    domain_id: i64,
-    out: &mpsc::Sender<Result<String, AppError>>,
-) -> Result<(), AppError> {
-    if out.send(Ok(csv::row(&COLUMNS))).await.is_err() {
-        return Ok(());
-    }
+/// The live accounts of a domain whose local parts come after `after`, at most a page.
+async fn page_after(db: &AnyPool, domain_id: i64, after: &str) -> Result<Vec<Account>, AppError> {
     let sql = format!(
-        "SELECT email, first_name, last_name, active = 1 AS active, quota_mb,
+        "SELECT local_part, email, first_name, last_name, active = 1 AS active, quota_mb,
                 {USAGE_BYTES} AS usage_bytes, created_at
-         FROM mailboxes WHERE domain_id = $1 AND deleted_at IS NULL ORDER BY local_part"
+         FROM mailboxes WHERE domain_id = $1 AND deleted_at IS NULL AND local_part > $2
+         ORDER BY local_part LIMIT {PAGE_ROWS}"
     );
-    let mut rows = sqlx::query_as::<_, Account>(&sql).bind(domain_id).fetch(db);
-    while let Some(account) = rows.try_next().await? {
-        if out.send(Ok(account.to_csv())).await.is_err() {
-            break;
-        }
-    }
-    Ok(())
+    Ok(sqlx::query_as::<_, Account>(&sql)
+        .bind(domain_id)
+        .bind(after)
+        .fetch_all(db)
+        .await?)
 }
 
 /// The file name of an export of `domain` made today (UTC), such as
