@@ -303,6 +303,17 @@ pub struct ServeArgs {
     /// Allow a non-loopback address without TLS, because TLS ends at a reverse proxy.
     #[arg(long, env = "VPM_BEHIND_PROXY")]
     pub behind_proxy: bool,
+    /// The reverse proxy's address (repeat, or separate with commas): only its
+    /// X-Forwarded-For names the client, and it has no share of connections of its own.
+    /// Needed with --behind-proxy unless the console listens on a loopback address, where a
+    /// proxy on the same host is trusted.
+    #[arg(
+        long = "trusted-proxy",
+        env = "VPM_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        requires = "behind_proxy"
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Minutes without activity after which a session ends.
     #[arg(long, env = "VPM_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1440))]
     pub session_idle_minutes: u64,

@@ -23,8 +23,9 @@ use base64::Engine;
 pub struct GuardConfig {
     /// The app state; its session policy names and marks the cookie.
     pub state: AppState,
-    /// Trust `X-Forwarded-For` for the client address.
-    pub behind_proxy: bool,
+    /// Behind a reverse proxy: the proxies whose `X-Forwarded-For` names the client. None:
+    /// the client is always the peer.
+    pub proxies: Option<TrustedProxies>,
     /// Browsers reach the console over HTTPS (its own TLS, or a proxy's): send HSTS.
     pub hsts: bool,
     /// The host names (without port) that requests may name in `Host`; empty: any. A console
@@ -33,6 +34,29 @@ pub struct GuardConfig {
     pub allowed_hosts: Vec<String>,
     /// The longest a request may take before it is answered "too slow".
     pub request_timeout: Duration,
+}
+
+/// The reverse proxies that say which client a request comes from: those listed, or when none
+/// are (a console behind a proxy on its own host, on a loopback address), any peer on loopback.
+/// Anyone else's `X-Forwarded-For` could name any client it likes.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(Vec<IpAddr>);
+
+impl TrustedProxies {
+    /// The proxies at `addresses`; none, the loopback addresses.
+    pub fn new(addresses: &[IpAddr]) -> Self {
+        TrustedProxies(addresses.iter().map(|ip| ip.to_canonical()).collect())
+    }
+
+    /// Whether `peer` is one of the proxies.
+    pub fn trust(&self, peer: IpAddr) -> bool {
+        let peer = peer.to_canonical();
+        if self.0.is_empty() {
+            peer.is_loopback()
+        } else {
+            self.0.contains(&peer)
+        }
+    }
 }
 
 /// The names a loopback listener answers to.
@@ -99,7 +123,7 @@ pub async fn guard(
         );
     }
     reserve::release_when_low(&config.state.mail);
-    let client = client_addr(&request, config.behind_proxy);
+    let client = client_addr(&request, config.proxies.as_ref());
     let token = auth::token_from_headers(request.headers(), &config.state.policy);
     let session = match &token {
         Some(token) => match auth::resume(&config.state.db, &config.state.policy, token).await {
@@ -252,29 +276,29 @@ fn is_cross_site(request: &Request) -> bool {
     }
 }
 
-/// The client's address: the peer's, or behind a proxy the one the proxy appended last to
-/// `X-Forwarded-For` (the last item of its last line: earlier items, and earlier lines, may
-/// come from the client itself). Text that is not an IP address is ignored.
-fn client_addr(request: &Request, behind_proxy: bool) -> String {
-    let forwarded = behind_proxy
-        .then(|| {
-            let last_line = request
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()?;
-            let hop = last_line.to_str().ok()?.rsplit(',').next()?.trim();
-            parse_hop(hop)
-        })
-        .flatten();
-    let peer = || {
-        request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip())
+/// The client's address: the peer's, or when the peer is a trusted proxy the one it appended
+/// last to `X-Forwarded-For` (the last item of its last line: earlier items, and earlier
+/// lines, may come from the client itself). Text that is not an IP address is ignored.
+fn client_addr(request: &Request, proxies: Option<&TrustedProxies>) -> String {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let forwarded = || {
+        let peer = peer?;
+        if !proxies?.trust(peer) {
+            return None;
+        }
+        let last_line = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()?;
+        let hop = last_line.to_str().ok()?.rsplit(',').next()?.trim();
+        parse_hop(hop)
     };
-    forwarded
-        .or_else(peer)
+    forwarded()
+        .or(peer)
         .map(|ip| ip.to_canonical().to_string())
         .unwrap_or_default()
 }

@@ -17,6 +17,8 @@ use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Sleep;
 
+use crate::guard::TrustedProxies;
+
 /// Open connections served at once by default; more wait until one ends.
 pub const MAX_CONNECTIONS: usize = 1024;
 
@@ -41,31 +43,45 @@ pub fn default_client_share(max_connections: usize) -> usize {
 /// the connection ends: at most `max` are served at once, and past that a connection waits for
 /// one to end without a handshake or a request read. A client (an IPv4 address, or an IPv6
 /// /64) over its share, counting those that wait, is closed at once, so that one client cannot
-/// take every place. A connection whose client takes nothing of an answer for the stall timeout
-/// is closed.
+/// take every place; a trusted proxy, whose connections carry many clients, has no share. A
+/// connection whose client takes nothing of an answer for the stall timeout is closed.
 #[derive(Clone)]
 pub struct LimitedAcceptor {
     open: Arc<Semaphore>,
-    clients: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    clients: Clients,
     share: usize,
     stall_timeout: Duration,
+    proxies: Option<TrustedProxies>,
 }
 
 impl LimitedAcceptor {
     /// Lets at most `max` connections on at once (at least one), and `share` of them (at least
-    /// one) from any one client; closes a connection whose client takes nothing of an answer
-    /// for `stall_timeout`.
-    pub fn new(max: usize, share: usize, stall_timeout: Duration) -> Self {
+    /// one) from any one client but `proxies`; closes a connection whose client takes nothing
+    /// of an answer for `stall_timeout`.
+    pub fn new(
+        max: usize,
+        share: usize,
+        stall_timeout: Duration,
+        proxies: Option<TrustedProxies>,
+    ) -> Self {
         LimitedAcceptor {
             open: Arc::new(Semaphore::new(max.max(1))),
             clients: Arc::default(),
             share: share.max(1),
             stall_timeout,
+            proxies,
         }
     }
 
     /// Counts a connection from `peer` against its client's share, or refuses it over the share.
     fn take_share(&self, peer: IpAddr) -> Option<ClientShare> {
+        if self
+            .proxies
+            .as_ref()
+            .is_some_and(|proxies| proxies.trust(peer))
+        {
+            return Some(ClientShare(None));
+        }
         let client = client_of(peer.to_canonical());
         let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
         let held = clients.entry(client).or_default();
@@ -73,9 +89,12 @@ impl LimitedAcceptor {
             return None;
         }
         *held += 1;
-        Some(ClientShare(self.clients.clone(), client))
+        Some(ClientShare(Some((self.clients.clone(), client))))
     }
 }
+
+/// The connections each client holds.
+type Clients = Arc<Mutex<HashMap<IpAddr, usize>>>;
 
 /// The client an address belongs to: an IPv4 address, or an IPv6 address's /64, which one
 /// host commonly holds whole.
@@ -90,13 +109,16 @@ fn client_of(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// One connection counted against its client's share, given back when it ends.
-struct ClientShare(Arc<Mutex<HashMap<IpAddr, usize>>>, IpAddr);
+/// One connection counted against its client's share, given back when it ends; none for a
+/// trusted proxy's.
+struct ClientShare(Option<(Clients, IpAddr)>);
 
 impl Drop for ClientShare {
     fn drop(&mut self) {
-        let client = self.1;
-        let mut clients = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some((clients, client)) = self.0.take() else {
+            return;
+        };
+        let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(held) = clients.get_mut(&client) {
             *held -= 1;
             if *held == 0 {
@@ -273,7 +295,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_past_the_limit_waits_before_its_handshake_until_one_ends() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let acceptor = LimitedAcceptor::new(1, 2, LONG);
+        let acceptor = LimitedAcceptor::new(1, 2, LONG, None);
         let (_first, first) = connect(&listener, "127.0.0.1").await;
         let (held, ()) = acceptor.accept(first, ()).await.unwrap();
         assert!(held.stream.nodelay().unwrap(), "sent without delay");
@@ -287,7 +309,8 @@ mod tests {
     #[tokio::test]
     async fn a_client_over_its_share_is_closed_while_another_gets_in() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let acceptor = LimitedAcceptor::new(3, 2, LONG);
+        let proxy: IpAddr = "127.0.0.3".parse().unwrap();
+        let acceptor = LimitedAcceptor::new(5, 2, LONG, Some(TrustedProxies::new(&[proxy])));
         let mut held = Vec::new();
         for _ in 0..2 {
             let (_, server) = connect(&listener, "127.0.0.1").await;
@@ -306,12 +329,16 @@ mod tests {
             acceptor.accept(again, ()).await.is_ok(),
             "a share given back"
         );
+        for _ in 0..3 {
+            let (_, proxied) = connect(&listener, "127.0.0.3").await;
+            held.push(acceptor.accept(proxied, ()).await.unwrap());
+        }
     }
 
     #[tokio::test]
     async fn a_client_that_takes_nothing_of_an_answer_is_cut_off() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let acceptor = LimitedAcceptor::new(1, 1, Duration::from_millis(500));
+        let acceptor = LimitedAcceptor::new(1, 1, Duration::from_millis(500), None);
         let (_client, server) = connect(&listener, "127.0.0.1").await;
         let (mut held, ()) = acceptor.accept(server, ()).await.unwrap();
         let chunk = vec![b'x'; 64 * 1024];

@@ -33,7 +33,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::cli::{MailArgs, ServeArgs};
 use crate::export::{ExportState, RunningExports};
 use crate::forms::{self, FormPages};
-use crate::guard::{guard, CspNonce, GuardConfig, LOOPBACK_HOSTS};
+use crate::guard::{guard, CspNonce, GuardConfig, TrustedProxies, LOOPBACK_HOSTS};
 use crate::limits::{default_client_share, LimitedAcceptor, REQUEST_TIMEOUT};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
@@ -129,6 +129,16 @@ pub async fn serve(
             args.listen
         ));
     }
+    if args.behind_proxy && args.trusted_proxies.is_empty() && !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "refusing to take the client's address from anyone who connects to {}: give \
+             --trusted-proxy with the reverse proxy's address",
+            args.listen
+        ));
+    }
+    let proxies = args
+        .behind_proxy
+        .then(|| TrustedProxies::new(&args.trusted_proxies));
     let site_dir = site_dir(args.site_dir)?;
     let listener = std::net::TcpListener::bind(args.listen)
         .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
@@ -175,7 +185,7 @@ pub async fn serve(
     };
     let config = GuardConfig {
         state,
-        behind_proxy: args.behind_proxy,
+        proxies: proxies.clone(),
         hsts: tls.is_some() || args.behind_proxy,
         allowed_hosts: allowed_hosts(&args.host_names, args.listen),
         request_timeout: REQUEST_TIMEOUT,
@@ -198,15 +208,11 @@ pub async fn serve(
         shutdown_signal().await;
         stopper.graceful_shutdown(Some(Duration::from_secs(10)));
     });
-    // Behind a proxy every connection comes from the proxy, which limits its own clients.
-    let share = if args.behind_proxy {
-        args.max_connections
-    } else {
-        args.max_connections_per_client
-            .unwrap_or_else(|| default_client_share(args.max_connections))
-    };
+    let share = args
+        .max_connections_per_client
+        .unwrap_or_else(|| default_client_share(args.max_connections));
     let idle = Duration::from_secs(args.idle_timeout);
-    let limited = LimitedAcceptor::new(args.max_connections, share, idle);
+    let limited = LimitedAcceptor::new(args.max_connections, share, idle, proxies);
     // HTTP/1.1 only: hyper bounds every wait of an HTTP/1.1 connection for a request, the
     // first and each next one, by the header-read timeout; it has no such bound for an idle
     // HTTP/2 connection.

@@ -373,7 +373,7 @@ fn unknown_flags_and_unusable_data_directories_are_one_clear_line() {
 }
 
 #[test]
-fn serve_refuses_a_port_in_use_and_clear_text_on_the_network_without_writing() {
+fn serve_refuses_a_port_in_use_clear_text_and_an_untrusted_proxy_on_the_network_without_writing() {
     let dir = TempDir::new().unwrap();
     let site = site(dir.path());
     let data = dir.path().join("data");
@@ -388,6 +388,26 @@ fn serve_refuses_a_port_in_use_and_clear_text_on_the_network_without_writing() {
     let err = fails(
         &data,
         &["serve", "--listen", "0.0.0.0:0", "--site-dir", &site],
+        None,
+    );
+    assert!(err.contains("--behind-proxy"), "{err}");
+    let public_proxy = [
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--behind-proxy",
+        "--site-dir",
+        &site,
+    ];
+    let err = fails(&data, &public_proxy, None);
+    assert!(
+        err.contains("refusing to take the client's address from anyone")
+            && err.contains("--trusted-proxy"),
+        "{err}"
+    );
+    let err = fails(
+        &data,
+        &["serve", "--trusted-proxy", "192.0.2.1", "--site-dir", &site],
         None,
     );
     assert!(err.contains("--behind-proxy"), "{err}");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use server::guard::LOOPBACK_HOSTS;
+use server::guard::{TrustedProxies, LOOPBACK_HOSTS};
 use support::*;
 
 /// The client address the audit log recorded for the newest log-on.
@@ -29,9 +29,11 @@ fn credentials() -> Body {
     Body::from(encode(&[("email", POSTMASTER_A), ("password", PASSWORD)]))
 }
 
+/// A console behind the proxy at 192.0.2.1, the address requests come from unless a test
+/// sets another.
 async fn behind_a_proxy() -> TestServer {
     TestServer::with_guard(|config| {
-        config.behind_proxy = true;
+        config.proxies = Some(TrustedProxies::new(&["192.0.2.1".parse().unwrap()]));
         config.hsts = true;
         config.state.policy.secure_cookie = true;
     })
@@ -95,6 +97,27 @@ async fn the_client_is_the_proxys_last_hop_parsed_as_an_address() {
         last_log_on_client(&server).await,
         "192.0.2.1",
         "text that is no address falls back to the peer"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_another_peer_cannot_name_its_client() {
+    let server = behind_a_proxy().await;
+    let mut request = log_on_form()
+        .header("x-forwarded-for", "198.51.100.20")
+        .body(credentials())
+        .unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [203, 0, 113, 9],
+            40000,
+        ))));
+    server.send(request).await;
+    assert_eq!(
+        last_log_on_client(&server).await,
+        "203.0.113.9",
+        "the peer, which is not the proxy, is the client"
     );
 }
 

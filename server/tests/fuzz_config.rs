@@ -43,6 +43,7 @@ const WORDS: &[&str] = &[
     "--tls-cert",
     "--tls-key",
     "--behind-proxy",
+    "--trusted-proxy",
     "--session-idle-minutes",
     "--session-max-hours",
     "--site-dir",

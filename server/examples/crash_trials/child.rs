@@ -128,7 +128,7 @@ impl Console {
         std::fs::create_dir_all(site.join("pkg")).unwrap();
         let config = GuardConfig {
             state: state(db, store),
-            behind_proxy: false,
+            proxies: None,
             hsts: false,
             allowed_hosts: Vec::new(),
             request_timeout: server::limits::REQUEST_TIMEOUT,

@@ -180,7 +180,7 @@ impl TestServer {
     fn config(state: &AppState) -> GuardConfig {
         GuardConfig {
             state: state.clone(),
-            behind_proxy: false,
+            proxies: None,
             hsts: false,
             allowed_hosts: Vec::new(),
             request_timeout: server::limits::REQUEST_TIMEOUT,
