@@ -1,7 +1,8 @@
 //! The command line: every flag also has an environment variable.
 
+use std::io::Read;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use app::ssr::db::Location;
 use app::ssr::mailstore::MailUser;
@@ -20,9 +21,18 @@ pub struct Cli {
     pub data_dir: PathBuf,
     /// The accounts in PostgreSQL instead of the data directory's SQLite file:
     /// postgres://USER:PASSWORD@HOST:PORT/DATABASE. For consoles on several hosts, and mail
-    /// hosts that cannot share a file; see README.md, "Choosing the database".
+    /// hosts that cannot share a file; see README.md, "Choosing the database". Give it in the
+    /// environment or with --database-url-file: every user sees a command's arguments.
     #[arg(long, env = "VPM_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// A file whose first line is the --database-url, which then appears in no process list.
+    #[arg(
+        long,
+        env = "VPM_DATABASE_URL_FILE",
+        global = true,
+        conflicts_with = "database_url"
+    )]
+    pub database_url_file: Option<PathBuf>,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(subcommand)]
@@ -33,9 +43,41 @@ impl Cli {
     /// Where the accounts are: the PostgreSQL server of `--database-url`, else the SQLite file
     /// in the data directory.
     pub fn database(&self) -> Result<Location, String> {
-        Location::new(&self.data_dir, self.database_url.as_deref())
-            .map_err(|error| error.to_string())
+        let from_file = self
+            .database_url_file
+            .as_deref()
+            .map(read_url_file)
+            .transpose()?;
+        Location::new(
+            &self.data_dir,
+            from_file.as_deref().or(self.database_url.as_deref()),
+        )
+        .map_err(|error| error.to_string())
     }
+}
+
+/// The longest file a database URL is read from: a URL is a line.
+const URL_FILE_MAX_BYTES: u64 = 64 * 1024;
+
+/// The database URL on the first line of the file at `path`. A message names the file, never
+/// what it holds.
+pub fn read_url_file(path: &Path) -> Result<String, String> {
+    let cannot = |error: std::io::Error| {
+        format!(
+            "cannot read the database URL from {}: {error}",
+            path.display()
+        )
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(URL_FILE_MAX_BYTES).read_to_string(&mut text))
+        .map_err(cannot)?;
+    text.lines()
+        .next()
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{} holds no database URL", path.display()))
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,8 +109,25 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct MigrateToArgs {
-    /// The PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
-    pub url: String,
+    /// The PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/DATABASE. Better given
+    /// with --url-file: every user sees a command's arguments.
+    #[arg(required_unless_present = "url_file", conflicts_with = "url_file")]
+    pub url: Option<String>,
+    /// A file whose first line is the URL (the one the console then reads with
+    /// --database-url-file).
+    #[arg(long)]
+    pub url_file: Option<PathBuf>,
+}
+
+impl MigrateToArgs {
+    /// The URL of the database to move into.
+    pub fn url(&self) -> Result<String, String> {
+        match (&self.url, &self.url_file) {
+            (Some(url), _) => Ok(url.clone()),
+            (None, Some(file)) => read_url_file(file),
+            (None, None) => Err("give the URL of the database to move into".to_owned()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

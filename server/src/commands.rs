@@ -66,7 +66,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             crate::demo_mail::run(&cli.data_dir, cli.mail.user()?, DEMO_ACCOUNT).await
         }
         Command::MigrateTo(args) => {
-            crate::migrate_to::run(&cli.data_dir, &database, &args.url).await
+            crate::migrate_to::run(&cli.data_dir, &database, &args.url()?).await
         }
     }
 }

@@ -52,7 +52,7 @@ pub async fn run(data_dir: &Path, database: &Location, url: &str) -> Result<(), 
     let Location::File(file) = database else {
         return Err(
             "migrate-to reads the data directory's SQLite database: leave out --database-url \
-             (and VPM_DATABASE_URL)"
+             (and VPM_DATABASE_URL, --database-url-file)"
                 .to_owned(),
         );
     };

@@ -811,3 +811,111 @@ async fn a_refused_import_adds_nothing_and_names_each_line() {
     let pool = db(dir.path()).await;
     assert_eq!(count(&pool, "mailboxes").await, 2, "nothing was added");
 }
+
+#[test]
+fn the_database_url_is_read_from_a_file_and_never_shown() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("database-url");
+    std::fs::write(
+        &file,
+        "postgres://vpm:S3cret-pw@db.example.net:5433/mail?sslmode=verify-full\n# a note\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let data = dir.path().join("data");
+    let sql = support::binary::run_on(
+        &data,
+        None,
+        &["dovecot-config", "--sql", "--database-url-file", file],
+        None,
+    );
+    assert!(sql.status.success(), "{sql:?}");
+    let sql = stdout(&sql);
+    assert!(
+        sql.contains("host=db.example.net port=5433 dbname=mail user=vpm"),
+        "{sql}"
+    );
+
+    // Without the test run's own URL in the environment, which the flag cannot go with.
+    let refused = |args: &[&str]| {
+        let output = support::binary::run_on(&data, None, args, None);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let err = refused(&[
+        "domain",
+        "list",
+        "--database-url-file",
+        empty.to_str().unwrap(),
+    ]);
+    assert!(err.contains("holds no database URL"), "{err}");
+    let missing = dir.path().join("missing");
+    let err = refused(&[
+        "domain",
+        "list",
+        "--database-url-file",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("cannot read the database URL from") && err.contains("missing"),
+        "{err}"
+    );
+    let err = refused(&[
+        "domain",
+        "list",
+        "--database-url",
+        "postgres://vpm:S3cret-pw@db.example.net/mail",
+        "--database-url-file",
+        file,
+    ]);
+    assert!(!err.contains("S3cret-pw"), "{err}");
+    // A file holding something else is refused without showing it.
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, "mysql://vpm:S3cret-pw@db.example.net/mail\n").unwrap();
+    let err = refused(&[
+        "domain",
+        "list",
+        "--database-url-file",
+        wrong.to_str().unwrap(),
+    ]);
+    assert!(err.contains("must start with postgres://"), "{err}");
+    assert!(!err.contains("S3cret-pw"), "{err}");
+}
+
+#[test]
+fn a_remote_database_is_reached_over_tls_that_checks_its_certificate() {
+    let (Some(ca), true) = (
+        std::env::var_os("VPM_TEST_POSTGRES_CA"),
+        support::database::on_postgres(),
+    ) else {
+        eprintln!("skipped: runs against PostgreSQL only (server/tests/with-postgres)");
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let url = support::database::url_for(&data).unwrap();
+    let list = |sslmode: &str, root: &std::ffi::OsStr| {
+        support::binary::vpostmaster(&data)
+            .args(["domain", "list"])
+            .env("VPM_DATABASE_URL", format!("{url}?sslmode={sslmode}"))
+            .env("PGSSLROOTCERT", root)
+            .env("VPM_MAIL_USER", support::binary::mail_user())
+            .output()
+            .unwrap()
+    };
+    let verified = list("verify-full", &ca);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(stdout(&verified).contains("No domains yet"));
+    // Another CA's certificate is not the server's: nothing is sent to it.
+    let other = dir.path().join("other-ca.pem");
+    let (cert, _) = self_signed(dir.path());
+    std::fs::rename(cert, &other).unwrap();
+    let refused = list("verify-full", other.as_os_str());
+    assert!(!refused.status.success());
+}

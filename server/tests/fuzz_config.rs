@@ -35,6 +35,8 @@ const WORDS: &[&str] = &[
     "remove",
     "rebuild",
     "--data-dir",
+    "--database-url-file",
+    "--url-file",
     "--mail-user",
     "--mail-uid",
     "--mail-gid",

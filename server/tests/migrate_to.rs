@@ -103,8 +103,16 @@ async fn a_moved_database_answers_as_the_sqlite_one_did() {
     let export_before = ok(&data, None, &["export", "alpha.test"], None);
     let domains_before = ok(&data, None, &["domain", "list"], None);
 
+    // The URL from a file, so that its password appears in no process list.
     let target = database::url_for(&work.path().join("target")).unwrap();
-    let out = ok(&data, None, &["migrate-to", &target], None);
+    let url_file = work.path().join("database-url");
+    std::fs::write(&url_file, format!("{target}\n")).unwrap();
+    let out = ok(
+        &data,
+        None,
+        &["migrate-to", "--url-file", url_file.to_str().unwrap()],
+        None,
+    );
     assert!(out.contains("mailboxes: 3 rows"), "{out}");
     assert!(out.contains("moved to postgres"), "{out}");
 
