@@ -325,8 +325,8 @@ pub enum OperatorCommand {
     },
     /// Add a domain's accounts from a CSV file with the rules of "Add many accounts": all of
     /// them, or none and every problem by line. Columns: username (or address), password,
-    /// password again, first name, last name, quota in MB; a header line may name them, so a
-    /// file `export` wrote imports as it is.
+    /// password again, first name, last name, quota in MB; a header line may name them (and no
+    /// others), so a file `export` wrote imports as it is. At most 1 MiB.
     Import {
         /// The domain.
         domain: String,

@@ -1,6 +1,6 @@
 //! What each command does. Operator commands call the same services as the web console.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use app::csv;
@@ -20,7 +20,7 @@ use app::ssr::{
 };
 
 use app::validate::domain::parse_address;
-use app::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN};
+use app::validate::{generate_password, Address, PasswordContext, BULK_MAX_BYTES, DEFAULT_LEN};
 use futures_util::TryStreamExt;
 use sqlx::AnyPool;
 
@@ -467,16 +467,12 @@ async fn import(
     state: &AppState,
     name: &str,
     file: &Path,
-    mut opened: std::fs::File,
+    opened: std::fs::File,
     dry_run: bool,
     generate_missing: bool,
 ) -> Result<(), AppError> {
-    use std::io::Read;
     let scope = DomainScope::of(&state.db, Caller::Operator, Some(name)).await?;
-    let mut text = String::new();
-    opened
-        .read_to_string(&mut text)
-        .map_err(|error| AppError::Invalid(format!("cannot read {}: {error}", file.display())))?;
+    let text = read_import_file(file, opened)?;
     let batch = accounts::import(state, &scope, &text, generate_missing, dry_run).await?;
     let count = batch.accounts.len();
     if dry_run {
@@ -500,6 +496,40 @@ async fn import(
         print!("{}{}", csv::row(&["email", "password"]), generated.concat());
     }
     Ok(())
+}
+
+/// The text of the import file `file`, opened as `opened`, refused when larger than a paste may
+/// be before more than that is read: a file of gigabytes, or a device that never ends, costs
+/// no memory.
+fn read_import_file(file: &Path, opened: std::fs::File) -> Result<String, AppError> {
+    let cannot = |error: std::io::Error| {
+        AppError::Invalid(format!("cannot read {}: {error}", file.display()))
+    };
+    let too_large = || {
+        AppError::Invalid(format!(
+            "{} is larger than 1 MiB: split it into smaller files and import them one after \
+             another.",
+            file.display()
+        ))
+    };
+    let limit = BULK_MAX_BYTES as u64;
+    if opened.metadata().map_err(cannot)?.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    opened
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        AppError::Invalid(format!(
+            "cannot read {}: it is not UTF-8 text",
+            file.display()
+        ))
+    })
 }
 
 /// The domain called `name`, which must exist.

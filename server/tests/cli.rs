@@ -919,3 +919,43 @@ fn a_remote_database_is_reached_over_tls_that_checks_its_certificate() {
     let refused = list("verify-full", other.as_os_str());
     assert!(!refused.status.success());
 }
+
+#[tokio::test]
+async fn an_import_is_refused_for_its_size_before_it_is_read_and_for_an_unknown_column() {
+    let dir = TempDir::new().unwrap();
+    two_domains(dir.path()).await;
+    // Past the first MiB the file is not text: it is refused for its size, unread.
+    let large = dir.path().join("large.csv");
+    let mut bytes = "dan,Wj5&pz4!Qs,Wj5&pz4!Qs\n".repeat(50_000).into_bytes();
+    bytes.extend([0xff; 16]);
+    std::fs::write(&large, bytes).unwrap();
+    let err = fails(
+        dir.path(),
+        &["import", "alpha.test", large.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        err.contains("large.csv is larger than 1 MiB: split it into smaller files"),
+        "{err}"
+    );
+
+    let file = dir.path().join("columns.csv");
+    std::fs::write(
+        &file,
+        "username,password,password_again,first_name\ncarl,Wj5&pz4!Qs,Wj5&pz4!Qs,Carl\n",
+    )
+    .unwrap();
+    let output = run(
+        dir.path(),
+        &["import", "alpha.test", file.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Line 1: the import knows no column \"password_again\". Its columns are username, password, password again, first name, last name, quota"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Line 2"), "{stderr}");
+    assert_eq!(count(&db(dir.path()).await, "mailboxes").await, 2);
+}

@@ -6,10 +6,11 @@
 //! accounts" and reports the file's line numbers.
 //!
 //! A first line whose first cell is `username` or `address` names the columns instead, in any
-//! order; columns it does not know are ignored, so a file `vpostmaster export` wrote imports
-//! as it is: its `address` column gives the username (the part before the `@`), whichever
-//! domain it names, and the `'` the export put before a cell that looked like a formula is
-//! taken off again.
+//! order, and a file `vpostmaster export` wrote imports as it is: its `address` column gives
+//! the username (the part before the `@`), whichever domain it names, its `usage bytes` and
+//! `created` are passed over, and the `'` the export put before a cell that looked like a
+//! formula is taken off again. A column the import does not know, or one named twice, refuses
+//! the file: its lines would otherwise be read without it, and fail for the wrong reason.
 
 use std::collections::{HashMap, HashSet};
 
@@ -39,6 +40,9 @@ pub struct ImportText {
     /// "Line 3, quota: …" for each line with a problem only the import has, by line number.
     pub problems: Vec<(usize, String)>,
 }
+
+/// Columns of an export that an import passes over.
+const PASSED_OVER: [&str; 2] = ["usage bytes", "created"];
 
 /// Where the quota and the status are among a layout's cells, after the paste's five fields.
 const QUOTA: usize = 5;
@@ -71,8 +75,9 @@ impl Layout {
         }
     }
 
-    /// The layout a header line names, or `None` when the line holds an account.
-    fn from_header(cells: &[String]) -> Option<Self> {
+    /// The layout a header line names, `None` when the line holds an account, or why the
+    /// header is refused.
+    fn from_header(cells: &[String]) -> Option<Result<Self, String>> {
         let first = cells.first()?.trim().to_ascii_lowercase();
         if first != "username" && first != "address" {
             return None;
@@ -91,20 +96,40 @@ impl Layout {
                 }
                 "quota mb" => QUOTA,
                 "status" => STATUS,
+                passed if PASSED_OVER.contains(&passed) => continue,
                 other => match COLUMNS.iter().position(|column| *column == other) {
                     Some(column) => column,
-                    None => continue,
+                    None => return Some(Err(unknown_column(cells[index].trim()))),
                 },
             };
-            layout.cells[column].get_or_insert(index);
+            if layout.cells[column].replace(index).is_some() {
+                return Some(Err(format!(
+                    "Line 1: the column {:?} is named twice; name each column once.",
+                    cells[index].trim()
+                )));
+            }
         }
-        Some(layout)
+        Some(Ok(layout))
     }
 }
 
-/// Reads an import file (see the module docs). Never fails: what is wrong is in `problems`, or
-/// left in the paste for its rules to report.
-pub fn read_import(text: &str) -> ImportText {
+/// The refusal of a header naming a column the import does not know, with those it knows.
+fn unknown_column(name: &str) -> String {
+    let mut shown: String = name.chars().take(40).collect();
+    if shown.len() < name.len() {
+        shown.push('…');
+    }
+    format!(
+        "Line 1: the import knows no column {shown:?}. Its columns are {}, or address instead \
+         of username, quota MB for quota, and status; {} are passed over.",
+        COLUMNS.join(", "),
+        PASSED_OVER.join(" and ")
+    )
+}
+
+/// Reads an import file (see the module docs). Fails only on a header it cannot follow; what
+/// else is wrong is in `problems`, or left in the paste for its rules to report.
+pub fn read_import(text: &str) -> Result<ImportText, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut import = ImportText::default();
     let mut layout = Layout::plain();
@@ -119,7 +144,7 @@ pub fn read_import(text: &str) -> ImportText {
         let cells: Vec<String> = split.fields.iter().map(|cell| cell.to_string()).collect();
         if number == 1 {
             if let Some(header) = Layout::from_header(&cells) {
-                layout = header;
+                layout = header?;
                 lines.push(String::new());
                 continue;
             }
@@ -188,7 +213,7 @@ pub fn read_import(text: &str) -> ImportText {
         lines.push(format!("{},", paste.join(",")));
     }
     import.paste = lines.join("\n");
-    import
+    Ok(import)
 }
 
 /// A cell without the `'` an export puts before a cell that looks like a formula.
@@ -228,7 +253,7 @@ mod tests {
 
     #[test]
     fn columns_without_a_header_are_the_paste_and_a_quota() {
-        let import = read_import("jane,Tq7$mw2!Lp,Tq7$mw2!Lp,Jane,\"Doe, Jr\",250\nbob\n");
+        let import = read_import("jane,Tq7$mw2!Lp,Tq7$mw2!Lp,Jane,\"Doe, Jr\",250\nbob\n").unwrap();
         assert!(import.problems.is_empty());
         assert_eq!(import.quotas, HashMap::from([(1, 250)]));
         assert_eq!(
@@ -250,7 +275,7 @@ mod tests {
     fn an_export_imports_into_another_domain_with_its_names_unmarked() {
         let export = "\"address\",\"first name\",\"last name\",\"status\",\"quota MB\",\"usage bytes\",\"created\"\r\n\
                       \"ann@alpha.test\",\"'=cmd()\",\"Smith\",\"active\",\"0\",\"\",\"2026-01-02T03:04:05Z\"\r\n";
-        let import = read_import(export);
+        let import = read_import(export).unwrap();
         assert!(import.problems.is_empty(), "{:?}", import.problems);
         assert_eq!(import.quotas, HashMap::from([(2, 0)]));
         assert_eq!(
@@ -262,7 +287,8 @@ mod tests {
     #[test]
     fn a_status_column_disables_its_lines_and_refuses_other_words() {
         let import =
-            read_import("address,status\nann@alpha.test,Disabled\nbob,active\ncarl,\ndora,gone\n");
+            read_import("address,status\nann@alpha.test,Disabled\nbob,active\ncarl,\ndora,gone\n")
+                .unwrap();
         assert_eq!(import.disabled, HashSet::from([2]));
         assert_eq!(
             import.problems,
@@ -271,8 +297,29 @@ mod tests {
     }
 
     #[test]
+    fn a_header_with_a_column_it_does_not_know_or_twice_is_refused() {
+        for header in [
+            "username,password,password_again,first name",
+            "username,password,password again,first_name",
+            "Address,Password,PASSWORD,quota",
+        ] {
+            let refused = read_import(&format!("{header}\nann,Tq7$mw2!Lp,Tq7$mw2!Lp\n"));
+            let message = refused.unwrap_err();
+            assert!(message.starts_with("Line 1: the "), "{message}");
+        }
+        let message = read_import("username,password,password_again\n").unwrap_err();
+        assert_eq!(
+            message,
+            "Line 1: the import knows no column \"password_again\". Its columns are username, \
+             password, password again, first name, last name, quota, or address instead of \
+             username, quota MB for quota, and status; usage bytes and created are passed over."
+        );
+        assert!(read_import("Username, Password , Password Again,Quota MB,Status\n").is_ok());
+    }
+
+    #[test]
     fn a_bad_quota_and_extra_cells_are_problems_of_their_line() {
-        let import = read_import("# comment\njane,,,,,lots\nbob,,,,,1,2\n");
+        let import = read_import("# comment\njane,,,,,lots\nbob,,,,,1,2\n").unwrap();
         assert_eq!(
             import.problems.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
             vec![2, 3]

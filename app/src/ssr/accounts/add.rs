@@ -86,7 +86,7 @@ pub async fn import(
     dry_run: bool,
 ) -> Result<AddedBatch, AppError> {
     let domain = scope.within();
-    let import = read_import(file);
+    let import = read_import(file).map_err(AppError::Invalid)?;
     let lines = check_paste(
         &state.db,
         &domain.name,
