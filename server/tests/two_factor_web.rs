@@ -100,6 +100,7 @@ async fn enrol(server: &TestServer, cookie: &str) -> Enrolled {
         .await;
     let TwoFactorState::On {
         codes_left,
+        old_codes: false,
         fresh_codes: Some(recovery),
     } = status(server, cookie).await.state
     else {
@@ -111,6 +112,7 @@ async fn enrol(server: &TestServer, cookie: &str) -> Enrolled {
         status(server, cookie).await.state,
         TwoFactorState::On {
             codes_left: 10,
+            old_codes: false,
             fresh_codes: None
         }
     );
@@ -299,6 +301,7 @@ async fn a_recovery_code_logs_on_once() {
         status(&server, &session).await.state,
         TwoFactorState::On {
             codes_left: 9,
+            old_codes: false,
             fresh_codes: None
         }
     );
@@ -307,6 +310,39 @@ async fn a_recovery_code_logs_on_once() {
         .call(CODE, &[("code", recovery)], Some(&pending))
         .await;
     assert!(reused.body.contains(WRONG_CODE), "{}", reused.body);
+}
+
+#[tokio::test]
+async fn my_password_says_when_recovery_codes_are_of_the_older_kind() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    enrol(&server, &cookie).await;
+    let notice = "Your recovery codes are of an older, weaker kind.";
+    assert!(!server
+        .get("/account", Some(&cookie))
+        .await
+        .body
+        .contains(notice));
+    // One given by an earlier version: ten hex digits, kept as a plain SHA-256.
+    sqlx::query(
+        "INSERT INTO recovery_codes (admin_id, code_hash)
+         SELECT id, $1 FROM admins WHERE email = $2",
+    )
+    .bind(<sha2::Sha256 as sha2::Digest>::digest(b"3f9a2c41d7").to_vec())
+    .bind(POSTMASTER_A)
+    .execute(&server.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        status(&server, &cookie).await.state,
+        TwoFactorState::On {
+            codes_left: 11,
+            old_codes: true,
+            fresh_codes: None
+        }
+    );
+    let page = server.get("/account", Some(&cookie)).await.body;
+    assert!(page.contains(notice), "{page}");
 }
 
 #[tokio::test]

@@ -21,8 +21,10 @@ pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
     let settings = &state.two_factor;
     let admin = &session.admin;
     let status = if two_factor::enabled(&state.db, admin.id).await? {
+        let (codes_left, old_codes) = two_factor::recovery_codes_left(&state.db, admin.id).await?;
         TwoFactorState::On {
-            codes_left: two_factor::recovery_codes_left(&state.db, admin.id).await?,
+            codes_left,
+            old_codes,
             fresh_codes: settings.fresh_codes.take(&session.key()),
         }
     } else {

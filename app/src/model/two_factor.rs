@@ -32,6 +32,9 @@ pub enum TwoFactorState {
     On {
         /// Unused recovery codes.
         codes_left: i64,
+        /// Some of them were given before recovery codes held 80 bits and were kept keyed:
+        /// they still work, but new ones are safer.
+        old_codes: bool,
         /// The recovery codes of an enrolment just confirmed: shown this once.
         fresh_codes: Option<Vec<String>>,
     },

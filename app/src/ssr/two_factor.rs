@@ -307,14 +307,17 @@ pub async fn unconfirmed(
         .transpose()
 }
 
-/// How many unused recovery codes the administrator has left.
-pub async fn recovery_codes_left(db: &AnyPool, admin_id: i64) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE admin_id = $1")
-            .bind(admin_id)
-            .fetch_one(db)
-            .await?,
+/// How many unused recovery codes the administrator has left, and whether any of them were
+/// given before recovery codes held 80 bits and were kept keyed.
+pub async fn recovery_codes_left(db: &AnyPool, admin_id: i64) -> Result<(i64, bool), AppError> {
+    let (left, old): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), (SELECT COUNT(*) FROM recovery_codes WHERE admin_id = $1 AND keyed = 0)
+         FROM recovery_codes WHERE admin_id = $1",
     )
+    .bind(admin_id)
+    .fetch_one(db)
+    .await?;
+    Ok((left, old > 0))
 }
 
 /// Whether the administrator has two-factor log-on on.

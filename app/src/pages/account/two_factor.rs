@@ -54,7 +54,11 @@ fn TwoFactorBody(view: TwoFactorView) -> impl IntoView {
             fresh_codes: Some(codes),
             ..
         } => view! { <RecoveryCodes codes/> }.into_any(),
-        TwoFactorState::On { codes_left, .. } => view! { <TurnOff codes_left/> }.into_any(),
+        TwoFactorState::On {
+            codes_left,
+            old_codes,
+            ..
+        } => view! { <TurnOff codes_left old_codes/> }.into_any(),
     };
     view! {
         {required.then(|| view! {
@@ -127,9 +131,10 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
     }
 }
 
-/// On: how many recovery codes are left, and turning it off with the password and a code.
+/// On: how many recovery codes are left (and whether some are of the older, weaker kind),
+/// and turning it off with the password and a code.
 #[component]
-fn TurnOff(codes_left: i64) -> impl IntoView {
+fn TurnOff(codes_left: i64, old_codes: bool) -> impl IntoView {
     let turn_off = ServerAction::<TurnOffTwoFactor>::new();
     let error = refusal(turn_off).get_untracked();
     let refused = error.is_some();
@@ -140,6 +145,11 @@ fn TurnOff(codes_left: i64) -> impl IntoView {
     };
     view! {
         <p>"Two-factor log-on is on: logging on asks for a code from your authenticator app after your password. " {left}</p>
+        {old_codes.then(|| view! {
+            <p class="alert alert--warn" role="status">
+                "Your recovery codes are of an older, weaker kind. They still work, but for new ones turn two-factor log-on off and on again."
+            </p>
+        })}
         <ActionForm action=turn_off>
             {error.map(|text| view! { <p class="alert alert--error" role="alert" id=TURN_OFF_REFUSAL>{text}</p> })}
             <PasswordField name="current_password" label="Your password, to turn it off"
