@@ -84,6 +84,7 @@ bench: build
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/navigation.mjs
 	cargo run --release -p server --example bench_mail
 	cargo run --release -p server --example bench_delivery
+	cargo run --release -p server --example bench_aliases
 
 ## The reliability suite: long, bounded, loopback only, and not part of `make test`. Each part
 ## prints its figures and writes its section of docs/reliability.md.

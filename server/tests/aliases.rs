@@ -297,6 +297,85 @@ async fn a_loop_is_refused_naming_the_chain() {
     );
 }
 
+/// A paste of `chains` chains of `length` aliases each, named `<prefix><chain>-<n>`, each
+/// delivering to the next and the last to an outside address, or back to its chain's first
+/// when `closed`.
+fn chained(prefix: &str, chains: usize, length: usize, closed: bool) -> String {
+    let mut text = String::new();
+    for chain in 1..=chains {
+        for n in 1..=length {
+            let next = if n < length {
+                format!("{prefix}{chain}-{}@alpha.test", n + 1)
+            } else if closed {
+                format!("{prefix}{chain}-1@alpha.test")
+            } else {
+                "out@x.test".to_owned()
+            };
+            text.push_str(&format!("{prefix}{chain}-{n} {next}\n"));
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_paste_of_five_thousand_chained_aliases_is_checked_whole() {
+    let console = Console::new().await;
+    // One chain of 5,000: mail to its first 4,001 addresses would pass through 1,000 aliases
+    // or more, where Postfix gives up.
+    let message = invalid(console.paste(&chained("a", 1, 5_000, false)).await);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Line 1: Mail would pass through 5,000 aliases and forwardings one after another \
+         (a1-1@alpha.test \u{2192} a1-2@alpha.test \u{2192} a1-3@alpha.test \u{2192} \
+         a1-4@alpha.test \u{2192} a1-5@alpha.test \u{2192} 4,991 more \u{2192} \
+         a1-4997@alpha.test \u{2192} a1-4998@alpha.test \u{2192} a1-4999@alpha.test \u{2192} \
+         a1-5000@alpha.test \u{2192} an address of another domain), and the mail server gives \
+         up at 1,000. Deliver to an address further along instead."
+    );
+    assert_eq!(lines.last(), Some(&"and 3951 more."));
+    // Closed into one loop, every line is refused for it, naming the chain.
+    let message = invalid(console.paste(&chained("a", 1, 5_000, true)).await);
+    assert!(
+        message.starts_with(
+            "Line 1: Mail would go round in a loop: a1-1@alpha.test \u{2192} a1-2@alpha.test \
+             \u{2192} a1-3@alpha.test \u{2192} a1-4@alpha.test \u{2192} a1-5@alpha.test \u{2192} \
+             4,991 more \u{2192} a1-4997@alpha.test \u{2192} a1-4998@alpha.test \u{2192} \
+             a1-4999@alpha.test \u{2192} a1-5000@alpha.test \u{2192} a1-1@alpha.test. Remove \
+             one of these targets.\nLine 2: Mail would go round in a loop: a1-2@alpha.test"
+        ),
+        "{message}"
+    );
+    assert!(message.ends_with("and 4950 more."), "{message}");
+    assert_eq!(console.aliases_stored().await, 0);
+
+    // Five chains of 999 and five more aliases: every one is delivered, so all are added.
+    let mut text = chained("c", 5, 999, false);
+    text.push_str(&chained("s", 5, 1, false));
+    assert_eq!(text.lines().count(), 5_000);
+    console.paste(&text).await.unwrap();
+    assert_eq!(console.aliases_stored().await, 5_000);
+    // One more in front of a stored chain of 999 is one too many; the stored ones are read
+    // a level at a time to find it.
+    let message = invalid(console.add("front", "c3-1@alpha.test").await);
+    assert!(
+        message.starts_with(
+            "Targets: Mail would pass through 1,000 aliases and forwardings one after another \
+             (front@alpha.test \u{2192} c3-1@alpha.test"
+        ),
+        "{message}"
+    );
+    // And a loop through the stored chain is named with it.
+    let message = invalid(console.update("c3-999@alpha.test", "c3-1@alpha.test").await);
+    assert!(
+        message.starts_with(
+            "Targets: Mail would go round in a loop: c3-999@alpha.test \u{2192} c3-1@alpha.test \
+             \u{2192} c3-2@alpha.test"
+        ),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn an_address_is_an_account_or_an_alias_never_both() {
     let console = Console::new().await;

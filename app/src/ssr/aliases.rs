@@ -1,22 +1,25 @@
 //! Aliases of a domain: list, add (one or a pasted list), change targets, delete, restore and
 //! purge. Each service takes the domain and the actor from its caller, so the web console, the
 //! command line and the tests run the same code; each change is checked with the shared
-//! `validate` rules and the routing rules (an address is one thing, mail never loops), and
-//! audited in the same transaction.
+//! `validate` rules and the routing rules (an address is one thing, mail never loops nor goes
+//! deeper than Postfix follows), and audited in the same transaction.
+
+use std::collections::HashMap;
 
 use sqlx::{AnyConnection, AnyPool};
 
 use super::accounts::RETENTION_DAYS;
 use super::audit::{self, Action, Actor, Entry};
+use super::budget;
 use super::caller;
 use super::db::{contains_pattern, Backend};
-use super::routing::{self, Domain};
+use super::routing::{self, Domain, Holder, RouteCheck};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
 use crate::model::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
 use crate::validate::{
-    describe_loop, find_loop, join_targets, parse_alias_paste, parse_targets, parse_username,
-    split_targets, Address, Field, FieldProblem,
+    join_targets, parse_alias_paste, parse_targets, parse_username, split_targets, Address,
+    AliasReport, Field, FieldProblem,
 };
 
 fn no_alias(address: &str) -> AppError {
@@ -169,11 +172,13 @@ pub async fn add(
 ) -> Result<String, AppError> {
     let address = alias_address(domain, name)?;
     let targets = checked_targets(&address, targets)?;
+    let routes = routing::check_one(db, &domain.name, &address, &targets).await?;
     let mut tx = super::db::begin_write(db).await?;
     refuse_taken(&mut tx, &address)
         .await
         .map_err(|error| error.on_field(Field::Alias))?;
-    routing::refuse_loop(&mut tx, &address, &targets)
+    routes
+        .refuse(&mut tx)
         .await
         .map_err(|error| error.on_field(Field::Targets))?;
     insert(&mut tx, domain, actor, &address, &targets).await?;
@@ -191,44 +196,45 @@ pub async fn add_from_paste(
     actor: Actor<'_>,
     text: &str,
 ) -> Result<usize, AppError> {
-    let mut report = parse_alias_paste(text, &domain.name);
+    let (owned, name) = (text.to_owned(), domain.name.clone());
+    let mut report = budget::off_runtime(move |_| parse_alias_paste(&owned, &name)).await?;
     if let Some(message) = report.too_big {
         return Err(AppError::Invalid(message));
     }
     if report.lines.is_empty() {
         return Err(AppError::Invalid("Paste at least one alias.".into()));
     }
-    let mut tx = super::db::begin_write(db).await?;
-    let addresses: Vec<(usize, String)> = report
+    // Checked before the write lock, and confirmed under it: what is taken and where mail
+    // goes may change meanwhile.
+    let addresses: Vec<String> = report
         .lines
         .iter()
-        .filter_map(|line| Some((line.number, line.address.clone()?)))
+        .filter_map(|line| line.address.clone())
         .collect();
-    for (number, address) in addresses {
-        if let Some(holder) = routing::holder(&mut tx, &address).await? {
-            report.add_problem(number, routing::taken(&address, holder).to_string());
-        }
+    let taken_before = routing::live_among(&mut *db.acquire().await?, &addresses).await?;
+    let (mut numbers, mut routes) = paste_routes(db, domain, &report, &taken_before).await?;
+    let mut tx = super::db::begin_write(db).await?;
+    let taken = routing::live_among(&mut tx, &addresses).await?;
+    if taken != taken_before {
+        (numbers, routes) = paste_routes(db, domain, &report, &taken).await?;
     }
-    // Mail may loop through stored aliases and forwardings as well as the lines that would be
-    // saved; a refused line's targets are left out, since they would not be.
-    let mut graph = routing::graph(&mut tx).await?;
-    let ready = || report.lines.iter().filter(|line| line.problems.is_empty());
-    for line in ready() {
-        if let Some(address) = &line.address {
-            graph.insert(address.clone(), line.targets.clone());
-        }
-    }
-    let loops: Vec<(usize, String)> = ready()
+    let mut found: Vec<(usize, String)> = report
+        .lines
+        .iter()
         .filter_map(|line| {
-            let chain = find_loop(line.address.as_deref()?, &line.targets, |a| {
-                graph.get(a).cloned()
-            })?;
-            Some((line.number, format!("{}.", describe_loop(&chain))))
+            let address = line.address.as_ref()?;
+            let holder = taken.get(address)?;
+            Some((line.number, routing::taken(address, *holder).to_string()))
         })
         .collect();
-    for (number, problem) in loops {
-        report.add_problem(number, problem);
-    }
+    let routed = routes.confirm(&mut tx).await?;
+    found.extend(
+        numbers
+            .into_iter()
+            .zip(routed)
+            .filter_map(|(number, problem)| Some((number, problem?))),
+    );
+    report.add_problems(found);
     if !report.is_ready() {
         let problems = report
             .lines
@@ -253,6 +259,36 @@ pub async fn add_from_paste(
     Ok(count)
 }
 
+/// The route check of the lines of a paste that could be saved (those without a problem, at
+/// an address not `taken`), with their line numbers: mail may loop through stored aliases and
+/// forwardings as well as through the lines, and a refused line's targets are left out, since
+/// they would not be saved.
+async fn paste_routes(
+    db: &AnyPool,
+    domain: &Domain,
+    report: &AliasReport,
+    taken: &HashMap<String, Holder>,
+) -> Result<(Vec<usize>, RouteCheck), AppError> {
+    let ready: Vec<(usize, &String, &Vec<String>)> = report
+        .lines
+        .iter()
+        .filter(|line| line.problems.is_empty())
+        .filter_map(|line| Some((line.number, line.address.as_ref()?, &line.targets)))
+        .filter(|(_, address, _)| !taken.contains_key(*address))
+        .collect();
+    let numbers = ready.iter().map(|(number, _, _)| *number).collect();
+    let starts = ready
+        .iter()
+        .map(|(_, address, _)| (*address).clone())
+        .collect();
+    let changed = ready
+        .iter()
+        .map(|(_, address, targets)| ((*address).clone(), (*targets).clone()))
+        .collect();
+    let routes = RouteCheck::new(db, &domain.name, changed, starts).await?;
+    Ok((numbers, routes))
+}
+
 /// Changes where a live alias of the domain delivers, with the rules of [`add`].
 pub async fn update(
     db: &AnyPool,
@@ -267,6 +303,7 @@ pub async fn update(
     };
     let targets = checked_targets(&address, targets)?;
     let joined = join_targets(&targets);
+    let routes = routing::check_one(db, &domain.name, &address, &targets).await?;
     let mut tx = super::db::begin_write(db).await?;
     let before: Option<String> = sqlx::query_scalar(
         "SELECT targets FROM aliases WHERE address = $1 AND domain_id = $2 AND deleted_at IS NULL",
@@ -279,7 +316,8 @@ pub async fn update(
     if before == joined {
         return Ok(());
     }
-    routing::refuse_loop(&mut tx, &address, &targets)
+    routes
+        .refuse(&mut tx)
         .await
         .map_err(|error| error.on_field(Field::Targets))?;
     sqlx::query(&format!(
@@ -402,6 +440,7 @@ pub async fn restore(
         }
         Some((address, _, targets)) => (address, split_targets(&targets)),
     };
+    let routes = routing::check_one(db, &domain.name, &address, &targets).await?;
     let mut tx = super::db::begin_write(db).await?;
     if let Some(holder) = routing::holder(&mut tx, &address).await? {
         return Err(AppError::Conflict(format!(
@@ -409,7 +448,7 @@ pub async fn restore(
             routing::taken(&address, holder)
         )));
     }
-    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    routes.refuse(&mut tx).await?;
     let restored: Option<i64> = sqlx::query_scalar(&format!(
         "UPDATE aliases SET deleted_at = NULL, updated_at = {now}
          WHERE id = $1 AND domain_id = $2 AND deleted_at IS NOT NULL RETURNING id",

@@ -50,10 +50,9 @@ pub async fn set(
             "An account cannot forward to itself. To keep its mail as well, tick \u{201c}Keep a copy\u{201d}.".to_owned(),
         ));
     }
-    // The write lock first: no other change to where mail goes reads between our loop check
-    // and our write.
+    let routes = routing::check_one(db, &domain.name, &address, &targets).await?;
     let mut tx = super::db::begin_write(db).await?;
-    routing::refuse_loop(&mut tx, &address, &targets).await?;
+    routes.refuse(&mut tx).await?;
     let stored = join_targets(&targets);
     let keep_copy = keep_copy || targets.is_empty();
     let changed = sqlx::query(&format!(

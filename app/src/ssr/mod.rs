@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod autoreply;
 pub mod batches;
+pub mod budget;
 pub mod caller;
 pub mod catch_all;
 pub mod clock;

@@ -1,11 +1,12 @@
 //! Where mail goes besides an account: alias targets, forwarding addresses, the catch-all, and
 //! the "Add many aliases" paste; and the loop rule that keeps mail from circling.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::domain::parse_domain;
+use super::routes::{check_routes, describe_route};
 use super::username::parse_username;
 
 /// Most targets one alias or one forwarding may have.
@@ -94,51 +95,6 @@ pub fn split_targets(stored: &str) -> Vec<String> {
         .collect()
 }
 
-/// Follows where mail to `address` would go if it went to `targets`, through `next` (the
-/// stored targets of an alias or a forwarding account, `None` for an address delivered
-/// as it is), and returns the chain of a loop back to `address`, such as
-/// `[sales@x, team@x, sales@x]`. An address whose forwarding keeps a copy still passes mail
-/// on, so it counts as going on to its targets.
-pub fn find_loop(
-    address: &str,
-    targets: &[String],
-    next: impl Fn(&str) -> Option<Vec<String>>,
-) -> Option<Vec<String>> {
-    // Depth-first with the path kept, each address expanded once: the first path that comes
-    // back to `address` is named.
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut stack: Vec<(Vec<String>, Vec<String>)> =
-        vec![(vec![address.to_owned()], targets.to_vec())];
-    while let Some((path, mut pending)) = stack.pop() {
-        let Some(target) = pending.pop() else {
-            continue;
-        };
-        stack.push((path.clone(), pending));
-        if target == address {
-            let mut chain = path;
-            chain.push(target);
-            return Some(chain);
-        }
-        if !seen.insert(target.clone()) {
-            continue;
-        }
-        if let Some(further) = next(&target) {
-            let mut longer = path;
-            longer.push(target);
-            stack.push((longer, further.into_iter().rev().collect()));
-        }
-    }
-    None
-}
-
-/// A loop as a sentence: "sales@x → team@x → sales@x".
-pub fn describe_loop(chain: &[String]) -> String {
-    format!(
-        "Mail would go round in a loop: {}. Remove one of these targets",
-        chain.join(" \u{2192} ")
-    )
-}
-
 /// One line of an "Add many aliases" paste.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AliasLine {
@@ -171,10 +127,17 @@ impl AliasReport {
         self.too_big.is_none() && self.ready > 0 && self.need_attention == 0
     }
 
-    /// Adds a problem the server found (an address taken, a loop) to line `number`.
-    pub fn add_problem(&mut self, number: usize, problem: String) {
-        if let Some(line) = self.lines.iter_mut().find(|line| line.number == number) {
-            line.problems.push(problem);
+    /// Adds the problems the server found (an address taken, a loop), each to its line by
+    /// number.
+    pub fn add_problems(&mut self, problems: Vec<(usize, String)>) {
+        let mut by_number: HashMap<usize, Vec<String>> = HashMap::new();
+        for (number, problem) in problems {
+            by_number.entry(number).or_default().push(problem);
+        }
+        for line in &mut self.lines {
+            if let Some(problems) = by_number.remove(&line.number) {
+                line.problems.extend(problems);
+            }
         }
         self.count();
     }
@@ -188,8 +151,8 @@ impl AliasReport {
 /// Reads a pasted list of aliases for `domain`: one per line, `alias target[,target…]`, the
 /// alias as a name or a full address of the domain, the targets separated by commas or
 /// spaces. Blank lines and lines starting with `#` are skipped. Never fails: everything wrong
-/// is in the report. Whether an address is taken, or makes a loop with stored aliases, only
-/// the server knows; loops within the paste are found here.
+/// is in the report. Whether an address is taken, or makes a loop or a chain too long with
+/// stored aliases, only the server knows; those within the paste are found here.
 pub fn parse_alias_paste(text: &str, domain: &str) -> AliasReport {
     if text.len() > super::BULK_MAX_BYTES {
         return AliasReport {
@@ -219,7 +182,7 @@ pub fn parse_alias_paste(text: &str, domain: &str) -> AliasReport {
         .map(|(number, line)| parse_alias_line(number, line, domain))
         .collect();
     flag_repeats(&mut lines);
-    flag_paste_loops(&mut lines);
+    flag_paste_routes(&mut lines, domain);
     let mut report = AliasReport {
         lines,
         ..AliasReport::default()
@@ -277,18 +240,26 @@ fn flag_repeats(lines: &mut [AliasLine]) {
     }
 }
 
-fn flag_paste_loops(lines: &mut [AliasLine]) {
+fn flag_paste_routes(lines: &mut [AliasLine], domain: &str) {
     let graph: HashMap<String, Vec<String>> = lines
         .iter()
         .filter(|line| line.problems.is_empty())
         .filter_map(|line| Some((line.address.clone()?, line.targets.clone())))
         .collect();
-    for line in lines.iter_mut().filter(|line| line.problems.is_empty()) {
-        let Some(address) = &line.address else {
-            continue;
-        };
-        if let Some(chain) = find_loop(address, &line.targets, |a| graph.get(a).cloned()) {
-            line.problems.push(describe_loop(&chain));
+    let ready: Vec<&str> = lines
+        .iter()
+        .filter(|line| line.problems.is_empty())
+        .filter_map(|line| line.address.as_deref())
+        .collect();
+    // A paste is at most 1 MiB, and the pass is linear in it: it needs no budget.
+    let Ok(problems) = check_routes(&graph, &ready, || true) else {
+        return;
+    };
+    // Every line without a problem has an address, so they pair with `ready` one to one.
+    let ready_lines = lines.iter_mut().filter(|line| line.problems.is_empty());
+    for (line, problem) in ready_lines.zip(problems) {
+        if let Some(problem) = problem {
+            line.problems.push(describe_route(&problem, domain));
         }
     }
 }
@@ -343,37 +314,6 @@ mod tests {
     }
 
     #[test]
-    fn loops_are_found_with_their_chain() {
-        let graph: HashMap<&str, Vec<String>> = HashMap::from([
-            (
-                "team@x.test",
-                vec!["jane@x.test".to_owned(), "sales@x.test".to_owned()],
-            ),
-            ("jane@x.test", vec!["out@y.test".to_owned()]),
-        ]);
-        let next = |a: &str| graph.get(a).cloned();
-        let chain = find_loop("sales@x.test", &["team@x.test".to_owned()], next).unwrap();
-        assert_eq!(chain, ["sales@x.test", "team@x.test", "sales@x.test"]);
-        assert!(describe_loop(&chain)
-            .contains("sales@x.test \u{2192} team@x.test \u{2192} sales@x.test"));
-        assert_eq!(
-            find_loop("other@x.test", &["team@x.test".to_owned()], next),
-            None
-        );
-        // A cycle that does not come back to the address itself is not its loop, and ends.
-        let cycle: HashMap<&str, Vec<String>> = HashMap::from([
-            ("a@x.test", vec!["b@x.test".to_owned()]),
-            ("b@x.test", vec!["a@x.test".to_owned()]),
-        ]);
-        assert_eq!(
-            find_loop("c@x.test", &["a@x.test".to_owned()], |a| cycle
-                .get(a)
-                .cloned()),
-            None
-        );
-    }
-
-    #[test]
     fn a_paste_reports_each_line() {
         let report = parse_alias_paste(
             "# sales team\nsales jane@example.test, bob@example.test\n\ninfo@example.test sales@example.test\nbad name x@y.test\nsales other@y.test\nself self@example.test\nloop1 loop2\nloop2 loop1@example.test\nnotargets\n",
@@ -423,7 +363,7 @@ mod tests {
         );
         let mut ok = parse_alias_paste("a b@x.test\n", "x.test");
         assert!(ok.is_ready());
-        ok.add_problem(1, "taken".to_owned());
+        ok.add_problems(vec![(1, "taken".to_owned())]);
         assert!(!ok.is_ready());
         assert_eq!(ok.need_attention, 1);
     }

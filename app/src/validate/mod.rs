@@ -12,8 +12,9 @@
 //! - [`parse_bulk`]: the "Add many accounts" paste, with line and field for
 //!   every problem; [`check_account`] the same rules for one account typed
 //!   field by field, and [`name_problems`] for a name alone.
-//! - [`parse_targets`]: where an alias or a forwarding delivers; [`find_loop`] the loop
-//!   rule and [`parse_alias_paste`] the "Add many aliases" paste.
+//! - [`parse_targets`]: where an alias or a forwarding delivers; [`check_routes`] the rule
+//!   that mail neither loops nor passes through too many of them, and [`parse_alias_paste`]
+//!   the "Add many aliases" paste.
 //! - [`check_autoreply`]: an auto-reply's subject, text and days.
 //! - [`read_import`]: the operator's import file, read into a paste with a quota per line.
 //! - [`parse_quota_mb`]: an account's quota in whole MB, 0 for no limit.
@@ -34,12 +35,13 @@ mod import;
 mod password;
 mod quota;
 mod refusal;
+mod routes;
 mod username;
 
 pub use address::Address;
 pub use alias::{
-    describe_loop, find_loop, join_targets, parse_alias_paste, parse_target, parse_targets,
-    split_targets, AliasLine, AliasReport, ALIAS_PASTE_MAX, TARGETS_MAX,
+    join_targets, parse_alias_paste, parse_target, parse_targets, split_targets, AliasLine,
+    AliasReport, ALIAS_PASTE_MAX, TARGETS_MAX,
 };
 pub use autoreply::{
     check_autoreply, check_reply_period, parse_reply_date, parse_reply_subject, parse_reply_text,
@@ -62,4 +64,5 @@ pub use quota::{parse_quota_mb, QUOTA_MB_MAX};
 pub use refusal::{
     address_taken, FieldProblem, CURRENT_PASSWORD_WRONG, PASSWORD_AGAIN_MISSING, PASSWORD_MISSING,
 };
+pub use routes::{check_routes, describe_route, Chain, OutOfBudget, RouteProblem, ROUTE_DEPTH_MAX};
 pub use username::{parse_username, USERNAME_MAX};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::AnyPool;
 use tokio::task::JoinSet;
 
-use super::{limit_and_count, live_among};
+use super::limit_and_count;
 use crate::error::AppError;
 use crate::model::accounts::{AddedAccount, AddedBatch};
 use crate::ssr::audit::{self, Action, Actor, Entry};
@@ -17,7 +17,7 @@ use crate::ssr::hashing::Hasher;
 use crate::ssr::mailstore::{self, removals, PendingMaildirs};
 use crate::ssr::progress::Counting;
 use crate::ssr::reserve;
-use crate::ssr::routing::{self, Domain, Holder};
+use crate::ssr::routing::{self, live_among, Domain, Holder};
 use crate::ssr::state::AppState;
 use crate::validate::{
     address_taken, check_account, generate_password, parse_bulk, read_import, AccountFields,

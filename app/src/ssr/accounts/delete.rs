@@ -3,7 +3,7 @@
 
 use sqlx::AnyPool;
 
-use super::{in_scope, limit_and_count, live_among};
+use super::{in_scope, limit_and_count};
 use crate::error::AppError;
 use crate::model::accounts::DeletedRow;
 use crate::ssr::audit::{self, Action, Actor, Entry};
@@ -12,7 +12,7 @@ use crate::ssr::caller::{self, DomainScope};
 use crate::ssr::clock;
 use crate::ssr::db::Backend;
 use crate::ssr::mailstore::{self, removals, MailStore};
-use crate::ssr::routing::{self, no_account, Holder};
+use crate::ssr::routing::{self, live_among, no_account, Holder};
 use crate::ssr::state::AppState;
 use crate::validate::Address;
 
