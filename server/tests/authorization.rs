@@ -120,11 +120,90 @@ async fn a_domain_named_with_a_nul_is_not_found_and_audited() {
         reply.status,
         reply.body
     );
-    // PostgreSQL's text holds no NUL: the log shows the replacement character instead.
+    // Not a domain name, so the log keeps none of it (PostgreSQL's text could not hold it).
     let refused = server
-        .count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'refused' AND target = 'beta\u{FFFD}.test'")
+        .count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'refused' AND target = '(not an address)' AND domain IS NULL")
         .await;
     assert_eq!(refused, 1, "the attempt is audited");
+}
+
+/// Refusal rows of alpha's postmaster, by the domain whose log holds them.
+async fn refusals_in(server: &TestServer, domain: &str) -> i64 {
+    server
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'authorize' AND outcome = 'refused'
+             AND actor = 'postmaster@alpha.test' AND COALESCE(domain, '') = '{domain}'"
+        ))
+        .await
+}
+
+#[tokio::test]
+async fn a_refusal_is_logged_in_the_callers_own_log_bounded_and_at_a_limited_rate() {
+    use app::api::accounts::DeleteAccounts;
+    use app::api::aliases::DeleteAliases;
+    use app::ssr::caller::REFUSALS_LOGGED;
+
+    let server = TestServer::new().await;
+    let alpha = server.log_on(POSTMASTER_A, PASSWORD).await;
+    for path in [DeleteAliases::PATH, DeleteAccounts::PATH] {
+        let form = [
+            ("domain", "alpha.test"),
+            ("addresses", "Anything@Beta.test"),
+            ("emails", "Anything@Beta.test"),
+        ];
+        let reply = server.call(path, &form, Some(&alpha)).await;
+        assert!(reply.body.contains("NotFound"), "{}", reply.body);
+    }
+    assert_eq!(
+        refusals_in(&server, "beta.test").await,
+        0,
+        "nothing in beta's log"
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM audit_log WHERE domain = 'alpha.test' AND target = 'anything@beta.test' AND outcome = 'refused'")
+            .await,
+        2,
+        "both in alpha's own"
+    );
+    // A domain not theirs goes to the operator's log.
+    let form = [("domain", "beta.test"), ("addresses", "x@beta.test")];
+    server.call(DeleteAliases::PATH, &form, Some(&alpha)).await;
+    assert_eq!(refusals_in(&server, "").await, 1);
+
+    // Of a megabyte typed, the log keeps a fixed word.
+    let huge = format!("{}@beta.test", "a".repeat(1 << 20));
+    let form = [("domain", "alpha.test"), ("addresses", huge.as_str())];
+    server.call(DeleteAliases::PATH, &form, Some(&alpha)).await;
+    assert_eq!(
+        server
+            .count("SELECT MAX(LENGTH(target)) FROM audit_log WHERE outcome = 'refused'")
+            .await,
+        "(too long to be an address)".len() as i64
+    );
+
+    // Past the limit, refusals are answered the same but no longer written.
+    let logged = refusals_in(&server, "alpha.test").await + refusals_in(&server, "").await;
+    for n in logged..REFUSALS_LOGGED + 5 {
+        let typed = format!("n{n}@beta.test");
+        let form = [("domain", "alpha.test"), ("addresses", typed.as_str())];
+        let reply = server.call(DeleteAliases::PATH, &form, Some(&alpha)).await;
+        assert!(reply.body.contains("NotFound"), "{}", reply.body);
+    }
+    assert_eq!(
+        refusals_in(&server, "alpha.test").await + refusals_in(&server, "").await,
+        REFUSALS_LOGGED
+    );
+    // Another administrator's refusals are counted apart.
+    let beta = server.log_on(POSTMASTER_B, PASSWORD).await;
+    let form = [("domain", "beta.test"), ("addresses", "x@alpha.test")];
+    server.call(DeleteAliases::PATH, &form, Some(&beta)).await;
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM audit_log WHERE actor = 'postmaster@beta.test' AND outcome = 'refused' AND domain = 'beta.test'")
+            .await,
+        1
+    );
 }
 
 /// Beta's accounts and the audit rows that are not refusals, to compare before and after.
@@ -297,7 +376,7 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
             reply.body
         );
         let refused_after = server
-            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'authorize' AND outcome = 'refused' AND actor = 'postmaster@alpha.test' AND domain = 'beta.test'")
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'authorize' AND outcome = 'refused' AND actor = 'postmaster@alpha.test' AND COALESCE(domain, 'alpha.test') = 'alpha.test'")
             .await;
         assert_eq!(
             refused_after,
@@ -306,6 +385,11 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
         );
     }
     // The one-time results of beta's add are not alpha's to read, and stay for beta.
+    assert_eq!(
+        refusals_in(&server, "beta.test").await,
+        0,
+        "nothing in beta's log"
+    );
     let stolen = server
         .call(AddedAccounts::PATH, &[("batch", &batch)], Some(&alpha))
         .await;

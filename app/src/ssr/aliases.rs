@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::accounts::RETENTION_DAYS;
 use super::audit::{self, Action, Actor, Entry};
 use super::budget;
-use super::caller;
+use super::caller::{self, Asked};
 use super::db::{contains_pattern, Backend};
 use super::routing::{self, Domain, Holder, RouteCheck};
 use crate::error::AppError;
@@ -26,17 +26,16 @@ fn no_alias(address: &str) -> AppError {
     AppError::NotFound(format!("The alias {}", address.trim()))
 }
 
-/// Audits a request for an alias outside `domain`; the caller answers it as not found.
+/// Audits, in `domain`'s own log, a request for an alias outside it; the caller answers it as
+/// not found.
 async fn record_outside(
     db: &AnyPool,
     domain: &Domain,
     actor: Actor<'_>,
-    address: &str,
+    asked: Asked<'_>,
 ) -> Result<(), AppError> {
-    let target = address.trim().to_ascii_lowercase();
-    let other = Address::domain_of(&target);
     let details = format!("not an alias of {}", domain.name);
-    caller::record_refusal(db, actor, other.as_deref(), &target, &details).await
+    caller::record_refusal(db, actor, Some(&domain.name), asked, &details).await
 }
 
 /// The address of `domain` that an alias typed as `name` (a name or a full address) gets.
@@ -298,7 +297,7 @@ pub async fn update(
     targets: &str,
 ) -> Result<(), AppError> {
     let Some(address) = domain.address_of(address) else {
-        record_outside(db, domain, actor, address).await?;
+        record_outside(db, domain, actor, Asked::Typed(address)).await?;
         return Err(no_alias(address));
     };
     let targets = checked_targets(&address, targets)?;
@@ -352,7 +351,7 @@ pub async fn delete(
     let mut chosen: Vec<String> = Vec::with_capacity(addresses.len());
     for typed in addresses.iter().filter(|typed| !typed.trim().is_empty()) {
         let Some(address) = domain.address_of(typed) else {
-            record_outside(db, domain, actor, typed).await?;
+            record_outside(db, domain, actor, Asked::Typed(typed)).await?;
             return Err(no_alias(typed));
         };
         if !chosen.contains(&address) {
@@ -434,8 +433,9 @@ pub async fn restore(
     .await?;
     let (address, targets) = match row {
         None => return Err(gone()),
-        Some((address, domain_id, _)) if domain_id != domain.id => {
-            record_outside(db, domain, actor, &address).await?;
+        Some((_, domain_id, _)) if domain_id != domain.id => {
+            // Another domain's alias is not named: the number is all that was asked.
+            record_outside(db, domain, actor, Asked::Row("deleted alias", id)).await?;
             return Err(gone());
         }
         Some((address, _, targets)) => (address, split_targets(&targets)),

@@ -6,8 +6,10 @@ use sqlx::AnyPool;
 use super::audit::{self, Actor};
 use super::audit::{Action, Entry, Outcome};
 use super::auth::{Admin, CurrentSession};
+use super::db::Backend;
 use super::routing::Domain;
 use crate::error::AppError;
+use crate::validate::loggable_target;
 
 /// Who calls a service: the audit log names them, and what they may touch follows from it.
 #[derive(Debug, Clone)]
@@ -84,11 +86,15 @@ impl DomainScope {
                 domain,
             }),
             None => {
-                // Lowercase, so that the attempt shows in that domain's own activity.
-                let target = domain.unwrap_or("").to_ascii_lowercase();
+                // In the operator's log: the caller has no domain of their own to log it in
+                // here, and the domain named is not theirs to write into.
+                let typed = domain.unwrap_or("");
                 let details = "not a managed domain";
-                record_refusal(db, caller.actor(), Some(&target), &target, details).await?;
-                Err(AppError::NotFound(format!("The domain {target}")))
+                record_refusal(db, caller.actor(), None, Asked::Typed(typed), details).await?;
+                Err(AppError::NotFound(format!(
+                    "The domain {}",
+                    typed.trim().to_ascii_lowercase()
+                )))
             }
         }
     }
@@ -118,21 +124,59 @@ impl DomainScope {
     }
 }
 
-/// Audits a request that named something outside the administrator's domains; the caller
-/// answers it as not found.
+/// Refusal rows one actor may add to the audit log in [`REFUSALS_WINDOW_SECS`]; past that,
+/// refusals go to the server's log only, so that repeated requests cannot fill the disk that
+/// the mail shares. An administrator's sessions share the count.
+pub const REFUSALS_LOGGED: i64 = 50;
+/// The window of [`REFUSALS_LOGGED`], in seconds.
+pub const REFUSALS_WINDOW_SECS: i64 = 600;
+
+/// What a refused request asked for, as its audit row names it.
+#[derive(Debug, Clone, Copy)]
+pub enum Asked<'a> {
+    /// Typed by the caller: only what [`loggable_target`] keeps of it is logged.
+    Typed(&'a str),
+    /// A row of another domain, such as a "deleted account", by its number: never what the
+    /// row holds, which is not the caller's to learn.
+    Row(&'static str, i64),
+}
+
+/// Audits a request that named something outside the caller's domains; the caller answers it
+/// as not found. The row goes into `own`, the caller's own domain's log (`None`: the
+/// operator's), never the domain named, which is not theirs to write into.
 pub async fn record_refusal(
     db: &AnyPool,
     actor: audit::Actor<'_>,
-    domain: Option<&str>,
-    target: &str,
+    own: Option<&str>,
+    asked: Asked<'_>,
     details: &str,
 ) -> Result<(), AppError> {
+    let target = match asked {
+        Asked::Typed(typed) => loggable_target(typed),
+        Asked::Row(what, id) => format!("{what} {id}"),
+    };
+    let mut conn = db.acquire().await?;
+    let recent: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log
+           WHERE at >= {since} AND actor = $2 AND action = $3 AND outcome = $4 LIMIT $5) AS recent",
+        since = Backend::of_conn(&conn).seconds_ago("$1")
+    ))
+    .bind(REFUSALS_WINDOW_SECS)
+    .bind(actor.name)
+    .bind(Action::Authorize.as_str())
+    .bind(Outcome::Refused.as_str())
+    .bind(REFUSALS_LOGGED)
+    .fetch_one(&mut *conn)
+    .await?;
+    if recent >= REFUSALS_LOGGED {
+        tracing::warn!(actor = actor.name, %target, details, "refused, not audited: too many refusals");
+        return Ok(());
+    }
     let entry = Entry {
         outcome: Outcome::Refused,
         details,
-        ..Entry::new(actor, Action::Authorize, domain, target)
+        ..Entry::new(actor, Action::Authorize, own, &target)
     };
-    let mut conn = db.acquire().await?;
     audit::record(&mut conn, &entry).await?;
     Ok(())
 }

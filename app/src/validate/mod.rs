@@ -62,7 +62,8 @@ pub use password::{
 };
 pub use quota::{parse_quota_mb, QUOTA_MB_MAX};
 pub use refusal::{
-    address_taken, FieldProblem, CURRENT_PASSWORD_WRONG, PASSWORD_AGAIN_MISSING, PASSWORD_MISSING,
+    address_taken, loggable_target, FieldProblem, CURRENT_PASSWORD_WRONG, PASSWORD_AGAIN_MISSING,
+    PASSWORD_MISSING,
 };
 pub use routes::{check_routes, describe_route, Chain, OutOfBudget, RouteProblem, ROUTE_DEPTH_MAX};
 pub use username::{parse_username, USERNAME_MAX};

@@ -7,8 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::alias::parse_target;
 use super::bulk::{Field, Problem};
 use super::check::Rule;
+use super::domain::parse_domain;
 
 /// A password field left empty where one is needed.
 pub const PASSWORD_MISSING: &str = "Password missing";
@@ -24,6 +26,22 @@ pub fn address_taken(address: &str, alias: bool) -> String {
     } else {
         format!("{address} is already an account")
     }
+}
+
+/// Characters of the longest address the rules accept: 64 before the `@`, a domain name of 253.
+const ADDRESS_MAX: usize = 64 + 1 + 253;
+
+/// What the audit log keeps of a target typed into a refused request: the address, or the
+/// domain name, as the rules read it (lowercase, at most an address's length); a fixed word when
+/// it is neither. So a request can neither write what it likes into the log nor fill it.
+pub fn loggable_target(typed: &str) -> String {
+    let typed = typed.trim();
+    if typed.len() > ADDRESS_MAX {
+        return "(too long to be an address)".to_owned();
+    }
+    parse_target(typed)
+        .or_else(|_| parse_domain(typed))
+        .unwrap_or_else(|_| "(not an address)".to_owned())
 }
 
 /// One problem with one input of a form (or one field of one line of a paste), in words for
@@ -127,6 +145,26 @@ mod tests {
             ..FieldProblem::new(Field::Line, None, "A quote is not closed.")
         };
         assert_eq!(whole.describe(), "Line 2: A quote is not closed.");
+    }
+
+    #[test]
+    fn the_log_keeps_only_an_address_or_a_domain_of_what_was_typed() {
+        assert_eq!(
+            loggable_target(" Anything@Other.TEST "),
+            "anything@other.test"
+        );
+        assert_eq!(loggable_target("Other.Test"), "other.test");
+        for junk in [
+            "",
+            "a b@x.test",
+            "<script>@x.test",
+            "x\0y@other.test",
+            "@other.test",
+        ] {
+            assert_eq!(loggable_target(junk), "(not an address)", "{junk:?}");
+        }
+        let huge = format!("{}@other.test", "a".repeat(4 << 20));
+        assert_eq!(loggable_target(&huge), "(too long to be an address)");
     }
 
     #[test]

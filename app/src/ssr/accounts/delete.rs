@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::model::accounts::DeletedRow;
 use crate::ssr::audit::{self, Action, Actor, Entry};
 use crate::ssr::auth::now;
-use crate::ssr::caller::{self, DomainScope};
+use crate::ssr::caller::{self, Asked, DomainScope};
 use crate::ssr::clock;
 use crate::ssr::db::Backend;
 use crate::ssr::mailstore::{self, removals, MailStore};
@@ -30,9 +30,11 @@ pub async fn delete(db: &AnyPool, scope: &DomainScope, emails: &[&str]) -> Resul
     for email in emails.iter().filter(|email| !email.trim().is_empty()) {
         let Some(address) = in_scope(scope, email) else {
             let target = email.trim().to_lowercase();
-            if let Some(domain) = Address::domain_of(&target) {
+            if Address::domain_of(&target).is_some() {
                 let details = format!("not an account of {}", scope.domain());
-                caller::record_refusal(db, scope.actor(), Some(&domain), &target, &details).await?;
+                let own = Some(scope.domain());
+                let asked = Asked::Typed(&target);
+                caller::record_refusal(db, scope.actor(), own, asked, &details).await?;
             }
             return Err(no_account(&target));
         };
@@ -106,10 +108,11 @@ pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<S
     .await?;
     let (email, maildir) = match row {
         None => return Err(gone()),
-        Some((email, domain_id, _)) if domain_id != scope.domain_id() => {
-            let domain = Address::domain_of(&email);
+        Some((_, domain_id, _)) if domain_id != scope.domain_id() => {
+            // Another domain's account is not named: the number is all that was asked.
             let details = format!("not an account of {}", scope.domain());
-            caller::record_refusal(db, scope.actor(), domain.as_deref(), &email, &details).await?;
+            let (own, asked) = (Some(scope.domain()), Asked::Row("deleted account", id));
+            caller::record_refusal(db, scope.actor(), own, asked, &details).await?;
             return Err(gone());
         }
         Some((email, _, maildir)) => (email, maildir),
