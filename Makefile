@@ -11,9 +11,12 @@ CARGO_LEPTOS_VERSION := 0.3.9
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly: read its version from Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 # The pgsql packages give Dovecot and Postfix the drivers for a console on PostgreSQL;
-# postgresql-15 is the server that server/tests/with-postgres runs privately for the tests.
+# postgresql-15 is the server that server/tests/with-postgres runs privately for the tests;
+# iproute2 brings up the loopback of the private root that runs the README's mail set-up;
+# curl is what `make run` tells a newcomer to send and read the demo's mail with.
 APT_PACKAGES := chromium chromium-driver dovecot-core dovecot-pop3d dovecot-imapd dovecot-sqlite \
-	dovecot-pgsql dovecot-lmtpd dovecot-sieve postfix postfix-sqlite postfix-pgsql postgresql-15 curl
+	dovecot-pgsql dovecot-lmtpd dovecot-sieve postfix postfix-sqlite postfix-pgsql postgresql-15 \
+	iproute2 curl
 BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 
