@@ -96,11 +96,13 @@ impl PostfixPlaces {
         }
         std::fs::create_dir_all(self.queue.join("pid")).map_err(io)?;
         std::fs::create_dir_all(&self.config_dir).map_err(io)?;
+        // recipient_delimiter as Debian's main.cf sets it, so that plus-addressed mail is looked
+        // up as on the servers the console is for.
         let main = format!(
             "{}\ncompatibility_level = 3.6\nqueue_directory = {}\ndata_directory = {}\n\
              maillog_file = {}\nmaillog_file_prefixes = {}\ninet_interfaces = 127.0.0.1\n\
              inet_protocols = ipv4\nmyhostname = mx.vpm.test\nmydestination =\nalias_maps =\n\
-             alias_database =\nbiff = no\nrelayhost = {}\n",
+             alias_database =\nbiff = no\nrecipient_delimiter = +\nrelayhost = {}\n",
             config.main()?,
             self.queue.display(),
             self.data.display(),

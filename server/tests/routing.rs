@@ -267,6 +267,19 @@ async fn the_catch_all_takes_unknown_addresses_only_while_it_is_on() {
         has_subject(&janes, "for-jane") && !has_subject(&johns, "for-jane"),
         "an account's own mail is never caught"
     );
+    // Postfix asks for jane+news@ first (Debian's recipient_delimiter is +): the catch-all
+    // answers only when it is asked for @alpha.test, after jane@ has answered.
+    let plus = "jane+news@alpha.test";
+    assert!(mail.rcpt(plus).starts_with("250"));
+    mail.send(plus, &message("for-jane-plus", plus));
+    let janes = mail.wait_for(JANE, JANE_PW, 2);
+    assert!(has_subject(&janes, "for-jane-plus"));
+    mail.send(unknown, &message("guessed-again", unknown));
+    let johns = mail.wait_for(JOHN, JOHN_PW, 2);
+    assert!(
+        has_subject(&johns, "guessed-again") && !has_subject(&johns, "for-jane-plus"),
+        "the catch-all takes no account's plus-addressed mail"
+    );
     assert!(
         mail.rcpt("someone@beta.test").starts_with("550"),
         "another domain's catch-all is its own"
