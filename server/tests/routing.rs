@@ -93,6 +93,19 @@ async fn forwarding_is_saved_and_shown_and_refused_when_it_loops_or_is_not_an_ad
     assert_eq!(set.targets, [OUTSIDE, JOHN]);
     assert!(!set.keep_copy);
 
+    // A loop through another tenant's alias names only this domain's addresses.
+    let beta = server.log_on(POSTMASTER_B, PASSWORD).await;
+    let form = [("domain", "beta.test"), ("name", "back"), ("targets", JOHN)];
+    server.call(AddAlias::PATH, &form, Some(&beta)).await;
+    let looped = forward(&server, &cookie, JOHN, "back@beta.test", true)
+        .await
+        .unwrap_err();
+    assert!(
+        looped.contains(
+            "john@alpha.test \u{2192} an address of another domain \u{2192} john@alpha.test"
+        ) && !looped.contains("back@beta.test"),
+        "{looped}"
+    );
     // john → jane → john: refused with the chain named, and nothing changes.
     let looped = forward(&server, &cookie, JOHN, JANE, true)
         .await
@@ -137,14 +150,19 @@ async fn the_catch_all_is_off_until_set_and_takes_only_an_address_that_leads_som
         nowhere.contains("nobody@alpha.test is neither an account nor an alias"),
         "{nowhere}"
     );
-    let other_domain = set_catch_all(&server, &cookie, "nobody@beta.test")
-        .await
-        .unwrap_err();
-    assert!(
-        other_domain.contains("neither an account"),
-        "{other_domain}"
-    );
     assert_eq!(catch_all(&server, &cookie).await, None);
+    // Another tenant's addresses get one answer, whether they exist or not.
+    let beta = server.log_on(POSTMASTER_B, PASSWORD).await;
+    let form = [
+        ("domain", "beta.test"),
+        ("name", "sales"),
+        ("targets", OUTSIDE),
+    ];
+    server.call(AddAlias::PATH, &form, Some(&beta)).await;
+    for foreign in ["sales@beta.test", "nobody@beta.test"] {
+        set_catch_all(&server, &cookie, foreign).await.unwrap();
+        assert_eq!(catch_all(&server, &cookie).await.as_deref(), Some(foreign));
+    }
 
     set_catch_all(&server, &cookie, "Jane@Alpha.test")
         .await
@@ -172,7 +190,7 @@ async fn the_catch_all_is_off_until_set_and_takes_only_an_address_that_leads_som
     let audited = server
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'domain.catch_all'")
         .await;
-    assert_eq!(audited, 3);
+    assert_eq!(audited, 5);
 }
 
 /// Waits until the sink has taken a message for `to`, and returns its text.

@@ -5,7 +5,6 @@
 use sqlx::AnyPool;
 
 use super::audit::{self, Action, Actor, Entry};
-use super::db::Flag;
 use super::routing::{self, Domain};
 use crate::error::AppError;
 use crate::validate::parse_target;
@@ -20,8 +19,10 @@ pub async fn get(db: &AnyPool, domain: &Domain) -> Result<Option<String>, AppErr
 }
 
 /// Sends the domain's unknown addresses to `typed`, or turns the catch-all off when it is
-/// empty. An address in one of the console's domains must be a live account or alias: any
-/// other would be unknown too, and its mail would come back to a catch-all. Audited.
+/// empty. An address of the domain itself must be a live account or alias: any other would be
+/// unknown too, and its mail would come back to the catch-all. Every other domain's address is
+/// taken as it is, whether the console holds that domain or not, so that the answer tells
+/// nothing of another tenant's addresses. Audited.
 pub async fn set(
     db: &AnyPool,
     domain: &Domain,
@@ -36,12 +37,7 @@ pub async fn set(
     };
     let mut tx = super::db::begin_write(db).await?;
     if let Some(target) = &target {
-        let (_, target_domain) = target.rsplit_once('@').unwrap_or_default();
-        let Flag(ours) =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE name = $1)")
-                .bind(target_domain)
-                .fetch_one(&mut *tx)
-                .await?;
+        let ours = domain.address_of(target).is_some();
         if ours && routing::holder(&mut tx, target).await?.is_none() {
             return Err(AppError::Invalid(format!(
                 "{target} is neither an account nor an alias, so its mail would have nowhere to go. Add it first, or choose another address."
