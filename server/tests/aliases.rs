@@ -377,6 +377,29 @@ async fn a_paste_of_five_thousand_chained_aliases_is_checked_whole() {
 }
 
 #[tokio::test]
+async fn a_search_too_long_or_holding_a_nul_is_refused_before_it_is_run() {
+    use app::api::accounts::ListAccounts;
+
+    let console = Console::new().await;
+    let huge = "a".repeat(1 << 20);
+    for search in [huge.as_str(), "sa\0les"] {
+        for path in [ListAliases::PATH, ListAccounts::PATH] {
+            let form = [("domain", "alpha.test"), ("search", search), ("page", "1")];
+            let message = invalid(outcome::<serde_json::Value>(
+                &console.call(path, &form).await,
+            ));
+            assert!(
+                message == "A search can have at most 100 characters"
+                    || message == "A search cannot hold a NUL character",
+                "{path}: {message}"
+            );
+        }
+    }
+    let longest = "a".repeat(100);
+    assert!(console.addresses(&longest).await.is_empty());
+}
+
+#[tokio::test]
 async fn an_address_is_an_account_or_an_alias_never_both() {
     let console = Console::new().await;
     let added = console.add_accounts("ann").await;

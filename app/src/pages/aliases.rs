@@ -7,6 +7,7 @@ use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, Pager};
 use crate::model::aliases::{AliasPage, AliasRow};
 use crate::url::encode_query;
+use crate::validate::SEARCH_MAX;
 
 /// Aliases: the domain's aliases, searchable and paginated, with multi-select for delete.
 #[component]
@@ -47,7 +48,7 @@ pub fn AliasesPage() -> impl IntoView {
                 {move || params().0.map(|domain| view! { <input type="hidden" name="domain" value=domain/> })}
                 <label class="search__label" for="q">"Search by alias or target"</label>
                 <div class="search__row">
-                    <input class="field__input" id="q" name="q" type="search" value=move || params().1/>
+                    <input class="field__input" id="q" name="q" type="search" maxlength=SEARCH_MAX value=move || params().1/>
                     <button class="button" type="submit">"Search"</button>
                 </div>
             </form>

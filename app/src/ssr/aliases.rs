@@ -18,8 +18,8 @@ use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
 use crate::model::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
 use crate::validate::{
-    join_targets, parse_alias_paste, parse_targets, parse_username, split_targets, Address,
-    AliasReport, Field, FieldProblem,
+    check_text, join_targets, parse_alias_paste, parse_targets, parse_username, split_targets,
+    Address, AliasReport, Field, FieldProblem, SEARCH_MAX,
 };
 
 fn no_alias(address: &str) -> AppError {
@@ -75,6 +75,7 @@ pub async fn list(
     search: &str,
     page: u32,
 ) -> Result<AliasPage, AppError> {
+    let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
     let search = search.trim().to_lowercase();
     let pattern = contains_pattern(&search);
     // Stored lowercase and searched lowercase: PostgreSQL's LIKE does not ignore case.

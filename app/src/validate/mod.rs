@@ -15,6 +15,7 @@
 //! - [`parse_targets`]: where an alias or a forwarding delivers; [`check_routes`] the rule
 //!   that mail neither loops nor passes through too many of them, and [`parse_alias_paste`]
 //!   the "Add many aliases" paste.
+//! - [`check_text`]: the length and NUL rule of every free-text input, such as a search.
 //! - [`check_autoreply`]: an auto-reply's subject, text and days.
 //! - [`read_import`]: the operator's import file, read into a paste with a quota per line.
 //! - [`parse_quota_mb`]: an account's quota in whole MB, 0 for no limit.
@@ -36,6 +37,7 @@ mod password;
 mod quota;
 mod refusal;
 mod routes;
+mod text;
 mod username;
 
 pub use address::Address;
@@ -66,4 +68,5 @@ pub use refusal::{
     PASSWORD_MISSING,
 };
 pub use routes::{check_routes, describe_route, Chain, OutOfBudget, RouteProblem, ROUTE_DEPTH_MAX};
+pub use text::{check_text, SEARCH_MAX};
 pub use username::{parse_username, USERNAME_MAX};

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::model::accounts::{AccountPage, AccountRow, PageStart, PAGE_SIZE};
 use crate::ssr::caller::DomainScope;
 use crate::ssr::db::{contains_pattern, Backend};
+use crate::validate::{check_text, SEARCH_MAX};
 
 /// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
 /// nobody reads a thousand matches, and counting them all costs a scan of the domain. A term
@@ -33,6 +34,7 @@ pub async fn list(
     start: &PageStart,
     page: u32,
 ) -> Result<AccountPage, AppError> {
+    let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
     let matcher = Matcher::of(db, search.trim()).await?;
     let (forward, key) = match start {
         PageStart::First => (true, None),
