@@ -16,6 +16,7 @@ pub mod forms;
 pub mod guard;
 pub mod limits;
 pub mod migrate_to;
+pub mod nul;
 pub mod postfix;
 pub mod template;
 pub mod web;

@@ -377,21 +377,20 @@ async fn a_paste_of_five_thousand_chained_aliases_is_checked_whole() {
 }
 
 #[tokio::test]
-async fn a_search_too_long_or_holding_a_nul_is_refused_before_it_is_run() {
+async fn a_search_too_long_is_refused_before_it_is_run() {
     use app::api::accounts::ListAccounts;
 
     let console = Console::new().await;
     let huge = "a".repeat(1 << 20);
-    for search in [huge.as_str(), "sa\0les"] {
+    for search in [huge.as_str()] {
         for path in [ListAliases::PATH, ListAccounts::PATH] {
             let form = [("domain", "alpha.test"), ("search", search), ("page", "1")];
             let message = invalid(outcome::<serde_json::Value>(
                 &console.call(path, &form).await,
             ));
-            assert!(
-                message == "A search can have at most 100 characters"
-                    || message == "A search cannot hold a NUL character",
-                "{path}: {message}"
+            assert_eq!(
+                message, "A search can have at most 100 characters",
+                "{path}"
             );
         }
     }

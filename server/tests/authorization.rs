@@ -3,6 +3,8 @@
 
 mod support;
 
+use app::error::AppError;
+use app::validate::NUL_REFUSED;
 use axum::http::StatusCode;
 use leptos::server_fn::ServerFn;
 use support::*;
@@ -104,7 +106,7 @@ async fn a_postmaster_cannot_reach_another_domain() {
 }
 
 #[tokio::test]
-async fn a_domain_named_with_a_nul_is_not_found_and_audited() {
+async fn a_nul_anywhere_is_refused_as_not_valid_before_anything_reads_it() {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     let reply = server
@@ -114,17 +116,32 @@ async fn a_domain_named_with_a_nul_is_not_found_and_audited() {
             Some(&cookie),
         )
         .await;
-    assert!(
-        reply.body.contains("NotFound"),
-        "{} {}",
-        reply.status,
-        reply.body
+    let refusal: AppError = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        (reply.status, refusal),
+        (
+            StatusCode::BAD_REQUEST,
+            AppError::Invalid(format!("{NUL_REFUSED}."))
+        )
     );
-    // Not a domain name, so the log keeps none of it (PostgreSQL's text could not hold it).
-    let refused = server
-        .count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'refused' AND target = '(not an address)' AND domain IS NULL")
-        .await;
-    assert_eq!(refused, 1, "the attempt is audited");
+    // In a page's address, and in a form posted without JavaScript: a page that says so.
+    for reply in [
+        server.get("/activity?action=a%00b", Some(&cookie)).await,
+        server
+            .send(
+                post(app::api::aliases::AddAlias::PATH, Some(&cookie))
+                    .header(axum::http::header::ACCEPT, "text/html")
+                    .body(axum::body::Body::from(
+                        "domain=alpha.test&name=a%00&targets=x%40y.test",
+                    ))
+                    .unwrap(),
+            )
+            .await,
+    ] {
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+        assert!(reply.body.contains("NUL character"), "{}", reply.body);
+    }
+    assert_eq!(server.count("SELECT COUNT(*) FROM aliases").await, 0);
 }
 
 /// Refusal rows of alpha's postmaster, by the domain whose log holds them.

@@ -68,5 +68,5 @@ pub use refusal::{
     PASSWORD_MISSING,
 };
 pub use routes::{check_routes, describe_route, Chain, OutOfBudget, RouteProblem, ROUTE_DEPTH_MAX};
-pub use text::{check_text, SEARCH_MAX};
+pub use text::{check_text, encoded_nul, NUL_REFUSED, SEARCH_MAX};
 pub use username::{parse_username, USERNAME_MAX};

@@ -2,6 +2,9 @@
 //! number of characters, counted only once the bytes could fit, and no NUL, which PostgreSQL's
 //! text cannot hold.
 
+/// The refusal of a NUL in any input.
+pub const NUL_REFUSED: &str = "What you sent holds a NUL character, which no field can hold";
+
 /// Most characters of a search term.
 pub const SEARCH_MAX: usize = 100;
 
@@ -18,9 +21,25 @@ pub fn check_text<'a>(what: &str, text: &'a str, max: usize) -> Result<&'a str, 
     Ok(text)
 }
 
+/// Whether a request's query or form body, URL-encoded as browsers and the server functions
+/// send them, would give some input a NUL once decoded: `%00`, or the byte itself.
+pub fn encoded_nul(encoded: &[u8]) -> bool {
+    encoded.contains(&0) || encoded.windows(3).any(|three| three == b"%00")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_is_found_however_it_is_encoded() {
+        for sent in [&b"a=b%00c"[..], b"a=b\0c"] {
+            assert!(encoded_nul(sent), "{sent:?}");
+        }
+        for sent in [&b"a=b%2500c&d=%0A"[..], b"a=100"] {
+            assert!(!encoded_nul(sent), "{sent:?}");
+        }
+    }
 
     #[test]
     fn a_text_is_refused_when_too_long_or_holding_a_nul() {
