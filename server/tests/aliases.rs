@@ -377,7 +377,7 @@ async fn a_paste_of_five_thousand_chained_aliases_is_checked_whole() {
 }
 
 #[tokio::test]
-async fn a_search_too_long_is_refused_before_it_is_run() {
+async fn a_search_or_targets_too_long_are_refused_before_they_are_read() {
     use app::api::accounts::ListAccounts;
 
     let console = Console::new().await;
@@ -396,6 +396,13 @@ async fn a_search_too_long_is_refused_before_it_is_run() {
     }
     let longest = "a".repeat(100);
     assert!(console.addresses(&longest).await.is_empty());
+    // Targets too: a megabyte is refused by its length, not read address by address.
+    let message = invalid(console.add("sales", &huge).await);
+    assert_eq!(
+        message,
+        "Targets: The list of addresses can have at most 16000 characters."
+    );
+    assert_eq!(console.aliases_stored().await, 0);
 }
 
 #[tokio::test]

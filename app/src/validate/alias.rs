@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::parse_domain;
 use super::routes::{check_routes, describe_route};
+use super::text::check_text;
 use super::username::parse_username;
 
 /// Most targets one alias or one forwarding may have.
@@ -15,12 +16,16 @@ pub const TARGETS_MAX: usize = 50;
 pub const ALIAS_PASTE_MAX: usize = 5_000;
 /// Most characters of a local part (RFC 5321).
 const LOCAL_MAX: usize = 64;
+/// Most characters of a full address: a local part, the `@` and a domain name of 253.
+pub const ADDRESS_MAX: usize = LOCAL_MAX + 1 + 253;
+/// Most characters of a list of targets: [`TARGETS_MAX`] addresses and what separates them.
+pub const TARGETS_TEXT_MAX: usize = TARGETS_MAX * (ADDRESS_MAX + 2);
 
 /// Checks one full address that mail may go to, inside the console's domains or outside, and
 /// returns it in lowercase. The part before the `@` may hold what mail providers allow
 /// (`jane+news`, `o'brien`), but no quotes, spaces or commas, which Postfix would split on.
 pub fn parse_target(input: &str) -> Result<String, String> {
-    let text = input.trim();
+    let text = check_text("An address", input, ADDRESS_MAX)?.trim();
     let quoted = text.escape_debug();
     if text.is_empty() {
         return Err("Enter an address, such as jane@example.com".to_owned());
@@ -59,6 +64,7 @@ fn is_atext_or_dot(c: char) -> bool {
 /// checked by [`parse_target`], repeats dropped, order kept. At least one, at most
 /// [`TARGETS_MAX`].
 pub fn parse_targets(input: &str) -> Result<Vec<String>, String> {
+    check_text("The list of addresses", input, TARGETS_TEXT_MAX)?;
     let mut targets: Vec<String> = Vec::new();
     for word in input
         .split(|c: char| c == ',' || c.is_whitespace())
@@ -295,6 +301,20 @@ mod tests {
         }
         let message = parse_target("jane").unwrap_err();
         assert!(message.contains("needs an @"), "{message}");
+    }
+
+    #[test]
+    fn a_target_or_a_list_too_long_is_refused_before_it_is_read() {
+        let long = format!("{}@x.test", "a".repeat(4 << 20));
+        assert_eq!(
+            parse_target(&long),
+            Err("An address can have at most 318 characters".to_owned())
+        );
+        assert_eq!(
+            parse_targets(&long),
+            Err("The list of addresses can have at most 16000 characters".to_owned())
+        );
+        assert!(parse_target("a\0b@x.test").unwrap_err().contains("NUL"));
     }
 
     #[test]

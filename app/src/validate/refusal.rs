@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::alias::parse_target;
+use super::alias::{parse_target, ADDRESS_MAX};
 use super::bulk::{Field, Problem};
 use super::check::Rule;
 use super::domain::parse_domain;
@@ -27,9 +27,6 @@ pub fn address_taken(address: &str, alias: bool) -> String {
         format!("{address} is already an account")
     }
 }
-
-/// Characters of the longest address the rules accept: 64 before the `@`, a domain name of 253.
-const ADDRESS_MAX: usize = 64 + 1 + 253;
 
 /// What the audit log keeps of a target typed into a refused request: the address, or the
 /// domain name, as the rules read it (lowercase, at most an address's length); a fixed word when
