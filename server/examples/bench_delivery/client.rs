@@ -23,6 +23,9 @@ pub struct Session<S> {
 pub fn smtp(address: SocketAddr) -> Session<TcpStream> {
     let stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    // As mail servers send: a command waits for no acknowledgement of the one before (with
+    // Nagle's algorithm each step of a transaction waited for the server's delayed ACK).
+    stream.set_nodelay(true).unwrap();
     Session::open(stream.try_clone().unwrap(), stream, "EHLO client.test")
 }
 
