@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use support::deployment::{PrivateRoot, PASSWORD};
-use support::dovecot::{Imap, Pop3, PATIENCE};
+use support::dovecot::{wait_for_mail, Imap, PATIENCE};
 
 /// A message of `lines` lines of 78 characters, one starting with a dot.
 fn message(from: &str, to: &str, subject: &str, lines: usize) -> Vec<u8> {
@@ -24,23 +24,7 @@ fn message(from: &str, to: &str, subject: &str, lines: usize) -> Vec<u8> {
 
 /// The account's messages over POP3 once there are `count` of them (or more).
 fn wait_for(pop3: SocketAddr, email: &str, count: usize, root: &PrivateRoot) -> Vec<Vec<u8>> {
-    let started = Instant::now();
-    loop {
-        let mut session = Pop3::log_on(pop3, email, PASSWORD)
-            .unwrap_or_else(|error| panic!("POP3 log-on of {email}: {error}\n{}", root.log()));
-        let all = session.all().unwrap();
-        session.quit();
-        if all.len() >= count {
-            return all;
-        }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "{email} has {} of {count} messages\n{}",
-            all.len(),
-            root.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_mail(pop3, email, PASSWORD, count, PATIENCE, || root.log())
 }
 
 #[test]

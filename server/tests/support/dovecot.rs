@@ -243,6 +243,35 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> String {
     line.trim_end_matches(['\r', '\n']).to_owned()
 }
 
+/// The account's messages over POP3 at `pop3` once there are `count` of them (or more),
+/// waiting up to `patience`; a failure says what `log` gives.
+pub fn wait_for_mail(
+    pop3: SocketAddr,
+    email: &str,
+    password: &str,
+    count: usize,
+    patience: Duration,
+    log: impl Fn() -> String,
+) -> Vec<Vec<u8>> {
+    let started = Instant::now();
+    loop {
+        let mut session = Pop3::log_on(pop3, email, password)
+            .unwrap_or_else(|error| panic!("POP3 log-on of {email}: {error}\n{}", log()));
+        let messages = session.all().unwrap();
+        session.quit();
+        if messages.len() >= count {
+            return messages;
+        }
+        assert!(
+            started.elapsed() < patience,
+            "{email} has {} of {count} messages\n{}",
+            messages.len(),
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A POP3 session after log-on.
 pub struct Pop3 {
     reader: BufReader<TcpStream>,

@@ -1,7 +1,7 @@
 //! The console, a private Dovecot and a private Postfix over one data directory, as the
 //! delivery tests drive them: the postmaster's calls, SMTP in, POP3 out.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::api::accounts::{AddAccounts, DeleteAccounts, UpdateAccount};
 use app::ssr::mailstore::MailUser;
@@ -94,23 +94,9 @@ impl Mail {
 
     /// The account's messages over POP3 once there are `count` of them.
     pub fn wait_for(&self, email: &str, password: &str, count: usize) -> Vec<Vec<u8>> {
-        let asked = Instant::now();
-        loop {
-            let mut pop3 = self.dovecot.pop3(email, password).unwrap();
-            let messages = pop3.all().unwrap();
-            pop3.quit();
-            if messages.len() >= count {
-                return messages;
-            }
-            assert!(
-                asked.elapsed() < DELIVERY,
-                "{email} has {} of {count} messages\n{}\n{}",
-                messages.len(),
-                self.postfix.read_log(),
-                self.dovecot.read_log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        super::dovecot::wait_for_mail(self.dovecot.pop3, email, password, count, DELIVERY, || {
+            format!("{}\n{}", self.postfix.read_log(), self.dovecot.read_log())
+        })
     }
 
     pub async fn delete(&self, email: &str) {
