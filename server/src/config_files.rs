@@ -121,9 +121,12 @@ impl ConfigFile {
 pub fn postfix_user() -> Result<MailUser, String> {
     MailUser::lookup(POSTFIX_USER)
         .map_err(|error| error.to_string())?
-        .ok_or_else(|| {
-            format!("there is no user {POSTFIX_USER}: install Postfix (README.md, \"Mail server\")")
-        })
+        .ok_or_else(no_postfix_user)
+}
+
+/// What to do when the system has no Postfix user.
+pub fn no_postfix_user() -> String {
+    format!("there is no user {POSTFIX_USER}: install Postfix (README.md, \"Mail server\")")
 }
 
 /// Writes `files`, all or none: a file that is there with other text is refused unless

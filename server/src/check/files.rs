@@ -9,7 +9,7 @@ use app::ssr::db::{DATA_DIR_MODE, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
 use app::ssr::mailstore::MailUser;
 
 use super::Line;
-use crate::config_files::POSTFIX_USER;
+use crate::config_files::{self, POSTFIX_USER};
 
 /// How to make a missing data directory or database: any command does.
 const MAKE_IT: &str =
@@ -148,9 +148,7 @@ pub fn postfix_group(mail_user: &MailUser, postfix: Option<&MailUser>) -> Line {
 }
 
 fn no_postfix(who: &str) -> Line {
-    Line::problem(format!(
-        "{who}: there is no user {POSTFIX_USER}: install Postfix (README.md, \"Mail server\")"
-    ))
+    Line::problem(format!("{who}: {}", config_files::no_postfix_user()))
 }
 
 /// Whether a directory with these permissions lets `user` through (search permission).
