@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tower::{service_fn, Layer, ServiceExt};
 
-use crate::web::provide_app_context;
+use crate::app_context::provide_app_context;
 
 /// Most bytes of a posted "Add many accounts" form: the largest paste the rules take
 /// ([`BULK_MAX_BYTES`] of text) with every byte percent-encoded, three bytes each, and room

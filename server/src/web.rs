@@ -16,24 +16,22 @@ use app::ssr::state::{AppState, TwoFactorSettings};
 use app::ssr::two_factor::{self, SecretKey};
 use app::ssr::{accounts, retention};
 use app::{shell, App};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use leptos::config::{Env, LeptosOptions};
-use leptos::nonce::Nonce;
-use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use sqlx::AnyPool;
 use tokio::time::MissedTickBehavior;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::app_context::provide_app_context;
 use crate::cli::{MailArgs, ServeArgs};
 use crate::export::{ExportState, RunningExports};
 use crate::forms::{self, FormPages};
-use crate::guard::{guard, CspNonce, GuardConfig, TrustedProxies, LOOPBACK_HOSTS};
+use crate::guard::{guard, GuardConfig, TrustedProxies, LOOPBACK_HOSTS};
 use crate::limits::{default_client_share, LimitedAcceptor, REQUEST_TIMEOUT};
 
 /// Largest request body: a full bulk paste (1 MiB of text) form-encoded fits with room to spare.
@@ -95,17 +93,6 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
             config.request_timeout,
         ))
         .layer(middleware::from_fn_with_state(Arc::new(config), guard))
-}
-
-/// What every page and server function finds in its context: the app state, and the nonce
-/// that the guard put in this response's CSP, for Leptos's inline scripts.
-pub fn provide_app_context(state: &AppState) {
-    provide_context(state.clone());
-    if let Some(nonce) =
-        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
-    {
-        provide_context(Nonce::from_value(nonce.0));
-    }
 }
 
 /// Serves until SIGINT or SIGTERM.

@@ -40,11 +40,11 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::check::{Check, Level, Rule};
+use super::check::{Level, Rule};
 use super::password::{
     is_invisible, password_outcomes, Company, PasswordContext, PASSWORDS_DIFFER,
 };
-use super::refusal::{PASSWORD_AGAIN_MISSING, PASSWORD_MISSING};
+use super::refusal::{Field, Problem, PASSWORD_AGAIN_MISSING, PASSWORD_MISSING};
 use super::username::parse_username;
 
 /// Most accounts one paste may hold; a longer paste is refused whole.
@@ -63,116 +63,6 @@ const DUPLICATES_LISTED: usize = 3;
 pub struct BulkOptions {
     /// Accept lines that give only a username; their password is generated later.
     pub generate_missing: bool,
-}
-
-/// The part of a line a problem is about. The order is the order of the
-/// fields on a line, so problems sort naturally.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Field {
-    /// The line as a whole (field count, quoting).
-    Line,
-    /// The first field.
-    Username,
-    /// The second field.
-    Password,
-    /// The third field.
-    PasswordAgain,
-    /// The fourth field.
-    FirstName,
-    /// The fifth field.
-    LastName,
-    /// An administrator's current password, on the form that changes it.
-    Current,
-    /// An account's quota.
-    Quota,
-    /// An alias's name.
-    Alias,
-    /// Where an alias delivers.
-    Targets,
-    /// A two-factor code: from the authenticator app, or a recovery code.
-    Code,
-}
-
-impl Field {
-    /// The field's name in a sentence: "password again".
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Line => "line",
-            Field::Username => "username",
-            Field::Password => "password",
-            Field::PasswordAgain => "password again",
-            Field::FirstName => "first name",
-            Field::LastName => "last name",
-            Field::Current => "current password",
-            Field::Quota => "quota",
-            Field::Alias => "alias",
-            Field::Targets => "targets",
-            Field::Code => "code",
-        }
-    }
-
-    /// The name of the form input that takes this field; a paste's line is its paste box.
-    pub fn input(self) -> &'static str {
-        match self {
-            Field::Line => "text",
-            Field::Username => "username",
-            Field::Password => "password",
-            Field::PasswordAgain => "password_again",
-            Field::FirstName => "first_name",
-            Field::LastName => "last_name",
-            Field::Current => "current",
-            Field::Quota => "quota_mb",
-            Field::Alias => "name",
-            Field::Targets => "targets",
-            Field::Code => "code",
-        }
-    }
-
-    /// Whether what is typed in it is a password, never to be sent back or shown.
-    pub fn is_secret(self) -> bool {
-        matches!(
-            self,
-            Field::Password | Field::PasswordAgain | Field::Current
-        )
-    }
-}
-
-/// Something wrong with (or worth knowing about) one field of one line.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// Which field.
-    pub field: Field,
-    /// The rule behind it, when a username or password rule produced it.
-    pub rule: Option<Rule>,
-    /// A short sentence for the postmaster; never contains a password.
-    pub message: String,
-}
-
-impl Problem {
-    fn new(field: Field, message: impl Into<String>) -> Self {
-        Problem {
-            field,
-            rule: None,
-            message: message.into(),
-        }
-    }
-
-    fn by_rule(field: Field, rule: Rule, message: impl Into<String>) -> Self {
-        Problem {
-            field,
-            rule: Some(rule),
-            message: message.into(),
-        }
-    }
-
-    fn from_check(field: Field, check: Check) -> Self {
-        Problem {
-            field,
-            rule: Some(check.rule),
-            message: check.message,
-        }
-    }
 }
 
 /// An account a line asks for, with every field valid.

@@ -51,7 +51,7 @@ pub use autoreply::{
 };
 pub use bulk::{
     check_account, format_line, name_problems, parse_bulk, AccountFields, BulkLine, BulkOptions,
-    BulkReport, Field, NewAccount, Problem, BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
+    BulkReport, NewAccount, BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
 };
 pub use check::{Check, Level, Rule};
 pub use generate::{
@@ -64,8 +64,8 @@ pub use password::{
 };
 pub use quota::{parse_quota_mb, QUOTA_MB_MAX};
 pub use refusal::{
-    address_taken, loggable_target, FieldProblem, CURRENT_PASSWORD_WRONG, PASSWORD_AGAIN_MISSING,
-    PASSWORD_MISSING,
+    address_taken, loggable_target, Field, FieldProblem, Problem, CURRENT_PASSWORD_WRONG,
+    PASSWORD_AGAIN_MISSING, PASSWORD_MISSING,
 };
 pub use routes::{check_routes, describe_route, Chain, OutOfBudget, RouteProblem, ROUTE_DEPTH_MAX};
 pub use text::{check_text, encoded_nul, NUL_REFUSED, SEARCH_MAX};

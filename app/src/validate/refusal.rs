@@ -1,4 +1,5 @@
-//! Refusals by field: which input of a form a problem concerns, on which line of a paste, by
+//! The vocabulary of every form's refusal: the [`Field`] a problem is about and the
+//! [`Problem`] itself; then refusals by field: which input of a form a problem concerns, on which line of a paste, by
 //! which rule, and the one wording of each rule that several forms refuse by (passwords that
 //! differ: [`super::PASSWORDS_DIFFER`]).
 //!
@@ -8,8 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::alias::{parse_target, ADDRESS_MAX};
-use super::bulk::{Field, Problem};
-use super::check::Rule;
+use super::check::{Check, Rule};
 use super::domain::parse_domain;
 
 /// A password field left empty where one is needed.
@@ -39,6 +39,116 @@ pub fn loggable_target(typed: &str) -> String {
     parse_target(typed)
         .or_else(|_| parse_domain(typed))
         .unwrap_or_else(|_| "(not an address)".to_owned())
+}
+
+/// The part of a line a problem is about. The order is the order of the
+/// fields on a line, so problems sort naturally.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Field {
+    /// The line as a whole (field count, quoting).
+    Line,
+    /// The first field.
+    Username,
+    /// The second field.
+    Password,
+    /// The third field.
+    PasswordAgain,
+    /// The fourth field.
+    FirstName,
+    /// The fifth field.
+    LastName,
+    /// An administrator's current password, on the form that changes it.
+    Current,
+    /// An account's quota.
+    Quota,
+    /// An alias's name.
+    Alias,
+    /// Where an alias delivers.
+    Targets,
+    /// A two-factor code: from the authenticator app, or a recovery code.
+    Code,
+}
+
+impl Field {
+    /// The field's name in a sentence: "password again".
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Line => "line",
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::PasswordAgain => "password again",
+            Field::FirstName => "first name",
+            Field::LastName => "last name",
+            Field::Current => "current password",
+            Field::Quota => "quota",
+            Field::Alias => "alias",
+            Field::Targets => "targets",
+            Field::Code => "code",
+        }
+    }
+
+    /// The name of the form input that takes this field; a paste's line is its paste box.
+    pub fn input(self) -> &'static str {
+        match self {
+            Field::Line => "text",
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::PasswordAgain => "password_again",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Current => "current",
+            Field::Quota => "quota_mb",
+            Field::Alias => "name",
+            Field::Targets => "targets",
+            Field::Code => "code",
+        }
+    }
+
+    /// Whether what is typed in it is a password, never to be sent back or shown.
+    pub fn is_secret(self) -> bool {
+        matches!(
+            self,
+            Field::Password | Field::PasswordAgain | Field::Current
+        )
+    }
+}
+
+/// Something wrong with (or worth knowing about) one field of one line.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Which field.
+    pub field: Field,
+    /// The rule behind it, when a username or password rule produced it.
+    pub rule: Option<Rule>,
+    /// A short sentence for the postmaster; never contains a password.
+    pub message: String,
+}
+
+impl Problem {
+    pub(super) fn new(field: Field, message: impl Into<String>) -> Self {
+        Problem {
+            field,
+            rule: None,
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn by_rule(field: Field, rule: Rule, message: impl Into<String>) -> Self {
+        Problem {
+            field,
+            rule: Some(rule),
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn from_check(field: Field, check: Check) -> Self {
+        Problem {
+            field,
+            rule: Some(check.rule),
+            message: check.message,
+        }
+    }
 }
 
 /// One problem with one input of a form (or one field of one line of a paste), in words for
