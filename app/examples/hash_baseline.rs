@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p app --features ssr --example hash_baseline -- 1000`
 
-use app::ssr::hashing::Hasher;
+use app::ssr::storage::hashing::Hasher;
 
 #[tokio::main]
 async fn main() {

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::validate::{Field, FieldProblem, Rule};
 
+#[cfg(feature = "ssr")]
+pub mod sent;
+
 /// Problems one refusal lists; the rest are counted.
 pub const PROBLEMS_LISTED: usize = 50;
 
@@ -172,12 +175,12 @@ impl FromServerFnError for AppError {
     // the server notes what it sends and a page believes only that.
     #[cfg(feature = "ssr")]
     fn ser(&self) -> leptos::server_fn::Bytes {
-        crate::ssr::refusals::encode(self)
+        sent::encode(self)
     }
 
     #[cfg(feature = "ssr")]
     fn de(data: leptos::server_fn::Bytes) -> Self {
-        crate::ssr::refusals::decode(data)
+        sent::decode(data)
     }
 }
 

@@ -9,6 +9,8 @@ pub mod validate;
 pub mod api;
 mod app;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod context;
 pub mod csv;
 pub mod error;
 pub mod model;

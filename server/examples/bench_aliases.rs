@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::ssr::audit::Actor;
-use app::ssr::routing::Domain;
-use app::ssr::{aliases, db, domains};
+use app::ssr::storage::audit::Actor;
+use app::ssr::storage::domains::Domain;
+use app::ssr::{services::aliases, storage::db, storage::domains};
 use figures::{command_word, load_average, machine, percentile, write_section};
 use sqlx::AnyPool;
 use tempfile::TempDir;

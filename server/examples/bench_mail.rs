@@ -13,10 +13,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Instant;
 
-use app::ssr::audit::Actor;
-use app::ssr::hashing::hash_password;
-use app::ssr::mailstore::{MailStore, MailUser};
-use app::ssr::{db, domains};
+use app::ssr::storage::audit::Actor;
+use app::ssr::storage::hashing::hash_password;
+use app::ssr::storage::mailstore::{MailStore, MailUser};
+use app::ssr::storage::{db, domains};
 use dovecot::{mail_user, Dovecot};
 use figures::{command_word, load_average, machine, percentile, thousands, write_section};
 use sqlx::AnyPool;

@@ -5,18 +5,22 @@ use std::path::{Path, PathBuf};
 
 use app::csv;
 use app::error::AppError;
-use app::ssr::audit::Actor;
-use app::ssr::auth::{now, SessionPolicy};
-use app::ssr::batches::Batches;
-use app::ssr::caller::{Caller, DomainScope};
-use app::ssr::db::Location;
-use app::ssr::hashing::Hasher;
-use app::ssr::mailstore::{is_root, ActingAs, Doveadm, MailStore, MailUser};
-use app::ssr::progress::RunningAdds;
-use app::ssr::routing::{no_account, Domain};
-use app::ssr::state::AppState;
+use app::ssr::access::caller::{Caller, DomainScope};
+use app::ssr::access::sessions::SessionPolicy;
+use app::ssr::access::state::AppState;
+use app::ssr::services::routing::no_account;
+use app::ssr::storage::audit::Actor;
+use app::ssr::storage::batches::Batches;
+use app::ssr::storage::clock::now;
+use app::ssr::storage::db::Location;
+use app::ssr::storage::domains::Domain;
+use app::ssr::storage::hashing::Hasher;
+use app::ssr::storage::mailstore::{is_root, ActingAs, Doveadm, MailStore, MailUser};
+use app::ssr::storage::progress::RunningAdds;
 use app::ssr::{
-    accounts, admins, aliases, autoreply, catch_all, clock, db, domains, export, forwarding,
+    access::admins, services::accounts, services::aliases, services::autoreply,
+    services::catch_all, services::export, services::forwarding, storage::clock, storage::db,
+    storage::domains,
 };
 
 use app::validate::domain::parse_address;
@@ -323,7 +327,7 @@ async fn execute(
         }
         OperatorCommand::Admin(AdminCommand::Reset2fa { email }) => {
             let email = email.trim().to_ascii_lowercase();
-            app::ssr::two_factor::reset(db, Actor::CLI, &email).await?;
+            app::ssr::access::two_factor::reset(db, Actor::CLI, &email).await?;
             println!("Turned two-factor log-on off for {email}.");
             Ok(())
         }

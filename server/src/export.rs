@@ -7,12 +7,11 @@ use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use app::context::{ClientAddr, CurrentSession};
 use app::error::AppError;
-use app::ssr::auth::CurrentSession;
-use app::ssr::caller::{Caller, DomainScope};
-use app::ssr::export;
-use app::ssr::request::ClientAddr;
-use app::ssr::state::AppState;
+use app::ssr::access::caller::{Caller, DomainScope};
+use app::ssr::access::state::AppState;
+use app::ssr::services::export;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::api::auth::CODE_FORM;
-use app::ssr::auth::{self, CurrentSession, SessionPolicy};
-use app::ssr::request::{ClientAddr, MustEnrol};
-use app::ssr::state::AppState;
-use app::ssr::{reserve, two_factor};
+use app::context::{ClientAddr, CurrentSession, MustEnrol};
+use app::ssr::access::sessions;
+use app::ssr::access::sessions::SessionPolicy;
+use app::ssr::access::state::AppState;
+use app::ssr::{access::two_factor, storage::reserve};
 use app::url::encode_query;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -124,21 +125,23 @@ pub async fn guard(
     }
     reserve::release_when_low(&config.state.mail);
     let client = client_addr(&request, config.proxies.as_ref());
-    let token = auth::token_from_headers(request.headers(), &config.state.policy);
+    let token = sessions::token_from_headers(request.headers(), &config.state.policy);
     let session = match &token {
-        Some(token) => match auth::resume(&config.state.db, &config.state.policy, token).await {
-            Ok(admin) => admin.map(|admin| CurrentSession {
-                admin,
-                token: token.clone(),
-            }),
-            Err(_) => {
-                return plain_page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Server error",
-                    "Something went wrong on the server. Please try again.",
-                )
+        Some(token) => {
+            match sessions::resume(&config.state.db, &config.state.policy, token).await {
+                Ok(admin) => admin.map(|admin| CurrentSession {
+                    admin,
+                    token: token.clone(),
+                }),
+                Err(_) => {
+                    return plain_page(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Server error",
+                        "Something went wrong on the server. Please try again.",
+                    )
+                }
             }
-        },
+        }
         None => None,
     };
     let path = request.uri().path().to_owned();
@@ -152,7 +155,7 @@ pub async fn guard(
     }
     // The code form needs a pending log-on; its cookie ends with it.
     if path == CODE_FORM
-        && auth::pending_from_headers(request.headers(), &config.state.policy).is_none()
+        && sessions::pending_from_headers(request.headers(), &config.state.policy).is_none()
     {
         return redirect("/log-on?code_expired=1", config.hsts);
     }
@@ -319,7 +322,7 @@ fn to_log_on(uri: &axum::http::Uri, expired: bool, policy: &SessionPolicy, hsts:
     }
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     if expired {
-        if let Ok(value) = HeaderValue::from_str(&auth::clear_cookie(policy)) {
+        if let Ok(value) = HeaderValue::from_str(&sessions::clear_cookie(policy)) {
             response.headers_mut().insert(header::SET_COOKIE, value);
         }
     }

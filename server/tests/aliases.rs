@@ -11,8 +11,8 @@ use app::api::aliases::{
 };
 use app::error::AppError;
 use app::model::aliases::{AliasDetail, AliasPage, DeletedAlias};
-use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
-use app::ssr::db::Backend;
+use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
+use app::ssr::storage::db::Backend;
 use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 use serde_json::from_str as json;

@@ -289,7 +289,7 @@ async fn a_session_in_use_is_marked_seen_at_most_once_a_minute() {
         let (server, cookie) = (&server, &cookie);
         async move {
             sqlx::query("UPDATE sessions SET last_seen = $1")
-                .bind(app::ssr::auth::now() - ago)
+                .bind(app::ssr::storage::clock::now() - ago)
                 .execute(&server.db)
                 .await
                 .unwrap();
@@ -300,7 +300,7 @@ async fn a_session_in_use_is_marked_seen_at_most_once_a_minute() {
                 "signed in {ago} s after the last mark"
             );
             let last_seen = server.count("SELECT last_seen FROM sessions").await;
-            app::ssr::auth::now() - last_seen
+            app::ssr::storage::clock::now() - last_seen
         }
     };
     assert!(

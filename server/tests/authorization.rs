@@ -158,7 +158,7 @@ async fn refusals_in(server: &TestServer, domain: &str) -> i64 {
 async fn a_refusal_is_logged_in_the_callers_own_log_bounded_and_at_a_limited_rate() {
     use app::api::accounts::DeleteAccounts;
     use app::api::aliases::DeleteAliases;
-    use app::ssr::caller::REFUSALS_LOGGED;
+    use app::ssr::access::caller::REFUSALS_LOGGED;
 
     let server = TestServer::new().await;
     let alpha = server.log_on(POSTMASTER_A, PASSWORD).await;
@@ -424,8 +424,8 @@ async fn a_postmaster_cannot_touch_another_domains_accounts() {
 
 #[tokio::test]
 async fn a_disabled_domain_or_administrator_closes_the_console_at_once() {
-    use app::ssr::audit::Actor;
-    use app::ssr::{admins, domains};
+    use app::ssr::storage::audit::Actor;
+    use app::ssr::{access::admins, storage::domains};
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     domains::set_active(&server.db, "alpha.test", false, Actor::CLI)

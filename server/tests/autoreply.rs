@@ -13,7 +13,7 @@ use app::api::aliases::AddAlias;
 use app::api::autoreply::{GetAutoreply, SetAutoreply};
 use app::error::AppError;
 use app::model::autoreply::AutoReplySettings;
-use app::ssr::mailstore::MailUser;
+use app::ssr::storage::mailstore::MailUser;
 use axum::body::Body;
 use axum::http::header;
 use leptos::server_fn::ServerFn;

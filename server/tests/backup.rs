@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use app::ssr::two_factor::{SecretKey, KEY_FILE};
+use app::ssr::access::two_factor::{SecretKey, KEY_FILE};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Connection, SqliteConnection};
 use support::{vmail, TestServer, PASSWORD, POSTMASTER_A};
@@ -24,7 +24,7 @@ fn run(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("VPM_DATA_DIR")
         .env(
             "VPM_MAIL_USER",
-            app::ssr::mailstore::MailUser::current().name,
+            app::ssr::storage::mailstore::MailUser::current().name,
         )
         .output()
         .expect("vpostmaster runs")

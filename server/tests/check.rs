@@ -110,7 +110,7 @@ impl Deployment {
 
 /// The user running the tests owns the mail, so that no system user is needed here.
 fn mail_user() -> String {
-    app::ssr::mailstore::MailUser::current().name
+    app::ssr::storage::mailstore::MailUser::current().name
 }
 
 fn stderr(out: &Output) -> String {
@@ -343,7 +343,7 @@ fn greeter<L: Send + 'static, S: std::io::Write + 'static>(
 }
 
 fn postfix_gid() -> u32 {
-    app::ssr::mailstore::MailUser::resolve("postfix", None, None)
+    app::ssr::storage::mailstore::MailUser::resolve("postfix", None, None)
         .expect("Postfix is installed")
         .gid
 }
@@ -394,7 +394,7 @@ fn servers_that_do_not_answer_are_reported_and_fail_the_check() {
 }
 
 fn postfix_uid() -> u32 {
-    app::ssr::mailstore::MailUser::resolve("postfix", None, None)
+    app::ssr::storage::mailstore::MailUser::resolve("postfix", None, None)
         .expect("Postfix is installed")
         .uid
 }

@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
 
-use app::ssr::db::Backend;
-use app::ssr::hashing::verify_password;
+use app::ssr::storage::db::Backend;
+use app::ssr::storage::hashing::verify_password;
 use sqlx::AnyPool;
 use support::binary::{fails, ok, run, self_signed, site, stdout, Served};
 use tempfile::TempDir;
@@ -49,7 +49,10 @@ async fn a_new_database_is_created_and_migrated_and_a_second_start_keeps_it() {
         .fetch_one(&db)
         .await
         .unwrap();
-    let known = app::ssr::db::Backend::of(&db).migrator().iter().count();
+    let known = app::ssr::storage::db::Backend::of(&db)
+        .migrator()
+        .iter()
+        .count();
     assert_eq!(applied, known as i64);
     if !support::database::on_postgres() {
         let journal: String = sqlx::query_scalar("PRAGMA journal_mode")

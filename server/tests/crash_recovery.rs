@@ -5,8 +5,8 @@
 mod support;
 
 use app::api::accounts::AddAccounts;
-use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
-use app::ssr::mailstore::reconcile;
+use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
+use app::ssr::storage::mailstore::reconcile;
 use leptos::server_fn::ServerFn;
 use support::*;
 

@@ -11,8 +11,8 @@ use std::process::Command;
 
 use app::api::accounts::{AddAccounts, DeleteAccounts};
 use app::error::AppError;
-use app::ssr::mailstore::is_root;
-use app::ssr::reserve;
+use app::ssr::storage::mailstore::is_root;
+use app::ssr::storage::reserve;
 use leptos::server_fn::ServerFn;
 use serde_json::from_str as json;
 use support::*;

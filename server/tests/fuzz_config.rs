@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
-use app::ssr::mailstore::MailUser;
+use app::ssr::storage::mailstore::MailUser;
 use clap::Parser;
 use proptest::prelude::*;
 use server::cli::{Cli, Command};

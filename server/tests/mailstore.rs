@@ -15,9 +15,9 @@ use app::api::accounts::{
 };
 use app::model::accounts::DeletedRow;
 use app::model::rebuild::{RebuildRecord, RebuildReport, Resync};
-use app::ssr::accounts::{purge_expired, RETENTION_DAYS};
-use app::ssr::db::Backend;
-use app::ssr::mailstore::{reconcile, MailUser};
+use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
+use app::ssr::storage::db::Backend;
+use app::ssr::storage::mailstore::{reconcile, MailUser};
 use leptos::server_fn::ServerFn;
 use support::*;
 use tempfile::TempDir;
@@ -607,7 +607,7 @@ async fn the_data_directory_and_database_are_closed_to_other_local_users() {
     for suffix in files {
         let file = server
             .data_dir
-            .join(format!("{}{suffix}", app::ssr::db::DB_FILE));
+            .join(format!("{}{suffix}", app::ssr::storage::db::DB_FILE));
         assert_eq!(mode(&file), 0o640, "{}", file.display());
     }
 

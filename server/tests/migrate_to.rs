@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 
-use app::ssr::hashing::verify_password;
+use app::ssr::storage::hashing::verify_password;
 use sqlx::AnyPool;
 use support::binary::{run_on, stdout};
 use support::database;
@@ -125,7 +125,7 @@ async fn a_moved_database_answers_as_the_sqlite_one_did() {
     assert_eq!(ok(&data, url, &["domain", "list"], None), domains_before);
     let aliases = ok(&data, url, &["alias", "list", "alpha.test"], None);
     assert!(aliases.contains("team@alpha.test"), "{aliases}");
-    let pg = app::ssr::db::open(&data, url).await.unwrap();
+    let pg = app::ssr::storage::db::open(&data, url).await.unwrap();
     let hash: String =
         sqlx::query_scalar("SELECT password_hash FROM mailboxes WHERE email = 'ann@alpha.test'")
             .fetch_one(&pg)

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use app::api::accounts::{AddAccounts, GetAccount, ListAccounts};
 use app::model::accounts::{AccountDetail, AccountPage};
 use app::pages::users::size;
-use app::ssr::audit::Actor;
-use app::ssr::domains;
+use app::ssr::storage::audit::Actor;
+use app::ssr::storage::domains;
 use leptos::server_fn::ServerFn;
 use support::mail::*;
 

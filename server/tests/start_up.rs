@@ -10,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::ssr::mailstore::MailUser;
+use app::ssr::storage::mailstore::MailUser;
 use support::*;
 
 /// Accounts whose Maildirs are missing when the server starts.

@@ -5,10 +5,11 @@ mod support;
 
 use std::net::{IpAddr, SocketAddr};
 
-use app::ssr::audit::Actor;
-use app::ssr::auth::{now, SessionPolicy};
-use app::ssr::clock::{self, Clock};
-use app::ssr::retention;
+use app::ssr::access::sessions::SessionPolicy;
+use app::ssr::services::retention;
+use app::ssr::storage::audit::Actor;
+use app::ssr::storage::clock::now;
+use app::ssr::storage::clock::{self, Clock};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use support::*;

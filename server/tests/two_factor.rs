@@ -5,11 +5,14 @@
 
 mod support;
 
+use app::context::{Admin, CurrentSession};
 use app::error::AppError;
-use app::ssr::auth::{self, now, Admin, CurrentSession, LogOnStep, SessionPolicy};
-use app::ssr::code_caps::{DAY, PER_DAY, PER_PLACE};
-use app::ssr::retention;
-use app::ssr::two_factor::{self, SecretKey, WRONG_CODE};
+use app::ssr::access::code_caps::{DAY, PER_DAY, PER_PLACE};
+use app::ssr::access::log_on::{self, LogOnStep};
+use app::ssr::access::sessions::{self, SessionPolicy};
+use app::ssr::access::two_factor::{self, SecretKey, WRONG_CODE};
+use app::ssr::services::retention;
+use app::ssr::storage::clock::now;
 use support::*;
 
 const CLIENT: &str = "192.0.2.7";
@@ -95,7 +98,7 @@ async fn pending(e: &Enrolled) -> String {
 
 /// The password step of a log-on from `client`, as the log-on form makes it.
 async fn password_step(e: &Enrolled, client: &str) -> String {
-    match auth::log_on(&e.server.state, POSTMASTER_A, PASSWORD.into(), client).await {
+    match log_on::log_on(&e.server.state, POSTMASTER_A, PASSWORD.into(), client).await {
         Ok(LogOnStep::CodeDue(token)) => token,
         _ => panic!("the right password did not lead to the code"),
     }
@@ -110,7 +113,11 @@ fn wrong(right: &str) -> &'static str {
     }
 }
 
-async fn second_step(e: &Enrolled, token: &str, code: &str) -> Result<auth::NewSession, AppError> {
+async fn second_step(
+    e: &Enrolled,
+    token: &str,
+    code: &str,
+) -> Result<sessions::NewSession, AppError> {
     two_factor::complete_log_on(&e.server.db, &e.key, token, code, CLIENT, now()).await
 }
 
@@ -210,13 +217,18 @@ async fn a_right_code_opens_a_session_and_the_pending_token_alone_opens_nothing(
     let token = pending(&e).await;
     let policy = SessionPolicy::default();
     assert_eq!(
-        auth::resume(&e.server.db, &policy, &token).await.unwrap(),
+        sessions::resume(&e.server.db, &policy, &token)
+            .await
+            .unwrap(),
         None
     );
     // The pending token as a session cookie is sent to log on.
     let page = e
         .server
-        .get("/users", Some(&format!("{}={token}", auth::COOKIE_NAME)))
+        .get(
+            "/users",
+            Some(&format!("{}={token}", sessions::COOKIE_NAME)),
+        )
         .await;
     assert!(page.header("location").unwrap().starts_with("/log-on?"));
 
@@ -224,7 +236,7 @@ async fn a_right_code_opens_a_session_and_the_pending_token_alone_opens_nothing(
         .await
         .unwrap();
     assert_eq!(session.admin.email, POSTMASTER_A);
-    let resumed = auth::resume(&e.server.db, &policy, &session.token)
+    let resumed = sessions::resume(&e.server.db, &policy, &session.token)
         .await
         .unwrap()
         .unwrap();
@@ -639,7 +651,7 @@ async fn the_operator_resets_two_factor_for_one_administrator() {
         .await
         .is_err());
     assert_eq!(
-        auth::resume(&e.server.db, &SessionPolicy::default(), &session.token)
+        sessions::resume(&e.server.db, &SessionPolicy::default(), &session.token)
             .await
             .unwrap(),
         None,

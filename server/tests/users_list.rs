@@ -5,8 +5,8 @@
 mod support;
 
 use app::model::accounts::{AccountPage, PageStart};
-use app::ssr::accounts;
-use app::ssr::caller::{Caller, DomainScope};
+use app::ssr::access::caller::{Caller, DomainScope};
+use app::ssr::services::accounts;
 use support::*;
 
 const SURNAMES: [&str; 4] = ["Smith", "Jones", "O'Brien", "Smithers"];

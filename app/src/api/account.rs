@@ -11,8 +11,8 @@ pub async fn change_own_password(
     password: String,
     password_again: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{admins, auth};
-    let session = auth::require_session()?;
+    use crate::ssr::access::{admins, request};
+    let session = request::require_session()?;
     if password != password_again {
         use crate::validate::{Field, Rule, PASSWORDS_DIFFER};
         return Err(AppError::beside(
@@ -21,12 +21,12 @@ pub async fn change_own_password(
             PASSWORDS_DIFFER,
         ));
     }
-    let state = auth::app_state()?;
+    let state = request::app_state()?;
     admins::change_own_password(
         &state.db,
         &state.hasher,
         &session,
-        &auth::client_addr(),
+        &request::client_addr(),
         current,
         &password,
     )

@@ -9,7 +9,7 @@ use crate::model::rebuild::{RebuildRecord, RebuildReport};
 /// The domains the signed-in administrator manages.
 #[server]
 pub async fn list_domains() -> Result<Vec<String>, AppError> {
-    use crate::ssr::{caller, request};
+    use crate::ssr::access::{caller, request};
     let admin = request::require_admin()?;
     let state = request::app_state()?;
     Ok(caller::managed_domains(&state.db, &admin)
@@ -29,7 +29,7 @@ pub async fn list_accounts(
     after: Option<String>,
     before: Option<String>,
 ) -> Result<AccountPage, AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
     let start = crate::model::accounts::PageStart::of(after, before);
@@ -47,7 +47,7 @@ pub async fn add_accounts(
     generate: Option<String>,
     quota_mb: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::request;
+    use crate::ssr::access::request;
     let session = request::require_session()?;
     let state = request::app_state()?;
     let form = PastedAccounts {
@@ -76,12 +76,12 @@ pub struct PastedAccounts<'a> {
 /// result screen are the session's; returns the result screen's address.
 #[cfg(feature = "ssr")]
 pub async fn add_pasted_accounts(
-    state: &crate::ssr::state::AppState,
-    session: &crate::ssr::auth::CurrentSession,
+    state: &crate::ssr::access::state::AppState,
+    session: &crate::context::CurrentSession,
     client_addr: String,
     form: PastedAccounts<'_>,
 ) -> Result<String, AppError> {
-    use crate::ssr::{accounts, caller};
+    use crate::ssr::{access::caller, services::accounts};
     let caller = caller::Caller::web(session, client_addr);
     let scope = caller::DomainScope::of(&state.db, caller, Some(form.domain)).await?;
     let quota_mb = form
@@ -113,7 +113,7 @@ fn quota_refused(message: &str) -> AppError {
 /// add runs. The Add accounts page asks while the browser waits for the answer to its post.
 #[server]
 pub async fn add_progress() -> Result<Option<(usize, usize)>, AppError> {
-    use crate::ssr::request;
+    use crate::ssr::access::request;
     let session = request::require_session()?;
     Ok(request::app_state()?.progress.get(&session.key()))
 }
@@ -128,7 +128,7 @@ pub async fn add_account(
     password: String,
     password_again: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let session = request::require_session()?;
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
@@ -167,7 +167,7 @@ pub async fn add_account(
 /// added them until it is done with them, or for a few minutes.
 #[server]
 pub async fn added_accounts(batch: String) -> Result<AddedBatch, AppError> {
-    use crate::ssr::request;
+    use crate::ssr::access::request;
     let session = request::require_session()?;
     let state = request::app_state()?;
     state.batches.get(&session.key(), &batch).ok_or_else(|| {
@@ -180,7 +180,7 @@ pub async fn added_accounts(batch: String) -> Result<AddedBatch, AppError> {
 /// Forgets a batch just added, generated passwords and all, and goes to Users.
 #[server]
 pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
-    use crate::ssr::request;
+    use crate::ssr::access::request;
     let session = request::require_session()?;
     let state = request::app_state()?;
     state.batches.dismiss(&session.key(), &batch);
@@ -191,7 +191,7 @@ pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
 /// One account of a managed domain, for the Edit screen.
 #[server]
 pub async fn get_account(email: String) -> Result<AccountDetail, AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
@@ -209,7 +209,7 @@ pub async fn update_account(
     active: Option<String>,
     quota_mb: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let typed = |error: AppError| {
@@ -250,7 +250,7 @@ pub async fn set_account_password(
     password: String,
     password_again: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
@@ -266,7 +266,7 @@ pub async fn set_account_password(
 /// purged). Goes to Users.
 #[server]
 pub async fn delete_accounts(domain: String, emails: String) -> Result<(), AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let emails: Vec<&str> = emails.split_whitespace().collect();
@@ -281,7 +281,7 @@ pub async fn delete_accounts(domain: String, emails: String) -> Result<(), AppEr
 /// The deleted accounts of a managed domain that can still be restored, newest first.
 #[server]
 pub async fn list_deleted(domain: Option<String>) -> Result<(String, Vec<DeletedRow>), AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
     Ok((
@@ -293,7 +293,7 @@ pub async fn list_deleted(domain: Option<String>) -> Result<(String, Vec<Deleted
 /// Restores a deleted account, refused clearly when its address was taken again meanwhile.
 #[server]
 pub async fn restore_account(domain: String, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let email = accounts::restore(&state, &scope, id).await?;
@@ -310,7 +310,7 @@ pub async fn restore_account(domain: String, id: i64) -> Result<(), AppError> {
 /// quarantine folder inside the mailbox.
 #[server]
 pub async fn rebuild_account(email: String) -> Result<RebuildReport, AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
@@ -326,7 +326,7 @@ pub async fn rebuild_account(email: String) -> Result<RebuildReport, AppError> {
 /// since the report does not travel back with the form's redirect.
 #[server]
 pub async fn last_rebuild(email: String) -> Result<Option<RebuildRecord>, AppError> {
-    use crate::ssr::{accounts, request};
+    use crate::ssr::{access::request, services::accounts};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;

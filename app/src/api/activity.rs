@@ -12,7 +12,7 @@ pub async fn list_activity(
     action: Option<String>,
     page: u32,
 ) -> Result<ActivityPage, AppError> {
-    use crate::ssr::{activity, request};
+    use crate::ssr::{access::request, services::activity};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
     activity::page(

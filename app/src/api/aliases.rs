@@ -12,7 +12,7 @@ pub async fn list_aliases(
     search: String,
     page: u32,
 ) -> Result<AliasPage, AppError> {
-    use crate::ssr::{aliases, request};
+    use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
     aliases::list(&state.db, &scope.within(), &search, page).await
@@ -21,7 +21,7 @@ pub async fn list_aliases(
 /// One alias of a managed domain, for the Edit alias screen.
 #[server]
 pub async fn get_alias(address: String) -> Result<AliasDetail, AppError> {
-    use crate::ssr::{aliases, request};
+    use crate::ssr::{access::request, services::aliases};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
     let state = request::app_state()?;
@@ -32,7 +32,7 @@ pub async fn get_alias(address: String) -> Result<AliasDetail, AppError> {
 /// separated by commas, spaces or lines. Goes to the Aliases list.
 #[server]
 pub async fn add_alias(domain: String, name: String, targets: String) -> Result<(), AppError> {
-    use crate::ssr::{aliases, request};
+    use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let address = aliases::add(&state.db, &scope.within(), scope.actor(), &name, &targets)
@@ -53,7 +53,7 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
 /// none: a refusal names each problem by line. Goes to the Aliases list.
 #[server]
 pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
-    use crate::ssr::request;
+    use crate::ssr::access::request;
     let caller = request::require_caller()?;
     let state = request::app_state()?;
     let location = add_pasted_aliases(&state, caller, &domain, &text).await?;
@@ -65,12 +65,12 @@ pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
 /// it. Returns the address of the Aliases list to go to.
 #[cfg(feature = "ssr")]
 pub async fn add_pasted_aliases(
-    state: &crate::ssr::state::AppState,
-    caller: crate::ssr::caller::Caller,
+    state: &crate::ssr::access::state::AppState,
+    caller: crate::ssr::access::caller::Caller,
     domain: &str,
     text: &str,
 ) -> Result<String, AppError> {
-    use crate::ssr::{aliases, caller};
+    use crate::ssr::{access::caller, services::aliases};
     let scope = caller::DomainScope::of(&state.db, caller, Some(domain)).await?;
     let added = aliases::add_from_paste(&state.db, &scope.within(), scope.actor(), text).await?;
     Ok(format!(
@@ -82,7 +82,7 @@ pub async fn add_pasted_aliases(
 /// Changes where an alias delivers. Comes back to the Edit alias screen.
 #[server]
 pub async fn update_alias(address: String, targets: String) -> Result<(), AppError> {
-    use crate::ssr::{aliases, request};
+    use crate::ssr::{access::request, services::aliases};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
     let state = request::app_state()?;
@@ -106,7 +106,7 @@ pub async fn update_alias(address: String, targets: String) -> Result<(), AppErr
 /// purged). Goes to the Aliases list.
 #[server]
 pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), AppError> {
-    use crate::ssr::{aliases, request};
+    use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let addresses: Vec<&str> = addresses.split_whitespace().collect();
@@ -123,7 +123,7 @@ pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), App
 pub async fn list_deleted_aliases(
     domain: Option<String>,
 ) -> Result<(String, Vec<DeletedAlias>), AppError> {
-    use crate::ssr::{aliases, request};
+    use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
     Ok((
@@ -135,7 +135,7 @@ pub async fn list_deleted_aliases(
 /// Restores a deleted alias, refused clearly when its address was taken again meanwhile.
 #[server]
 pub async fn restore_alias(domain: String, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{aliases, request};
+    use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let address = aliases::restore(&state.db, &scope.within(), scope.actor(), id).await?;

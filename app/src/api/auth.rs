@@ -34,17 +34,18 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// two-factor log-on on, no session yet: a pending log-on's cookie, and the code form.
 #[server]
 pub async fn log_on(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::auth::{self, LogOnStep};
-    let state = auth::app_state()?;
-    let step = throttled(auth::log_on(&state, &email, password, &auth::client_addr()).await)?;
+    use crate::ssr::access::log_on::{self, LogOnStep};
+    use crate::ssr::access::{request, sessions};
+    let state = request::app_state()?;
+    let step = throttled(log_on::log_on(&state, &email, password, &request::client_addr()).await)?;
     let next = safe_next(next.as_deref());
     match step {
         LogOnStep::Session(session) => {
-            set_cookie(&auth::session_cookie(&session.token, &state.policy))?;
+            set_cookie(&sessions::session_cookie(&session.token, &state.policy))?;
             leptos_axum::redirect(&next);
         }
         LogOnStep::CodeDue(token) => {
-            set_cookie(&auth::pending_cookie(&token, &state.policy))?;
+            set_cookie(&sessions::pending_cookie(&token, &state.policy))?;
             leptos_axum::redirect(&format!(
                 "{CODE_FORM}?next={}",
                 crate::url::encode_query(&next)
@@ -66,8 +67,8 @@ pub const CODES_USED_UP: &str = "/log-on?codes_used_up=1";
 /// took too many wrong codes.
 #[server]
 pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::{auth, request, two_factor};
-    let state = auth::app_state()?;
+    use crate::ssr::access::{request, sessions, two_factor};
+    let state = request::app_state()?;
     let next = safe_next(next.as_deref());
     let outcome = match request::pending_token(&state.policy) {
         Some(token) => {
@@ -76,8 +77,8 @@ pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppEr
                 state.two_factor.key()?,
                 &token,
                 &code,
-                &auth::client_addr(),
-                auth::now(),
+                &request::client_addr(),
+                crate::ssr::storage::clock::now(),
             )
             .await
         }
@@ -85,13 +86,13 @@ pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppEr
     };
     match throttled(outcome) {
         Ok(session) => {
-            set_cookie(&auth::session_cookie(&session.token, &state.policy))?;
-            set_cookie(&auth::clear_pending_cookie(&state.policy))?;
+            set_cookie(&sessions::session_cookie(&session.token, &state.policy))?;
+            set_cookie(&sessions::clear_pending_cookie(&state.policy))?;
             leptos_axum::redirect(&next);
             Ok(())
         }
         Err(error @ (AppError::Unauthenticated | AppError::CodesUsedUp)) => {
-            set_cookie(&auth::clear_pending_cookie(&state.policy))?;
+            set_cookie(&sessions::clear_pending_cookie(&state.policy))?;
             let back = if error == AppError::CodesUsedUp {
                 CODES_USED_UP
             } else {
@@ -129,19 +130,19 @@ fn throttled<T>(outcome: Result<T, AppError>) -> Result<T, AppError> {
 /// shows Log on.
 #[server]
 pub async fn log_off() -> Result<(), AppError> {
-    use crate::ssr::auth;
-    let state = auth::app_state()?;
-    if let Ok(session) = crate::ssr::request::require_session_to_enrol() {
+    use crate::ssr::access::{request, sessions};
+    let state = request::app_state()?;
+    if let Ok(session) = crate::ssr::access::request::require_session_to_enrol() {
         state.batches.forget_session(&session.key());
-        auth::end(
+        sessions::end(
             &state.db,
             &session.token,
             &session.admin,
-            &auth::client_addr(),
+            &request::client_addr(),
         )
         .await?;
     }
-    set_cookie(&auth::clear_cookie(&state.policy))?;
+    set_cookie(&sessions::clear_cookie(&state.policy))?;
     leptos_axum::redirect("/log-on?signed_out=1");
     Ok(())
 }
@@ -156,7 +157,7 @@ pub async fn signed_in() -> Result<Administrator, AppError> {
 /// ever rendered there, so it needs neither a round trip nor a wait.
 pub fn signed_in_here() -> Option<Administrator> {
     #[cfg(feature = "ssr")]
-    return crate::ssr::request::require_session_to_enrol()
+    return crate::ssr::access::request::require_session_to_enrol()
         .ok()
         .map(|session| Administrator {
             email: session.admin.email,

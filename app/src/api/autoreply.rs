@@ -8,7 +8,7 @@ use crate::model::autoreply::AutoReplySettings;
 /// The auto-reply of an account of a managed domain.
 #[server]
 pub async fn get_autoreply(email: String) -> Result<AutoReplySettings, AppError> {
-    use crate::ssr::{autoreply, request};
+    use crate::ssr::{access::request, services::autoreply};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
@@ -26,7 +26,7 @@ pub async fn set_autoreply(
     starts_on: String,
     ends_on: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{autoreply, request};
+    use crate::ssr::{access::request, services::autoreply};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;

@@ -9,7 +9,7 @@ use crate::model::forwarding::Forwarding;
 /// A managed account's forwarding, for Edit.
 #[server]
 pub async fn get_forwarding(email: String) -> Result<Forwarding, AppError> {
-    use crate::ssr::{forwarding, request};
+    use crate::ssr::{access::request, services::forwarding};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
@@ -24,7 +24,7 @@ pub async fn set_forwarding(
     targets: String,
     keep_copy: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{forwarding, request};
+    use crate::ssr::{access::request, services::forwarding};
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
@@ -48,7 +48,7 @@ pub async fn set_forwarding(
 /// A managed domain's name and catch-all address (`None`: off).
 #[server]
 pub async fn get_catch_all(domain: Option<String>) -> Result<(String, Option<String>), AppError> {
-    use crate::ssr::{catch_all, request};
+    use crate::ssr::{access::request, services::catch_all};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
     let target = catch_all::get(&state.db, &scope.within()).await?;
@@ -59,7 +59,7 @@ pub async fn get_catch_all(domain: Option<String>) -> Result<(String, Option<Str
 /// Comes back to the Catch-all screen.
 #[server]
 pub async fn set_catch_all(domain: String, target: String) -> Result<(), AppError> {
-    use crate::ssr::{catch_all, request};
+    use crate::ssr::{access::request, services::catch_all};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let set = catch_all::set(&state.db, &scope.within(), scope.actor(), &target).await?;

@@ -15,9 +15,9 @@ const SECTION: &str = "/account#two-factor";
 #[server]
 pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
     use crate::model::two_factor::TwoFactorState;
-    use crate::ssr::{auth, request, two_factor};
+    use crate::ssr::access::{request, two_factor};
     let session = request::require_session_to_enrol()?;
-    let state = auth::app_state()?;
+    let state = request::app_state()?;
     let settings = &state.two_factor;
     let admin = &session.admin;
     let status = if two_factor::enabled(&state.db, admin.id).await? {
@@ -45,14 +45,14 @@ pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
 /// Starts enrolment: a new secret, shown as a QR code until a code from the app confirms it.
 #[server]
 pub async fn start_two_factor() -> Result<(), AppError> {
-    use crate::ssr::{auth, request, two_factor};
+    use crate::ssr::access::{request, two_factor};
     let session = request::require_session_to_enrol()?;
-    let state = auth::app_state()?;
+    let state = request::app_state()?;
     two_factor::start(
         &state.db,
         state.two_factor.key()?,
         &session.admin,
-        auth::now(),
+        crate::ssr::storage::clock::now(),
     )
     .await?;
     leptos_axum::redirect(SECTION);
@@ -63,16 +63,16 @@ pub async fn start_two_factor() -> Result<(), AppError> {
 /// other sessions end, and the page shows the ten recovery codes once.
 #[server]
 pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
-    use crate::ssr::{auth, request, two_factor};
+    use crate::ssr::access::{request, two_factor};
     let session = request::require_session_to_enrol()?;
-    let state = auth::app_state()?;
+    let state = request::app_state()?;
     let codes = two_factor::confirm(
         &state.db,
         state.two_factor.key()?,
         &session,
         &code,
-        &auth::client_addr(),
-        auth::now(),
+        &request::client_addr(),
+        crate::ssr::storage::clock::now(),
     )
     .await?;
     state.two_factor.fresh_codes.put(session.key(), codes);
@@ -85,9 +85,9 @@ pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
 /// and go to Log on.
 #[server]
 pub async fn turn_off_two_factor(current_password: String, code: String) -> Result<(), AppError> {
-    use crate::ssr::{auth, two_factor};
-    let session = auth::require_session()?;
-    let state = auth::app_state()?;
+    use crate::ssr::access::{request, sessions, two_factor};
+    let session = request::require_session()?;
+    let state = request::app_state()?;
     let outcome = two_factor::disable(
         &state.db,
         &state.hasher,
@@ -95,13 +95,13 @@ pub async fn turn_off_two_factor(current_password: String, code: String) -> Resu
         &session,
         current_password,
         &code,
-        &auth::client_addr(),
+        &request::client_addr(),
     )
     .await;
     match outcome {
         Ok(()) => leptos_axum::redirect("/account?two_factor_off=1#two-factor"),
         Err(AppError::CodesUsedUp) => {
-            crate::api::auth::set_cookie(&auth::clear_cookie(&state.policy))?;
+            crate::api::auth::set_cookie(&sessions::clear_cookie(&state.policy))?;
             leptos_axum::redirect(crate::api::auth::CODES_USED_UP);
         }
         Err(error) => return Err(error),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AutoReplySettings {
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::ssr::db::Flag"))]
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::ssr::storage::db::Flag"))]
     pub enabled: bool,
     pub subject: String,
     pub text: String,

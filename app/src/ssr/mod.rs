@@ -1,31 +1,18 @@
-//! Server-only code: the database, password hashing, the audit log and the services that
-//! both the server functions and the operator CLI call.
+//! Server-only code, in three floors, each importing only from those beneath it:
+//!
+//! - [`storage`]: the database and its dialects, the audit log, password hashing, the clock,
+//!   the disk reserve, the mail store, and what the server holds in memory between requests.
+//!   It knows nothing of sessions or callers.
+//! - [`access`]: who acts. Sessions and their cookies, log on and two-factor log-on, the
+//!   throttle, administrators, the [`access::caller::Caller`] and its
+//!   [`access::caller::DomainScope`], and the shared state a request finds.
+//! - [`services`]: what a caller does to a domain's data (accounts, aliases, forwarding,
+//!   auto-replies, the catch-all, where mail goes, the export, Activity, retention). The web's
+//!   server functions, the command line and the tests call the same ones.
+//!
+//! Beneath all three: the request's context ([`crate::context`]), the error type, `validate`
+//! and `model`.
 
-pub mod accounts;
-pub mod activity;
-pub mod admins;
-pub mod aliases;
-pub mod audit;
-pub mod auth;
-pub mod autoreply;
-pub mod batches;
-pub mod budget;
-pub mod caller;
-pub mod catch_all;
-pub mod clock;
-pub mod code_caps;
-pub mod db;
-pub mod domains;
-pub mod export;
-pub mod forwarding;
-pub mod hashing;
-pub mod mailstore;
-pub mod progress;
-pub mod refusals;
-pub mod request;
-pub mod reserve;
-pub mod retention;
-pub mod routing;
-pub mod state;
-pub mod throttle;
-pub mod two_factor;
+pub mod access;
+pub mod services;
+pub mod storage;

@@ -5,9 +5,9 @@
 
 use std::time::Instant;
 
-use app::ssr::audit::Actor;
-use app::ssr::db::{self, DB_FILE};
-use app::ssr::domains;
+use app::ssr::storage::audit::Actor;
+use app::ssr::storage::db::{self, DB_FILE};
+use app::ssr::storage::domains;
 use server::postfix::{PostfixConfig, Table};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};

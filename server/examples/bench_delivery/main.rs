@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use app::ssr::hashing::hash_password;
+use app::ssr::storage::hashing::hash_password;
 use sqlx::AnyPool;
 use support::deployment::{PrivateRoot, PASSWORD};
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use app::ssr::db;
-use app::ssr::mailstore::{self, MailStore, MailUser};
+use app::ssr::storage::db;
+use app::ssr::storage::mailstore::{self, MailStore, MailUser};
 use sqlx::AnyPool;
 
 use crate::operation::{

@@ -4,11 +4,11 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use app::ssr::admins::{self, Scope};
-use app::ssr::audit::Actor;
-use app::ssr::hashing::Hasher;
-use app::ssr::mailstore::{self, MailStore, MailUser};
-use app::ssr::{db, domains};
+use app::ssr::access::admins::{self, Scope};
+use app::ssr::storage::audit::Actor;
+use app::ssr::storage::hashing::Hasher;
+use app::ssr::storage::mailstore::{self, MailStore, MailUser};
+use app::ssr::storage::{db, domains};
 use sqlx::AnyPool;
 
 pub const DOMAIN: &str = "crash.test";

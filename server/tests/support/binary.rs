@@ -66,7 +66,7 @@ pub fn vpostmaster(data_dir: &Path) -> Command {
 
 /// The user running the tests owns the mail, so that no system user is needed here.
 pub fn mail_user() -> String {
-    app::ssr::mailstore::MailUser::current().name
+    app::ssr::storage::mailstore::MailUser::current().name
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -60,14 +60,14 @@ pub fn url_for(data_dir: &Path) -> Option<String> {
 
 /// Opens (creating and migrating) the database the console takes for `data_dir`.
 pub async fn open(data_dir: &Path) -> AnyPool {
-    app::ssr::db::open(data_dir, url_for(data_dir).as_deref())
+    app::ssr::storage::db::open(data_dir, url_for(data_dir).as_deref())
         .await
         .expect("the database opens")
 }
 
 /// Opens the SQLite file of `data_dir`, whatever the run tests.
 pub async fn open_sqlite(data_dir: &Path) -> AnyPool {
-    app::ssr::db::open(data_dir, None)
+    app::ssr::storage::db::open(data_dir, None)
         .await
         .expect("the database opens")
 }

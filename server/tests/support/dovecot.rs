@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use app::ssr::mailstore::{is_root, Doveadm, MailUser};
+use app::ssr::storage::mailstore::{is_root, Doveadm, MailUser};
 use server::dovecot::{DovecotConfig, Instance, Submission, DEFAULT_SENDMAIL};
 use tempfile::TempDir;
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use app::api::accounts::{AddAccounts, DeleteAccounts, UpdateAccount};
-use app::ssr::mailstore::MailUser;
+use app::ssr::storage::mailstore::MailUser;
 use leptos::server_fn::ServerFn;
 
 use super::dovecot::{mail_user, Dovecot};

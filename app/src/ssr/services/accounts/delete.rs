@@ -1,0 +1,246 @@
+//! Deleting accounts to "Deleted accounts", restoring them, and purging them for good with
+//! their mail once the retention has passed.
+
+use sqlx::AnyPool;
+
+use super::{in_scope, limit_and_count};
+use crate::error::AppError;
+use crate::model::accounts::DeletedRow;
+use crate::ssr::access::caller::{self, Asked, DomainScope};
+use crate::ssr::access::state::AppState;
+use crate::ssr::services::routing::{self, live_among, no_account, Holder};
+use crate::ssr::storage::audit::{self, Action, Actor, Entry};
+use crate::ssr::storage::clock;
+use crate::ssr::storage::clock::now;
+use crate::ssr::storage::db::Backend;
+use crate::ssr::storage::mailstore::{self, removals, MailStore};
+use crate::validate::Address;
+
+/// Days a deleted account stays in "Deleted accounts", restorable, before the purge.
+pub const RETENTION_DAYS: u32 = 30;
+
+/// Moves live accounts of the domain to "Deleted accounts", all or none, each audited.
+/// An address that is not a live account of the domain (deleted meanwhile, never there)
+/// answers as not found, naming it; one of another domain is audited as refused too.
+pub async fn delete(db: &AnyPool, scope: &DomainScope, emails: &[&str]) -> Result<usize, AppError> {
+    if emails.iter().all(|email| email.trim().is_empty()) {
+        return Err(AppError::Invalid("Select at least one account.".into()));
+    }
+    let mut addresses: Vec<String> = Vec::with_capacity(emails.len());
+    for email in emails.iter().filter(|email| !email.trim().is_empty()) {
+        let Some(address) = in_scope(scope, email) else {
+            let target = email.trim().to_lowercase();
+            if Address::domain_of(&target).is_some() {
+                let details = format!("not an account of {}", scope.domain());
+                let own = Some(scope.domain());
+                let asked = Asked::Typed(&target);
+                caller::record_refusal(db, scope.actor(), own, asked, &details).await?;
+            }
+            return Err(no_account(&target));
+        };
+        if !addresses.contains(&address) {
+            addresses.push(address);
+        }
+    }
+    let actor = scope.actor();
+    let mut tx = db.begin().await?;
+    for address in &addresses {
+        let deleted: Option<i64> = sqlx::query_scalar(&format!(
+            "UPDATE mailboxes SET deleted_at = {now}, updated_at = {now}
+             WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL RETURNING id",
+            now = Backend::of(db).now()
+        ))
+        .bind(address)
+        .bind(scope.domain_id())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if deleted.is_none() {
+            return Err(no_account(address));
+        }
+        audit::record(
+            &mut tx,
+            &Entry::new(actor, Action::MailboxDelete, Some(scope.domain()), address),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(addresses.len())
+}
+
+/// The domain's deleted accounts, newest first, with the whole days left before the purge.
+pub async fn deleted(db: &AnyPool, scope: &DomainScope) -> Result<Vec<DeletedRow>, AppError> {
+    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(&format!(
+        "SELECT id, email, first_name, last_name, deleted_at, {}
+         FROM mailboxes WHERE domain_id = $2 AND deleted_at IS NOT NULL
+         ORDER BY deleted_at DESC, id DESC",
+        Backend::of(db).days_left("$1", "deleted_at")
+    ))
+    .bind(i64::from(RETENTION_DAYS))
+    .bind(scope.domain_id())
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, email, first_name, last_name, deleted_at, days_left)| DeletedRow {
+                id,
+                email,
+                first_name,
+                last_name,
+                deleted_at,
+                days_left,
+            },
+        )
+        .collect())
+}
+
+/// Brings back the deleted account `id` of the domain and returns its address. Refused when
+/// a newer live account holds the address, or when the domain is at its account limit. The
+/// account finds its Maildir where it was: deletion moved nothing.
+pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<String, AppError> {
+    let db = &state.db;
+    let gone = || AppError::NotFound("The deleted account".into());
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT email, domain_id, maildir FROM mailboxes WHERE id = $1 AND deleted_at IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let (email, maildir) = match row {
+        None => return Err(gone()),
+        Some((_, domain_id, _)) if domain_id != scope.domain_id() => {
+            // Another domain's account is not named: the number is all that was asked.
+            let details = format!("not an account of {}", scope.domain());
+            let (own, asked) = (Some(scope.domain()), Asked::Row("deleted account", id));
+            caller::record_refusal(db, scope.actor(), own, asked, &details).await?;
+            return Err(gone());
+        }
+        Some((email, _, maildir)) => (email, maildir),
+    };
+
+    let mut tx = db.begin().await?;
+    let restored = sqlx::query_scalar::<_, i64>(&format!(
+        "UPDATE mailboxes SET deleted_at = NULL, updated_at = {now}
+         WHERE id = $1 AND domain_id = $2 AND deleted_at IS NOT NULL RETURNING id",
+        now = Backend::of(db).now()
+    ))
+    .bind(id)
+    .bind(scope.domain_id())
+    .fetch_optional(&mut *tx)
+    .await;
+    match restored {
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            return Err(AppError::Conflict(format!(
+                "{email} is in use by a newer account; delete or rename that one first."
+            )));
+        }
+        Ok(None) => return Err(gone()),
+        other => other?,
+    };
+    let aliased = live_among(&mut tx, std::slice::from_ref(&email)).await?;
+    if aliased.get(&email) == Some(&Holder::Alias) {
+        return Err(AppError::Conflict(format!(
+            "{} Delete the alias first to restore the account.",
+            routing::taken(&email, Holder::Alias)
+        )));
+    }
+    let (max, live) = limit_and_count(&mut tx, scope.domain_id()).await?;
+    if max > 0 && live > max {
+        return Err(AppError::Invalid(format!(
+            "The domain {} is limited to {max} accounts and has {}: delete one before restoring \
+             {email}.",
+            scope.domain(),
+            live - 1
+        )));
+    }
+    let actor = scope.actor();
+    audit::record(
+        &mut tx,
+        &Entry::new(actor, Action::MailboxRestore, Some(scope.domain()), &email),
+    )
+    .await?;
+    tx.commit().await?;
+    // Only a Maildir lost outside the console is missing here; the account gets an empty one.
+    let store = state.mail.clone();
+    let created = mailstore::blocking(move || store.ensure(&maildir)).await??;
+    if !created.is_empty() {
+        tracing::warn!(%email, "the restored account's Maildir was missing; created it empty");
+    }
+    Ok(email)
+}
+
+/// Removes for good the accounts deleted more than `retention_days` ago, of every domain,
+/// with their Maildirs, and returns their addresses; each is audited as the system's doing.
+/// The rows go first, rather than mail removed from an account that still exists; their
+/// Maildirs are listed for removal in the same transaction, so that the start-up
+/// reconciliation removes those a crash or an error leaves behind.
+/// Aliases deleted as long ago go in the same transaction (see [`crate::ssr::services::aliases::purge_expired`]).
+/// Nothing is removed while the clock is held (see [`clock`]): the error says how to go on.
+pub async fn purge_expired(
+    db: &AnyPool,
+    store: &MailStore,
+    retention_days: u32,
+) -> Result<Vec<String>, AppError> {
+    clock::check(db, now()).await?.trusted()?;
+    let mut tx = db.begin().await?;
+    let purged: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "DELETE FROM mailboxes WHERE deleted_at IS NOT NULL AND deleted_at < {}
+         RETURNING email, deleted_at, maildir",
+        Backend::of(db).seconds_ago("$1")
+    ))
+    .bind(i64::from(retention_days) * 86_400)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (email, deleted_at, _) in &purged {
+        let domain = Address::domain_of(email);
+        let details = format!("deleted {deleted_at}");
+        let entry = Entry {
+            details: &details,
+            ..Entry::new(
+                Actor::SYSTEM,
+                Action::MailboxPurge,
+                domain.as_deref(),
+                email,
+            )
+        };
+        audit::record(&mut tx, &entry).await?;
+    }
+    let maildirs: Vec<String> = purged
+        .iter()
+        .map(|(_, _, maildir)| maildir.clone())
+        .collect();
+    removals::record(&mut tx, &maildirs).await?;
+    let aliases = crate::ssr::services::aliases::purge_expired(&mut tx, retention_days).await?;
+    tx.commit().await?;
+    if !aliases.is_empty() {
+        tracing::info!(count = aliases.len(), "purged deleted aliases");
+    }
+    let store = store.clone();
+    let (emails, removed) = blocking_purge(store, purged).await?;
+    removals::clear(&mut *db.acquire().await?, &removed).await?;
+    Ok(emails)
+}
+
+/// Removes the purged accounts' Maildirs; returns their addresses and the Maildirs removed.
+async fn blocking_purge(
+    store: MailStore,
+    purged: Vec<(String, String, String)>,
+) -> Result<(Vec<String>, Vec<String>), AppError> {
+    mailstore::blocking(move || {
+        let mut removed = Vec::new();
+        let emails = purged
+            .into_iter()
+            .map(|(email, _, maildir)| {
+                match store.remove(&maildir) {
+                    Ok(_) => removed.push(maildir),
+                    Err(error) => {
+                        tracing::error!(%error, %email, "cannot remove the Maildir of a purged account")
+                    }
+                }
+                email
+            })
+            .collect();
+        (emails, removed)
+    })
+    .await
+}

@@ -1,0 +1,328 @@
+//! The Users list: one page of a domain's accounts, searched and counted in SQL, and the
+//! usage figures other screens show too. Every step costs the same on a domain of a million
+//! accounts as on a small one: the total comes from the counts the database keeps, pages
+//! start at an address (keyset), and a rare term is looked up in the trigram index.
+
+use sqlx::AnyPool;
+
+use crate::error::AppError;
+use crate::model::accounts::{AccountPage, AccountRow, PageStart, PAGE_SIZE};
+use crate::ssr::access::caller::DomainScope;
+use crate::ssr::storage::db::{contains_pattern, Backend};
+use crate::validate::{check_text, SEARCH_MAX};
+
+/// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
+/// nobody reads a thousand matches, and counting them all costs a scan of the domain. A term
+/// the index finds no more often than this is looked up there; a broader one is found sooner
+/// by reading the domain in address order.
+const MAX_COUNTED: i64 = 1_000;
+
+/// An account's size in bytes: as Dovecot last counted it (`mailbox_usage`, kept by its
+/// quota_clone plugin), else as the last Rebuild mailbox measured it.
+pub(crate) const USAGE_BYTES: &str =
+    "COALESCE((SELECT bytes FROM mailbox_usage u WHERE u.email = mailboxes.email), mailbox_bytes)";
+/// An account's message count, from the same sources as [`USAGE_BYTES`].
+pub(super) const USAGE_MESSAGES: &str = "COALESCE((SELECT messages FROM mailbox_usage u WHERE u.email = mailboxes.email), message_count)";
+
+/// One page of a domain's live accounts in address order, from `start`, filtered by a search
+/// on the local part or the names (substring, ASCII case-insensitive, as SQL's LIKE).
+/// `page` is the number the link carried, kept in range for "Page N of M".
+pub async fn list(
+    db: &AnyPool,
+    scope: &DomainScope,
+    search: &str,
+    start: &PageStart,
+    page: u32,
+) -> Result<AccountPage, AppError> {
+    let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
+    let matcher = Matcher::of(db, search.trim()).await?;
+    let (forward, key) = match start {
+        PageStart::First => (true, None),
+        PageStart::After(address) => (true, Some(local_part(address))),
+        PageStart::Before(address) => (false, Some(local_part(address))),
+    };
+    let (mut rows, mut beyond, mut live) = read_page(db, scope, &matcher, forward, key).await?;
+    let (mut has_previous, mut has_next) = if forward {
+        (key.is_some(), beyond)
+    } else {
+        (beyond, true)
+    };
+    if rows.is_empty() && key.is_some() {
+        // Nothing past the address (the accounts were deleted, or the link was made up): the
+        // last page going on, the first going back.
+        (rows, beyond, live) = read_page(db, scope, &matcher, !forward, None).await?;
+        (has_previous, has_next) = if forward {
+            (beyond, false)
+        } else {
+            (false, beyond)
+        };
+    }
+    let (total, more) = count(
+        db,
+        scope,
+        &matcher,
+        key.is_none() && forward,
+        &rows,
+        has_next,
+        live,
+    )
+    .await?;
+    let counted_pages = u32::try_from(total.max(1))
+        .unwrap_or(u32::MAX)
+        .div_ceil(PAGE_SIZE);
+    let page = if !has_previous {
+        1
+    } else if !has_next && !more {
+        counted_pages
+    } else {
+        // Between the ends: the carried number, short of the last page when more follow.
+        let last = if more {
+            u32::MAX
+        } else {
+            counted_pages.saturating_sub(1)
+        };
+        page.min(last).max(2)
+    };
+    // Past the counted matches a full page promises another.
+    let pages = counted_pages.max(page.saturating_add(u32::from(has_next)));
+    Ok(AccountPage {
+        domain: scope.domain().to_owned(),
+        rows,
+        total: total as u64,
+        more,
+        page,
+        pages,
+        has_previous,
+        has_next,
+    })
+}
+
+/// The local part of an address a link carries: the list is in local-part order, which is not
+/// the order of whole addresses (`a.b@` sorts before `a@`).
+fn local_part(address: &str) -> &str {
+    address.split_once('@').map_or(address, |(local, _)| local)
+}
+
+/// How a search picks its accounts. Every way gives the rows the LIKE rule gives; the index
+/// only narrows the rows the rule is tried on.
+enum Matcher {
+    All,
+    /// The LIKE rule on every live account of the domain, read in address order: terms of one
+    /// or two characters, and terms so common that a page of them is found in a few rows. On
+    /// PostgreSQL every term: its planner weighs the trigram indexes itself.
+    Scan {
+        pattern: String,
+    },
+    /// The LIKE rule on the trigram index's candidates only (a rare term of three or more
+    /// characters, on SQLite). The index folds non-ASCII case and LIKE does not, so the rule
+    /// still decides.
+    Indexed {
+        pattern: String,
+        phrase: String,
+    },
+}
+
+/// The text of a filter and its binds: the domain's id is always `$1`, the texts follow.
+struct Filter {
+    sql: String,
+    texts: Vec<String>,
+}
+
+impl Filter {
+    /// The number of the placeholder after the filter's.
+    fn next(&self) -> usize {
+        self.texts.len() + 2
+    }
+}
+
+impl Matcher {
+    async fn of(db: &AnyPool, term: &str) -> Result<Self, AppError> {
+        if term.is_empty() {
+            return Ok(Self::All);
+        }
+        let pattern = contains_pattern(term);
+        // Trigrams answer terms of three characters or more.
+        if term.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
+            return Ok(Self::Scan { pattern });
+        }
+        let phrase = fts_phrase(term);
+        // Candidates in every domain, live or deleted: an upper bound, read from the index alone.
+        let candidates: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes_search WHERE mailboxes_search MATCH $1 LIMIT $2)",
+        )
+        .bind(&phrase)
+        .bind(MAX_COUNTED + 1)
+        .fetch_one(db)
+        .await?;
+        Ok(if candidates > MAX_COUNTED {
+            Self::Scan { pattern }
+        } else {
+            Self::Indexed { pattern, phrase }
+        })
+    }
+
+    /// The conditions on `mailboxes` after `WHERE`, for the domain's live accounts that match.
+    fn filter(&self, backend: Backend) -> Filter {
+        let (sql, texts, pattern) = match self {
+            Self::All => {
+                return Filter {
+                    sql: "domain_id = $1 AND deleted_at IS NULL".to_owned(),
+                    texts: Vec::new(),
+                }
+            }
+            Self::Scan { pattern } => ("domain_id = $1", vec![pattern.clone()], "$2"),
+            // The unary + keeps the planner off the domain's address index: the few candidates
+            // are fetched by id and sorted, instead of the domain being read in order and each
+            // account tested against them.
+            Self::Indexed { pattern, phrase } => (
+                "+domain_id = $1 AND id IN \
+                 (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH $3)",
+                vec![pattern.clone(), phrase.clone()],
+                "$2",
+            ),
+        };
+        // SQLite's LIKE folds ASCII case; on PostgreSQL it takes ILIKE.
+        let like = match backend {
+            Backend::Sqlite => "LIKE",
+            Backend::Postgres => "ILIKE",
+        };
+        let rule = ["local_part", "first_name", "last_name"]
+            .map(|column| format!("{column} {like} {pattern} ESCAPE '\\'"))
+            .join(" OR ");
+        Filter {
+            sql: format!("{sql} AND deleted_at IS NULL AND ({rule})"),
+            texts,
+        }
+    }
+
+    fn indexed(&self) -> bool {
+        matches!(self, Self::Indexed { .. })
+    }
+}
+
+/// A term as one FTS5 phrase: quoted, its quotes doubled, so `OR`, `NEAR`, `*` or `"` in it are
+/// text to find, never query syntax.
+fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// A row of the list as [`Backend::json_rows`] writes it: the columns of [`AccountRow`] in
+/// order, the flag as 0 or 1.
+type JsonRow = (String, String, String, i64, String, Option<i64>);
+
+/// Up to a page of matching accounts next to `key` (from either end without one), in address
+/// order, whether more lie beyond them in the direction read, and without a search the
+/// domain's live count, read with them (one query fewer per page).
+async fn read_page(
+    db: &AnyPool,
+    scope: &DomainScope,
+    matcher: &Matcher,
+    forward: bool,
+    key: Option<&str>,
+) -> Result<(Vec<AccountRow>, bool, Option<i64>), AppError> {
+    let backend = Backend::of(db);
+    let filter = matcher.filter(backend);
+    // The indexed search sorts its few candidates; the rest read the address index in order.
+    let column = if matcher.indexed() {
+        "+local_part"
+    } else {
+        "local_part"
+    };
+    let mut next = filter.next();
+    let from_key = if key.is_some() {
+        next += 1;
+        format!(
+            " AND {column} {} ${}",
+            if forward { ">" } else { "<" },
+            next - 1
+        )
+    } else {
+        String::new()
+    };
+    let live = match matcher {
+        Matcher::All => "(SELECT live FROM domain_account_counts WHERE domain_id = $1)",
+        _ => "CAST(NULL AS BIGINT)",
+    };
+    let order = format!("local_part {}", if forward { "ASC" } else { "DESC" });
+    let rows = backend.json_rows(
+        "email, first_name, last_name, active, created, mailbox_bytes",
+        &order,
+    );
+    let sql = format!(
+        "SELECT {rows} AS page, {live} AS live FROM (
+           SELECT email, first_name, last_name, active, substr(created_at, 1, 10) AS created,
+                  {USAGE_BYTES} AS mailbox_bytes, local_part
+           FROM mailboxes WHERE {}{from_key} ORDER BY {order} LIMIT ${next}) AS listed",
+        filter.sql,
+    );
+    let mut query = sqlx::query_as(&sql).bind(scope.domain_id());
+    for text in &filter.texts {
+        query = query.bind(text);
+    }
+    if let Some(key) = key {
+        query = query.bind(key);
+    }
+    let (page, live): (String, Option<i64>) =
+        query.bind(i64::from(PAGE_SIZE) + 1).fetch_one(db).await?;
+    let listed: Vec<JsonRow> =
+        serde_json::from_str(&page).map_err(|error| sqlx::Error::Decode(error.into()))?;
+    let mut rows: Vec<AccountRow> = listed
+        .into_iter()
+        .map(
+            |(email, first_name, last_name, active, created, mailbox_bytes)| AccountRow {
+                email,
+                first_name,
+                last_name,
+                active: active != 0,
+                created,
+                mailbox_bytes,
+            },
+        )
+        .collect();
+    let beyond = rows.len() > PAGE_SIZE as usize;
+    rows.truncate(PAGE_SIZE as usize);
+    if !forward {
+        rows.reverse();
+    }
+    Ok((rows, beyond, live))
+}
+
+/// The matches counted, and whether counting stopped at [`MAX_COUNTED`]. Without a search, the
+/// domain's live count as the database keeps it (`live`, when read with the rows); a first
+/// page that is the whole answer is its own count.
+async fn count(
+    db: &AnyPool,
+    scope: &DomainScope,
+    matcher: &Matcher,
+    first_page: bool,
+    rows: &[AccountRow],
+    has_next: bool,
+    live: Option<i64>,
+) -> Result<(i64, bool), AppError> {
+    if first_page && !has_next {
+        return Ok((rows.len() as i64, false));
+    }
+    if let Some(live) = live {
+        return Ok((live, false));
+    }
+    if let Matcher::All = matcher {
+        let live: Option<i64> =
+            sqlx::query_scalar("SELECT live FROM domain_account_counts WHERE domain_id = $1")
+                .bind(scope.domain_id())
+                .fetch_optional(db)
+                .await?;
+        return Ok((live.unwrap_or(0), false));
+    }
+    let filter = matcher.filter(Backend::of(db));
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes WHERE {} LIMIT ${}) AS matched",
+        filter.sql,
+        filter.next()
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(scope.domain_id());
+    for text in &filter.texts {
+        query = query.bind(text);
+    }
+    let counted: i64 = query.bind(MAX_COUNTED + 1).fetch_one(db).await?;
+    Ok((counted.min(MAX_COUNTED), counted > MAX_COUNTED))
+}
