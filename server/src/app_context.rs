@@ -1,7 +1,7 @@
 //! What the server puts in the Leptos context of every page and server function, the same for
 //! the router's pages and for the form posts answered by a page.
 
-use app::ssr::access::state::AppState;
+use app::ssr::AppState;
 use axum::http::request::Parts;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};

@@ -10,9 +10,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use app::ssr::access::two_factor::{read_key_file, KEY_FILE, KEY_LEN};
-use app::ssr::storage::db::{self, OpenError, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
-use app::ssr::storage::mailstore::{current_uid, is_root, MAIL_DIR};
+use app::ssr::db::{self, OpenError, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
+use app::ssr::mailstore::{current_uid, is_root, MAIL_DIR};
+use app::ssr::two_factor::{read_key_file, KEY_FILE, KEY_LEN};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Connection, SqliteConnection};
 

@@ -4,8 +4,8 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use app::ssr::storage::db::Location;
-use app::ssr::storage::mailstore::MailUser;
+use app::ssr::db::Location;
+use app::ssr::mailstore::MailUser;
 use clap::error::ErrorKind;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
@@ -388,7 +388,7 @@ pub struct ServeArgs {
     #[arg(long = "host-name", env = "VPM_HOST_NAMES", value_delimiter = ',')]
     pub host_names: Vec<String>,
     /// Days the audit log keeps its rows.
-    #[arg(long, env = "VPM_AUDIT_RETENTION_DAYS", default_value_t = app::ssr::services::retention::AUDIT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    #[arg(long, env = "VPM_AUDIT_RETENTION_DAYS", default_value_t = app::ssr::retention::AUDIT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub audit_retention_days: u32,
     /// Connections served at once; more wait until one ends.
     #[arg(long, env = "VPM_MAX_CONNECTIONS", default_value_t = crate::limits::MAX_CONNECTIONS, value_parser = parse_positive)]

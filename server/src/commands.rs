@@ -5,23 +5,23 @@ use std::path::{Path, PathBuf};
 
 use app::csv;
 use app::error::AppError;
-use app::ssr::access::caller::{Caller, DomainScope};
-use app::ssr::access::sessions::SessionPolicy;
-use app::ssr::access::state::AppState;
-use app::ssr::services::routing::no_account;
-use app::ssr::storage::audit::Actor;
-use app::ssr::storage::batches::Batches;
-use app::ssr::storage::clock::now;
-use app::ssr::storage::db::Location;
-use app::ssr::storage::domains::Domain;
-use app::ssr::storage::hashing::Hasher;
-use app::ssr::storage::mailstore::{is_root, ActingAs, Doveadm, MailStore, MailUser};
-use app::ssr::storage::progress::RunningAdds;
+use app::ssr::clock::now;
+use app::ssr::db::Location;
+use app::ssr::domains::Domain;
+use app::ssr::mailstore::{is_root, ActingAs, Doveadm, MailStore, MailUser};
+use app::ssr::routing::no_account;
+use app::ssr::sessions::SessionPolicy;
+use app::ssr::Actor;
+use app::ssr::AppState;
+use app::ssr::Batches;
+use app::ssr::Hasher;
+use app::ssr::RunningAdds;
 use app::ssr::{
     access::admins, services::accounts, services::aliases, services::autoreply,
     services::catch_all, services::export, services::forwarding, storage::clock, storage::db,
     storage::domains,
 };
+use app::ssr::{Caller, DomainScope};
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, Address, PasswordContext, BULK_MAX_BYTES, DEFAULT_LEN};
@@ -327,7 +327,7 @@ async fn execute(
         }
         OperatorCommand::Admin(AdminCommand::Reset2fa { email }) => {
             let email = email.trim().to_ascii_lowercase();
-            app::ssr::access::two_factor::reset(db, Actor::CLI, &email).await?;
+            app::ssr::two_factor::reset(db, Actor::CLI, &email).await?;
             println!("Turned two-factor log-on off for {email}.");
             Ok(())
         }

@@ -7,7 +7,7 @@ use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use app::ssr::storage::mailstore::{is_root, MailUser};
+use app::ssr::mailstore::{is_root, MailUser};
 
 /// Postfix's system user: its lookups read the tables with its group.
 pub const POSTFIX_USER: &str = "postfix";

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use app::ssr::storage::db::DB_FILE;
+use app::ssr::db::DB_FILE;
 
 use crate::template::value;
 

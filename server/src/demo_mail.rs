@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::ssr::storage::mailstore::{is_root, MailUser};
+use app::ssr::mailstore::{is_root, MailUser};
 
 use crate::config_files::{self, postfix_user};
 use crate::dovecot::{DovecotConfig, Instance, Submission};

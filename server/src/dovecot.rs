@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use app::ssr::storage::mailstore::{MailUser, MAIL_DIR};
+use app::ssr::mailstore::{MailUser, MAIL_DIR};
 
 use crate::config_files::ConfigFile;
 use crate::database::Database;

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use app::context::{ClientAddr, CurrentSession};
 use app::error::AppError;
-use app::ssr::access::caller::{Caller, DomainScope};
-use app::ssr::access::state::AppState;
-use app::ssr::services::export;
+use app::ssr::export;
+use app::ssr::AppState;
+use app::ssr::{Caller, DomainScope};
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};

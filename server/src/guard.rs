@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use app::api::auth::CODE_FORM;
 use app::context::{ClientAddr, CurrentSession, MustEnrol};
-use app::ssr::access::sessions;
-use app::ssr::access::sessions::SessionPolicy;
-use app::ssr::access::state::AppState;
-use app::ssr::{access::two_factor, storage::reserve};
+use app::ssr::sessions;
+use app::ssr::sessions::SessionPolicy;
+use app::ssr::AppState;
+use app::ssr::{reserve, two_factor};
 use app::url::encode_query;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use app::ssr::storage::db::{self, Location};
+use app::ssr::db::{self, Location};
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AnyPool, Row};

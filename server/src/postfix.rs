@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use app::ssr::storage::mailstore::MailUser;
+use app::ssr::mailstore::MailUser;
 
 use crate::config_files::ConfigFile;
 use crate::database::Database;

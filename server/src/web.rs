@@ -6,17 +6,15 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use app::error::AppError;
-use app::ssr::access::sessions::SessionPolicy;
-use app::ssr::access::state::{AppState, TwoFactorSettings};
-use app::ssr::access::two_factor::{self, SecretKey};
-use app::ssr::services::{accounts, retention};
-use app::ssr::storage::batches::Batches;
-use app::ssr::storage::db::Location;
-use app::ssr::storage::hashing::Hasher;
-use app::ssr::storage::mailstore::{
-    current_uid, finish_removals, is_root, reconcile_maildirs, MailStore,
-};
-use app::ssr::storage::progress::RunningAdds;
+use app::ssr::db::Location;
+use app::ssr::mailstore::{current_uid, finish_removals, is_root, reconcile_maildirs, MailStore};
+use app::ssr::sessions::SessionPolicy;
+use app::ssr::two_factor::{self, SecretKey};
+use app::ssr::Batches;
+use app::ssr::Hasher;
+use app::ssr::RunningAdds;
+use app::ssr::{accounts, retention};
+use app::ssr::{AppState, TwoFactorSettings};
 use app::{shell, App};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -135,12 +133,12 @@ pub async fn serve(
         .map_err(|error| format!("cannot listen on {}: {error}", args.listen))?;
     let local = listener.local_addr().map_err(|error| error.to_string())?;
     let store = mail.store(data_dir)?;
-    let db = app::ssr::storage::db::open_at(data_dir, database)
+    let db = app::ssr::db::open_at(data_dir, database)
         .await
         .map_err(|error| error.to_string())?;
     // The data directory goes to the mail user whichever the database: Dovecot enters it.
     store
-        .hand_over_database(data_dir, app::ssr::storage::db::DB_FILE)
+        .hand_over_database(data_dir, app::ssr::db::DB_FILE)
         .map_err(|error| error.to_string())?;
     if !is_root() && store.owner().uid != current_uid() {
         tracing::warn!(

@@ -16,3 +16,17 @@
 pub mod access;
 pub mod services;
 pub mod storage;
+
+// The face the binary (`vpostmaster`: its web server and command line) uses, and nothing else
+// of these floors: the services by name, and the types it builds and calls them with.
+pub use access::caller::{Caller, DomainScope};
+pub use access::state::{AppState, TwoFactorSettings};
+pub use access::{admins, sessions, two_factor};
+pub use services::{
+    accounts, aliases, autoreply, catch_all, export, forwarding, retention, routing,
+};
+pub use storage::audit::Actor;
+pub use storage::batches::Batches;
+pub use storage::hashing::Hasher;
+pub use storage::progress::RunningAdds;
+pub use storage::{clock, db, domains, mailstore, reserve};

@@ -1,6 +1,6 @@
 //! The database opens and its schema is the one this version of vpostmaster writes.
 
-use app::ssr::storage::db::{sqlite_url, Location};
+use app::ssr::db::{sqlite_url, Location};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyConnection, Connection};
 
@@ -10,7 +10,7 @@ use super::Line;
 #[derive(sqlx::FromRow)]
 struct Applied {
     version: i64,
-    #[sqlx(try_from = "app::ssr::storage::db::Flag")]
+    #[sqlx(try_from = "app::ssr::db::Flag")]
     success: bool,
     checksum: Vec<u8>,
 }
@@ -95,7 +95,7 @@ fn compare(what: &str, migrator: &Migrator, applied: &[Applied]) -> Line {
 mod tests {
     use super::*;
 
-    use app::ssr::storage::db::SQLITE_MIGRATOR;
+    use app::ssr::db::SQLITE_MIGRATOR;
 
     fn applied() -> Vec<Applied> {
         SQLITE_MIGRATOR

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::ssr::storage::db::{sqlite_url, Location};
-use app::ssr::storage::mailstore::MAIL_DIR;
+use app::ssr::db::{sqlite_url, Location};
+use app::ssr::mailstore::MAIL_DIR;
 use sqlx::{AnyConnection, Connection};
 
 use super::Line;

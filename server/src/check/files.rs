@@ -5,8 +5,8 @@ use std::io::ErrorKind;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use app::ssr::storage::db::{DATA_DIR_MODE, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
-use app::ssr::storage::mailstore::MailUser;
+use app::ssr::db::{DATA_DIR_MODE, DB_FILE, DB_FILE_MODE, DB_FILE_SUFFIXES};
+use app::ssr::mailstore::MailUser;
 
 use super::Line;
 use crate::config_files::{self, POSTFIX_USER};

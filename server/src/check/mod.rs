@@ -11,7 +11,7 @@ mod reach;
 use std::fmt;
 use std::path::Path;
 
-use app::ssr::storage::db::Location;
+use app::ssr::db::Location;
 
 use crate::cli::{CheckArgs, MailArgs};
 use crate::config_files;

@@ -10,7 +10,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::ssr::storage::mailstore::{is_root, MailUser};
+use app::ssr::mailstore::{is_root, MailUser};
 
 use super::Line;
 
