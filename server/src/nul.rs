@@ -13,8 +13,10 @@ use axum::response::{IntoResponse, Response};
 
 use crate::guard::plain_page;
 
-/// Refuses a request that carries a NUL in its query or its URL-encoded form; passes the rest
-/// on, their body read once and handed on whole. Runs inside the body limit.
+/// Refuses a request that carries a NUL in its query or its body; passes the rest on, their
+/// body read once and handed on whole. Every body is checked, whatever its content type says:
+/// a server function reads any body as its form, and no route takes another kind. Runs inside
+/// the body limit.
 pub async fn refuse_nul(request: Request, next: Next) -> Response {
     let in_query = request
         .uri()
@@ -22,9 +24,6 @@ pub async fn refuse_nul(request: Request, next: Next) -> Response {
         .is_some_and(|query| encoded_nul(query.as_bytes()));
     if in_query {
         return refused(request.headers());
-    }
-    if !is_form(request.headers()) {
-        return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
     // The body limit around this stops a body too large while it is read.
@@ -36,13 +35,6 @@ pub async fn refuse_nul(request: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
-}
-
-fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// A page for a browser; for the app's own calls, the refusal its server functions send.

@@ -142,6 +142,30 @@ async fn a_nul_anywhere_is_refused_as_not_valid_before_anything_reads_it() {
         assert!(reply.body.contains("NUL character"), "{}", reply.body);
     }
     assert_eq!(server.count("SELECT COUNT(*) FROM aliases").await, 0);
+    // Whatever content type the request names, or none: a server function reads any body as
+    // its form, so a NUL there would reach the database as well.
+    for content_type in ["text/plain", "APPLICATION/X-WWW-FORM-URLENCODED", ""] {
+        let mut request = axum::http::Request::post(app::api::activity::ListActivity::PATH)
+            .header(axum::http::header::HOST, "console.test")
+            .header(axum::http::header::ORIGIN, "http://console.test")
+            .header(axum::http::header::COOKIE, &cookie);
+        if !content_type.is_empty() {
+            request = request.header(axum::http::header::CONTENT_TYPE, content_type);
+        }
+        let body = "domain=alpha.test&action=a%00b&page=0";
+        let reply = server
+            .send(request.body(axum::body::Body::from(body)).unwrap())
+            .await;
+        let refusal: AppError = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(
+            (reply.status, refusal),
+            (
+                StatusCode::BAD_REQUEST,
+                AppError::Invalid(format!("{NUL_REFUSED}."))
+            ),
+            "sent as {content_type:?}"
+        );
+    }
 }
 
 /// Refusal rows of alpha's postmaster, by the domain whose log holds them.
