@@ -1,9 +1,13 @@
 // The fuzz targets in release mode, FUZZ_CASES (1,000,000) inputs each unless a target's
 // share says it costs more per input (the share mirrors the `fuzz::cases(share)` of its test),
-// two at a time. The server functions take about 2 ms a request through the router, so they
-// run a quarter of the count (FUZZ_HTTP_SHARE=1 runs all of it, about 30 minutes alone).
-// Prints and writes the figures to docs/reliability.md; fails if a target fails.
+// two at a time. The server function targets run on SQLite and again on a private PostgreSQL
+// (server/tests/with-postgres); they take a few milliseconds a request through the router, with
+// the other domain's rows read after each, so they run a quarter of the count
+// (FUZZ_HTTP_SHARE=1 runs all of it). They print the slowest input's time and the most memory
+// one input took, which the table records. Prints and writes the figures to
+// docs/reliability.md, keeping the previous run's table beside them; fails if a target fails.
 import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,9 +32,12 @@ const TARGETS = [
   ['app', 'fuzz_rules', 'fuzz_format_line', 1, 'A line written for any account, read back'],
   ['server', 'fuzz_config', 'fuzz_command_line', 1, 'Command line (any argv), then dovecot-config / postfix-config'],
   ['server', 'fuzz_config', 'fuzz_config_generators', 1, 'Dovecot and Postfix generators (any paths, listen, ports)'],
-  ['server', 'fuzz_http', 'fuzz_server_functions_and_pages', 1, 'Every server function and page, signed in, through the router', HTTP_SHARE],
-  ['server', 'fuzz_http', 'fuzz_log_on_and_log_off', 200, 'Log-on and log-off (one Argon2id verification per input)', HTTP_SHARE],
+  ...['sqlite', 'postgresql'].flatMap((database) => [
+    ['server', 'fuzz_http', 'fuzz_server_functions_and_pages', 1, 'Every server function and page, two-factor log-on included, signed in, through the router', HTTP_SHARE, database],
+    ['server', 'fuzz_http', 'fuzz_log_on_and_log_off', 200, 'Log-on, its code form and log-off (one Argon2id verification per input)', HTTP_SHARE, database],
+  ]),
 ];
+const WITH_POSTGRES = resolve(ROOT, 'server/tests/with-postgres');
 
 const run = promisify(execFile);
 
@@ -42,28 +49,45 @@ for (const pkg of ['app', 'server']) {
 const results = [];
 async function worker(queue) {
   for (let target = queue.shift(); target; target = queue.shift()) {
-    const [pkg, test, name, share, what, runShare = 1] = target;
+    const [pkg, test, name, share, what, runShare = 1, database = ''] = target;
     const cases = Math.floor(CASES / runShare);
     const env = { ...process.env, VPM_FUZZ_CASES: String(cases) };
+    const cargo = ['cargo', 'test', '--quiet', '--release', '-p', pkg, '--test', test, '--', '--exact', name, '--nocapture'];
+    const [command, ...args] = database === 'postgresql' ? [WITH_POSTGRES, ...cargo] : cargo;
     const started = Date.now();
     let ok = true;
+    let stdout = '';
     try {
-      await run('cargo', ['test', '--quiet', '--release', '-p', pkg, '--test', test, '--', '--exact', name], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+      ({ stdout } = await run(command, args, { cwd: ROOT, env, maxBuffer: 64 << 20 }));
     } catch (error) {
       ok = false;
-      console.error(`${name} failed:\n${error.stdout}\n${error.stderr}`);
+      stdout = error.stdout ?? '';
+      console.error(`${name} ${database} failed:\n${error.stdout}\n${error.stderr}`);
     }
     const seconds = (Date.now() - started) / 1000;
     const inputs = Math.max(1, Math.floor(cases / share));
-    console.log(`${name}: ${inputs} inputs, ${seconds.toFixed(0)} s, ${ok ? 'ok' : 'FAILED'}`);
-    results.push({ name, what, inputs, seconds, ok });
+    // The line the server fuzz targets print: the slowest input and the most memory one took.
+    const figures = /fuzz figures: .*worst_case_ms=(\d+) worst_case_peak_kib=(\d+)/.exec(stdout);
+    const worst = figures ? { ms: Number(figures[1]), mib: Number(figures[2]) / 1024 } : null;
+    console.log(`${name} ${database}: ${inputs} inputs, ${seconds.toFixed(0)} s, ${ok ? 'ok' : 'FAILED'}`);
+    results.push({ name, what, database, inputs, seconds, worst, ok });
   }
 }
 const queue = [...TARGETS];
 const started = Date.now();
 await Promise.all([worker(queue), worker(queue)]);
 const total = (Date.now() - started) / 60000;
-results.sort((a, b) => TARGETS.findIndex((t) => t[2] === a.name) - TARGETS.findIndex((t) => t[2] === b.name));
+const order = (r) => TARGETS.findIndex((t) => t[2] === r.name && (t[6] ?? '') === r.database);
+results.sort((a, b) => order(a) - order(b));
+
+// The table of the run before this one, kept beside the new figures.
+const before = (() => {
+  const text = readFileSync(RELIABILITY, 'utf8');
+  const section = text.slice(text.indexOf('<!-- fuzz -->'), text.indexOf('<!-- /fuzz -->'));
+  const when = /`make reliability-fuzz` \(end2end\/bench\/fuzz\.mjs\), ([^,]+),/.exec(section)?.[1];
+  const table = section.slice(section.indexOf('| Target |')).split('\n\n')[0];
+  return when && table.startsWith('| Target |') ? { when, table } : null;
+})();
 
 const rustc = execFileSync('rustc', ['--version'], { encoding: 'utf8' }).trim();
 const failed = results.some((r) => !r.ok);
@@ -77,19 +101,35 @@ ${cpus().length} cores (1-minute load average ${STARTING_LOAD} when it began), $
 of generated, near-valid and oversized inputs), release mode, two targets at a time, ${total.toFixed(1)} min in all.
 A target passes when no input panics, every answer over HTTP is a page, a redirect, a 4xx or
 a server function's refusal (never \`Internal\` nor a bare 5xx), and the database afterwards
-passes \`integrity_check\` and \`foreign_key_check\` with accounts only in the signed-in
-postmaster's domain, all valid. \`make test\` runs the same targets with 256 inputs each.
+passes \`integrity_check\` and \`foreign_key_check\` (SQLite; PostgreSQL checks its foreign
+keys at every write) with the signed-in postmaster's accounts all valid. \`make test\` runs
+the same targets with 256 inputs each, the server's on both databases.
 
-| Target | Inputs | Time | Result |
-|---|---|---|---|
-${results.map((r) => `| ${r.what} (\`${r.name}\`) | ${r.inputs.toLocaleString('en')} | ${r.seconds.toFixed(0)} s | ${r.ok ? 'no failure' : '**failed**'} |`).join('\n')}
+| Target | Database | Inputs | Time | Slowest input | Most memory one input took | Result |
+|---|---|---|---|---|---|---|
+${results.map((r) => `| ${r.what} (\`${r.name}\`) | ${r.database ? (r.database === 'sqlite' ? 'SQLite' : 'PostgreSQL 15') : '—'} | ${r.inputs.toLocaleString('en')} | ${r.seconds.toFixed(0)} s | ${r.worst ? `${r.worst.ms.toLocaleString('en')} ms` : '—'} | ${r.worst ? `${r.worst.mib.toFixed(1)} MiB` : '—'} | ${r.ok ? 'no failure' : '**failed**'} |`).join('\n')}
 
-The server functions take about 2 ms a request through the in-process router, so they run
-1/${HTTP_SHARE} of the count here (\`FUZZ_HTTP_SHARE=1\` runs all of it, about 30 minutes
-alone). Log-on verifies an Argon2id hash per input (about 40 ms), so it runs a further
+Each input of the server function targets has a budget: 5 s of wall time, and a rise of
+256 MiB in the test process's peak resident memory (VmHWM, set back before each input; the
+router runs in that process), read from /proc. An input over either fails as that input, so
+work that grows faster than its input fails instead of passing slowly. The budgets are wide
+so that a loaded machine never fails an ordinary input; the table says how far below them the
+inputs stayed. After each input, every row of the other domain and of its postmaster
+(accounts, aliases, forwarding, catch-all, auto-replies, Activity, two-factor log-on,
+sessions) must be as it was. The fuzzed postmaster's own two-factor log-on is reached with
+right codes: an input may carry the code the app shows now, or one of the recovery codes
+its last enrolment gave, and may come with a pending log-on's cookie instead of the session.
+
+The server functions take a few milliseconds a request through the in-process router, and
+the other domain's rows are read after each, so they run 1/${HTTP_SHARE} of the count here
+(\`FUZZ_HTTP_SHARE=1\` runs all of it). Log-on verifies an Argon2id hash per input (about 40 ms), so it runs a further
 two-hundredth, from random client addresses; the same throttle and hashing paths are also
 reached by the change of one's own password in the server function target.
-`,
+${before ? `
+#### The run before (${before.when})
+
+${before.table}
+` : ''}`,
   RELIABILITY,
 );
 if (failed) process.exit(1);

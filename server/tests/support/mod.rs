@@ -5,6 +5,7 @@
 // Integration tests only: the examples that share this support have no binary to run.
 #[cfg(test)]
 pub mod binary;
+pub mod budget;
 pub mod database;
 pub mod deployment;
 pub mod dovecot;
