@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::ssr::storage::audit::Actor;
-use app::ssr::storage::domains::Domain;
-use app::ssr::{services::aliases, storage::db, storage::domains};
+use app::ssr::{aliases, db, domains, Actor, Caller, DomainScope};
 use figures::{command_word, load_average, machine, percentile, write_section};
 use sqlx::AnyPool;
 use tempfile::TempDir;
@@ -40,9 +38,9 @@ fn chained(domain: &str, chains: usize, length: usize, closed: bool) -> String {
     text
 }
 
-async fn domain(db: &AnyPool, name: &str) -> Domain {
+async fn domain(db: &AnyPool, name: &str) -> DomainScope {
     domains::add(db, name, "", Actor::CLI).await.unwrap();
-    Domain::named(&mut db.acquire().await.unwrap(), name)
+    DomainScope::of(db, Caller::Operator, Some(name))
         .await
         .unwrap()
 }
@@ -63,9 +61,9 @@ async fn time_pastes(
         } else {
             shared.clone()
         };
-        let text = text(&domain.name);
+        let text = text(domain.domain());
         let started = Instant::now();
-        let result = aliases::add_from_paste(db, &domain, Actor::CLI, &text).await;
+        let result = aliases::add_from_paste(db, &domain, &text).await;
         millis.push(started.elapsed().as_secs_f64() * 1_000.0);
         outcome = match result {
             Ok(added) => format!("{added} added"),
@@ -131,7 +129,7 @@ async fn main() {
     done.store(true, Ordering::Relaxed);
     let mut idle = writer.await.unwrap();
     let busy_domain = domain(&db, "busy.test").await;
-    let text = chained(&busy_domain.name, 1, LINES, true);
+    let text = chained(busy_domain.domain(), 1, LINES, true);
     let done = Arc::new(AtomicBool::new(false));
     let writer = tokio::spawn(writes_until(db.clone(), done.clone()));
     let pastes: Vec<_> = (0..2)
@@ -139,7 +137,7 @@ async fn main() {
             let (db, domain, text) = (db.clone(), busy_domain.clone(), text.clone());
             tokio::spawn(async move {
                 for _ in 0..RUNS {
-                    let _ = aliases::add_from_paste(&db, &domain, Actor::CLI, &text).await;
+                    let _ = aliases::add_from_paste(&db, &domain, &text).await;
                 }
             })
         })

@@ -7,7 +7,6 @@ use app::csv;
 use app::error::AppError;
 use app::ssr::clock::now;
 use app::ssr::db::Location;
-use app::ssr::domains::Domain;
 use app::ssr::mailstore::{is_root, ActingAs, Doveadm, MailStore, MailUser};
 use app::ssr::routing::no_account;
 use app::ssr::sessions::SessionPolicy;
@@ -265,14 +264,14 @@ async fn execute(
         }) => {
             let domain = domain_named(db, &name).await?;
             let target = target.unwrap_or_default();
-            match catch_all::set(db, &domain, Actor::CLI, &target).await? {
+            match catch_all::set(db, &domain, &target).await? {
                 Some(target) => println!(
                     "Mail to addresses of {} that are neither accounts nor aliases now goes to {target}.",
-                    domain.name
+                    domain.domain()
                 ),
                 None => println!(
                     "The catch-all of {} is off: mail to unknown addresses is refused.",
-                    domain.name
+                    domain.domain()
                 ),
             }
             Ok(())
@@ -361,15 +360,7 @@ async fn execute(
         }) => {
             let address = email.trim().to_ascii_lowercase();
             let domain = domain_of(db, &address).await?;
-            let set = forwarding::set(
-                db,
-                &domain,
-                Actor::CLI,
-                &address,
-                &targets.join(" "),
-                !no_copy,
-            )
-            .await?;
+            let set = forwarding::set(db, &domain, &address, &targets.join(" "), !no_copy).await?;
             if set.targets.is_empty() {
                 println!("Mail to {address} stays in its mailbox: forwarding is off.");
             } else {
@@ -419,7 +410,7 @@ async fn execute(
             let email = email.trim().to_lowercase();
             let domain = domain_of(db, &email).await?;
             if off {
-                autoreply::turn_off(db, &domain, Actor::CLI, &email).await?;
+                autoreply::turn_off(db, &domain, &email).await?;
                 println!("Turned off the auto-reply of {email}.");
                 return Ok(());
             }
@@ -429,7 +420,7 @@ async fn execute(
                 starts_on: from.as_deref().unwrap_or_default(),
                 ends_on: until.as_deref().unwrap_or_default(),
             };
-            autoreply::set(db, &domain, Actor::CLI, &email, input).await?;
+            autoreply::set(db, &domain, &email, input).await?;
             println!("Turned on the auto-reply of {email}.");
             Ok(())
         }
@@ -452,8 +443,8 @@ fn operator_state(db: &AnyPool, hasher: &Hasher, mail: MailStore) -> AppState {
 /// Prints the domain's live accounts as CSV, a page at a time as they are read.
 async fn export(db: &AnyPool, name: &str) -> Result<(), AppError> {
     let domain = domain_named(db, name).await?;
-    export::record(db, Actor::CLI, &domain.name).await?;
-    let mut lines = std::pin::pin!(export::accounts_csv(db.clone(), domain.id));
+    export::record(db, &domain).await?;
+    let mut lines = std::pin::pin!(export::accounts_csv(db.clone(), &domain));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     while let Some(text) = lines.try_next().await? {
         out.write_all(text.as_bytes()).map_err(written)?;
@@ -537,8 +528,8 @@ fn read_import_file(file: &Path, opened: std::fs::File) -> Result<String, AppErr
 }
 
 /// The domain called `name`, which must exist.
-async fn domain_named(db: &AnyPool, name: &str) -> Result<Domain, AppError> {
-    Domain::named(&mut *db.acquire().await?, name).await
+async fn domain_named(db: &AnyPool, name: &str) -> Result<DomainScope, AppError> {
+    DomainScope::of(db, Caller::Operator, Some(name)).await
 }
 
 /// Runs an alias command through the services the console uses, audited as the operator's.
@@ -546,8 +537,7 @@ async fn alias(db: &AnyPool, command: AliasCommand) -> Result<(), AppError> {
     match command {
         AliasCommand::Add { address, targets } => {
             let domain = domain_of(db, &address).await?;
-            let address =
-                aliases::add(db, &domain, Actor::CLI, &address, &targets.join(" ")).await?;
+            let address = aliases::add(db, &domain, &address, &targets.join(" ")).await?;
             println!("Added the alias {address}.");
         }
         AliasCommand::List { domain } => {
@@ -556,7 +546,7 @@ async fn alias(db: &AnyPool, command: AliasCommand) -> Result<(), AppError> {
             loop {
                 let listed = aliases::list(db, &domain, "", page).await?;
                 if listed.total == 0 {
-                    println!("{} has no aliases yet.", domain.name);
+                    println!("{} has no aliases yet.", domain.domain());
                 }
                 for row in listed.rows {
                     println!("{}\t{}", row.address, row.targets);
@@ -569,12 +559,12 @@ async fn alias(db: &AnyPool, command: AliasCommand) -> Result<(), AppError> {
         }
         AliasCommand::Edit { address, targets } => {
             let domain = domain_of(db, &address).await?;
-            aliases::update(db, &domain, Actor::CLI, &address, &targets.join(" ")).await?;
+            aliases::update(db, &domain, &address, &targets.join(" ")).await?;
             println!("Changed the alias {}.", address.trim().to_ascii_lowercase());
         }
         AliasCommand::Remove { address } => {
             let domain = domain_of(db, &address).await?;
-            aliases::delete(db, &domain, Actor::CLI, &[&address]).await?;
+            aliases::delete(db, &domain, &[&address]).await?;
             println!(
                 "Deleted the alias {}; it can be restored for {} days with: vpostmaster alias restore {0}",
                 address.trim().to_ascii_lowercase(),
@@ -584,7 +574,7 @@ async fn alias(db: &AnyPool, command: AliasCommand) -> Result<(), AppError> {
         AliasCommand::Restore { address } => {
             let domain = domain_of(db, &address).await?;
             let id = aliases::last_deleted(db, &domain, &address).await?;
-            let address = aliases::restore(db, &domain, Actor::CLI, id).await?;
+            let address = aliases::restore(db, &domain, id).await?;
             println!("Restored the alias {address}.");
         }
     }
@@ -592,7 +582,7 @@ async fn alias(db: &AnyPool, command: AliasCommand) -> Result<(), AppError> {
 }
 
 /// The domain of a full address, which must exist.
-async fn domain_of(db: &AnyPool, address: &str) -> Result<Domain, AppError> {
+async fn domain_of(db: &AnyPool, address: &str) -> Result<DomainScope, AppError> {
     let domain = Address::domain_of(address).ok_or_else(|| {
         AppError::Invalid(format!(
             "give the full address, such as sales@example.com, not {:?}",

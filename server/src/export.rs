@@ -143,11 +143,11 @@ async fn download(
         Ok(place) => place,
         Err(full) => return Ok(no_place(&full)),
     };
-    let name = export::file_name(&state.db, scope.domain()).await?;
-    export::record(&state.db, scope.actor(), scope.domain()).await?;
+    let name = export::file_name(&state.db, &scope).await?;
+    export::record(&state.db, &scope).await?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .map_err(|_| AppError::Internal)?;
-    let text = export::accounts_csv(state.db.clone(), scope.domain_id());
+    let text = export::accounts_csv(state.db.clone(), &scope);
     let body = within(EXPORT_TIME_LIMIT, text).map(move |chunk| {
         // The place is held as long as the body is.
         let _ = &place;

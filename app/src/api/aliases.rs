@@ -15,7 +15,7 @@ pub async fn list_aliases(
     use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
-    aliases::list(&state.db, &scope.within(), &search, page).await
+    aliases::list(&state.db, &scope, &search, page).await
 }
 
 /// One alias of a managed domain, for the Edit alias screen.
@@ -25,7 +25,7 @@ pub async fn get_alias(address: String) -> Result<AliasDetail, AppError> {
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
     let state = request::app_state()?;
-    aliases::detail(&state.db, &scope.within(), &address).await
+    aliases::detail(&state.db, &scope, &address).await
 }
 
 /// Adds one alias: `name` (or a full address of the domain) delivering to `targets`,
@@ -35,7 +35,7 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
     use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
-    let address = aliases::add(&state.db, &scope.within(), scope.actor(), &name, &targets)
+    let address = aliases::add(&state.db, &scope, &name, &targets)
         .await
         .map_err(|error| {
             use crate::validate::Field;
@@ -72,7 +72,7 @@ pub async fn add_pasted_aliases(
 ) -> Result<String, AppError> {
     use crate::ssr::{access::caller, services::aliases};
     let scope = caller::DomainScope::of(&state.db, caller, Some(domain)).await?;
-    let added = aliases::add_from_paste(&state.db, &scope.within(), scope.actor(), text).await?;
+    let added = aliases::add_from_paste(&state.db, &scope, text).await?;
     Ok(format!(
         "/aliases?domain={}&added_many={added}",
         scope.domain()
@@ -86,15 +86,9 @@ pub async fn update_alias(address: String, targets: String) -> Result<(), AppErr
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&address).as_deref()).await?;
     let state = request::app_state()?;
-    aliases::update(
-        &state.db,
-        &scope.within(),
-        scope.actor(),
-        &address,
-        &targets,
-    )
-    .await
-    .map_err(|error| error.keeping(&[(crate::validate::Field::Targets, &targets)]))?;
+    aliases::update(&state.db, &scope, &address, &targets)
+        .await
+        .map_err(|error| error.keeping(&[(crate::validate::Field::Targets, &targets)]))?;
     leptos_axum::redirect(&format!(
         "/aliases/edit?address={}&saved=1",
         crate::url::encode_query(&address.trim().to_ascii_lowercase())
@@ -110,7 +104,7 @@ pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), App
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let addresses: Vec<&str> = addresses.split_whitespace().collect();
-    let deleted = aliases::delete(&state.db, &scope.within(), scope.actor(), &addresses).await?;
+    let deleted = aliases::delete(&state.db, &scope, &addresses).await?;
     leptos_axum::redirect(&format!(
         "/aliases?domain={}&deleted={deleted}",
         scope.domain()
@@ -128,7 +122,7 @@ pub async fn list_deleted_aliases(
     let state = request::app_state()?;
     Ok((
         scope.domain().to_owned(),
-        aliases::deleted(&state.db, &scope.within()).await?,
+        aliases::deleted(&state.db, &scope).await?,
     ))
 }
 
@@ -138,7 +132,7 @@ pub async fn restore_alias(domain: String, id: i64) -> Result<(), AppError> {
     use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
-    let address = aliases::restore(&state.db, &scope.within(), scope.actor(), id).await?;
+    let address = aliases::restore(&state.db, &scope, id).await?;
     leptos_axum::redirect(&format!(
         "/aliases/deleted?domain={}&restored={}",
         scope.domain(),

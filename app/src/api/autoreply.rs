@@ -12,7 +12,7 @@ pub async fn get_autoreply(email: String) -> Result<AutoReplySettings, AppError>
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
-    autoreply::get(&state.db, &scope.within(), &email).await
+    autoreply::get(&state.db, &scope, &email).await
 }
 
 /// Turns an account's auto-reply on with this subject, text and days (checked by the shared
@@ -30,7 +30,6 @@ pub async fn set_autoreply(
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
-    let actor = scope.actor();
     let outcome = if enabled.is_some() {
         let reply = autoreply::ReplyInput {
             subject: &subject,
@@ -38,10 +37,10 @@ pub async fn set_autoreply(
             starts_on: &starts_on,
             ends_on: &ends_on,
         };
-        autoreply::set(&state.db, &scope.within(), actor, &email, reply).await?;
+        autoreply::set(&state.db, &scope, &email, reply).await?;
         "on"
     } else {
-        autoreply::turn_off(&state.db, &scope.within(), actor, &email).await?;
+        autoreply::turn_off(&state.db, &scope, &email).await?;
         "off"
     };
     leptos_axum::redirect(&format!(

@@ -13,7 +13,7 @@ pub async fn get_forwarding(email: String) -> Result<Forwarding, AppError> {
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
-    forwarding::get(&state.db, &scope.within(), &email).await
+    forwarding::get(&state.db, &scope, &email).await
 }
 
 /// Forwards an account's mail to `targets` (commas, spaces or lines between them; empty turns
@@ -28,15 +28,7 @@ pub async fn set_forwarding(
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
-    let set = forwarding::set(
-        &state.db,
-        &scope.within(),
-        scope.actor(),
-        &email,
-        &targets,
-        keep_copy.is_some(),
-    )
-    .await?;
+    let set = forwarding::set(&state.db, &scope, &email, &targets, keep_copy.is_some()).await?;
     let notice = if set.targets.is_empty() { "off" } else { "on" };
     leptos_axum::redirect(&format!(
         "/users/edit?email={}&forwarding={notice}",
@@ -51,7 +43,7 @@ pub async fn get_catch_all(domain: Option<String>) -> Result<(String, Option<Str
     use crate::ssr::{access::request, services::catch_all};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
-    let target = catch_all::get(&state.db, &scope.within()).await?;
+    let target = catch_all::get(&state.db, &scope).await?;
     Ok((scope.domain().to_owned(), target))
 }
 
@@ -62,7 +54,7 @@ pub async fn set_catch_all(domain: String, target: String) -> Result<(), AppErro
     use crate::ssr::{access::request, services::catch_all};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
-    let set = catch_all::set(&state.db, &scope.within(), scope.actor(), &target).await?;
+    let set = catch_all::set(&state.db, &scope, &target).await?;
     let notice = if set.is_some() { "on" } else { "off" };
     leptos_axum::redirect(&format!(
         "/catch-all?domain={}&saved={notice}",

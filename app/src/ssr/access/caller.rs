@@ -46,8 +46,7 @@ impl Caller {
 #[derive(Debug, Clone)]
 pub struct DomainScope {
     caller: Caller,
-    domain_id: i64,
-    domain: String,
+    domain: Domain,
 }
 
 impl DomainScope {
@@ -66,8 +65,7 @@ impl DomainScope {
                 let found = Domain::named(&mut *db.acquire().await?, name).await?;
                 return Ok(DomainScope {
                     caller,
-                    domain_id: found.id,
-                    domain: found.name,
+                    domain: found,
                 });
             }
         };
@@ -80,10 +78,9 @@ impl DomainScope {
             }
         };
         match found {
-            Some((domain_id, domain)) => Ok(DomainScope {
+            Some((id, name)) => Ok(DomainScope {
                 caller,
-                domain_id,
-                domain,
+                domain: Domain { id, name },
             }),
             None => {
                 // In the operator's log: the caller has no domain of their own to log it in
@@ -109,18 +106,15 @@ impl DomainScope {
     }
     /// The domain's row id.
     pub fn domain_id(&self) -> i64 {
-        self.domain_id
+        self.domain.id
     }
     /// The domain's name.
     pub fn domain(&self) -> &str {
-        &self.domain
+        &self.domain.name
     }
-    /// The domain, for services that act within one whoever calls them.
-    pub fn within(&self) -> Domain {
-        Domain {
-            id: self.domain_id,
-            name: self.domain.clone(),
-        }
+    /// The domain acted on, by id and name.
+    pub fn within(&self) -> &Domain {
+        &self.domain
     }
 }
 

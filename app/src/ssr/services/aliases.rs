@@ -13,7 +13,7 @@ use super::routing::{self, Holder, RouteCheck};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
 use crate::model::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
-use crate::ssr::access::caller::{self, Asked};
+use crate::ssr::access::caller::{self, Asked, DomainScope};
 use crate::ssr::storage::audit::{self, Action, Actor, Entry};
 use crate::ssr::storage::budget;
 use crate::ssr::storage::db::{contains_pattern, Backend};
@@ -72,10 +72,11 @@ async fn refuse_taken(conn: &mut AnyConnection, address: &str) -> Result<(), App
 /// search on the address or the targets.
 pub async fn list(
     db: &AnyPool,
-    domain: &Domain,
+    scope: &DomainScope,
     search: &str,
     page: u32,
 ) -> Result<AliasPage, AppError> {
+    let domain = scope.within();
     let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
     let search = search.trim().to_lowercase();
     let pattern = contains_pattern(&search);
@@ -111,7 +112,12 @@ pub async fn list(
 }
 
 /// A live alias of the domain, for the Edit alias screen.
-pub async fn detail(db: &AnyPool, domain: &Domain, address: &str) -> Result<AliasDetail, AppError> {
+pub async fn detail(
+    db: &AnyPool,
+    scope: &DomainScope,
+    address: &str,
+) -> Result<AliasDetail, AppError> {
+    let domain = scope.within();
     let address = domain
         .address_of(address)
         .ok_or_else(|| no_alias(address))?;
@@ -166,11 +172,11 @@ async fn insert(
 /// alias, or when mail would come back to it through stored aliases and forwardings.
 pub async fn add(
     db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     name: &str,
     targets: &str,
 ) -> Result<String, AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let address = alias_address(domain, name)?;
     let targets = checked_targets(&address, targets)?;
     let routes = routing::check_one(db, &domain.name, &address, &targets).await?;
@@ -193,10 +199,10 @@ pub async fn add(
 /// an address that is taken, or makes a loop with what is stored or with the other lines.
 pub async fn add_from_paste(
     db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     text: &str,
 ) -> Result<usize, AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let (owned, name) = (text.to_owned(), domain.name.clone());
     let mut report = budget::off_runtime(move |_| parse_alias_paste(&owned, &name)).await?;
     if let Some(message) = report.too_big {
@@ -293,11 +299,11 @@ async fn paste_routes(
 /// Changes where a live alias of the domain delivers, with the rules of [`add`].
 pub async fn update(
     db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     address: &str,
     targets: &str,
 ) -> Result<(), AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let Some(address) = domain.address_of(address) else {
         record_outside(db, domain, actor, Asked::Typed(address)).await?;
         return Err(no_alias(address));
@@ -346,10 +352,10 @@ pub async fn update(
 /// another domain is audited as refused too.
 pub async fn delete(
     db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     addresses: &[&str],
 ) -> Result<usize, AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let mut chosen: Vec<String> = Vec::with_capacity(addresses.len());
     for typed in addresses.iter().filter(|typed| !typed.trim().is_empty()) {
         let Some(address) = domain.address_of(typed) else {
@@ -388,7 +394,8 @@ pub async fn delete(
 }
 
 /// The domain's deleted aliases, newest first, with the whole days left before the purge.
-pub async fn deleted(db: &AnyPool, domain: &Domain) -> Result<Vec<DeletedAlias>, AppError> {
+pub async fn deleted(db: &AnyPool, scope: &DomainScope) -> Result<Vec<DeletedAlias>, AppError> {
+    let domain = scope.within();
     Ok(sqlx::query_as(&format!(
         "SELECT id, address, targets, deleted_at, {} AS days_left
          FROM aliases WHERE domain_id = $2 AND deleted_at IS NOT NULL
@@ -403,7 +410,12 @@ pub async fn deleted(db: &AnyPool, domain: &Domain) -> Result<Vec<DeletedAlias>,
 
 /// The id of the alias at `address` deleted last, for the command line, which names
 /// aliases by address.
-pub async fn last_deleted(db: &AnyPool, domain: &Domain, address: &str) -> Result<i64, AppError> {
+pub async fn last_deleted(
+    db: &AnyPool,
+    scope: &DomainScope,
+    address: &str,
+) -> Result<i64, AppError> {
+    let domain = scope.within();
     let address = domain
         .address_of(address)
         .ok_or_else(|| no_alias(address))?;
@@ -420,12 +432,8 @@ pub async fn last_deleted(db: &AnyPool, domain: &Domain, address: &str) -> Resul
 
 /// Brings back the deleted alias `id` of the domain and returns its address. Refused when its
 /// address was taken again meanwhile, or when its targets now make a loop.
-pub async fn restore(
-    db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
-    id: i64,
-) -> Result<String, AppError> {
+pub async fn restore(db: &AnyPool, scope: &DomainScope, id: i64) -> Result<String, AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let gone = || AppError::NotFound("The deleted alias".into());
     let row: Option<(String, i64, String)> = sqlx::query_as(
         "SELECT address, domain_id, targets FROM aliases WHERE id = $1 AND deleted_at IS NOT NULL",

@@ -9,7 +9,8 @@ use sqlx::{AnyConnection, AnyPool};
 use super::routing::no_account;
 use crate::error::AppError;
 use crate::model::autoreply::AutoReplySettings;
-use crate::ssr::storage::audit::{self, Action, Actor, Entry};
+use crate::ssr::access::caller::DomainScope;
+use crate::ssr::storage::audit::{self, Action, Entry};
 use crate::ssr::storage::domains::Domain;
 use crate::validate::check_autoreply;
 
@@ -46,9 +47,10 @@ async fn account(
 /// The auto-reply of a live account of `domain`: off and empty when none was ever set.
 pub async fn get(
     db: &AnyPool,
-    domain: &Domain,
+    scope: &DomainScope,
     email: &str,
 ) -> Result<AutoReplySettings, AppError> {
+    let domain = scope.within();
     let mut conn = db.acquire().await?;
     let (id, _) = account(&mut conn, domain, email).await?;
     let row = sqlx::query_as::<_, AutoReplySettings>(
@@ -66,11 +68,11 @@ pub async fn get(
 /// rules, audited.
 pub async fn set(
     db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     email: &str,
     input: ReplyInput<'_>,
 ) -> Result<(), AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let reply = check_autoreply(input.subject, input.text, input.starts_on, input.ends_on)
         .map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|p| format!("{p}.")).collect();
@@ -117,12 +119,8 @@ pub async fn set(
 
 /// Turns off the auto-reply of a live account of `domain`, keeping its text for the next
 /// time, audited.
-pub async fn turn_off(
-    db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
-    email: &str,
-) -> Result<(), AppError> {
+pub async fn turn_off(db: &AnyPool, scope: &DomainScope, email: &str) -> Result<(), AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let mut tx = db.begin().await?;
     let (id, address) = account(&mut tx, domain, email).await?;
     sqlx::query("UPDATE autoreplies SET enabled = 0, version = version + 1 WHERE mailbox_id = $1")

@@ -6,12 +6,13 @@ use sqlx::AnyPool;
 
 use super::routing;
 use crate::error::AppError;
-use crate::ssr::storage::audit::{self, Action, Actor, Entry};
-use crate::ssr::storage::domains::Domain;
+use crate::ssr::access::caller::DomainScope;
+use crate::ssr::storage::audit::{self, Action, Entry};
 use crate::validate::parse_target;
 
 /// The domain's catch-all address, `None` when off.
-pub async fn get(db: &AnyPool, domain: &Domain) -> Result<Option<String>, AppError> {
+pub async fn get(db: &AnyPool, scope: &DomainScope) -> Result<Option<String>, AppError> {
+    let domain = scope.within();
     let target: String = sqlx::query_scalar("SELECT catch_all FROM domains WHERE id = $1")
         .bind(domain.id)
         .fetch_one(db)
@@ -26,10 +27,10 @@ pub async fn get(db: &AnyPool, domain: &Domain) -> Result<Option<String>, AppErr
 /// nothing of another tenant's addresses. Audited.
 pub async fn set(
     db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     typed: &str,
 ) -> Result<Option<String>, AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let target = match typed.trim() {
         "" => None,
         typed => {

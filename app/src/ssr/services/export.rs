@@ -9,7 +9,8 @@ use sqlx::AnyPool;
 use super::accounts::USAGE_BYTES;
 use crate::csv;
 use crate::error::AppError;
-use crate::ssr::storage::audit::{self, Action, Actor, Entry};
+use crate::ssr::access::caller::DomainScope;
+use crate::ssr::storage::audit::{self, Action, Entry};
 use crate::ssr::storage::db::Backend;
 
 /// The columns of an export, in order. Never a password or its hash.
@@ -55,12 +56,13 @@ impl Account {
     }
 }
 
-/// The CSV text of the live accounts of the domain `domain_id` in address order: the header
+/// The CSV text of the live accounts of the scope's domain in address order: the header
 /// line, then the lines of each page of accounts as it is read. A failure is the last item.
 pub fn accounts_csv(
     db: AnyPool,
-    domain_id: i64,
+    scope: &DomainScope,
 ) -> impl Stream<Item = Result<String, AppError>> + Send + 'static {
+    let domain_id = scope.domain_id();
     let header = stream::once(async { Ok(csv::row(&COLUMNS)) });
     // Each page starts after the last address of the one before: the keyset, not an offset,
     // so a page costs the same at the end of a large domain as at its start.
@@ -99,9 +101,10 @@ async fn page_after(db: &AnyPool, domain_id: i64, after: &str) -> Result<Vec<Acc
         .await?)
 }
 
-/// The file name of an export of `domain` made today (UTC), such as
+/// The file name of an export of the scope's domain made today (UTC), such as
 /// `example.test-accounts-2026-12-02.csv`.
-pub async fn file_name(db: &AnyPool, domain: &str) -> Result<String, AppError> {
+pub async fn file_name(db: &AnyPool, scope: &DomainScope) -> Result<String, AppError> {
+    let domain = scope.domain();
     let now: String = sqlx::query_scalar(&format!("SELECT {}", Backend::of(db).now()))
         .fetch_one(db)
         .await?;
@@ -109,13 +112,15 @@ pub async fn file_name(db: &AnyPool, domain: &str) -> Result<String, AppError> {
     Ok(format!("{domain}-accounts-{today}.csv"))
 }
 
-/// Notes in the audit log that `actor` took a copy of the domain's list of accounts: it names
-/// everyone who has mail there, so who took one, and when, belongs in the domain's activity.
-pub async fn record(db: &AnyPool, actor: Actor<'_>, domain: &str) -> Result<(), AppError> {
+/// Notes in the audit log that the caller took a copy of the domain's list of accounts: it
+/// names everyone who has mail there, so who took one, and when, belongs in the domain's
+/// activity.
+pub async fn record(db: &AnyPool, scope: &DomainScope) -> Result<(), AppError> {
     let mut conn = db.acquire().await?;
+    let domain = scope.domain();
     audit::record(
         &mut conn,
-        &Entry::new(actor, Action::MailboxExport, Some(domain), domain),
+        &Entry::new(scope.actor(), Action::MailboxExport, Some(domain), domain),
     )
     .await?;
     Ok(())

@@ -6,13 +6,14 @@ use sqlx::AnyPool;
 use super::routing::{self, no_account};
 use crate::error::AppError;
 use crate::model::forwarding::Forwarding;
-use crate::ssr::storage::audit::{self, Action, Actor, Entry};
+use crate::ssr::access::caller::DomainScope;
+use crate::ssr::storage::audit::{self, Action, Entry};
 use crate::ssr::storage::db::{Backend, Flag};
-use crate::ssr::storage::domains::Domain;
 use crate::validate::{join_targets, parse_targets, split_targets};
 
 /// A live account's forwarding.
-pub async fn get(db: &AnyPool, domain: &Domain, email: &str) -> Result<Forwarding, AppError> {
+pub async fn get(db: &AnyPool, scope: &DomainScope, email: &str) -> Result<Forwarding, AppError> {
+    let domain = scope.within();
     let address = domain.address_of(email).ok_or_else(|| no_account(email))?;
     let (targets, Flag(keep_copy)): (String, Flag) = sqlx::query_as(
         "SELECT forward_to, forward_keep_copy FROM mailboxes
@@ -34,12 +35,12 @@ pub async fn get(db: &AnyPool, domain: &Domain, email: &str) -> Result<Forwardin
 /// Refused when mail would come back to the account. Audited with the addresses.
 pub async fn set(
     db: &AnyPool,
-    domain: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     email: &str,
     typed: &str,
     keep_copy: bool,
 ) -> Result<Forwarding, AppError> {
+    let (domain, actor) = (scope.within(), scope.actor());
     let address = domain.address_of(email).ok_or_else(|| no_account(email))?;
     let targets = if typed.trim().is_empty() {
         Vec::new()

@@ -7,17 +7,17 @@ use crate::error::AppError;
 use crate::validate::domain::parse_domain;
 use crate::validate::Address;
 
-/// A domain by id and name: what services that change a domain's data act within. The web
-/// makes one from the signed-in postmaster's scope, the command line from a name.
+/// A domain by id and name, as services act within it. Outside this crate only a
+/// [`crate::ssr::DomainScope`] holds one: proof that its caller may act there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domain {
-    pub id: i64,
-    pub name: String,
+    pub(crate) id: i64,
+    pub(crate) name: String,
 }
 
 impl Domain {
     /// The domain called `name` (any case), or `NotFound`.
-    pub async fn named(conn: &mut AnyConnection, name: &str) -> Result<Domain, AppError> {
+    pub(crate) async fn named(conn: &mut AnyConnection, name: &str) -> Result<Domain, AppError> {
         let name = name.trim().to_ascii_lowercase();
         let id = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
             .bind(&name)

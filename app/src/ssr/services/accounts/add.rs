@@ -71,7 +71,7 @@ pub async fn add_from_paste(
         .into_iter()
         .map(|(_, account)| (account, settings))
         .collect();
-    create(state, &domain, scope.actor(), progress, accounts).await
+    create(state, domain, scope.actor(), progress, accounts).await
 }
 
 /// Adds the accounts of an operator's import file (see [`read_import`]) with the rules, the
@@ -122,7 +122,7 @@ pub async fn import(
                 .collect(),
         });
     }
-    create(state, &domain, scope.actor(), None, accounts).await
+    create(state, domain, scope.actor(), None, accounts).await
 }
 
 /// The accounts of a pasted list by line number, when every line is right and no address is
@@ -195,7 +195,7 @@ pub async fn add_one(
     })?;
     create(
         state,
-        &scope.within(),
+        scope.within(),
         scope.actor(),
         progress,
         vec![(new, Settings::default())],
