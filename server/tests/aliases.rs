@@ -14,62 +14,12 @@ use app::model::aliases::{AliasDetail, AliasPage, DeletedAlias};
 use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::storage::db::Backend;
 use leptos::server_fn::ServerFn;
-use serde::de::DeserializeOwned;
-use serde_json::from_str as json;
 use support::binary::{fails, ok};
+use support::console::{conflict, invalid, not_found, outcome, Console};
 use support::*;
 use tempfile::TempDir;
 
-/// A server, and a session of alpha.test's postmaster.
-struct Console {
-    server: TestServer,
-    cookie: String,
-}
-
-/// What a server function answered: its value, or the error it refused with.
-fn outcome<T: DeserializeOwned>(reply: &Reply) -> Result<T, AppError> {
-    if reply.status.is_success() {
-        Ok(json(&reply.body).unwrap_or_else(|error| panic!("{error}: {}", reply.body)))
-    } else {
-        Err(json(&reply.body)
-            .unwrap_or_else(|error| panic!("{} {error}: {}", reply.status, reply.body)))
-    }
-}
-
-/// The words of a refusal of what was typed: a rule broken, or problems by field.
-fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
-    match result {
-        Err(AppError::Invalid(message)) => message,
-        Err(refused @ AppError::Refused(_)) => refused.to_string(),
-        other => panic!("expected Invalid or Refused, got {other:?}"),
-    }
-}
-
-fn conflict(result: Result<impl std::fmt::Debug, AppError>) -> String {
-    match result {
-        Err(AppError::Conflict(message)) => message,
-        other => panic!("expected Conflict, got {other:?}"),
-    }
-}
-
-fn not_found(result: Result<impl std::fmt::Debug, AppError>) -> String {
-    match result {
-        Err(AppError::NotFound(message)) => message,
-        other => panic!("expected NotFound, got {other:?}"),
-    }
-}
-
 impl Console {
-    async fn new() -> Self {
-        let server = TestServer::new().await;
-        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
-        Console { server, cookie }
-    }
-
-    async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
-        self.server.call(path, form, Some(&self.cookie)).await
-    }
-
     async fn add(&self, name: &str, targets: &str) -> Result<(), AppError> {
         let form = [
             ("domain", "alpha.test"),

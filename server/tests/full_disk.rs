@@ -14,7 +14,7 @@ use app::error::AppError;
 use app::ssr::storage::mailstore::is_root;
 use app::ssr::storage::reserve;
 use leptos::server_fn::ServerFn;
-use serde_json::from_str as json;
+use support::console::outcome;
 use support::*;
 use tempfile::TempDir;
 
@@ -69,22 +69,13 @@ fn fill(path: &Path) -> u64 {
     written
 }
 
-fn outcome(reply: &Reply) -> Result<(), AppError> {
-    if reply.status.is_success() {
-        Ok(())
-    } else {
-        Err(json(&reply.body)
-            .unwrap_or_else(|error| panic!("{} {error}: {}", reply.status, reply.body)))
-    }
-}
-
 async fn paste(server: &TestServer, cookie: &str, names: &[&str]) -> Result<(), AppError> {
     let text: String = names
         .iter()
         .map(|name| format!("{name} Xk4#pq9!zz Xk4#pq9!zz\n"))
         .collect();
     let form = [("domain", "alpha.test"), ("text", text.as_str())];
-    outcome(&server.call(AddAccounts::PATH, &form, Some(cookie)).await)
+    outcome::<()>(&server.call(AddAccounts::PATH, &form, Some(cookie)).await)
 }
 
 /// The Maildirs of alpha.test on disk.
@@ -140,7 +131,7 @@ async fn a_full_disk_refuses_new_accounts_clearly_and_keeps_log_on_and_delete() 
     let again = server.log_on(POSTMASTER_A, PASSWORD).await;
     assert!(!reserve.exists(), "the reserve was released");
     let form = [("domain", "alpha.test"), ("emails", "carl@alpha.test")];
-    outcome(&server.call(DeleteAccounts::PATH, &form, Some(&again)).await).unwrap();
+    outcome::<()>(&server.call(DeleteAccounts::PATH, &form, Some(&again)).await).unwrap();
     assert_eq!(
         server
             .count("SELECT COUNT(*) FROM mailboxes WHERE deleted_at IS NOT NULL")

@@ -19,8 +19,7 @@ use app::validate::{is_acceptable, PasswordContext};
 use axum::body::Body;
 use axum::http::header;
 use leptos::server_fn::ServerFn;
-use serde::de::DeserializeOwned;
-use serde_json::from_str as json;
+use support::console::{conflict, invalid, not_found, outcome, Console};
 use support::*;
 
 const ADD_ACCOUNTS: &str = AddAccounts::PATH;
@@ -43,22 +42,6 @@ const PW_ANN: &str = "Wq7!river";
 const PW_NEW: &str = "Gl0be&Sand";
 const PW_OTHER: &str = "Pl8te?Moss";
 
-/// A server, and a session of alpha.test's postmaster.
-struct Console {
-    server: TestServer,
-    cookie: String,
-}
-
-/// What a server function answered: its value, or the error it refused with.
-fn outcome<T: DeserializeOwned>(reply: &Reply) -> Result<T, AppError> {
-    if reply.status.is_success() {
-        Ok(json(&reply.body).unwrap_or_else(|error| panic!("{error}: {}", reply.body)))
-    } else {
-        Err(json(&reply.body)
-            .unwrap_or_else(|error| panic!("{} {error}: {}", reply.status, reply.body)))
-    }
-}
-
 /// The batch id of a successful add, from where it redirects.
 fn batch_of(reply: &Reply) -> Result<String, AppError> {
     outcome::<()>(reply)?;
@@ -69,40 +52,7 @@ fn batch_of(reply: &Reply) -> Result<String, AppError> {
         .to_owned())
 }
 
-/// The words of a refusal of what was typed: a rule broken, or problems by field.
-fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
-    match result {
-        Err(AppError::Invalid(message)) => message,
-        Err(refused @ AppError::Refused(_)) => refused.to_string(),
-        other => panic!("expected Invalid or Refused, got {other:?}"),
-    }
-}
-
-fn not_found(result: Result<impl std::fmt::Debug, AppError>) -> String {
-    match result {
-        Err(AppError::NotFound(message)) => message,
-        other => panic!("expected NotFound, got {other:?}"),
-    }
-}
-
-fn conflict(result: Result<impl std::fmt::Debug, AppError>) -> String {
-    match result {
-        Err(AppError::Conflict(message)) => message,
-        other => panic!("expected Conflict, got {other:?}"),
-    }
-}
-
 impl Console {
-    async fn new() -> Self {
-        let server = TestServer::new().await;
-        let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
-        Console { server, cookie }
-    }
-
-    async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
-        self.server.call(path, form, Some(&self.cookie)).await
-    }
-
     async fn paste_as(&self, cookie: &str, text: &str, generate: bool) -> Result<String, AppError> {
         let mut form = vec![("domain", "alpha.test"), ("text", text)];
         if generate {

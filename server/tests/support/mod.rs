@@ -6,6 +6,7 @@
 #[cfg(test)]
 pub mod binary;
 pub mod budget;
+pub mod console;
 pub mod database;
 pub mod deployment;
 pub mod dovecot;
