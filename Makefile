@@ -20,7 +20,7 @@ APT_PACKAGES := chromium chromium-driver dovecot-core dovecot-pop3d dovecot-imap
 BIN := target/release/vpostmaster
 DATA_DIR ?= ./data
 
-.PHONY: run build test bench tools lint unit-tests wasm-tests browser-tests clean docs-screenshots \
+.PHONY: run build test bench tools lint floors unit-tests wasm-tests browser-tests clean docs-screenshots \
 	reliability reliability-fuzz reliability-load reliability-crash \
 	wasm-target cargo-leptos wasm-bindgen apt-packages mail-user
 
@@ -43,12 +43,21 @@ build: tools
 
 test: tools lint unit-tests wasm-tests build browser-tests
 
-lint:
+lint: floors
 	cargo fmt --all --check
 	cargo clippy -p app --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+## The server code's floors (docs/architecture.md): each imports only from those beneath it, so
+## storage names nothing of access or services, access nothing of services, the error type and
+## the request's context nothing of ssr; the binary reaches the app through ssr's face alone.
+floors:
+	! grep -rnE 'ssr::(access|services)\b' app/src/ssr/storage
+	! grep -rnE 'ssr::services\b' app/src/ssr/access
+	! grep -rnE '\bssr::' app/src/error.rs app/src/error app/src/context.rs
+	! grep -rnE 'app::ssr::(storage|access|services)\b' server/src
 
 ## The server suite runs twice: on SQLite, the default, and on a private PostgreSQL that
 ## server/tests/with-postgres starts for it and always removes.
