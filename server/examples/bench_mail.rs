@@ -3,6 +3,10 @@
 //! the figures into docs/benchmarks.md between `<!-- rebuild -->` markers. Runs as root with
 //! Debian's Dovecot packages: `cargo run --release -p server --example bench_mail`.
 
+// The tests' Dovecot makes the mail servers' roles with the tests' database helpers.
+#[allow(dead_code)]
+#[path = "../tests/support/database.rs"]
+mod database;
 #[allow(dead_code)]
 #[path = "../tests/support/dovecot.rs"]
 mod dovecot;

@@ -90,6 +90,11 @@ pub enum Command {
     DovecotConfig(DovecotConfigArgs),
     /// Print the Postfix settings that deliver mail to these accounts through Dovecot.
     PostfixConfig(PostfixConfigArgs),
+    /// On PostgreSQL: print the SQL that makes the roles Postfix and Dovecot log on as, which
+    /// read only what their lookups need and write only mailbox usage, to be run by a
+    /// superuser (psql). Their passwords are kept in --mail-roles-dir, made there when missing;
+    /// dovecot-config and postfix-config read them.
+    MailRoles(MailRolesArgs),
     /// Report what is wrong with this deployment: the data directory and database, the
     /// Dovecot and Postfix files `dovecot-config` and `postfix-config` print, and whether
     /// Dovecot and Postfix answer. Takes the same flags as those two commands.
@@ -222,6 +227,8 @@ pub struct DovecotServerArgs {
     /// Send auto-replies to this SMTP server (HOST:PORT) instead of through sendmail.
     #[arg(long, conflicts_with = "sendmail_path")]
     pub submission_host: Option<String>,
+    #[command(flatten)]
+    pub roles: MailRolesArgs,
 }
 
 impl DovecotServerArgs {
@@ -256,8 +263,18 @@ impl DovecotServerArgs {
             instance: None,
             postfix_queue: self.postfix_queue.clone(),
             submission: self.submission(),
+            mail_roles_dir: self.roles.mail_roles_dir.clone(),
         }
     }
+}
+
+/// Where the mail servers' PostgreSQL roles keep their passwords.
+#[derive(Debug, Clone, Args)]
+pub struct MailRolesArgs {
+    /// The directory of the files holding the passwords of Postfix's and Dovecot's PostgreSQL
+    /// roles (postfix-database-password, dovecot-database-password), readable by root only.
+    #[arg(long, env = "VPM_MAIL_ROLES_DIR", default_value = crate::mail_roles::DEFAULT_MAIL_ROLES_DIR)]
+    pub mail_roles_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -275,6 +292,8 @@ pub struct PostfixConfigArgs {
     /// Where the lookup tables are saved; the main.cf settings refer to them.
     #[arg(long, default_value = crate::postfix::DEFAULT_TABLES_DIR)]
     pub tables_dir: PathBuf,
+    #[command(flatten)]
+    pub roles: MailRolesArgs,
 }
 
 /// Where `check` looks besides the Dovecot settings.

@@ -56,6 +56,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             print_dovecot_config(&cli.data_dir, &database, &cli.mail, &args)
         }
         Command::PostfixConfig(args) => print_postfix_config(&cli.data_dir, &database, &args),
+        Command::MailRoles(args) => {
+            print!(
+                "{}",
+                crate::mail_roles::sql_for(database.url(), &args.mail_roles_dir)?
+            );
+            Ok(())
+        }
         Command::Check(args) => crate::check::run(&cli.data_dir, &database, &cli.mail, &args).await,
         Command::Backup(args) => {
             sqlite_only(&database, "backup")?;
@@ -170,6 +177,7 @@ fn print_postfix_config(
         data_dir: absolute(data_dir)?,
         database_url: database.url().map(str::to_owned),
         tables_dir: args.tables_dir.clone(),
+        mail_roles_dir: args.roles.mail_roles_dir.clone(),
     };
     let text = if args.write {
         return write_files(&config.files(&config_files::postfix_user()?)?, args.replace);

@@ -207,11 +207,7 @@ fn decode(text: &str, what: &str) -> Result<String, String> {
             rest = tail;
         }
     }
-    let fits = bytes.iter().all(|&b| {
-        b.is_ascii_graphic()
-            && !matches!(b, b'\'' | b'"' | b'\\' | b'#' | b'$' | b'%' | b'{' | b'}')
-    });
-    if fits {
+    if fits_settings(&bytes) {
         Ok(String::from_utf8(bytes).expect("ASCII"))
     } else {
         // The password itself is never shown.
@@ -220,6 +216,16 @@ fn decode(text: &str, what: &str) -> Result<String, String> {
              configuration: use no spaces, quotes, backslashes, braces or # $ %"
         ))
     }
+}
+
+/// Whether Dovecot's and Postfix's configuration, and an SQL string literal, can carry `bytes`
+/// as they are: none of space, quotes, `\`, `#` (a comment), `$` and `%` (their variables),
+/// braces (Dovecot's sections), or a control or non-ASCII character.
+pub fn fits_settings(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| {
+        b.is_ascii_graphic()
+            && !matches!(b, b'\'' | b'"' | b'\\' | b'#' | b'$' | b'%' | b'{' | b'}')
+    })
 }
 
 /// `text` percent-encoded for a URI's user, password or path: all but unreserved characters.

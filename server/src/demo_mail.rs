@@ -12,6 +12,7 @@ use app::ssr::mailstore::{is_root, MailUser};
 
 use crate::config_files::{self, postfix_user};
 use crate::dovecot::{DovecotConfig, Instance, Submission};
+use crate::mail_roles::DEFAULT_MAIL_ROLES_DIR;
 use crate::postfix::PostfixConfig;
 
 /// Postfix's master, run in the foreground as this command's child.
@@ -186,6 +187,7 @@ pub async fn run(data_dir: &Path, mail_user: MailUser, account: &str) -> Result<
         }),
         postfix_queue: postfix.queue.clone(),
         submission: Submission::Host(format!("127.0.0.1:{SMTP_PORT}")),
+        mail_roles_dir: DEFAULT_MAIL_ROLES_DIR.into(),
     };
     for made in [dir.join("dovecot"), dir.join("dovecot-state")] {
         std::fs::create_dir_all(made).map_err(|error| error.to_string())?;
@@ -197,6 +199,7 @@ pub async fn run(data_dir: &Path, mail_user: MailUser, account: &str) -> Result<
             data_dir,
             database_url: None,
             tables_dir: postfix.config_dir.clone(),
+            mail_roles_dir: DEFAULT_MAIL_ROLES_DIR.into(),
         },
         smtp,
         None,

@@ -7,6 +7,7 @@ use app::ssr::mailstore::{MailUser, MAIL_DIR};
 
 use crate::config_files::ConfigFile;
 use crate::database::Database;
+use crate::mail_roles::{self, MailRole};
 use crate::template::{fill, value, word};
 
 const MAIN_TEMPLATE: &str = include_str!("../../deploy/dovecot/dovecot.conf.in");
@@ -100,6 +101,8 @@ pub struct DovecotConfig {
     pub postfix_queue: PathBuf,
     /// How auto-replies are sent.
     pub submission: Submission,
+    /// Where the password of Dovecot's PostgreSQL role is kept ([`crate::mail_roles`]).
+    pub mail_roles_dir: PathBuf,
 }
 
 impl DovecotConfig {
@@ -154,7 +157,7 @@ impl DovecotConfig {
                 ("GID", self.mail_user.gid.to_string()),
                 ("SQL_CONF", value(&self.sql_conf)?),
                 ("DICT_CONF", value(&self.dict_conf())?),
-                ("DRIVER", self.connection()?.0.to_owned()),
+                ("DRIVER", self.driver()?.to_owned()),
                 ("MAIL_USER", word(&self.mail_user.name)?),
                 ("IMAP_PORT", self.imap_port.to_string()),
                 ("IMAPS_PORT", imaps.to_owned()),
@@ -169,7 +172,8 @@ impl DovecotConfig {
     /// The three files, with `dovecot.conf` at `main_path`, each readable by what reads it:
     /// the master reads the main part as root; the auth process reads the SQL part as root
     /// before it drops its privileges; the dict service opens the dict part as the mail user
-    /// when a delivery first needs it. The two parts can hold the database's password.
+    /// when a delivery first needs it. On PostgreSQL the two parts hold the password of
+    /// Dovecot's role.
     pub fn files(&self, main_path: &Path) -> Result<Vec<ConfigFile>, String> {
         const WRITE: &str = "vpostmaster dovecot-config --write";
         Ok(vec![
@@ -208,31 +212,45 @@ impl DovecotConfig {
     /// The dict part, to be saved at [`dict_conf`](Self::dict_conf): where Dovecot copies each
     /// account's usage.
     pub fn dict(&self) -> Result<String, String> {
-        fill(DICT_TEMPLATE, &[("CONNECT", self.connection()?.1)])
+        fill(DICT_TEMPLATE, &[("CONNECT", self.connect()?)])
     }
 
     /// The SQL part, to be saved at [`sql_conf`](Self::sql_conf).
     pub fn sql(&self) -> Result<String, String> {
-        let (driver, connect) = self.connection()?;
         fill(
             SQL_TEMPLATE,
             &[
-                ("DRIVER", driver.to_owned()),
-                ("CONNECT", connect),
+                ("DRIVER", self.driver()?.to_owned()),
+                ("CONNECT", self.connect()?),
                 ("MAIL_ROOT", value(&self.data_dir.join(MAIL_DIR))?),
             ],
         )
     }
 
-    /// Dovecot's SQL driver for the console's database and its `connect` setting, the same for
-    /// the passdb, the userdb and the dict.
-    fn connection(&self) -> Result<(&'static str, String), String> {
+    /// Dovecot's SQL driver for the console's database.
+    fn driver(&self) -> Result<&'static str, String> {
         Ok(
             match Database::new(&self.data_dir, self.database_url.as_deref())? {
-                Database::Sqlite(path) => ("sqlite", path),
-                Database::Postgres(postgres) => ("pgsql", postgres.conninfo()),
+                Database::Sqlite(_) => "sqlite",
+                Database::Postgres(_) => "pgsql",
             },
         )
+    }
+
+    /// The `connect` setting, the same for the passdb, the userdb and the dict: the SQLite
+    /// file, or on PostgreSQL Dovecot's own role, which may read the accounts' and Sieve
+    /// scripts' views and write mailbox usage, and nothing else.
+    fn connect(&self) -> Result<String, String> {
+        let login = mail_roles::login(
+            &self.data_dir,
+            self.database_url.as_deref(),
+            &self.mail_roles_dir,
+            MailRole::Dovecot,
+        )?;
+        Ok(match login {
+            Database::Sqlite(path) => path,
+            Database::Postgres(postgres) => postgres.conninfo(),
+        })
     }
 }
 
@@ -260,6 +278,7 @@ mod tests {
             instance: None,
             postfix_queue: PathBuf::from(DEFAULT_POSTFIX_QUEUE),
             submission: Submission::Sendmail(DEFAULT_SENDMAIL.into()),
+            mail_roles_dir: PathBuf::from("/nonexistent"),
         }
     }
 
@@ -278,31 +297,36 @@ mod tests {
         assert!(main.contains("args = /etc/dovecot/vpostmaster-sql.conf.ext\n"));
         assert!(main.contains("port = 995\n"));
         assert!(sql.contains("connect = /srv/vpostmaster/data/vpostmaster.db\n"));
-        assert!(sql.contains("'{ARGON2ID}' || m.password_hash AS password"));
-        assert!(sql.contains("'/srv/vpostmaster/data/mail/' || m.maildir AS userdb_home"));
-        assert!(sql.contains("m.active = 1 AND m.deleted_at IS NULL AND d.active = 1"));
+        assert!(sql.contains("'{ARGON2ID}' || password_hash AS password"));
+        assert!(sql.contains("'/srv/vpostmaster/data/mail/' || maildir AS userdb_home"));
+        assert!(sql.contains("FROM dovecot_accounts WHERE email = '%u'\n"));
         for socket in [LMTP_SOCKET, QUOTA_STATUS_SOCKET] {
             let listener = format!("unix_listener /var/spool/postfix/{socket} {{\n");
             assert!(main.contains(&listener), "{listener}");
         }
-        assert!(sql.contains("'*:storage=' || m.quota_mb || 'M' AS userdb_quota_rule"));
+        assert!(sql.contains("'*:storage=' || quota_mb || 'M' AS userdb_quota_rule"));
         assert!(main.contains("usage = sqlite:/etc/dovecot/vpostmaster-dict.conf.ext\n"));
         assert!(dict.contains("connect = /srv/vpostmaster/data/vpostmaster.db\n"));
         assert!(dict.contains("table = mailbox_usage\n"));
     }
 
     #[test]
-    fn on_postgresql_the_pgsql_driver_reads_the_same_queries() {
+    fn on_postgresql_the_pgsql_driver_logs_on_as_dovecot_s_role_and_reads_the_same_queries() {
+        let roles = std::env::temp_dir().join(format!("vpm-dovecot-roles-{}", std::process::id()));
+        std::fs::create_dir_all(&roles).unwrap();
+        std::fs::write(MailRole::Dovecot.password_file(&roles), "R0le\n").unwrap();
         let sqlite = config();
         let postgres = DovecotConfig {
             database_url: Some("postgres://vpm:s3cret@db.example.com/mail?sslmode=require".into()),
+            mail_roles_dir: roles.clone(),
             ..config()
         };
-        let connect = "connect = host=db.example.com port=5432 dbname=mail user=vpm \
-                       password=s3cret sslmode=require\n";
+        let connect = "connect = host=db.example.com port=5432 dbname=mail user=mail_dovecot \
+                       password=R0le sslmode=require\n";
         let sql = postgres.sql().unwrap();
         assert!(sql.contains(&format!("driver = pgsql\n{connect}")), "{sql}");
         assert!(postgres.dict().unwrap().contains(connect));
+        assert!(!sql.contains("s3cret") && !postgres.dict().unwrap().contains("s3cret"));
         assert!(postgres
             .main()
             .unwrap()
@@ -317,6 +341,7 @@ mod tests {
         for text in [unusable.main(), unusable.sql(), unusable.dict()] {
             assert!(text.unwrap_err().contains("user"));
         }
+        std::fs::remove_dir_all(&roles).unwrap();
     }
 
     #[test]

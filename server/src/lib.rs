@@ -16,6 +16,7 @@ pub mod export;
 pub mod forms;
 pub mod guard;
 pub mod limits;
+pub mod mail_roles;
 pub mod migrate_to;
 pub mod nul;
 pub mod postfix;

@@ -7,6 +7,7 @@ use app::ssr::mailstore::MailUser;
 
 use crate::config_files::ConfigFile;
 use crate::database::Database;
+use crate::mail_roles::{self, MailRole};
 use crate::template::{fill, value};
 
 const MAIN_TEMPLATE: &str = include_str!("../../deploy/postfix/main.cf.in");
@@ -53,6 +54,8 @@ pub struct PostfixConfig {
     pub database_url: Option<String>,
     /// Where the lookup tables are saved: the main settings refer to them.
     pub tables_dir: PathBuf,
+    /// Where the password of Postfix's PostgreSQL role is kept ([`crate::mail_roles`]).
+    pub mail_roles_dir: PathBuf,
 }
 
 impl PostfixConfig {
@@ -73,14 +76,21 @@ impl PostfixConfig {
 
     /// A lookup table, to be saved as [`Table::file_name`] in [`tables_dir`](Self::tables_dir).
     /// An SQLite database is opened read-only (a file URI): Postfix's lookups can never write
-    /// to it. A PostgreSQL table holds the database's password: keep it readable by root only.
+    /// to it. On PostgreSQL a table logs on as Postfix's own role, which may read the views of
+    /// the three lookups and nothing else, and holds that role's password.
     pub fn table(&self, table: Table) -> Result<String, String> {
         let template = match table {
             Table::Domains => DOMAINS_TEMPLATE,
             Table::Mailboxes => MAILBOXES_TEMPLATE,
             Table::Aliases => ALIASES_TEMPLATE,
         };
-        let connect = match self.database()? {
+        let login = mail_roles::login(
+            &self.data_dir,
+            self.database_url.as_deref(),
+            &self.mail_roles_dir,
+            MailRole::Postfix,
+        )?;
+        let connect = match login {
             Database::Sqlite(path) => format!("dbpath = file:{path}?mode=ro"),
             Database::Postgres(postgres) => postgres.postfix_settings(),
         };
@@ -88,7 +98,7 @@ impl PostfixConfig {
     }
 
     /// The three lookup tables as files for Postfix's lookups, which read them with the group
-    /// of `postfix`: a table can hold the database's password.
+    /// of `postfix`: a table can hold the password of Postfix's role.
     pub fn files(&self, postfix: &MailUser) -> Result<Vec<ConfigFile>, String> {
         Table::ALL
             .into_iter()
@@ -118,13 +128,18 @@ mod tests {
             data_dir: PathBuf::from("/srv/vpostmaster/data"),
             database_url: None,
             tables_dir: PathBuf::from(DEFAULT_TABLES_DIR),
+            mail_roles_dir: PathBuf::from("/nonexistent"),
         }
     }
 
     #[test]
-    fn on_postgresql_the_pgsql_maps_run_the_same_queries() {
+    fn on_postgresql_the_pgsql_maps_log_on_as_postfix_s_role_and_run_the_same_queries() {
+        let roles = std::env::temp_dir().join(format!("vpm-postfix-roles-{}", std::process::id()));
+        std::fs::create_dir_all(&roles).unwrap();
+        std::fs::write(MailRole::Postfix.password_file(&roles), "R0le\n").unwrap();
         let postgres = PostfixConfig {
-            database_url: Some("postgresql://postfix:s3cret@10.0.0.5:6432/mail".into()),
+            database_url: Some("postgresql://vpm:s3cret@10.0.0.5:6432/mail".into()),
+            mail_roles_dir: roles.clone(),
             ..config()
         };
         let main = postgres.main().unwrap();
@@ -134,20 +149,30 @@ mod tests {
             let text = postgres.table(table).unwrap();
             assert!(
                 text.contains(
-                    "\nhosts = inet:10.0.0.5:6432\nuser = postfix\npassword = s3cret\n\
+                    "\nhosts = inet:10.0.0.5:6432\nuser = mail_postfix\npassword = R0le\n\
                      dbname = mail\nquery = "
                 ),
                 "{text}"
             );
+            assert!(!text.contains("s3cret"), "{text}");
             let query = |text: &str| text.split_once("query = ").unwrap().1.to_owned();
             assert_eq!(query(&text), query(&config().table(table).unwrap()));
         }
+        let without_role = PostfixConfig {
+            mail_roles_dir: roles.join("elsewhere"),
+            ..postgres
+        };
+        assert!(without_role
+            .table(Table::Domains)
+            .unwrap_err()
+            .contains("vpostmaster mail-roles"));
         let unusable = PostfixConfig {
             database_url: Some("postgres://postfix@db/mail?application_name=x".into()),
             ..config()
         };
         assert!(unusable.main().unwrap_err().contains("application_name"));
         assert!(unusable.table(Table::Domains).is_err());
+        std::fs::remove_dir_all(&roles).unwrap();
     }
 
     #[test]
@@ -167,7 +192,7 @@ mod tests {
             );
         }
         let mailboxes = config().table(Table::Mailboxes).unwrap();
-        assert!(mailboxes.contains("m.active = 1 AND m.deleted_at IS NULL AND d.active = 1"));
+        assert!(mailboxes.contains("FROM postfix_mailboxes WHERE email = lower('%s')"));
     }
 
     #[test]
@@ -183,6 +208,7 @@ mod tests {
                 data_dir: PathBuf::from(dir),
                 database_url: None,
                 tables_dir: PathBuf::from(dir),
+                mail_roles_dir: PathBuf::from(dir),
             };
             assert!(config.main().is_err(), "{dir:?}");
             assert!(config.table(Table::Domains).is_err(), "{dir:?}");

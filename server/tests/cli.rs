@@ -826,18 +826,31 @@ fn the_database_url_is_read_from_a_file_and_never_shown() {
     .unwrap();
     let file = file.to_str().unwrap();
     let data = dir.path().join("data");
+    let roles = dir.path().join("roles");
+    std::fs::create_dir(&roles).unwrap();
+    std::fs::write(roles.join("dovecot-database-password"), "R0le-pw\n").unwrap();
     let sql = support::binary::run_on(
         &data,
         None,
-        &["dovecot-config", "--sql", "--database-url-file", file],
+        &[
+            "dovecot-config",
+            "--sql",
+            "--database-url-file",
+            file,
+            "--mail-roles-dir",
+            roles.to_str().unwrap(),
+        ],
         None,
     );
     assert!(sql.status.success(), "{sql:?}");
     let sql = stdout(&sql);
     assert!(
-        sql.contains("host=db.example.net port=5433 dbname=mail user=vpm"),
+        sql.contains(
+            "host=db.example.net port=5433 dbname=mail user=mail_dovecot password=R0le-pw"
+        ),
         "{sql}"
     );
+    assert!(!sql.contains("S3cret-pw"), "{sql}");
 
     // Without the test run's own URL in the environment, which the flag cannot go with.
     let refused = |args: &[&str]| {

@@ -181,6 +181,7 @@ fn generate(cli: &Cli) {
                 data_dir: cli.data_dir.clone(),
                 database_url: None,
                 tables_dir: args.tables_dir.clone(),
+                mail_roles_dir: args.roles.mail_roles_dir.clone(),
             };
             let _ = config.main();
             let _ = args.table.map(|table| config.table(table));
@@ -236,10 +237,16 @@ proptest! {
                 Some(host) => Submission::Host(host),
                 None => Submission::Sendmail(sendmail_path),
             },
+            mail_roles_dir: tables_dir.clone(),
         };
         let _ = config.main();
         let _ = config.sql();
-        let postfix = PostfixConfig { data_dir, database_url, tables_dir };
+        let postfix = PostfixConfig {
+            data_dir,
+            database_url,
+            mail_roles_dir: tables_dir.clone(),
+            tables_dir,
+        };
         let _ = postfix.main();
         let _ = table.map(|table| postfix.table(table));
     }

@@ -60,6 +60,7 @@ pub async fn measure() -> Lookups {
         data_dir: dir.path().to_owned(),
         database_url: None,
         tables_dir: dir.path().to_owned(),
+        mail_roles_dir: dir.path().to_owned(),
     };
     let domains_query = query_of(&config.table(Table::Domains).unwrap());
     let mailboxes_query = query_of(&config.table(Table::Mailboxes).unwrap());

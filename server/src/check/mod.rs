@@ -87,7 +87,14 @@ pub async fn run(
         data_dir: data_dir.clone(),
         database_url: database.url().map(str::to_owned),
         tables_dir: args.tables_dir.clone(),
+        mail_roles_dir: args.dovecot.roles.mail_roles_dir.clone(),
     };
+    if database.url().is_some() {
+        lines.extend(configs::files(
+            crate::mail_roles::files(&args.dovecot.roles.mail_roles_dir),
+            "The mail servers' roles",
+        ));
+    }
     lines.extend(configs::files(
         postfix_user
             .as_ref()

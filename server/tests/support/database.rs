@@ -30,6 +30,16 @@ pub fn skipped_on_postgres(about: &str) -> bool {
     skip
 }
 
+/// True, after saying why, when the run tests SQLite and the test is about PostgreSQL alone:
+/// the PostgreSQL run covers it.
+pub fn skipped_on_sqlite(about: &str) -> bool {
+    let skip = !on_postgres();
+    if skip {
+        eprintln!("skipped on SQLite: {about}");
+    }
+    skip
+}
+
 /// The database URL the console takes for `data_dir`: `None` for its SQLite file.
 pub fn url_for(data_dir: &Path) -> Option<String> {
     let server = std::env::var(POSTGRES_ENV)
@@ -70,6 +80,41 @@ pub async fn open_sqlite(data_dir: &Path) -> AnyPool {
     app::ssr::storage::db::open(data_dir, None)
         .await
         .expect("the database opens")
+}
+
+/// On PostgreSQL, makes the roles Postfix and Dovecot log on as to the database of
+/// `database_url`, as the README says: the SQL `vpostmaster mail-roles` prints, with the
+/// passwords it keeps in `roles_dir`, run by the superuser. Nothing on SQLite.
+pub fn make_mail_roles(database_url: Option<&str>, roles_dir: &Path) {
+    let Some(url) = database_url else { return };
+    let sql = server::mail_roles::sql_for(Some(url), roles_dir).expect("the roles' SQL");
+    // The tests' console logs on as the server's superuser.
+    psql_script(url, &sql);
+}
+
+/// Runs `script` through psql's standard input, as an operator pipes it.
+pub fn psql_script(url: &str, script: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("psql")
+        .args(["-XAtq", "-v", "ON_ERROR_STOP=1", url])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("psql runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn psql(server: &str, sql: &str) -> String {

@@ -82,6 +82,8 @@ pub struct Dovecot {
     /// The console's database URL it was started with (`None`: the SQLite file), which the
     /// Postfix delivering to it reads too.
     pub database_url: Option<String>,
+    /// Where the passwords of the PostgreSQL roles it and Postfix log on as are kept.
+    pub mail_roles_dir: PathBuf,
     dir: TempDir,
 }
 
@@ -102,6 +104,7 @@ impl Dovecot {
             postfix_queue: dir.path().join("postfix-queue"),
             submission_host: None,
             database_url: None,
+            mail_roles_dir: dir.path().join("roles"),
             dir,
         }
     }
@@ -149,7 +152,9 @@ impl Dovecot {
                 Some(host) => Submission::Host(host.to_string()),
                 None => Submission::Sendmail(DEFAULT_SENDMAIL.into()),
             },
+            mail_roles_dir: self.mail_roles_dir.clone(),
         };
+        super::database::make_mail_roles(self.database_url.as_deref(), &self.mail_roles_dir);
         make_postfix_private(&self.postfix_queue);
         // With the owners and modes the README's `dovecot-config --write` gives them.
         server::config_files::write(&config.files(&self.config).unwrap(), true).unwrap();

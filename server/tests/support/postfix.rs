@@ -57,6 +57,7 @@ impl Postfix {
             data_dir: data_dir.canonicalize().unwrap(),
             database_url: dovecot.database_url.clone(),
             tables_dir: places.config_dir.clone(),
+            mail_roles_dir: dovecot.mail_roles_dir.clone(),
         };
         places.configure(&config, smtp, relay).unwrap();
         let log = places.log.clone();
