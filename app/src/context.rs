@@ -1,6 +1,6 @@
 //! What the server's middleware puts on a request and every later layer reads: the signed-in
 //! session and its administrator, the client's address, and whether the session must turn
-//! two-factor log-on on first. A leaf: it imports nothing of the crate, so the error type's
+//! two-factor log-on on first, and the key a session is known by. A leaf: it imports nothing of the crate, so the error type's
 //! record of sent refusals and every floor of `ssr` can read it.
 
 use sha2::{Digest, Sha256};
@@ -24,17 +24,36 @@ pub struct CurrentSession {
 }
 
 impl CurrentSession {
-    /// The session's key in the database (a hash of its token): what owns the results a
-    /// request leaves for the next one, such as a batch of new accounts.
-    pub fn key(&self) -> Vec<u8> {
-        session_key(&self.token)
+    /// The session's key: what owns the results a request leaves for the next one, such as a
+    /// batch of new accounts.
+    pub fn key(&self) -> SessionKey {
+        SessionKey::of_token(&self.token)
     }
 }
 
-/// The key of the session of `token` in the database and in the server's memory: a hash of
-/// the token, so neither holds the token itself.
-pub fn session_key(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+/// The key of a session in the database and in the server's memory: a hash of its cookie's
+/// token, so neither holds the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionKey(Vec<u8>);
+
+impl SessionKey {
+    /// The key of the session whose cookie holds `token`.
+    pub fn of_token(token: &str) -> Self {
+        SessionKey(Sha256::digest(token.as_bytes()).to_vec())
+    }
+
+    /// The key as the database stores it.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for SessionKey {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// The client's address (the peer, or the proxy's `X-Forwarded-For` behind a proxy).

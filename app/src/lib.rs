@@ -13,6 +13,8 @@ pub mod components;
 pub mod context;
 pub mod csv;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod held;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -7,7 +7,7 @@ use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use app::context::{ClientAddr, CurrentSession};
+use app::context::{ClientAddr, CurrentSession, SessionKey};
 use app::error::AppError;
 use app::ssr::export;
 use app::ssr::AppState;
@@ -49,7 +49,7 @@ pub struct RunningExports(Arc<Mutex<Counts>>);
 #[derive(Default)]
 struct Counts {
     total: usize,
-    by_session: HashMap<Vec<u8>, usize>,
+    by_session: HashMap<SessionKey, usize>,
 }
 
 /// Why an export cannot start now.
@@ -60,7 +60,7 @@ enum Full {
 
 impl RunningExports {
     /// A place for one more export of the session `key`, or why there is none.
-    fn start(&self, key: Vec<u8>) -> Result<ExportPlace, Full> {
+    fn start(&self, key: SessionKey) -> Result<ExportPlace, Full> {
         let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let mine = counts.by_session.get(&key).copied().unwrap_or(0);
         if mine >= EXPORTS_PER_SESSION {
@@ -81,7 +81,7 @@ impl RunningExports {
 /// One export's place, given back when its body ends or is dropped (the client went away).
 struct ExportPlace {
     running: RunningExports,
-    key: Vec<u8>,
+    key: SessionKey,
 }
 
 impl Drop for ExportPlace {
@@ -250,10 +250,13 @@ mod tests {
     fn a_place_is_given_back_when_its_export_ends() {
         let running = RunningExports::default();
         let places: Vec<ExportPlace> = (0..EXPORTS_PER_SESSION)
-            .map(|_| running.start(b"one".to_vec()).ok().unwrap())
+            .map(|_| running.start(SessionKey::of_token("one")).ok().unwrap())
             .collect();
-        assert!(matches!(running.start(b"one".to_vec()), Err(Full::Session)));
+        assert!(matches!(
+            running.start(SessionKey::of_token("one")),
+            Err(Full::Session)
+        ));
         drop(places);
-        assert!(running.start(b"one".to_vec()).is_ok());
+        assert!(running.start(SessionKey::of_token("one")).is_ok());
     }
 }

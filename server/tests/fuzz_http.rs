@@ -556,7 +556,10 @@ async fn open_session(server: &TestServer, admin_id: i64) -> (String, Vec<u8>) {
         .unwrap();
     tx.commit().await.unwrap();
     let cookie = format!("{}={token}", server.state.policy.cookie_name());
-    (cookie, app::context::session_key(&token))
+    (
+        cookie,
+        app::context::SessionKey::of_token(&token).into_bytes(),
+    )
 }
 
 /// A pending log-on of postmaster A, as a right password begins one, and its cookie.

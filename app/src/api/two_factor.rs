@@ -75,7 +75,7 @@ pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
         crate::ssr::storage::clock::now(),
     )
     .await?;
-    state.two_factor.fresh_codes.put(session.key(), codes);
+    state.two_factor.fresh_codes.put(&session.key(), codes);
     leptos_axum::redirect(SECTION);
     Ok(())
 }

@@ -7,12 +7,12 @@
 //! reading it (or, for a post without a session such as a failed log on, to no session: the
 //! errors such posts get are fixed sentences). Any other is shown as [`NOT_SENT`].
 //!
-//! The record is in memory, shared by the whole process: at most [`REFUSALS_KEPT`] refusals,
-//! the oldest dropped first. A refusal pushed out early only turns into [`NOT_SENT`].
+//! The record is in memory, shared by the whole process: at most [`REFUSALS_PER_SESSION`] of
+//! one session and [`REFUSALS_KEPT`] in all, the oldest dropped first. A refusal pushed out
+//! early only turns into [`NOT_SENT`].
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use axum::http::header::ACCEPT;
 use axum::http::request::Parts;
@@ -22,7 +22,8 @@ use leptos::server_fn::Bytes;
 use leptos::server_fn::{Decodes, Encodes};
 
 use super::AppError;
-use crate::context::CurrentSession;
+use crate::context::{CurrentSession, SessionKey};
+use crate::held::{Held, Limits, WhenFull};
 
 /// What a page shows for an error in its address that this server did not send there.
 pub const NOT_SENT: &str = "That did not work. Please try again.";
@@ -31,14 +32,18 @@ pub const REFUSAL_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// Most refusals remembered at once.
 pub const REFUSALS_KEPT: usize = 1_000;
 
-struct Sent {
-    /// The key of the session it was sent to, if any.
-    owner: Option<Vec<u8>>,
-    encoded: Bytes,
-    at: Instant,
-}
+/// Most refusals remembered for one session (or for all requests without one).
+pub const REFUSALS_PER_SESSION: usize = 100;
 
-static SENT: Mutex<VecDeque<Sent>> = Mutex::new(VecDeque::new());
+static SENT: LazyLock<Held<Bytes>> = LazyLock::new(|| {
+    Held::new(Limits {
+        lifetime: REFUSAL_LIFETIME,
+        per_session: REFUSALS_PER_SESSION,
+        total: REFUSALS_KEPT,
+        // A refusal pushed out early only turns into NOT_SENT.
+        when_full: WhenFull::PushOutOldest,
+    })
+});
 
 /// `error` as a server function sends it, noted when it will travel in an address: when the
 /// request being answered is a plain form post (it accepts HTML).
@@ -58,7 +63,7 @@ pub fn encode(error: &AppError) -> Bytes {
 pub fn decode(encoded: Bytes) -> AppError {
     let owner = use_context::<Parts>().and_then(|parts| owner(&parts));
     match JsonEncoding::decode(encoded.clone()) {
-        Ok(error) if was_sent(owner.as_deref(), &encoded) => error,
+        Ok(error) if was_sent(owner.as_ref(), &encoded) => error,
         _ => AppError::Invalid(NOT_SENT.into()),
     }
 }
@@ -71,48 +76,22 @@ fn accepts_html(parts: &Parts) -> bool {
         .is_some_and(|value| value.contains("text/html"))
 }
 
-fn owner(parts: &Parts) -> Option<Vec<u8>> {
+fn owner(parts: &Parts) -> Option<SessionKey> {
     parts
         .extensions
         .get::<CurrentSession>()
         .map(CurrentSession::key)
 }
 
-fn note(owner: Option<Vec<u8>>, encoded: Bytes) {
-    let mut sent = lock();
-    forget_expired(&mut sent);
+fn note(owner: Option<SessionKey>, encoded: Bytes) {
     // The same error is encoded twice for one answer (body and address): keep it once.
-    sent.retain(|entry| !(entry.owner == owner && entry.encoded == encoded));
-    while sent.len() >= REFUSALS_KEPT {
-        sent.pop_front();
-    }
-    sent.push_back(Sent {
-        owner,
-        encoded,
-        at: Instant::now(),
-    });
+    SENT.remove(owner.as_ref(), |sent| *sent == encoded);
+    let _ = SENT.put(owner.as_ref(), encoded, |_| true);
 }
 
-fn was_sent(owner: Option<&[u8]>, encoded: &[u8]) -> bool {
-    let mut sent = lock();
-    forget_expired(&mut sent);
-    sent.iter()
-        .any(|entry| entry.owner.as_deref() == owner && entry.encoded == encoded)
-}
-
-/// Drops the refusals older than [`REFUSAL_LIFETIME`]: they are in the order they were sent.
-fn forget_expired(sent: &mut VecDeque<Sent>) {
-    while sent
-        .front()
-        .is_some_and(|entry| entry.at.elapsed() >= REFUSAL_LIFETIME)
-    {
-        sent.pop_front();
-    }
-}
-
-fn lock() -> MutexGuard<'static, VecDeque<Sent>> {
-    // Every change is one push, pop or retain: a panic elsewhere cannot leave it half-changed.
-    SENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn was_sent(owner: Option<&SessionKey>, encoded: &[u8]) -> bool {
+    SENT.find_map(owner, |sent| (sent[..] == *encoded).then_some(()))
+        .is_some()
 }
 
 #[cfg(test)]
@@ -125,14 +104,19 @@ mod tests {
 
     #[test]
     fn a_refusal_is_known_to_its_session_only() {
+        let (mine, theirs) = (SessionKey::of_token("mine"), SessionKey::of_token("theirs"));
         let error = encoded("Line 1, username: a test of the refusal record.");
-        assert!(!was_sent(Some(b"test-mine"), &error));
-        note(Some(b"test-mine".to_vec()), error.clone());
-        note(Some(b"test-mine".to_vec()), error.clone());
-        assert!(was_sent(Some(b"test-mine"), &error));
-        assert!(!was_sent(Some(b"test-theirs"), &error));
+        assert!(!was_sent(Some(&mine), &error));
+        note(Some(mine.clone()), error.clone());
+        note(Some(mine.clone()), error.clone());
+        assert!(was_sent(Some(&mine), &error));
+        assert!(!was_sent(Some(&theirs), &error));
         assert!(!was_sent(None, &error));
-        let count = lock().iter().filter(|entry| entry.encoded == error).count();
+        let mut count = 0;
+        SENT.find_map(Some(&mine), |sent| {
+            count += usize::from(*sent == error);
+            None::<()>
+        });
         assert_eq!(count, 1, "noted once");
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, AnyPool};
 
-use crate::context::{session_key, Admin};
+use crate::context::{Admin, SessionKey};
 use crate::error::AppError;
 use crate::ssr::storage::audit::{self, Action, Entry};
 use crate::ssr::storage::clock::now;
@@ -94,7 +94,7 @@ pub async fn open_session(
 ) -> Result<String, AppError> {
     let token = new_token()?;
     sqlx::query("INSERT INTO sessions (token_hash, admin_id, created_at, last_seen, client_addr) VALUES ($1, $2, $3, $4, $5)")
-        .bind(session_key(&token))
+        .bind(SessionKey::of_token(&token).into_bytes())
         .bind(admin_id)
         .bind(now())
         .bind(now())
@@ -114,7 +114,7 @@ pub async fn resume(
     policy: &SessionPolicy,
     token: &str,
 ) -> Result<Option<Admin>, AppError> {
-    let hash = session_key(token);
+    let hash = SessionKey::of_token(token).into_bytes();
     // A postmaster's domains come with the session: the page that follows needs them, and one
     // query fewer on every page.
     let row: Option<(i64, String, Flag, i64, i64, Option<String>)> = sqlx::query_as(&format!(
@@ -178,7 +178,7 @@ fn managed_of(joined: &str) -> Vec<(i64, String)> {
 pub async fn end(db: &AnyPool, token: &str, admin: &Admin, client: &str) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(session_key(token))
+        .bind(SessionKey::of_token(token).into_bytes())
         .execute(&mut *tx)
         .await?;
     let domain = admin.email.rsplit_once('@').map(|(_, domain)| domain);
@@ -203,7 +203,7 @@ pub async fn end_other_sessions(
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE admin_id = $1 AND token_hash IS DISTINCT FROM $2")
         .bind(admin_id)
-        .bind(keep.map(session_key))
+        .bind(keep.map(|token| SessionKey::of_token(token).into_bytes()))
         .execute(conn)
         .await?;
     Ok(())

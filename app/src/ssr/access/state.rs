@@ -1,14 +1,15 @@
 //! What every request handler and server function needs from the running server.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::AnyPool;
 
 use super::sessions::SessionPolicy;
 use super::two_factor::SecretKey;
+use crate::context::SessionKey;
 use crate::error::AppError;
+use crate::held::{Held, Limits, WhenFull};
 use crate::ssr::storage::batches::Batches;
 use crate::ssr::storage::hashing::Hasher;
 use crate::ssr::storage::mailstore::MailStore;
@@ -62,39 +63,35 @@ impl TwoFactorSettings {
 
 /// How long fresh recovery codes wait for the page that shows them.
 const FRESH_CODES_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// Most sessions with fresh codes waiting at once; past that the oldest codes go (their
+/// administrator makes new ones).
+const FRESH_CODES_HELD: usize = 1_000;
 
 /// The recovery codes of an enrolment just confirmed, held in memory under the key of the
 /// session that confirmed it until its page takes them: a form posted without JavaScript is
 /// answered by a redirect, and the codes must not travel in a URL or rest in the database.
-#[derive(Clone, Default)]
-pub struct FreshCodes(Arc<Mutex<HashMap<Vec<u8>, Held>>>);
+#[derive(Clone)]
+pub struct FreshCodes(Held<Vec<String>>);
 
-/// Codes waiting, and since when.
-struct Held {
-    made: Instant,
-    codes: Vec<String>,
+impl Default for FreshCodes {
+    fn default() -> Self {
+        FreshCodes(Held::new(Limits {
+            lifetime: FRESH_CODES_LIFETIME,
+            per_session: 1,
+            total: FRESH_CODES_HELD,
+            when_full: WhenFull::PushOutOldest,
+        }))
+    }
 }
 
 impl FreshCodes {
     /// Leaves `codes` for the session of `owner`, replacing any it had.
-    pub fn put(&self, owner: Vec<u8>, codes: Vec<String>) {
-        let mut held = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        held.retain(|_, entry| entry.made.elapsed() < FRESH_CODES_LIFETIME);
-        let made = Instant::now();
-        held.insert(owner, Held { made, codes });
+    pub fn put(&self, owner: &SessionKey, codes: Vec<String>) {
+        let _ = self.0.put(Some(owner), codes, |_| true);
     }
 
     /// The codes left for the session of `owner`, once.
-    pub fn take(&self, owner: &[u8]) -> Option<Vec<String>> {
-        let mut held = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        held.remove(owner)
-            .filter(|entry| entry.made.elapsed() < FRESH_CODES_LIFETIME)
-            .map(|entry| entry.codes)
+    pub fn take(&self, owner: &SessionKey) -> Option<Vec<String>> {
+        self.0.take(Some(owner), |_| true)
     }
 }

@@ -15,13 +15,13 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AnyPool};
 
 use super::admins;
 use super::code_caps::{self, Place, Typing};
 use super::sessions::{self, new_token, open_session, NewSession, PENDING_SECS};
-use crate::context::{session_key, Admin, CurrentSession};
+use crate::context::{Admin, CurrentSession, SessionKey};
 use crate::error::AppError;
 use crate::ssr::storage::audit::{self, Action, Actor, Entry};
 use crate::ssr::storage::db::Flag;
@@ -424,7 +424,7 @@ async fn use_up(
             )
             .bind(admin_id)
             .bind(key.recovery_hash(admin_id, code))
-            .bind(session_key(&normalise_unkeyed(code)))
+            .bind(Sha256::digest(normalise_unkeyed(code).as_bytes()).to_vec())
             .execute(conn)
             .await?
         }
@@ -582,7 +582,7 @@ pub async fn check_own_code(
         email: &session.admin.email,
         client,
         place: Place::Session,
-        token_hash: session.key(),
+        token_hash: session.key().into_bytes(),
         action,
     };
     let attempt = code_caps::reserve(db, &typing, now)
@@ -688,7 +688,7 @@ pub async fn begin_log_on(
         "INSERT INTO pending_log_ons (token_hash, admin_id, expires_at, client_addr)
          VALUES ($1, $2, $3, $4)",
     )
-    .bind(session_key(&token))
+    .bind(SessionKey::of_token(&token).into_bytes())
     .bind(admin_id)
     .bind(now + PENDING_SECS)
     .bind(client)
@@ -713,7 +713,7 @@ pub async fn complete_log_on(
         "SELECT a.id, a.email, a.superadmin FROM pending_log_ons p JOIN admins a ON a.id = p.admin_id
          WHERE p.token_hash = $1 AND p.expires_at > $2 AND a.active = 1",
     )
-    .bind(session_key(token))
+    .bind(SessionKey::of_token(token).into_bytes())
     .bind(now)
     .fetch_optional(db)
     .await?;
@@ -726,7 +726,7 @@ pub async fn complete_log_on(
         email: &email,
         client,
         place: Place::LogOn,
-        token_hash: session_key(token),
+        token_hash: SessionKey::of_token(token).into_bytes(),
         action: Action::TwoFactorCode,
     };
     let attempt = code_caps::reserve(db, &typing, now).await?;

@@ -1,64 +1,80 @@
 //! How far each session's running add has got: the Add accounts page asks while the browser
 //! waits for the answer to its post, and shows "Hashing passwords: 412 of 1,000".
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-/// Passwords hashed so far and in all, by the key of the session that started the add.
-type Counts = HashMap<Vec<u8>, (usize, usize)>;
+use crate::context::SessionKey;
+use crate::held::{Held, Limits, WhenFull};
 
-/// The running adds, shared by every request of the server.
-#[derive(Clone, Default)]
-pub struct RunningAdds {
-    running: Arc<Mutex<Counts>>,
+/// Longer than any add may run: a count outlives its add only if the add's task is lost.
+const LONGEST_ADD: Duration = Duration::from_secs(60 * 60);
+/// Most adds counted at once; past that an add runs without showing its count.
+const COUNTED: usize = 10_000;
+
+/// Passwords hashed so far, and in all.
+struct Count {
+    done: usize,
+    total: usize,
+}
+
+/// The running adds, shared by every request of the server: one count per session.
+#[derive(Clone)]
+pub struct RunningAdds(Held<Count>);
+
+impl Default for RunningAdds {
+    fn default() -> Self {
+        RunningAdds(Held::new(Limits {
+            lifetime: LONGEST_ADD,
+            per_session: 1,
+            total: COUNTED,
+            when_full: WhenFull::Refuse,
+        }))
+    }
 }
 
 impl RunningAdds {
     /// Counts the passwords of an add for the session `owner`, shown once the add knows its
     /// total ([`Counting::set_total`]); the count disappears when the returned [`Counting`] is
     /// dropped, however the add ends.
-    pub fn track(&self, owner: &[u8]) -> Counting {
+    pub fn track(&self, owner: &SessionKey) -> Counting {
         Counting {
             board: self.clone(),
-            owner: owner.to_vec(),
+            owner: owner.clone(),
         }
     }
 
-    pub fn get(&self, owner: &[u8]) -> Option<(usize, usize)> {
-        self.lock().get(owner).copied()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Counts> {
-        // A panic elsewhere while holding the lock leaves the counts usable.
-        self.running
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Passwords hashed so far and in all by the session `owner`'s running add.
+    pub fn get(&self, owner: &SessionKey) -> Option<(usize, usize)> {
+        self.0
+            .find_map(Some(owner), |count| Some((count.done, count.total)))
     }
 }
 
 /// One running add's count.
 pub struct Counting {
     board: RunningAdds,
-    owner: Vec<u8>,
+    owner: SessionKey,
 }
 
 impl Counting {
-    /// One more password hashed.
     /// Sets how many passwords the add hashes in all, once its lines are checked.
     pub fn set_total(&self, total: usize) {
-        self.board.lock().insert(self.owner.clone(), (0, total));
+        let count = Count { done: 0, total };
+        let _ = self.board.0.put(Some(&self.owner), count, |_| true);
     }
 
+    /// One more password hashed.
     pub fn tick(&self) {
-        if let Some((done, _)) = self.board.lock().get_mut(&self.owner) {
-            *done += 1;
-        }
+        self.board.0.find_map(Some(&self.owner), |count| {
+            count.done += 1;
+            Some(())
+        });
     }
 }
 
 impl Drop for Counting {
     fn drop(&mut self) {
-        self.board.lock().remove(&self.owner);
+        self.board.0.remove(Some(&self.owner), |_| true);
     }
 }
 
@@ -69,18 +85,15 @@ mod tests {
     #[test]
     fn counts_while_running_and_only_for_its_session() {
         let board = RunningAdds::default();
-        let counting = board.track(b"mine");
-        assert_eq!(
-            board.get(b"mine"),
-            None,
-            "nothing before the total is known"
-        );
+        let (mine, theirs) = (SessionKey::of_token("mine"), SessionKey::of_token("theirs"));
+        let counting = board.track(&mine);
+        assert_eq!(board.get(&mine), None, "nothing before the total is known");
         counting.set_total(3);
         counting.tick();
         counting.tick();
-        assert_eq!(board.get(b"mine"), Some((2, 3)));
-        assert_eq!(board.get(b"theirs"), None);
+        assert_eq!(board.get(&mine), Some((2, 3)));
+        assert_eq!(board.get(&theirs), None);
         drop(counting);
-        assert_eq!(board.get(b"mine"), None, "gone once the add ends");
+        assert_eq!(board.get(&mine), None, "gone once the add ends");
     }
 }
