@@ -8,9 +8,10 @@ use app::ssr::db::DB_FILE;
 
 use crate::template::value;
 
-/// The console's database as the mail servers reach it.
+/// The console's database as the mail servers reach it for their lookups (the console itself
+/// opens it as a [`app::ssr::db::Location`], and speaks its dialect by [`app::ssr::db::Backend`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Database {
+pub enum LookupDatabase {
     /// The SQLite file, by its absolute path.
     Sqlite(String),
     Postgres(Postgres),
@@ -40,12 +41,12 @@ const SSLMODES: [&str; 6] = [
     "verify-full",
 ];
 
-impl Database {
+impl LookupDatabase {
     /// The database of a console run with `--data-dir data_dir` and `--database-url url`.
-    pub fn new(data_dir: &Path, url: Option<&str>) -> Result<Database, String> {
+    pub fn new(data_dir: &Path, url: Option<&str>) -> Result<LookupDatabase, String> {
         match url {
-            None => Ok(Database::Sqlite(value(&data_dir.join(DB_FILE))?)),
-            Some(url) => Postgres::parse(url).map(Database::Postgres),
+            None => Ok(LookupDatabase::Sqlite(value(&data_dir.join(DB_FILE))?)),
+            Some(url) => Postgres::parse(url).map(LookupDatabase::Postgres),
         }
     }
 }
@@ -316,12 +317,13 @@ mod tests {
     #[test]
     fn without_a_url_the_sqlite_file_is_read() {
         assert_eq!(
-            Database::new(Path::new("/srv/vpm/data"), None).unwrap(),
-            Database::Sqlite("/srv/vpm/data/vpostmaster.db".into())
+            LookupDatabase::new(Path::new("/srv/vpm/data"), None).unwrap(),
+            LookupDatabase::Sqlite("/srv/vpm/data/vpostmaster.db".into())
         );
         assert!(matches!(
-            Database::new(Path::new("/srv/vpm/data"), Some("postgres://vpm@db/mail")).unwrap(),
-            Database::Postgres(_)
+            LookupDatabase::new(Path::new("/srv/vpm/data"), Some("postgres://vpm@db/mail"))
+                .unwrap(),
+            LookupDatabase::Postgres(_)
         ));
     }
 }

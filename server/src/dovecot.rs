@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use app::ssr::mailstore::{MailUser, MAIL_DIR};
 
 use crate::config_files::ConfigFile;
-use crate::database::Database;
+use crate::database::LookupDatabase;
 use crate::mail_roles::{self, MailRole};
 use crate::template::{fill, value, word};
 
@@ -230,9 +230,9 @@ impl DovecotConfig {
     /// Dovecot's SQL driver for the console's database.
     fn driver(&self) -> Result<&'static str, String> {
         Ok(
-            match Database::new(&self.data_dir, self.database_url.as_deref())? {
-                Database::Sqlite(_) => "sqlite",
-                Database::Postgres(_) => "pgsql",
+            match LookupDatabase::new(&self.data_dir, self.database_url.as_deref())? {
+                LookupDatabase::Sqlite(_) => "sqlite",
+                LookupDatabase::Postgres(_) => "pgsql",
             },
         )
     }
@@ -248,8 +248,8 @@ impl DovecotConfig {
             MailRole::Dovecot,
         )?;
         Ok(match login {
-            Database::Sqlite(path) => path,
-            Database::Postgres(postgres) => postgres.conninfo(),
+            LookupDatabase::Sqlite(path) => path,
+            LookupDatabase::Postgres(postgres) => postgres.conninfo(),
         })
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use app::ssr::mailstore::is_root;
 
 use crate::config_files::ConfigFile;
-use crate::database::{fits_settings, Database, Postgres};
+use crate::database::{fits_settings, LookupDatabase, Postgres};
 
 /// Where the roles' password files are kept by default, beside the console's environment file.
 pub const DEFAULT_MAIL_ROLES_DIR: &str = "/etc/vpostmaster";
@@ -85,11 +85,11 @@ pub fn login(
     url: Option<&str>,
     dir: &Path,
     role: MailRole,
-) -> Result<Database, String> {
-    Ok(match Database::new(data_dir, url)? {
-        Database::Postgres(console) => {
+) -> Result<LookupDatabase, String> {
+    Ok(match LookupDatabase::new(data_dir, url)? {
+        LookupDatabase::Postgres(console) => {
             let password = read_password(dir, role)?;
-            Database::Postgres(Postgres {
+            LookupDatabase::Postgres(Postgres {
                 user: role.name(&console)?,
                 password: Some(password),
                 ..console

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use app::ssr::mailstore::MailUser;
 
 use crate::config_files::ConfigFile;
-use crate::database::Database;
+use crate::database::LookupDatabase;
 use crate::mail_roles::{self, MailRole};
 use crate::template::{fill, value};
 
@@ -62,8 +62,8 @@ impl PostfixConfig {
     /// The settings to add to `main.cf`.
     pub fn main(&self) -> Result<String, String> {
         let map_type = match self.database()? {
-            Database::Sqlite(_) => "sqlite",
-            Database::Postgres(_) => "pgsql",
+            LookupDatabase::Sqlite(_) => "sqlite",
+            LookupDatabase::Postgres(_) => "pgsql",
         };
         fill(
             MAIN_TEMPLATE,
@@ -91,8 +91,8 @@ impl PostfixConfig {
             MailRole::Postfix,
         )?;
         let connect = match login {
-            Database::Sqlite(path) => format!("dbpath = file:{path}?mode=ro"),
-            Database::Postgres(postgres) => postgres.postfix_settings(),
+            LookupDatabase::Sqlite(path) => format!("dbpath = file:{path}?mode=ro"),
+            LookupDatabase::Postgres(postgres) => postgres.postfix_settings(),
         };
         fill(template, &[("CONNECT", connect)])
     }
@@ -114,8 +114,8 @@ impl PostfixConfig {
             .collect()
     }
 
-    fn database(&self) -> Result<Database, String> {
-        Database::new(&self.data_dir, self.database_url.as_deref())
+    fn database(&self) -> Result<LookupDatabase, String> {
+        LookupDatabase::new(&self.data_dir, self.database_url.as_deref())
     }
 }
 
