@@ -378,3 +378,75 @@ async fn a_refusal_sent_without_javascript_is_shown_to_its_session_only() {
         page.body
     );
 }
+
+/// Adds `username` to `domain` as Add one account does, with `cookie`'s session.
+async fn add_one(server: &TestServer, cookie: &str, domain: &str, username: &str) -> Reply {
+    let form = [
+        ("domain", domain),
+        ("username", username),
+        ("first_name", ""),
+        ("last_name", ""),
+        ("password", PW),
+        ("password_again", PW),
+    ];
+    server.call(AddAccount::PATH, &form, Some(cookie)).await
+}
+
+/// The batch id an add redirected to.
+fn batch_id(reply: &Reply) -> String {
+    let location = reply.header("location").unwrap_or_else(|| {
+        panic!("no result screen: {} {}", reply.status, reply.body);
+    });
+    location
+        .strip_prefix("/users/added?batch=")
+        .unwrap()
+        .to_owned()
+}
+
+/// Whether `cookie`'s session is still shown the batch `id`.
+async fn shown(server: &TestServer, cookie: &str, id: &str) -> bool {
+    use app::api::accounts::AddedAccounts;
+    let reply = server
+        .call(AddedAccounts::PATH, &[("batch", id)], Some(cookie))
+        .await;
+    reply.status.is_success()
+}
+
+#[tokio::test]
+async fn a_session_adding_over_and_over_never_takes_another_sessions_result_screen() {
+    use app::ssr::storage::batches::{Batches, BATCH_LIFETIME};
+    // Two result screens a session, three in all.
+    let server = TestServer::with_guard(|config| {
+        config.state.batches = Batches::with_limits(BATCH_LIFETIME, 2, 3)
+    })
+    .await;
+    let beta = server.log_on(POSTMASTER_B, PASSWORD).await;
+    let theirs = batch_id(&add_one(&server, &beta, "beta.test", "bea").await);
+    let alpha = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let mut mine = Vec::new();
+    for username in ["ann", "bob", "cat"] {
+        mine.push(batch_id(
+            &add_one(&server, &alpha, "alpha.test", username).await,
+        ));
+    }
+    assert!(
+        !shown(&server, &alpha, &mine[0]).await,
+        "at its limit, a session gives up its own oldest"
+    );
+    assert!(shown(&server, &alpha, &mine[2]).await);
+    assert!(
+        shown(&server, &beta, &theirs).await,
+        "the other tenant's screen is still shown"
+    );
+
+    // The server is full: a session with no screen of its own to give up is refused before
+    // anything is added, rather than taking beta.test's.
+    let another = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let refused = add_one(&server, &another, "alpha.test", "dan").await;
+    assert_eq!(refusal(&refused), AppError::Busy);
+    assert!(shown(&server, &beta, &theirs).await);
+    let added = server
+        .count("SELECT COUNT(*) FROM mailboxes WHERE email = 'dan@alpha.test'")
+        .await;
+    assert_eq!(added, 0, "nothing was added");
+}

@@ -368,3 +368,89 @@ async fn old_audit_rows_stay_while_the_clock_is_held() {
         "removed once the operator confirmed the clock"
     );
 }
+
+/// Whether a server function answered that the server is busy.
+fn is_busy(reply: &Reply) -> bool {
+    reply.body.contains("Busy")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_postmaster_flooding_password_changes_and_adds_leaves_other_tenants_their_log_on() {
+    use app::api::accounts::{AddAccount, SetAccountPassword};
+    use app::ssr::storage::hashing::Hasher;
+    use leptos::server_fn::ServerFn;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    // One hash at a time, six waiting at most, two of them one administrator's.
+    let server = Arc::new(
+        TestServer::with_guard(|config| config.state.hasher = Hasher::with_limits(1, 6, 2)).await,
+    );
+    let flooder = server.log_on(POSTMASTER_A, PASSWORD).await;
+    server
+        .add_accounts(&flooder, "jdoe Abcd#1234 Abcd#1234")
+        .await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let busy = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut flood = tokio::task::JoinSet::new();
+    for worker in 0..24 {
+        let (server, flooder) = (server.clone(), flooder.clone());
+        let (stop, busy, done) = (stop.clone(), busy.clone(), done.clone());
+        flood.spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) {
+                n += 1;
+                let username = format!("u{worker}x{n}");
+                let reply = if worker % 2 == 0 {
+                    let form = [
+                        ("email", "jdoe@alpha.test"),
+                        ("password", "Efgh#5678"),
+                        ("password_again", "Efgh#5678"),
+                    ];
+                    server
+                        .call(SetAccountPassword::PATH, &form, Some(&flooder))
+                        .await
+                } else {
+                    let form = [
+                        ("domain", "alpha.test"),
+                        ("username", username.as_str()),
+                        ("first_name", ""),
+                        ("last_name", ""),
+                        ("password", "Efgh#5678"),
+                        ("password_again", "Efgh#5678"),
+                    ];
+                    server.call(AddAccount::PATH, &form, Some(&flooder)).await
+                };
+                if is_busy(&reply) {
+                    busy.fetch_add(1, Ordering::SeqCst);
+                } else if reply.status.is_success() || reply.status.is_redirection() {
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+    }
+    // The flood is at its full height once the server has turned some of it away.
+    while busy.load(Ordering::SeqCst) < 24 {
+        tokio::task::yield_now().await;
+    }
+    let log_on = server
+        .call(
+            LOG_ON,
+            &[("email", POSTMASTER_B), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    stop.store(true, Ordering::SeqCst);
+    while flood.join_next().await.is_some() {}
+    assert!(
+        log_on.session_cookie().is_some(),
+        "beta.test's postmaster logs on during alpha.test's flood: {} {}",
+        log_on.status,
+        log_on.body
+    );
+    assert!(
+        done.load(Ordering::SeqCst) > 0,
+        "the flooding postmaster's own changes go on within their share"
+    );
+}

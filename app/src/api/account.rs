@@ -24,7 +24,7 @@ pub async fn change_own_password(
     let state = request::app_state()?;
     admins::change_own_password(
         &state.db,
-        &state.hasher,
+        &crate::ssr::access::caller::admin_hasher(&session.admin, &state.hasher),
         &session,
         &request::client_addr(),
         current,

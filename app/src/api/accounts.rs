@@ -95,11 +95,12 @@ pub async fn add_pasted_accounts(
         quota_mb,
     };
     let key = session.key();
+    let slot = state.batches.reserve(&key)?;
     let progress = state.progress.track(&key);
     let batch =
         accounts::add_from_paste(state, &scope, form.text, options, Some(&progress)).await?;
     drop(progress);
-    let id = state.batches.put(&key, batch)?;
+    let id = slot.fill(batch);
     Ok(format!("/users/added?batch={id}"))
 }
 
@@ -148,6 +149,7 @@ pub async fn add_account(
         password_again,
     };
     let key = session.key();
+    let slot = state.batches.reserve(&key)?;
     let progress = state.progress.track(&key);
     let batch = accounts::add_one(&state, &scope, account, Some(&progress))
         .await
@@ -158,7 +160,7 @@ pub async fn add_account(
             error.keeping(&typed)
         })?;
     drop(progress);
-    let id = state.batches.put(&key, batch)?;
+    let id = slot.fill(batch);
     leptos_axum::redirect(&format!("/users/added?batch={id}"));
     Ok(())
 }

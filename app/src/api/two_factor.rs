@@ -90,7 +90,7 @@ pub async fn turn_off_two_factor(current_password: String, code: String) -> Resu
     let state = request::app_state()?;
     let outcome = two_factor::disable(
         &state.db,
-        &state.hasher,
+        &crate::ssr::access::caller::admin_hasher(&session.admin, &state.hasher),
         state.two_factor.key()?,
         &session,
         current_password,

@@ -9,6 +9,7 @@ use crate::ssr::storage::audit::{self, Actor};
 use crate::ssr::storage::audit::{Action, Entry, Outcome};
 use crate::ssr::storage::db::Backend;
 use crate::ssr::storage::domains::Domain;
+use crate::ssr::storage::hashing::Hasher;
 use crate::validate::loggable_target;
 
 /// Who calls a service: the audit log names them, and what they may touch follows from it.
@@ -29,6 +30,15 @@ impl Caller {
         }
     }
 
+    /// The server's hashing lanes as this caller may use them: an administrator's share, or
+    /// all of them for the operator.
+    pub fn hasher(&self, shared: &Hasher) -> Hasher {
+        match self {
+            Caller::Web { admin, .. } => admin_hasher(admin, shared),
+            Caller::Operator => shared.clone(),
+        }
+    }
+
     /// The caller as the audit log names them.
     pub fn actor(&self) -> Actor<'_> {
         match self {
@@ -39,6 +49,12 @@ impl Caller {
             Caller::Operator => Actor::CLI,
         }
     }
+}
+
+/// The server's hashing lanes as `admin` may use them: at most their share, whichever of their
+/// sessions asks, so opening more sessions gains them no more of it.
+pub fn admin_hasher(admin: &Admin, shared: &Hasher) -> Hasher {
+    shared.shared_by(&admin.id.to_be_bytes())
 }
 
 /// Proof that the caller may act on a domain: services that touch a domain's data take one,

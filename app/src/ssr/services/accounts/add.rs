@@ -13,8 +13,7 @@ use crate::model::accounts::{AddedAccount, AddedBatch};
 use crate::ssr::access::caller::DomainScope;
 use crate::ssr::access::state::AppState;
 use crate::ssr::services::routing::{self, live_among, Holder};
-use crate::ssr::storage::audit::{self, Action, Actor, Entry};
-use crate::ssr::storage::domains::Domain;
+use crate::ssr::storage::audit::{self, Action, Entry};
 use crate::ssr::storage::hashing::Hasher;
 use crate::ssr::storage::mailstore::{self, removals, PendingMaildirs};
 use crate::ssr::storage::progress::Counting;
@@ -71,7 +70,7 @@ pub async fn add_from_paste(
         .into_iter()
         .map(|(_, account)| (account, settings))
         .collect();
-    create(state, domain, scope.actor(), progress, accounts).await
+    create(state, scope, progress, accounts).await
 }
 
 /// Adds the accounts of an operator's import file (see [`read_import`]) with the rules, the
@@ -122,7 +121,7 @@ pub async fn import(
                 .collect(),
         });
     }
-    create(state, domain, scope.actor(), None, accounts).await
+    create(state, scope, None, accounts).await
 }
 
 /// The accounts of a pasted list by line number, when every line is right and no address is
@@ -193,14 +192,7 @@ pub async fn add_one(
         tracing::error!("a line without problems has no account");
         AppError::Internal
     })?;
-    create(
-        state,
-        scope.within(),
-        scope.actor(),
-        progress,
-        vec![(new, Settings::default())],
-    )
-    .await
+    create(state, scope, progress, vec![(new, Settings::default())]).await
 }
 
 /// The full address of a username of `domain`.
@@ -296,15 +288,17 @@ struct Ready {
 /// the rows are one unit: the folders exist before the commit, and any failure before it
 /// removes them again; they are listed for removal until the commit takes them off the list,
 /// so that the start-up reconciliation removes those a crash in between leaves behind. Each
-/// gets its settings (the domain's default quota for none). `actor` is audited, and each
-/// password hashed is counted on `progress`, when the caller shows it.
+/// gets its settings (the domain's default quota for none). The caller is audited, hashes
+/// within their share of the server's hashing, and each password hashed is counted on
+/// `progress`, when the caller shows it.
 async fn create(
     state: &AppState,
-    within: &Domain,
-    actor: Actor<'_>,
+    scope: &DomainScope,
     progress: Option<&Counting>,
     accounts: Vec<(NewAccount, Settings)>,
 ) -> Result<AddedBatch, AppError> {
+    let within = scope.within();
+    let actor = scope.actor();
     let domain = within.name.as_str();
     reserve::room_for(&state.mail, accounts.len())?;
     {
@@ -322,7 +316,7 @@ async fn create(
         progress.set_total(ready.len());
     }
     let hashes = hash_all(
-        &state.hasher,
+        &scope.caller().hasher(&state.hasher),
         ready.iter().map(|r| r.password.clone()).collect(),
         progress,
     )

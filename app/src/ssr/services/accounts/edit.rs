@@ -205,7 +205,11 @@ pub async fn set_password(
         .map(|check| FieldProblem::new(Field::Password, Some(check.rule), check.message))
         .collect();
     AppError::refuse(problems)?;
-    let hash = state.hasher.hash(password.to_owned()).await?;
+    let hash = scope
+        .caller()
+        .hasher(&state.hasher)
+        .hash(password.to_owned())
+        .await?;
 
     let mut tx = state.db.begin().await?;
     let updated: Option<i64> = sqlx::query_scalar(&format!(
