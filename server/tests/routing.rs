@@ -351,3 +351,67 @@ async fn mail_to_an_alias_reaches_every_target_until_the_alias_is_deleted() {
         "a deleted alias is refused: {answer}"
     );
 }
+
+#[tokio::test]
+async fn forwarding_through_aliases_reaches_at_most_fifty_addresses_at_other_servers() {
+    let (server, cookie) = console().await;
+    let fifty: Vec<String> = (0..50).map(|i| format!("friend{i}@outside.test")).collect();
+    let form = [
+        ("domain", "alpha.test"),
+        ("name", "team"),
+        ("targets", &fifty.join(", ")),
+    ];
+    let added = server.call(AddAlias::PATH, &form, Some(&cookie)).await;
+    assert!(
+        added.status.is_success(),
+        "one alias may list fifty: {}",
+        added.body
+    );
+
+    // Through the alias, one more outside address makes 51 copies sent out: refused.
+    let refused = forward(
+        &server,
+        &cookie,
+        JANE,
+        "team@alpha.test, one@more.test",
+        true,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.contains("Mail would be sent on to more than 50 addresses at other mail servers")
+            && refused.contains("one address may reach at most 50"),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("friend"),
+        "no address is named: {refused}"
+    );
+    assert!(forwarding(&server, &cookie, JANE).await.targets.is_empty());
+
+    // Addresses of this server's domains, another tenant's among them, and the same outside
+    // address twice are not copies sent out.
+    forward(
+        &server,
+        &cookie,
+        JANE,
+        "team@alpha.test, john@alpha.test, someone@beta.test, friend0@outside.test",
+        true,
+    )
+    .await
+    .unwrap();
+    // An alias of aliases is held to the same count.
+    let form = [
+        ("domain", "alpha.test"),
+        ("name", "everyone"),
+        ("targets", "jane@alpha.test, other@outside.test"),
+    ];
+    let refused = server.call(AddAlias::PATH, &form, Some(&cookie)).await;
+    assert!(
+        refused
+            .body
+            .contains("more than 50 addresses at other mail servers"),
+        "{}",
+        refused.body
+    );
+}

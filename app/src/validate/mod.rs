@@ -67,6 +67,8 @@ pub use refusal::{
     address_taken, loggable_target, Field, FieldProblem, Problem, CURRENT_PASSWORD_WRONG,
     PASSWORD_AGAIN_MISSING, PASSWORD_MISSING,
 };
-pub use routes::{check_routes, describe_route, Chain, OutOfBudget, RouteProblem, ROUTE_DEPTH_MAX};
+pub use routes::{
+    check_routes, describe_route, Chain, OutOfBudget, RouteProblem, OUTSIDE_MAX, ROUTE_DEPTH_MAX,
+};
 pub use text::{check_text, encoded_nul, NUL_REFUSED, SEARCH_MAX};
 pub use username::{parse_username, USERNAME_MAX};

@@ -1,7 +1,8 @@
 //! The rule every change to where mail goes passes before it is saved: mail to an address
-//! never comes back to it, and never passes through more aliases and forwardings one after
-//! another than Postfix follows. One pass over what the checked addresses reach, linear in its
-//! size, so that a paste of thousands of chained aliases is checked in milliseconds.
+//! never comes back to it, never passes through more aliases and forwardings one after
+//! another than Postfix follows, and is never sent on to more than [`OUTSIDE_MAX`] addresses
+//! at other mail servers. One pass over what the checked addresses reach, linear in its size,
+//! so that a paste of thousands of chained aliases is checked in milliseconds.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -10,6 +11,14 @@ use std::collections::HashMap;
 /// `virtual_alias_recursion_limit`, 1000 by default) and defers it instead of delivering:
 /// a route as long as this is refused.
 pub const ROUTE_DEPTH_MAX: usize = 1000;
+
+/// Addresses at other mail servers that mail to one address may be sent on to, through every
+/// alias and forwarding it passes. Postfix would expand one message to up to 1,000 (its
+/// `virtual_alias_expansion_limit`), each a copy the shared host sends out under the original
+/// sender's name, which counts against the standing of every tenant's mail with the servers
+/// that receive it. As many as one alias may list ([`super::TARGETS_MAX`]): no list is refused
+/// for its own length, but aliases of aliases no longer multiply it.
+pub const OUTSIDE_MAX: usize = super::TARGETS_MAX;
 
 /// Addresses named at each end of a long chain; the hops between are counted instead.
 const CHAIN_ENDS: usize = 5;
@@ -42,6 +51,8 @@ pub enum RouteProblem {
         /// The chain, from the address to where it ends.
         chain: Chain,
     },
+    /// Mail would be sent on to more than [`OUTSIDE_MAX`] addresses at other mail servers.
+    TooWide,
 }
 
 /// The pass stopped because its caller's budget ran out.
@@ -50,16 +61,18 @@ pub struct OutOfBudget;
 
 /// Checks where mail to each of `starts` would go through `graph` (the targets of every alias
 /// and forwarding account that matters, those being checked included: an address not in it is
-/// delivered as it is), and returns each start's problem, in the order of `starts`. An address
+/// delivered as it is, at another mail server when `outside` says so), and returns each
+/// start's problem, in the order of `starts`. An address
 /// whose forwarding keeps a copy still passes mail on, so it counts as going on to its targets.
 /// A start that only leads into a loop elsewhere is not refused for it: the loop's own
 /// addresses are. `keep_going` is asked now and then, and the pass stops when it says no.
 pub fn check_routes(
     graph: &HashMap<String, Vec<String>>,
+    outside: impl Fn(&str) -> bool,
     starts: &[&str],
     keep_going: impl FnMut() -> bool,
 ) -> Result<Vec<Option<RouteProblem>>, OutOfBudget> {
-    let mut pass = Pass::new(graph, keep_going);
+    let mut pass = Pass::new(graph, outside, keep_going);
     // A start outside the graph delivers as it is.
     let ids: Vec<Option<usize>> = starts
         .iter()
@@ -92,6 +105,8 @@ pub fn check_routes(
                 hops: pass.depth[id],
                 chain: pass.deepest_from(id)?,
             })
+        } else if pass.outside[id].len() > OUTSIDE_MAX {
+            Some(RouteProblem::TooWide)
         } else {
             None
         };
@@ -113,6 +128,9 @@ pub fn describe_route(problem: &RouteProblem, domain: &str) -> String {
             grouped(*hops),
             describe_chain(chain, domain),
             grouped(ROUTE_DEPTH_MAX)
+        ),
+        RouteProblem::TooWide => format!(
+            "Mail would be sent on to more than {OUTSIDE_MAX} addresses at other mail servers, through these targets and the aliases and forwardings they lead to, and one address may reach at most {OUTSIDE_MAX}. Send to fewer outside addresses, or to a mailing list kept at another server"
         ),
     }
 }
@@ -168,9 +186,10 @@ struct Cycle {
 const NONE: usize = usize::MAX;
 
 /// The graph's addresses reached from the starts, numbered as they are met, with Tarjan's
-/// strongly connected components and the longest chain from each.
-struct Pass<'a, F> {
+/// strongly connected components, and the longest chain and the outside addresses from each.
+struct Pass<'a, O, F> {
     graph: &'a HashMap<String, Vec<String>>,
+    is_outside: O,
     keep_going: F,
     steps: usize,
     ids: HashMap<&'a str, usize>,
@@ -188,12 +207,16 @@ struct Pass<'a, F> {
     finished: Vec<usize>,
     depth: Vec<usize>,
     deeper: Vec<usize>,
+    /// The outside addresses each address outside a loop reaches, at most one more than
+    /// [`OUTSIDE_MAX`] of them: enough to tell that it is too many.
+    outside: Vec<Vec<usize>>,
 }
 
-impl<'a, F: FnMut() -> bool> Pass<'a, F> {
-    fn new(graph: &'a HashMap<String, Vec<String>>, keep_going: F) -> Self {
+impl<'a, O: Fn(&str) -> bool, F: FnMut() -> bool> Pass<'a, O, F> {
+    fn new(graph: &'a HashMap<String, Vec<String>>, is_outside: O, keep_going: F) -> Self {
         Pass {
             graph,
+            is_outside,
             keep_going,
             steps: 0,
             ids: HashMap::new(),
@@ -208,6 +231,7 @@ impl<'a, F: FnMut() -> bool> Pass<'a, F> {
             finished: Vec::new(),
             depth: Vec::new(),
             deeper: Vec::new(),
+            outside: Vec::new(),
         }
     }
 
@@ -236,6 +260,7 @@ impl<'a, F: FnMut() -> bool> Pass<'a, F> {
         self.component.push(NONE);
         self.depth.push(0);
         self.deeper.push(NONE);
+        self.outside.push(Vec::new());
         id
     }
 
@@ -305,13 +330,15 @@ impl<'a, F: FnMut() -> bool> Pass<'a, F> {
             .push(size > 1 || self.next[root].contains(&root));
     }
 
-    /// The longest chain from each address outside a loop, its successors done first.
+    /// The longest chain from each address outside a loop, and the outside addresses it
+    /// reaches, its successors done first.
     fn depths(&mut self) -> Result<(), OutOfBudget> {
         for at in 0..self.finished.len() {
             let node = self.finished[at];
             if self.cyclic[self.component[node]] {
                 continue;
             }
+            self.outside_from(node)?;
             let mut best = (0, NONE);
             for at_target in 0..self.next[node].len() {
                 self.step()?;
@@ -326,6 +353,38 @@ impl<'a, F: FnMut() -> bool> Pass<'a, F> {
             }
             (self.depth[node], self.deeper[node]) = best;
         }
+        Ok(())
+    }
+
+    /// The outside addresses `node` reaches, from its targets' (done before it): itself, when
+    /// it is delivered as it is at another mail server.
+    fn outside_from(&mut self, node: usize) -> Result<(), OutOfBudget> {
+        let name = self.names[node];
+        if !self.graph.contains_key(name) {
+            if (self.is_outside)(name) {
+                self.outside[node] = vec![node];
+            }
+            return Ok(());
+        }
+        let mut reached: Vec<usize> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        'targets: for at_target in 0..self.next[node].len() {
+            let target = self.next[node][at_target];
+            if self.cyclic[self.component[target]] {
+                continue;
+            }
+            for at_address in 0..self.outside[target].len() {
+                self.step()?;
+                let address = self.outside[target][at_address];
+                if seen.insert(address) {
+                    reached.push(address);
+                    if reached.len() > OUTSIDE_MAX {
+                        break 'targets;
+                    }
+                }
+            }
+        }
+        self.outside[node] = reached;
         Ok(())
     }
 
@@ -485,7 +544,13 @@ mod tests {
     }
 
     fn check(graph: &HashMap<String, Vec<String>>, starts: &[&str]) -> Vec<Option<RouteProblem>> {
-        check_routes(graph, starts, || true).unwrap()
+        check_routes(
+            graph,
+            |address| !address.ends_with("@x.test"),
+            starts,
+            || true,
+        )
+        .unwrap()
     }
 
     fn described(problem: &Option<RouteProblem>) -> String {
@@ -600,12 +665,54 @@ mod tests {
     fn the_pass_stops_when_its_budget_is_spent() {
         let (routes, names) = chain_of(20_000);
         let mut asked = 0;
-        let stopped = check_routes(&routes, &[names[0].as_str()], || {
-            asked += 1;
-            asked < 2
-        });
+        let stopped = check_routes(
+            &routes,
+            |_| true,
+            &[names[0].as_str()],
+            || {
+                asked += 1;
+                asked < 2
+            },
+        );
         assert_eq!(stopped, Err(OutOfBudget));
         assert_eq!(asked, 2);
+    }
+
+    #[test]
+    fn aliases_of_aliases_reach_at_most_fifty_outside_addresses() {
+        let outside = |list: &str, n: usize| -> Vec<String> {
+            (0..n).map(|i| format!("{list}{i}@y.test")).collect()
+        };
+        let mut routes = HashMap::new();
+        routes.insert("a@x.test".to_owned(), outside("a", OUTSIDE_MAX));
+        routes.insert("b@x.test".to_owned(), outside("b", 1));
+        // Addresses of this server's domains and repeats are not counted.
+        let mut both = vec![
+            "a@x.test".to_owned(),
+            "b@x.test".to_owned(),
+            "a0@y.test".to_owned(),
+        ];
+        both.extend((0..100).map(|i| format!("staff{i}@x.test")));
+        routes.insert("all@x.test".to_owned(), both);
+        routes.insert(
+            "some@x.test".to_owned(),
+            vec!["a@x.test".to_owned(), "a1@y.test".to_owned()],
+        );
+        let found = check(&routes, &["a@x.test", "some@x.test", "all@x.test"]);
+        assert_eq!(found[0], None, "one alias may list fifty");
+        assert_eq!(found[1], None, "fifty, one of them twice");
+        assert_eq!(
+            found[2],
+            Some(RouteProblem::TooWide),
+            "fifty-one through two aliases"
+        );
+        assert_eq!(
+            described(&found[2]),
+            "Mail would be sent on to more than 50 addresses at other mail servers, through \
+             these targets and the aliases and forwardings they lead to, and one address may \
+             reach at most 50. Send to fewer outside addresses, or to a mailing list kept at \
+             another server"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! forwarding, else the domain's catch-all. The rules every change to those passes before it
 //! is saved: an address is one thing only, and mail never goes round in a loop.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sqlx::{AnyConnection, AnyPool};
 
@@ -99,10 +99,11 @@ fn json_list(addresses: &[String]) -> Result<String, AppError> {
 /// Where mail goes on from the targets of `changed` (the routes about to be saved), as far as
 /// Postfix follows it: the live aliases, and the live active accounts of active domains that
 /// forward, read a level at a time up to [`ROUTE_DEPTH_MAX`] levels, with `changed` in place
-/// of what is stored for its addresses. Only what can be reached is read. The catch-all is
-/// left out: it only takes addresses that are nothing else, so it cannot lead back to one that
-/// is.
-async fn reachable(conn: &mut AnyConnection, changed: Routes) -> Result<Routes, AppError> {
+/// of what is stored for its addresses; and which of the domains met are this server's (mail
+/// to any other goes out to another mail server). Only what can be reached is read. The
+/// catch-all is left out: it only takes addresses that are nothing else, so it cannot lead
+/// back to one that is, nor out.
+async fn reachable(conn: &mut AnyConnection, changed: Routes) -> Result<Reached, AppError> {
     let listed = Backend::of_conn(conn).json_texts("$1");
     let query = format!(
         "SELECT address, targets FROM aliases WHERE deleted_at IS NULL AND address IN ({listed})
@@ -138,10 +139,32 @@ async fn reachable(conn: &mut AnyConnection, changed: Routes) -> Result<Routes, 
             graph.insert(address, targets);
         }
     }
-    Ok(graph)
+    let met: BTreeSet<String> = seen
+        .iter()
+        .filter_map(|address| Some(address.rsplit_once('@')?.1.to_owned()))
+        .collect();
+    let listed = Backend::of_conn(conn).json_texts("$1");
+    let hosted: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT name FROM domains WHERE name IN ({listed})"
+    ))
+    .bind(json_list(&met.into_iter().collect::<Vec<_>>())?)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Reached {
+        graph,
+        hosted: hosted.into_iter().collect(),
+    })
 }
 
 type Routes = HashMap<String, Vec<String>>;
+
+/// What [`reachable`] read.
+#[derive(Clone, PartialEq, Eq)]
+struct Reached {
+    graph: Routes,
+    /// The domains met that are this server's.
+    hosted: BTreeSet<String>,
+}
 
 /// The routing rules' verdict on a change to where mail goes, made before the write lock
 /// (reading what is stored and checking it can take a while, and the lock holds every other
@@ -150,7 +173,7 @@ pub struct RouteCheck {
     domain: String,
     changed: Routes,
     starts: Vec<String>,
-    read: Routes,
+    read: Reached,
     problems: Vec<Option<String>>,
 }
 
@@ -206,16 +229,21 @@ pub async fn check_one(
     RouteCheck::new(db, domain, changed, vec![address.to_owned()]).await
 }
 
-/// The routing rules over `graph`, off the async workers within their time budget.
+/// The routing rules over what was read, off the async workers within their time budget.
 async fn check(
     domain: &str,
-    graph: Routes,
+    reached: Reached,
     starts: Vec<String>,
 ) -> Result<Vec<Option<String>>, AppError> {
     let domain = domain.to_owned();
     let checked = budget::off_runtime(move |keep_going| {
         let starts: Vec<&str> = starts.iter().map(String::as_str).collect();
-        check_routes(&graph, &starts, keep_going).map(|problems| {
+        let outside = |address: &str| {
+            address
+                .rsplit_once('@')
+                .is_none_or(|(_, domain)| !reached.hosted.contains(domain))
+        };
+        check_routes(&reached.graph, outside, &starts, keep_going).map(|problems| {
             problems
                 .iter()
                 .map(|problem| Some(format!("{}.", describe_route(problem.as_ref()?, &domain))))
