@@ -450,3 +450,58 @@ async fn a_session_adding_over_and_over_never_takes_another_sessions_result_scre
         .await;
     assert_eq!(added, 0, "nothing was added");
 }
+
+#[tokio::test]
+async fn the_activity_filter_a_domain_name_and_a_page_address_are_refused_by_their_length() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let activity = |domain: String, action: String| {
+        let (server, cookie) = (&server, &cookie);
+        async move {
+            let form = [
+                ("domain", domain.as_str()),
+                ("action", action.as_str()),
+                ("page", "1"),
+            ];
+            server.call(ListActivity::PATH, &form, Some(cookie)).await
+        }
+    };
+    let fits = activity("alpha.test".into(), "a".repeat(100)).await;
+    assert!(fits.status.is_success(), "{}", fits.body);
+    for action in ["a".repeat(101), "é".repeat(10_000)] {
+        assert_eq!(
+            refusal(&activity("alpha.test".into(), action).await),
+            AppError::Invalid("The action to show can have at most 100 characters".into())
+        );
+    }
+    let refusals_before = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'refused'")
+        .await;
+    let long_domain = format!("{}.test", "a".repeat(250));
+    assert_eq!(
+        refusal(&activity(long_domain, String::new()).await),
+        AppError::Invalid("A domain name can have at most 253 characters".into()),
+        "refused for its length, not looked up"
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'refused'")
+            .await,
+        refusals_before,
+        "and not written to any log"
+    );
+    // The Users list's page links carry an address: one longer than any is refused too.
+    for key in ["after", "before"] {
+        let long = format!("{}@alpha.test", "a".repeat(400));
+        let form = [
+            ("domain", "alpha.test"),
+            ("search", ""),
+            ("page", "2"),
+            (key, long.as_str()),
+        ];
+        assert_eq!(
+            refusal(&server.call(ListAccounts::PATH, &form, Some(&cookie)).await),
+            AppError::Invalid("A page's address can have at most 318 characters".into())
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! postmaster on the log-on screen.
 
 /// Longest domain name DNS allows.
-const MAX_DOMAIN_LEN: usize = 253;
+pub const DOMAIN_MAX: usize = 253;
 /// Longest label between two dots.
 const MAX_LABEL_LEN: usize = 63;
 
@@ -22,7 +22,7 @@ pub fn parse_domain(input: &str) -> Result<String, String> {
     if name.is_empty() {
         return invalid("it is empty");
     }
-    if name.len() > MAX_DOMAIN_LEN {
+    if name.len() > DOMAIN_MAX {
         return invalid("it is longer than 253 characters");
     }
     let labels: Vec<&str> = name.split('.').collect();

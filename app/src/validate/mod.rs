@@ -43,7 +43,7 @@ mod username;
 pub use address::Address;
 pub use alias::{
     join_targets, parse_alias_paste, parse_target, parse_targets, split_targets, AliasLine,
-    AliasReport, ALIAS_PASTE_MAX, TARGETS_MAX,
+    AliasReport, ADDRESS_MAX, ALIAS_PASTE_MAX, TARGETS_MAX,
 };
 pub use autoreply::{
     check_autoreply, check_reply_period, parse_reply_date, parse_reply_subject, parse_reply_text,

@@ -10,7 +10,8 @@ use crate::ssr::storage::audit::{Action, Entry, Outcome};
 use crate::ssr::storage::db::Backend;
 use crate::ssr::storage::domains::Domain;
 use crate::ssr::storage::hashing::Hasher;
-use crate::validate::loggable_target;
+use crate::validate::domain::DOMAIN_MAX;
+use crate::validate::{check_text, loggable_target};
 
 /// Who calls a service: the audit log names them, and what they may touch follows from it.
 #[derive(Debug, Clone)]
@@ -74,6 +75,11 @@ impl DomainScope {
         caller: Caller,
         domain: Option<&str>,
     ) -> Result<DomainScope, AppError> {
+        // Every server function names its domain as typed: a name longer than any domain's is
+        // refused before it is compared, logged or shown again.
+        if let Some(name) = domain {
+            check_text("A domain name", name, DOMAIN_MAX).map_err(AppError::Invalid)?;
+        }
         let admin = match &caller {
             Caller::Web { admin, .. } => admin,
             Caller::Operator => {

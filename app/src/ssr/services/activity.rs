@@ -5,6 +5,7 @@ use sqlx::AnyPool;
 use crate::error::AppError;
 use crate::model::activity::{ActivityPage, ActivityRow, ACTIVITY_PAGE_SIZE};
 use crate::ssr::access::caller::DomainScope;
+use crate::validate::{check_text, SEARCH_MAX};
 
 /// One page of the domain's audit log, newest first, optionally only one action, with the
 /// actions the log holds for the filter. Counting, paging and filtering run in SQL on the
@@ -15,6 +16,10 @@ pub async fn page(
     action: Option<&str>,
     page: u32,
 ) -> Result<ActivityPage, AppError> {
+    let action = action
+        .map(|action| check_text("The action to show", action, SEARCH_MAX))
+        .transpose()
+        .map_err(AppError::Invalid)?;
     let domain = scope.domain();
     // The limit and offset take the placeholders after the filter's.
     let (filter, limit, offset) = if action.is_some() {

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::model::accounts::{AccountPage, AccountRow, PageStart, PAGE_SIZE};
 use crate::ssr::access::caller::DomainScope;
 use crate::ssr::storage::db::{contains_pattern, Backend};
-use crate::validate::{check_text, SEARCH_MAX};
+use crate::validate::{check_text, ADDRESS_MAX, SEARCH_MAX};
 
 /// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
 /// nobody reads a thousand matches, and counting them all costs a scan of the domain. A term
@@ -35,6 +35,9 @@ pub async fn list(
     page: u32,
 ) -> Result<AccountPage, AppError> {
     let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
+    if let PageStart::After(address) | PageStart::Before(address) = start {
+        check_text("A page's address", address, ADDRESS_MAX).map_err(AppError::Invalid)?;
+    }
     let matcher = Matcher::of(db, search.trim()).await?;
     let (forward, key) = match start {
         PageStart::First => (true, None),
