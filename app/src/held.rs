@@ -39,7 +39,9 @@ pub struct Full;
 
 struct Entry<T> {
     owner: Option<SessionKey>,
-    at: Instant,
+    /// When its lifetime started; `None` while it waits for work still running, which no
+    /// lifetime ends (see [`Held::put_waiting`]).
+    at: Option<Instant>,
     value: T,
 }
 
@@ -80,6 +82,27 @@ impl<T> Held<T> {
         value: T,
         may_go: impl Fn(&T) -> bool,
     ) -> Result<(), Full> {
+        self.insert(owner, Some(Instant::now()), value, may_go)
+    }
+
+    /// [`Held::put`] for an entry that waits for work still running: its lifetime starts only
+    /// when [`Held::renew`] starts it, and it counts against the limits meanwhile.
+    pub fn put_waiting(
+        &self,
+        owner: Option<&SessionKey>,
+        value: T,
+        may_go: impl Fn(&T) -> bool,
+    ) -> Result<(), Full> {
+        self.insert(owner, None, value, may_go)
+    }
+
+    fn insert(
+        &self,
+        owner: Option<&SessionKey>,
+        at: Option<Instant>,
+        value: T,
+        may_go: impl Fn(&T) -> bool,
+    ) -> Result<(), Full> {
         let mut entries = self.lock();
         self.sweep(&mut entries);
         let mine = |entry: &Entry<T>| entry.owner.as_ref() == owner;
@@ -99,7 +122,7 @@ impl<T> Held<T> {
         }
         entries.push_back(Entry {
             owner: owner.cloned(),
-            at: Instant::now(),
+            at,
             value,
         });
         Ok(())
@@ -135,14 +158,22 @@ impl<T> Held<T> {
             .retain(|entry| !(entry.owner.as_ref() == owner && chosen(&entry.value)));
     }
 
-    /// Starts the lifetime of `owner`'s entries that `chosen` picks out again.
-    pub fn renew(&self, owner: Option<&SessionKey>, chosen: impl Fn(&T) -> bool) {
+    /// Starts the lifetime of `owner`'s entries that `update` changes (it answers whether it
+    /// did); whether there was one.
+    pub fn renew(
+        &self,
+        owner: Option<&SessionKey>,
+        mut update: impl FnMut(&mut T) -> bool,
+    ) -> bool {
         let now = Instant::now();
+        let mut renewed = false;
         for entry in self.lock().iter_mut() {
-            if entry.owner.as_ref() == owner && chosen(&entry.value) {
-                entry.at = now;
+            if entry.owner.as_ref() == owner && update(&mut entry.value) {
+                entry.at = Some(now);
+                renewed = true;
             }
         }
+        renewed
     }
 
     /// How many entries are held, fresh or not.
@@ -155,10 +186,10 @@ impl<T> Held<T> {
         self.len() == 0
     }
 
-    /// Drops the entries older than the lifetime.
+    /// Drops the entries older than the lifetime; those still waiting stay.
     fn sweep(&self, entries: &mut VecDeque<Entry<T>>) {
         let lifetime = self.limits.lifetime;
-        entries.retain(|entry| entry.at.elapsed() < lifetime);
+        entries.retain(|entry| entry.at.is_none_or(|at| at.elapsed() < lifetime));
     }
 
     fn lock(&self) -> MutexGuard<'_, VecDeque<Entry<T>>> {
@@ -244,6 +275,18 @@ mod tests {
             Err(Full)
         );
         assert_eq!(values(&held, &key("mine")), vec![1]);
+    }
+
+    #[test]
+    fn a_waiting_entry_lives_until_renewed_then_its_lifetime_runs() {
+        let held = Held::new(Limits {
+            lifetime: Duration::ZERO,
+            ..limits(4, 10, WhenFull::Refuse)
+        });
+        held.put_waiting(Some(&key("mine")), 1, |_| true).unwrap();
+        assert_eq!(held.find_map(Some(&key("mine")), |v| Some(*v)), Some(1));
+        assert!(held.renew(Some(&key("mine")), |v| *v == 1));
+        assert_eq!(held.find_map(Some(&key("mine")), |v| Some(*v)), None);
     }
 
     #[test]
