@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::SsrMode;
 
 use crate::pages::account::AccountPage;
 use crate::pages::activity::ActivityScreen;
@@ -23,6 +23,11 @@ use crate::pages::log_on::LogOnPage;
 use crate::pages::log_on_code::LogOnCodePage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::users::UsersPage;
+use crate::routes::{
+    Account, Activity, AddAccounts, AddAliases, AddOne, Added, Aliases, CatchAll, DeleteAccounts,
+    DeleteAliases, DeletedAccounts, DeletedAliases, EditAccount, EditAlias, Home, LogOn, LogOnCode,
+    Users,
+};
 
 /// The HTML document around the app, rendered on the server. The hydration scripts carry the
 /// response's CSP nonce when one is provided.
@@ -56,25 +61,25 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Virtual Postmaster")/>
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
-                <Route path=path!("/log-on") view=LogOnPage/>
-                <Route path=path!("/log-on/code") view=LogOnCodePage/>
+                <Route path=Home::segments() view=|| view! { <Redirect path=Users::PATH/> }/>
+                <Route path=LogOn::segments() view=LogOnPage/>
+                <Route path=LogOnCode::segments() view=LogOnCodePage/>
                 // Async: the server waits for the data, so that pages are complete without JavaScript.
-                <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
-                <Route path=path!("/users/add") view=AddAccountsPage ssr=SsrMode::Async/>
-                <Route path=path!("/users/add-one") view=AddOnePage ssr=SsrMode::Async/>
-                <Route path=path!("/users/added") view=AddedPage ssr=SsrMode::Async/>
-                <Route path=path!("/users/edit") view=EditPage ssr=SsrMode::Async/>
-                <Route path=path!("/users/delete") view=DeletePage ssr=SsrMode::Async/>
-                <Route path=path!("/users/deleted") view=DeletedPage ssr=SsrMode::Async/>
-                <Route path=path!("/catch-all") view=CatchAllPage ssr=SsrMode::Async/>
-                <Route path=path!("/aliases") view=AliasesPage ssr=SsrMode::Async/>
-                <Route path=path!("/aliases/add") view=AddAliasesPage ssr=SsrMode::Async/>
-                <Route path=path!("/aliases/edit") view=EditAliasPage ssr=SsrMode::Async/>
-                <Route path=path!("/aliases/delete") view=DeleteAliasesPage ssr=SsrMode::Async/>
-                <Route path=path!("/aliases/deleted") view=DeletedAliasesPage ssr=SsrMode::Async/>
-                <Route path=path!("/activity") view=ActivityScreen ssr=SsrMode::Async/>
-                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                <Route path=Users::segments() view=UsersPage ssr=SsrMode::Async/>
+                <Route path=AddAccounts::segments() view=AddAccountsPage ssr=SsrMode::Async/>
+                <Route path=AddOne::segments() view=AddOnePage ssr=SsrMode::Async/>
+                <Route path=Added::segments() view=AddedPage ssr=SsrMode::Async/>
+                <Route path=EditAccount::segments() view=EditPage ssr=SsrMode::Async/>
+                <Route path=DeleteAccounts::segments() view=DeletePage ssr=SsrMode::Async/>
+                <Route path=DeletedAccounts::segments() view=DeletedPage ssr=SsrMode::Async/>
+                <Route path=CatchAll::segments() view=CatchAllPage ssr=SsrMode::Async/>
+                <Route path=Aliases::segments() view=AliasesPage ssr=SsrMode::Async/>
+                <Route path=AddAliases::segments() view=AddAliasesPage ssr=SsrMode::Async/>
+                <Route path=EditAlias::segments() view=EditAliasPage ssr=SsrMode::Async/>
+                <Route path=DeleteAliases::segments() view=DeleteAliasesPage ssr=SsrMode::Async/>
+                <Route path=DeletedAliases::segments() view=DeletedAliasesPage ssr=SsrMode::Async/>
+                <Route path=Activity::segments() view=ActivityScreen ssr=SsrMode::Async/>
+                <Route path=Account::segments() view=AccountPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

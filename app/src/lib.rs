@@ -17,6 +17,7 @@ pub mod error;
 pub mod held;
 pub mod model;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod url;

@@ -273,3 +273,102 @@ async fn the_users_page_shows_names_with_markup_as_text() {
     }
     assert!(!page.body.contains("<b>Ann"), "{}", page.body);
 }
+
+/// The `href` of the first link marked `rel`, as a browser reads it from the page.
+fn link(body: &str, rel: &str) -> String {
+    let tag = body
+        .split("<a ")
+        .find(|tag| tag.contains(&format!("rel=\"{rel}\"")))
+        .unwrap_or_else(|| panic!("no {rel} link in {body}"));
+    let href = tag
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    href.replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn a_paging_link_keeps_a_domain_and_term_with_characters_that_mean_something_in_an_address() {
+    // A name written into the database by hand, as no name the console checks could be.
+    const DOMAIN: &str = "r&d #1 50% zoë.test";
+    const TERM: &str = "a&b #%ë";
+    let server = TestServer::new().await;
+    sqlx::query("INSERT INTO domains (name) VALUES ($1)")
+        .bind(DOMAIN)
+        .execute(&server.db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO admin_domains (admin_id, domain_id)
+         SELECT a.id, d.id FROM admins a, domains d WHERE a.email = $1 AND d.name = $2",
+    )
+    .bind(POSTMASTER_A)
+    .bind(DOMAIN)
+    .execute(&server.db)
+    .await
+    .unwrap();
+    // 60 accounts the term finds, and 10 it does not.
+    for n in 0..70 {
+        let last = if n < 60 { "x a&b #%ë y" } else { "Other" };
+        sqlx::query(
+            "INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
+             SELECT id, $1, $1 || '@' || name, 'x', 'Pat', $2, 'paged/' || $1 || '.seed/'
+             FROM domains WHERE name = $3",
+        )
+        .bind(format!("user{n:05}"))
+        .bind(last)
+        .bind(DOMAIN)
+        .execute(&server.db)
+        .await
+        .unwrap();
+    }
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let edit = |n: usize| {
+        format!(
+            "href=\"/users/edit?email={}\"",
+            app::url::encode_query(&format!("user{n:05}@{DOMAIN}"))
+        )
+    };
+    let first = server
+        .get(
+            &format!(
+                "/users?domain={}&q={}",
+                app::url::encode_query(DOMAIN),
+                app::url::encode_query(TERM)
+            ),
+            Some(&cookie),
+        )
+        .await;
+    assert!(first.status.is_success(), "{}", first.status);
+    assert!(first.body.contains("Page 1 of 2"), "{}", first.body);
+
+    let second = server.get(&link(&first.body, "next"), Some(&cookie)).await;
+    assert!(second.status.is_success(), "{}", second.status);
+    assert!(second.body.contains("Page 2 of 2"), "{}", second.body);
+    assert!(
+        second
+            .body
+            .contains("60 accounts in r&amp;d #1 50% zoë.test"),
+        "{}",
+        second.body
+    );
+    assert!(
+        second.body.contains("value=\"a&amp;b #%ë\""),
+        "the term is kept"
+    );
+    for n in 50..60 {
+        assert!(second.body.contains(&edit(n)), "no user{n:05} on page 2");
+    }
+    for n in (0..50).chain(60..70) {
+        assert!(!second.body.contains(&edit(n)), "user{n:05} on page 2");
+    }
+
+    let back = server.get(&link(&second.body, "prev"), Some(&cookie)).await;
+    assert!(back.body.contains("Page 1 of 2"), "{}", back.body);
+    for n in 0..50 {
+        assert!(back.body.contains(&edit(n)), "no user{n:05} back on page 1");
+    }
+}

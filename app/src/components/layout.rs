@@ -8,6 +8,10 @@ use leptos_router::hooks::use_location;
 use crate::api::auth::{signed_in_here, LogOff};
 use crate::components::brand::Brand;
 use crate::error::AppError;
+use crate::routes::{
+    Account, Activity, AddAccounts, AddAliases, Aliases, CatchAll, DeletedAccounts, DeletedAliases,
+    Users,
+};
 
 /// Wraps a screen's content in the top bar and navigation.
 #[component]
@@ -58,18 +62,18 @@ fn Navigation() -> impl IntoView {
                 <p class="nav__group">"Administration"</p>
                 <p class="nav__group nav__group--sub">"Mail"</p>
                 <ul class="nav__list">
-                    <li><a class="nav__link" href="/users" aria-current=current("/users")>"Users"</a></li>
-                    <li><a class="nav__link" href="/users/add" aria-current=current("/users/add")>"Add accounts"</a></li>
-                    <li><a class="nav__link" href="/users/deleted" aria-current=current("/users/deleted")>"Deleted accounts"</a></li>
-                    <li><a class="nav__link" href="/aliases" aria-current=current("/aliases")>"Aliases"</a></li>
-                    <li><a class="nav__link" href="/aliases/add" aria-current=current("/aliases/add")>"Add aliases"</a></li>
-                    <li><a class="nav__link" href="/aliases/deleted" aria-current=current("/aliases/deleted")>"Deleted aliases"</a></li>
-                    <li><a class="nav__link" href="/catch-all" aria-current=current("/catch-all")>"Catch-all"</a></li>
-                    <li><a class="nav__link" href="/activity" aria-current=current("/activity")>"Activity"</a></li>
+                    <li><a class="nav__link" href=Users::PATH aria-current=current(Users::PATH)>"Users"</a></li>
+                    <li><a class="nav__link" href=AddAccounts::PATH aria-current=current(AddAccounts::PATH)>"Add accounts"</a></li>
+                    <li><a class="nav__link" href=DeletedAccounts::PATH aria-current=current(DeletedAccounts::PATH)>"Deleted accounts"</a></li>
+                    <li><a class="nav__link" href=Aliases::PATH aria-current=current(Aliases::PATH)>"Aliases"</a></li>
+                    <li><a class="nav__link" href=AddAliases::PATH aria-current=current(AddAliases::PATH)>"Add aliases"</a></li>
+                    <li><a class="nav__link" href=DeletedAliases::PATH aria-current=current(DeletedAliases::PATH)>"Deleted aliases"</a></li>
+                    <li><a class="nav__link" href=CatchAll::PATH aria-current=current(CatchAll::PATH)>"Catch-all"</a></li>
+                    <li><a class="nav__link" href=Activity::PATH aria-current=current(Activity::PATH)>"Activity"</a></li>
                 </ul>
                 <p class="nav__group">"You"</p>
                 <ul class="nav__list">
-                    <li><a class="nav__link" href="/account" aria-current=current("/account")>"My password"</a></li>
+                    <li><a class="nav__link" href=Account::PATH aria-current=current(Account::PATH)>"My password"</a></li>
                 </ul>
             </details>
         </nav>
@@ -117,6 +121,6 @@ pub fn ActionError(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView 
 pub fn LoadFailed(error: AppError) -> impl IntoView {
     view! {
         <p class="alert alert--error" role="alert">{error.to_string()}</p>
-        <p><a href="/users">"Go to Users"</a></p>
+        <p><a href=Users::PATH>"Go to Users"</a></p>
     }
 }

@@ -18,17 +18,15 @@ fn parse_page(text: &str) -> u32 {
     text.parse().unwrap_or(u32::MAX).max(1)
 }
 
-/// "Previous", where one is, "Next". `base` is the list's address with its query up to where
-/// `page=N` goes (ending in `?` or `&`).
+/// "Previous", where one is, "Next". `link` gives the list's address at a page's number.
 #[component]
 pub fn Pager(
     page: u32,
     pages: u32,
-    base: String,
+    link: impl Fn(u32) -> String,
     #[prop(default = "Previous")] previous: &'static str,
     #[prop(default = "Next")] next: &'static str,
 ) -> impl IntoView {
-    let link = |to: u32| format!("{base}page={to}");
     view! {
         <PagerLinks
             before=(page > 1).then(|| link(page - 1))

@@ -6,7 +6,7 @@ use crate::api::activity::list_activity;
 use crate::components::layout::Layout;
 use crate::components::pager::{page_number, Pager};
 use crate::model::activity::ActivityPage;
-use crate::url::encode_query;
+use crate::routes::Activity;
 
 /// Activity: the domain's audit log, newest first, with a filter by action.
 #[component]
@@ -41,13 +41,18 @@ pub fn ActivityScreen() -> impl IntoView {
 #[component]
 fn ActivityList(page: ActivityPage, action: Option<String>) -> impl IntoView {
     let selected = action.clone().unwrap_or_default();
-    let base = format!(
-        "/activity?domain={}&action={}&",
-        page.domain,
-        encode_query(&selected)
-    );
+    let link = |to: u32| {
+        Activity {
+            domain: Some(&page.domain),
+            action: Some(&selected),
+            page: Some(to),
+        }
+        .href()
+    };
+    let pager =
+        view! { <Pager page=page.page pages=page.pages link previous="Newer" next="Older"/> };
     view! {
-        <form class="search" method="get" action="/activity">
+        <form class="search" method="get" action=Activity::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <label class="search__label" for="action">"Show"</label>
             <div class="search__row">
@@ -84,6 +89,6 @@ fn ActivityList(page: ActivityPage, action: Option<String>) -> impl IntoView {
                 </table>
             }.into_any()
         }}
-        <Pager page=page.page pages=page.pages base previous="Newer" next="Older"/>
+        {pager}
     }
 }

@@ -12,6 +12,7 @@ use crate::components::field::{FieldError, FormRefusal};
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
 use crate::components::quota::{quota_error, QuotaInput};
+use crate::routes::{AddAccounts, AddOne};
 use crate::validate::{parse_bulk, BulkOptions, BulkReport};
 
 /// A paste the server refused: the page that answers the post draws it again, with the
@@ -120,7 +121,7 @@ fn BulkForm(
         n => format!("Add {n} accounts"),
     };
     view! {
-        <form class="bulk" method="post" action="/users/add" node_ref=form on:submit=submit>
+        <form class="bulk" method="post" action=AddAccounts::PATH node_ref=form on:submit=submit>
             <input type="hidden" name="domain" value=domain/>
             <ActionError text=refused.general()/>
             <div class="bulk__columns">
@@ -177,8 +178,8 @@ pub fn AddTabs(current: &'static str) -> impl IntoView {
     let tab = move |id: &'static str| (id == current).then_some("page");
     view! {
         <nav class="tabs" aria-label="How to add">
-            <a class="tabs__tab" href="/users/add" aria-current=tab("many")>"Add many accounts"</a>
-            <a class="tabs__tab" href="/users/add-one" aria-current=tab("one")>"Add one account"</a>
+            <a class="tabs__tab" href=AddAccounts::PATH aria-current=tab("many")>"Add many accounts"</a>
+            <a class="tabs__tab" href=AddOne::PATH aria-current=tab("one")>"Add one account"</a>
         </nav>
     }
 }

@@ -9,6 +9,7 @@ use crate::components::field::{username_error, FieldError, FormRefusal};
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
 use crate::components::targets::TargetsInput;
+use crate::routes::AddAliases;
 use crate::validate::parse_alias_paste;
 
 /// A paste of aliases the server refused: the page that answers the post draws it again with
@@ -122,7 +123,7 @@ fn AliasPasteForm(domain: String, text: String, refused: FormRefusal) -> impl In
         n => format!("Add {n} aliases"),
     };
     view! {
-        <form class="bulk" method="post" action="/aliases/add">
+        <form class="bulk" method="post" action=AddAliases::PATH>
             <input type="hidden" name="domain" value=domain/>
             <ActionError text=refused.general()/>
             <div class="bulk__columns">

@@ -6,6 +6,7 @@ use crate::api::accounts::{added_accounts, DismissBatch};
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed};
 use crate::csv;
 use crate::model::accounts::AddedBatch;
+use crate::routes::AddAccounts;
 use crate::url::encode_query;
 
 /// The result of an add: the accounts created, and the generated passwords, shown until the
@@ -85,7 +86,7 @@ fn AddedList(batch: AddedBatch, id: String) -> impl IntoView {
             <input type="hidden" name="batch" value=id/>
             {csv.map(|href| view! { <a class="button" href=href download="new-accounts.csv">"Download the passwords (CSV)"</a> })}
             <button class="button button--primary" type="submit">"Done"</button>
-            <a class="button" href="/users/add">"Add more accounts"</a>
+            <a class="button" href=AddAccounts::PATH>"Add more accounts"</a>
         </ActionForm>
     }
 }

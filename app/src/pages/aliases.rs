@@ -6,7 +6,7 @@ use crate::api::aliases::list_aliases;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, Pager};
 use crate::model::aliases::{AliasPage, AliasRow};
-use crate::url::encode_query;
+use crate::routes::{AddAliases, Aliases, DeleteAliases, EditAlias};
 use crate::validate::SEARCH_MAX;
 
 /// Aliases: the domain's aliases, searchable and paginated, with multi-select for delete.
@@ -41,10 +41,10 @@ pub fn AliasesPage() -> impl IntoView {
         <Layout>
             <div class="page__head">
                 <h1 class="page__title">"Aliases"</h1>
-                <a class="button button--primary" href="/aliases/add">"Add aliases"</a>
+                <a class="button button--primary" href=AddAliases::PATH>"Add aliases"</a>
             </div>
             <Notice text=Signal::derive(notice)/>
-            <form class="search" method="get" action="/aliases" role="search">
+            <form class="search" method="get" action=Aliases::PATH role="search">
                 {move || params().0.map(|domain| view! { <input type="hidden" name="domain" value=domain/> })}
                 <label class="search__label" for="q">"Search by alias or target"</label>
                 <div class="search__row">
@@ -77,13 +77,18 @@ fn AliasList(page: AliasPage, search: String) -> impl IntoView {
         };
         return view! { <p class="empty">{text}</p> }.into_any();
     }
-    let base = format!(
-        "/aliases?domain={}&q={}&",
-        page.domain,
-        encode_query(&search)
-    );
+    let link = |to: u32| {
+        Aliases {
+            domain: Some(&page.domain),
+            q: Some(&search),
+            page: Some(to),
+            ..Aliases::default()
+        }
+        .href()
+    };
+    let pager = view! { <Pager page=page.page pages=page.pages link/> };
     view! {
-        <form method="get" action="/aliases/delete">
+        <form method="get" action=DeleteAliases::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
                 <p class="muted">{format!("{} aliases in {}", page.total, page.domain)}</p>
@@ -99,14 +104,18 @@ fn AliasList(page: AliasPage, search: String) -> impl IntoView {
                 <tbody>{page.rows.into_iter().map(|row| view! { <AliasLine row/> }).collect_view()}</tbody>
             </table>
         </form>
-        <Pager page=page.page pages=page.pages base/>
+        {pager}
     }
     .into_any()
 }
 
 #[component]
 fn AliasLine(row: AliasRow) -> impl IntoView {
-    let edit = format!("/aliases/edit?address={}", encode_query(&row.address));
+    let edit = EditAlias {
+        address: &row.address,
+        ..EditAlias::default()
+    }
+    .href();
     let select_label = format!("Select {}", row.address);
     view! {
         <tr>

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::DeleteAccounts;
 use crate::components::layout::{refusal, ActionError, Layout};
+use crate::routes::Users;
 
 /// The confirmation of a delete, naming every account.
 #[component]
@@ -22,7 +23,7 @@ pub fn DeletePage() -> impl IntoView {
                 if emails.is_empty() {
                     return view! {
                         <p class="alert alert--info">"No account is selected. Tick the accounts to delete in Users first."</p>
-                        <p><a class="button" href="/users">"Go to Users"</a></p>
+                        <p><a class="button" href=Users::PATH>"Go to Users"</a></p>
                     }.into_any();
                 }
                 let count = emails.len();
@@ -35,7 +36,7 @@ pub fn DeletePage() -> impl IntoView {
                         <input type="hidden" name="emails" value=emails.join("\n")/>
                         <p class="actions">
                             <button class="button button--danger" type="submit">{format!("Delete {count} account(s)")}</button>
-                            <a class="button" href="/users">"Cancel"</a>
+                            <a class="button" href=Users::PATH>"Cancel"</a>
                         </p>
                     </ActionForm>
                 }.into_any()

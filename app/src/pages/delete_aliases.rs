@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::aliases::DeleteAliases;
 use crate::components::layout::{refusal, ActionError, Layout};
+use crate::routes::Aliases;
 
 /// The confirmation of a delete, naming every alias.
 #[component]
@@ -22,7 +23,7 @@ pub fn DeleteAliasesPage() -> impl IntoView {
                 if addresses.is_empty() {
                     return view! {
                         <p class="alert alert--info">"No alias is selected. Tick the aliases to delete in Aliases first."</p>
-                        <p><a class="button" href="/aliases">"Go to Aliases"</a></p>
+                        <p><a class="button" href=Aliases::PATH>"Go to Aliases"</a></p>
                     }.into_any();
                 }
                 let count = addresses.len();
@@ -35,7 +36,7 @@ pub fn DeleteAliasesPage() -> impl IntoView {
                         <input type="hidden" name="addresses" value=addresses.join("\n")/>
                         <p class="actions">
                             <button class="button button--danger" type="submit">{format!("Delete {count} alias(es)")}</button>
-                            <a class="button" href="/aliases">"Cancel"</a>
+                            <a class="button" href=Aliases::PATH>"Cancel"</a>
                         </p>
                     </ActionForm>
                 }.into_any()

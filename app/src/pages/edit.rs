@@ -21,7 +21,7 @@ use crate::model::forwarding::Forwarding;
 use crate::model::rebuild::RebuildRecord;
 use crate::model::rebuild::RebuildReport;
 use crate::pages::add_one::NameFields;
-use crate::url::encode_query;
+use crate::routes::DeleteAccounts;
 
 /// Edit account: names, active, password, delete.
 #[component]
@@ -87,11 +87,11 @@ fn EditForms(account: AccountDetail, loads: CardLoads) -> impl IntoView {
     let update_refused = FormRefusal::of(update);
     let password_refused = FormRefusal::of(set_password);
     let (update_error, password_error) = (update_refused.general(), password_refused.general());
-    let delete = format!(
-        "/users/delete?domain={}&email={}",
-        account.domain,
-        encode_query(&account.email)
-    );
+    let delete = DeleteAccounts {
+        domain: &account.domain,
+        email: Some(&account.email),
+    }
+    .href();
     let facts = format!(
         "Created {} · password changed {}",
         &account.created_at[..10.min(account.created_at.len())],

@@ -7,7 +7,7 @@ use crate::components::field::FormRefusal;
 use crate::components::layout::{ActionError, Layout, LoadFailed, Notice};
 use crate::components::targets::TargetsInput;
 use crate::model::aliases::AliasDetail;
-use crate::url::encode_query;
+use crate::routes::DeleteAliases;
 
 /// Edit alias: where it delivers, and the way to delete it.
 #[component]
@@ -36,11 +36,11 @@ fn EditAliasForms(alias: AliasDetail) -> impl IntoView {
     let update = ServerAction::<UpdateAlias>::new();
     let refused = FormRefusal::of(update);
     let error = refused.general();
-    let delete = format!(
-        "/aliases/delete?domain={}&address={}",
-        alias.domain,
-        encode_query(&alias.address)
-    );
+    let delete = DeleteAliases {
+        domain: &alias.domain,
+        address: Some(&alias.address),
+    }
+    .href();
     let facts = format!(
         "Created {} · changed {}",
         alias.created_at.get(..10).unwrap_or(&alias.created_at),

@@ -6,6 +6,7 @@ use crate::api::auth::LogOnCode;
 use crate::components::brand::Brand;
 use crate::components::field::TextField;
 use crate::components::layout::refusal;
+use crate::routes::LogOn;
 
 /// The second step of log on, after a right password when two-factor log-on is on: a code
 /// from the authenticator app, or one of the recovery codes.
@@ -33,7 +34,7 @@ pub fn LogOnCodePage() -> impl IntoView {
                     error_id=refused.then_some(REFUSAL)
                 />
                 <button class="button button--primary button--wide" type="submit">"Log on"</button>
-                <p class="log-on__other"><a href="/log-on">"Log on as someone else"</a></p>
+                <p class="log-on__other"><a href=LogOn::PATH>"Log on as someone else"</a></p>
             </ActionForm>
         </main>
     }

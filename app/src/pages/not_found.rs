@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::routes::Home;
+
 /// Shown for an address that names no screen.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -13,7 +15,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <main class="card card--narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
-            <p><a href="/">"Go to the start page"</a></p>
+            <p><a href=Home::PATH>"Go to the start page"</a></p>
         </main>
     }
 }

@@ -6,7 +6,7 @@ use crate::api::accounts::list_accounts;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, PagerLinks};
 use crate::model::accounts::{AccountPage, AccountRow};
-use crate::url::encode_query;
+use crate::routes::{AddAccounts, DeleteAccounts, EditAccount, ExportAccounts, Users};
 use crate::validate::SEARCH_MAX;
 
 /// Users: the domain's accounts, searchable and paginated, with multi-select for delete.
@@ -37,10 +37,10 @@ pub fn UsersPage() -> impl IntoView {
         <Layout>
             <div class="page__head">
                 <h1 class="page__title">"Users"</h1>
-                <a class="button button--primary" href="/users/add">"Add accounts"</a>
+                <a class="button button--primary" href=AddAccounts::PATH>"Add accounts"</a>
             </div>
             <Notice text=Signal::derive(deleted)/>
-            <form class="search" method="get" action="/users" role="search">
+            <form class="search" method="get" action=Users::PATH role="search">
                 {move || params().0.map(|domain| view! { <input type="hidden" name="domain" value=domain/> })}
                 <label class="search__label" for="q">"Search by address or name"</label>
                 <div class="search__row">
@@ -68,9 +68,12 @@ fn account_list(page: &AccountPage, search: &str) -> AnyView {
     }
     let pager = pager_links(page, search);
     // Every account of the domain, whatever the search: the file is the domain's list.
-    let export = format!("/users/export.csv?domain={}", encode_query(&page.domain));
+    let export = ExportAccounts {
+        domain: &page.domain,
+    }
+    .href();
     view! {
-        <form method="get" action="/users/delete">
+        <form method="get" action=DeleteAccounts::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
                 <p class="muted">{format!("{}{} accounts in {}", page.total, if page.more { "+" } else { "" }, page.domain)}</p>
@@ -96,18 +99,27 @@ fn account_list(page: &AccountPage, search: &str) -> AnyView {
 /// Previous and Next as plain links that carry the address the page ends at, and the page's
 /// number for "Page N of M"; the page after the first goes back to the first itself.
 fn pager_links(page: &AccountPage, search: &str) -> impl IntoView {
-    let base = format!("/users?domain={}&q={}", page.domain, encode_query(search));
-    let edge = |at: Option<&AccountRow>| at.map(|row| encode_query(&row.email)).unwrap_or_default();
+    let first = Users {
+        domain: Some(&page.domain),
+        q: Some(search),
+        ..Users::default()
+    };
     let before = page.has_previous.then(|| match page.page {
-        ..=2 => base.clone(),
-        n => format!("{base}&page={}&before={}", n - 1, edge(page.rows.first())),
+        ..=2 => first.href(),
+        n => Users {
+            page: Some(n - 1),
+            before: page.rows.first().map(|row| row.email.as_str()),
+            ..first
+        }
+        .href(),
     });
     let after = page.has_next.then(|| {
-        format!(
-            "{base}&page={}&after={}",
-            page.page.saturating_add(1),
-            edge(page.rows.last())
-        )
+        Users {
+            page: Some(page.page.saturating_add(1)),
+            after: page.rows.last().map(|row| row.email.as_str()),
+            ..first
+        }
+        .href()
     });
     let place = format!(
         "Page {} of {}{}",
@@ -137,11 +149,15 @@ fn rows_html(rows: &[AccountRow]) -> String {
             html,
             "<tr><td class=\"accounts__select\"><input type=\"checkbox\" name=\"email\" value=\"{email}\" \
              aria-label=\"Select {email}\" class=\"checkbox\"></td>\
-             <td data-label=\"Address\"><a href=\"/users/edit?email={}\">{}</a></td>\
+             <td data-label=\"Address\"><a href=\"{}\">{}</a></td>\
              <td data-label=\"Name\">{}</td><td data-label=\"Status\">{status}</td>\
              <td data-label=\"Created\">{}</td><td data-label=\"Size\">{}</td></tr>",
             // Percent-encoded: nothing in it to escape.
-            encode_query(&row.email),
+            EditAccount {
+                email: &row.email,
+                ..EditAccount::default()
+            }
+            .href(),
             text(&row.email),
             text(name.trim()),
             text(&row.created),
@@ -158,7 +174,7 @@ fn EmptyList(domain: String, search: String) -> impl IntoView {
         view! {
             <div class="empty">
                 <p>{format!("There are no accounts in {domain} yet.")}</p>
-                <a class="button button--primary" href="/users/add">"Add accounts"</a>
+                <a class="button button--primary" href=AddAccounts::PATH>"Add accounts"</a>
             </div>
         }
         .into_any()

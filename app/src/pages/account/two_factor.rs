@@ -11,6 +11,7 @@ use crate::components::field::{FormRefusal, PasswordField, TextField};
 use crate::components::layout::{refusal, ActionError};
 use crate::error::AppError;
 use crate::model::two_factor::{TwoFactorState, TwoFactorView};
+use crate::routes::Account;
 use crate::url::encode_query;
 
 /// The administrator's two-factor log-on, for the section and for the page around it.
@@ -126,7 +127,7 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
         <p>
             <a class="button" href=file download="virtual-postmaster-recovery-codes.txt">"Download the codes"</a>
             " "
-            <a class="button button--primary" href="/account">"Done"</a>
+            <a class="button button--primary" href=Account::PATH>"Done"</a>
         </p>
     }
 }
