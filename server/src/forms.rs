@@ -12,6 +12,7 @@ use app::context::{ClientAddr, CurrentSession};
 use app::error::AppError;
 use app::pages::add_accounts::BulkDraft;
 use app::pages::add_aliases::AliasDraft;
+use app::routes::{AddAccounts, AddAliases};
 use app::shell;
 use app::ssr::AppState;
 use app::ssr::Caller;
@@ -81,7 +82,10 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
                 quota_mb: form.quota_mb.unwrap_or_default(),
                 refused: FormRefusal::from(error),
             };
-            redraw(pages, parts, "/users/add", &form.domain, draft).await
+            let page = AddAccounts {
+                domain: Some(&form.domain),
+            };
+            redraw(pages, parts, AddAccounts::PATH, page.href(), draft).await
         }
     }
 }
@@ -117,7 +121,10 @@ pub async fn add_aliases(State(pages): State<FormPages>, request: Request) -> Re
                 text: form.text,
                 refused: FormRefusal::from(error),
             };
-            redraw(pages, parts, "/aliases/add", &form.domain, draft).await
+            let page = AddAliases {
+                domain: Some(&form.domain),
+            };
+            redraw(pages, parts, AddAliases::PATH, page.href(), draft).await
         }
     }
 }
@@ -162,19 +169,17 @@ where
     }
 }
 
-/// The page at `path` as a GET of it would render for `domain`, with the refused draft in its
-/// context.
+/// The page at `location` (a screen at `path`) as a GET of it would render, with the refused
+/// draft in its context.
 async fn redraw<D: Clone + Send + Sync + 'static>(
     pages: FormPages,
     mut parts: axum::http::request::Parts,
     path: &'static str,
-    domain: &str,
+    location: String,
     draft: D,
 ) -> Response {
     parts.method = Method::GET;
-    parts.uri = format!("{path}?domain={}", app::url::encode_query(domain))
-        .parse()
-        .unwrap_or_else(|_| Uri::from_static(path));
+    parts.uri = location.parse().unwrap_or_else(|_| Uri::from_static(path));
     let state = pages.state.clone();
     let context = move || {
         provide_app_context(&state);

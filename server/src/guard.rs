@@ -5,13 +5,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::auth::CODE_FORM;
 use app::context::{ClientAddr, CurrentSession, MustEnrol};
+use app::routes::{Account, Home, LogOn, LogOnCode, Users, PUBLIC};
 use app::ssr::sessions;
 use app::ssr::sessions::SessionPolicy;
 use app::ssr::AppState;
 use app::ssr::{reserve, two_factor};
-use app::url::encode_query;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -67,12 +66,11 @@ pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 #[derive(Debug, Clone)]
 pub struct CspNonce(pub Arc<str>);
 
-/// Paths anyone may load; every other page needs a session. Server functions (`/api/`)
-/// authorize themselves, so that they can answer with a typed error.
+/// Paths anyone may load: the public screens and the site's files; every other page needs a
+/// session. Server functions (`/api/`) authorize themselves, so that they can answer with a
+/// typed error.
 fn is_public(path: &str) -> bool {
-    path == "/"
-        || path == "/log-on"
-        || path == CODE_FORM
+    PUBLIC.contains(&path)
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/favicon.ico"
@@ -81,7 +79,7 @@ fn is_public(path: &str) -> bool {
 }
 
 /// The page where an administrator turns two-factor log-on on.
-const ENROLMENT: &str = "/account";
+const ENROLMENT: &str = Account::PATH;
 
 /// Whether the operator requires two-factor log-on and this session's administrator has not
 /// turned it on yet.
@@ -145,19 +143,23 @@ pub async fn guard(
         None => None,
     };
     let path = request.uri().path().to_owned();
-    if path == "/" {
+    if path == Home::PATH {
         let home = if session.is_some() {
-            "/users"
+            Users::PATH
         } else {
-            "/log-on"
+            LogOn::PATH
         };
         return (StatusCode::SEE_OTHER, [(header::LOCATION, home)]).into_response();
     }
     // The code form needs a pending log-on; its cookie ends with it.
-    if path == CODE_FORM
+    if path == LogOnCode::PATH
         && sessions::pending_from_headers(request.headers(), &config.state.policy).is_none()
     {
-        return redirect("/log-on?code_expired=1", config.hsts);
+        let expired = LogOn {
+            code_expired: true,
+            ..LogOn::default()
+        };
+        return redirect(&expired.href(), config.hsts);
     }
     // Pages, loaded or posted to, need a session; server functions answer for themselves.
     if session.is_none() && !is_public(&path) {
@@ -315,11 +317,13 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 
 /// Sends a visitor without a (live) session to Log on, to come back here afterwards.
 fn to_log_on(uri: &axum::http::Uri, expired: bool, policy: &SessionPolicy, hsts: bool) -> Response {
-    let next = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let mut location = format!("/log-on?next={}", encode_query(next));
-    if expired {
-        location.push_str("&expired=1");
+    let next = uri.path_and_query().map_or(Home::PATH, |pq| pq.as_str());
+    let location = LogOn {
+        next: Some(next),
+        expired,
+        ..LogOn::default()
     }
+    .href();
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     if expired {
         if let Ok(value) = HeaderValue::from_str(&sessions::clear_cookie(policy)) {
@@ -384,7 +388,8 @@ pub(crate) fn plain_page(status: StatusCode, title: &str, message: &str) -> Resp
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>{title} · Virtual Postmaster</title></head>\
-         <body><main><h1>{title}</h1><p>{message}</p><p><a href=\"/\">Back to Virtual Postmaster</a></p></main></body></html>"
+         <body><main><h1>{title}</h1><p>{message}</p><p><a href=\"{home}\">Back to Virtual Postmaster</a></p></main></body></html>",
+        home = Home::PATH,
     );
     let mut response = (
         status,

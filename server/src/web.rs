@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use app::error::AppError;
+use app::routes::{AddAccounts, AddAliases, ExportAccounts};
 use app::ssr::db::Location;
 use app::ssr::mailstore::{current_uid, finish_removals, is_root, reconcile_maildirs, MailStore};
 use app::ssr::sessions::SessionPolicy;
@@ -72,12 +73,12 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
             move || shell(options.clone())
         })
         .route(
-            "/users/add",
+            AddAccounts::PATH,
             post(forms::add_accounts).with_state(forms.clone()),
         )
-        .route("/aliases/add", post(forms::add_aliases).with_state(forms))
+        .route(AddAliases::PATH, post(forms::add_aliases).with_state(forms))
         .route(
-            "/users/export.csv",
+            ExportAccounts::PATH,
             get(crate::export::users_csv).with_state(ExportState {
                 state: config.state.clone(),
                 running: RunningExports::default(),

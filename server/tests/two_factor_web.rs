@@ -7,9 +7,10 @@
 mod support;
 
 use app::api::accounts::ListDomains;
-use app::api::auth::{LogOnCode, SignedIn, CODES_USED_UP, CODE_FORM};
+use app::api::auth::{LogOnCode, SignedIn};
 use app::api::two_factor::{ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor, TwoFactorStatus};
 use app::model::two_factor::{TwoFactorState, TwoFactorView};
+use app::routes;
 use app::ssr::access::code_caps::PER_PLACE;
 use app::ssr::access::two_factor::{self, WRONG_CODE};
 use app::ssr::storage::clock::now;
@@ -19,6 +20,8 @@ use leptos::server_fn::ServerFn;
 use support::*;
 
 const CODE: &str = LogOnCode::PATH;
+/// Log on, saying that too many wrong codes ended the log-on or session they were typed in.
+const CODES_USED_UP: &str = "/log-on?codes_used_up=1";
 const PENDING: &str = "vpm_pending";
 const SESSION: &str = "vpm_session";
 
@@ -185,7 +188,7 @@ async fn a_pending_log_on_reaches_only_the_code_form() {
         sessions,
         "a right password alone opens no session"
     );
-    let form = server.get(CODE_FORM, Some(&pending)).await;
+    let form = server.get(routes::LogOnCode::PATH, Some(&pending)).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form
         .body
@@ -218,7 +221,7 @@ async fn a_pending_log_on_reaches_only_the_code_form() {
         }
     }
     // Without its cookie the code form sends back to the password.
-    let bare = server.get(CODE_FORM, None).await;
+    let bare = server.get(routes::LogOnCode::PATH, None).await;
     assert_eq!(bare.header("location"), Some("/log-on?code_expired=1"));
 }
 

@@ -31,6 +31,12 @@ pub async fn change_own_password(
         &password,
     )
     .await?;
-    leptos_axum::redirect("/account?changed=1");
+    leptos_axum::redirect(
+        &crate::routes::Account {
+            changed: true,
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }

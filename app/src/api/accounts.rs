@@ -101,7 +101,7 @@ pub async fn add_pasted_accounts(
         accounts::add_from_paste(state, &scope, form.text, options, Some(&progress)).await?;
     drop(progress);
     let id = slot.fill(batch);
-    Ok(format!("/users/added?batch={id}"))
+    Ok(crate::routes::Added { batch: &id }.href())
 }
 
 /// The refusal of a quota typed wrong, beside the quota field.
@@ -161,7 +161,7 @@ pub async fn add_account(
         })?;
     drop(progress);
     let id = slot.fill(batch);
-    leptos_axum::redirect(&format!("/users/added?batch={id}"));
+    leptos_axum::redirect(&crate::routes::Added { batch: &id }.href());
     Ok(())
 }
 
@@ -186,7 +186,7 @@ pub async fn dismiss_batch(batch: String) -> Result<(), AppError> {
     let session = request::require_session()?;
     let state = request::app_state()?;
     state.batches.dismiss(&session.key(), &batch);
-    leptos_axum::redirect("/users");
+    leptos_axum::redirect(crate::routes::Users::PATH);
     Ok(())
 }
 
@@ -238,10 +238,14 @@ pub async fn update_account(
     accounts::update(&state.db, &scope, &email, changes)
         .await
         .map_err(typed)?;
-    leptos_axum::redirect(&format!(
-        "/users/edit?email={}&saved=1",
-        crate::url::encode_query(&email)
-    ));
+    leptos_axum::redirect(
+        &crate::routes::EditAccount {
+            email: &email,
+            saved: true,
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -257,10 +261,14 @@ pub async fn set_account_password(
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
     accounts::set_password(&state, &scope, &email, &password, &password_again).await?;
-    leptos_axum::redirect(&format!(
-        "/users/edit?email={}&password=1",
-        crate::url::encode_query(&email)
-    ));
+    leptos_axum::redirect(
+        &crate::routes::EditAccount {
+            email: &email,
+            password: true,
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -273,10 +281,14 @@ pub async fn delete_accounts(domain: String, emails: String) -> Result<(), AppEr
     let state = request::app_state()?;
     let emails: Vec<&str> = emails.split_whitespace().collect();
     let deleted = accounts::delete(&state.db, &scope, &emails).await?;
-    leptos_axum::redirect(&format!(
-        "/users?domain={}&deleted={deleted}",
-        scope.domain()
-    ));
+    leptos_axum::redirect(
+        &crate::routes::Users {
+            domain: Some(scope.domain()),
+            deleted: Some(deleted),
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -299,11 +311,13 @@ pub async fn restore_account(domain: String, id: i64) -> Result<(), AppError> {
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let email = accounts::restore(&state, &scope, id).await?;
-    leptos_axum::redirect(&format!(
-        "/users/deleted?domain={}&restored={}",
-        scope.domain(),
-        crate::url::encode_query(&email)
-    ));
+    leptos_axum::redirect(
+        &crate::routes::DeletedAccounts {
+            domain: Some(scope.domain()),
+            restored: Some(&email),
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -317,10 +331,14 @@ pub async fn rebuild_account(email: String) -> Result<RebuildReport, AppError> {
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
     let report = accounts::rebuild(&state, &scope, &email).await?;
-    leptos_axum::redirect(&format!(
-        "/users/edit?email={}&rebuilt=1",
-        crate::url::encode_query(&email)
-    ));
+    leptos_axum::redirect(
+        &crate::routes::EditAccount {
+            email: &email,
+            rebuilt: true,
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(report)
 }
 

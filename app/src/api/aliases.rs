@@ -41,11 +41,14 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
             use crate::validate::Field;
             error.keeping(&[(Field::Alias, &name), (Field::Targets, &targets)])
         })?;
-    leptos_axum::redirect(&format!(
-        "/aliases?domain={}&added={}",
-        scope.domain(),
-        crate::url::encode_query(&address)
-    ));
+    leptos_axum::redirect(
+        &crate::routes::Aliases {
+            domain: Some(scope.domain()),
+            added: Some(&address),
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -73,10 +76,12 @@ pub async fn add_pasted_aliases(
     use crate::ssr::{access::caller, services::aliases};
     let scope = caller::DomainScope::of(&state.db, caller, Some(domain)).await?;
     let added = aliases::add_from_paste(&state.db, &scope, text).await?;
-    Ok(format!(
-        "/aliases?domain={}&added_many={added}",
-        scope.domain()
-    ))
+    Ok(crate::routes::Aliases {
+        domain: Some(scope.domain()),
+        added_many: Some(added),
+        ..Default::default()
+    }
+    .href())
 }
 
 /// Changes where an alias delivers. Comes back to the Edit alias screen.
@@ -89,10 +94,13 @@ pub async fn update_alias(address: String, targets: String) -> Result<(), AppErr
     aliases::update(&state.db, &scope, &address, &targets)
         .await
         .map_err(|error| error.keeping(&[(crate::validate::Field::Targets, &targets)]))?;
-    leptos_axum::redirect(&format!(
-        "/aliases/edit?address={}&saved=1",
-        crate::url::encode_query(&address.trim().to_ascii_lowercase())
-    ));
+    leptos_axum::redirect(
+        &crate::routes::EditAlias {
+            address: &address.trim().to_ascii_lowercase(),
+            saved: true,
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -105,10 +113,14 @@ pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), App
     let state = request::app_state()?;
     let addresses: Vec<&str> = addresses.split_whitespace().collect();
     let deleted = aliases::delete(&state.db, &scope, &addresses).await?;
-    leptos_axum::redirect(&format!(
-        "/aliases?domain={}&deleted={deleted}",
-        scope.domain()
-    ));
+    leptos_axum::redirect(
+        &crate::routes::Aliases {
+            domain: Some(scope.domain()),
+            deleted: Some(deleted),
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -133,10 +145,12 @@ pub async fn restore_alias(domain: String, id: i64) -> Result<(), AppError> {
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let address = aliases::restore(&state.db, &scope, id).await?;
-    leptos_axum::redirect(&format!(
-        "/aliases/deleted?domain={}&restored={}",
-        scope.domain(),
-        crate::url::encode_query(&address)
-    ));
+    leptos_axum::redirect(
+        &crate::routes::DeletedAliases {
+            domain: Some(scope.domain()),
+            restored: Some(&address),
+        }
+        .href(),
+    );
     Ok(())
 }

@@ -26,7 +26,7 @@ pub fn safe_next(next: Option<&str>) -> String {
     };
     match next {
         Some(path) if safe(path) => path.to_owned(),
-        _ => "/users".to_owned(),
+        _ => crate::routes::Users::PATH.to_owned(),
     }
 }
 
@@ -46,20 +46,11 @@ pub async fn log_on(email: String, password: String, next: Option<String>) -> Re
         }
         LogOnStep::CodeDue(token) => {
             set_cookie(&sessions::pending_cookie(&token, &state.policy))?;
-            leptos_axum::redirect(&format!(
-                "{CODE_FORM}?next={}",
-                crate::url::encode_query(&next)
-            ));
+            leptos_axum::redirect(&crate::routes::LogOnCode { next: Some(&next) }.href());
         }
     }
     Ok(())
 }
-
-/// The page of the second step, after a right password.
-pub const CODE_FORM: &str = "/log-on/code";
-
-/// Log on, saying that too many wrong codes ended the log-on or session they were typed in.
-pub const CODES_USED_UP: &str = "/log-on?codes_used_up=1";
 
 /// The second step of a log-on with two-factor: a code from the app, or a recovery code,
 /// for the pending log-on in this request's cookie. A right one opens the session; a pending
@@ -93,12 +84,14 @@ pub async fn log_on_code(code: String, next: Option<String>) -> Result<(), AppEr
         }
         Err(error @ (AppError::Unauthenticated | AppError::CodesUsedUp)) => {
             set_cookie(&sessions::clear_pending_cookie(&state.policy))?;
-            let back = if error == AppError::CodesUsedUp {
-                CODES_USED_UP
-            } else {
-                "/log-on?code_expired=1"
+            let codes_used_up = error == AppError::CodesUsedUp;
+            let back = crate::routes::LogOn {
+                codes_used_up,
+                code_expired: !codes_used_up,
+                next: Some(&next),
+                ..Default::default()
             };
-            leptos_axum::redirect(&format!("{back}&next={}", crate::url::encode_query(&next)));
+            leptos_axum::redirect(&back.href());
             Ok(())
         }
         Err(error) => Err(error),
@@ -143,7 +136,13 @@ pub async fn log_off() -> Result<(), AppError> {
         .await?;
     }
     set_cookie(&sessions::clear_cookie(&state.policy))?;
-    leptos_axum::redirect("/log-on?signed_out=1");
+    leptos_axum::redirect(
+        &crate::routes::LogOn {
+            signed_out: true,
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -170,15 +169,21 @@ pub fn signed_in_here() -> Option<Administrator> {
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+    use crate::routes::{Activity, EditAccount, Users};
 
     #[test]
     fn next_is_a_plain_path_of_this_site_or_users() {
-        for good in [
-            "/users",
-            "/users/edit?email=jane%40alpha.test&x=1",
-            "/activity?page=2",
-        ] {
-            assert_eq!(safe_next(Some(good)), good);
+        let edit = EditAccount {
+            email: "jane@alpha.test",
+            saved: true,
+            ..EditAccount::default()
+        };
+        let activity = Activity {
+            page: Some(2),
+            ..Activity::default()
+        };
+        for good in [Users::PATH.to_owned(), edit.href(), activity.href()] {
+            assert_eq!(safe_next(Some(&good)), good);
         }
         for bad in [
             "https://evil.example/",
@@ -192,8 +197,8 @@ mod tests {
             "/caf\u{e9}",
             "",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/users", "{bad:?}");
+            assert_eq!(safe_next(Some(bad)), Users::PATH, "{bad:?}");
         }
-        assert_eq!(safe_next(None), "/users");
+        assert_eq!(safe_next(None), Users::PATH);
     }
 }

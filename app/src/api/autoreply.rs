@@ -30,7 +30,8 @@ pub async fn set_autoreply(
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
-    let outcome = if enabled.is_some() {
+    let on = enabled.is_some();
+    if on {
         let reply = autoreply::ReplyInput {
             subject: &subject,
             text: &text,
@@ -38,14 +39,16 @@ pub async fn set_autoreply(
             ends_on: &ends_on,
         };
         autoreply::set(&state.db, &scope, &email, reply).await?;
-        "on"
     } else {
         autoreply::turn_off(&state.db, &scope, &email).await?;
-        "off"
-    };
-    leptos_axum::redirect(&format!(
-        "/users/edit?email={}&autoreply={outcome}",
-        crate::url::encode_query(&email)
-    ));
+    }
+    leptos_axum::redirect(
+        &crate::routes::EditAccount {
+            email: &email,
+            autoreply: Some(on),
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }

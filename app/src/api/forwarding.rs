@@ -29,11 +29,14 @@ pub async fn set_forwarding(
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
     let set = forwarding::set(&state.db, &scope, &email, &targets, keep_copy.is_some()).await?;
-    let notice = if set.targets.is_empty() { "off" } else { "on" };
-    leptos_axum::redirect(&format!(
-        "/users/edit?email={}&forwarding={notice}",
-        crate::url::encode_query(&email)
-    ));
+    leptos_axum::redirect(
+        &crate::routes::EditAccount {
+            email: &email,
+            forwarding: Some(!set.targets.is_empty()),
+            ..Default::default()
+        }
+        .href(),
+    );
     Ok(())
 }
 
@@ -55,10 +58,12 @@ pub async fn set_catch_all(domain: String, target: String) -> Result<(), AppErro
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let set = catch_all::set(&state.db, &scope, &target).await?;
-    let notice = if set.is_some() { "on" } else { "off" };
-    leptos_axum::redirect(&format!(
-        "/catch-all?domain={}&saved={notice}",
-        scope.domain()
-    ));
+    leptos_axum::redirect(
+        &crate::routes::CatchAll {
+            domain: Some(scope.domain()),
+            saved: Some(set.is_some()),
+        }
+        .href(),
+    );
     Ok(())
 }

@@ -8,7 +8,13 @@ use crate::model::two_factor::TwoFactorView;
 
 /// Where My password shows two-factor log-on.
 #[cfg(feature = "ssr")]
-const SECTION: &str = "/account#two-factor";
+fn section() -> String {
+    crate::routes::Account {
+        at_two_factor: true,
+        ..Default::default()
+    }
+    .href()
+}
 
 /// The signed-in administrator's two-factor log-on, with the recovery codes of an
 /// enrolment just confirmed (given once).
@@ -55,7 +61,7 @@ pub async fn start_two_factor() -> Result<(), AppError> {
         crate::ssr::storage::clock::now(),
     )
     .await?;
-    leptos_axum::redirect(SECTION);
+    leptos_axum::redirect(&section());
     Ok(())
 }
 
@@ -76,7 +82,7 @@ pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
     )
     .await?;
     state.two_factor.fresh_codes.put(&session.key(), codes);
-    leptos_axum::redirect(SECTION);
+    leptos_axum::redirect(&section());
     Ok(())
 }
 
@@ -99,10 +105,23 @@ pub async fn turn_off_two_factor(current_password: String, code: String) -> Resu
     )
     .await;
     match outcome {
-        Ok(()) => leptos_axum::redirect("/account?two_factor_off=1#two-factor"),
+        Ok(()) => leptos_axum::redirect(
+            &crate::routes::Account {
+                two_factor_off: true,
+                at_two_factor: true,
+                ..Default::default()
+            }
+            .href(),
+        ),
         Err(AppError::CodesUsedUp) => {
             crate::api::auth::set_cookie(&sessions::clear_cookie(&state.policy))?;
-            leptos_axum::redirect(crate::api::auth::CODES_USED_UP);
+            leptos_axum::redirect(
+                &crate::routes::LogOn {
+                    codes_used_up: true,
+                    ..Default::default()
+                }
+                .href(),
+            );
         }
         Err(error) => return Err(error),
     }
