@@ -331,9 +331,9 @@ pub enum OperatorCommand {
         #[arg(long)]
         mail_account: bool,
     },
-    /// Work on one mail account.
-    #[command(subcommand)]
-    Mailbox(MailboxCommand),
+    /// Work on one mail account (`mailbox` is its older name, still understood).
+    #[command(subcommand, visible_alias = "mailbox")]
+    Account(AccountCommand),
     /// Add, list, change, remove and restore a domain's aliases.
     #[command(subcommand)]
     Alias(AliasCommand),
@@ -472,7 +472,7 @@ pub enum DomainCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum MailboxCommand {
+pub enum AccountCommand {
     /// Repair an account's mailbox so that checking mail works again, and print what it found
     /// and did. Mail is never deleted. Run it as root to give files back to the mail user.
     Rebuild {

@@ -28,8 +28,8 @@ use futures_util::TryStreamExt;
 use sqlx::AnyPool;
 
 use crate::cli::{
-    AdminCommand, AliasCommand, Cli, Command, DomainCommand, DovecotConfigArgs, MailArgs,
-    MailboxCommand, OperatorCommand, PostfixConfigArgs, ServeArgs,
+    AccountCommand, AdminCommand, AliasCommand, Cli, Command, DomainCommand, DovecotConfigArgs,
+    MailArgs, OperatorCommand, PostfixConfigArgs, ServeArgs,
 };
 use crate::config_files::{self, ConfigFile};
 use crate::dovecot::DEFAULT_DOVECOT_CONF;
@@ -228,7 +228,7 @@ async fn operate(
     // Rebuild mailbox gives back to the mail user what a copy as root took away, which only
     // root can: it stays root, and works through handles that never follow a symlink.
     let _acting = match command {
-        OperatorCommand::Mailbox(MailboxCommand::Rebuild { .. }) => None,
+        OperatorCommand::Account(AccountCommand::Rebuild { .. }) => None,
         _ => mail.act_in(data_dir)?,
     };
     let db = db::open_at(data_dir, database)
@@ -360,7 +360,7 @@ async fn execute(
             );
             Ok(())
         }
-        OperatorCommand::Mailbox(MailboxCommand::Forward {
+        OperatorCommand::Account(AccountCommand::Forward {
             email,
             targets,
             no_copy,
@@ -396,7 +396,7 @@ async fn execute(
             let opened = import_file.ok_or(AppError::Internal)?;
             import(&state, &domain, &file, opened, dry_run, generate_missing).await
         }
-        OperatorCommand::Mailbox(MailboxCommand::Rebuild { email }) => {
+        OperatorCommand::Account(AccountCommand::Rebuild { email }) => {
             let state = operator_state(db, hasher, store()?);
             let domain = Address::domain_of(&email).ok_or_else(|| no_account(&email))?;
             let scope = DomainScope::of(db, Caller::Operator, Some(&domain)).await?;
@@ -407,7 +407,7 @@ async fn execute(
             }
             Ok(())
         }
-        OperatorCommand::Mailbox(MailboxCommand::Autoreply {
+        OperatorCommand::Account(AccountCommand::Autoreply {
             email,
             subject,
             text,

@@ -256,7 +256,7 @@ async fn script_of(server: &TestServer) -> Option<(String, String)> {
 /// Runs `vpostmaster --data-dir DIR mailbox autoreply ARGS…`: its success and what it printed.
 fn cli(server: &TestServer, args: &[&str]) -> (bool, String) {
     let output = support::binary::vpostmaster(&server.data_dir)
-        .args(["mailbox", "autoreply"])
+        .args(["account", "autoreply"])
         .args(args)
         .env_remove("VPM_DATA_DIR")
         .env("VPM_MAIL_USER", MailUser::current().name)

@@ -21,6 +21,7 @@ const WORDS: &[&str] = &[
     "serve",
     "domain",
     "admin",
+    "account",
     "mailbox",
     "demo",
     "purge",

@@ -46,7 +46,7 @@ fn seeded() -> TempDir {
     ok(
         data,
         &[
-            "mailbox",
+            "account",
             "autoreply",
             "ann@alpha.test",
             "--subject",

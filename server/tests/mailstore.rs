@@ -339,7 +339,7 @@ async fn the_command_line_rebuilds_a_mailbox_and_prints_the_report() {
     std::fs::write(ann.join("cur/notes.txt"), "not mail").unwrap();
     std::fs::write(ann.join("new/1.M1.test"), "Subject: hello\r\n\r\n").unwrap();
 
-    let out = vpostmaster(&server.data_dir, &["mailbox", "rebuild", "ann@alpha.test"]);
+    let out = vpostmaster(&server.data_dir, &["account", "rebuild", "ann@alpha.test"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -366,7 +366,7 @@ async fn the_command_line_rebuilds_a_mailbox_and_prints_the_report() {
 
     let missing = vpostmaster(
         &server.data_dir,
-        &["mailbox", "rebuild", "nobody@alpha.test"],
+        &["account", "rebuild", "nobody@alpha.test"],
     );
     assert!(!missing.status.success());
     let stderr = String::from_utf8_lossy(&missing.stderr);
@@ -410,7 +410,7 @@ fn dovecot_config_is_printed_for_the_data_directory() {
     };
     assert!(sql.contains(&connect), "{sql}");
     assert!(
-        sql.contains(&format!("'{}/mail/' || m.maildir", data.display())),
+        sql.contains(&format!("'{}/mail/' || maildir", data.display())),
         "{sql}"
     );
     if Path::new("/usr/bin/doveconf").is_file() {
@@ -663,7 +663,7 @@ fn operator_commands_run_as_root_work_as_the_mail_user_and_still_read_the_operat
     // Rebuild mailbox stays root, to give back what a copy as root took away.
     let message = made[2].join("cur/1700000000.M1P1.host:2,S");
     std::fs::write(&message, "Subject: copied\r\n\r\nhi\r\n").unwrap();
-    vmail::ok(&data, &["mailbox", "rebuild", "ann@alpha.test"]);
+    vmail::ok(&data, &["account", "rebuild", "ann@alpha.test"]);
     let meta = std::fs::metadata(&message).unwrap();
     assert_eq!((meta.uid(), meta.gid()), (mail_user.uid, mail_user.gid));
 }

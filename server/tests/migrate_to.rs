@@ -86,6 +86,7 @@ async fn a_moved_database_answers_as_the_sqlite_one_did() {
     ok(
         &data,
         None,
+        // `mailbox`, the command's older name, still works.
         &[
             "mailbox",
             "forward",
