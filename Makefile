@@ -52,12 +52,14 @@ lint: floors
 
 ## The server code's floors (docs/architecture.md): each imports only from those beneath it, so
 ## storage names nothing of access or services, access nothing of services, the error type and
-## the request's context nothing of ssr; the binary reaches the app through ssr's face alone.
+## the request's context nothing of ssr; the binary reaches the app through ssr's face alone,
+## never through its screens or server functions.
 floors:
 	! grep -rnE 'ssr::(access|services)\b' app/src/ssr/storage
 	! grep -rnE 'ssr::services\b' app/src/ssr/access
 	! grep -rnE '\bssr::' app/src/error.rs app/src/error app/src/context.rs
 	! grep -rnE 'app::ssr::(storage|access|services)\b' server/src
+	! grep -rnE 'app::(pages|components|api)\b' server/src
 
 ## The server suite runs twice: on SQLite, the default, and on a private PostgreSQL that
 ## server/tests/with-postgres starts for it and always removes.

@@ -5,17 +5,12 @@
 
 use std::convert::Infallible;
 
-use app::api::accounts::{add_pasted_accounts, PastedAccounts};
-use app::api::aliases::add_pasted_aliases;
-use app::components::field::FormRefusal;
 use app::context::{ClientAddr, CurrentSession};
-use app::error::AppError;
-use app::pages::add_accounts::BulkDraft;
-use app::pages::add_aliases::AliasDraft;
-use app::routes::{AddAccounts, AddAliases};
+use app::error::{AppError, FormRefusal};
+use app::model::drafts::{AliasDraft, BulkDraft};
+use app::routes::{AddAccounts, AddAliases, Added, Aliases};
 use app::shell;
-use app::ssr::AppState;
-use app::ssr::Caller;
+use app::ssr::{accounts, aliases, AppState, Caller, DomainScope};
 use app::validate::BULK_MAX_BYTES;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Form, FromRequest, Request, State};
@@ -61,18 +56,19 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
         Ok(form) => form,
         Err(status) => return refused_form(status),
     };
-    let added = match signed_in(&parts) {
-        Ok((session, client)) => {
-            let pasted = PastedAccounts {
-                domain: &form.domain,
-                text: &form.text,
-                generate: form.generate.is_some(),
-                quota_mb: form.quota_mb.as_deref(),
-            };
-            add_pasted_accounts(&pages.state, &session, client, pasted).await
-        }
-        Err(error) => Err(error),
-    };
+    let added: Result<String, AppError> = async {
+        let (session, client) = signed_in(&parts)?;
+        let caller = Caller::web(&session, client);
+        let scope = DomainScope::of(&pages.state.db, caller, Some(&form.domain)).await?;
+        let pasted = accounts::PastedAccounts {
+            text: &form.text,
+            generate: form.generate.is_some(),
+            quota_mb: form.quota_mb.as_deref(),
+        };
+        let batch = accounts::add_pasted(&pages.state, &scope, &session.key(), pasted).await?;
+        Ok(Added { batch: &batch }.href())
+    }
+    .await;
     match added {
         Ok(location) => Redirect::to(&location).into_response(),
         Err(error) => {
@@ -107,13 +103,19 @@ pub async fn add_aliases(State(pages): State<FormPages>, request: Request) -> Re
         Ok(form) => form,
         Err(status) => return refused_form(status),
     };
-    let added = match signed_in(&parts) {
-        Ok((session, client)) => {
-            let caller = Caller::web(&session, client);
-            add_pasted_aliases(&pages.state, caller, &form.domain, &form.text).await
-        }
-        Err(error) => Err(error),
-    };
+    let added: Result<String, AppError> = async {
+        let (session, client) = signed_in(&parts)?;
+        let caller = Caller::web(&session, client);
+        let scope = DomainScope::of(&pages.state.db, caller, Some(&form.domain)).await?;
+        let added = aliases::add_from_paste(&pages.state.db, &scope, &form.text).await?;
+        let list = Aliases {
+            domain: Some(scope.domain()),
+            added_many: Some(added),
+            ..Default::default()
+        };
+        Ok(list.href())
+    }
+    .await;
     match added {
         Ok(location) => Redirect::to(&location).into_response(),
         Err(error) => {

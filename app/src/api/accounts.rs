@@ -47,67 +47,18 @@ pub async fn add_accounts(
     generate: Option<String>,
     quota_mb: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::access::request;
+    use crate::ssr::{access::request, services::accounts};
     let session = request::require_session()?;
+    let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
-    let form = PastedAccounts {
-        domain: &domain,
+    let pasted = accounts::PastedAccounts {
         text: &text,
         generate: generate.is_some(),
         quota_mb: quota_mb.as_deref(),
     };
-    let location = add_pasted_accounts(&state, &session, request::client_addr(), form).await?;
-    leptos_axum::redirect(&location);
+    let batch = accounts::add_pasted(&state, &scope, &session.key(), pasted).await?;
+    leptos_axum::redirect(&crate::routes::Added { batch: &batch }.href());
     Ok(())
-}
-
-/// "Add many accounts" as posted.
-#[cfg(feature = "ssr")]
-pub struct PastedAccounts<'a> {
-    pub domain: &'a str,
-    pub text: &'a str,
-    pub generate: bool,
-    /// The quota typed, empty or missing for the domain's default.
-    pub quota_mb: Option<&'a str>,
-}
-
-/// [`add_accounts`] for the administrator of `session` from `client_addr`: the server function
-/// and the server's own form page both run it. The hashing progress and the batch for the
-/// result screen are the session's; returns the result screen's address.
-#[cfg(feature = "ssr")]
-pub async fn add_pasted_accounts(
-    state: &crate::ssr::access::state::AppState,
-    session: &crate::context::CurrentSession,
-    client_addr: String,
-    form: PastedAccounts<'_>,
-) -> Result<String, AppError> {
-    use crate::ssr::{access::caller, services::accounts};
-    let caller = caller::Caller::web(session, client_addr);
-    let scope = caller::DomainScope::of(&state.db, caller, Some(form.domain)).await?;
-    let quota_mb = form
-        .quota_mb
-        .filter(|typed| !typed.trim().is_empty())
-        .map(crate::validate::parse_quota_mb)
-        .transpose()
-        .map_err(quota_refused)?;
-    let options = accounts::PasteOptions {
-        generate_missing: form.generate,
-        quota_mb,
-    };
-    let key = session.key();
-    let slot = state.batches.reserve(&key)?;
-    let progress = state.progress.track(&key);
-    let batch =
-        accounts::add_from_paste(state, &scope, form.text, options, Some(&progress)).await?;
-    drop(progress);
-    let id = slot.fill(batch);
-    Ok(crate::routes::Added { batch: &id }.href())
-}
-
-/// The refusal of a quota typed wrong, beside the quota field.
-#[cfg(feature = "ssr")]
-fn quota_refused(message: &str) -> AppError {
-    AppError::beside(crate::validate::Field::Quota, None, message)
 }
 
 /// How far this session's running add has got: passwords hashed, and in all; nothing when no
@@ -227,7 +178,7 @@ pub async fn update_account(
         .as_deref()
         .map(crate::validate::parse_quota_mb)
         .transpose()
-        .map_err(|message| typed(quota_refused(message)))?;
+        .map_err(|message| typed(accounts::quota_refused(message)))?;
     let state = request::app_state()?;
     let changes = accounts::AccountChanges {
         first_name: &first_name,

@@ -56,32 +56,17 @@ pub async fn add_alias(domain: String, name: String, targets: String) -> Result<
 /// none: a refusal names each problem by line. Goes to the Aliases list.
 #[server]
 pub async fn add_aliases(domain: String, text: String) -> Result<(), AppError> {
-    use crate::ssr::access::request;
-    let caller = request::require_caller()?;
+    use crate::ssr::{access::request, services::aliases};
+    let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
-    let location = add_pasted_aliases(&state, caller, &domain, &text).await?;
-    leptos_axum::redirect(&location);
-    Ok(())
-}
-
-/// [`add_aliases`] for `caller`: the server function and the server's own form page both run
-/// it. Returns the address of the Aliases list to go to.
-#[cfg(feature = "ssr")]
-pub async fn add_pasted_aliases(
-    state: &crate::ssr::access::state::AppState,
-    caller: crate::ssr::access::caller::Caller,
-    domain: &str,
-    text: &str,
-) -> Result<String, AppError> {
-    use crate::ssr::{access::caller, services::aliases};
-    let scope = caller::DomainScope::of(&state.db, caller, Some(domain)).await?;
-    let added = aliases::add_from_paste(&state.db, &scope, text).await?;
-    Ok(crate::routes::Aliases {
+    let added = aliases::add_from_paste(&state.db, &scope, &text).await?;
+    let list = crate::routes::Aliases {
         domain: Some(scope.domain()),
         added_many: Some(added),
         ..Default::default()
-    }
-    .href())
+    };
+    leptos_axum::redirect(&list.href());
+    Ok(())
 }
 
 /// Changes where an alias delivers. Comes back to the Edit alias screen.

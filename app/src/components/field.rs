@@ -4,67 +4,8 @@
 
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
-use serde::{Deserialize, Serialize};
 
 use crate::components::hydrated::use_hydrated;
-use crate::error::AppError;
-
-/// What a form says above its fields when the server refused some of them.
-pub const FIELDS_REFUSED: &str = "Nothing was changed. Correct what is marked below and try again.";
-
-/// What a form's last post was refused for, read as the page that answers the post is drawn:
-/// the message above the form, the one beside each field, and what was typed into the fields
-/// that keep it (never a password). Islands take it as a prop.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormRefusal(Option<AppError>);
-
-impl FormRefusal {
-    /// The refusal `action`'s last post came back with, if any.
-    pub fn of<S>(action: ServerAction<S>) -> Self
-    where
-        S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
-        S::Output: Send + Sync + 'static,
-    {
-        FormRefusal(action.value().with_untracked(|outcome| {
-            outcome
-                .as_ref()
-                .and_then(|result| result.as_ref().err().cloned())
-        }))
-    }
-
-    /// The message above the form: the error itself, or for a refusal by field a line that
-    /// points at the messages beside the fields.
-    pub fn general(&self) -> Option<String> {
-        match &self.0 {
-            Some(AppError::Refused(_)) => Some(FIELDS_REFUSED.to_owned()),
-            Some(error) => Some(error.to_string()),
-            None => None,
-        }
-    }
-
-    /// The message beside the input called `input`.
-    pub fn beside(&self, input: &str) -> Option<String> {
-        match &self.0 {
-            Some(AppError::Refused(refusal)) => refusal.beside(input),
-            _ => None,
-        }
-    }
-
-    /// What was typed into the input called `input`, when the refusal kept it.
-    pub fn typed(&self, input: &str) -> Option<String> {
-        match &self.0 {
-            Some(AppError::Refused(refusal)) => refusal.typed(input).map(str::to_owned),
-            _ => None,
-        }
-    }
-}
-
-impl From<AppError> for FormRefusal {
-    fn from(error: AppError) -> Self {
-        FormRefusal(Some(error))
-    }
-}
 
 /// The id of the message beside the input called `name`.
 pub fn error_id(name: &str) -> String {

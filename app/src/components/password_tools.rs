@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::components::field::{FormRefusal, PasswordField};
+use crate::components::field::PasswordField;
 use crate::components::hydrated::use_hydrated;
 use crate::components::password_checklist::PasswordChecklist;
+use crate::error::FormRefusal;
 use crate::validate::{generate_password, Address, PasswordContext, DEFAULT_LEN, PASSWORDS_DIFFER};
 
 /// Password, the rules ticked as one types, "Generate" (needs the WASM app), and again.

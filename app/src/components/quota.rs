@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::field::{field_error, FieldError, FormRefusal};
+use crate::components::field::{field_error, FieldError};
+use crate::error::FormRefusal;
 use crate::pages::users::size;
 use crate::validate::parse_quota_mb;
 

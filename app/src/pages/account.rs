@@ -4,9 +4,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::account::ChangeOwnPassword;
 use crate::api::auth::signed_in_here;
-use crate::components::field::{FormRefusal, PasswordField};
+use crate::components::field::PasswordField;
 use crate::components::layout::{ActionError, Layout};
 use crate::components::password_checklist::PasswordChecklist;
+use crate::error::FormRefusal;
 
 mod two_factor;
 

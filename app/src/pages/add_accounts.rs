@@ -3,29 +3,18 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 
 use crate::api::accounts::add_progress;
 use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
-use crate::components::field::{FieldError, FormRefusal};
+use crate::components::field::FieldError;
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
 use crate::components::quota::{quota_error, QuotaInput};
+use crate::error::FormRefusal;
+use crate::model::drafts::BulkDraft;
 use crate::routes::{AddAccounts, AddOne};
 use crate::validate::{parse_bulk, BulkOptions, BulkReport};
-
-/// A paste the server refused: the page that answers the post draws it again, with the
-/// reason, so that nothing is lost.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BulkDraft {
-    pub text: String,
-    pub generate: bool,
-    /// The quota typed for every account; empty for the domain's default.
-    pub quota_mb: String,
-    /// Why: the problems by line beside the paste, the quota's beside the quota.
-    pub refused: FormRefusal,
-}
 
 /// Add accounts › Add many accounts: the default way to add, even for one account.
 #[component]

@@ -1,25 +1,17 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 
 use crate::api::aliases::AddAlias;
 use crate::components::bulk_report::{BulkReportView, PasteReport};
 use crate::components::domain::use_current_domain;
-use crate::components::field::{username_error, FieldError, FormRefusal};
+use crate::components::field::{username_error, FieldError};
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
 use crate::components::targets::TargetsInput;
+use crate::error::FormRefusal;
+use crate::model::drafts::AliasDraft;
 use crate::routes::AddAliases;
 use crate::validate::parse_alias_paste;
-
-/// A paste of aliases the server refused: the page that answers the post draws it again with
-/// the reason, so that nothing is lost.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AliasDraft {
-    pub text: String,
-    /// Why: the problems by line, beside the paste.
-    pub refused: FormRefusal,
-}
 
 /// Add aliases: one alias by its fields, or many pasted one per line.
 #[component]

@@ -3,9 +3,10 @@ use leptos_meta::Title;
 
 use crate::api::accounts::AddAccount;
 use crate::components::domain::use_current_domain;
-use crate::components::field::{error_id, username_error, FieldError, FormRefusal};
+use crate::components::field::{error_id, username_error, FieldError};
 use crate::components::layout::{ActionError, Layout};
 use crate::components::password_tools::NewPasswordFields;
+use crate::error::FormRefusal;
 use crate::pages::add_accounts::AddTabs;
 
 /// Add accounts › Add one account: fields with the live rule checklist and the generator.

@@ -9,12 +9,12 @@ use crate::api::accounts::{
 use crate::api::autoreply::get_autoreply;
 use crate::api::forwarding::get_forwarding;
 use crate::components::autoreply::AutoReplyCard;
-use crate::components::field::FormRefusal;
 use crate::components::forwarding::ForwardingCard;
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
 use crate::components::password_tools::NewPasswordFields;
 use crate::components::quota::{QuotaField, Usage};
 use crate::error::AppError;
+use crate::error::FormRefusal;
 use crate::model::accounts::AccountDetail;
 use crate::model::autoreply::AutoReplySettings;
 use crate::model::forwarding::Forwarding;

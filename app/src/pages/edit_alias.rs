@@ -3,9 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::aliases::{get_alias, UpdateAlias};
-use crate::components::field::FormRefusal;
 use crate::components::layout::{ActionError, Layout, LoadFailed, Notice};
 use crate::components::targets::TargetsInput;
+use crate::error::FormRefusal;
 use crate::model::aliases::AliasDetail;
 use crate::routes::DeleteAliases;
 

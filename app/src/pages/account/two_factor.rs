@@ -7,9 +7,10 @@ use leptos_router::hooks::use_query_map;
 use crate::api::two_factor::{
     two_factor_status, ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor,
 };
-use crate::components::field::{FormRefusal, PasswordField, TextField};
+use crate::components::field::{PasswordField, TextField};
 use crate::components::layout::{refusal, ActionError};
 use crate::error::AppError;
+use crate::error::FormRefusal;
 use crate::model::two_factor::{TwoFactorState, TwoFactorView};
 use crate::routes::Account;
 use crate::url::encode_query;

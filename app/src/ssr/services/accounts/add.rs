@@ -8,6 +8,7 @@ use sqlx::AnyPool;
 use tokio::task::JoinSet;
 
 use super::limit_and_count;
+use crate::context::SessionKey;
 use crate::error::AppError;
 use crate::model::accounts::{AddedAccount, AddedBatch};
 use crate::ssr::access::caller::DomainScope;
@@ -19,8 +20,9 @@ use crate::ssr::storage::mailstore::{self, removals, PendingMaildirs};
 use crate::ssr::storage::progress::Counting;
 use crate::ssr::storage::reserve;
 use crate::validate::{
-    address_taken, check_account, generate_password, parse_bulk, read_import, AccountFields,
-    BulkLine, BulkOptions, Field, FieldProblem, NewAccount, PasswordContext, Rule, DEFAULT_LEN,
+    address_taken, check_account, generate_password, parse_bulk, parse_quota_mb, read_import,
+    AccountFields, BulkLine, BulkOptions, Field, FieldProblem, NewAccount, PasswordContext, Rule,
+    DEFAULT_LEN,
 };
 
 /// One account of the "Add one account" form, as typed.
@@ -45,6 +47,45 @@ pub struct PasteOptions {
     pub generate_missing: bool,
     /// Every account's quota in MB (0: no limit); `None` takes the domain's default.
     pub quota_mb: Option<u32>,
+}
+
+/// "Add many accounts" as posted: the paste, whether to generate missing passwords, and the
+/// quota typed (empty or missing for the domain's default).
+pub struct PastedAccounts<'a> {
+    pub text: &'a str,
+    pub generate: bool,
+    pub quota_mb: Option<&'a str>,
+}
+
+/// A posted paste added for the session `owner`, as the server function and the server's own
+/// form page both add it: the result screen's place is taken first, and the hashing counted
+/// for that session. Returns the batch's id, for the result screen.
+pub async fn add_pasted(
+    state: &AppState,
+    scope: &DomainScope,
+    owner: &SessionKey,
+    pasted: PastedAccounts<'_>,
+) -> Result<String, AppError> {
+    let quota_mb = pasted
+        .quota_mb
+        .filter(|typed| !typed.trim().is_empty())
+        .map(parse_quota_mb)
+        .transpose()
+        .map_err(quota_refused)?;
+    let options = PasteOptions {
+        generate_missing: pasted.generate,
+        quota_mb,
+    };
+    let slot = state.batches.reserve(owner)?;
+    let progress = state.progress.track(owner);
+    let batch = add_from_paste(state, scope, pasted.text, options, Some(&progress)).await?;
+    drop(progress);
+    Ok(slot.fill(batch))
+}
+
+/// The refusal of a quota typed wrong, beside the quota field.
+pub fn quota_refused(message: &str) -> AppError {
+    AppError::beside(Field::Quota, None, message)
 }
 
 /// Adds every account of a pasted list (see [`parse_bulk`] for the format) in one transaction,

@@ -13,7 +13,10 @@ mod edit;
 mod list;
 mod rebuild;
 
-pub use add::{add_from_paste, add_one, import, OneAccount, PasteOptions};
+pub use add::{
+    add_from_paste, add_one, add_pasted, import, quota_refused, OneAccount, PasteOptions,
+    PastedAccounts,
+};
 pub use delete::{delete, deleted, purge_expired, restore, RETENTION_DAYS};
 pub use edit::{detail, set_password, update, AccountChanges};
 pub use list::list;
