@@ -266,3 +266,68 @@ fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         })
         .filter(|token| !token.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::header::COOKIE;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for cookie in cookies {
+            headers.append(COOKIE, HeaderValue::from_str(cookie).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_cookie_keeps_to_this_site_and_is_secure_under_tls_only() {
+        let plain = SessionPolicy::default();
+        let tls = SessionPolicy {
+            secure_cookie: true,
+            ..SessionPolicy::default()
+        };
+        assert_eq!(
+            session_cookie("t0k", &plain),
+            "vpm_session=t0k; Path=/; HttpOnly; SameSite=Strict"
+        );
+        assert_eq!(
+            session_cookie("t0k", &tls),
+            "__Host-vpm_session=t0k; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
+        assert!(clear_cookie(&tls).starts_with("__Host-vpm_session=; Path=/; Max-Age=0"));
+        assert_eq!(
+            pending_cookie("p3n", &plain),
+            format!("vpm_pending=p3n; Path=/; Max-Age={PENDING_SECS}; HttpOnly; SameSite=Strict")
+        );
+    }
+
+    #[test]
+    fn a_token_is_read_from_its_own_cookie_only() {
+        let policy = SessionPolicy::default();
+        let sent = headers(&["theme=dark; vpm_pending=p3n", "vpm_session=t0k"]);
+        assert_eq!(token_from_headers(&sent, &policy).as_deref(), Some("t0k"));
+        assert_eq!(pending_from_headers(&sent, &policy).as_deref(), Some("p3n"));
+        // Over TLS only the `__Host-` cookie counts: a plain one could have been planted.
+        let tls = SessionPolicy {
+            secure_cookie: true,
+            ..SessionPolicy::default()
+        };
+        assert_eq!(token_from_headers(&sent, &tls), None);
+        assert_eq!(
+            token_from_headers(&headers(&["vpm_session="]), &policy),
+            None
+        );
+    }
+
+    #[test]
+    fn managed_domains_are_read_by_name() {
+        assert_eq!(
+            managed_of("7:zeta.test,3:alpha.test"),
+            vec![(3, "alpha.test".to_owned()), (7, "zeta.test".to_owned())]
+        );
+        assert_eq!(managed_of(""), Vec::<(i64, String)>::new());
+    }
+}

@@ -137,3 +137,19 @@ pub async fn set_active(
     tx.commit().await?;
     Ok(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::address_in;
+
+    #[test]
+    fn an_address_is_of_a_domain_only_exactly() {
+        assert_eq!(
+            address_in("alpha.test", " Ann@Alpha.TEST ").as_deref(),
+            Some("ann@alpha.test")
+        );
+        assert_eq!(address_in("alpha.test", "ann@beta.test"), None);
+        assert_eq!(address_in("alpha.test", "ann@sub.alpha.test"), None);
+        assert_eq!(address_in("alpha.test", "alpha.test"), None);
+    }
+}
