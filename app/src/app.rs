@@ -5,6 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::SsrMode;
 
+use crate::components::address_kind as kinds;
 use crate::pages::account::AccountPage;
 use crate::pages::activity::ActivityScreen;
 use crate::pages::add_accounts::AddAccountsPage;
@@ -13,10 +14,8 @@ use crate::pages::add_one::AddOnePage;
 use crate::pages::added::AddedPage;
 use crate::pages::aliases::AliasesPage;
 use crate::pages::catch_all::CatchAllPage;
-use crate::pages::delete::DeletePage;
-use crate::pages::delete_aliases::DeleteAliasesPage;
-use crate::pages::deleted::DeletedPage;
-use crate::pages::deleted_aliases::DeletedAliasesPage;
+use crate::pages::delete::delete_page;
+use crate::pages::deleted::deleted_page;
 use crate::pages::edit::EditPage;
 use crate::pages::edit_alias::EditAliasPage;
 use crate::pages::log_on::LogOnPage;
@@ -70,14 +69,14 @@ pub fn App() -> impl IntoView {
                 <Route path=AddOne::segments() view=AddOnePage ssr=SsrMode::Async/>
                 <Route path=Added::segments() view=AddedPage ssr=SsrMode::Async/>
                 <Route path=EditAccount::segments() view=EditPage ssr=SsrMode::Async/>
-                <Route path=DeleteAccounts::segments() view=DeletePage ssr=SsrMode::Async/>
-                <Route path=DeletedAccounts::segments() view=DeletedPage ssr=SsrMode::Async/>
+                <Route path=DeleteAccounts::segments() view={delete_page::<kinds::Accounts>} ssr=SsrMode::Async/>
+                <Route path=DeletedAccounts::segments() view={deleted_page::<kinds::Accounts>} ssr=SsrMode::Async/>
                 <Route path=CatchAll::segments() view=CatchAllPage ssr=SsrMode::Async/>
                 <Route path=Aliases::segments() view=AliasesPage ssr=SsrMode::Async/>
                 <Route path=AddAliases::segments() view=AddAliasesPage ssr=SsrMode::Async/>
                 <Route path=EditAlias::segments() view=EditAliasPage ssr=SsrMode::Async/>
-                <Route path=DeleteAliases::segments() view=DeleteAliasesPage ssr=SsrMode::Async/>
-                <Route path=DeletedAliases::segments() view=DeletedAliasesPage ssr=SsrMode::Async/>
+                <Route path=DeleteAliases::segments() view={delete_page::<kinds::Aliases>} ssr=SsrMode::Async/>
+                <Route path=DeletedAliases::segments() view={deleted_page::<kinds::Aliases>} ssr=SsrMode::Async/>
                 <Route path=Activity::segments() view=ActivityScreen ssr=SsrMode::Async/>
                 <Route path=Account::segments() view=AccountPage ssr=SsrMode::Async/>
             </Routes>

@@ -869,3 +869,84 @@ async fn add_one_account_is_refused_where_an_alias_lives_and_a_restore_that_loop
     );
     assert_eq!(console.deleted().await.len(), 1, "still deleted");
 }
+
+#[tokio::test]
+async fn the_delete_and_restore_screens_speak_of_accounts_or_aliases_each_to_its_own_server() {
+    let console = Console::new().await;
+    console.add("gone", "ann@alpha.test").await.unwrap();
+    console.delete(&["gone@alpha.test"]).await.unwrap();
+    console.add_accounts("bob").await;
+    let form = [("domain", "alpha.test"), ("emails", "bob@alpha.test")];
+    outcome::<()>(&console.call(DeleteAccounts::PATH, &form).await).unwrap();
+    let cookie = Some(console.cookie.as_str());
+    for (path, expected) in [
+        (
+            "/users/delete",
+            &[
+                "No account is selected. Tick the accounts to delete in Users first.",
+                "<a href=\"/users\" class=\"button\">Go to Users",
+            ][..],
+        ),
+        (
+            "/aliases/delete",
+            &[
+                "No alias is selected. Tick the aliases to delete in Aliases first.",
+                "<a href=\"/aliases\" class=\"button\">Go to Aliases",
+            ],
+        ),
+        (
+            "/users/delete?domain=alpha.test&email=ann%40alpha.test&email=cy%40alpha.test",
+            &[
+                "<title>Delete accounts",
+                "These 2 account(s) will stop working at once: nobody can log in or check their mail.",
+                "<li>ann@alpha.test",
+                "name=\"emails\" value=\"ann@alpha.test\ncy@alpha.test\"",
+                "Delete 2 account(s)",
+                "<a href=\"/users\" class=\"button\">Cancel",
+                "action=\"/api/delete_accounts",
+            ],
+        ),
+        (
+            "/aliases/delete?domain=alpha.test&address=sales%40alpha.test",
+            &[
+                "<title>Delete aliases",
+                "Mail to these 1 alias(es) will be refused at once.",
+                "<li>sales@alpha.test",
+                "name=\"addresses\" value=\"sales@alpha.test\"",
+                "Delete 1 alias(es)",
+                "<a href=\"/aliases\" class=\"button\">Cancel",
+                "action=\"/api/delete_aliases",
+            ],
+        ),
+        (
+            "/users/deleted?restored=cy%40alpha.test",
+            &[
+                "<title>Deleted accounts",
+                "cy@alpha.test is restored and works again.",
+                "Deleted accounts are removed with their mail when no days are left.",
+                "<th scope=\"col\">Name",
+                "<td data-label=\"Address\">bob@alpha.test",
+                "aria-label=\"Restore bob@alpha.test\"",
+                "action=\"/api/restore_account",
+            ],
+        ),
+        (
+            "/aliases/deleted?restored=cy%40alpha.test",
+            &[
+                "<title>Deleted aliases",
+                "cy@alpha.test is restored and receives mail again.",
+                "Deleted aliases are removed for good when no days are left.",
+                "<th scope=\"col\">Delivered to",
+                "<td data-label=\"Targets\">ann@alpha.test",
+                "aria-label=\"Restore gone@alpha.test\"",
+                "action=\"/api/restore_alias",
+            ],
+        ),
+    ] {
+        let page = console.server.get(path, cookie).await;
+        assert_eq!(page.status, axum::http::StatusCode::OK, "{path}");
+        for text in expected {
+            assert!(page.body.contains(text), "{path}: {text}\n{}", page.body);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Pieces used by several screens.
 
+pub mod address_kind;
 pub mod autoreply;
 pub mod brand;
 pub mod bulk_report;

@@ -2,41 +2,41 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::DeleteAccounts;
+use crate::components::address_kind::AddressKind;
 use crate::components::layout::{refusal, ActionError, Layout};
-use crate::routes::Users;
 
-/// The confirmation of a delete, naming every account.
-#[component]
-pub fn DeletePage() -> impl IntoView {
-    let delete = ServerAction::<DeleteAccounts>::new();
+/// The confirmation of a delete of accounts or aliases, naming every address. A function
+/// rather than a component: the component macro cannot take a kind that no prop names.
+pub fn delete_page<K: AddressKind>() -> impl IntoView {
+    let delete = ServerAction::<K::Delete>::new();
     let query = use_query_map();
     let domain = move || query.read().get("domain").unwrap_or_default();
-    let emails = move || query.read().get_all("email").unwrap_or_default();
+    let addresses = move || query.read().get_all(K::SELECTED).unwrap_or_default();
     let error = refusal(delete);
+    let title = format!("Delete {}", K::MANY);
     view! {
-        <Title text="Delete accounts"/>
+        <Title text=title.clone()/>
         <Layout>
-            <h1 class="page__title">"Delete accounts"</h1>
+            <h1 class="page__title">{title}</h1>
             {move || {
-                let emails = emails();
-                if emails.is_empty() {
+                let addresses = addresses();
+                if addresses.is_empty() {
                     return view! {
-                        <p class="alert alert--info">"No account is selected. Tick the accounts to delete in Users first."</p>
-                        <p><a class="button" href=Users::PATH>"Go to Users"</a></p>
+                        <p class="alert alert--info">{format!("No {} is selected. Tick the {} to delete in {} first.", K::ONE, K::MANY, K::LIST_TITLE)}</p>
+                        <p><a class="button" href=K::LIST_PATH>{format!("Go to {}", K::LIST_TITLE)}</a></p>
                     }.into_any();
                 }
-                let count = emails.len();
+                let count = addresses.len();
                 view! {
                     <ActionForm action=delete attr:class="card form">
                         <ActionError text=error/>
-                        <p>{format!("These {count} account(s) will stop working at once: nobody can log in or check their mail. You can restore them from Deleted accounts for 30 days; after that they are removed with their mail.")}</p>
-                        <ul class="delete__list">{emails.iter().map(|email| view! { <li>{email.clone()}</li> }).collect_view()}</ul>
+                        <p>{K::consequence(count)}</p>
+                        <ul class="delete__list">{addresses.iter().map(|address| view! { <li>{address.clone()}</li> }).collect_view()}</ul>
                         <input type="hidden" name="domain" value=domain/>
-                        <input type="hidden" name="emails" value=emails.join("\n")/>
+                        <input type="hidden" name=K::DELETE_FIELD value=addresses.join("\n")/>
                         <p class="actions">
-                            <button class="button button--danger" type="submit">{format!("Delete {count} account(s)")}</button>
-                            <a class="button" href=Users::PATH>"Cancel"</a>
+                            <button class="button button--danger" type="submit">{format!("Delete {count} {}", K::COUNTED)}</button>
+                            <a class="button" href=K::LIST_PATH>"Cancel"</a>
                         </p>
                     </ActionForm>
                 }.into_any()

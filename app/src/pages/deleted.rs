@@ -2,42 +2,42 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::{list_deleted, RestoreAccount};
+use crate::components::address_kind::{AddressKind, Restorable};
 use crate::components::layout::{refusal, ActionError, Layout, Notice};
-use crate::model::accounts::DeletedRow;
 
-/// Deleted accounts: restorable until the purge, with the days left.
-#[component]
-pub fn DeletedPage() -> impl IntoView {
-    let restore = ServerAction::<RestoreAccount>::new();
+/// Deleted accounts or aliases: restorable until the purge, with the days left. A function
+/// rather than a component: the component macro cannot take a kind that no prop names.
+pub fn deleted_page<K: AddressKind>() -> impl IntoView {
+    let restore = ServerAction::<K::Restore>::new();
     let query = use_query_map();
-    let deleted = Resource::new(move || query.read().get("domain"), list_deleted);
+    let deleted = Resource::new(move || query.read().get("domain"), K::deleted);
     let notice = Signal::derive(move || {
         query
             .read()
             .get("restored")
-            .map(|email| format!("{email} is restored and works again."))
+            .map(|address| format!("{address} {}", K::RESTORED))
     });
     let error = refusal(restore);
+    let title = format!("Deleted {}", K::MANY);
     view! {
-        <Title text="Deleted accounts"/>
+        <Title text=title.clone()/>
         <Layout>
-            <h1 class="page__title">"Deleted accounts"</h1>
+            <h1 class="page__title">{title}</h1>
             <Notice text=notice/>
             <ActionError text=error/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || deleted.get().map(|result| match result {
                     Ok((domain, rows)) if rows.is_empty() => view! {
-                        <p class="empty">{format!("No deleted accounts in {domain}.")}</p>
+                        <p class="empty">{format!("No deleted {} in {domain}.", K::MANY)}</p>
                     }.into_any(),
                     Ok((domain, rows)) => view! {
-                        <p class="muted">"Deleted accounts are removed with their mail when no days are left."</p>
+                        <p class="muted">{K::PURGE_NOTE}</p>
                         <table class="accounts">
                             <thead><tr>
-                                <th scope="col">"Address"</th><th scope="col">"Name"</th>
+                                <th scope="col">{K::ADDRESS_HEADING}</th><th scope="col">{K::DETAIL_HEADING}</th>
                                 <th scope="col">"Deleted"</th><th scope="col">"Days left"</th><th scope="col"><span class="visually-hidden">"Restore"</span></th>
                             </tr></thead>
-                            <tbody>{rows.into_iter().map(|row| view! { <DeletedLine row domain=domain.clone() restore/> }).collect_view()}</tbody>
+                            <tbody>{rows.into_iter().map(|row| deleted_line::<K>(row, domain.clone(), restore)).collect_view()}</tbody>
                         </table>
                     }.into_any(),
                     Err(error) => view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -47,20 +47,17 @@ pub fn DeletedPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn DeletedLine(
-    row: DeletedRow,
+/// One deleted address with its restore button.
+fn deleted_line<K: AddressKind>(
+    row: Restorable,
     domain: String,
-    restore: ServerAction<RestoreAccount>,
+    restore: ServerAction<K::Restore>,
 ) -> impl IntoView {
-    let name = format!("{} {}", row.first_name, row.last_name)
-        .trim()
-        .to_owned();
-    let label = format!("Restore {}", row.email);
+    let label = format!("Restore {}", row.address);
     view! {
         <tr>
-            <td data-label="Address">{row.email}</td>
-            <td data-label="Name">{name}</td>
+            <td data-label=K::ADDRESS_HEADING>{row.address}</td>
+            <td data-label=K::DETAIL_LABEL>{row.detail}</td>
             <td data-label="Deleted">{row.deleted_at.chars().take(10).collect::<String>()}</td>
             <td data-label="Days left">{row.days_left}</td>
             <td>

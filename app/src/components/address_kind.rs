@@ -1,0 +1,180 @@
+//! The kind of address a screen handles. Accounts and aliases share the shape of their
+//! screens (a list, a delete confirmation, the deleted ones to restore); what differs is
+//! the words, the paths and the server functions, which this trait gives for each kind.
+
+use leptos::server_fn::client::browser::BrowserClient;
+use leptos::server_fn::codec::{Json, PostUrl};
+use leptos::server_fn::{Http, ServerFn};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+use crate::api::accounts::{list_deleted, DeleteAccounts, RestoreAccount};
+use crate::api::aliases::{list_deleted_aliases, DeleteAliases, RestoreAlias};
+use crate::error::AppError;
+use crate::routes;
+
+/// A server function an `ActionForm` posts: form fields in, a refusal as [`AppError`], and a
+/// redirect rather than a value on success.
+pub trait FormAction:
+    ServerFn<Protocol = Http<PostUrl, Json>, Client = BrowserClient, Error = AppError, Output = ()>
+    + DeserializeOwned
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> FormAction for S where
+    S: ServerFn<
+            Protocol = Http<PostUrl, Json>,
+            Client = BrowserClient,
+            Error = AppError,
+            Output = (),
+        > + DeserializeOwned
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// A deleted address as its restore list shows it, whatever its kind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Restorable {
+    /// The row's id, which the restore names: several deleted rows may share an address.
+    pub id: i64,
+    /// The address.
+    pub address: String,
+    /// The second column: an account's name, an alias's targets.
+    pub detail: String,
+    /// When it was deleted.
+    pub deleted_at: String,
+    /// Whole days until the purge.
+    pub days_left: i64,
+}
+
+/// Accounts or aliases: what their shared screens say and call.
+pub trait AddressKind: Send + Sync + 'static {
+    /// One, in lower case: "account".
+    const ONE: &'static str;
+    /// Many, in lower case: "accounts".
+    const MANY: &'static str;
+    /// A count of them in the confirmation's button: "account(s)".
+    const COUNTED: &'static str;
+    /// The list screen's name, as its title and the navigation say it.
+    const LIST_TITLE: &'static str;
+    /// The list screen's path.
+    const LIST_PATH: &'static str;
+    /// The parameter naming one selected address in the delete confirmation's query.
+    const SELECTED: &'static str;
+    /// The delete's form field carrying the addresses, one a line.
+    const DELETE_FIELD: &'static str;
+    /// The heading and the phone label of the restore list's address column.
+    const ADDRESS_HEADING: &'static str;
+    /// The heading of the restore list's second column.
+    const DETAIL_HEADING: &'static str;
+    /// The phone label of the restore list's second column.
+    const DETAIL_LABEL: &'static str;
+    /// What the restore list says the purge does.
+    const PURGE_NOTE: &'static str;
+    /// What follows an address just restored in the notice.
+    const RESTORED: &'static str;
+
+    /// The delete of the selected addresses.
+    type Delete: FormAction;
+    /// The restore of one deleted row.
+    type Restore: FormAction;
+
+    /// What the confirmation says happens to `count` of them.
+    fn consequence(count: usize) -> String;
+
+    /// The domain's deleted addresses that can still be restored, newest first.
+    fn deleted(
+        domain: Option<String>,
+    ) -> impl Future<Output = Result<(String, Vec<Restorable>), AppError>> + Send + 'static;
+}
+
+/// Mail accounts, listed in Users.
+pub struct Accounts;
+
+impl AddressKind for Accounts {
+    const ONE: &'static str = "account";
+    const MANY: &'static str = "accounts";
+    const COUNTED: &'static str = "account(s)";
+    const LIST_TITLE: &'static str = "Users";
+    const LIST_PATH: &'static str = routes::Users::PATH;
+    const SELECTED: &'static str = "email";
+    const DELETE_FIELD: &'static str = "emails";
+    const ADDRESS_HEADING: &'static str = "Address";
+    const DETAIL_HEADING: &'static str = "Name";
+    const DETAIL_LABEL: &'static str = "Name";
+    const PURGE_NOTE: &'static str =
+        "Deleted accounts are removed with their mail when no days are left.";
+    const RESTORED: &'static str = "is restored and works again.";
+
+    type Delete = DeleteAccounts;
+    type Restore = RestoreAccount;
+
+    fn consequence(count: usize) -> String {
+        format!("These {count} account(s) will stop working at once: nobody can log in or check their mail. You can restore them from Deleted accounts for 30 days; after that they are removed with their mail.")
+    }
+
+    async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {
+        let (domain, rows) = list_deleted(domain).await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| Restorable {
+                id: row.id,
+                detail: format!("{} {}", row.first_name, row.last_name)
+                    .trim()
+                    .to_owned(),
+                address: row.email,
+                deleted_at: row.deleted_at,
+                days_left: row.days_left,
+            })
+            .collect();
+        Ok((domain, rows))
+    }
+}
+
+/// Aliases, listed in Aliases.
+pub struct Aliases;
+
+impl AddressKind for Aliases {
+    const ONE: &'static str = "alias";
+    const MANY: &'static str = "aliases";
+    const COUNTED: &'static str = "alias(es)";
+    const LIST_TITLE: &'static str = "Aliases";
+    const LIST_PATH: &'static str = routes::Aliases::PATH;
+    const SELECTED: &'static str = "address";
+    const DELETE_FIELD: &'static str = "addresses";
+    const ADDRESS_HEADING: &'static str = "Alias";
+    const DETAIL_HEADING: &'static str = "Delivered to";
+    const DETAIL_LABEL: &'static str = "Targets";
+    const PURGE_NOTE: &'static str = "Deleted aliases are removed for good when no days are left.";
+    const RESTORED: &'static str = "is restored and receives mail again.";
+
+    type Delete = DeleteAliases;
+    type Restore = RestoreAlias;
+
+    fn consequence(count: usize) -> String {
+        format!("Mail to these {count} alias(es) will be refused at once. You can restore them from Deleted aliases for 30 days; after that they are removed for good.")
+    }
+
+    async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {
+        let (domain, rows) = list_deleted_aliases(domain).await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| Restorable {
+                id: row.id,
+                address: row.address,
+                detail: row.targets,
+                deleted_at: row.deleted_at,
+                days_left: row.days_left,
+            })
+            .collect();
+        Ok((domain, rows))
+    }
+}
