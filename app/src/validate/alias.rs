@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::domain::parse_domain;
-use super::routes::{check_routes, describe_route};
+use super::routing::{check_routes, describe_route};
 use super::text::check_text;
 use super::username::parse_username;
 

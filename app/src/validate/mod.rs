@@ -36,7 +36,7 @@ mod import;
 mod password;
 mod quota;
 mod refusal;
-mod routes;
+mod routing;
 mod text;
 mod username;
 
@@ -67,7 +67,7 @@ pub use refusal::{
     address_taken, loggable_target, Field, FieldProblem, Problem, CURRENT_PASSWORD_WRONG,
     PASSWORD_AGAIN_MISSING, PASSWORD_MISSING,
 };
-pub use routes::{
+pub use routing::{
     check_routes, describe_route, Chain, OutOfBudget, RouteProblem, OUTSIDE_MAX, ROUTE_DEPTH_MAX,
 };
 pub use text::{check_text, encoded_nul, NUL_REFUSED, SEARCH_MAX};
