@@ -10,7 +10,7 @@ use app::api::aliases::{
     UpdateAlias,
 };
 use app::error::AppError;
-use app::model::aliases::{AliasDetail, AliasPage, DeletedAlias};
+use app::model::aliases::{AliasDetail, AliasSlice, DeletedAlias};
 use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::storage::db::Backend;
 use leptos::server_fn::ServerFn;
@@ -34,7 +34,7 @@ impl Console {
         outcome(&self.call(AddAliases::PATH, &form).await)
     }
 
-    async fn list(&self, search: &str) -> AliasPage {
+    async fn list(&self, search: &str) -> AliasSlice {
         let form = [("domain", "alpha.test"), ("search", search), ("page", "1")];
         outcome(&self.call(ListAliases::PATH, &form).await).unwrap()
     }

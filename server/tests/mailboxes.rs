@@ -9,8 +9,8 @@ use app::api::accounts::{
 };
 use app::api::activity::ListActivity;
 use app::error::AppError;
-use app::model::accounts::{AccountDetail, AccountPage, AddedBatch, DeletedRow};
-use app::model::activity::ActivityPage;
+use app::model::accounts::{AccountDetail, AccountSlice, AddedBatch, DeletedRow};
+use app::model::activity::ActivitySlice;
 use app::ssr::access::caller::{Caller, DomainScope};
 use app::ssr::services::accounts::{self, purge_expired, OneAccount, RETENTION_DAYS};
 use app::ssr::storage::db::Backend;
@@ -144,11 +144,11 @@ impl Console {
 
     async fn live(&self) -> Vec<String> {
         let form = [("domain", "alpha.test"), ("search", ""), ("page", "1")];
-        let page: AccountPage = outcome(&self.call(LIST_ACCOUNTS, &form).await).unwrap();
+        let page: AccountSlice = outcome(&self.call(LIST_ACCOUNTS, &form).await).unwrap();
         page.rows.into_iter().map(|row| row.email).collect()
     }
 
-    async fn activity(&self, action: &str, page: u32) -> ActivityPage {
+    async fn activity(&self, action: &str, page: u32) -> ActivitySlice {
         let page = page.to_string();
         let form = [
             ("domain", "alpha.test"),
@@ -1418,7 +1418,7 @@ async fn searching_a_large_domain_counts_pages_and_caps_broad_counts() {
                     Some(&cookie),
                 )
                 .await;
-            outcome::<AccountPage>(&reply).unwrap()
+            outcome::<AccountSlice>(&reply).unwrap()
         }
     };
     let all = list("", 1, String::new()).await;

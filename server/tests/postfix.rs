@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use app::api::accounts::{AddAccounts, GetAccount, ListAccounts};
-use app::model::accounts::{AccountDetail, AccountPage};
+use app::model::accounts::{AccountDetail, AccountSlice};
 use app::pages::users::size;
 use app::ssr::storage::audit::Actor;
 use app::ssr::storage::domains;
@@ -42,7 +42,7 @@ impl Mail {
                 &[("domain", "alpha.test"), ("search", ""), ("page", "1")],
             )
             .await;
-        let page: AccountPage = serde_json::from_str(&body).unwrap();
+        let page: AccountSlice = serde_json::from_str(&body).unwrap();
         page.rows
             .into_iter()
             .find(|row| row.email == email)?

@@ -4,7 +4,7 @@
 
 mod support;
 
-use app::model::accounts::{AccountPage, PageStart};
+use app::model::accounts::{AccountSlice, PageStart};
 use app::ssr::access::caller::{Caller, DomainScope};
 use app::ssr::services::accounts;
 use support::*;
@@ -84,7 +84,7 @@ async fn like(server: &TestServer, term: &str, offset: i64, limit: i64) -> Vec<S
     .unwrap()
 }
 
-fn emails(page: &AccountPage) -> Vec<String> {
+fn emails(page: &AccountSlice) -> Vec<String> {
     page.rows.iter().map(|row| row.email.clone()).collect()
 }
 

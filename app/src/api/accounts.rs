@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::accounts::{AccountDetail, AccountPage, AddedBatch, DeletedRow};
+use crate::model::accounts::{AccountDetail, AccountSlice, AddedBatch, DeletedRow};
 use crate::model::rebuild::{RebuildRecord, RebuildReport};
 
 /// The domains the signed-in administrator manages.
@@ -28,7 +28,7 @@ pub async fn list_accounts(
     page: u32,
     after: Option<String>,
     before: Option<String>,
-) -> Result<AccountPage, AppError> {
+) -> Result<AccountSlice, AppError> {
     use crate::ssr::{access::request, services::accounts};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;

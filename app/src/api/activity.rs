@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::activity::ActivityPage;
+use crate::model::activity::ActivitySlice;
 
 /// A page of a managed domain's audit log, optionally only one action.
 #[server]
@@ -11,7 +11,7 @@ pub async fn list_activity(
     domain: Option<String>,
     action: Option<String>,
     page: u32,
-) -> Result<ActivityPage, AppError> {
+) -> Result<ActivitySlice, AppError> {
     use crate::ssr::{access::request, services::activity};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::aliases::{AliasDetail, AliasPage, DeletedAlias};
+use crate::model::aliases::{AliasDetail, AliasSlice, DeletedAlias};
 
 /// A page of a managed domain's aliases whose address or targets contain `search`.
 #[server]
@@ -11,7 +11,7 @@ pub async fn list_aliases(
     domain: Option<String>,
     search: String,
     page: u32,
-) -> Result<AliasPage, AppError> {
+) -> Result<AliasSlice, AppError> {
     use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;

@@ -41,9 +41,9 @@ impl PageStart {
     }
 }
 
-/// One page of the Users list.
+/// One slice of the Users list: the rows its screen shows as "page N of M".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountPage {
+pub struct AccountSlice {
     pub domain: String,
     pub rows: Vec<AccountRow>,
     pub total: u64,

@@ -18,9 +18,9 @@ pub struct ActivityRow {
     pub details: String,
 }
 
-/// One page of a domain's audit log, newest first.
+/// One slice of a domain's audit log, newest first: the rows Activity shows as "page N of M".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityPage {
+pub struct ActivitySlice {
     pub domain: String,
     pub rows: Vec<ActivityRow>,
     pub page: u32,

@@ -13,9 +13,9 @@ pub struct AliasRow {
     pub updated: String,
 }
 
-/// One page of the Aliases list.
+/// One slice of the Aliases list: the rows its screen shows as "page N of M".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AliasPage {
+pub struct AliasSlice {
     pub domain: String,
     pub rows: Vec<AliasRow>,
     pub total: u64,

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::activity::list_activity;
 use crate::components::layout::Layout;
 use crate::components::pager::{page_number, Pager};
-use crate::model::activity::ActivityPage;
+use crate::model::activity::ActivitySlice;
 use crate::routes::Activity;
 
 /// Activity: the domain's audit log, newest first, with a filter by action.
@@ -39,7 +39,7 @@ pub fn ActivityScreen() -> impl IntoView {
 }
 
 #[component]
-fn ActivityList(page: ActivityPage, action: Option<String>) -> impl IntoView {
+fn ActivityList(page: ActivitySlice, action: Option<String>) -> impl IntoView {
     let selected = action.clone().unwrap_or_default();
     let link = |to: u32| {
         Activity {

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::aliases::list_aliases;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, Pager};
-use crate::model::aliases::{AliasPage, AliasRow};
+use crate::model::aliases::{AliasRow, AliasSlice};
 use crate::routes::{AddAliases, Aliases, DeleteAliases, EditAlias};
 use crate::validate::SEARCH_MAX;
 
@@ -65,7 +65,7 @@ pub fn AliasesPage() -> impl IntoView {
 /// The aliases (a table on a desktop, cards on a phone) in a form that asks to delete the
 /// selected ones, with paging links.
 #[component]
-fn AliasList(page: AliasPage, search: String) -> impl IntoView {
+fn AliasList(page: AliasSlice, search: String) -> impl IntoView {
     if page.rows.is_empty() {
         let text = if search.is_empty() {
             format!("There are no aliases in {} yet.", page.domain)

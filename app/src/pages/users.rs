@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::accounts::list_accounts;
 use crate::components::layout::{Layout, Notice};
 use crate::components::pager::{page_number, PagerLinks};
-use crate::model::accounts::{AccountPage, AccountRow};
+use crate::model::accounts::{AccountRow, AccountSlice};
 use crate::routes::{AddAccounts, DeleteAccounts, EditAccount, ExportAccounts, Users};
 use crate::validate::SEARCH_MAX;
 
@@ -61,7 +61,7 @@ pub fn UsersPage() -> impl IntoView {
 
 /// The accounts (a table on a desktop, cards on a phone) in a form that asks to delete the
 /// selected ones, with paging links.
-fn account_list(page: &AccountPage, search: &str) -> AnyView {
+fn account_list(page: &AccountSlice, search: &str) -> AnyView {
     if page.rows.is_empty() {
         let (domain, search) = (page.domain.clone(), search.to_owned());
         return view! { <EmptyList domain search/> }.into_any();
@@ -98,7 +98,7 @@ fn account_list(page: &AccountPage, search: &str) -> AnyView {
 
 /// Previous and Next as plain links that carry the address the page ends at, and the page's
 /// number for "Page N of M"; the page after the first goes back to the first itself.
-fn pager_links(page: &AccountPage, search: &str) -> impl IntoView {
+fn pager_links(page: &AccountSlice, search: &str) -> impl IntoView {
     let first = Users {
         domain: Some(&page.domain),
         q: Some(search),

@@ -3,7 +3,7 @@
 use sqlx::AnyPool;
 
 use crate::error::AppError;
-use crate::model::activity::{ActivityPage, ActivityRow, ACTIVITY_PAGE_SIZE};
+use crate::model::activity::{ActivityRow, ActivitySlice, ACTIVITY_PAGE_SIZE};
 use crate::ssr::access::caller::DomainScope;
 use crate::validate::{check_text, SEARCH_MAX};
 
@@ -15,7 +15,7 @@ pub async fn page(
     scope: &DomainScope,
     action: Option<&str>,
     page: u32,
-) -> Result<ActivityPage, AppError> {
+) -> Result<ActivitySlice, AppError> {
     let action = action
         .map(|action| check_text("The action to show", action, SEARCH_MAX))
         .transpose()
@@ -54,7 +54,7 @@ pub async fn page(
     .bind(domain)
     .fetch_all(db)
     .await?;
-    Ok(ActivityPage {
+    Ok(ActivitySlice {
         domain: domain.to_owned(),
         rows,
         page,

@@ -12,7 +12,7 @@ use super::accounts::RETENTION_DAYS;
 use super::routing::{self, Holder, RouteCheck};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
-use crate::model::aliases::{AliasDetail, AliasPage, AliasRow, DeletedAlias};
+use crate::model::aliases::{AliasDetail, AliasRow, AliasSlice, DeletedAlias};
 use crate::ssr::access::caller::{self, Asked, DomainScope};
 use crate::ssr::storage::audit::{self, Action, Actor, Entry};
 use crate::ssr::storage::budget;
@@ -75,7 +75,7 @@ pub async fn list(
     scope: &DomainScope,
     search: &str,
     page: u32,
-) -> Result<AliasPage, AppError> {
+) -> Result<AliasSlice, AppError> {
     let domain = scope.within();
     let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
     let search = search.trim().to_lowercase();
@@ -102,7 +102,7 @@ pub async fn list(
     .bind(i64::from(page - 1) * i64::from(PAGE_SIZE))
     .fetch_all(db)
     .await?;
-    Ok(AliasPage {
+    Ok(AliasSlice {
         domain: domain.name.clone(),
         rows,
         total: total as u64,

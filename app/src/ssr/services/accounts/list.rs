@@ -6,7 +6,7 @@
 use sqlx::AnyPool;
 
 use crate::error::AppError;
-use crate::model::accounts::{AccountPage, AccountRow, PageStart, PAGE_SIZE};
+use crate::model::accounts::{AccountRow, AccountSlice, PageStart, PAGE_SIZE};
 use crate::ssr::access::caller::DomainScope;
 use crate::ssr::storage::db::{contains_pattern, Backend};
 use crate::validate::{check_text, ADDRESS_MAX, SEARCH_MAX};
@@ -33,7 +33,7 @@ pub async fn list(
     search: &str,
     start: &PageStart,
     page: u32,
-) -> Result<AccountPage, AppError> {
+) -> Result<AccountSlice, AppError> {
     let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
     if let PageStart::After(address) | PageStart::Before(address) = start {
         check_text("A page's address", address, ADDRESS_MAX).map_err(AppError::Invalid)?;
@@ -88,7 +88,7 @@ pub async fn list(
     };
     // Past the counted matches a full page promises another.
     let pages = counted_pages.max(page.saturating_add(u32::from(has_next)));
-    Ok(AccountPage {
+    Ok(AccountSlice {
         domain: scope.domain().to_owned(),
         rows,
         total: total as u64,
