@@ -107,7 +107,7 @@ pub async fn set(
         details: &details,
         ..Entry::new(
             actor,
-            Action::MailboxAutoreply,
+            Action::AccountAutoreply,
             Some(&domain.name),
             &address,
         )
@@ -131,7 +131,7 @@ pub async fn turn_off(db: &AnyPool, scope: &DomainScope, email: &str) -> Result<
         details: "off",
         ..Entry::new(
             actor,
-            Action::MailboxAutoreply,
+            Action::AccountAutoreply,
             Some(&domain.name),
             &address,
         )

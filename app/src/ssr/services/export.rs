@@ -120,7 +120,7 @@ pub async fn record(db: &AnyPool, scope: &DomainScope) -> Result<(), AppError> {
     let domain = scope.domain();
     audit::record(
         &mut conn,
-        &Entry::new(scope.actor(), Action::MailboxExport, Some(domain), domain),
+        &Entry::new(scope.actor(), Action::AccountExport, Some(domain), domain),
     )
     .await?;
     Ok(())

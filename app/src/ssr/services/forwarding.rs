@@ -80,7 +80,7 @@ pub async fn set(
     };
     let entry = Entry {
         details: &details,
-        ..Entry::new(actor, Action::MailboxForward, Some(&domain.name), &address)
+        ..Entry::new(actor, Action::AccountForward, Some(&domain.name), &address)
     };
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;

@@ -42,25 +42,25 @@ pub enum Action {
     LogOff,
     /// A request for something outside the administrator's domains.
     Authorize,
-    MailboxAdd,
+    AccountAdd,
     /// Names or the active flag changed.
-    MailboxUpdate,
-    MailboxPasswd,
+    AccountUpdate,
+    AccountPasswd,
     /// Moved to "Deleted accounts".
-    MailboxDelete,
-    MailboxRestore,
+    AccountDelete,
+    AccountRestore,
     /// Removed for good after the retention period.
-    MailboxPurge,
+    AccountPurge,
     /// The Maildir repaired by Rebuild mailbox.
-    MailboxRebuild,
+    AccountRebuild,
     /// Forwarding set or turned off.
-    MailboxForward,
+    AccountForward,
     /// The domain's accounts exported as CSV.
-    MailboxExport,
+    AccountExport,
     /// A domain's catch-all set or turned off.
     DomainCatchAll,
     /// The auto-reply turned on (with its days) or off.
-    MailboxAutoreply,
+    AccountAutoreply,
     AliasAdd,
     /// An alias's targets changed.
     AliasUpdate,
@@ -94,17 +94,17 @@ impl Action {
             Action::LogOn => "log_on",
             Action::LogOff => "log_off",
             Action::Authorize => "authorize",
-            Action::MailboxAdd => "mailbox.add",
-            Action::MailboxUpdate => "mailbox.update",
-            Action::MailboxPasswd => "mailbox.passwd",
-            Action::MailboxDelete => "mailbox.delete",
-            Action::MailboxRestore => "mailbox.restore",
-            Action::MailboxPurge => "mailbox.purge",
-            Action::MailboxRebuild => "mailbox.rebuild",
-            Action::MailboxForward => "mailbox.forward",
-            Action::MailboxExport => "mailbox.export",
+            Action::AccountAdd => "mailbox.add",
+            Action::AccountUpdate => "mailbox.update",
+            Action::AccountPasswd => "mailbox.passwd",
+            Action::AccountDelete => "mailbox.delete",
+            Action::AccountRestore => "mailbox.restore",
+            Action::AccountPurge => "mailbox.purge",
+            Action::AccountRebuild => "mailbox.rebuild",
+            Action::AccountForward => "mailbox.forward",
+            Action::AccountExport => "mailbox.export",
             Action::DomainCatchAll => "domain.catch_all",
-            Action::MailboxAutoreply => "mailbox.autoreply",
+            Action::AccountAutoreply => "mailbox.autoreply",
             Action::AliasAdd => "alias.add",
             Action::AliasUpdate => "alias.update",
             Action::AliasDelete => "alias.delete",

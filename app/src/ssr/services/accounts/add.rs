@@ -406,7 +406,7 @@ async fn create(
         };
         let entry = Entry {
             details,
-            ..Entry::new(actor, Action::MailboxAdd, Some(domain), &new.email)
+            ..Entry::new(actor, Action::AccountAdd, Some(domain), &new.email)
         };
         audit::record(&mut tx, &entry).await?;
     }

@@ -59,7 +59,7 @@ pub async fn delete(db: &AnyPool, scope: &DomainScope, emails: &[&str]) -> Resul
         }
         audit::record(
             &mut tx,
-            &Entry::new(actor, Action::MailboxDelete, Some(scope.domain()), address),
+            &Entry::new(actor, Action::AccountDelete, Some(scope.domain()), address),
         )
         .await?;
     }
@@ -156,7 +156,7 @@ pub async fn restore(state: &AppState, scope: &DomainScope, id: i64) -> Result<S
     let actor = scope.actor();
     audit::record(
         &mut tx,
-        &Entry::new(actor, Action::MailboxRestore, Some(scope.domain()), &email),
+        &Entry::new(actor, Action::AccountRestore, Some(scope.domain()), &email),
     )
     .await?;
     tx.commit().await?;
@@ -198,7 +198,7 @@ pub async fn purge_expired(
             details: &details,
             ..Entry::new(
                 Actor::SYSTEM,
-                Action::MailboxPurge,
+                Action::AccountPurge,
                 domain.as_deref(),
                 email,
             )

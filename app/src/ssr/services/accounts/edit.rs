@@ -162,7 +162,7 @@ pub async fn update(
     let actor = scope.actor();
     let entry = Entry {
         details: &details,
-        ..Entry::new(actor, Action::MailboxUpdate, Some(scope.domain()), &address)
+        ..Entry::new(actor, Action::AccountUpdate, Some(scope.domain()), &address)
     };
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
@@ -227,7 +227,7 @@ pub async fn set_password(
     let actor = scope.actor();
     audit::record(
         &mut tx,
-        &Entry::new(actor, Action::MailboxPasswd, Some(scope.domain()), &address),
+        &Entry::new(actor, Action::AccountPasswd, Some(scope.domain()), &address),
     )
     .await?;
     tx.commit().await?;

@@ -54,7 +54,7 @@ async fn rebuild_account(
             tracing::error!(%error, email = %address, "rebuild failed");
             let entry = Entry {
                 outcome: audit::Outcome::Failed,
-                ..Entry::new(actor, Action::MailboxRebuild, domain, &address)
+                ..Entry::new(actor, Action::AccountRebuild, domain, &address)
             };
             let mut conn = db.acquire().await?;
             audit::record(&mut conn, &entry).await?;
@@ -71,7 +71,7 @@ async fn rebuild_account(
         .await?;
     let entry = Entry {
         details: &summary,
-        ..Entry::new(actor, Action::MailboxRebuild, domain, &address)
+        ..Entry::new(actor, Action::AccountRebuild, domain, &address)
     };
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
@@ -91,7 +91,7 @@ pub async fn last_rebuild(
          WHERE domain = $1 AND action = $2 AND target = $3 ORDER BY id DESC LIMIT 1",
     )
     .bind(scope.domain())
-    .bind(Action::MailboxRebuild.as_str())
+    .bind(Action::AccountRebuild.as_str())
     .bind(&address)
     .fetch_optional(db)
     .await?)
