@@ -871,7 +871,7 @@ async fn add_one_account_is_refused_where_an_alias_lives_and_a_restore_that_loop
 }
 
 #[tokio::test]
-async fn the_delete_and_restore_screens_speak_of_accounts_or_aliases_each_to_its_own_server() {
+async fn the_list_delete_and_restore_screens_speak_of_accounts_or_aliases_each_to_its_own_server() {
     let console = Console::new().await;
     console.add("gone", "ann@alpha.test").await.unwrap();
     console.delete(&["gone@alpha.test"]).await.unwrap();
@@ -881,11 +881,33 @@ async fn the_delete_and_restore_screens_speak_of_accounts_or_aliases_each_to_its
     let cookie = Some(console.cookie.as_str());
     for (path, expected) in [
         (
+            "/users?domain=alpha.test&q=zz",
+            &[
+                "<title>Users",
+                "<a href=\"/users/add\" class=\"button button--primary\">Add accounts",
+                "action=\"/users\" role=\"search\"",
+                "name=\"domain\" value=\"alpha.test\"",
+                "Search by address or name",
+                "value=\"zz\"",
+            ][..],
+        ),
+        (
+            "/aliases?domain=alpha.test&q=zz",
+            &[
+                "<title>Aliases",
+                "<a href=\"/aliases/add\" class=\"button button--primary\">Add aliases",
+                "action=\"/aliases\" role=\"search\"",
+                "name=\"domain\" value=\"alpha.test\"",
+                "Search by alias or target",
+                "value=\"zz\"",
+            ],
+        ),
+        (
             "/users/delete",
             &[
                 "No account is selected. Tick the accounts to delete in Users first.",
                 "<a href=\"/users\" class=\"button\">Go to Users",
-            ][..],
+            ],
         ),
         (
             "/aliases/delete",

@@ -67,6 +67,10 @@ pub trait AddressKind: Send + Sync + 'static {
     const LIST_TITLE: &'static str;
     /// The list screen's path.
     const LIST_PATH: &'static str;
+    /// The path of the screen that adds many of them.
+    const ADD_PATH: &'static str;
+    /// What the list's search field looks in.
+    const SEARCH_LABEL: &'static str;
     /// The parameter naming one selected address in the delete confirmation's query.
     const SELECTED: &'static str;
     /// The delete's form field carrying the addresses, one a line.
@@ -105,6 +109,8 @@ impl AddressKind for Accounts {
     const COUNTED: &'static str = "account(s)";
     const LIST_TITLE: &'static str = "Users";
     const LIST_PATH: &'static str = routes::Users::PATH;
+    const ADD_PATH: &'static str = routes::AddAccounts::PATH;
+    const SEARCH_LABEL: &'static str = "Search by address or name";
     const SELECTED: &'static str = "email";
     const DELETE_FIELD: &'static str = "emails";
     const ADDRESS_HEADING: &'static str = "Address";
@@ -148,6 +154,8 @@ impl AddressKind for Aliases {
     const COUNTED: &'static str = "alias(es)";
     const LIST_TITLE: &'static str = "Aliases";
     const LIST_PATH: &'static str = routes::Aliases::PATH;
+    const ADD_PATH: &'static str = routes::AddAliases::PATH;
+    const SEARCH_LABEL: &'static str = "Search by alias or target";
     const SELECTED: &'static str = "address";
     const DELETE_FIELD: &'static str = "addresses";
     const ADDRESS_HEADING: &'static str = "Alias";

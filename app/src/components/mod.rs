@@ -9,6 +9,7 @@ pub mod field;
 pub mod forwarding;
 pub mod hydrated;
 pub mod layout;
+pub mod list_head;
 pub mod pager;
 pub mod password_checklist;
 pub mod password_tools;

@@ -3,11 +3,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::aliases::list_aliases;
-use crate::components::layout::{Layout, Notice};
+use crate::components::address_kind as kinds;
+use crate::components::layout::Layout;
+use crate::components::list_head::list_head;
 use crate::components::pager::{page_number, Pager};
 use crate::model::aliases::{AliasRow, AliasSlice};
-use crate::routes::{AddAliases, Aliases, DeleteAliases, EditAlias};
-use crate::validate::SEARCH_MAX;
+use crate::routes::{Aliases, DeleteAliases, EditAlias};
 
 /// Aliases: the domain's aliases, searchable and paginated, with multi-select for delete.
 #[component]
@@ -39,19 +40,11 @@ pub fn AliasesPage() -> impl IntoView {
     view! {
         <Title text="Aliases"/>
         <Layout>
-            <div class="page__head">
-                <h1 class="page__title">"Aliases"</h1>
-                <a class="button button--primary" href=AddAliases::PATH>"Add aliases"</a>
-            </div>
-            <Notice text=Signal::derive(notice)/>
-            <form class="search" method="get" action=Aliases::PATH role="search">
-                {move || params().0.map(|domain| view! { <input type="hidden" name="domain" value=domain/> })}
-                <label class="search__label" for="q">"Search by alias or target"</label>
-                <div class="search__row">
-                    <input class="field__input" id="q" name="q" type="search" maxlength=SEARCH_MAX value=move || params().1/>
-                    <button class="button" type="submit">"Search"</button>
-                </div>
-            </form>
+            {list_head::<kinds::Aliases>(
+                Signal::derive(notice),
+                Signal::derive(move || params().0),
+                Signal::derive(move || params().1),
+            )}
             <Suspense fallback=|| view! { <p class="muted">"Loading aliases…"</p> }>
                 {move || aliases.get().map(|result| match result {
                     Ok(page) => view! { <AliasList page search=params().1/> }.into_any(),

@@ -3,11 +3,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::list_accounts;
-use crate::components::layout::{Layout, Notice};
+use crate::components::address_kind::Accounts;
+use crate::components::layout::Layout;
+use crate::components::list_head::list_head;
 use crate::components::pager::{page_number, PagerLinks};
 use crate::model::accounts::{AccountRow, AccountSlice};
 use crate::routes::{AddAccounts, DeleteAccounts, EditAccount, ExportAccounts, Users};
-use crate::validate::SEARCH_MAX;
 
 /// Users: the domain's accounts, searchable and paginated, with multi-select for delete.
 #[component]
@@ -35,19 +36,11 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users"/>
         <Layout>
-            <div class="page__head">
-                <h1 class="page__title">"Users"</h1>
-                <a class="button button--primary" href=AddAccounts::PATH>"Add accounts"</a>
-            </div>
-            <Notice text=Signal::derive(deleted)/>
-            <form class="search" method="get" action=Users::PATH role="search">
-                {move || params().0.map(|domain| view! { <input type="hidden" name="domain" value=domain/> })}
-                <label class="search__label" for="q">"Search by address or name"</label>
-                <div class="search__row">
-                    <input class="field__input" id="q" name="q" type="search" maxlength=SEARCH_MAX value=move || params().1/>
-                    <button class="button" type="submit">"Search"</button>
-                </div>
-            </form>
+            {list_head::<Accounts>(
+                Signal::derive(deleted),
+                Signal::derive(move || params().0),
+                Signal::derive(move || params().1),
+            )}
             <Suspense fallback=|| view! { <p class="muted">"Loading accounts…"</p> }>
                 // Read in place: a copy of the page's rows would cost more than writing them out.
                 {move || accounts.with(|result| result.as_ref().map(|result| match result {
