@@ -766,6 +766,16 @@ async fn without_javascript_a_refused_paste_comes_back_in_the_page_with_its_line
         "{}",
         refused.body
     );
+    assert!(
+        refused.body.contains(
+            "<textarea id=\"alias-text\" name=\"text\" rows=\"10\" spellcheck=\"false\" autocomplete=\"off\" \
+             aria-invalid=\"true\" aria-describedby=\"alias-text-hint alias-text-error alias-report\""
+        ) && ["alias-text-hint", "alias-text-error", "alias-report"]
+            .iter()
+            .all(|id| refused.body.contains(&format!("id=\"{id}\""))),
+        "the box is marked and names its hint, the refusal and the report, which exist: {}",
+        refused.body
+    );
     assert_eq!(console.aliases_stored().await, 1, "nothing added");
 
     let added = post_paste_without_javascript(&console, "help ann@x.test\ndesk bob@x.test").await;

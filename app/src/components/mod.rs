@@ -13,5 +13,6 @@ pub mod list_head;
 pub mod pager;
 pub mod password_checklist;
 pub mod password_tools;
+pub mod paste_box;
 pub mod quota;
 pub mod targets;

@@ -5,11 +5,11 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 use crate::api::accounts::add_progress;
-use crate::components::bulk_report::{BulkReportView, PasteReport};
+use crate::components::bulk_report::PasteReport;
 use crate::components::domain::use_current_domain;
-use crate::components::field::FieldError;
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
+use crate::components::paste_box::PasteBox;
 use crate::components::quota::{quota_error, QuotaInput};
 use crate::error::FormRefusal;
 use crate::model::drafts::BulkDraft;
@@ -51,11 +51,6 @@ fn BulkForm(
     refused: FormRefusal,
 ) -> impl IntoView {
     let text_error = refused.beside("text");
-    let described = if text_error.is_some() {
-        "text-hint text-error bulk-report"
-    } else {
-        "text-hint bulk-report"
-    };
     let initial = text;
     let text = RwSignal::new(initial.clone());
     let generate = RwSignal::new(generate);
@@ -113,36 +108,25 @@ fn BulkForm(
         <form class="bulk" method="post" action=AddAccounts::PATH node_ref=form on:submit=submit>
             <input type="hidden" name="domain" value=domain/>
             <ActionError text=refused.general()/>
-            <div class="bulk__columns">
-                <div class="field bulk__input">
-                    <label class="field__label" for="text">"Accounts, one per line"</label>
-                    <p class="field__hint" id="text-hint">
-                        "username  password  password-again  [first name  [last name]] — separated by spaces or tabs, "
-                        "or comma-separated lines pasted from a spreadsheet. Lines starting with # are skipped."
-                    </p>
-                    <textarea
-                        class="field__input bulk__text"
-                        id="text"
-                        name="text"
-                        rows="12"
-                        spellcheck="false"
-                        autocomplete="off"
-                        aria-invalid=text_error.as_ref().map(|_| "true")
-                        aria-describedby=described
-                        on:input:target=move |event| text.set(event.target().value())
-                    >{initial}</textarea>
-                    <FieldError name="text" message=text_error/>
-                    <label class="check">
-                        <input class="checkbox" type="checkbox" name="generate" value="on" checked=generate.get_untracked()
-                            on:change:target=move |event| generate.set(event.target().checked())/>
-                        "Generate a password for lines that give only a username"
-                    </label>
-                    <QuotaInput typed=quota_mb optional=true refused=refused.beside("quota_mb")/>
-                </div>
-                <div class="bulk__report" id="bulk-report" aria-live="polite">
-                    <BulkReportView report=Signal::derive(move || PasteReport::from(report.get()))/>
-                </div>
-            </div>
+            <PasteBox
+                id="text"
+                label="Accounts, one per line"
+                hint="username  password  password-again  [first name  [last name]] — separated by spaces or tabs, \
+                      or comma-separated lines pasted from a spreadsheet. Lines starting with # are skipped."
+                rows="12"
+                report_id="bulk-report"
+                initial
+                text
+                error=text_error
+                report=Signal::derive(move || PasteReport::from(report.get()))
+            >
+                <label class="check">
+                    <input class="checkbox" type="checkbox" name="generate" value="on" checked=generate.get_untracked()
+                        on:change:target=move |event| generate.set(event.target().checked())/>
+                    "Generate a password for lines that give only a username"
+                </label>
+                <QuotaInput typed=quota_mb optional=true refused=refused.beside("quota_mb")/>
+            </PasteBox>
             <button class="button button--primary" type="submit" disabled=blocked>{label}</button>
             // The browser is busy posting: say why the page waits, and how far the server is.
             // Only the sentence is announced; the count changes too often to be read out.

@@ -2,11 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::aliases::AddAlias;
-use crate::components::bulk_report::{BulkReportView, PasteReport};
+use crate::components::bulk_report::PasteReport;
 use crate::components::domain::use_current_domain;
 use crate::components::field::{username_error, FieldError};
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
+use crate::components::paste_box::PasteBox;
 use crate::components::targets::TargetsInput;
 use crate::error::FormRefusal;
 use crate::model::drafts::AliasDraft;
@@ -94,11 +95,6 @@ fn OneAliasFields(domain: String, refused: FormRefusal) -> impl IntoView {
 #[island]
 fn AliasPasteForm(domain: String, text: String, refused: FormRefusal) -> impl IntoView {
     let text_error = refused.beside("text");
-    let described = if text_error.is_some() {
-        "alias-text-hint alias-text-error alias-report"
-    } else {
-        "alias-text-hint alias-report"
-    };
     let initial = text;
     let text = RwSignal::new(initial.clone());
     let report = {
@@ -118,30 +114,18 @@ fn AliasPasteForm(domain: String, text: String, refused: FormRefusal) -> impl In
         <form class="bulk" method="post" action=AddAliases::PATH>
             <input type="hidden" name="domain" value=domain/>
             <ActionError text=refused.general()/>
-            <div class="bulk__columns">
-                <div class="field bulk__input">
-                    <label class="field__label" for="alias-text">"Aliases, one per line"</label>
-                    <p class="field__hint" id="alias-text-hint">
-                        "alias  target[,target…] — the alias as a name or a full address of the domain, "
-                        "then where it delivers. Lines starting with # are skipped."
-                    </p>
-                    <textarea
-                        class="field__input bulk__text"
-                        id="alias-text"
-                        name="text"
-                        rows="10"
-                        spellcheck="false"
-                        autocomplete="off"
-                        aria-invalid=text_error.as_ref().map(|_| "true")
-                        aria-describedby=described
-                        on:input:target=move |event| text.set(event.target().value())
-                    >{initial}</textarea>
-                    <FieldError name="alias-text" message=text_error/>
-                </div>
-                <div class="bulk__report" id="alias-report" aria-live="polite">
-                    <BulkReportView report=Signal::derive(move || PasteReport::from(report.get()))/>
-                </div>
-            </div>
+            <PasteBox
+                id="alias-text"
+                label="Aliases, one per line"
+                hint="alias  target[,target…] — the alias as a name or a full address of the domain, \
+                      then where it delivers. Lines starting with # are skipped."
+                rows="10"
+                report_id="alias-report"
+                initial
+                text
+                error=text_error
+                report=Signal::derive(move || PasteReport::from(report.get()))
+            />
             <button class="button button--primary" type="submit" disabled=blocked>{label}</button>
         </form>
     }
