@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::accounts::RETENTION_DAYS;
+use super::restorable::{self, Deleting, Restorable};
 use super::routing::{self, Holder, RouteCheck};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
@@ -369,26 +370,13 @@ pub async fn delete(
     if chosen.is_empty() {
         return Err(AppError::Invalid("Select at least one alias.".into()));
     }
+    let deleting = Deleting {
+        kind: Restorable::Alias,
+        domain: (domain.id, &domain.name),
+        actor,
+    };
     let mut tx = crate::ssr::storage::db::begin_write(db).await?;
-    for address in &chosen {
-        let deleted: Option<i64> = sqlx::query_scalar(&format!(
-            "UPDATE aliases SET deleted_at = {now}, updated_at = {now}
-             WHERE address = $1 AND domain_id = $2 AND deleted_at IS NULL RETURNING id",
-            now = Backend::of(db).now()
-        ))
-        .bind(address)
-        .bind(domain.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if deleted.is_none() {
-            return Err(no_alias(address));
-        }
-        audit::record(
-            &mut tx,
-            &Entry::new(actor, Action::AliasDelete, Some(&domain.name), address),
-        )
-        .await?;
-    }
+    restorable::mark_deleted(&mut tx, Backend::of(db), &deleting, &chosen, no_alias).await?;
     tx.commit().await?;
     Ok(chosen.len())
 }

@@ -8,5 +8,6 @@ pub mod autoreply;
 pub mod catch_all;
 pub mod export;
 pub mod forwarding;
+pub mod restorable;
 pub mod retention;
 pub mod routing;

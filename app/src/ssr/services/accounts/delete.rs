@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::model::accounts::DeletedRow;
 use crate::ssr::access::caller::{self, Asked, DomainScope};
 use crate::ssr::access::state::AppState;
+use crate::ssr::services::restorable::{self, Deleting, Restorable};
 use crate::ssr::services::routing::{self, live_among, no_account, Holder};
 use crate::ssr::storage::audit::{self, Action, Actor, Entry};
 use crate::ssr::storage::clock;
@@ -42,27 +43,13 @@ pub async fn delete(db: &AnyPool, scope: &DomainScope, emails: &[&str]) -> Resul
             addresses.push(address);
         }
     }
-    let actor = scope.actor();
+    let deleting = Deleting {
+        kind: Restorable::Account,
+        domain: (scope.domain_id(), scope.domain()),
+        actor: scope.actor(),
+    };
     let mut tx = db.begin().await?;
-    for address in &addresses {
-        let deleted: Option<i64> = sqlx::query_scalar(&format!(
-            "UPDATE mailboxes SET deleted_at = {now}, updated_at = {now}
-             WHERE email = $1 AND domain_id = $2 AND deleted_at IS NULL RETURNING id",
-            now = Backend::of(db).now()
-        ))
-        .bind(address)
-        .bind(scope.domain_id())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if deleted.is_none() {
-            return Err(no_account(address));
-        }
-        audit::record(
-            &mut tx,
-            &Entry::new(actor, Action::AccountDelete, Some(scope.domain()), address),
-        )
-        .await?;
-    }
+    restorable::mark_deleted(&mut tx, Backend::of(db), &deleting, &addresses, no_account).await?;
     tx.commit().await?;
     Ok(addresses.len())
 }
