@@ -402,6 +402,11 @@ fn dovecot_config_is_printed_for_the_data_directory() {
     assert!(main.contains("args = /etc/dovecot/vpostmaster-sql.conf.ext\n"));
     assert!(main.contains("ssl = required\n"));
     let sql = vpostmaster(&data, &["dovecot-config", "--sql"]);
+    assert!(
+        sql.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sql.stderr)
+    );
     let sql = String::from_utf8(sql.stdout).unwrap();
     // The console's database: the SQLite file, or the tests' PostgreSQL server.
     let connect = match support::database::url_for(&data) {
