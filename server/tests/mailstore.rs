@@ -401,7 +401,16 @@ fn dovecot_config_is_printed_for_the_data_directory() {
     );
     assert!(main.contains("args = /etc/dovecot/vpostmaster-sql.conf.ext\n"));
     assert!(main.contains("ssl = required\n"));
-    let sql = vpostmaster(&data, &["dovecot-config", "--sql"]);
+    // On PostgreSQL Dovecot logs on as its own role, whose password `mail-roles` keeps; its
+    // grants name the schema's views, which any command that opens the database makes.
+    assert!(vpostmaster(&data, &["domain", "list"]).status.success());
+    let roles = dir.path().join("roles");
+    support::database::make_mail_roles(support::database::url_for(&data).as_deref(), &roles);
+    let roles_dir = roles.to_str().unwrap();
+    let sql = vpostmaster(
+        &data,
+        &["dovecot-config", "--sql", "--mail-roles-dir", roles_dir],
+    );
     assert!(
         sql.status.success(),
         "{}",
@@ -437,7 +446,10 @@ fn dovecot_config_is_printed_for_the_data_directory() {
     }
     let spaced = dir.path().join("with space");
     std::fs::create_dir_all(&spaced).unwrap();
-    let refused = vpostmaster(&spaced, &["dovecot-config", "--sql"]);
+    let refused = vpostmaster(
+        &spaced,
+        &["dovecot-config", "--sql", "--mail-roles-dir", roles_dir],
+    );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot be written"));
 }
