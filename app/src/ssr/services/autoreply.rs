@@ -72,7 +72,7 @@ pub async fn set(
     email: &str,
     input: ReplyInput<'_>,
 ) -> Result<(), AppError> {
-    let (domain, actor) = (scope.within(), scope.actor());
+    let domain = scope.within();
     let reply = check_autoreply(input.subject, input.text, input.starts_on, input.ends_on)
         .map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|p| format!("{p}.")).collect();
@@ -103,37 +103,36 @@ pub async fn set(
     if let Some(day) = &reply.ends_on {
         details.push_str(&format!("; until {day}"));
     }
-    let entry = Entry {
-        details: &details,
-        ..Entry::new(
-            actor,
-            Action::AccountAutoreply,
-            Some(&domain.name),
-            &address,
-        )
-    };
-    audit::record(&mut tx, &entry).await?;
-    tx.commit().await?;
-    Ok(())
+    audited(tx, scope, &address, &details).await
 }
 
 /// Turns off the auto-reply of a live account of `domain`, keeping its text for the next
 /// time, audited.
 pub async fn turn_off(db: &AnyPool, scope: &DomainScope, email: &str) -> Result<(), AppError> {
-    let (domain, actor) = (scope.within(), scope.actor());
+    let domain = scope.within();
     let mut tx = db.begin().await?;
     let (id, address) = account(&mut tx, domain, email).await?;
     sqlx::query("UPDATE autoreplies SET enabled = 0, version = version + 1 WHERE mailbox_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    audited(tx, scope, &address, "off").await
+}
+
+/// Audits a change of the auto-reply of `address` in the change's transaction, and commits both.
+async fn audited(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    scope: &DomainScope,
+    address: &str,
+    details: &str,
+) -> Result<(), AppError> {
     let entry = Entry {
-        details: "off",
+        details,
         ..Entry::new(
-            actor,
+            scope.actor(),
             Action::AccountAutoreply,
-            Some(&domain.name),
-            &address,
+            Some(scope.domain()),
+            address,
         )
     };
     audit::record(&mut tx, &entry).await?;
