@@ -37,7 +37,7 @@ pub enum AppError {
     #[error("{0} was not found.")]
     NotFound(String),
     /// Too many attempts; try again after this many seconds.
-    #[error("Too many attempts. Please wait {0} seconds and try again.")]
+    #[error("Too many attempts. Please wait {} and try again.", crate::words::wait(*.0))]
     Throttled(u64),
     /// Too many wrong two-factor codes: the log-on or session they were typed in has ended,
     /// and the password must be given again.

@@ -21,5 +21,6 @@ pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod url;
+pub mod words;
 
 pub use app::{shell, App};

@@ -68,7 +68,7 @@ async function addAliases(page, base, { broken, fixed, count }) {
   await box.fill(fixed);
   await page.getByText(`${count} ready, 0 need attention`).waitFor();
   await page.getByRole('button', { name: `Add ${count} aliases` }).click();
-  await page.getByText(`Added ${count} alias(es).`).waitFor();
+  await page.getByText(`Added ${count} aliases.`).waitFor();
 }
 
 /** Forwarding and an auto-reply for one account, set on its Edit screen. */
@@ -100,8 +100,8 @@ async function deleteAccounts(page, base, emails, confirm) {
   for (const email of emails) await page.getByText(email).first().waitFor();
   await shoot(page, 'delete-accounts');
   if (!confirm) return;
-  await page.getByRole('button', { name: `Delete ${emails.length} account(s)` }).click();
-  await page.getByText(`Deleted ${emails.length} account(s)`).waitFor();
+  await page.getByRole('button', { name: `Delete ${emails.length} accounts` }).click();
+  await page.getByText(`Deleted ${emails.length} accounts`).waitFor();
 }
 
 /** The screens that only show what is there. */

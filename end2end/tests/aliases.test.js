@@ -55,7 +55,7 @@ test('a paste is reported line by line as it is typed, and the server refuses a 
   await waitForHydration(page);
   await page.getByLabel('Aliases, one per line').fill('team sales@example.test, carl@example.com\nhelp dora@example.com');
   await page.getByRole('button', { name: 'Add 2 aliases' }).click();
-  await page.getByText('Added 2 alias(es).').waitFor();
+  await page.getByText('Added 2 aliases.').waitFor();
   for (const alias of ['team', 'help']) await page.getByRole('link', { name: `${alias}@example.test` }).waitFor();
   await page.context().close();
 });
@@ -80,8 +80,8 @@ for (const javaScript of [true, false]) {
     await page.getByRole('button', { name: 'Delete selected…' }).click();
     await page.getByRole('heading', { name: 'Delete aliases' }).waitFor();
     await page.getByText(alias).waitFor();
-    await page.getByRole('button', { name: 'Delete 1 alias(es)' }).click();
-    await page.getByText('Deleted 1 alias(es)').waitFor();
+    await page.getByRole('button', { name: 'Delete 1 alias' }).click();
+    await page.getByText('Deleted 1 alias. It can be restored').waitFor();
     assert.equal(await page.getByRole('link', { name: alias }).count(), 0);
     await goTo(page, '/aliases/deleted', javaScript);
     await page.getByRole('cell', { name: '30' }).first().waitFor();

@@ -24,6 +24,7 @@ use app::ssr::{Caller, DomainScope};
 
 use app::validate::domain::parse_address;
 use app::validate::{generate_password, Address, PasswordContext, BULK_MAX_BYTES, DEFAULT_LEN};
+use app::words::counted;
 use futures_util::TryStreamExt;
 use sqlx::AnyPool;
 
@@ -348,14 +349,9 @@ async fn execute(
             // The retention rule purges, as the server's hourly purge does: audited as the
             // system's doing whoever runs it.
             let purged = accounts::purge_expired(db, &store()?, accounts::RETENTION_DAYS).await?;
-            let accounts = if purged.len() == 1 {
-                "account"
-            } else {
-                "accounts"
-            };
             println!(
-                "Purged {} {accounts} deleted more than {} days ago.",
-                purged.len(),
+                "Purged {} deleted more than {} days ago.",
+                counted(purged.len() as u64, "account", "accounts"),
                 accounts::RETENTION_DAYS
             );
             Ok(())
@@ -477,15 +473,15 @@ async fn import(
     let scope = DomainScope::of(&state.db, Caller::Operator, Some(name)).await?;
     let text = read_import_file(file, opened)?;
     let batch = accounts::import(state, &scope, &text, generate_missing, dry_run).await?;
-    let count = batch.accounts.len();
+    let count = counted(batch.accounts.len() as u64, "account", "accounts");
     if dry_run {
         eprintln!(
-            "{count} account(s) can be added to {}; nothing was added.",
+            "{count} can be added to {}; nothing was added.",
             scope.domain()
         );
         return Ok(());
     }
-    eprintln!("Added {count} account(s) to {}.", scope.domain());
+    eprintln!("Added {count} to {}.", scope.domain());
     let generated: Vec<String> = batch
         .accounts
         .iter()
@@ -642,8 +638,11 @@ async fn list_domains(db: &AnyPool) -> Result<(), AppError> {
     for domain in domains {
         let state = if domain.active { "active" } else { "disabled" };
         println!(
-            "{}\t{}\t{} accounts\t{}",
-            domain.name, state, domain.mailboxes, domain.description
+            "{}\t{}\t{}\t{}",
+            domain.name,
+            state,
+            counted(domain.mailboxes as u64, "account", "accounts"),
+            domain.description
         );
     }
     Ok(())

@@ -12,6 +12,7 @@ use app::ssr::storage::clock::now;
 use app::ssr::storage::clock::{self, Clock};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::http::header;
 use support::*;
 
 const WRONG: &str = "Wrong#pass1";
@@ -168,6 +169,35 @@ async fn past_five_failures_at_an_address_a_client_that_failed_waits() {
         .send(log_on_from("192.0.2.1", POSTMASTER_A, PASSWORD))
         .await;
     assert!(later.session_cookie().is_some(), "{}", later.body);
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_say_the_wait_in_minutes_on_the_page() {
+    let server = TestServer::new().await;
+    for _ in 0..5 {
+        let reply = server
+            .send(log_on_from("192.0.2.1", POSTMASTER_A, WRONG))
+            .await;
+        assert!(is_wrong(&reply), "{}", reply.body);
+    }
+    // The sixth, posted by a browser without JavaScript: the page it is sent back to.
+    let mut request = log_on_from("192.0.2.1", POSTMASTER_A, PASSWORD);
+    let headers = request.headers_mut();
+    headers.insert(header::ACCEPT, "text/html".parse().unwrap());
+    headers.insert(
+        header::REFERER,
+        "http://console.test/log-on".parse().unwrap(),
+    );
+    let reply = server.send(request).await;
+    let location = reply.header("location").expect("sent back").to_owned();
+    let page = server
+        .get(location.trim_start_matches("http://console.test"), None)
+        .await
+        .body;
+    assert!(
+        page.contains("Too many attempts. Please wait about 15 minutes and try again."),
+        "{page}"
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use crate::api::accounts::{list_deleted, DeleteAccounts, RestoreAccount};
 use crate::api::aliases::{list_deleted_aliases, DeleteAliases, RestoreAlias};
 use crate::error::AppError;
 use crate::routes;
+use crate::words::grouped;
 
 /// A server function an `ActionForm` posts: form fields in, a refusal as [`AppError`], and a
 /// redirect rather than a value on success.
@@ -61,8 +62,6 @@ pub trait AddressKind: Send + Sync + 'static {
     const ONE: &'static str;
     /// Many, in lower case: "accounts".
     const MANY: &'static str;
-    /// A count of them in the confirmation's button: "account(s)".
-    const COUNTED: &'static str;
     /// The list screen's name, as its title and the navigation say it.
     const LIST_TITLE: &'static str;
     /// The list screen's path.
@@ -106,7 +105,6 @@ pub struct Accounts;
 impl AddressKind for Accounts {
     const ONE: &'static str = "account";
     const MANY: &'static str = "accounts";
-    const COUNTED: &'static str = "account(s)";
     const LIST_TITLE: &'static str = "Users";
     const LIST_PATH: &'static str = routes::Users::PATH;
     const ADD_PATH: &'static str = routes::AddAccounts::PATH;
@@ -124,7 +122,11 @@ impl AddressKind for Accounts {
     type Restore = RestoreAccount;
 
     fn consequence(count: usize) -> String {
-        format!("These {count} account(s) will stop working at once: nobody can log in or check their mail. You can restore them from Deleted accounts for 30 days; after that they are removed with their mail.")
+        if count == 1 {
+            "This account will stop working at once: nobody can log in or check its mail. You can restore it from Deleted accounts for 30 days; after that it is removed with its mail.".to_owned()
+        } else {
+            format!("These {} accounts will stop working at once: nobody can log in or check their mail. You can restore them from Deleted accounts for 30 days; after that they are removed with their mail.", grouped(count as u64))
+        }
     }
 
     async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {
@@ -151,7 +153,6 @@ pub struct Aliases;
 impl AddressKind for Aliases {
     const ONE: &'static str = "alias";
     const MANY: &'static str = "aliases";
-    const COUNTED: &'static str = "alias(es)";
     const LIST_TITLE: &'static str = "Aliases";
     const LIST_PATH: &'static str = routes::Aliases::PATH;
     const ADD_PATH: &'static str = routes::AddAliases::PATH;
@@ -168,7 +169,11 @@ impl AddressKind for Aliases {
     type Restore = RestoreAlias;
 
     fn consequence(count: usize) -> String {
-        format!("Mail to these {count} alias(es) will be refused at once. You can restore them from Deleted aliases for 30 days; after that they are removed for good.")
+        if count == 1 {
+            "Mail to this alias will be refused at once. You can restore it from Deleted aliases for 30 days; after that it is removed for good.".to_owned()
+        } else {
+            format!("Mail to these {} aliases will be refused at once. You can restore them from Deleted aliases for 30 days; after that they are removed for good.", grouped(count as u64))
+        }
     }
 
     async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {

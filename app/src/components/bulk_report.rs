@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::validate::{AliasReport, BulkReport};
+use crate::words::counted;
 
 /// Ready lines listed in full; past this only their number is given, to stay fast.
 const READY_SHOWN: usize = 100;
@@ -112,7 +113,7 @@ pub fn BulkReportView(#[prop(into)] report: Signal<PasteReport>) -> impl IntoVie
                 <ol class="report__lines">
                     {lines.into_iter().map(|line| view! { <ReportLine line/> }).collect_view()}
                 </ol>
-                {(ready_hidden > 0).then(|| view! { <p class="muted">{format!("and {ready_hidden} more ready lines")}</p> })}
+                {(ready_hidden > 0).then(|| view! { <p class="muted">{format!("and {} more ready", counted(ready_hidden as u64, "line", "lines"))}</p> })}
             </div>
         }
         .into_any()

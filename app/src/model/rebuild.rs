@@ -1,5 +1,6 @@
 //! What Rebuild mailbox found and did, and the last rebuild as the audit log recorded it.
 
+use crate::words::counted;
 use serde::{Deserialize, Serialize};
 
 /// Whether Dovecot was asked to resync the mailbox, and how that went.
@@ -92,8 +93,9 @@ impl RebuildReport {
             lines.push(format!("Not repaired: {problem}."));
         }
         lines.push(format!(
-            "The mailbox holds {} messages, {} bytes.",
-            self.message_count, self.mailbox_bytes
+            "The mailbox holds {}, {}.",
+            counted(self.message_count, "message", "messages"),
+            counted(self.mailbox_bytes, "byte", "bytes")
         ));
         lines
     }

@@ -15,6 +15,7 @@ use crate::error::FormRefusal;
 use crate::model::drafts::BulkDraft;
 use crate::routes::{AddAccounts, AddOne};
 use crate::validate::{parse_bulk, BulkOptions, BulkReport};
+use crate::words::counted;
 
 /// Add accounts › Add many accounts: the default way to add, even for one account.
 #[component]
@@ -136,7 +137,7 @@ fn BulkForm(
                     <div class="progress">
                         <progress aria-label="Passwords hashed" max=move || hashed.get().map(|(_, total)| total)
                             value=move || hashed.get().map(|(done, _)| done)></progress>
-                        <p role="status">{format!("Adding {ready} accounts: each password is hashed securely, which takes a moment…")}</p>
+                        <p role="status">{format!("Adding {}: each password is hashed securely, which takes a moment…", counted(ready as u64, "account", "accounts"))}</p>
                         {move || hashed.get().map(|(done, total)| view! { <p class="muted">{format!("{done} of {total} hashed")}</p> })}
                     </div>
                 }

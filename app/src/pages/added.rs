@@ -8,6 +8,7 @@ use crate::csv;
 use crate::model::accounts::AddedBatch;
 use crate::routes::AddAccounts;
 use crate::url::encode_query;
+use crate::words::counted;
 
 /// The result of an add: the accounts created, and the generated passwords, shown until the
 /// postmaster chooses Done (or for a few minutes), so that a reload shows them again.
@@ -57,7 +58,7 @@ fn AddedList(batch: AddedBatch, id: String) -> impl IntoView {
     let count = batch.accounts.len();
     let generated = csv.is_some();
     view! {
-        <p class="alert alert--ok" role="status">{format!("{count} account(s) added to {}.", batch.domain)}</p>
+        <p class="alert alert--ok" role="status">{format!("{} added to {}.", counted(count as u64, "account", "accounts"), batch.domain)}</p>
         {generated.then(|| view! {
             <p class="alert alert--info">
                 "The generated passwords are shown only on this page, for 10 minutes or until you "

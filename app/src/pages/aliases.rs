@@ -9,6 +9,7 @@ use crate::components::list_head::list_head;
 use crate::components::pager::{page_number, Pager};
 use crate::model::aliases::{AliasRow, AliasSlice};
 use crate::routes::{Aliases, DeleteAliases, EditAlias};
+use crate::words::counted;
 
 /// Aliases: the domain's aliases, searchable and paginated, with multi-select for delete.
 #[component]
@@ -27,10 +28,17 @@ pub fn AliasesPage() -> impl IntoView {
         if let Some(address) = query.get("added") {
             Some(format!("Added the alias {address}."))
         } else if let Some(count) = query.get("added_many") {
-            Some(format!("Added {count} alias(es)."))
+            count
+                .parse()
+                .ok()
+                .map(|n| format!("Added {}.", counted(n, "alias", "aliases")))
         } else {
-            query.get("deleted").map(|n| {
-                format!("Deleted {n} alias(es). They can be restored from Deleted aliases.")
+            query.get("deleted").and_then(|n| n.parse().ok()).map(|n| {
+                format!(
+                    "Deleted {}. {} be restored from Deleted aliases.",
+                    counted(n, "alias", "aliases"),
+                    if n == 1 { "It can" } else { "They can" }
+                )
             })
         }
     };
@@ -84,7 +92,7 @@ fn AliasList(page: AliasSlice, search: String) -> impl IntoView {
         <form method="get" action=DeleteAliases::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
-                <p class="muted">{format!("{} aliases in {}", page.total, page.domain)}</p>
+                <p class="muted">{format!("{} in {}", counted(page.total, "alias", "aliases"), page.domain)}</p>
                 <button class="button button--danger" type="submit">"Delete selected…"</button>
             </div>
             <table class="accounts">

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::address_kind::AddressKind;
 use crate::components::layout::{refusal, ActionError, Layout};
+use crate::words::counted;
 
 /// The confirmation of a delete of accounts or aliases, naming every address. A function
 /// rather than a component: the component macro cannot take a kind that no prop names.
@@ -35,7 +36,7 @@ pub fn delete_page<K: AddressKind>() -> impl IntoView {
                         <input type="hidden" name="domain" value=domain/>
                         <input type="hidden" name=K::DELETE_FIELD value=addresses.join("\n")/>
                         <p class="actions">
-                            <button class="button button--danger" type="submit">{format!("Delete {count} {}", K::COUNTED)}</button>
+                            <button class="button button--danger" type="submit">{format!("Delete {}", counted(count as u64, K::ONE, K::MANY))}</button>
                             <a class="button" href=K::LIST_PATH>"Cancel"</a>
                         </p>
                     </ActionForm>

@@ -9,6 +9,7 @@ use crate::components::list_head::list_head;
 use crate::components::pager::{page_number, PagerLinks};
 use crate::model::accounts::{AccountRow, AccountSlice};
 use crate::routes::{AddAccounts, DeleteAccounts, EditAccount, ExportAccounts, Users};
+use crate::words::{counted, grouped};
 
 /// Users: the domain's accounts, searchable and paginated, with multi-select for delete.
 #[component]
@@ -28,7 +29,14 @@ pub fn UsersPage() -> impl IntoView {
         query
             .read()
             .get("deleted")
-            .map(|n| format!("Deleted {n} account(s). They can be restored from Deleted accounts."))
+            .and_then(|n| n.parse().ok())
+            .map(|n| {
+                format!(
+                    "Deleted {}. {} be restored from Deleted accounts.",
+                    counted(n, "account", "accounts"),
+                    if n == 1 { "It can" } else { "They can" }
+                )
+            })
     };
     let accounts = Resource::new(params, |(domain, search, page, after, before)| {
         list_accounts(domain, search, page, after, before)
@@ -69,7 +77,7 @@ fn account_list(page: &AccountSlice, search: &str) -> AnyView {
         <form method="get" action=DeleteAccounts::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
-                <p class="muted">{format!("{}{} accounts in {}", page.total, if page.more { "+" } else { "" }, page.domain)}</p>
+                <p class="muted">{format!("{}{} {} in {}", grouped(page.total), if page.more { "+" } else { "" }, if page.total == 1 && !page.more { "account" } else { "accounts" }, page.domain)}</p>
                 <a class="button" href=export rel="external">"Export as CSV"</a>
                 <button class="button button--danger" type="submit">"Delete selected…"</button>
             </div>

@@ -7,6 +7,8 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
+use crate::words::grouped;
+
 /// Aliases and forwardings one after another at which Postfix gives up on a message (its
 /// `virtual_alias_recursion_limit`, 1000 by default) and defers it instead of delivering:
 /// a route as long as this is refused.
@@ -125,9 +127,9 @@ pub fn describe_route(problem: &RouteProblem, domain: &str) -> String {
         ),
         RouteProblem::TooDeep { hops, chain } => format!(
             "Mail would pass through {} aliases and forwardings one after another ({}), and the mail server gives up at {}. Deliver to an address further along instead",
-            grouped(*hops),
+            grouped(*hops as u64),
             describe_chain(chain, domain),
-            grouped(ROUTE_DEPTH_MAX)
+            grouped(ROUTE_DEPTH_MAX as u64)
         ),
         RouteProblem::TooWide => format!(
             "Mail would be sent on to more than {OUTSIDE_MAX} addresses at other mail servers, through these targets and the aliases and forwardings they lead to, and one address may reach at most {OUTSIDE_MAX}. Send to fewer outside addresses, or to a mailing list kept at another server"
@@ -156,23 +158,10 @@ fn describe_chain(chain: &Chain, domain: &str) -> String {
     };
     let mut parts = shown(&chain.head);
     if chain.skipped > 0 {
-        parts.push(format!("{} more", grouped(chain.skipped)));
+        parts.push(format!("{} more", grouped(chain.skipped as u64)));
         parts.extend(shown(&chain.tail));
     }
     parts.join(" \u{2192} ")
-}
-
-/// `n` with a comma between each group of three digits.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// A cycle through a loop's first checked address: the addresses from it back to it, where
@@ -713,17 +702,5 @@ mod tests {
              reach at most 50. Send to fewer outside addresses, or to a mailing list kept at \
              another server"
         );
-    }
-
-    #[test]
-    fn numbers_are_grouped_by_thousands() {
-        for (n, text) in [
-            (0, "0"),
-            (999, "999"),
-            (1_000, "1,000"),
-            (1_234_567, "1,234,567"),
-        ] {
-            assert_eq!(grouped(n), text);
-        }
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use app::ssr::db::{sqlite_url, Location};
 use app::ssr::mailstore::MAIL_DIR;
+use app::words::counted;
 use sqlx::{AnyConnection, Connection};
 
 use super::Line;
@@ -74,9 +75,9 @@ pub fn deferred(config_dir: &Path) -> Line {
     match deferred.first() {
         None => Line::ok("Postfix's queue holds no deferred mail"),
         Some(first) => Line::problem(format!(
-            "Postfix's queue holds {} deferred message(s), which bounce when Postfix stops \
+            "Postfix's queue holds {} deferred, which bounce when Postfix stops \
              retrying; the first, {}, {}",
-            deferred.len(),
+            counted(deferred.len() as u64, "message", "messages"),
             first.queue_id,
             reasons(first)
         )),
