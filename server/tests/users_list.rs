@@ -59,8 +59,8 @@ async fn alpha(server: &TestServer) -> DomainScope {
         .unwrap()
 }
 
-/// alpha.test's live accounts matching `term` by the LIKE rule (local part or names), in the
-/// list's order, `limit` from `offset`.
+/// alpha.test's live accounts matching `term` by the LIKE rule (local part or full name; the
+/// whole address for a term with `@`), in the list's order, `limit` from `offset`.
 async fn like(server: &TestServer, term: &str, offset: i64, limit: i64) -> Vec<String> {
     let pattern = format!(
         "%{}%",
@@ -71,14 +71,15 @@ async fn like(server: &TestServer, term: &str, offset: i64, limit: i64) -> Vec<S
     sqlx::query_scalar(
         "SELECT m.email FROM mailboxes m JOIN domains d ON d.id = m.domain_id
          WHERE d.name = 'alpha.test' AND m.deleted_at IS NULL
-           AND (lower(m.local_part) LIKE lower($1) ESCAPE '\\'
-                OR lower(m.first_name) LIKE lower($1) ESCAPE '\\'
-                OR lower(m.last_name) LIKE lower($1) ESCAPE '\\')
+           AND CASE WHEN $4 THEN lower(m.email) LIKE lower($1) ESCAPE '\\'
+               ELSE lower(m.local_part) LIKE lower($1) ESCAPE '\\'
+                 OR lower(m.first_name || ' ' || m.last_name) LIKE lower($1) ESCAPE '\\' END
          ORDER BY m.local_part LIMIT $2 OFFSET $3",
     )
     .bind(pattern)
     .bind(limit)
     .bind(offset)
+    .bind(term.contains('@'))
     .fetch_all(&server.db)
     .await
     .unwrap()
@@ -178,8 +179,50 @@ async fn a_search_finds_what_the_like_rule_finds() {
     seed(&server, 3_020).await;
     // Rare terms the index answers, broad ones a scan answers, short ones LIKE answers.
     for term in [
-        "user0042", "USER0100", "ser02", "SMITHERS", "brien", "o'b", "ones", "kim", "pat", "dot",
-        "a.b", "1-a", "01.", "u", "a", "S", "00", "@", "alpha", "a.t", "_", "%", "zzz",
+        "user0042",
+        "USER0100",
+        "ser02",
+        "SMITHERS",
+        "brien",
+        "o'b",
+        "ones",
+        "kim",
+        "pat",
+        "dot",
+        "a.b",
+        "1-a",
+        "01.",
+        "u",
+        "a",
+        "S",
+        "00",
+        "@",
+        "alpha",
+        "a.t",
+        "_",
+        "%",
+        "zzz",
+        // A full or partial address, a full name: what the Users search says it takes.
+        "user00042@alpha.test",
+        "USER00042@Alpha.Test",
+        "00042@alpha.te",
+        "r00042@",
+        "a@alpha.test",
+        "a.b@alpha.test",
+        "@alpha.test",
+        "@alp",
+        "a@",
+        "user00042@beta.test",
+        "user00042@alpha.test.x",
+        "a@@alpha.test",
+        "Pat Smith",
+        "kim o'brien",
+        "t Smithers",
+        "Dot Case",
+        "Pat  Smith",
+        "Kim Smith user00042",
+        "o Ca",
+        "Smith Pat",
     ] {
         let expected = like(&server, term, 0, i64::MAX).await;
         let scope = alpha(&server).await;
@@ -194,6 +237,14 @@ async fn a_search_finds_what_the_like_rule_finds() {
         );
         assert_eq!(every_match(&server, term).await, expected, "term {term:?}");
     }
+    // The Users search finds an account by its address or its name as a postmaster types them.
+    let found = every_match(&server, "User00042@alpha.test").await;
+    assert_eq!(found, ["user00042@alpha.test"]);
+    let found = every_match(&server, "kim o'brien").await;
+    assert!(
+        found.contains(&"user00042@alpha.test".to_owned()),
+        "{found:?}"
+    );
 }
 
 #[tokio::test]

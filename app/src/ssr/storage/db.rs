@@ -138,12 +138,14 @@ impl Backend {
 /// A `LIKE` pattern (with `ESCAPE '\'`) that finds `term` anywhere in a text, its `%`, `_` and
 /// `\` taken as themselves.
 pub fn contains_pattern(term: &str) -> String {
-    format!(
-        "%{}%",
-        term.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
+    format!("%{}%", escape_like(term))
+}
+
+/// `text` as LIKE matches it literally under `ESCAPE '\'`: its `\`, `%` and `_` escaped.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Where the database is: the SQLite file of a data directory, or a PostgreSQL URL.

@@ -8,7 +8,7 @@ use sqlx::AnyPool;
 use crate::error::AppError;
 use crate::model::accounts::{AccountRow, AccountSlice, PageStart, PAGE_SIZE};
 use crate::ssr::access::caller::DomainScope;
-use crate::ssr::storage::db::{contains_pattern, Backend};
+use crate::ssr::storage::db::{contains_pattern, escape_like, Backend};
 use crate::validate::{check_text, ADDRESS_MAX, SEARCH_MAX};
 
 /// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
@@ -25,7 +25,8 @@ pub(crate) const USAGE_BYTES: &str =
 pub(super) const USAGE_MESSAGES: &str = "COALESCE((SELECT messages FROM mailbox_usage u WHERE u.email = mailboxes.email), message_count)";
 
 /// One page of a domain's live accounts in address order, from `start`, filtered by a search
-/// on the local part or the names (substring, ASCII case-insensitive, as SQL's LIKE).
+/// (substring, ASCII case-insensitive, as SQL's LIKE) on the local part or the names, on the
+/// whole address for a term with `@`, on the full name for a term with a space.
 /// `page` is the number the link carried, kept in range for "Page N of M".
 pub async fn list(
     db: &AnyPool,
@@ -38,7 +39,7 @@ pub async fn list(
     if let PageStart::After(address) | PageStart::Before(address) = start {
         check_text("A page's address", address, ADDRESS_MAX).map_err(AppError::Invalid)?;
     }
-    let matcher = Matcher::of(db, search.trim()).await?;
+    let matcher = Matcher::of(db, scope, search.trim()).await?;
     let (forward, key) = match start {
         PageStart::First => (true, None),
         PageStart::After(address) => (true, Some(local_part(address))),
@@ -106,23 +107,104 @@ fn local_part(address: &str) -> &str {
     address.split_once('@').map_or(address, |(local, _)| local)
 }
 
-/// How a search picks its accounts. Every way gives the rows the LIKE rule gives; the index
+/// How a search picks its accounts. Every way gives the rows its [`Rule`] gives; the index
 /// only narrows the rows the rule is tried on.
 enum Matcher {
     All,
-    /// The LIKE rule on every live account of the domain, read in address order: terms of one
+    /// A term whose address half names another domain: no account of this one has it.
+    Nothing,
+    /// The rule on every live account of the domain, read in address order: terms of one
     /// or two characters, and terms so common that a page of them is found in a few rows. On
     /// PostgreSQL every term: its planner weighs the trigram indexes itself.
     Scan {
-        pattern: String,
+        rule: Rule,
     },
-    /// The LIKE rule on the trigram index's candidates only (a rare term of three or more
+    /// The rule on the trigram index's candidates only (a rare term of three or more
     /// characters, on SQLite). The index folds non-ASCII case and LIKE does not, so the rule
     /// still decides.
     Indexed {
-        pattern: String,
+        rule: Rule,
         phrase: String,
     },
+}
+
+/// What a term is looked for in, as LIKE patterns (substring, ASCII case-insensitive).
+enum Rule {
+    /// A term with neither `@` nor a space: the local part, the first or the last name.
+    Text { pattern: String },
+    /// A term with `@` whose domain half begins the domain's name: the term is in the whole
+    /// address exactly when its local half ends the local part, which the local part's index
+    /// answers (a full address finds its account).
+    Address { suffix: String },
+    /// A term with a space: the full name, "first last", so "Anna Berg" finds Anna Berg.
+    /// `piece` is its longest word, which lies in the first or the last name of every match:
+    /// the names' indexes narrow on it.
+    Name { pattern: String, piece: String },
+}
+
+impl Rule {
+    /// The rule for a trimmed, non-empty term in `domain`; `None` when no account there can match.
+    fn of(term: &str, domain: &str) -> Option<Self> {
+        if let Some((local, domain_half)) = term.split_once('@') {
+            // An address holds one `@`; the domain is stored lowercase, and LIKE folds ASCII case.
+            let begins = domain.starts_with(&domain_half.to_ascii_lowercase());
+            return (begins && !domain_half.contains('@')).then(|| Self::Address {
+                suffix: format!("%{}", escape_like(local)),
+            });
+        }
+        if term.contains(' ') {
+            let piece = term
+                .split(' ')
+                .max_by_key(|word| word.chars().count())
+                .unwrap_or(term);
+            return Some(Self::Name {
+                pattern: contains_pattern(term),
+                piece: piece.to_owned(),
+            });
+        }
+        Some(Self::Text {
+            pattern: contains_pattern(term),
+        })
+    }
+
+    /// The text the trigram index is asked for: in every match's indexed columns.
+    fn indexed<'a>(&'a self, term: &'a str) -> &'a str {
+        match self {
+            Self::Text { .. } | Self::Address { .. } => term,
+            Self::Name { piece, .. } => piece,
+        }
+    }
+
+    /// The rule's conditions, its texts bound from placeholder `$first` on.
+    fn sql(&self, backend: Backend, first: usize) -> (String, Vec<String>) {
+        // SQLite's LIKE folds ASCII case; on PostgreSQL it takes ILIKE.
+        let like = match backend {
+            Backend::Sqlite => "LIKE",
+            Backend::Postgres => "ILIKE",
+        };
+        let test = |column: &str, n: usize| format!("{column} {like} ${n} ESCAPE '\\'");
+        match self {
+            Self::Text { pattern } => (
+                format!(
+                    "({} OR {} OR {})",
+                    test("local_part", first),
+                    test("first_name", first),
+                    test("last_name", first)
+                ),
+                vec![pattern.clone()],
+            ),
+            Self::Address { suffix } => (test("local_part", first), vec![suffix.clone()]),
+            Self::Name { pattern, piece } => (
+                format!(
+                    "{} AND ({} OR {})",
+                    test("(first_name || ' ' || last_name)", first),
+                    test("first_name", first + 1),
+                    test("last_name", first + 1)
+                ),
+                vec![pattern.clone(), contains_pattern(piece)],
+            ),
+        }
+    }
 }
 
 /// The text of a filter and its binds: the domain's id is always `$1`, the texts follow.
@@ -139,16 +221,19 @@ impl Filter {
 }
 
 impl Matcher {
-    async fn of(db: &AnyPool, term: &str) -> Result<Self, AppError> {
+    async fn of(db: &AnyPool, scope: &DomainScope, term: &str) -> Result<Self, AppError> {
         if term.is_empty() {
             return Ok(Self::All);
         }
-        let pattern = contains_pattern(term);
+        let Some(rule) = Rule::of(term, scope.domain()) else {
+            return Ok(Self::Nothing);
+        };
+        let indexed = rule.indexed(term);
         // Trigrams answer terms of three characters or more.
-        if term.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
-            return Ok(Self::Scan { pattern });
+        if indexed.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
+            return Ok(Self::Scan { rule });
         }
-        let phrase = fts_phrase(term);
+        let phrase = fts_phrase(indexed);
         // Candidates in every domain, live or deleted: an upper bound, read from the index alone.
         let candidates: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes_search WHERE mailboxes_search MATCH $1 LIMIT $2)",
@@ -158,44 +243,47 @@ impl Matcher {
         .fetch_one(db)
         .await?;
         Ok(if candidates > MAX_COUNTED {
-            Self::Scan { pattern }
+            Self::Scan { rule }
         } else {
-            Self::Indexed { pattern, phrase }
+            Self::Indexed { rule, phrase }
         })
     }
 
     /// The conditions on `mailboxes` after `WHERE`, for the domain's live accounts that match.
     fn filter(&self, backend: Backend) -> Filter {
-        let (sql, texts, pattern) = match self {
+        let live = "domain_id = $1 AND deleted_at IS NULL";
+        let (rule, phrase) = match self {
             Self::All => {
                 return Filter {
-                    sql: "domain_id = $1 AND deleted_at IS NULL".to_owned(),
+                    sql: live.to_owned(),
                     texts: Vec::new(),
                 }
             }
-            Self::Scan { pattern } => ("domain_id = $1", vec![pattern.clone()], "$2"),
+            Self::Nothing => {
+                return Filter {
+                    sql: format!("{live} AND 1 = 0"),
+                    texts: Vec::new(),
+                }
+            }
+            Self::Scan { rule } => (rule, None),
+            Self::Indexed { rule, phrase } => (rule, Some(phrase)),
+        };
+        let (sql, mut texts) = rule.sql(backend, 2);
+        let sql = match phrase {
+            None => format!("{live} AND {sql}"),
             // The unary + keeps the planner off the domain's address index: the few candidates
             // are fetched by id and sorted, instead of the domain being read in order and each
             // account tested against them.
-            Self::Indexed { pattern, phrase } => (
-                "+domain_id = $1 AND id IN \
-                 (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH $3)",
-                vec![pattern.clone(), phrase.clone()],
-                "$2",
-            ),
+            Some(phrase) => {
+                texts.push(phrase.clone());
+                format!(
+                    "+domain_id = $1 AND deleted_at IS NULL AND {sql} AND id IN \
+                     (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH ${})",
+                    texts.len() + 1
+                )
+            }
         };
-        // SQLite's LIKE folds ASCII case; on PostgreSQL it takes ILIKE.
-        let like = match backend {
-            Backend::Sqlite => "LIKE",
-            Backend::Postgres => "ILIKE",
-        };
-        let rule = ["local_part", "first_name", "last_name"]
-            .map(|column| format!("{column} {like} {pattern} ESCAPE '\\'"))
-            .join(" OR ");
-        Filter {
-            sql: format!("{sql} AND deleted_at IS NULL AND ({rule})"),
-            texts,
-        }
+        Filter { sql, texts }
     }
 
     fn indexed(&self) -> bool {
