@@ -383,6 +383,37 @@ async fn a_paste_without_javascript_goes_to_the_result_page() {
 }
 
 #[tokio::test]
+async fn a_spreadsheet_s_headings_are_skipped_and_its_semicolons_read() {
+    let console = Console::new().await;
+    let text = format!(
+        "Username;Password;Password again;First name;Last name\n\
+         jdoe;{PW_JDOE};{PW_JDOE};Anna Maria;Berg\n\
+         ann;{PW_ANN};{PW_ANN};Ann;\"Lee; Jr\"\n"
+    );
+    let batch = console.paste(&text, false).await.unwrap();
+    let shown = console.added_as(&console.cookie, &batch).await.unwrap();
+    assert_eq!(shown.accounts.len(), 2);
+    let names: Vec<(String, String)> =
+        sqlx::query_as("SELECT first_name, last_name FROM mailboxes ORDER BY email")
+            .fetch_all(&console.server.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        names,
+        [
+            ("Ann".to_owned(), "Lee; Jr".to_owned()),
+            ("Anna Maria".to_owned(), "Berg".to_owned())
+        ]
+    );
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE email LIKE 'username%'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn a_username_repeated_in_the_paste_is_refused() {
     let console = Console::new().await;
     let text = format!("jdoe {PW_JDOE} {PW_JDOE}\nann {PW_ANN} {PW_ANN}\nJDoe {PW_NEW} {PW_NEW}\n");

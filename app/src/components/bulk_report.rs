@@ -16,6 +16,8 @@ pub struct PasteReport {
     pub need_attention: usize,
     /// The whole paste is refused, and why.
     pub too_big: Option<String>,
+    /// A line left out on purpose, and why (a spreadsheet's column headings).
+    pub skipped: Option<String>,
     pub lines: Vec<PasteLine>,
 }
 
@@ -40,6 +42,9 @@ impl From<BulkReport> for PasteReport {
             ready: report.ready,
             need_attention: report.need_attention,
             too_big: report.too_big,
+            skipped: report
+                .header
+                .map(|number| format!("Line {number} holds column headings, so it is skipped.")),
             lines: report
                 .lines
                 .into_iter()
@@ -61,6 +66,7 @@ impl From<AliasReport> for PasteReport {
             ready: report.ready,
             need_attention: report.need_attention,
             too_big: report.too_big,
+            skipped: None,
             lines: report
                 .lines
                 .into_iter()
@@ -110,6 +116,7 @@ pub fn BulkReportView(#[prop(into)] report: Signal<PasteReport>) -> impl IntoVie
         view! {
             <div class="report">
                 <p class="report__counts" class:report__counts--bad=bad>{counts}</p>
+                {report.skipped.map(|why| view! { <p class="muted">{why}</p> })}
                 <ol class="report__lines">
                     {lines.into_iter().map(|line| view! { <ReportLine line/> }).collect_view()}
                 </ol>

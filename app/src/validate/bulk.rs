@@ -5,19 +5,27 @@
 //!
 //! `username password password-again [first-name [last-name]]`, fields
 //! separated by runs of spaces or tabs. Blank lines, lines whose first
-//! non-blank character is `#`, and lines made only of commas, spaces and tabs
-//! (an empty spreadsheet row) are skipped. Lines end at LF, CRLF or a lone
-//! CR; a UTF-8 byte order mark at the start is ignored.
+//! non-blank character is `#`, and lines made only of commas, semicolons,
+//! spaces and tabs (an empty spreadsheet row) are skipped. Lines end at LF,
+//! CRLF or a lone CR; a UTF-8 byte order mark at the start is ignored.
 //!
-//! # Comma-separated lines
+//! A first line of column headings, as a spreadsheet exports it
+//! (`Username,Password,Password again,First name,Last name`), is recognised
+//! and skipped: its first field names the username column and every other
+//! field names a column too. The report says so ([`BulkReport::header`]).
+//!
+//! # Comma- and semicolon-separated lines
 //!
 //! A line is read as comma-separated (as spreadsheets export it) when the
-//! text before its first comma is at most one word. A username can contain
-//! neither a comma nor a space, so in the space-separated form a comma can
-//! only come after the username and at least one more word; passwords with
-//! commas therefore keep working in that form, except a password that
-//! *starts* with a comma, which needs the comma-separated form (quoted).
-//! In a comma-separated line:
+//! text before its first comma is at most one word, and as
+//! semicolon-separated (as spreadsheets set to European conventions export
+//! it) in the same way when a semicolon comes before any comma. A username
+//! can contain neither a comma, a semicolon nor a space, so in the
+//! space-separated form a separator can only come after the username and at
+//! least one more word; passwords with commas or semicolons therefore keep
+//! working in that form, except a password that *starts* with one, which
+//! needs a separated form (quoted).
+//! In a separated line:
 //! spaces and tabs around a field are dropped; a field may be quoted
 //! (`"Smith, Jr"`), with `""` standing for one `"`; empty trailing fields
 //! are ignored; empty password fields count as missing, which is how a
@@ -55,6 +63,37 @@ pub const BULK_MAX_BYTES: usize = 1_048_576;
 pub const NAME_MAX: usize = 64;
 /// Most fields a line may have.
 const FIELDS_MAX: usize = 5;
+/// How spreadsheets head the username column, in lower case.
+const USERNAME_HEADINGS: [&str; 9] = [
+    "username",
+    "user name",
+    "user",
+    "login",
+    "email",
+    "e-mail",
+    "address",
+    "account",
+    "mailbox",
+];
+/// How spreadsheets head the other columns, in lower case.
+const OTHER_HEADINGS: [&str; 16] = [
+    "password",
+    "pass",
+    "password again",
+    "repeat password",
+    "confirm password",
+    "password 2",
+    "password2",
+    "first name",
+    "firstname",
+    "given name",
+    "last name",
+    "lastname",
+    "surname",
+    "family name",
+    "name",
+    "full name",
+];
 /// How many other lines a duplicate message lists before summing up.
 const DUPLICATES_LISTED: usize = 3;
 
@@ -104,6 +143,8 @@ pub struct BulkReport {
     pub need_attention: usize,
     /// Set when the whole paste is refused for its size; `lines` is then empty.
     pub too_big: Option<String>,
+    /// The number of a first line read as column headings and skipped.
+    pub header: Option<usize>,
 }
 
 impl BulkReport {
@@ -140,6 +181,7 @@ impl BulkReport {
             ready,
             need_attention,
             too_big: None,
+            header: None,
         }
     }
 }
@@ -154,12 +196,19 @@ pub fn parse_bulk(text: &str, domain: &str, opts: BulkOptions) -> BulkReport {
         );
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let entries: Vec<(usize, &str)> = split_lines(text)
+    let mut entries: Vec<(usize, &str)> = split_lines(text)
         .into_iter()
         .enumerate()
         .map(|(i, line)| (i + 1, line))
         .filter(|(_, line)| !is_skipped(line))
         .collect();
+    let header = entries
+        .first()
+        .filter(|(_, line)| is_header(line))
+        .map(|&(number, _)| number);
+    if header.is_some() {
+        entries.remove(0);
+    }
     if entries.len() > BULK_MAX_ACCOUNTS {
         return BulkReport::refused(format!(
             "The list has {} accounts; at most 5,000 can be added at once. Split it into smaller lists.",
@@ -172,7 +221,25 @@ pub fn parse_bulk(text: &str, domain: &str, opts: BulkOptions) -> BulkReport {
         .map(|(number, line)| parse_line(number, line, domain, &company, opts))
         .collect();
     flag_duplicates(&mut lines);
-    BulkReport::from_lines(lines)
+    BulkReport {
+        header,
+        ..BulkReport::from_lines(lines)
+    }
+}
+
+/// Whether a line is a spreadsheet's column headings rather than an account: a username and
+/// at least one more heading ("user" alone may well be an account to add).
+fn is_header(line: &str) -> bool {
+    let Split { fields, .. } = split_line(line);
+    let heading = |field: &str, headings: &[&str]| {
+        let field = field.trim().to_lowercase();
+        headings.contains(&field.as_str())
+    };
+    fields.len() >= 2
+        && heading(&fields[0], &USERNAME_HEADINGS)
+        && fields[1..]
+            .iter()
+            .all(|field| heading(field, &OTHER_HEADINGS) || heading(field, &USERNAME_HEADINGS))
 }
 
 /// Formats an account as a line that [`parse_bulk`] reads back to the same
@@ -190,7 +257,7 @@ pub fn format_line(account: &NewAccount) -> String {
     }
     let plain = |f: &&str| !f.is_empty() && !f.contains([' ', '\t']);
     let spaced = fields.join(" ");
-    if fields.iter().all(plain) && !is_comma_separated(&spaced) {
+    if fields.iter().all(plain) && separator(&spaced).is_none() {
         spaced
     } else {
         let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -199,7 +266,7 @@ pub fn format_line(account: &NewAccount) -> String {
 }
 
 pub(super) fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', ' ', '\t']) {
+    if value.contains([',', ';', '"', ' ', '\t']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
         value.to_owned()
@@ -229,7 +296,9 @@ pub(super) fn split_lines(text: &str) -> Vec<&str> {
 
 pub(super) fn is_skipped(line: &str) -> bool {
     let rest = line.trim_start();
-    rest.is_empty() || rest.starts_with('#') || rest.chars().all(|c| matches!(c, ',' | ' ' | '\t'))
+    rest.is_empty()
+        || rest.starts_with('#')
+        || rest.chars().all(|c| matches!(c, ',' | ';' | ' ' | '\t'))
 }
 
 /// Fields of a line, and a problem with its quoting if any. A field borrows
@@ -241,8 +310,8 @@ pub(super) struct Split<'a> {
 }
 
 fn split_line(line: &str) -> Split<'_> {
-    if is_comma_separated(line) {
-        split_csv(line)
+    if let Some(separator) = separator(line) {
+        split_separated(line, separator)
     } else {
         let fields = line
             .split([' ', '\t'])
@@ -256,28 +325,36 @@ fn split_line(line: &str) -> Split<'_> {
     }
 }
 
-fn is_comma_separated(line: &str) -> bool {
-    line.split_once(',')
-        .is_some_and(|(before, _)| before.split([' ', '\t']).filter(|w| !w.is_empty()).count() <= 1)
+/// The separator of a comma- or semicolon-separated line: the first of the two on the line,
+/// when at most one word comes before it. `None` for a space-separated line.
+fn separator(line: &str) -> Option<char> {
+    let at = line.find([',', ';'])?;
+    let words = line[..at].split([' ', '\t']).filter(|w| !w.is_empty());
+    (words.count() <= 1).then(|| line[at..].chars().next().unwrap_or(','))
 }
 
+/// The fields of a comma-separated line, as a CSV file has them.
 pub(super) fn split_csv(line: &str) -> Split<'_> {
+    split_separated(line, ',')
+}
+
+fn split_separated(line: &str, separator: char) -> Split<'_> {
     let mut fields = Vec::new();
     let mut problem = None;
     let mut rest = line;
     loop {
         rest = rest.trim_start_matches([' ', '\t']);
         let (value, after, trouble) = if let Some(quoted) = rest.strip_prefix('"') {
-            let (value, after, trouble) = read_quoted(quoted);
+            let (value, after, trouble) = read_quoted(quoted, separator);
             (Cow::Owned(value), after, trouble)
         } else {
-            let end = rest.find(',').unwrap_or(rest.len());
+            let end = rest.find(separator).unwrap_or(rest.len());
             let value = rest[..end].trim_end_matches([' ', '\t']);
             (Cow::Borrowed(value), &rest[end..], None)
         };
         fields.push(value);
         problem = problem.or(trouble);
-        match after.strip_prefix(',') {
+        match after.strip_prefix(separator) {
             Some(next) => rest = next,
             None => break,
         }
@@ -289,10 +366,10 @@ pub(super) fn split_csv(line: &str) -> Split<'_> {
 }
 
 /// Reads a quoted field whose opening quote is already consumed. Returns the
-/// value, the text from the comma that ends the field, and a problem when the
-/// quoting is broken. Broken quoting blocks the line rather than guessing,
+/// value, the text from the separator that ends the field, and a problem when
+/// the quoting is broken. Broken quoting blocks the line rather than guessing,
 /// since a guess could silently change a password.
-fn read_quoted(text: &str) -> (String, &str, Option<Problem>) {
+fn read_quoted(text: &str, separator: char) -> (String, &str, Option<Problem>) {
     let mut value = String::new();
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -305,10 +382,10 @@ fn read_quoted(text: &str) -> (String, &str, Option<Problem>) {
             continue;
         }
         let after = text[i + 1..].trim_start_matches([' ', '\t']);
-        if after.is_empty() || after.starts_with(',') {
+        if after.is_empty() || after.starts_with(separator) {
             return (value, after, None);
         }
-        let end = after.find(',').unwrap_or(after.len());
+        let end = after.find(separator).unwrap_or(after.len());
         let problem = Problem::new(Field::Line, "Text after a closing quote");
         return (value, &after[end..], Some(problem));
     }
@@ -330,10 +407,7 @@ fn parse_line(
     let Split { fields, problem } = split_line(line);
     let mut problems: Vec<Problem> = problem.into_iter().collect();
     if fields.len() > FIELDS_MAX {
-        problems.push(Problem::new(
-            Field::Line,
-            "Too many fields: give username, password, password again, first name, last name. Put a name with spaces in quotes on a comma-separated line.",
-        ));
+        problems.push(too_many_fields(&fields, separator(line).is_none()));
     }
     let given = AccountFields {
         username: field(&fields, 0),
@@ -343,6 +417,33 @@ fn parse_line(
         last_name: field(&fields, 4),
     };
     check_fields(number, &given, domain, company, opts, problems)
+}
+
+/// The problem of a line with more than [`FIELDS_MAX`] fields. A space-separated one most
+/// likely holds a name with a space in it: the advice shows the line written with commas,
+/// where a name may hold spaces, with the passwords left out.
+fn too_many_fields(fields: &[Cow<'_, str>], spaced: bool) -> Problem {
+    let given = format!(
+        "This line has {} fields; a line takes at most {FIELDS_MAX}: username, password, password again, first name, last name.",
+        fields.len()
+    );
+    if !spaced {
+        return Problem::new(
+            Field::Line,
+            format!("{given} Put a field that holds the separator in double quotes."),
+        );
+    }
+    let last = fields.len() - 1;
+    let first_names: Vec<&str> = fields[3..last].iter().map(AsRef::as_ref).collect();
+    Problem::new(
+        Field::Line,
+        format!(
+            "{given} For a name with spaces, separate the fields with commas instead: {},(password),(password again),{},{}",
+            fields[0],
+            first_names.join(" "),
+            fields[last]
+        ),
+    )
 }
 
 /// One account given field by field, as the "Add one account" form sends it.
@@ -657,13 +758,65 @@ mod tests {
     }
 
     #[test]
+    fn semicolon_separated_lines() {
+        let cases: &[(&str, NewAccount)] = &[
+            (
+                "jdoe;abcde67~;abcde67~;John;Smith",
+                account("jdoe", Some("abcde67~"), "John", "Smith"),
+            ),
+            (
+                "jdoe; ab,de67~ ;ab,de67~;Mary Ann;\"Smith; Jr\"",
+                account("jdoe", Some("ab,de67~"), "Mary Ann", "Smith; Jr"),
+            ),
+            (
+                "jdoe abc;e67~ abc;e67~",
+                account("jdoe", Some("abc;e67~"), "", ""),
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(&only_account(line, OFF), want, "{line:?}");
+        }
+        let with_names = "jdoe;;;John;Smith";
+        assert_eq!(
+            only_account(with_names, ON),
+            account("jdoe", None, "John", "Smith")
+        );
+        assert!(is_skipped(";;;;"));
+    }
+
+    #[test]
+    fn a_first_line_of_column_headings_is_skipped_and_said() {
+        for heading in [
+            "Username,Password,Password again,First name,Last name",
+            "E-mail;Password;Repeat password;Given name;Surname",
+            "# staff\nlogin password password firstname lastname",
+        ] {
+            let text = format!("{heading}\njdoe,abcde67~,abcde67~,John,Smith\n");
+            let report = parse(&text);
+            let numbers: Vec<usize> = report.lines.iter().map(|l| l.number).collect();
+            let first = heading.lines().count();
+            assert_eq!(numbers, [first + 1], "{heading:?}");
+            assert_eq!(report.header, Some(first), "{heading:?}");
+            assert!(report.is_ready(), "{heading:?}");
+        }
+        // Headings after the first line, and a lone "user", are accounts to check.
+        let report = parse("jdoe abcde67~ abcde67~\nusername,password,password\n");
+        assert_eq!((report.header, report.need_attention), (None, 1));
+        let generated = parse_bulk("user\n", "example.test", ON);
+        assert_eq!((generated.header, generated.ready), (None, 1));
+    }
+
+    #[test]
     fn which_form_a_line_uses() {
-        assert!(is_comma_separated("jdoe,a,b"));
-        assert!(is_comma_separated(" jdoe ,a,b"));
-        assert!(is_comma_separated(",a,b"));
-        assert!(!is_comma_separated("jdoe a,b a,b"));
-        assert!(!is_comma_separated("jdoe abc abc x,y"));
-        assert!(!is_comma_separated("jdoe"));
+        assert_eq!(separator("jdoe,a,b"), Some(','));
+        assert_eq!(separator(" jdoe ,a,b"), Some(','));
+        assert_eq!(separator(",a,b"), Some(','));
+        assert_eq!(separator("jdoe;a,b;a,b"), Some(';'));
+        assert_eq!(separator("jdoe,a;b,a;b"), Some(','));
+        assert_eq!(separator("jdoe a,b a,b"), None);
+        assert_eq!(separator("jdoe a;b a;b"), None);
+        assert_eq!(separator("jdoe abc abc x,y"), None);
+        assert_eq!(separator("jdoe"), None);
     }
 
     #[test]
@@ -742,7 +895,8 @@ mod tests {
             ("jdoe abcde67~", ON, Field::PasswordAgain, "Type the password a second time"),
             ("jdoe abcde67~ abcde68~", OFF, Field::PasswordAgain, "The two passwords differ"),
             ("jdoe John Smith", ON, Field::PasswordAgain, "The two passwords differ"),
-            ("jdoe abcde67~ abcde67~ Mary Ann Smith", OFF, Field::Line, "Too many fields: give username, password, password again, first name, last name. Put a name with spaces in quotes on a comma-separated line."),
+            ("jdoe abcde67~ abcde67~ Mary Ann Smith", OFF, Field::Line, "This line has 6 fields; a line takes at most 5: username, password, password again, first name, last name. For a name with spaces, separate the fields with commas instead: jdoe,(password),(password again),Mary Ann,Smith"),
+            ("jdoe,abcde67~,abcde67~,Mary,Ann,Smith", OFF, Field::Line, "This line has 6 fields; a line takes at most 5: username, password, password again, first name, last name. Put a field that holds the separator in double quotes."),
             (",abcde67~,abcde67~", OFF, Field::Username, "Enter a username"),
             ("j..doe abcde67~ abcde67~", OFF, Field::Username, "A username cannot have two dots in a row"),
             ("jdoe@other.test abcde67~ abcde67~", OFF, Field::Username, "Only addresses ending in @example.test can be added here"),
