@@ -407,13 +407,15 @@ impl DeletedAliases<'_> {
     }
 }
 
-/// Activity: a domain's audit log, filtered by action and paged.
+/// Activity: a domain's audit log, filtered by action and account, and paged.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Activity<'a> {
     /// The domain.
     pub domain: Option<&'a str>,
     /// The action shown; everything when empty or absent.
     pub action: Option<&'a str>,
+    /// The account shown, by username or address; every one when empty or absent.
+    pub account: Option<&'a str>,
     /// The page's number.
     pub page: Option<u32>,
 }
@@ -425,6 +427,7 @@ impl Activity<'_> {
         Href::new(Self::PATH)
             .some("domain", self.domain)
             .some("action", self.action)
+            .some("account", self.account)
             .some("page", self.page)
             .build()
     }
@@ -542,6 +545,7 @@ mod tests {
             let activity = Activity {
                 domain: Some(text),
                 action: Some(text),
+                account: Some(text),
                 page: Some(2),
             }
             .href();
@@ -550,6 +554,7 @@ mod tests {
                 [
                     ("domain".into(), text.into()),
                     ("action".into(), text.into()),
+                    ("account".into(), text.into()),
                     ("page".into(), "2".into()),
                 ],
                 "{activity}"

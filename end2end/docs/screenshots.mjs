@@ -112,7 +112,7 @@ async function shootListings(page, base) {
     ['deleted-accounts', '/users/deleted', () => page.getByRole('button', { name: `Restore dan@${DOMAIN}` }).waitFor()],
     ['aliases', '/aliases', () => page.getByRole('link', { name: `sales@${DOMAIN}` }).waitFor()],
     ['catch-all', '/catch-all', () => page.getByText(/^On: mail to any address/).waitFor()],
-    ['activity', '/activity', () => page.getByRole('cell', { name: 'mailbox.add' }).first().waitFor()],
+    ['activity', '/activity', () => page.getByRole('cell', { name: 'Account added' }).first().waitFor()],
     ['my-password', '/account', () => page.getByRole('button', { name: /password/i }).first().waitFor()],
   ];
   for (const [name, path, ready] of screens) {

@@ -268,14 +268,23 @@ for (const javaScript of [true, false]) {
   });
 }
 
-test('activity lists what was done, newest first, and filters by action', async () => {
+test('activity says what was done in words, filters by action and by account, and links to it', async () => {
   const page = await signedIn();
   await goTo(page, '/activity');
-  await page.getByRole('cell', { name: 'mailbox.add' }).first().waitFor();
-  await page.getByLabel('Show').selectOption('mailbox.delete');
-  await page.getByRole('button', { name: 'Filter' }).click();
-  await page.getByRole('cell', { name: 'mailbox.delete' }).first().waitFor();
+  await page.getByRole('cell', { name: 'Account added' }).first().waitFor();
   assert.equal(await page.getByRole('cell', { name: 'mailbox.add' }).count(), 0);
+  await page.getByLabel('Show').selectOption({ label: 'Account deleted' });
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('cell', { name: 'Account deleted' }).first().waitFor();
+  assert.equal(await page.getByRole('cell', { name: 'Account added' }).count(), 0);
+  await page.getByLabel('Show').selectOption({ label: 'Everything' });
+  await page.getByLabel('Account', { exact: true }).fill('ann.lee');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('cell', { name: 'Account added' }).first().waitFor();
+  const targets = await page.locator('td[data-label="Account"]').allInnerTexts();
+  assert.ok(targets.every((target) => target === 'ann.lee@example.test'), targets.join(', '));
+  await page.getByRole('link', { name: 'ann.lee@example.test' }).first().click();
+  await page.getByRole('heading', { name: 'Edit account', level: 1 }).waitFor();
   await page.context().close();
 });
 

@@ -61,7 +61,7 @@ const FUNCTIONS: &[Endpoint] = &[
         ChangeOwnPassword::PATH,
         &["current", "password", "password_again"],
     ),
-    (ListActivity::PATH, &["domain", "action", "page"]),
+    (ListActivity::PATH, &["domain", "action", "account", "page"]),
     (SignedIn::PATH, &[]),
     (ListDomains::PATH, &[]),
     (

@@ -1267,12 +1267,74 @@ async fn the_activity_log_is_newest_first_filtered_and_paged() {
 }
 
 #[tokio::test]
+async fn activity_says_what_happened_in_words_per_account_with_links() {
+    let console = Console::new().await;
+    for (user, password) in [("jdoe", PW_JDOE), ("ann", PW_ANN)] {
+        console
+            .add_one(user, ("", ""), password, password)
+            .await
+            .unwrap();
+    }
+    console
+        .set_password("jdoe@alpha.test", PW_NEW, PW_NEW)
+        .await
+        .unwrap();
+    // By username or by full address, in any case: the same account's entries only.
+    for account in ["jdoe", "JDoe@Alpha.test"] {
+        let form = [
+            ("domain", "alpha.test"),
+            ("account", account),
+            ("page", "1"),
+        ];
+        let only: ActivitySlice = outcome(&console.call(LIST_ACTIVITY, &form).await).unwrap();
+        let actions: Vec<&str> = only.rows.iter().map(|row| row.action.as_str()).collect();
+        assert_eq!(actions, ["mailbox.passwd", "mailbox.add"], "{account}");
+    }
+    // The page, as a browser without JavaScript gets it.
+    let path = app::routes::Activity {
+        domain: Some("alpha.test"),
+        account: Some("jdoe"),
+        ..app::routes::Activity::default()
+    }
+    .href();
+    let page = console.server.get(&path, Some(&console.cookie)).await.body;
+    let table = &page[page.find("<table").expect("a table")..];
+    for words in ["Password changed", "Account added", "Done"] {
+        assert!(table.contains(words), "{words}: {table}");
+    }
+    for code in [">mailbox.", ">ok<", "ann@alpha.test"] {
+        assert!(!table.contains(code), "{code}: {table}");
+    }
+    let edit = app::routes::EditAccount {
+        email: "jdoe@alpha.test",
+        ..app::routes::EditAccount::default()
+    }
+    .href();
+    assert!(
+        table.contains(&format!(
+            "<a href=\"{}\">jdoe@alpha.test",
+            edit.replace('&', "&amp;")
+        )),
+        "{table}"
+    );
+    // The filter offers the actions in words and keeps the account typed.
+    assert!(
+        page.contains("<option value=\"mailbox.passwd\">Password changed"),
+        "{page}"
+    );
+    assert!(
+        page.contains("name=\"account\"") && page.contains("value=\"jdoe\""),
+        "{page}"
+    );
+}
+
+#[tokio::test]
 async fn the_list_queries_use_the_indexes() {
     if support::database::skipped_on_postgres("the plan of each query (EXPLAIN QUERY PLAN)") {
         return;
     }
     let console = Console::new().await;
-    let cases: [(&str, &[&str], &str); 7] = [
+    let cases: [(&str, &[&str], &str); 8] = [
         (
             "SELECT COUNT(*) FROM audit_log WHERE domain = $1",
             &["alpha.test"],
@@ -1287,6 +1349,11 @@ async fn the_list_queries_use_the_indexes() {
             "SELECT at FROM audit_log WHERE domain = $1 AND action = $2 ORDER BY id DESC LIMIT 50",
             &["alpha.test", "mailbox.add"],
             "audit_log_domain_action",
+        ),
+        (
+            "SELECT at FROM audit_log WHERE domain = $1 AND target = $2 ORDER BY id DESC LIMIT 50",
+            &["alpha.test", "jdoe@alpha.test"],
+            "audit_log_domain_target",
         ),
         (
             "SELECT DISTINCT action FROM audit_log WHERE domain = $1 ORDER BY action",

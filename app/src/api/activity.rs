@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::model::activity::ActivitySlice;
 
-/// A page of a managed domain's audit log, optionally only one action.
+/// A page of a managed domain's audit log, optionally only one action and one account.
 #[server]
 pub async fn list_activity(
     domain: Option<String>,
     action: Option<String>,
+    account: Option<String>,
     page: u32,
 ) -> Result<ActivitySlice, AppError> {
     use crate::ssr::{access::request, services::activity};
@@ -19,6 +20,9 @@ pub async fn list_activity(
         &state.db,
         &scope,
         action.as_deref().filter(|action| !action.is_empty()),
+        account
+            .as_deref()
+            .filter(|account| !account.trim().is_empty()),
         page,
     )
     .await

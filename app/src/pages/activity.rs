@@ -5,10 +5,10 @@ use leptos_router::hooks::use_query_map;
 use crate::api::activity::list_activity;
 use crate::components::layout::Layout;
 use crate::components::pager::{page_number, Pager};
-use crate::model::activity::ActivitySlice;
-use crate::routes::Activity;
+use crate::model::activity::{Action, ActivityRow, ActivitySlice};
+use crate::routes::{Activity, EditAccount, EditAlias};
 
-/// Activity: the domain's audit log, newest first, with a filter by action.
+/// Activity: the domain's audit log, newest first, with filters by action and by account.
 #[component]
 pub fn ActivityScreen() -> impl IntoView {
     let query = use_query_map();
@@ -18,11 +18,14 @@ pub fn ActivityScreen() -> impl IntoView {
         (
             query.get("domain"),
             query.get("action").filter(|action| !action.is_empty()),
+            query
+                .get("account")
+                .filter(|account| !account.trim().is_empty()),
             page,
         )
     };
-    let activity = Resource::new(params, |(domain, action, page)| {
-        list_activity(domain, action, page)
+    let activity = Resource::new(params, |(domain, action, account, page)| {
+        list_activity(domain, action, account, page)
     });
     view! {
         <Title text="Activity"/>
@@ -30,7 +33,10 @@ pub fn ActivityScreen() -> impl IntoView {
             <h1 class="page__title">"Activity"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || activity.get().map(|result| match result {
-                    Ok(page) => view! { <ActivityList page action=params().1/> }.into_any(),
+                    Ok(page) => {
+                        let (_, action, account, _) = params();
+                        view! { <ActivityList page action account/> }.into_any()
+                    }
                     Err(error) => view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}
             </Suspense>
@@ -38,35 +44,56 @@ pub fn ActivityScreen() -> impl IntoView {
     }
 }
 
+/// A stored action in words; a name this version does not know, as stored.
+fn action_words(name: &str) -> String {
+    Action::from_stored(name).map_or_else(|| name.to_owned(), |action| action.words().to_owned())
+}
+
 #[component]
-fn ActivityList(page: ActivitySlice, action: Option<String>) -> impl IntoView {
-    let selected = action.clone().unwrap_or_default();
+fn ActivityList(
+    page: ActivitySlice,
+    action: Option<String>,
+    account: Option<String>,
+) -> impl IntoView {
+    let selected = action.unwrap_or_default();
+    let account = account.unwrap_or_default();
     let link = |to: u32| {
         Activity {
             domain: Some(&page.domain),
             action: Some(&selected),
+            account: Some(&account),
             page: Some(to),
         }
         .href()
     };
     let pager =
         view! { <Pager page=page.page pages=page.pages link previous="Newer" next="Older"/> };
+    let empty = if account.is_empty() {
+        format!("Nothing recorded for {} yet.", page.domain)
+    } else {
+        format!("Nothing recorded for {account} here.")
+    };
     view! {
-        <form class="search" method="get" action=Activity::PATH>
+        <form class="filters" method="get" action=Activity::PATH role="search">
             <input type="hidden" name="domain" value=page.domain.clone()/>
-            <label class="search__label" for="action">"Show"</label>
-            <div class="search__row">
+            <div class="field">
+                <label class="field__label" for="action">"Show"</label>
                 <select class="field__input" id="action" name="action">
                     <option value="" selected=selected.is_empty()>"Everything"</option>
                     {page.actions.iter().map(|name| view! {
-                        <option value=name.clone() selected=*name == selected>{name.clone()}</option>
+                        <option value=name.clone() selected=*name == selected>{action_words(name)}</option>
                     }).collect_view()}
                 </select>
-                <button class="button" type="submit">"Filter"</button>
             </div>
+            <div class="field">
+                <label class="field__label" for="account">"Account"</label>
+                <input class="field__input" id="account" name="account" type="search" value=account.clone()
+                    placeholder="username or address" autocomplete="off" spellcheck="false"/>
+            </div>
+            <button class="button" type="submit">"Filter"</button>
         </form>
         {if page.rows.is_empty() {
-            view! { <p class="empty">{format!("Nothing recorded for {} yet.", page.domain)}</p> }.into_any()
+            view! { <p class="empty">{empty}</p> }.into_any()
         } else {
             view! {
                 <table class="accounts">
@@ -75,20 +102,68 @@ fn ActivityList(page: ActivitySlice, action: Option<String>) -> impl IntoView {
                         <th scope="col">"Account"</th><th scope="col">"Outcome"</th><th scope="col">"From"</th>
                     </tr></thead>
                     <tbody>
-                        {page.rows.into_iter().map(|row| view! {
-                            <tr>
-                                <td data-label="When (UTC)">{row.at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
-                                <td data-label="Who">{row.actor}</td>
-                                <td data-label="Action">{row.action}</td>
-                                <td data-label="Account">{row.target}</td>
-                                <td data-label="Outcome">{if row.details.is_empty() { row.outcome } else { format!("{} ({})", row.outcome, row.details) }}</td>
-                                <td data-label="From">{row.client_addr}</td>
-                            </tr>
-                        }).collect_view()}
+                        {page.rows.into_iter().map(|row| view! { <ActivityLine row/> }).collect_view()}
                     </tbody>
                 </table>
             }.into_any()
         }}
         {pager}
+    }
+}
+
+/// One entry: an account or alias it names is a link to its screen.
+#[component]
+fn ActivityLine(row: ActivityRow) -> impl IntoView {
+    let action = Action::from_stored(&row.action);
+    let screen = match action {
+        Some(
+            Action::AccountAdd
+            | Action::AccountUpdate
+            | Action::AccountPasswd
+            | Action::AccountRestore
+            | Action::AccountRebuild
+            | Action::AccountForward
+            | Action::AccountAutoreply,
+        ) => Some(
+            EditAccount {
+                email: &row.target,
+                ..EditAccount::default()
+            }
+            .href(),
+        ),
+        Some(Action::AliasAdd | Action::AliasUpdate | Action::AliasRestore) => Some(
+            EditAlias {
+                address: &row.target,
+                ..EditAlias::default()
+            }
+            .href(),
+        ),
+        _ => None,
+    };
+    let outcome = match row.outcome.as_str() {
+        "ok" => "Done",
+        "refused" => "Refused",
+        "failed" => "Failed",
+        other => other,
+    }
+    .to_owned();
+    let outcome = if row.details.is_empty() {
+        outcome
+    } else {
+        format!("{outcome} ({})", row.details)
+    };
+    let target = match screen {
+        Some(href) if !row.target.is_empty() => view! { <a href=href>{row.target}</a> }.into_any(),
+        _ => view! { {row.target} }.into_any(),
+    };
+    view! {
+        <tr>
+            <td data-label="When (UTC)">{row.at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
+            <td data-label="Who">{row.actor}</td>
+            <td data-label="Action">{action_words(&row.action)}</td>
+            <td data-label="Account">{target}</td>
+            <td data-label="Outcome">{outcome}</td>
+            <td data-label="From">{row.client_addr}</td>
+        </tr>
     }
 }

@@ -7,13 +7,15 @@ use crate::model::activity::{ActivityRow, ActivitySlice, ACTIVITY_PAGE_SIZE};
 use crate::ssr::access::caller::DomainScope;
 use crate::validate::{check_text, SEARCH_MAX};
 
-/// One page of the domain's audit log, newest first, optionally only one action, with the
-/// actions the log holds for the filter. Counting, paging and filtering run in SQL on the
-/// `(domain, id)` and `(domain, action, id)` indexes.
+/// One page of the domain's audit log, newest first, optionally only one action and only
+/// one account (a username or a full address of the domain), with the actions the log holds
+/// for the filter. Counting, paging and filtering run in SQL on the `(domain, id)`,
+/// `(domain, action, id)` and `(domain, target, id)` indexes.
 pub async fn page(
     db: &AnyPool,
     scope: &DomainScope,
     action: Option<&str>,
+    account: Option<&str>,
     page: u32,
 ) -> Result<ActivitySlice, AppError> {
     let action = action
@@ -21,27 +23,43 @@ pub async fn page(
         .transpose()
         .map_err(AppError::Invalid)?;
     let domain = scope.domain();
-    // The limit and offset take the placeholders after the filter's.
-    let (filter, limit, offset) = if action.is_some() {
-        ("domain = $1 AND action = $2", "$3", "$4")
-    } else {
-        ("domain = $1", "$2", "$3")
-    };
+    let account = account
+        .map(|account| check_text("The account to show", account.trim(), SEARCH_MAX))
+        .transpose()
+        .map_err(AppError::Invalid)?
+        .map(|account| {
+            let account = account.to_lowercase();
+            if account.contains('@') {
+                account
+            } else {
+                format!("{account}@{domain}")
+            }
+        });
+    let mut filter = String::from("domain = $1");
+    let mut values = vec![domain.to_owned()];
+    for (column, value) in [("action", action.map(str::to_owned)), ("target", account)] {
+        if let Some(value) = value {
+            values.push(value);
+            filter.push_str(&format!(" AND {column} = ${}", values.len()));
+        }
+    }
     let count_sql = format!("SELECT COUNT(*) FROM audit_log WHERE {filter}");
-    let mut count = sqlx::query_scalar(&count_sql).bind(domain);
-    if let Some(action) = action {
-        count = count.bind(action);
+    let mut count = sqlx::query_scalar(&count_sql);
+    for value in &values {
+        count = count.bind(value);
     }
     let total: i64 = count.fetch_one(db).await?;
     let pages = (total.max(1) as u32).div_ceil(ACTIVITY_PAGE_SIZE);
     let page = page.clamp(1, pages);
     let rows_sql = format!(
         "SELECT at, actor, client_addr, action, target, outcome, details
-         FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
+         FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+        values.len() + 1,
+        values.len() + 2
     );
-    let mut select = sqlx::query_as(&rows_sql).bind(domain);
-    if let Some(action) = action {
-        select = select.bind(action);
+    let mut select = sqlx::query_as(&rows_sql);
+    for value in &values {
+        select = select.bind(value);
     }
     let rows: Vec<ActivityRow> = select
         .bind(i64::from(ACTIVITY_PAGE_SIZE))
