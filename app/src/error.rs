@@ -245,6 +245,19 @@ impl FormRefusal {
         }
     }
 
+    /// The problems of a paste's lines, each with its line number.
+    pub fn line_problems(&self) -> Vec<FieldProblem> {
+        match &self.0 {
+            Some(AppError::Refused(refusal)) => refusal
+                .problems
+                .iter()
+                .filter(|problem| problem.line.is_some())
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// What was typed into the input called `input`, when the refusal kept it.
     pub fn typed(&self, input: &str) -> Option<String> {
         match &self.0 {

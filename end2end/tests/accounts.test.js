@@ -161,9 +161,16 @@ test('the server refuses an address that exists, naming the line, and adds nothi
   await page.getByLabel('Accounts, one per line').fill('fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42');
   await page.getByText('2 ready, 0 need attention').waitFor();
   await page.getByRole('button', { name: 'Add 2 accounts' }).click();
-  await page.locator('#text-error').filter({ hasText: 'Line 2, username: ann.lee@example.test is already an account.' }).waitFor();
+  await page.locator('#text-error').filter({ hasText: 'The server refused 1 line: each is marked in the report.' }).waitFor();
+  await page.getByText('1 ready, 1 need attention').waitFor();
+  await page.locator('.report__line--bad').filter({ hasText: 'Line 2' })
+    .filter({ hasText: 'username: ann.lee@example.test is already an account' }).waitFor();
   assert.equal(await page.getByLabel('Accounts, one per line').getAttribute('aria-invalid'), 'true');
   assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), 'fred Stormy#day42 Stormy#day42\nann.lee Sunny#day42 Sunny#day42', 'the paste is kept');
+  // The refused line stays marked while it is in the box, and goes with it.
+  await waitForHydration(page);
+  await page.getByLabel('Accounts, one per line').fill('fred Stormy#day42 Stormy#day42');
+  await page.getByText('1 ready, 0 need attention').waitFor();
   await goTo(page, '/users?q=fred');
   await page.getByText('No account in example.test matches').waitFor();
   await page.context().close();
@@ -180,7 +187,7 @@ test('without JavaScript a paste is added and a bad one is refused with its line
   const paste = 'hugo abcdefgh abcdefgh Hugo\nivan Misty#day42 Misty#day42';
   await page.getByLabel('Accounts, one per line').fill(paste);
   await page.getByRole('button', { name: 'Add' }).click();
-  await page.locator('#text-error').filter({ hasText: 'Line 1, password' }).waitFor();
+  await page.locator('.report__line--bad').filter({ hasText: 'Line 1' }).filter({ hasText: 'password: ' }).waitFor();
   assert.ok(!page.url().includes('abcdefgh'), 'no password in the address');
   assert.equal(await page.getByLabel('Accounts, one per line').inputValue(), paste, 'the paste is kept to be fixed');
   await screenshot(page, 'add-many-refused-nojs-desktop');

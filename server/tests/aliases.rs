@@ -759,10 +759,18 @@ async fn without_javascript_a_refused_paste_comes_back_in_the_page_with_its_line
         "the paste is kept: {}",
         refused.body
     );
+    // The refused line is marked in the report, which counts it; beside the box, a pointer.
+    let report = &refused.body[refused.body.find("id=\"alias-report\"").unwrap()..];
+    assert!(report.contains("1 ready, 1 need attention"), "{report}");
+    let line = &report[report.find(">Line 2<").expect("line 2 in the report")..];
+    assert!(
+        line.contains("sales@alpha.test is already an alias"),
+        "{line}"
+    );
     assert!(
         refused
             .body
-            .contains("Line 2: sales@alpha.test is already an alias."),
+            .contains("The server refused 1 line: each is marked in the report."),
         "{}",
         refused.body
     );
@@ -805,7 +813,7 @@ async fn every_alias_screen_is_complete_without_javascript() {
         ("/aliases/edit?address=sales%40alpha.test", "bob@x.test"),
         (
             "/aliases/delete?domain=alpha.test&address=sales%40alpha.test",
-            "Delete 1 alias(es)",
+            "Delete 1 alias",
         ),
         ("/aliases/deleted", "gone@alpha.test"),
     ] {
@@ -930,10 +938,10 @@ async fn the_list_delete_and_restore_screens_speak_of_accounts_or_aliases_each_t
             "/users/delete?domain=alpha.test&email=ann%40alpha.test&email=cy%40alpha.test",
             &[
                 "<title>Delete accounts",
-                "These 2 account(s) will stop working at once: nobody can log in or check their mail.",
+                "These 2 accounts will stop working at once: nobody can log in or check their mail.",
                 "<li>ann@alpha.test",
                 "name=\"emails\" value=\"ann@alpha.test\ncy@alpha.test\"",
-                "Delete 2 account(s)",
+                "Delete 2 accounts",
                 "<a href=\"/users\" class=\"button\">Cancel",
                 "action=\"/api/delete_accounts",
             ],
@@ -942,10 +950,10 @@ async fn the_list_delete_and_restore_screens_speak_of_accounts_or_aliases_each_t
             "/aliases/delete?domain=alpha.test&address=sales%40alpha.test",
             &[
                 "<title>Delete aliases",
-                "Mail to these 1 alias(es) will be refused at once.",
+                "Mail to this alias will be refused at once.",
                 "<li>sales@alpha.test",
                 "name=\"addresses\" value=\"sales@alpha.test\"",
-                "Delete 1 alias(es)",
+                "Delete 1 alias",
                 "<a href=\"/aliases\" class=\"button\">Cancel",
                 "action=\"/api/delete_aliases",
             ],

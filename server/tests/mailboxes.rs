@@ -1430,9 +1430,10 @@ async fn without_javascript_a_refused_paste_comes_back_in_the_page_not_the_addre
         "the paste is kept: {}",
         refused.body
     );
+    let line = &refused.body[refused.body.find(">Line 2<").expect("line 2 in the report")..];
     assert!(
-        refused.body.contains("Line 2, password"),
-        "the reason names the line"
+        line.contains("password: "),
+        "the reason is on its line: {line}"
     );
     assert_eq!(
         server.count("SELECT COUNT(*) FROM mailboxes").await,
@@ -1449,6 +1450,29 @@ async fn without_javascript_a_refused_paste_comes_back_in_the_page_not_the_addre
             .is_some_and(|to| to.starts_with("/users/added?batch=")),
         "{:?}",
         added.header("location")
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 1);
+}
+
+#[tokio::test]
+async fn a_line_the_server_refuses_is_marked_in_the_report_and_its_counts() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let first = "kim Sunny#day42 Sunny#day42 Kim";
+    post_paste_without_javascript(&server, &cookie, first).await;
+    // Both lines pass the rules typed in the browser; only the server knows kim is taken.
+    let text = format!("lou Rainy#day42 Rainy#day42 Lou\n{first}");
+    let refused = post_paste_without_javascript(&server, &cookie, &text).await;
+    assert_eq!(refused.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.body;
+    assert!(page.contains("1 ready, 1 need attention"), "{page}");
+    let kim = &page[page.find(">Line 2<").expect("line 2 in the report")..];
+    let kim = &kim[..kim.find("</li></ul>").unwrap_or(kim.len())];
+    assert!(kim.contains("username: "), "{kim}");
+    assert!(!kim.contains("aria-label=\"ready\""), "{kim}");
+    assert!(
+        page.contains("The server refused 1 line: each is marked in the report."),
+        "{page}"
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 1);
 }

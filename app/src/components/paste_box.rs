@@ -4,8 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::components::bulk_report::{BulkReportView, PasteReport};
+use crate::components::bulk_report::{refused_lines, BulkReportView, PasteReport};
 use crate::components::field::FieldError;
+use crate::error::FormRefusal;
+use crate::words::counted;
 
 /// The box and its report, inside the island that owns the form: the island keeps the text
 /// typed so far in `text` and makes `report` from it.
@@ -25,8 +27,8 @@ pub fn PasteBox(
     initial: String,
     /// The text as typed since.
     text: RwSignal<String>,
-    /// The server's refusal of the text, if it refused it.
-    error: Option<String>,
+    /// The server's refusal of the text as posted (`initial`), if it refused it.
+    refused: FormRefusal,
     /// The report of the lines typed.
     #[prop(into)]
     report: Signal<PasteReport>,
@@ -34,6 +36,18 @@ pub fn PasteBox(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
+    // Lines the server refused are marked in the report, which counts them; beside the box
+    // only a pointer to them, or the refusal of the whole text.
+    let refused_lines = refused_lines(&refused, &initial);
+    let error = if refused_lines.is_empty() {
+        refused.beside("text")
+    } else {
+        let lines = counted(refused_lines.len() as u64, "line", "lines");
+        Some(format!(
+            "The server refused {lines}: each is marked in the report."
+        ))
+    };
+    let report = Signal::derive(move || report.get().with_refused(&text.get(), &refused_lines));
     let described = if error.is_some() {
         format!("{id}-hint {id}-error {report_id}")
     } else {

@@ -51,7 +51,6 @@ fn BulkForm(
     quota_mb: String,
     refused: FormRefusal,
 ) -> impl IntoView {
-    let text_error = refused.beside("text");
     let initial = text;
     let text = RwSignal::new(initial.clone());
     let generate = RwSignal::new(generate);
@@ -113,12 +112,13 @@ fn BulkForm(
                 id="text"
                 label="Accounts, one per line"
                 hint="username  password  password-again  [first name  [last name]] — separated by spaces or tabs, \
-                      or comma-separated lines pasted from a spreadsheet. Lines starting with # are skipped."
+                      or lines pasted from a spreadsheet, separated by commas or semicolons (a row of headings is skipped). \
+                      Lines starting with # are skipped."
                 rows="12"
                 report_id="bulk-report"
                 initial
                 text
-                error=text_error
+                refused=refused.clone()
                 report=Signal::derive(move || PasteReport::from(report.get()))
             >
                 <label class="check">

@@ -94,7 +94,6 @@ fn OneAliasFields(domain: String, refused: FormRefusal) -> impl IntoView {
 /// so a refusal comes back with the text and the problems by line, with or without JavaScript.
 #[island]
 fn AliasPasteForm(domain: String, text: String, refused: FormRefusal) -> impl IntoView {
-    let text_error = refused.beside("text");
     let initial = text;
     let text = RwSignal::new(initial.clone());
     let report = {
@@ -123,7 +122,7 @@ fn AliasPasteForm(domain: String, text: String, refused: FormRefusal) -> impl In
                 report_id="alias-report"
                 initial
                 text
-                error=text_error
+                refused=refused.clone()
                 report=Signal::derive(move || PasteReport::from(report.get()))
             />
             <button class="button button--primary" type="submit" disabled=blocked>{label}</button>

@@ -275,7 +275,7 @@ pub(super) fn csv_field(value: &str) -> String {
 
 /// Splits at LF, CRLF and a lone CR: a browser's text box shows all three
 /// as a line break, so line numbers must count them all.
-pub(super) fn split_lines(text: &str) -> Vec<&str> {
+pub fn split_lines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut start = 0;
     let mut rest = text.char_indices().peekable();

@@ -50,8 +50,8 @@ pub use autoreply::{
     AutoReplyText, AUTOREPLY_SUBJECT_MAX, AUTOREPLY_TEXT_MAX,
 };
 pub use bulk::{
-    check_account, format_line, name_problems, parse_bulk, AccountFields, BulkLine, BulkOptions,
-    BulkReport, NewAccount, BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
+    check_account, format_line, name_problems, parse_bulk, split_lines, AccountFields, BulkLine,
+    BulkOptions, BulkReport, NewAccount, BULK_MAX_ACCOUNTS, BULK_MAX_BYTES, NAME_MAX,
 };
 pub use check::{Check, Level, Rule};
 pub use generate::{
