@@ -70,7 +70,7 @@ pub fn PasteBox(
                     on:input:target=move |event| text.set(event.target().value())
                 >{initial}</textarea>
                 <FieldError name=id message=error/>
-                {children.map(|children| children())}
+                <div class="bulk__more">{children.map(|children| children())}</div>
             </div>
             <div class="bulk__report" id=report_id aria-live="polite">
                 <BulkReportView report/>

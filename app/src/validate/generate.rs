@@ -6,15 +6,19 @@ use std::fmt;
 use super::check::Level;
 use super::password::{check_password, PasswordContext, PASSWORD_MAX, PASSWORD_MIN};
 
-/// Length of a generated password when the user does not choose one.
-pub const DEFAULT_LEN: usize = 16;
+/// Length of a generated password when the user does not choose one: four groups of four,
+/// `7kmx-q2vh-w9tb-c4ne`, 80 random bits.
+pub const DEFAULT_LEN: usize = 19;
 
-/// Characters a generated password is drawn from: letters, digits and
-/// symbols that cannot be mistaken for one another when read aloud or
-/// copied from paper (no `0 O o 1 l I |` and no quotes or backtick), and no
-/// comma or whitespace, which some mail programs mishandle.
-const ALPHABET: &[u8] =
-    b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#$%&()*+-./:;<=>?@[]^_{}~";
+/// Characters a generated password is drawn from: small letters and digits that cannot be
+/// mistaken for one another when read aloud, dictated or copied from paper (no `0 o 1 l`), so
+/// nobody has to say "capital" or name a symbol. 32 of them: 5 random bits each.
+const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+
+/// Between groups of [`GROUP`] characters, easy to keep one's place in while reading out, and
+/// the symbol the rules ask for.
+const SEPARATOR: char = '-';
+const GROUP: usize = 4;
 
 /// First characters that make a spreadsheet read a cell as a formula (or, for tab and carriage
 /// return, hide one behind them). A generated password never starts with one, so the CSV of
@@ -57,11 +61,11 @@ impl std::error::Error for GenerateError {}
 /// passes every rule of [`check_password`] with no failure and no warning,
 /// and does not start like a spreadsheet formula ([`starts_like_formula`]).
 ///
-/// `len` is clamped to 8..=128. Every character is drawn uniformly from an
-/// alphabet without look-alike characters; a candidate that misses a rule
-/// (no digit, or a name inside it) or starts like a formula is thrown away
-/// whole and a new one drawn, so the result stays uniform over the passwords
-/// that pass. Randomness comes
+/// `len` is clamped to 8..=128 and counts the separators: groups of four characters drawn
+/// uniformly from an alphabet without look-alike characters, a dash between groups. A
+/// candidate that misses a rule (no letter or digit, or a name inside it) is thrown away whole
+/// and a new one drawn, so the result stays uniform over the passwords that pass. It never
+/// starts like a formula, as it starts with a letter or digit. Randomness comes
 /// from the operating system (the browser's `crypto.getRandomValues` in
 /// WebAssembly).
 pub fn generate_password(ctx: &PasswordContext, len: usize) -> Result<String, GenerateError> {
@@ -69,10 +73,9 @@ pub fn generate_password(ctx: &PasswordContext, len: usize) -> Result<String, Ge
     let mut random = RandomBytes::new();
     for _ in 0..MAX_ATTEMPTS {
         let candidate = draw(&mut random, len)?;
-        let clean = !starts_like_formula(&candidate)
-            && check_password(&candidate, ctx)
-                .iter()
-                .all(|check| check.level == Level::Pass);
+        let clean = check_password(&candidate, ctx)
+            .iter()
+            .all(|check| check.level == Level::Pass);
         if clean {
             return Ok(candidate);
         }
@@ -82,10 +85,15 @@ pub fn generate_password(ctx: &PasswordContext, len: usize) -> Result<String, Ge
 
 fn draw(random: &mut RandomBytes, len: usize) -> Result<String, GenerateError> {
     (0..len)
-        .map(|_| {
-            random
-                .below(ALPHABET.len())
-                .map(|i| char::from(ALPHABET[i]))
+        .map(|at| {
+            // Every fifth place separates two groups, but never ends the password.
+            if at % (GROUP + 1) == GROUP && at + 1 < len {
+                Ok(SEPARATOR)
+            } else {
+                random
+                    .below(ALPHABET.len())
+                    .map(|i| char::from(ALPHABET[i]))
+            }
         })
         .collect()
 }
@@ -141,18 +149,31 @@ mod tests {
     };
 
     #[test]
-    fn alphabet_has_no_look_alikes_or_troublemakers() {
+    fn alphabet_has_no_look_alikes_capitals_or_symbols() {
         for banned in "0Oo1lI|`'\", \t".bytes() {
             assert!(!ALPHABET.contains(&banned), "{:?}", char::from(banned));
         }
-        assert!(ALPHABET.iter().all(u8::is_ascii_graphic));
+        assert!(ALPHABET
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         let mut sorted = ALPHABET.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted.len(), ALPHABET.len(), "no character twice");
-        assert!(ALPHABET.iter().any(u8::is_ascii_digit));
-        assert!(ALPHABET.iter().any(u8::is_ascii_punctuation));
-        assert!(ALPHABET.iter().any(u8::is_ascii_alphabetic));
+        assert_eq!(sorted.len(), 32, "32 characters, none twice: 5 bits each");
+    }
+
+    #[test]
+    fn the_default_reads_as_four_groups_of_four() {
+        for _ in 0..200 {
+            let pw = generate_password(&SEED, DEFAULT_LEN).expect("generated");
+            let groups: Vec<&str> = pw.split(SEPARATOR).collect();
+            assert_eq!(groups.len(), 4, "{pw}");
+            assert!(groups.iter().all(|group| group.len() == GROUP), "{pw}");
+        }
+        for len in PASSWORD_MIN..=40 {
+            let pw = generate_password(&SEED, len).expect("generated");
+            assert!(!pw.ends_with(SEPARATOR) && !pw.contains("--"), "{pw}");
+        }
     }
 
     #[test]
@@ -180,14 +201,14 @@ mod tests {
             assert!(check_password(&pw, &SEED)
                 .iter()
                 .all(|c| c.level == Level::Pass));
-            assert!(pw.bytes().all(|b| ALPHABET.contains(&b)));
+            assert!(pw
+                .bytes()
+                .all(|b| ALPHABET.contains(&b) || char::from(b) == SEPARATOR));
         }
     }
 
     #[test]
     fn no_password_starts_like_a_formula() {
-        // About one in twenty candidates starts with `=`, `+`, `-` or `@`: thousands of
-        // passwords would show some if they were not thrown away.
         for len in [PASSWORD_MIN, DEFAULT_LEN] {
             for _ in 0..3_000 {
                 let pw = generate_password(&SEED, len).expect("generated");
@@ -204,7 +225,9 @@ mod tests {
         for text in ["", "a=1", "1-2", "x@y", "'=1", " =1"] {
             assert!(!starts_like_formula(text), "{text:?}");
         }
-        assert!(FORMULA_START.iter().any(|c| ALPHABET.contains(&(*c as u8))));
+        assert!(FORMULA_START
+            .iter()
+            .all(|c| !ALPHABET.contains(&(*c as u8))));
     }
 
     #[test]
@@ -228,10 +251,9 @@ mod tests {
     }
 
     #[test]
-    fn rejection_zone() {
-        // With 82 characters, bytes 246..=255 are rejected: 246 = 3 * 82.
-        assert_eq!(ALPHABET.len(), 82);
-        assert_eq!(256 - 256 % ALPHABET.len(), 246);
+    fn no_random_byte_is_wasted() {
+        // 32 characters divide 256: every byte gives a character, none is rejected.
+        assert_eq!(256 % ALPHABET.len(), 0);
     }
 
     #[test]
