@@ -19,6 +19,7 @@ pub mod limits;
 pub mod mail_roles;
 pub mod migrate_to;
 pub mod nul;
+pub mod once;
 pub mod postfix;
 pub mod template;
 pub mod web;

@@ -86,6 +86,8 @@ pub fn router(config: GuardConfig, site_dir: &Path) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
+        // Inside the guard, which finds the session, and the NUL check, which reads the body.
+        .layer(middleware::from_fn(crate::once::once))
         .layer(middleware::from_fn(crate::nul::refuse_nul))
         // The guard wraps the body limit, so that its 413 becomes a readable page.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
