@@ -237,6 +237,11 @@ impl FormRefusal {
         }
     }
 
+    /// Whether the post was refused because the session had ended.
+    pub fn session_ended(&self) -> bool {
+        matches!(self.0, Some(AppError::Unauthenticated))
+    }
+
     /// The message beside the input called `input`.
     pub fn beside(&self, input: &str) -> Option<String> {
         match &self.0 {

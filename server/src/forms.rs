@@ -1,7 +1,9 @@
 //! Form posts whose refusal must keep what was typed; browsers post them plainly, with or
 //! without JavaScript. A server function answers such a post with a redirect, which could
 //! carry the text only in the URL; here the page itself answers, with the pasted text and the
-//! report, so nothing secret ever lands in a URL, a log or the session store.
+//! report, so nothing secret ever lands in a URL, a log or the session store. They are
+//! answered without a session too: a paste prepared while the session ran out comes back with
+//! the reason, kept, instead of being lost behind the log-on page.
 
 use std::convert::Infallible;
 
@@ -73,6 +75,7 @@ pub async fn add_accounts(State(pages): State<FormPages>, request: Request) -> R
         Ok(location) => Redirect::to(&location).into_response(),
         Err(error) => {
             let draft = BulkDraft {
+                domain: form.domain.clone(),
                 text: form.text,
                 generate: form.generate.is_some(),
                 quota_mb: form.quota_mb.unwrap_or_default(),
@@ -120,6 +123,7 @@ pub async fn add_aliases(State(pages): State<FormPages>, request: Request) -> Re
         Ok(location) => Redirect::to(&location).into_response(),
         Err(error) => {
             let draft = AliasDraft {
+                domain: form.domain.clone(),
                 text: form.text,
                 refused: FormRefusal::from(error),
             };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::context::{ClientAddr, CurrentSession, MustEnrol};
-use app::routes::{Account, Home, LogOn, LogOnCode, Users, PUBLIC};
+use app::routes::{Account, AddAccounts, AddAliases, Home, LogOn, LogOnCode, Users, PUBLIC};
 use app::ssr::sessions;
 use app::ssr::sessions::SessionPolicy;
 use app::ssr::AppState;
@@ -76,6 +76,14 @@ fn is_public(path: &str) -> bool {
         || path == "/favicon.ico"
         || path == "/favicon.svg"
         || path == "/navigate.js"
+}
+
+/// A paste posted to its form page, which answers a post without a session itself: with the
+/// paste kept in the page, instead of losing it behind the log-on page.
+fn is_paste_post(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == axum::http::Method::POST
+        && (path == AddAccounts::PATH || path == AddAliases::PATH)
 }
 
 /// The page where an administrator turns two-factor log-on on.
@@ -161,8 +169,9 @@ pub async fn guard(
         };
         return redirect(&expired.href(), config.hsts);
     }
-    // Pages, loaded or posted to, need a session; server functions answer for themselves.
-    if session.is_none() && !is_public(&path) {
+    // Pages, loaded or posted to, need a session; server functions and the pastes' form pages
+    // answer for themselves.
+    if session.is_none() && !is_public(&path) && !is_paste_post(&request) {
         return to_log_on(
             request.uri(),
             token.is_some(),

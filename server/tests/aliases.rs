@@ -833,7 +833,7 @@ async fn every_alias_screen_is_complete_without_javascript() {
 }
 
 #[tokio::test]
-async fn without_a_session_the_alias_paste_asks_to_log_on_and_adds_nothing() {
+async fn without_a_session_the_alias_paste_is_kept_with_the_reason_and_adds_nothing() {
     let server = TestServer::new().await;
     let body = encode(&[("domain", "alpha.test"), ("text", "sales ann@x.test")]);
     let request = post("/aliases/add", None)
@@ -841,10 +841,22 @@ async fn without_a_session_the_alias_paste_asks_to_log_on_and_adds_nothing() {
         .body(axum::body::Body::from(body))
         .unwrap();
     let reply = server.send(request).await;
-    assert_eq!(reply.status, axum::http::StatusCode::SEE_OTHER);
-    assert_eq!(
-        reply.header("location"),
-        Some("/log-on?next=%2Faliases%2Fadd")
+    assert_eq!(reply.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    let page = reply.body;
+    assert!(page.contains(">sales ann@x.test</textarea>"), "{page}");
+    assert!(
+        page.contains(
+            "Your session ended while you were preparing this list, so nothing was added."
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("target=\"_blank\""),
+        "the log-on opens beside the paste: {page}"
+    );
+    assert!(
+        page.contains("name=\"domain\" value=\"alpha.test\""),
+        "{page}"
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM aliases").await, 0);
 }

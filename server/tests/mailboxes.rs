@@ -1478,7 +1478,7 @@ async fn a_line_the_server_refuses_is_marked_in_the_report_and_its_counts() {
 }
 
 #[tokio::test]
-async fn without_a_session_the_paste_page_asks_to_log_on() {
+async fn without_a_session_the_paste_is_kept_with_the_reason_and_nothing_is_added() {
     let server = TestServer::new().await;
     let body = encode(&[
         ("domain", "alpha.test"),
@@ -1489,12 +1489,30 @@ async fn without_a_session_the_paste_page_asks_to_log_on() {
         .body(Body::from(body))
         .unwrap();
     let reply = server.send(request).await;
-    assert_eq!(reply.status, axum::http::StatusCode::SEE_OTHER);
-    assert_eq!(
-        reply.header("location"),
-        Some("/log-on?next=%2Fusers%2Fadd")
+    assert_eq!(reply.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    let page = reply.body;
+    assert!(
+        page.contains(">kim Sunny#day42 Sunny#day42</textarea>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "Your session ended while you were preparing this list, so nothing was added."
+        ),
+        "{page}"
+    );
+    assert!(page.contains("Log on again in a new tab"), "{page}");
+    assert!(
+        page.contains("name=\"domain\" value=\"alpha.test\""),
+        "{page}"
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 0);
+    // Once logged on (in the other tab), the same post adds the list.
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let added =
+        post_paste_without_javascript(&server, &cookie, "kim Sunny#day42 Sunny#day42").await;
+    assert_eq!(added.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(server.count("SELECT COUNT(*) FROM mailboxes").await, 1);
 }
 
 /// Adds `count` accounts to alpha.test straight into the database, as an import would.

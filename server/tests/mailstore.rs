@@ -351,10 +351,10 @@ async fn the_command_line_rebuilds_a_mailbox_and_prints_the_report() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("Moved 1 files that are not messages"),
+        stdout.contains("Moved 1 file that is not a message"),
         "{stdout}"
     );
-    assert!(stdout.contains("holds 1 messages, 18 bytes"), "{stdout}");
+    assert!(stdout.contains("holds 1 message, 18 bytes"), "{stdout}");
     assert_eq!(
         server
             .count(

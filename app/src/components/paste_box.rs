@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 use crate::components::bulk_report::{refused_lines, BulkReportView, PasteReport};
 use crate::components::field::FieldError;
+use crate::components::layout::ActionError;
 use crate::error::FormRefusal;
+use crate::routes::LogOn;
 use crate::words::counted;
 
 /// The box and its report, inside the island that owns the form: the island keeps the text
@@ -77,4 +79,23 @@ pub fn PasteBox(
             </div>
         </div>
     }
+}
+
+/// Why the server refused the paste, above the form. A session that ended while the paste was
+/// prepared gets its own words and a way back that keeps the paste in this page.
+#[component]
+pub fn PasteRefusal(refused: FormRefusal) -> impl IntoView {
+    if refused.session_ended() {
+        return view! {
+            <div class="alert alert--error" role="alert">
+                <p>"Your session ended while you were preparing this list, so nothing was added. It is kept here."</p>
+                <p>
+                    <a href=LogOn::PATH target="_blank" rel="noopener">"Log on again in a new tab"</a>
+                    ", then come back to this page and add the list."
+                </p>
+            </div>
+        }
+        .into_any();
+    }
+    view! { <ActionError text=refused.general()/> }.into_any()
 }

@@ -10,6 +10,8 @@ use crate::error::FormRefusal;
 /// reason, so that nothing is lost.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkDraft {
+    /// The domain the paste was posted for.
+    pub domain: String,
     pub text: String,
     pub generate: bool,
     /// The quota typed for every account; empty for the domain's default.
@@ -22,6 +24,8 @@ pub struct BulkDraft {
 /// the reason, so that nothing is lost.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AliasDraft {
+    /// The domain the paste was posted for.
+    pub domain: String,
     pub text: String,
     /// Why: the problems by line, beside the paste.
     pub refused: FormRefusal,

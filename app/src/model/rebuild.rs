@@ -1,6 +1,6 @@
 //! What Rebuild mailbox found and did, and the last rebuild as the audit log recorded it.
 
-use crate::words::counted;
+use crate::words::{counted, grouped};
 use serde::{Deserialize, Serialize};
 
 /// Whether Dovecot was asked to resync the mailbox, and how that went.
@@ -51,33 +51,44 @@ impl RebuildReport {
         }
         if self.owners_fixed > 0 {
             lines.push(format!(
-                "Gave {} files and folders back to the mail user.",
-                self.owners_fixed
+                "Gave {} back to the mail user.",
+                counted(self.owners_fixed, "file or folder", "files and folders")
             ));
         }
         if self.modes_fixed > 0 {
             lines.push(format!(
-                "Fixed the permissions of {} files and folders.",
-                self.modes_fixed
+                "Fixed the permissions of {}.",
+                counted(self.modes_fixed, "file or folder", "files and folders")
             ));
         }
         if !self.stale_tmp_removed.is_empty() {
             lines.push(format!(
-                "Cleared {} abandoned deliveries older than 36 hours from tmp.",
-                self.stale_tmp_removed.len()
+                "Cleared {} older than 36 hours from tmp.",
+                counted(
+                    self.stale_tmp_removed.len() as u64,
+                    "abandoned delivery",
+                    "abandoned deliveries"
+                )
             ));
         }
         if !self.quarantined.is_empty() {
             lines.push(format!(
-                "Moved {} files that are not messages to a quarantine folder in the mailbox: {}.",
-                self.quarantined.len(),
+                "Moved {} to a quarantine folder in the mailbox: {}.",
+                match self.quarantined.len() {
+                    1 => "1 file that is not a message".to_owned(),
+                    n => format!("{} files that are not messages", grouped(n as u64)),
+                },
                 list(&self.quarantined)
             ));
         }
         if !self.index_files_removed.is_empty() {
             lines.push(format!(
-                "Removed {} index, cache and lock files; the mail server rebuilds them.",
-                self.index_files_removed.len()
+                "Removed {}; the mail server rebuilds them.",
+                counted(
+                    self.index_files_removed.len() as u64,
+                    "index, cache or lock file",
+                    "index, cache and lock files"
+                )
             ));
         }
         lines.push(match &self.resync {

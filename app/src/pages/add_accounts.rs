@@ -8,8 +8,8 @@ use crate::api::accounts::add_progress;
 use crate::components::bulk_report::PasteReport;
 use crate::components::domain::use_current_domain;
 use crate::components::hydrated::use_hydrated;
-use crate::components::layout::{ActionError, Layout};
-use crate::components::paste_box::PasteBox;
+use crate::components::layout::Layout;
+use crate::components::paste_box::{PasteBox, PasteRefusal};
 use crate::components::quota::{quota_error, QuotaInput};
 use crate::error::FormRefusal;
 use crate::model::drafts::BulkDraft;
@@ -29,8 +29,9 @@ pub fn AddAccountsPage() -> impl IntoView {
             <AddTabs current="many"/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || domain.domains.get().map(|_| {
-                let BulkDraft { text, generate, quota_mb, refused } = draft.clone();
-                let domain = domain.name.get().unwrap_or_default();
+                let BulkDraft { domain: posted, text, generate, quota_mb, refused } = draft.clone();
+                // A paste posted after the session ended keeps the domain it was for.
+                let domain = domain.name.get().unwrap_or(posted);
                 view! { <BulkForm domain text generate quota_mb refused/> }
             })}
             </Suspense>
@@ -107,7 +108,7 @@ fn BulkForm(
     view! {
         <form class="bulk" method="post" action=AddAccounts::PATH node_ref=form on:submit=submit>
             <input type="hidden" name="domain" value=domain/>
-            <ActionError text=refused.general()/>
+            <PasteRefusal refused=refused.clone()/>
             <PasteBox
                 id="text"
                 label="Accounts, one per line"

@@ -7,7 +7,7 @@ use crate::components::domain::use_current_domain;
 use crate::components::field::{username_error, FieldError};
 use crate::components::hydrated::use_hydrated;
 use crate::components::layout::{ActionError, Layout};
-use crate::components::paste_box::PasteBox;
+use crate::components::paste_box::{PasteBox, PasteRefusal};
 use crate::components::targets::TargetsInput;
 use crate::error::FormRefusal;
 use crate::model::drafts::AliasDraft;
@@ -31,8 +31,10 @@ pub fn AddAliasesPage() -> impl IntoView {
             {move || domain.domains.get().map(|_| {
                 let (error, one_refused) = (error.clone(), one_refused.clone());
                 let name = domain.name.get().unwrap_or_default();
-                let AliasDraft { text, refused } = draft.clone();
-                let (for_one, for_paste) = (name.clone(), name.clone());
+                let AliasDraft { domain: posted, text, refused } = draft.clone();
+                // A paste posted after the session ended keeps the domain it was for.
+                let for_paste = if name.is_empty() { posted } else { name.clone() };
+                let for_one = name.clone();
                 view! {
                     <ActionForm action=add attr:class="card form">
                         <h2 class="card__title">"Add one alias"</h2>
@@ -112,7 +114,7 @@ fn AliasPasteForm(domain: String, text: String, refused: FormRefusal) -> impl In
     view! {
         <form class="bulk" method="post" action=AddAliases::PATH>
             <input type="hidden" name="domain" value=domain/>
-            <ActionError text=refused.general()/>
+            <PasteRefusal refused=refused.clone()/>
             <PasteBox
                 id="alias-text"
                 label="Aliases, one per line"
