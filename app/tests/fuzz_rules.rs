@@ -107,7 +107,7 @@ proptest! {
             first_name: &first,
             last_name: &last,
         };
-        let line = check_account(&given, &domain);
+        let line = check_account(&given, &domain, false);
         prop_assert_eq!(line.account.is_some(), line.problems.is_empty());
     }
 

@@ -198,21 +198,28 @@ test('without JavaScript a paste is added and a bad one is refused with its line
   await page.context().close();
 });
 
-test('add one account with a generated password', async () => {
-  const page = await signedIn();
-  await goTo(page, '/users/add-one');
-  await page.getByLabel('Username').fill('ivy');
-  await page.getByLabel('First name').fill('Ivy');
-  await page.getByRole('button', { name: 'Generate a strong password' }).click();
-  const generated = await page.locator('.generate__shown code').textContent();
-  assert.match(generated, /^[a-km-z2-9]{4}(-[a-km-z2-9]{4}){3}$/, 'four groups of four, easy to read out');
-  assert.equal(await page.getByText('✗').count(), 0, 'every rule is met');
-  await screenshot(page, 'add-one-desktop');
-  await page.getByRole('button', { name: 'Add account' }).click();
-  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
-  await page.getByText('ivy@example.test').waitFor();
-  await page.context().close();
-});
+for (const javaScript of [true, false]) {
+  test(`add one account with a password the server generates and shows, and a quota, ${javaScript ? 'with' : 'without'} JavaScript`, async () => {
+    const page = await signedIn({ javaScript });
+    const who = javaScript ? 'ivy' : 'ida';
+    await goTo(page, '/users/add-one', javaScript);
+    if (javaScript) await waitForHydration(page);
+    await page.getByLabel('Username').fill(who);
+    await page.getByLabel('First name').fill('Ivy');
+    await page.getByLabel(/Generate a password/).check();
+    if (javaScript) {
+      assert.equal(await page.getByLabel('Password', { exact: true }).isVisible(), false, 'the fields give way to the generator');
+    }
+    await page.getByLabel('Quota (MB)').fill('250');
+    if (javaScript) await screenshot(page, 'add-one-desktop');
+    await page.getByRole('button', { name: 'Add account' }).click();
+    await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+    await page.getByText(`${who}@example.test`).waitFor();
+    const shown = await page.locator('code.generate__value').textContent();
+    assert.match(shown, /^[a-km-z2-9]{4}(-[a-km-z2-9]{4}){3}$/, 'shown on the result screen, four groups of four');
+    await page.context().close();
+  });
+}
 
 test('edit names, disable, change the password', async () => {
   const page = await signedIn();

@@ -711,6 +711,7 @@ async fn demo(state: &AppState, mail_account: bool) -> Result<(), AppError> {
             last_name: String::new(),
             password: password.clone(),
             password_again: password.clone(),
+            ..Default::default()
         },
         None,
     )

@@ -596,6 +596,52 @@ async fn a_running_paste_tells_its_session_how_far_it_has_got() {
 }
 
 #[tokio::test]
+async fn add_one_account_can_have_its_password_generated_and_a_quota() {
+    let console = Console::new().await;
+    let form = [
+        ("domain", "alpha.test"),
+        ("username", "kim"),
+        ("first_name", "Kim"),
+        ("last_name", ""),
+        ("generate", "on"),
+        ("quota_mb", "250"),
+    ];
+    let batch = batch_of(&console.call(ADD_ACCOUNT, &form).await).unwrap();
+    let shown = console.added_as(&console.cookie, &batch).await.unwrap();
+    let password = shown.accounts[0]
+        .generated_password
+        .clone()
+        .expect("the generated password is shown on the result screen");
+    let groups: Vec<&str> = password.split('-').collect();
+    assert_eq!(groups.len(), 4, "{password}");
+    let quota: i64 =
+        sqlx::query_scalar("SELECT quota_mb FROM mailboxes WHERE email = 'kim@alpha.test'")
+            .fetch_one(&console.server.db)
+            .await
+            .unwrap();
+    assert_eq!(quota, 250);
+
+    // Without the box ticked, empty passwords are refused; a bad quota is refused beside it,
+    // and nothing is added either way.
+    let refused = [
+        ("domain", "alpha.test"),
+        ("username", "lou"),
+        ("first_name", ""),
+        ("last_name", ""),
+        ("quota_mb", "1.5"),
+    ];
+    let message = invalid(batch_of(&console.call(ADD_ACCOUNT, &refused).await));
+    assert!(message.contains("Password: "), "{message}");
+    assert!(message.contains("Quota"), "{message}");
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM mailboxes WHERE email = 'lou@alpha.test'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn add_one_account_with_the_same_rules() {
     let console = Console::new().await;
     let batch = console
@@ -1620,6 +1666,7 @@ async fn the_operator_adds_through_the_same_service_as_the_web() {
         last_name: "Doe".into(),
         password: PW_JDOE.into(),
         password_again: again.into(),
+        ..OneAccount::default()
     };
     let differ = invalid(accounts::add_one(&console.state, &scope, typed(PW_ANN), None).await);
     assert_eq!(differ, "Password again: The two passwords differ.");

@@ -131,6 +131,9 @@ pub fn PasswordField(
     /// For a page that needs the element itself.
     #[prop(optional)]
     node_ref: NodeRef<Input>,
+    /// Whether the browser asks for it before posting; always when not given.
+    #[prop(optional, into)]
+    required: Option<Signal<bool>>,
 ) -> impl IntoView {
     let beside = error.as_ref().map(|_| self::error_id(name));
     let described = described_by(&[describedby, error_id, beside.as_deref()]);
@@ -148,7 +151,7 @@ pub fn PasswordField(
                     node_ref=node_ref
                     type=move || if shown.get() { "text" } else { "password" }
                     autocomplete=autocomplete
-                    required
+                    required=move || required.is_none_or(|required| required.get())
                     spellcheck="false"
                     aria-invalid=invalid
                     aria-describedby=described

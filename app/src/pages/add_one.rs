@@ -6,10 +6,12 @@ use crate::components::domain::use_current_domain;
 use crate::components::field::{error_id, username_error, FieldError};
 use crate::components::layout::{ActionError, Layout};
 use crate::components::password_tools::NewPasswordFields;
+use crate::components::quota::QuotaInput;
 use crate::error::FormRefusal;
 use crate::pages::add_accounts::AddTabs;
 
-/// Add accounts › Add one account: fields with the live rule checklist and the generator.
+/// Add accounts › Add one account: fields with the live rule checklist, a password generated
+/// by the server if asked for, and an optional quota.
 #[component]
 pub fn AddOnePage() -> impl IntoView {
     let add = ServerAction::<AddAccount>::new();
@@ -45,6 +47,8 @@ pub fn AddOnePage() -> impl IntoView {
 #[island]
 fn NewAccountFields(domain: String, refused: FormRefusal) -> impl IntoView {
     let username = RwSignal::new(refused.typed("username").unwrap_or_default());
+    let generate = RwSignal::new(false);
+    let quota_mb = RwSignal::new(refused.typed("quota_mb").unwrap_or_default());
     let first_name = RwSignal::new(refused.typed("first_name").unwrap_or_default());
     let last_name = RwSignal::new(refused.typed("last_name").unwrap_or_default());
     let email = {
@@ -67,7 +71,8 @@ fn NewAccountFields(domain: String, refused: FormRefusal) -> impl IntoView {
             <FieldError name="username" message=username_error/>
         </div>
         <NameFields initial=(first_name.get_untracked(), last_name.get_untracked()) refused=refused.clone() typed=(first_name, last_name)/>
-        <NewPasswordFields email first_name last_name refused/>
+        <NewPasswordFields email first_name last_name refused=refused.clone() generate/>
+        <QuotaInput typed=quota_mb optional=true refused=refused.beside("quota_mb")/>
     }
 }
 

@@ -462,11 +462,10 @@ pub struct AccountFields<'a> {
 }
 
 /// Checks one account with exactly the rules of a pasted line, reported as
-/// line 1. Passwords are never generated here: an empty one is a problem.
-pub fn check_account(given: &AccountFields, domain: &str) -> BulkLine {
-    let opts = BulkOptions {
-        generate_missing: false,
-    };
+/// line 1. With `generate_missing`, both passwords left empty ask for one to be generated
+/// (`password: None`); otherwise an empty one is a problem.
+pub fn check_account(given: &AccountFields, domain: &str, generate_missing: bool) -> BulkLine {
+    let opts = BulkOptions { generate_missing };
     check_fields(1, given, domain, &Company::of(domain), opts, Vec::new())
 }
 
@@ -1186,6 +1185,7 @@ mod tests {
                 ..fields("JDoe@Example.test", "abcde67~", "abcde67~")
             },
             DOMAIN,
+            false,
         );
         assert_eq!(
             ok.account,
@@ -1220,7 +1220,7 @@ mod tests {
             ),
         ];
         for (given, field, message) in cases {
-            let line = check_account(given, DOMAIN);
+            let line = check_account(given, DOMAIN, false);
             assert_eq!(line.account, None, "{given:?}");
             assert!(
                 line.problems
@@ -1236,6 +1236,7 @@ mod tests {
                 ..fields("jdoe", "abcde67~", "abcde67~")
             },
             DOMAIN,
+            false,
         );
         assert_eq!(named.problems[0].field, Field::FirstName);
     }

@@ -38,6 +38,10 @@ pub struct OneAccount {
     pub password: String,
     /// The password, typed again.
     pub password_again: String,
+    /// Generate the password when both are left empty; it is then shown on the result screen.
+    pub generate: bool,
+    /// The quota typed, in MB; empty or `None` for the domain's default.
+    pub quota_mb: Option<String>,
 }
 
 /// How a pasted list is added.
@@ -222,18 +226,32 @@ pub async fn add_one(
         first_name: &account.first_name,
         last_name: &account.last_name,
     };
-    let line = check_account(&given, scope.domain());
+    let quota_mb = account
+        .quota_mb
+        .as_deref()
+        .filter(|typed| !typed.trim().is_empty())
+        .map(parse_quota_mb)
+        .transpose()
+        .map_err(quota_refused);
+    let line = check_account(&given, scope.domain(), account.generate);
     let taken = taken_addresses(&state.db, scope.domain(), std::slice::from_ref(&line)).await?;
-    let problems = taken_problem(&taken, &line, scope.domain())
+    let mut problems: Vec<FieldProblem> = taken_problem(&taken, &line, scope.domain())
         .into_iter()
         .chain(line.problems.iter().cloned().map(FieldProblem::of))
         .collect();
+    if let Err(AppError::Refused(quota)) = &quota_mb {
+        problems.extend(quota.problems.iter().cloned());
+    }
     AppError::refuse(problems)?;
     let new = line.account.ok_or_else(|| {
         tracing::error!("a line without problems has no account");
         AppError::Internal
     })?;
-    create(state, scope, progress, vec![(new, Settings::default())]).await
+    let settings = Settings {
+        quota_mb: quota_mb?,
+        active: true,
+    };
+    create(state, scope, progress, vec![(new, settings)]).await
 }
 
 /// The full address of a username of `domain`.
