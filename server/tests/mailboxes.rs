@@ -1305,6 +1305,29 @@ async fn the_activity_log_is_newest_first_filtered_and_paged() {
     assert_eq!(filtered.rows.last().unwrap().target, "user0@alpha.test");
     let none = console.activity("mailbox.purge", 1).await;
     assert_eq!((none.page, none.pages, none.rows.len()), (1, 1, 0));
+    // The page links to every page by number: the first, the last and those near.
+    let html = console
+        .server
+        .get("/activity?domain=alpha.test&page=2", Some(&console.cookie))
+        .await
+        .body;
+    assert!(
+        html.contains("<span aria-current=\"page\" class=\"pager__number\">2<"),
+        "{html}"
+    );
+    for number in [1, 3] {
+        let link = app::routes::Activity {
+            domain: Some("alpha.test"),
+            page: Some(number),
+            ..app::routes::Activity::default()
+        }
+        .href()
+        .replace('&', "&amp;");
+        assert!(
+            html.contains(&format!("<a href=\"{link}\" aria-label=\"Page {number}\"")),
+            "{link}: {html}"
+        );
+    }
 
     let audit = console.audit_text().await;
     for secret in [PW_JDOE, PW_NEW, PASSWORD] {

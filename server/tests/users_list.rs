@@ -423,3 +423,23 @@ async fn a_paging_link_keeps_a_domain_and_term_with_characters_that_mean_somethi
         assert!(back.body.contains(&edit(n)), "no user{n:05} back on page 1");
     }
 }
+
+#[tokio::test]
+async fn a_deep_page_offers_the_way_back_to_the_first() {
+    let server = TestServer::new().await;
+    seed(&server, 150).await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let first = server.get("/users?domain=alpha.test", Some(&cookie)).await;
+    let second = server.get(&link(&first.body, "next"), Some(&cookie)).await;
+    let third = server.get(&link(&second.body, "next"), Some(&cookie)).await;
+    assert!(third.body.contains("Page 3 of"), "{}", third.body);
+    for (page, offered) in [(&first, false), (&second, false), (&third, true)] {
+        assert_eq!(
+            page.body
+                .contains("<a href=\"/users?domain=alpha.test\">First page<"),
+            offered,
+            "{}",
+            page.body
+        );
+    }
+}

@@ -60,8 +60,8 @@ fn ActivityList(
     let link = |to: u32| {
         Activity {
             domain: Some(&page.domain),
-            action: Some(&selected),
-            account: Some(&account),
+            action: Some(selected.as_str()).filter(|action| !action.is_empty()),
+            account: Some(account.as_str()).filter(|account| !account.is_empty()),
             page: Some(to),
         }
         .href()

@@ -102,7 +102,7 @@ fn account_list(page: &AccountSlice, search: &str) -> AnyView {
 fn pager_links(page: &AccountSlice, search: &str) -> impl IntoView {
     let first = Users {
         domain: Some(&page.domain),
-        q: Some(search),
+        q: Some(search).filter(|search| !search.is_empty()),
         ..Users::default()
     };
     let before = page.has_previous.then(|| match page.page {
@@ -128,7 +128,14 @@ fn pager_links(page: &AccountSlice, search: &str) -> impl IntoView {
         page.pages,
         if page.more { "+" } else { "" }
     );
-    view! { <PagerLinks before after place/> }
+    // Paged by address, a deep page is reached by moving, not by number: the way back to the
+    // first one is offered once it is more than a step away.
+    let back_to_first = (page.page > 2).then(|| first.href());
+    view! {
+        <PagerLinks before after place>
+            {back_to_first.map(|href| view! { <p class="pager__numbers"><a href=href>"First page"</a></p> })}
+        </PagerLinks>
+    }
 }
 
 /// The table's rows as one piece of HTML. Built as views, the 50 rows of six cells were most
