@@ -12,6 +12,17 @@ const parser = new DOMParser();
 let moves = 0;
 
 history.scrollRestoration = 'manual';
+/**
+ * Where the page was left on each entry of the history, by the name in the entry's state: Back
+ * and Forward change the entry before anything can be written into the one left.
+ */
+const left = new Map();
+let named = 0;
+/** A name no other entry of the history has: when this document started, and a count. */
+const newEntry = () => `${performance.timeOrigin}.${++named}`;
+/** The name of the entry shown. */
+let entry = history.state?.entry ?? newEntry();
+history.replaceState({ entry }, '');
 
 /** The request a click on a link of this site asks for, or nothing to leave to the browser. */
 function linkRequest(event) {
@@ -66,18 +77,21 @@ document.addEventListener('submit', (event) => {
 });
 
 window.addEventListener('popstate', (event) => {
-  move(new Request(location.href), { push: false, scroll: event.state?.scroll ?? 0 });
+  left.set(entry, window.scrollY);
+  entry = event.state?.entry ?? newEntry();
+  move(new Request(location.href), { push: false, scroll: left.get(entry) });
 });
 
 /**
  * Shows the page that `request` answers with. `push` adds the new address to the history
  * (replacing it when it is the address already shown, as a post that comes back to its page
- * does); `scroll` is where to put the page, top by default. Anything but an HTML page, or a
- * failure to reach the server, is left to the browser as a plain load.
+ * does); `scroll` is where Back or Forward put the page back, when known, else it opens at
+ * the place its address names or at the top. Anything but an HTML page, or a failure to reach
+ * the server, is left to the browser as a plain load.
  */
-async function move(request, { push, scroll = 0 }) {
+async function move(request, { push, scroll }) {
   const move = ++moves;
-  history.replaceState({ scroll: window.scrollY }, '');
+  if (push) left.set(entry, window.scrollY);
   // Asked as a browser asks for a page: a server function posted this way answers with a
   // redirect to the page that shows its outcome, exactly as without JavaScript.
   request.headers.set('Accept', 'text/html');
@@ -97,11 +111,19 @@ async function move(request, { push, scroll = 0 }) {
     if (move === moves) document.documentElement.removeAttribute('aria-busy');
   }
   if (move !== moves) return;
+  // An answer's address never has the place in the page (#…) that the request named: keep it,
+  // as the browser does when it loads the page itself. A place named by a redirect's Location
+  // is hidden from scripts (fetch gives the answer's address without it), so it is lost here.
   const url = new URL(response.url);
+  url.hash = new URL(request.url).hash;
   show(parser.parseFromString(html, 'text/html'));
   // Back to a screen that now redirects (after log off, say) shows where it went.
-  if (push && url.href !== location.href) history.pushState({ scroll: 0 }, '', url);
-  else history.replaceState({ scroll }, '', url);
+  if (push && url.href !== location.href) {
+    entry = newEntry();
+    history.pushState({ entry }, '', url);
+  } else {
+    history.replaceState({ entry }, '', url);
+  }
   settle(url, scroll);
 }
 
@@ -120,7 +142,8 @@ function show(page) {
 
 /**
  * Scrolls and moves the focus as a fresh page load would leave them for a keyboard or screen
- * reader user: to the first field the server refused, else to the screen's heading.
+ * reader user: the focus to the first field the server refused, else to the screen's heading;
+ * the page back where it was (`scroll`), else to the place its address names, else to the top.
  */
 function settle(url, scroll) {
   const target = url.hash ? document.getElementById(decodeURIComponent(url.hash.slice(1))) : null;
@@ -132,6 +155,7 @@ function settle(url, scroll) {
     if (!focus.matches('input, select, textarea, button, a[href]')) focus.setAttribute('tabindex', '-1');
     focus.focus({ preventScroll: true });
   }
-  if (target) target.scrollIntoView();
-  else window.scrollTo(0, scroll);
+  if (scroll !== undefined) window.scrollTo(0, scroll);
+  else if (target) target.scrollIntoView();
+  else window.scrollTo(0, 0);
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { createDemoPostmaster } from './support/server.js';
 import { useConsole } from './support/fixture.js';
-import { unexpectedProblems } from './support/browser.js';
+import { PHONE, unexpectedProblems } from './support/browser.js';
 import { signedIn as signedInTo, goTo as goToIn, openNavigation } from './support/console.js';
 
 const running = useConsole({ setup: createDemoPostmaster });
@@ -95,6 +95,39 @@ test('a form post shows its outcome in the page, and the next screen starts from
   assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password typed before the post is gone');
   await page.getByRole('button', { name: 'Log off' }).click();
   await page.getByText('You have logged off.').waitFor();
+  assert.deepEqual(await stayed(page), { same: true, wasmLoads: 1 });
+  assert.deepEqual(unexpectedProblems(page), []);
+  await page.context().close();
+});
+
+test('an address that names a place on its screen opens the screen there, as a page load does', async () => {
+  await twoAccounts();
+  const page = await signedIn({ viewport: PHONE });
+  await mark(page);
+  // No screen links into another's middle yet: a link like the one an outcome would give.
+  await page.evaluate(() => {
+    const link = Object.assign(document.createElement('a'), {
+      href: '/users/edit?email=ann.lee%40example.test#starts_on',
+      textContent: 'The dates of ann.lee\'s auto-reply',
+    });
+    document.querySelector('main').prepend(link);
+  });
+  await page.getByRole('link', { name: "The dates of ann.lee's auto-reply" }).click();
+  await page.getByRole('heading', { name: 'Edit account', level: 1 }).waitFor();
+  assert.match(page.url(), /#starts_on$/);
+  const shown = () => page.evaluate(() => {
+    const place = document.getElementById('starts_on').getBoundingClientRect();
+    return { scrolled: window.scrollY > 0, inView: place.top >= 0 && place.bottom <= window.innerHeight };
+  });
+  assert.deepEqual(await shown(), { scrolled: true, inView: true }, 'the dates are on screen, below the fold of a phone');
+  // Back puts the screen before where it was left, Forward this one back down the page (near
+  // the dates: its islands, drawn again, may move what is below them).
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
+  await page.goForward();
+  await page.getByRole('heading', { name: 'Edit account', level: 1 }).waitFor();
+  assert.ok(await page.evaluate(() => window.scrollY > window.innerHeight), 'Forward does not open Edit at the top');
   assert.deepEqual(await stayed(page), { same: true, wasmLoads: 1 });
   assert.deepEqual(unexpectedProblems(page), []);
   await page.context().close();
