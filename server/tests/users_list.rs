@@ -316,7 +316,8 @@ async fn the_users_page_shows_names_with_markup_as_text() {
     for shown in [
         r#"<td data-label="Name">&lt;b&gt;Ann&lt;/b&gt; &amp; "Co" Lee's"#,
         r#"value="ann@alpha.test" aria-label="Select ann@alpha.test""#,
-        r#"<a href="/users/edit?email=ann%40alpha.test">ann@alpha.test"#,
+        // A narrow screen breaks the address after its @ first.
+        r#"<a href="/users/edit?email=ann%40alpha.test">ann@<wbr>alpha.test"#,
         r#"<td data-label="Status">Active"#,
         r#"<td data-label="Size">3.0 MB"#,
     ] {

@@ -123,9 +123,20 @@ fn AliasLine(row: AliasRow) -> impl IntoView {
             <td class="accounts__select">
                 <input class="checkbox" type="checkbox" name="address" value=row.address.clone() aria-label=select_label/>
             </td>
-            <td data-label="Alias"><a href=edit>{row.address}</a></td>
+            <td data-label="Alias"><a href=edit><BreakableAddress address=row.address/></a></td>
             <td data-label="Targets">{row.targets}</td>
             <td data-label="Changed">{row.updated}</td>
         </tr>
+    }
+}
+
+/// An address that a narrow screen breaks after its @ before anywhere else.
+#[component]
+fn BreakableAddress(address: String) -> impl IntoView {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            view! { {format!("{local}@")}<wbr/>{domain.to_owned()} }.into_any()
+        }
+        None => view! { {address} }.into_any(),
     }
 }

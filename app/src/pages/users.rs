@@ -166,7 +166,8 @@ fn rows_html(rows: &[AccountRow]) -> String {
                 ..EditAccount::default()
             }
             .href(),
-            text(&row.email),
+            // A narrow screen breaks the address after its @ before anywhere else.
+            text(&row.email).replacen('@', "@<wbr>", 1),
             text(name.trim()),
             text(&row.created),
             text(&size),
