@@ -36,6 +36,9 @@ pub enum AppError {
     /// The thing asked for does not exist, or is not this user's to see.
     #[error("{0} was not found.")]
     NotFound(String),
+    /// The account asked for was deleted on the day given and can still be restored.
+    #[error("The account {0} was deleted on {1}. It can be restored from Deleted accounts until it is purged.")]
+    Deleted(String, String),
     /// Too many attempts; try again after this many seconds.
     #[error("Too many attempts. Please wait {} and try again.", crate::words::wait(*.0))]
     Throttled(u64),

@@ -698,7 +698,7 @@ async fn demo(state: &AppState, mail_account: bool) -> Result<(), AppError> {
     let scope = DomainScope::of(db, Caller::Operator, Some(DEMO_DOMAIN)).await?;
     match accounts::detail(db, &scope, DEMO_ACCOUNT).await {
         Ok(_) => return Ok(()),
-        Err(AppError::NotFound(_)) => {}
+        Err(AppError::NotFound(_) | AppError::Deleted(..)) => {}
         Err(error) => return Err(error),
     }
     let (password, _) = password_for(DEMO_ACCOUNT, false)?;

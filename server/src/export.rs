@@ -215,7 +215,7 @@ fn refused(error: &AppError) -> Response {
     let status = match error {
         AppError::Unauthenticated | AppError::CodesUsedUp => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::NotFound(_) | AppError::Deleted(..) => StatusCode::NOT_FOUND,
         AppError::Invalid(_) | AppError::Refused(_) | AppError::Conflict(_) => {
             StatusCode::BAD_REQUEST
         }

@@ -947,7 +947,33 @@ async fn a_deleted_account_cannot_be_shown_or_edited() {
     let console = Console::new().await;
     console.paste("jdoe", true).await.unwrap();
     console.delete(&["jdoe@alpha.test"]).await.unwrap();
-    not_found(console.detail("jdoe@alpha.test").await);
+    // Edit says when it was deleted and where to restore it, rather than "not found".
+    sqlx::query(
+        "UPDATE mailboxes SET deleted_at = '2026-03-04T05:06:07Z' WHERE email = 'jdoe@alpha.test'",
+    )
+    .execute(&console.server.db)
+    .await
+    .unwrap();
+    let today = "2026-03-04";
+    match console.detail("jdoe@alpha.test").await {
+        Err(AppError::Deleted(address, on)) => {
+            assert_eq!((address.as_str(), on.as_str()), ("jdoe@alpha.test", today));
+        }
+        other => panic!("expected Deleted, got {other:?}"),
+    }
+    let edit = console
+        .server
+        .get("/users/edit?email=jdoe%40alpha.test", Some(&console.cookie))
+        .await;
+    let said = format!("The account jdoe@alpha.test was deleted on {today}.");
+    assert!(edit.body.contains(&said), "{}", edit.body);
+    assert!(
+        edit.body
+            .contains("href=\"/users/deleted?domain=alpha.test\""),
+        "{}",
+        edit.body
+    );
+    not_found(console.detail("never@alpha.test").await);
     not_found(console.update("jdoe@alpha.test", "John", "", true).await);
     not_found(
         console

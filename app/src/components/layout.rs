@@ -116,11 +116,23 @@ pub fn ActionError(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView 
     }
 }
 
-/// A screen whose data could not be loaded: the reason, and the way back to Users.
+/// A screen whose data could not be loaded: the reason, and the way back to Users, or to
+/// Deleted accounts for an account deleted meanwhile.
 #[component]
 pub fn LoadFailed(error: AppError) -> impl IntoView {
+    let back = match &error {
+        AppError::Deleted(address, _) => {
+            let domain = address.rsplit_once('@').map(|(_, domain)| domain);
+            let deleted = DeletedAccounts {
+                domain,
+                ..Default::default()
+            };
+            (deleted.href(), "Go to Deleted accounts")
+        }
+        _ => (Users::PATH.to_owned(), "Go to Users"),
+    };
     view! {
         <p class="alert alert--error" role="alert">{error.to_string()}</p>
-        <p><a href=Users::PATH>"Go to Users"</a></p>
+        <p><a href=back.0>{back.1}</a></p>
     }
 }

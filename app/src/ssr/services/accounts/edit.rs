@@ -57,7 +57,10 @@ pub async fn detail(
         count,
         bytes,
         quota_mb,
-    ) = row.ok_or_else(|| no_account(&address))?;
+    ) = match row {
+        Some(row) => row,
+        None => return Err(gone(db, scope, &address).await?),
+    };
     Ok(AccountDetail {
         email,
         domain: scope.domain().to_owned(),
@@ -71,6 +74,23 @@ pub async fn detail(
         message_count: count,
         mailbox_bytes: bytes,
         quota_mb,
+    })
+}
+
+/// Why a live account `address` was not found: deleted, on the day its latest deletion was
+/// made, while it can still be restored; otherwise not there at all.
+async fn gone(db: &AnyPool, scope: &DomainScope, address: &str) -> Result<AppError, AppError> {
+    let deleted: Option<String> = sqlx::query_scalar(
+        "SELECT substr(MAX(deleted_at), 1, 10) FROM mailboxes
+         WHERE email = $1 AND domain_id = $2 AND deleted_at IS NOT NULL",
+    )
+    .bind(address)
+    .bind(scope.domain_id())
+    .fetch_one(db)
+    .await?;
+    Ok(match deleted {
+        Some(on) => AppError::Deleted(address.to_owned(), on),
+        None => no_account(address),
     })
 }
 
