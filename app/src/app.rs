@@ -42,6 +42,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options islands=true/>
                 // Moves between screens without reloading the page (see the script).
                 <script type="module" src="/navigate.js"></script>
+                // Sends a form once however often it is submitted (see the script).
+                <script type="module" src="/once.js"></script>
                 <MetaTags/>
             </head>
             <body>

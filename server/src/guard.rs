@@ -76,6 +76,7 @@ fn is_public(path: &str) -> bool {
         || path == "/favicon.ico"
         || path == "/favicon.svg"
         || path == "/navigate.js"
+        || path == "/once.js"
 }
 
 /// A paste posted to its form page, which answers a post without a session itself: with the
