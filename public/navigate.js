@@ -142,20 +142,27 @@ function show(page) {
 
 /**
  * Scrolls and moves the focus as a fresh page load would leave them for a keyboard or screen
- * reader user: the focus to the first field the server refused, else to the screen's heading;
- * the page back where it was (`scroll`), else to the place its address names, else to the top.
+ * reader user: the focus to the first field the server refused, else to the message the page
+ * marks `autofocus` (a form's refusal, or the confirmation of a card low on its screen), else
+ * to the screen's heading; the page back where it was (`scroll`), else to the place its address
+ * names, else to the marked message wherever it is on the screen (a redirect's place is hidden
+ * from scripts, so after a post the page's own mark finds it), else to the top.
  */
 function settle(url, scroll) {
   const target = url.hash ? document.getElementById(decodeURIComponent(url.hash.slice(1))) : null;
+  const heading = document.querySelector('h1');
   const focus =
     document.querySelector('[aria-invalid="true"]') ??
+    document.querySelector('[autofocus]') ??
     document.querySelector('[role="alert"]') ??
-    document.querySelector('h1');
+    heading;
   if (focus) {
     if (!focus.matches('input, select, textarea, button, a[href]')) focus.setAttribute('tabindex', '-1');
     focus.focus({ preventScroll: true });
   }
   if (scroll !== undefined) window.scrollTo(0, scroll);
   else if (target) target.scrollIntoView();
+  else if (focus && focus !== heading) focus.scrollIntoView({ block: 'center' });
   else window.scrollTo(0, 0);
 }
+

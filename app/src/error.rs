@@ -57,9 +57,9 @@ pub enum AppError {
     Internal,
 }
 
-/// A refusal by field: each problem beside the input it concerns, and what was typed into the
-/// form's other inputs (never a password), so that a form posted without JavaScript, whose
-/// answer carries only this error, comes back filled in.
+/// A refusal of a form: each problem beside the input it concerns, or a sentence for the
+/// whole form, and what was typed into its inputs (never a password), so that the page that
+/// answers the post, whose only news of it is this error, draws the form as it was sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     /// The problems, at most [`PROBLEMS_LISTED`].
@@ -68,6 +68,9 @@ pub struct Refusal {
     pub more: usize,
     /// What was typed, by input name; never into a password field.
     pub typed: Vec<(String, String)>,
+    /// The sentence above the form, for a refusal of the form as a whole (a loop, a day
+    /// before another, an address taken).
+    pub said: Option<String>,
 }
 
 impl Refusal {
@@ -97,7 +100,8 @@ impl Refusal {
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut lines: Vec<String> = self.problems.iter().map(FieldProblem::describe).collect();
+        let mut lines: Vec<String> = self.said.iter().cloned().collect();
+        lines.extend(self.problems.iter().map(FieldProblem::describe));
         if self.more > 0 {
             lines.push(format!("and {} more.", self.more));
         }
@@ -117,7 +121,7 @@ impl AppError {
         Err(AppError::Refused(Refusal {
             problems,
             more,
-            typed: Vec::new(),
+            ..Refusal::default()
         }))
     }
 
@@ -140,20 +144,29 @@ impl AppError {
         }
     }
 
-    /// This refusal with what was typed into the form's inputs, to fill them in again; what
-    /// was typed into a password field is never kept.
+    /// This refusal of a form with what was typed into the form's inputs, to draw them again
+    /// as they were sent; what was typed into a password field is never kept. Every form
+    /// whose refusal comes back to it says so through this. Errors that lead away from the
+    /// form (log on again, not allowed, nothing to change, wait) keep nothing.
     pub fn keeping(self, typed: &[(Field, &str)]) -> AppError {
-        match self {
-            AppError::Refused(mut refusal) => {
-                refusal.typed = typed
-                    .iter()
-                    .filter(|(field, _)| !field.is_secret())
-                    .map(|(field, value)| (field.input().to_owned(), (*value).to_owned()))
-                    .collect();
-                AppError::Refused(refusal)
-            }
-            other => other,
-        }
+        let mut refusal = match self {
+            AppError::Refused(refusal) => refusal,
+            away @ (AppError::Unauthenticated
+            | AppError::Forbidden
+            | AppError::NotFound(_)
+            | AppError::Throttled(_)
+            | AppError::CodesUsedUp) => return away,
+            whole => Refusal {
+                said: Some(whole.to_string()),
+                ..Refusal::default()
+            },
+        };
+        refusal.typed = typed
+            .iter()
+            .filter(|(field, _)| !field.is_secret())
+            .map(|(field, value)| (field.input().to_owned(), (*value).to_owned()))
+            .collect();
+        AppError::Refused(refusal)
     }
 }
 
@@ -234,6 +247,9 @@ impl FormRefusal {
     /// points at the messages beside the fields.
     pub fn general(&self) -> Option<String> {
         match &self.0 {
+            Some(AppError::Refused(Refusal {
+                said: Some(said), ..
+            })) => Some(said.clone()),
             Some(AppError::Refused(_)) => Some(FIELDS_REFUSED.to_owned()),
             Some(error) => Some(error.to_string()),
             None => None,
@@ -271,6 +287,23 @@ impl FormRefusal {
         match &self.0 {
             Some(AppError::Refused(refusal)) => refusal.typed(input).map(str::to_owned),
             _ => None,
+        }
+    }
+
+    /// What the input called `input` shows: what was typed into it when the refusal kept
+    /// that, else `saved`.
+    pub fn typed_or(&self, input: &str, saved: String) -> String {
+        self.typed(input).unwrap_or(saved)
+    }
+
+    /// Whether the checkbox called `input` is ticked: as it was sent when the refusal kept
+    /// the form's inputs (an unticked box sends nothing), else as `saved`.
+    pub fn ticked(&self, input: &str, saved: bool) -> bool {
+        match &self.0 {
+            Some(AppError::Refused(refusal)) if !refusal.typed.is_empty() => {
+                refusal.typed(input).is_some_and(|value| !value.is_empty())
+            }
+            _ => saved,
         }
     }
 }

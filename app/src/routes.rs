@@ -210,16 +210,42 @@ pub struct EditAccount<'a> {
 screen_path!(EditAccount<'_>, "users" / "edit");
 
 impl EditAccount<'_> {
-    /// The address of this account's screen.
+    /// The id of the Details card.
+    pub const DETAILS: &'static str = "details";
+    /// The id of the Change password card.
+    pub const PASSWORD: &'static str = "change-password";
+    /// The id of the Forwarding card.
+    pub const FORWARDING: &'static str = "forwarding";
+    /// The id of the Auto-reply card.
+    pub const AUTOREPLY: &'static str = "autoreply";
+    /// The id of the Mailbox (rebuild) card.
+    pub const MAILBOX: &'static str = "mailbox";
+
+    /// The address of this account's screen, at the card whose outcome it shows when that
+    /// card is low on the screen.
     pub fn href(&self) -> String {
-        Href::new(Self::PATH)
+        let mut href = Href::new(Self::PATH)
             .param("email", self.email)
             .flag("saved", self.saved)
             .flag("password", self.password)
             .flag("rebuilt", self.rebuilt)
             .switch("autoreply", self.autoreply)
             .switch("forwarding", self.forwarding)
-            .build()
+            .build();
+        let card = if self.autoreply.is_some() {
+            Some(Self::AUTOREPLY)
+        } else if self.forwarding.is_some() {
+            Some(Self::FORWARDING)
+        } else if self.rebuilt {
+            Some(Self::MAILBOX)
+        } else {
+            None
+        };
+        if let Some(card) = card {
+            href.push('#');
+            href.push_str(card);
+        }
+        href
     }
 }
 
@@ -463,6 +489,23 @@ impl Account {
     }
 }
 
+/// The query parameters by which a screen says what was just done there ("Saved."): a form
+/// posted from a screen comes back to it without them, so that a refusal is not shown beside
+/// the success of the post before.
+pub const NOTICES: [&str; 11] = [
+    "saved",
+    "password",
+    "rebuilt",
+    "autoreply",
+    "forwarding",
+    "restored",
+    "added",
+    "added_many",
+    "deleted",
+    "changed",
+    "two_factor_off",
+];
+
 /// The screens anyone may load without a session.
 pub const PUBLIC: [&str; 3] = [Home::PATH, LogOn::PATH, LogOnCode::PATH];
 
@@ -572,7 +615,7 @@ mod tests {
                 ..EditAccount::default()
             }
             .href(),
-            "/users/edit?email=ann%40alpha.test&forwarding=off"
+            "/users/edit?email=ann%40alpha.test&forwarding=off#forwarding"
         );
         assert_eq!(
             LogOn {

@@ -128,3 +128,60 @@ test('with JavaScript, an alias that delivers to itself is refused beside its ta
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+/** Adds accounts by the plain paste form, as a postmaster without JavaScript would. */
+async function addAccounts(lines) {
+  const page = await signedIn({ javaScript: false });
+  await goTo(page, '/users/add', false);
+  await page.getByLabel('Accounts, one per line').fill(lines);
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+  await page.context().close();
+}
+
+/** Checks that `locator` is shown within the window, as a person sees it without scrolling. */
+async function expectInView(locator, what) {
+  await locator.waitFor();
+  const inView = await locator.evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+  assert.ok(inView, `${what} is in view`);
+}
+
+for (const javaScript of [true, false]) {
+  const how = javaScript ? 'with' : 'without';
+  test(`${how} JavaScript, a refused auto-reply comes back as typed and in view, then saves as on`, async () => {
+    const names = javaScript ? ['una', 'vic'] : ['wes', 'xia'];
+    await addAccounts(names.map((name) => `${name} Sunny#day42 Sunny#day42`).join('\n'));
+    for (const [name, viewport] of [[names[0], undefined], [names[1], PHONE]]) {
+      const page = await signedIn({ javaScript, viewport });
+      await goTo(page, `/users/edit?email=${name}%40example.test`, javaScript);
+      await page.getByLabel('Send an automatic reply').check();
+      await page.getByLabel('Subject').fill('Away until Monday');
+      await page.getByLabel('Text', { exact: true }).fill('I am away; Ann answers meanwhile.');
+      await page.getByLabel('From').fill('2026-12-10');
+      await page.getByLabel('Until').fill('2026-12-01');
+      await page.getByRole('button', { name: 'Save auto-reply' }).click();
+
+      const refusal = page
+        .getByRole('alert')
+        .filter({ hasText: 'The last day (2026-12-01) is before the first day (2026-12-10)' });
+      await expectInView(refusal, 'the refusal');
+      assert.equal(await page.getByLabel('Send an automatic reply').isChecked(), true, 'still to be on');
+      assert.equal(await page.getByLabel('Subject').inputValue(), 'Away until Monday');
+      assert.equal(await page.getByLabel('Text', { exact: true }).inputValue(), 'I am away; Ann answers meanwhile.');
+      assert.equal(await page.getByLabel('From').inputValue(), '2026-12-10');
+      assert.equal(await page.getByLabel('Until').inputValue(), '2026-12-01');
+      assert.ok(!page.url().includes('Monday'), 'nothing typed in the address');
+
+      await page.getByLabel('Until').fill('2026-12-20');
+      await page.getByRole('button', { name: 'Save auto-reply' }).click();
+      await expectInView(page.getByText('The auto-reply is on; it answers from the next message.'), 'the confirmation');
+      assert.equal(await page.getByLabel('Send an automatic reply').isChecked(), true);
+      assert.equal(await page.getByLabel('Until').inputValue(), '2026-12-20');
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    }
+  });
+}

@@ -116,6 +116,9 @@ pub async fn guard(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Some((status, title, message)) = crate::addresses::too_large(&request) {
+        return plain_page(status, title, message);
+    }
     if !host_allowed(&request, &config.allowed_hosts) {
         return plain_page(
             StatusCode::MISDIRECTED_REQUEST,
@@ -203,6 +206,7 @@ pub async fn guard(
     if let Some(session) = session {
         request.extensions_mut().insert(session);
     }
+    crate::addresses::fresh_referer(&mut request);
 
     let mut response = next.run(request).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {

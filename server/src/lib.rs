@@ -3,6 +3,7 @@
 // Deeply nested view types of the screens exceed the default.
 #![recursion_limit = "256"]
 
+pub mod addresses;
 pub mod app_context;
 pub mod backup;
 pub mod check;

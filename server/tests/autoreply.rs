@@ -298,9 +298,12 @@ async fn the_postmaster_and_the_operator_set_it_checked_and_audited() {
             Some(&cookie),
         )
         .await;
-    let AppError::Invalid(message) = refusal(&refused) else {
+    // The refusal keeps what was typed, to draw the form again as it was sent.
+    let AppError::Refused(refused) = refusal(&refused) else {
         panic!("{}", refused.body)
     };
+    assert_eq!(refused.typed("ends_on"), Some("x"));
+    let message = refused.to_string();
     assert!(message.contains("Enter a subject"), "{message}");
     assert!(
         message.contains("First day: 2026-02-30 is not a day"),
@@ -315,7 +318,7 @@ async fn the_postmaster_and_the_operator_set_it_checked_and_audited() {
         )
         .await;
     assert!(
-        matches!(refusal(&backwards), AppError::Invalid(m) if m.contains("before the first day"))
+        matches!(refusal(&backwards), AppError::Refused(r) if r.to_string().contains("before the first day"))
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM autoreplies").await, 0);
 
@@ -329,7 +332,8 @@ async fn the_postmaster_and_the_operator_set_it_checked_and_audited() {
         .await;
     assert_eq!(
         saved.header("location"),
-        Some("/users/edit?email=jane%40alpha.test&autoreply=on")
+        Some("/users/edit?email=jane%40alpha.test&autoreply=on#autoreply"),
+        "at the card, low on Edit"
     );
     let (first_id, script) = script_of(&server).await.unwrap();
     assert!(
@@ -482,8 +486,9 @@ async fn edit_shows_the_card_and_takes_plain_form_posts() {
         ]))
         .await;
     let location = reply.header("location").unwrap().to_owned();
-    assert_eq!(location, format!("{edit}&autoreply=on"));
-    let page = server.get(&location, Some(&cookie)).await;
+    assert_eq!(location, format!("{edit}&autoreply=on#autoreply"));
+    let (location, _) = location.split_once('#').unwrap();
+    let page = server.get(location, Some(&cookie)).await;
     assert!(page.body.contains("The auto-reply is on"), "{}", page.body);
     assert!(
         page.body.contains("Gone &lt;fishing&gt; &amp; back"),

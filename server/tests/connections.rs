@@ -138,6 +138,44 @@ async fn headers_sent_a_byte_at_a_time_are_cut_off() {
 }
 
 #[tokio::test]
+async fn an_address_or_headers_too_large_are_answered_at_once() {
+    let dir = TempDir::new().unwrap();
+    let site = site(dir.path());
+    let served = Served::start(&dir.path().join("data"), &site, &[]);
+    let ask = |target: String, header: String| {
+        format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n{header}Connection: close\r\n\r\n")
+    };
+    let cases = [
+        (
+            ask(format!("/log-on?next={}", "a".repeat(4_000)), String::new()),
+            "200",
+        ),
+        (
+            ask(format!("/log-on?next={}", "a".repeat(9_000)), String::new()),
+            "414",
+        ),
+        (
+            ask(
+                "/log-on".into(),
+                format!("X-Pad: {}\r\n", "a".repeat(40_000)),
+            ),
+            "431",
+        ),
+    ];
+    for (request, status) in cases {
+        let mut stream = connect(&served, "127.0.0.1").await;
+        let head = head_of(&mut stream, &request).await;
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status}")),
+            "{status} for {} bytes: {head}",
+            request.len()
+        );
+        assert!(closed_by_the_server(&mut stream).await);
+    }
+    served.stop();
+}
+
+#[tokio::test]
 async fn a_tls_connection_that_never_says_hello_is_closed() {
     let dir = TempDir::new().unwrap();
     let site = site(dir.path());

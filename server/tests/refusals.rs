@@ -7,6 +7,8 @@ mod support;
 use app::api::account::ChangeOwnPassword;
 use app::api::accounts::{AddAccount, SetAccountPassword, UpdateAccount};
 use app::api::aliases::{AddAlias, UpdateAlias};
+use app::api::autoreply::SetAutoreply;
+use app::api::forwarding::{SetCatchAll, SetForwarding};
 use axum::body::Body;
 use axum::http::{header, StatusCode};
 use leptos::server_fn::ServerFn;
@@ -39,6 +41,23 @@ async fn post_form(
     let shown = server.get(&path, Some(cookie)).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
     (shown.body, location)
+}
+
+/// Whether the checkbox called `name` is drawn ticked.
+fn ticked(body: &str, name: &str) -> bool {
+    let at = body
+        .find(&format!(" name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}: {body}"));
+    let start = body[..at].rfind('<').unwrap();
+    let end = at + body[at..].find('>').unwrap();
+    body[start..=end].contains(" checked")
+}
+
+/// The text the text area `id` is drawn with.
+fn text_of<'a>(body: &'a str, id: &str) -> &'a str {
+    let field = tag(body, id);
+    let at = body.find(field).unwrap() + field.len();
+    &body[at..at + body[at..].find("</textarea>").unwrap()]
 }
 
 /// The opening tag of the element with `id` (an input or a text area).
@@ -361,5 +380,109 @@ async fn log_on_stays_one_message_that_names_neither_field() {
         let page = server.get(&path, None).await.body;
         assert!(page.contains("The address or password is wrong."), "{page}");
         assert!(!page.contains("email-error") && !page.contains("password-error"));
+    }
+}
+
+#[tokio::test]
+async fn a_refused_auto_reply_comes_back_on_and_as_typed_in_a_short_address() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    server
+        .add_accounts(&cookie, &format!("jdoe {PW} {PW} John Doe"))
+        .await;
+    // The longest text the rules take, in letters an address would carry three bytes each.
+    let text = "Zoë is away. ".repeat(300);
+    let (page, location) = post_form(
+        &server,
+        &cookie,
+        SetAutoreply::PATH,
+        "/users/edit?email=jdoe%40alpha.test",
+        &[
+            ("email", "jdoe@alpha.test"),
+            ("enabled", "on"),
+            ("subject", "Away until Monday"),
+            ("text", &text),
+            ("starts_on", "2026-12-10"),
+            ("ends_on", "2026-12-01"),
+        ],
+    )
+    .await;
+    assert!(location.len() < 300, "a short address: {location}");
+    assert!(!location.contains("Away"), "nothing typed in the address");
+    assert!(
+        page.contains("The last day (2026-12-01) is before the first day (2026-12-10)"),
+        "{page}"
+    );
+    assert!(ticked(&page, "enabled"), "still to be turned on");
+    assert_eq!(value(&page, "subject"), Some("Away until Monday"));
+    assert_eq!(text_of(&page, "text"), text);
+    assert_eq!(value(&page, "starts_on"), Some("2026-12-10"));
+    assert_eq!(value(&page, "ends_on"), Some("2026-12-01"));
+    assert_eq!(server.count("SELECT COUNT(*) FROM autoreplies").await, 0);
+}
+
+#[tokio::test]
+async fn refused_forwarding_and_catch_all_keep_the_targets_typed() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    server
+        .add_accounts(&cookie, &format!("jdoe {PW} {PW} John Doe"))
+        .await;
+    let typed = "boss@elsewhere.test\njdoe@alpha.test";
+    let (page, _) = post_form(
+        &server,
+        &cookie,
+        SetForwarding::PATH,
+        "/users/edit?email=jdoe%40alpha.test",
+        &[("email", "jdoe@alpha.test"), ("targets", typed)],
+    )
+    .await;
+    assert!(page.contains("cannot forward to itself"), "{page}");
+    assert_eq!(text_of(&page, "targets"), typed);
+    assert!(!ticked(&page, "keep_copy"), "as sent");
+
+    let (page, _) = post_form(
+        &server,
+        &cookie,
+        SetCatchAll::PATH,
+        "/catch-all?domain=alpha.test",
+        &[("domain", "alpha.test"), ("target", "nobody@")],
+    )
+    .await;
+    assert_eq!(value(&page, "target"), Some("nobody@"));
+}
+
+#[tokio::test]
+async fn refusals_in_a_row_replace_one_another_and_the_success_before_in_the_address() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    server
+        .add_accounts(&cookie, &format!("jdoe {PW} {PW} John Doe"))
+        .await;
+    let mut shown = "/users/edit?email=jdoe%40alpha.test&saved=1".to_owned();
+    let mut first = None;
+    for _ in 0..12 {
+        let (page, location) = post_form(
+            &server,
+            &cookie,
+            UpdateAccount::PATH,
+            &shown,
+            &[
+                ("email", "jdoe@alpha.test"),
+                ("first_name", "John"),
+                ("last_name", &"L".repeat(65)),
+                ("quota_mb", "250"),
+            ],
+        )
+        .await;
+        assert_eq!(location.matches("__err=").count(), 1, "{location}");
+        assert!(!location.contains("saved"), "{location}");
+        assert!(!page.contains("Saved."), "no success beside the refusal");
+        assert!(page.contains("A last name has at most 64 characters."));
+        let length = *first.get_or_insert(location.len());
+        assert_eq!(location.len(), length, "{location}");
+        shown = location
+            .trim_start_matches("http://console.test")
+            .to_owned();
     }
 }

@@ -44,11 +44,17 @@ async fn forward(
         form.push(("keep_copy", "on"));
     }
     let reply = server.call(SetForwarding::PATH, &form, Some(cookie)).await;
+    said(&reply)
+}
+
+/// Nothing when the form was taken; the words of its refusal otherwise.
+fn said(reply: &Reply) -> Result<(), String> {
     if reply.status.is_success() || reply.status.is_redirection() {
-        Ok(())
-    } else {
-        Err(reply.body)
+        return Ok(());
     }
+    let error: app::error::AppError =
+        serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body));
+    Err(error.to_string())
 }
 
 async fn set_catch_all(server: &TestServer, cookie: &str, target: &str) -> Result<(), String> {
@@ -59,11 +65,7 @@ async fn set_catch_all(server: &TestServer, cookie: &str, target: &str) -> Resul
             Some(cookie),
         )
         .await;
-    if reply.status.is_success() || reply.status.is_redirection() {
-        Ok(())
-    } else {
-        Err(reply.body)
-    }
+    said(&reply)
 }
 
 async fn catch_all(server: &TestServer, cookie: &str) -> Option<String> {

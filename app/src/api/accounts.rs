@@ -182,6 +182,7 @@ pub async fn update_account(
         error.keeping(&[
             (Field::FirstName, &first_name),
             (Field::LastName, &last_name),
+            (Field::Active, active.as_deref().unwrap_or_default()),
             (Field::Quota, quota),
         ])
     };

@@ -31,17 +31,27 @@ pub async fn set_autoreply(
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
     let on = enabled.is_some();
-    if on {
+    let saved = if on {
         let reply = autoreply::ReplyInput {
             subject: &subject,
             text: &text,
             starts_on: &starts_on,
             ends_on: &ends_on,
         };
-        autoreply::set(&state.db, &scope, &email, reply).await?;
+        autoreply::set(&state.db, &scope, &email, reply).await
     } else {
-        autoreply::turn_off(&state.db, &scope, &email).await?;
-    }
+        autoreply::turn_off(&state.db, &scope, &email).await
+    };
+    saved.map_err(|error| {
+        use crate::validate::Field;
+        error.keeping(&[
+            (Field::ReplyOn, enabled.as_deref().unwrap_or_default()),
+            (Field::Subject, &subject),
+            (Field::ReplyText, &text),
+            (Field::StartsOn, &starts_on),
+            (Field::EndsOn, &ends_on),
+        ])
+    })?;
     leptos_axum::redirect(
         &crate::routes::EditAccount {
             email: &email,

@@ -28,7 +28,15 @@ pub async fn set_forwarding(
     let scope =
         request::require_domain(crate::validate::Address::domain_of(&email).as_deref()).await?;
     let state = request::app_state()?;
-    let set = forwarding::set(&state.db, &scope, &email, &targets, keep_copy.is_some()).await?;
+    let set = forwarding::set(&state.db, &scope, &email, &targets, keep_copy.is_some())
+        .await
+        .map_err(|error| {
+            use crate::validate::Field;
+            error.keeping(&[
+                (Field::Targets, &targets),
+                (Field::KeepCopy, keep_copy.as_deref().unwrap_or_default()),
+            ])
+        })?;
     leptos_axum::redirect(
         &crate::routes::EditAccount {
             email: &email,
@@ -57,7 +65,9 @@ pub async fn set_catch_all(domain: String, target: String) -> Result<(), AppErro
     use crate::ssr::{access::request, services::catch_all};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
-    let set = catch_all::set(&state.db, &scope, &target).await?;
+    let set = catch_all::set(&state.db, &scope, &target)
+        .await
+        .map_err(|error| error.keeping(&[(crate::validate::Field::CatchAll, &target)]))?;
     leptos_axum::redirect(
         &crate::routes::CatchAll {
             domain: Some(scope.domain()),

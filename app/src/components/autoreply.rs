@@ -6,8 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::autoreply::SetAutoreply;
 use crate::components::layout::{refusal, ActionError, Notice};
-use crate::error::AppError;
+use crate::error::{AppError, FormRefusal};
 use crate::model::autoreply::AutoReplySettings;
+use crate::routes::EditAccount;
 use crate::validate::{
     check_reply_period, parse_reply_date, parse_reply_subject, parse_reply_text,
 };
@@ -20,6 +21,15 @@ pub fn AutoReplyCard(
 ) -> impl IntoView {
     let save = ServerAction::<SetAutoreply>::new();
     let error = refusal(save);
+    // A refused reply is drawn as it was sent, not as it is saved.
+    let refused = FormRefusal::of(save);
+    let as_sent = move |saved: AutoReplySettings| AutoReplySettings {
+        enabled: refused.ticked("enabled", saved.enabled),
+        subject: refused.typed_or("subject", saved.subject),
+        text: refused.typed_or("text", saved.text),
+        starts_on: refused.typed_or("starts_on", saved.starts_on),
+        ends_on: refused.typed_or("ends_on", saved.ends_on),
+    };
     let query = use_query_map();
     let notice = Signal::derive(move || match query.read().get("autoreply").as_deref() {
         Some("on") => Some("The auto-reply is on; it answers from the next message.".to_owned()),
@@ -27,16 +37,16 @@ pub fn AutoReplyCard(
         _ => None,
     });
     view! {
-        <ActionForm action=save attr:class="card form">
+        <ActionForm action=save attr:class="card form" attr:id=EditAccount::AUTOREPLY>
             <h2 class="card__title">"Auto-reply"</h2>
             <p>"Answers each sender once every few days while the account's owner is away. "
                "Mailing lists and automatic mail get no answer."</p>
-            <Notice text=notice/>
+            <Notice text=notice focused=true/>
             <ActionError text=error/>
             <input type="hidden" name="email" value=email/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || settings.get().map(|result| match result {
-                    Ok(settings) => view! { <AutoReplyFields settings/> }.into_any(),
+                    Ok(settings) => view! { <AutoReplyFields settings=as_sent(settings)/> }.into_any(),
                     Err(error) => view! { <ActionError text=Some(error.to_string())/> }.into_any(),
                 })}
             </Suspense>

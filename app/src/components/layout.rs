@@ -80,12 +80,20 @@ fn Navigation() -> impl IntoView {
     }
 }
 
-/// A confirmation line after an action, when there is one.
+/// A confirmation line after an action, when there is one. One `focused` (the confirmation of
+/// a card low on its screen) takes the focus when the page is shown, which brings it into view.
 #[component]
-pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+pub fn Notice(
+    #[prop(into)] text: Signal<Option<String>>,
+    #[prop(optional)] focused: bool,
+) -> impl IntoView {
     move || {
-        text.get()
-            .map(|text| view! { <p class="alert alert--ok" role="status">{text}</p> })
+        text.get().map(|text| {
+            view! {
+                <p class="alert alert--ok" role="status" tabindex=focused.then_some("-1")
+                    autofocus=focused>{text}</p>
+            }
+        })
     }
 }
 
@@ -107,12 +115,15 @@ where
     })
 }
 
-/// An error line from a server action, when there is one.
+/// An error line from a server action, when there is one. It takes the focus when the page
+/// that answers the post is shown, which brings the refused form into view wherever it is on
+/// its screen.
 #[component]
 pub fn ActionError(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
     move || {
-        text.get()
-            .map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })
+        text.get().map(|text| {
+            view! { <p class="alert alert--error" role="alert" tabindex="-1" autofocus>{text}</p> }
+        })
     }
 }
 

@@ -1,11 +1,13 @@
 //! The refusals sent back in an address, and the check that a page shows only those.
 //!
 //! A form posted without the app's JavaScript is answered with a redirect whose address carries
-//! the server function's error (`?__path=…&__err=<base64>`), and the page there shows it. Anyone
-//! can write such an address and send it around, so an error read from an address is shown only
-//! if this server sent exactly that error, in the last [`REFUSAL_LIFETIME`], to the session now
-//! reading it (or, for a post without a session such as a failed log on, to no session: the
-//! errors such posts get are fixed sentences). Any other is shown as [`NOT_SENT`].
+//! the server function's error (`?__path=…&__err=…`), and the page there shows it. The address
+//! carries only a reference: the error itself, with what was typed into the form, stays here,
+//! so the address stays short whatever was typed, and what was typed is in no address, log or
+//! history. Anyone can write such an address and send it around, so a reference is shown only
+//! if this server sent it, in the last [`REFUSAL_LIFETIME`], to the session now reading it (or,
+//! for a post without a session such as a failed log on, to no session: the errors such posts
+//! get are fixed sentences). Anything else is shown as [`NOT_SENT`].
 //!
 //! The record is in memory, shared by the whole process: at most [`REFUSALS_PER_SESSION`] of
 //! one session and [`REFUSALS_KEPT`] in all, the oldest dropped first. A refusal pushed out
@@ -35,7 +37,16 @@ pub const REFUSALS_KEPT: usize = 1_000;
 /// Most refusals remembered for one session (or for all requests without one).
 pub const REFUSALS_PER_SESSION: usize = 100;
 
-static SENT: LazyLock<Held<Bytes>> = LazyLock::new(|| {
+/// How a reference begins, so that an old address with a whole error in it is told apart.
+const REFERENCE_PREFIX: &[u8] = b"sent:";
+
+/// A refusal sent: the reference its address carries, and the error as it was encoded.
+struct Sent {
+    reference: Bytes,
+    error: Bytes,
+}
+
+static SENT: LazyLock<Held<Sent>> = LazyLock::new(|| {
     Held::new(Limits {
         lifetime: REFUSAL_LIFETIME,
         per_session: REFUSALS_PER_SESSION,
@@ -45,27 +56,27 @@ static SENT: LazyLock<Held<Bytes>> = LazyLock::new(|| {
     })
 });
 
-/// `error` as a server function sends it, noted when it will travel in an address: when the
-/// request being answered is a plain form post (it accepts HTML).
+/// `error` as a server function sends it: when the request being answered is a plain form
+/// post (it accepts HTML), whose answer carries it in an address, a reference to it noted
+/// here; to the app's own calls, the error itself.
 pub fn encode(error: &AppError) -> Bytes {
     let encoded = JsonEncoding::encode(error).unwrap_or_else(|_| {
         tracing::error!("an error could not be encoded");
         Bytes::from_static(b"\"Internal\"")
     });
-    if let Some(parts) = use_context::<Parts>().filter(accepts_html) {
-        note(owner(&parts), encoded.clone());
+    match use_context::<Parts>().filter(accepts_html) {
+        Some(parts) => note(owner(&parts), encoded),
+        None => encoded,
     }
-    encoded
 }
 
-/// The error in an address, if this server sent it to the session of the request being
-/// answered; otherwise `Invalid(`[`NOT_SENT`]`)`.
-pub fn decode(encoded: Bytes) -> AppError {
+/// The error an address refers to, if this server sent it to the session of the request
+/// being answered; otherwise `Invalid(`[`NOT_SENT`]`)`.
+pub fn decode(reference: Bytes) -> AppError {
     let owner = use_context::<Parts>().and_then(|parts| owner(&parts));
-    match JsonEncoding::decode(encoded.clone()) {
-        Ok(error) if was_sent(owner.as_ref(), &encoded) => error,
-        _ => AppError::Invalid(NOT_SENT.into()),
-    }
+    sent(owner.as_ref(), &reference)
+        .and_then(|error| JsonEncoding::decode(error).ok())
+        .unwrap_or_else(|| AppError::Invalid(NOT_SENT.into()))
 }
 
 fn accepts_html(parts: &Parts) -> bool {
@@ -83,15 +94,40 @@ fn owner(parts: &Parts) -> Option<SessionKey> {
         .map(CurrentSession::key)
 }
 
-fn note(owner: Option<SessionKey>, encoded: Bytes) {
-    // The same error is encoded twice for one answer (body and address): keep it once.
-    SENT.remove(owner.as_ref(), |sent| *sent == encoded);
-    let _ = SENT.put(owner.as_ref(), encoded, |_| true);
+/// Notes `error` as sent to `owner`; the reference to it.
+fn note(owner: Option<SessionKey>, error: Bytes) -> Bytes {
+    // The same error is encoded twice for one answer (body and address): one reference.
+    if let Some(reference) = SENT.find_map(owner.as_ref(), |sent| {
+        (sent.error == error).then(|| sent.reference.clone())
+    }) {
+        return reference;
+    }
+    let mut random = [0u8; 16];
+    // Without randomness the reference is still only believed for its own session.
+    let _ = getrandom::fill(&mut random);
+    let mut reference = REFERENCE_PREFIX.to_vec();
+    reference.extend(
+        random
+            .iter()
+            .flat_map(|byte| format!("{byte:02x}").into_bytes()),
+    );
+    let reference = Bytes::from(reference);
+    let sent = Sent {
+        reference: reference.clone(),
+        error,
+    };
+    let _ = SENT.put(owner.as_ref(), sent, |_| true);
+    reference
 }
 
-fn was_sent(owner: Option<&SessionKey>, encoded: &[u8]) -> bool {
-    SENT.find_map(owner, |sent| (sent[..] == *encoded).then_some(()))
-        .is_some()
+/// The error sent to `owner` under `reference`, if any.
+fn sent(owner: Option<&SessionKey>, reference: &[u8]) -> Option<Bytes> {
+    if !reference.starts_with(REFERENCE_PREFIX) {
+        return None;
+    }
+    SENT.find_map(owner, |sent| {
+        (sent.reference[..] == *reference).then(|| sent.error.clone())
+    })
 }
 
 #[cfg(test)]
@@ -106,18 +142,21 @@ mod tests {
     fn a_refusal_is_known_to_its_session_only() {
         let (mine, theirs) = (SessionKey::of_token("mine"), SessionKey::of_token("theirs"));
         let error = encoded("Line 1, username: a test of the refusal record.");
-        assert!(!was_sent(Some(&mine), &error));
-        note(Some(mine.clone()), error.clone());
-        note(Some(mine.clone()), error.clone());
-        assert!(was_sent(Some(&mine), &error));
-        assert!(!was_sent(Some(&theirs), &error));
-        assert!(!was_sent(None, &error));
-        let mut count = 0;
-        SENT.find_map(Some(&mine), |sent| {
-            count += usize::from(*sent == error);
-            None::<()>
-        });
-        assert_eq!(count, 1, "noted once");
+        let reference = note(Some(mine.clone()), error.clone());
+        assert_eq!(
+            note(Some(mine.clone()), error.clone()),
+            reference,
+            "noted once"
+        );
+        assert!(reference.len() < 40, "an address carries a short reference");
+        assert_eq!(sent(Some(&mine), &reference), Some(error.clone()));
+        assert_eq!(sent(Some(&theirs), &reference), None);
+        assert_eq!(sent(None, &reference), None);
+        assert_eq!(
+            sent(Some(&mine), &error),
+            None,
+            "an error itself is no reference"
+        );
     }
 
     #[test]
@@ -127,7 +166,7 @@ mod tests {
         assert_eq!(JsonEncoding::decode(bytes.clone()).ok(), Some(error));
         assert_eq!(decode(bytes), AppError::Invalid(NOT_SENT.into()));
         assert_eq!(
-            decode(Bytes::from_static(b"not json")),
+            decode(Bytes::from_static(b"sent:0000")),
             AppError::Invalid(NOT_SENT.into())
         );
     }

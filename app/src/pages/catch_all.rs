@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::forwarding::{get_catch_all, SetCatchAll};
 use crate::components::layout::{refusal, ActionError, Layout, LoadFailed, Notice};
+use crate::error::FormRefusal;
 
 /// Catch-all: where mail to the domain's unknown addresses goes, off by default.
 #[component]
@@ -39,6 +40,7 @@ fn CatchAllForm(domain: String, target: Option<String>) -> impl IntoView {
     let set = ServerAction::<SetCatchAll>::new();
     // Both forms post the same server function, so its refusal shows once, above them.
     let error = refusal(set);
+    let typed = FormRefusal::of(set).typed_or("target", target.clone().unwrap_or_default());
     let state = match &target {
         Some(target) => format!("On: mail to any address of {domain} that is neither an account nor an alias goes to {target}."),
         None => format!("Off: mail to an address of {domain} that is neither an account nor an alias is refused, and the sender is told."),
@@ -57,7 +59,7 @@ fn CatchAllForm(domain: String, target: Option<String>) -> impl IntoView {
                 <label class="field__label" for="target">"Deliver to"</label>
                 <p class="field__hint" id="target-hint">"An account or alias of this domain, or an outside address."</p>
                 <input class="field__input" id="target" name="target" type="email" required autocomplete="off"
-                    value=target.clone().unwrap_or_default() aria-describedby="target-hint"/>
+                    value=typed aria-describedby="target-hint"/>
             </div>
             <button class="button button--primary" type="submit">{if on { "Save" } else { "Turn on" }}</button>
         </ActionForm>

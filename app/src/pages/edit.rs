@@ -21,7 +21,7 @@ use crate::model::forwarding::Forwarding;
 use crate::model::rebuild::RebuildRecord;
 use crate::model::rebuild::RebuildReport;
 use crate::pages::add_one::NameFields;
-use crate::routes::DeleteAccounts;
+use crate::routes::{DeleteAccounts, EditAccount};
 
 /// Edit account: names, active, password, delete.
 #[component]
@@ -43,12 +43,6 @@ pub fn EditPage() -> impl IntoView {
             Some("Saved.".to_owned())
         } else if query.get("rebuilt").is_some() {
             Some("Rebuild finished. What it found and did is under Mailbox.".to_owned())
-        } else if let Some(state) = query.get("forwarding") {
-            Some(if state == "on" {
-                "Forwarding is saved.".to_owned()
-            } else {
-                "Forwarding is off: mail stays in this mailbox.".to_owned()
-            })
         } else if query.get("password").is_some() {
             Some(
                 "The password is changed. The account's mail programs need the new one.".to_owned(),
@@ -87,6 +81,7 @@ fn EditForms(account: AccountDetail, loads: CardLoads) -> impl IntoView {
     let update_refused = FormRefusal::of(update);
     let password_refused = FormRefusal::of(set_password);
     let (update_error, password_error) = (update_refused.general(), password_refused.general());
+    let active = update_refused.ticked("active", account.active);
     let delete = DeleteAccounts {
         domain: &account.domain,
         email: Some(&account.email),
@@ -106,19 +101,19 @@ fn EditForms(account: AccountDetail, loads: CardLoads) -> impl IntoView {
         <p class="account__address">{account.email}</p>
         <p class="muted">{facts}</p>
         <Usage bytes=account.mailbox_bytes messages=account.message_count quota_mb=account.quota_mb/>
-        <ActionForm action=update attr:class="card form">
+        <ActionForm action=update attr:class="card form" attr:id=EditAccount::DETAILS>
             <h2 class="card__title">"Details"</h2>
             <ActionError text=update_error/>
             <input type="hidden" name="email" value=email_field/>
             <NameFields initial=names refused=update_refused.clone()/>
             <label class="check">
-                <input class="checkbox" type="checkbox" name="active" value="on" checked=account.active/>
+                <input class="checkbox" type="checkbox" name="active" value="on" checked=active/>
                 "Active: the account can log in and check mail"
             </label>
             <QuotaField quota_mb=account.quota_mb refused=update_refused/>
             <button class="button button--primary" type="submit">"Save"</button>
         </ActionForm>
-        <ActionForm action=set_password attr:class="card form">
+        <ActionForm action=set_password attr:class="card form" attr:id=EditAccount::PASSWORD>
             <h2 class="card__title">"Change password"</h2>
             <ActionError text=password_error/>
             <input type="hidden" name="email" value=email_field_2/>
@@ -146,7 +141,7 @@ fn RebuildSection(
     let rebuild = ServerAction::<RebuildAccount>::new();
     let error = refusal(rebuild);
     view! {
-        <ActionForm action=rebuild attr:class="card form">
+        <ActionForm action=rebuild attr:class="card form" attr:id=EditAccount::MAILBOX>
             <h2 class="card__title">"Mailbox"</h2>
             <p>"If this account gets errors when checking mail, rebuild its mailbox: it repairs folders, "
                "permissions and Dovecot's index files, and sets aside files that are not messages. Mail is never deleted."</p>

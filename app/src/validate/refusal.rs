@@ -68,6 +68,22 @@ pub enum Field {
     Targets,
     /// A two-factor code: from the authenticator app, or a recovery code.
     Code,
+    /// Whether an account may log in, on Edit.
+    Active,
+    /// Whether an auto-reply is to be on.
+    ReplyOn,
+    /// An auto-reply's subject.
+    Subject,
+    /// An auto-reply's text.
+    ReplyText,
+    /// The first day an auto-reply answers.
+    StartsOn,
+    /// The last day an auto-reply answers.
+    EndsOn,
+    /// Whether forwarding keeps a copy in the mailbox.
+    KeepCopy,
+    /// Where a domain's catch-all delivers.
+    CatchAll,
 }
 
 impl Field {
@@ -85,6 +101,14 @@ impl Field {
             Field::Alias => "alias",
             Field::Targets => "targets",
             Field::Code => "code",
+            Field::Active => "active",
+            Field::ReplyOn => "auto-reply",
+            Field::Subject => "subject",
+            Field::ReplyText => "text",
+            Field::StartsOn => "first day",
+            Field::EndsOn => "last day",
+            Field::KeepCopy => "keep a copy",
+            Field::CatchAll => "catch-all",
         }
     }
 
@@ -102,6 +126,14 @@ impl Field {
             Field::Alias => "name",
             Field::Targets => "targets",
             Field::Code => "code",
+            Field::Active => "active",
+            Field::ReplyOn => "enabled",
+            Field::Subject => "subject",
+            Field::ReplyText => "text",
+            Field::StartsOn => "starts_on",
+            Field::EndsOn => "ends_on",
+            Field::KeepCopy => "keep_copy",
+            Field::CatchAll => "target",
         }
     }
 

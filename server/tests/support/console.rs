@@ -45,10 +45,15 @@ pub fn invalid(result: Result<impl std::fmt::Debug, AppError>) -> String {
     }
 }
 
-/// The words of a refusal because something changed meanwhile or is taken.
+/// The words of a refusal because something changed meanwhile or is taken; a form's
+/// server function sends it as the sentence of a refusal that keeps what was typed.
 pub fn conflict(result: Result<impl std::fmt::Debug, AppError>) -> String {
     match result {
-        Err(AppError::Conflict(message)) => message,
+        Err(AppError::Conflict(message))
+        | Err(AppError::Refused(app::error::Refusal {
+            said: Some(message),
+            ..
+        })) => message,
         other => panic!("expected Conflict, got {other:?}"),
     }
 }
