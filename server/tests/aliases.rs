@@ -384,7 +384,31 @@ async fn an_address_is_an_account_or_an_alias_never_both() {
     );
     let form = [("domain", "alpha.test"), ("emails", "ann@alpha.test")];
     outcome::<()>(&console.call(DeleteAccounts::PATH, &form).await).unwrap();
-    console.add("ann", "bob@x.test").await.unwrap();
+    // The address of a deleted account that can be restored is kept for it, pasted or not.
+    let message = invalid(console.add("ann", "bob@x.test").await);
+    assert!(
+        message.starts_with(
+            "Alias: ann@alpha.test belongs to a deleted account, which can still be restored"
+        ),
+        "{message}"
+    );
+    let pasted = post_paste_without_javascript(&console, "ann bob@x.test").await;
+    assert!(
+        pasted
+            .body
+            .contains("ann@alpha.test belongs to a deleted account"),
+        "{}",
+        pasted.body
+    );
+    assert_eq!(console.count("SELECT COUNT(*) FROM aliases").await, 1);
+    // An alias there all the same (written before this rule) blocks the restore, saying so.
+    sqlx::query(
+        "INSERT INTO aliases (domain_id, local_part, address, targets)
+         SELECT id, 'ann', 'ann@alpha.test', 'bob@x.test' FROM domains WHERE name = 'alpha.test'",
+    )
+    .execute(&console.server.db)
+    .await
+    .unwrap();
     let id: i64 = sqlx::query_scalar("SELECT id FROM mailboxes WHERE email = 'ann@alpha.test'")
         .fetch_one(&console.server.db)
         .await

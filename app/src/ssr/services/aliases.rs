@@ -63,10 +63,23 @@ fn checked_targets(address: &str, typed: &str) -> Result<Vec<String>, AppError> 
 
 /// Refuses `address` when a live account or alias holds it.
 async fn refuse_taken(conn: &mut AnyConnection, address: &str) -> Result<(), AppError> {
-    match routing::holder(conn, address).await? {
-        Some(holder) => Err(routing::taken(address, holder)),
+    if let Some(holder) = routing::holder(conn, address).await? {
+        return Err(routing::taken(address, holder));
+    }
+    let restorable =
+        routing::restorable_among(conn, std::slice::from_ref(&address.to_owned())).await?;
+    match restorable.first() {
+        Some(address) => Err(AppError::Conflict(kept_for_restore(address))),
         None => Ok(()),
     }
+}
+
+/// Why an alias may not take the address of a deleted account that can be restored.
+fn kept_for_restore(address: &str) -> String {
+    format!(
+        "{address} belongs to a deleted account, which can still be restored from Deleted accounts. \
+         Restore it and set its forwarding to send its mail on, or choose another address."
+    )
 }
 
 /// One page of the domain's live aliases in address order, filtered by a case-insensitive
@@ -226,13 +239,18 @@ pub async fn add_from_paste(
     if taken != taken_before {
         (numbers, routes) = paste_routes(db, domain, &report, &taken).await?;
     }
+    let restorable = routing::restorable_among(&mut tx, &addresses).await?;
     let mut found: Vec<(usize, String)> = report
         .lines
         .iter()
         .filter_map(|line| {
             let address = line.address.as_ref()?;
-            let holder = taken.get(address)?;
-            Some((line.number, routing::taken(address, *holder).to_string()))
+            match taken.get(address) {
+                Some(holder) => Some((line.number, routing::taken(address, *holder).to_string())),
+                None => restorable
+                    .contains(address)
+                    .then(|| (line.number, kept_for_restore(address))),
+            }
         })
         .collect();
     let routed = routes.confirm(&mut tx).await?;

@@ -89,6 +89,25 @@ pub async fn live_among(
     Ok(holders)
 }
 
+/// The addresses among `addresses` of deleted accounts that can still be restored. An alias
+/// there would block the restore until it is deleted, so it is refused with a way forward.
+pub async fn restorable_among(
+    conn: &mut AnyConnection,
+    addresses: &[String],
+) -> Result<Vec<String>, AppError> {
+    if addresses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed = Backend::of_conn(conn).json_texts("$1");
+    let found = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT email FROM mailboxes WHERE deleted_at IS NOT NULL AND email IN ({listed})"
+    ))
+    .bind(json_list(addresses)?)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(found)
+}
+
 fn json_list(addresses: &[String]) -> Result<String, AppError> {
     serde_json::to_string(addresses).map_err(|error| {
         tracing::error!(%error, "cannot encode addresses");
