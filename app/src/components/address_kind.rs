@@ -93,6 +93,10 @@ pub trait AddressKind: Send + Sync + 'static {
     /// What the confirmation says happens to `count` of them.
     fn consequence(count: usize) -> String;
 
+    /// The list of `domain` (the administrator's first when empty), saying that a delete was
+    /// asked for with nothing ticked.
+    fn nothing_ticked(domain: &str) -> String;
+
     /// The domain's deleted addresses that can still be restored, newest first.
     fn deleted(
         domain: Option<String>,
@@ -127,6 +131,15 @@ impl AddressKind for Accounts {
         } else {
             format!("These {} accounts will stop working at once: nobody can log in or check their mail. You can restore them from Deleted accounts for 30 days; after that they are removed with their mail.", grouped(count as u64))
         }
+    }
+
+    fn nothing_ticked(domain: &str) -> String {
+        routes::Users {
+            domain: Some(domain).filter(|domain| !domain.is_empty()),
+            deleted: Some(0),
+            ..Default::default()
+        }
+        .href()
     }
 
     async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {
@@ -174,6 +187,15 @@ impl AddressKind for Aliases {
         } else {
             format!("Mail to these {} aliases will be refused at once. You can restore them from Deleted aliases for 30 days; after that they are removed for good.", grouped(count as u64))
         }
+    }
+
+    fn nothing_ticked(domain: &str) -> String {
+        routes::Aliases {
+            domain: Some(domain).filter(|domain| !domain.is_empty()),
+            deleted: Some(0),
+            ..Default::default()
+        }
+        .href()
     }
 
     async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {

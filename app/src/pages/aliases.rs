@@ -34,6 +34,10 @@ pub fn AliasesPage() -> impl IntoView {
                 .map(|n| format!("Added {}.", counted(n, "alias", "aliases")))
         } else {
             query.get("deleted").and_then(|n| n.parse().ok()).map(|n| {
+                if n == 0 {
+                    // A delete asked for with nothing ticked comes back here.
+                    return "Nothing was deleted: tick the aliases to delete, then choose Delete selected…".to_owned();
+                }
                 format!(
                     "Deleted {}. {} be restored from Deleted aliases.",
                     counted(n, "alias", "aliases"),

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::address_kind::AddressKind;
@@ -22,10 +23,8 @@ pub fn delete_page<K: AddressKind>() -> impl IntoView {
             {move || {
                 let addresses = addresses();
                 if addresses.is_empty() {
-                    return view! {
-                        <p class="alert alert--info">{format!("No {} is selected. Tick the {} to delete in {} first.", K::ONE, K::MANY, K::LIST_TITLE)}</p>
-                        <p><a class="button" href=K::LIST_PATH>{format!("Go to {}", K::LIST_TITLE)}</a></p>
-                    }.into_any();
+                    // Nothing ticked: back to the list, which says so at its head.
+                    return view! { <Redirect path=K::nothing_ticked(&domain())/> }.into_any();
                 }
                 let count = addresses.len();
                 view! {

@@ -31,6 +31,10 @@ pub fn UsersPage() -> impl IntoView {
             .get("deleted")
             .and_then(|n| n.parse().ok())
             .map(|n| {
+                if n == 0 {
+                    // A delete asked for with nothing ticked comes back here.
+                    return "Nothing was deleted: tick the accounts to delete, then choose Delete selected…".to_owned();
+                }
                 format!(
                     "Deleted {}. {} be restored from Deleted accounts.",
                     counted(n, "account", "accounts"),
