@@ -105,15 +105,30 @@ for (const javaScript of [true, false]) {
     // is refused.
     await open(page, '/account', javaScript);
     await page.getByText('You have 9 unused recovery codes.').waitFor();
-    const codeField = page.getByLabel('Code from the app, or a recovery code');
-    await page.getByLabel('Your password, to turn it off').fill('Not#the9one');
-    await codeField.fill(codes[5]);
-    await page.getByRole('button', { name: 'Turn off' }).click();
+
+    // New recovery codes, with the same proof, replace the old ones and are shown once.
+    await page.getByText('Make new recovery codes').click();
+    const renew = page.locator('form', { has: page.getByRole('button', { name: 'Make new codes' }) });
+    await renew.getByLabel('Current password').fill(running.postmaster.password);
+    await renew.getByLabel('Code from the app, or a recovery code').fill(codes[6]);
+    await renew.getByRole('button', { name: 'Make new codes' }).click();
+    await page.getByText('These are your recovery codes.').waitFor();
+    const renewed = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allInnerTexts();
+    assert.equal(renewed.length, 10);
+    assert.ok(!renewed.includes(codes[5]), 'the old codes are gone');
+    await open(page, '/account', javaScript);
+    await page.getByText('You have 10 unused recovery codes.').waitFor();
+
+    const turnOff = page.locator('form', { has: page.getByRole('button', { name: 'Turn off' }) });
+    const codeField = turnOff.getByLabel('Code from the app, or a recovery code');
+    await turnOff.getByLabel('Current password').fill('Not#the9one');
+    await codeField.fill(renewed[5]);
+    await turnOff.getByRole('button', { name: 'Turn off' }).click();
     await page.getByRole('alert').filter({ hasText: 'The current password is wrong.' }).waitFor();
-    assert.equal(await codeField.inputValue(), codes[5], 'the code is kept');
-    await page.getByLabel('Your password, to turn it off').fill(running.postmaster.password);
-    await page.getByRole('button', { name: 'Turn off' }).click();
-    await page.getByText('Two-factor log-on is off.', { exact: true }).waitFor();
+    assert.equal(await codeField.inputValue(), renewed[5], 'the code is kept');
+    await turnOff.getByLabel('Current password').fill(running.postmaster.password);
+    await turnOff.getByRole('button', { name: 'Turn off' }).click();
+    await page.getByText('Two-factor log-on is turned off.', { exact: true }).waitFor();
     await logOff(page);
     await open(page, '/log-on', javaScript);
     await logOn(page, running.server.url, running.postmaster);
@@ -153,10 +168,11 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await typeCode(page, codes[0]);
     await expectUsersScreen(page, running.postmaster.email);
     await open(page, '/account', true);
-    await page.getByLabel('Your password, to turn it off').fill(running.postmaster.password);
-    await page.getByLabel('Code from the app, or a recovery code').fill(codes[1]);
-    await page.getByRole('button', { name: 'Turn off' }).click();
-    await page.getByText('Two-factor log-on is off.', { exact: true }).waitFor();
+    const turnOff = page.locator('form', { has: page.getByRole('button', { name: 'Turn off' }) });
+    await turnOff.getByLabel('Current password').fill(running.postmaster.password);
+    await turnOff.getByLabel('Code from the app, or a recovery code').fill(codes[1]);
+    await turnOff.getByRole('button', { name: 'Turn off' }).click();
+    await page.getByText('Two-factor log-on is turned off.', { exact: true }).waitFor();
     assert.deepEqual(unexpectedProblems(page), []);
     await page.context().close();
   });

@@ -45,6 +45,8 @@ const ANY_ARGUMENTS: &[(&str, &str)] = &[
     ("ends_on", ""),
     ("code", "123456"),
     ("current_password", PASSWORD),
+    ("renew_password", PASSWORD),
+    ("renew_code", "123456"),
 ];
 
 #[tokio::test]

@@ -37,7 +37,10 @@ use app::api::aliases::{
 use app::api::auth::{LogOff, LogOn, LogOnCode, SignedIn};
 use app::api::autoreply::{GetAutoreply, SetAutoreply};
 use app::api::forwarding::{GetCatchAll, GetForwarding, SetCatchAll, SetForwarding};
-use app::api::two_factor::{ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor, TwoFactorStatus};
+use app::api::two_factor::{
+    CancelTwoFactor, ConfirmTwoFactor, RenewRecoveryCodes, StartTwoFactor, TurnOffTwoFactor,
+    TwoFactorStatus,
+};
 use app::error::AppError;
 use app::model::two_factor::{TwoFactorState, TwoFactorView};
 use app::ssr::{clock, sessions, two_factor};
@@ -82,6 +85,8 @@ const FUNCTIONS: &[Endpoint] = &[
             "last_name",
             "password",
             "password_again",
+            "generate",
+            "quota_mb",
         ],
     ),
     (AddedAccounts::PATH, &["batch"]),
@@ -128,6 +133,8 @@ const FUNCTIONS: &[Endpoint] = &[
     (StartTwoFactor::PATH, &[]),
     (ConfirmTwoFactor::PATH, &["code"]),
     (TurnOffTwoFactor::PATH, &["current_password", "code"]),
+    (CancelTwoFactor::PATH, &[]),
+    (RenewRecoveryCodes::PATH, &["renew_password", "renew_code"]),
     (LogOnCode::PATH, &["code", "next"]),
     // The forms that answer a refused paste with the page itself.
     ("/users/add", &["domain", "text", "generate", "quota_mb"]),

@@ -8,7 +8,10 @@ mod support;
 
 use app::api::accounts::ListDomains;
 use app::api::auth::{LogOnCode, SignedIn};
-use app::api::two_factor::{ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor, TwoFactorStatus};
+use app::api::two_factor::{
+    CancelTwoFactor, ConfirmTwoFactor, RenewRecoveryCodes, StartTwoFactor, TurnOffTwoFactor,
+    TwoFactorStatus,
+};
 use app::model::two_factor::{TwoFactorState, TwoFactorView};
 use app::routes;
 use app::ssr::access::code_caps::PER_PLACE;
@@ -647,4 +650,88 @@ async fn the_key_file_is_readable_by_its_owner_only() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test]
+async fn an_enrolment_can_be_cancelled_and_recovery_codes_renewed_with_proof() {
+    let server = TestServer::new().await;
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    // Started and cancelled: off again, and a new start gives a new secret.
+    server.call_ok(StartTwoFactor::PATH, &[], &cookie).await;
+    let TwoFactorState::Enrolling { secret: first, .. } = status(&server, &cookie).await.state
+    else {
+        panic!("enrolment did not start");
+    };
+    server.call_ok(CancelTwoFactor::PATH, &[], &cookie).await;
+    assert_eq!(status(&server, &cookie).await.state, TwoFactorState::Off);
+
+    let enrolled = enrol(&server, &cookie).await;
+    assert_ne!(
+        two_factor::decode_secret(&first).unwrap(),
+        enrolled.secret,
+        "a new secret"
+    );
+    // Cancelling once it is on changes nothing.
+    server.call_ok(CancelTwoFactor::PATH, &[], &cookie).await;
+    assert!(matches!(
+        status(&server, &cookie).await.state,
+        TwoFactorState::On { .. }
+    ));
+
+    // New codes need the password and a code; a wrong one makes none.
+    let refused = server
+        .call(
+            RenewRecoveryCodes::PATH,
+            &[
+                ("renew_password", "Not#the9one"),
+                ("renew_code", &enrolled.recovery[0]),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        refused.body.contains("The current password is wrong"),
+        "{}",
+        refused.body
+    );
+    server
+        .call_ok(
+            RenewRecoveryCodes::PATH,
+            &[
+                ("renew_password", PASSWORD),
+                ("renew_code", &enrolled.recovery[0]),
+            ],
+            &cookie,
+        )
+        .await;
+    let TwoFactorState::On {
+        codes_left: 10,
+        fresh_codes: Some(renewed),
+        ..
+    } = status(&server, &cookie).await.state
+    else {
+        panic!("no new codes shown");
+    };
+    assert!(renewed.iter().all(|code| !enrolled.recovery.contains(code)));
+    // The old codes log on no more.
+    server.call_ok(LOG_OFF, &[], &cookie).await;
+    let pending = password_step(&server).await;
+    let old = server
+        .send(form_post(
+            CODE,
+            CODE,
+            &[("code", &enrolled.recovery[1])],
+            Some(&pending),
+        ))
+        .await;
+    assert!(
+        set_cookie(&old, SESSION).is_none(),
+        "an old code still works"
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'two_factor.codes' AND outcome = 'ok'")
+            .await,
+        1
+    );
 }

@@ -65,6 +65,42 @@ pub async fn start_two_factor() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Cancels an enrolment not yet confirmed: two-factor log-on stays off.
+#[server]
+pub async fn cancel_two_factor() -> Result<(), AppError> {
+    use crate::ssr::access::{request, two_factor};
+    let session = request::require_session_to_enrol()?;
+    let state = request::app_state()?;
+    two_factor::cancel(&state.db, &session.admin).await?;
+    leptos_axum::redirect(&section());
+    Ok(())
+}
+
+/// New recovery codes in place of the old ones, after the password and a code from the app
+/// or a recovery code; the page shows them once, as when two-factor log-on was turned on.
+#[server]
+pub async fn renew_recovery_codes(
+    renew_password: String,
+    renew_code: String,
+) -> Result<(), AppError> {
+    use crate::ssr::access::{request, two_factor};
+    let session = request::require_session()?;
+    let state = request::app_state()?;
+    let codes = two_factor::renew_recovery_codes(
+        &state.db,
+        &crate::ssr::access::caller::admin_hasher(&session.admin, &state.hasher),
+        state.two_factor.key()?,
+        &session,
+        renew_password,
+        &renew_code,
+        &request::client_addr(),
+    )
+    .await?;
+    state.two_factor.fresh_codes.put(&session.key(), codes);
+    leptos_axum::redirect(&section());
+    Ok(())
+}
+
 /// Confirms enrolment with a code from the app: two-factor log-on is on, the administrator's
 /// other sessions end, and the page shows the ten recovery codes once.
 #[server]

@@ -55,11 +55,13 @@ pub enum Action {
     TwoFactorDisable,
     /// A second-step code checked after the password.
     TwoFactorCode,
+    /// New recovery codes made in place of the old ones.
+    TwoFactorCodes,
 }
 
 impl Action {
     /// Every action, in the order the filter offers them.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::DomainAdd,
         Action::DomainDisable,
         Action::DomainEnable,
@@ -91,6 +93,7 @@ impl Action {
         Action::TwoFactorEnable,
         Action::TwoFactorDisable,
         Action::TwoFactorCode,
+        Action::TwoFactorCodes,
     ];
 
     /// What the Activity screen calls it.
@@ -127,6 +130,7 @@ impl Action {
             Action::TwoFactorEnable => "Two-factor log-on turned on",
             Action::TwoFactorDisable => "Two-factor log-on turned off",
             Action::TwoFactorCode => "Two-factor code checked",
+            Action::TwoFactorCodes => "New recovery codes made",
         }
     }
 
@@ -171,6 +175,7 @@ impl Action {
             Action::TwoFactorEnable => "two_factor.enable",
             Action::TwoFactorDisable => "two_factor.disable",
             Action::TwoFactorCode => "two_factor.code",
+            Action::TwoFactorCodes => "two_factor.codes",
         }
     }
 }

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::two_factor::{
-    two_factor_status, ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor,
+    two_factor_status, CancelTwoFactor, ConfirmTwoFactor, RenewRecoveryCodes, StartTwoFactor,
+    TurnOffTwoFactor,
 };
 use crate::components::field::{PasswordField, TextField};
 use crate::components::layout::{refusal, ActionError};
@@ -32,7 +33,7 @@ pub fn TwoFactorSection(status: Status) -> impl IntoView {
         <section class="card form two-factor" id="two-factor" aria-labelledby="two-factor-title">
             <h2 class="card__title" id="two-factor-title">"Two-factor log-on"</h2>
             {move || turned_off().then(|| view! {
-                <p class="alert alert--ok" role="status">"Two-factor log-on is off."</p>
+                <p class="alert alert--ok" role="status">"Two-factor log-on is turned off."</p>
             })}
             <Suspense fallback=|| ()>
                 {move || status.get().map(|result| match result {
@@ -77,7 +78,7 @@ fn TwoFactorBody(view: TwoFactorView) -> impl IntoView {
 fn TurnOn() -> impl IntoView {
     let start = ServerAction::<StartTwoFactor>::new();
     view! {
-        <p>"Two-factor log-on is off. With it on, logging on takes your password and a code from an authenticator app on your phone, so a stolen password alone is not enough."</p>
+        <p>"Turn it on so that logging on takes your password and a code from an authenticator app on your phone: a stolen password alone is then not enough."</p>
         <ActionForm action=start>
             <ActionError text=refusal(start)/>
             <button class="button button--primary" type="submit">"Turn on"</button>
@@ -89,6 +90,7 @@ fn TurnOn() -> impl IntoView {
 #[component]
 fn Enrol(secret: String, qr_svg: String) -> impl IntoView {
     let confirm = ServerAction::<ConfirmTwoFactor>::new();
+    let cancel = ServerAction::<CancelTwoFactor>::new();
     let error = refusal(confirm).get_untracked();
     let refused = error.is_some();
     view! {
@@ -102,6 +104,10 @@ fn Enrol(secret: String, qr_svg: String) -> impl IntoView {
             <TextField name="code" label="Code from the app" autocomplete="one-time-code"
                 error_id=refused.then_some(CONFIRM_REFUSAL)/>
             <button class="button button--primary" type="submit">"Confirm and turn on"</button>
+        </ActionForm>
+        <ActionForm action=cancel>
+            <ActionError text=refusal(cancel)/>
+            <button class="button" type="submit">"Cancel"</button>
         </ActionForm>
     }
 }
@@ -138,6 +144,9 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
 #[component]
 fn TurnOff(codes_left: i64, old_codes: bool) -> impl IntoView {
     let turn_off = ServerAction::<TurnOffTwoFactor>::new();
+    let renew = ServerAction::<RenewRecoveryCodes>::new();
+    let renew_error = refusal(renew).get_untracked();
+    let renew_refused = renew_error.is_some();
     let error = refusal(turn_off).get_untracked();
     let refused = error.is_some();
     let typed_code = FormRefusal::of(turn_off).typed("code");
@@ -149,20 +158,36 @@ fn TurnOff(codes_left: i64, old_codes: bool) -> impl IntoView {
         <p>"Two-factor log-on is on: logging on asks for a code from your authenticator app after your password. " {left}</p>
         {old_codes.then(|| view! {
             <p class="alert alert--warn" role="status">
-                "Your recovery codes are of an older, weaker kind. They still work, but for new ones turn two-factor log-on off and on again."
+                "Your recovery codes are of an older, weaker kind. They still work; make new ones below."
             </p>
         })}
         <ActionForm action=turn_off>
             {error.map(|text| view! { <p class="alert alert--error" role="alert" id=TURN_OFF_REFUSAL>{text}</p> })}
-            <PasswordField name="current_password" label="Your password, to turn it off"
+            <PasswordField name="current_password" label="Current password"
                 autocomplete="current-password" error_id=refused.then_some(TURN_OFF_REFUSAL)/>
             <TextField name="code" label="Code from the app, or a recovery code"
                 autocomplete="one-time-code" value=typed_code.unwrap_or_default()
                 error_id=refused.then_some(TURN_OFF_REFUSAL)/>
             <button class="button" type="submit">"Turn off"</button>
         </ActionForm>
+        // New codes take the same proof as turning it off, in a form of their own.
+        <details class="two-factor__renew" open=renew_refused>
+            <summary>"Make new recovery codes"</summary>
+            <p>"New codes replace all the old ones, used or not; they are shown once."</p>
+            <ActionForm action=renew>
+                {renew_error.map(|text| view! { <p class="alert alert--error" role="alert" id=RENEW_REFUSAL>{text}</p> })}
+                <PasswordField name="renew_password" label="Current password"
+                    autocomplete="current-password" error_id=renew_refused.then_some(RENEW_REFUSAL)/>
+                <TextField name="renew_code" label="Code from the app, or a recovery code"
+                    autocomplete="one-time-code" error_id=renew_refused.then_some(RENEW_REFUSAL)/>
+                <button class="button" type="submit">"Make new codes"</button>
+            </ActionForm>
+        </details>
     }
 }
+
+/// The id of the message that says why new recovery codes were refused.
+const RENEW_REFUSAL: &str = "renew-error";
 
 /// The id of the message that says why turning off was refused.
 const TURN_OFF_REFUSAL: &str = "turn-off-error";

@@ -645,6 +645,39 @@ pub async fn disable(
     Ok(())
 }
 
+/// Gives the signed-in administrator new recovery codes in place of the old ones, after their
+/// password and a code, as turning it off asks; audited. The codes are shown once.
+pub async fn renew_recovery_codes(
+    db: &AnyPool,
+    hasher: &Hasher,
+    key: &SecretKey,
+    session: &CurrentSession,
+    password: String,
+    code: &str,
+    client: &str,
+) -> Result<Vec<String>, AppError> {
+    let admin = &session.admin;
+    admins::check_own_password(db, hasher, admin, client, password, Action::TwoFactorCodes)
+        .await
+        .map_err(|error| error.keeping(&[(Field::Code, code)]))?;
+    let now = crate::ssr::storage::clock::now();
+    check_own_code(db, key, session, code, client, Action::TwoFactorCodes, now).await?;
+    let mut tx = db.begin().await?;
+    let codes = replace_recovery_codes(&mut tx, key, admin.id).await?;
+    record_own(&mut tx, admin, client, Action::TwoFactorCodes).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Drops an enrolment started and not confirmed: two-factor log-on stays off.
+pub async fn cancel(db: &AnyPool, admin: &Admin) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM admin_two_factor WHERE admin_id = $1 AND confirmed = 0")
+        .bind(admin.id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// The operator's `admin reset-2fa ADDRESS`: two-factor off for one administrator, their
 /// sessions ended and their wrong codes forgotten, audited.
 pub async fn reset(db: &AnyPool, actor: Actor<'_>, address: &str) -> Result<(), AppError> {
