@@ -319,6 +319,7 @@ async fn the_users_page_shows_names_with_markup_as_text() {
         // A narrow screen breaks the address after its @ first.
         r#"<a href="/users/edit?email=ann%40alpha.test">ann@<wbr>alpha.test"#,
         r#"<td data-label="Status">Active"#,
+        "Ticks count on this page only: delete them before moving to another page.",
         r#"<td data-label="Size">3.0 MB"#,
     ] {
         assert!(page.body.contains(shown), "no {shown} in {}", page.body);

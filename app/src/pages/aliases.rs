@@ -97,7 +97,9 @@ fn AliasList(page: AliasSlice, search: String) -> impl IntoView {
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
                 <p class="muted">{format!("{} in {}", counted(page.total, "alias", "aliases"), page.domain)}</p>
-                <button class="button button--danger" type="submit">"Delete selected…"</button>
+                <button class="button button--danger" type="submit" aria-describedby="ticks-hint">"Delete selected…"</button>
+                // Ticks live in this page's form: moving to another page leaves them behind.
+                <p class="list__hint muted" id="ticks-hint">"Ticks count on this page only: delete them before moving to another page."</p>
             </div>
             <table class="accounts">
                 <thead>

@@ -83,7 +83,9 @@ fn account_list(page: &AccountSlice, search: &str) -> AnyView {
             <div class="list__bar">
                 <p class="muted">{format!("{}{} {} in {}", grouped(page.total), if page.more { "+" } else { "" }, if page.total == 1 && !page.more { "account" } else { "accounts" }, page.domain)}</p>
                 <a class="button" href=export rel="external">"Export as CSV"</a>
-                <button class="button button--danger" type="submit">"Delete selected…"</button>
+                <button class="button button--danger" type="submit" aria-describedby="ticks-hint">"Delete selected…"</button>
+                // Ticks live in this page's form: moving to another page leaves them behind.
+                <p class="list__hint muted" id="ticks-hint">"Ticks count on this page only: delete them before moving to another page."</p>
             </div>
             <table class="accounts">
                 <thead>
