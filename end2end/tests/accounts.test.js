@@ -319,3 +319,29 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.context().close();
   });
 }
+
+test('on a phone the report follows the box at once and the menu shows that it opens', async () => {
+  const page = await signedIn({ viewport: PHONE });
+  await goTo(page, '/users/add');
+  await waitForHydration(page);
+  const box = page.getByLabel('Accounts, one per line');
+  await box.fill('kate Sunny#day42 Sunny#day42\nlen short short');
+  await page.getByText('1 ready, 1 need attention').waitFor();
+  const boxBottom = (await box.boundingBox()).y + (await box.boundingBox()).height;
+  const report = await page.locator('#bulk-report').boundingBox();
+  assert.ok(report.y - boxBottom < 120, `the report starts ${Math.round(report.y - boxBottom)} px under the box`);
+  const options = await page.getByLabel(/Generate a password for lines/).boundingBox();
+  assert.ok(options.y > report.y, 'the options come after the report');
+  // The menu's toggle draws its bars and a chevron, and turns it as the menu opens.
+  const toggle = page.locator('summary.nav__toggle');
+  const bars = await toggle.evaluate((element) => getComputedStyle(element, '::before').content);
+  assert.notEqual(bars, 'none', 'bars before "Menu"');
+  const closed = await toggle.evaluate((element) => getComputedStyle(element, '::after').transform);
+  await toggle.click();
+  await page.getByRole('link', { name: 'Activity' }).waitFor();
+  await page.waitForFunction(
+    (closed) => getComputedStyle(document.querySelector('summary.nav__toggle'), '::after').transform !== closed,
+    closed,
+  );
+  await page.context().close();
+});
