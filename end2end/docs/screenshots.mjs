@@ -145,10 +145,11 @@ async function twoFactor(page, base, postmaster) {
   await page.getByRole('button', { name: 'Log on' }).click();
   await expectUsersScreen(page, postmaster.email);
   await goTo(page, base, '/account');
-  await page.getByLabel('Your password, to turn it off').fill(postmaster.password);
-  await page.getByLabel('Code from the app, or a recovery code').fill(codes[1]);
-  await page.getByRole('button', { name: 'Turn off' }).click();
-  await page.getByText('Two-factor log-on is off.', { exact: true }).waitFor();
+  const turnOff = page.locator('form', { has: page.getByRole('button', { name: 'Turn off' }) });
+  await turnOff.getByLabel('Current password').fill(postmaster.password);
+  await turnOff.getByLabel('Code from the app, or a recovery code').fill(codes[1]);
+  await turnOff.getByRole('button', { name: 'Turn off' }).click();
+  await page.getByText('Two-factor log-on is turned off.', { exact: true }).waitFor();
 }
 
 async function main() {
