@@ -407,7 +407,7 @@ fn parse_line(
     let Split { fields, problem } = split_line(line);
     let mut problems: Vec<Problem> = problem.into_iter().collect();
     if fields.len() > FIELDS_MAX {
-        problems.push(too_many_fields(&fields, separator(line).is_none()));
+        problems.push(too_many_fields(fields.len(), separator(line).is_none()));
     }
     let given = AccountFields {
         username: field(&fields, 0),
@@ -420,30 +420,19 @@ fn parse_line(
 }
 
 /// The problem of a line with more than [`FIELDS_MAX`] fields. A space-separated one most
-/// likely holds a name with a space in it: the advice shows the line written with commas,
-/// where a name may hold spaces, with the passwords left out.
-fn too_many_fields(fields: &[Cow<'_, str>], spaced: bool) -> Problem {
+/// likely holds a name with a space in it: the advice shows such a line written with commas,
+/// where a name may hold spaces. It names no field of the line, since which of them are
+/// passwords is what is in doubt.
+fn too_many_fields(count: usize, spaced: bool) -> Problem {
     let given = format!(
-        "This line has {} fields; a line takes at most {FIELDS_MAX}: username, password, password again, first name, last name.",
-        fields.len()
+        "This line has {count} fields; a line takes at most {FIELDS_MAX}: username, password, password again, first name, last name."
     );
-    if !spaced {
-        return Problem::new(
-            Field::Line,
-            format!("{given} Put a field that holds the separator in double quotes."),
-        );
-    }
-    let last = fields.len() - 1;
-    let first_names: Vec<&str> = fields[3..last].iter().map(AsRef::as_ref).collect();
-    Problem::new(
-        Field::Line,
-        format!(
-            "{given} For a name with spaces, separate the fields with commas instead: {},(password),(password again),{},{}",
-            fields[0],
-            first_names.join(" "),
-            fields[last]
-        ),
-    )
+    let advice = if spaced {
+        "For a name with spaces, separate the fields with commas instead, as in: jdoe,password,password,Anna Maria,Berg"
+    } else {
+        "Put a field that holds the separator in double quotes."
+    };
+    Problem::new(Field::Line, format!("{given} {advice}"))
 }
 
 /// One account given field by field, as the "Add one account" form sends it.
@@ -894,7 +883,7 @@ mod tests {
             ("jdoe abcde67~", ON, Field::PasswordAgain, "Type the password a second time"),
             ("jdoe abcde67~ abcde68~", OFF, Field::PasswordAgain, "The two passwords differ"),
             ("jdoe John Smith", ON, Field::PasswordAgain, "The two passwords differ"),
-            ("jdoe abcde67~ abcde67~ Mary Ann Smith", OFF, Field::Line, "This line has 6 fields; a line takes at most 5: username, password, password again, first name, last name. For a name with spaces, separate the fields with commas instead: jdoe,(password),(password again),Mary Ann,Smith"),
+            ("jdoe abcde67~ abcde67~ Mary Ann Smith", OFF, Field::Line, "This line has 6 fields; a line takes at most 5: username, password, password again, first name, last name. For a name with spaces, separate the fields with commas instead, as in: jdoe,password,password,Anna Maria,Berg"),
             ("jdoe,abcde67~,abcde67~,Mary,Ann,Smith", OFF, Field::Line, "This line has 6 fields; a line takes at most 5: username, password, password again, first name, last name. Put a field that holds the separator in double quotes."),
             (",abcde67~,abcde67~", OFF, Field::Username, "Enter a username"),
             ("j..doe abcde67~ abcde67~", OFF, Field::Username, "A username cannot have two dots in a row"),
