@@ -380,6 +380,8 @@ async fn log_on_stays_one_message_that_names_neither_field() {
         let page = server.get(&path, None).await.body;
         assert!(page.contains("The address or password is wrong."), "{page}");
         assert!(!page.contains("email-error") && !page.contains("password-error"));
+        // The field to type in again has the focus.
+        assert!(tag(&page, "email").contains("autofocus"), "{page}");
     }
 }
 

@@ -196,6 +196,10 @@ async fn a_pending_log_on_reaches_only_the_code_form() {
     assert!(form
         .body
         .contains("Enter the 6-digit code from your authenticator app, or a recovery code"));
+    // The code field has the focus, ready for the code.
+    let field = &form.body[form.body.find("id=\"code\"").expect("a code field")..];
+    let field = &field[..field.find('>').unwrap()];
+    assert!(field.contains("autofocus"), "{field}");
     for page in [
         "/users",
         "/account",

@@ -84,6 +84,9 @@ pub fn TextField(
     /// Why the server refused this field, shown beside it.
     #[prop(default = None)]
     error: Option<String>,
+    /// Takes the focus when the page opens: the field to type in next.
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let hint_id = hint.map(|_| format!("{name}-hint"));
     let beside = error.as_ref().map(|_| self::error_id(name));
@@ -101,6 +104,7 @@ pub fn TextField(
                 autocomplete=autocomplete
                 value=value
                 required
+                autofocus=autofocus
                 aria-invalid=invalid
                 aria-describedby=described
             />

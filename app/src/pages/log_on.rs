@@ -47,6 +47,7 @@ pub fn LogOnPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                     error_id=refused.then_some(REFUSAL)
+                    autofocus=refused
                 />
                 <LogOnPassword refused/>
                 <button class="button button--primary button--wide" type="submit">"Log on"</button>

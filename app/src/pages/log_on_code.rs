@@ -28,6 +28,7 @@ pub fn LogOnCodePage() -> impl IntoView {
                 {error.map(|text| view! { <p class="alert alert--error" role="alert" id=REFUSAL>{text}</p> })}
                 <input type="hidden" name="next" value=next/>
                 <TextField
+                    autofocus=true
                     name="code"
                     label="Code"
                     autocomplete="one-time-code"
