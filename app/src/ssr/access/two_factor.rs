@@ -603,6 +603,31 @@ pub async fn check_own_code(
     Ok(())
 }
 
+/// What the signed-in administrator types to change their own two-factor log-on.
+struct Proof<'a> {
+    password: String,
+    code: &'a str,
+}
+
+/// Checks that the signed-in administrator is who they say before `action`: their password
+/// (throttled like log on), then a code (see [`check_own_code`]). A refused password keeps the
+/// code typed, as it was not checked.
+async fn prove_own(
+    db: &AnyPool,
+    hasher: &Hasher,
+    key: &SecretKey,
+    session: &CurrentSession,
+    proof: Proof<'_>,
+    client: &str,
+    action: Action,
+) -> Result<(), AppError> {
+    admins::check_own_password(db, hasher, &session.admin, client, proof.password, action)
+        .await
+        .map_err(|error| error.keeping(&[(Field::Code, proof.code)]))?;
+    let now = crate::ssr::storage::clock::now();
+    check_own_code(db, key, session, proof.code, client, action, now).await
+}
+
 /// Turns two-factor off for the signed-in administrator, who proved it with their password
 /// (throttled like log on) and a code from the app or a recovery code (see
 /// [`check_own_code`]); their other sessions end. Audited. A refusal keeps the code typed
@@ -617,24 +642,15 @@ pub async fn disable(
     client: &str,
 ) -> Result<(), AppError> {
     let admin = &session.admin;
-    admins::check_own_password(
+    let proof = Proof { password, code };
+    prove_own(
         db,
         hasher,
-        admin,
-        client,
-        password,
-        Action::TwoFactorDisable,
-    )
-    .await
-    .map_err(|error| error.keeping(&[(Field::Code, code)]))?;
-    check_own_code(
-        db,
         key,
         session,
-        code,
+        proof,
         client,
         Action::TwoFactorDisable,
-        crate::ssr::storage::clock::now(),
     )
     .await?;
     let mut tx = db.begin().await?;
@@ -657,11 +673,17 @@ pub async fn renew_recovery_codes(
     client: &str,
 ) -> Result<Vec<String>, AppError> {
     let admin = &session.admin;
-    admins::check_own_password(db, hasher, admin, client, password, Action::TwoFactorCodes)
-        .await
-        .map_err(|error| error.keeping(&[(Field::Code, code)]))?;
-    let now = crate::ssr::storage::clock::now();
-    check_own_code(db, key, session, code, client, Action::TwoFactorCodes, now).await?;
+    let proof = Proof { password, code };
+    prove_own(
+        db,
+        hasher,
+        key,
+        session,
+        proof,
+        client,
+        Action::TwoFactorCodes,
+    )
+    .await?;
     let mut tx = db.begin().await?;
     let codes = replace_recovery_codes(&mut tx, key, admin.id).await?;
     record_own(&mut tx, admin, client, Action::TwoFactorCodes).await?;
