@@ -633,6 +633,19 @@ async fn add_one_account_can_have_its_password_generated_and_a_quota() {
     let message = invalid(batch_of(&console.call(ADD_ACCOUNT, &refused).await));
     assert!(message.contains("Password: "), "{message}");
     assert!(message.contains("Quota"), "{message}");
+    // Refused with the box ticked, the form comes back with it ticked.
+    let ticked = [
+        ("domain", "alpha.test"),
+        ("username", "lou"),
+        ("first_name", ""),
+        ("last_name", ""),
+        ("generate", "on"),
+        ("quota_mb", "1.5"),
+    ];
+    match outcome::<()>(&console.call(ADD_ACCOUNT, &ticked).await) {
+        Err(AppError::Refused(refusal)) => assert_eq!(refusal.typed("generate"), Some("on")),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(
         console
             .count("SELECT COUNT(*) FROM mailboxes WHERE email = 'lou@alpha.test'")

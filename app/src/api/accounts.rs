@@ -99,6 +99,7 @@ pub async fn add_account(
             (Field::FirstName, first_name.clone()),
             (Field::LastName, last_name.clone()),
             (Field::Quota, quota_mb.clone().unwrap_or_default()),
+            (Field::Generate, generate.clone().unwrap_or_default()),
         ]
     };
     let account = accounts::OneAccount {

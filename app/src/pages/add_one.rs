@@ -47,7 +47,7 @@ pub fn AddOnePage() -> impl IntoView {
 #[island]
 fn NewAccountFields(domain: String, refused: FormRefusal) -> impl IntoView {
     let username = RwSignal::new(refused.typed("username").unwrap_or_default());
-    let generate = RwSignal::new(false);
+    let generate = RwSignal::new(refused.ticked("generate", false));
     let quota_mb = RwSignal::new(refused.typed("quota_mb").unwrap_or_default());
     let first_name = RwSignal::new(refused.typed("first_name").unwrap_or_default());
     let last_name = RwSignal::new(refused.typed("last_name").unwrap_or_default());

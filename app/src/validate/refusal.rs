@@ -84,6 +84,8 @@ pub enum Field {
     KeepCopy,
     /// Where a domain's catch-all delivers.
     CatchAll,
+    /// Whether the server is to generate a new account's password.
+    Generate,
 }
 
 impl Field {
@@ -109,6 +111,7 @@ impl Field {
             Field::EndsOn => "last day",
             Field::KeepCopy => "keep a copy",
             Field::CatchAll => "catch-all",
+            Field::Generate => "generate a password",
         }
     }
 
@@ -134,6 +137,7 @@ impl Field {
             Field::EndsOn => "ends_on",
             Field::KeepCopy => "keep_copy",
             Field::CatchAll => "target",
+            Field::Generate => "generate",
         }
     }
 
