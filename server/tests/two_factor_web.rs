@@ -614,15 +614,25 @@ async fn turning_two_factor_off_needs_the_password_and_a_code() {
 
 #[tokio::test]
 async fn wrong_codes_on_my_password_end_the_session() {
+    // Turning it off and making new recovery codes ask for the same proof, and end alike.
+    for (path, password_field, code_field) in [
+        (TurnOffTwoFactor::PATH, "current_password", "code"),
+        (RenewRecoveryCodes::PATH, "renew_password", "renew_code"),
+    ] {
+        wrong_codes_end_the_session(path, password_field, code_field).await;
+    }
+}
+
+async fn wrong_codes_end_the_session(path: &str, password_field: &str, code_field: &str) {
     let server = TestServer::new().await;
     let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
     let enrolled = enrol(&server, &cookie).await;
     let right = code(&enrolled.secret, 0);
     let turn_off = || {
         form_post(
-            TurnOffTwoFactor::PATH,
+            path,
             "/account",
-            &[("current_password", PASSWORD), ("code", wrong(&right))],
+            &[(password_field, PASSWORD), (code_field, wrong(&right))],
             Some(&cookie),
         )
     };

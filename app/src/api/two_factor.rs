@@ -77,7 +77,8 @@ pub async fn cancel_two_factor() -> Result<(), AppError> {
 }
 
 /// New recovery codes in place of the old ones, after the password and a code from the app
-/// or a recovery code; the page shows them once, as when two-factor log-on was turned on.
+/// or a recovery code; the page shows them once, as when two-factor log-on was turned on. Too
+/// many wrong codes end this session, and go to Log on, as turning it off does.
 #[server]
 pub async fn renew_recovery_codes(
     renew_password: String,
@@ -86,7 +87,7 @@ pub async fn renew_recovery_codes(
     use crate::ssr::access::{request, two_factor};
     let session = request::require_session()?;
     let state = request::app_state()?;
-    let codes = two_factor::renew_recovery_codes(
+    let outcome = two_factor::renew_recovery_codes(
         &state.db,
         &crate::ssr::access::caller::admin_hasher(&session.admin, &state.hasher),
         state.two_factor.key()?,
@@ -95,10 +96,9 @@ pub async fn renew_recovery_codes(
         &renew_code,
         &request::client_addr(),
     )
-    .await?;
-    state.two_factor.fresh_codes.put(&session.key(), codes);
-    leptos_axum::redirect(&section());
-    Ok(())
+    .await
+    .map(|codes| state.two_factor.fresh_codes.put(&session.key(), codes));
+    after_proof(outcome, &section())
 }
 
 /// Confirms enrolment with a code from the app: two-factor log-on is on, the administrator's
@@ -127,7 +127,7 @@ pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
 /// and go to Log on.
 #[server]
 pub async fn turn_off_two_factor(current_password: String, code: String) -> Result<(), AppError> {
-    use crate::ssr::access::{request, sessions, two_factor};
+    use crate::ssr::access::{request, two_factor};
     let session = request::require_session()?;
     let state = request::app_state()?;
     let outcome = two_factor::disable(
@@ -140,17 +140,24 @@ pub async fn turn_off_two_factor(current_password: String, code: String) -> Resu
         &request::client_addr(),
     )
     .await;
+    let done = crate::routes::Account {
+        two_factor_off: true,
+        at_two_factor: true,
+        ..Default::default()
+    };
+    after_proof(outcome, &done.href())
+}
+
+/// Where a change proved with the password and a code goes: to `done` when it was made; to
+/// Log on, with the session's cookie cleared, when too many wrong codes ended the session.
+#[cfg(feature = "ssr")]
+fn after_proof(outcome: Result<(), AppError>, done: &str) -> Result<(), AppError> {
+    use crate::ssr::access::{request, sessions};
     match outcome {
-        Ok(()) => leptos_axum::redirect(
-            &crate::routes::Account {
-                two_factor_off: true,
-                at_two_factor: true,
-                ..Default::default()
-            }
-            .href(),
-        ),
+        Ok(()) => leptos_axum::redirect(done),
         Err(AppError::CodesUsedUp) => {
-            crate::api::auth::set_cookie(&sessions::clear_cookie(&state.policy))?;
+            let policy = &request::app_state()?.policy;
+            crate::api::auth::set_cookie(&sessions::clear_cookie(policy))?;
             leptos_axum::redirect(
                 &crate::routes::LogOn {
                     codes_used_up: true,
