@@ -94,6 +94,7 @@ bench: build
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/accounts.mjs
 	command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; }
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/scale.mjs
+	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) ../server/tests/with-postgres node bench/scale.mjs
 	cd end2end && node bench/wasm_size.mjs
 	cd end2end && VPM_BIN=$(CURDIR)/$(BIN) node bench/navigation.mjs
 	cargo run --release -p server --example bench_mail

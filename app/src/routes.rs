@@ -277,6 +277,8 @@ pub struct DeletedAccounts<'a> {
     pub domain: Option<&'a str>,
     /// The account just restored.
     pub restored: Option<&'a str>,
+    /// The page's number.
+    pub page: Option<u32>,
 }
 screen_path!(DeletedAccounts<'_>, "users" / "deleted");
 
@@ -286,6 +288,7 @@ impl DeletedAccounts<'_> {
         Href::new(Self::PATH)
             .some("domain", self.domain)
             .some("restored", self.restored)
+            .some("page", self.page)
             .build()
     }
 }
@@ -420,6 +423,8 @@ pub struct DeletedAliases<'a> {
     pub domain: Option<&'a str>,
     /// The alias just restored.
     pub restored: Option<&'a str>,
+    /// The page's number.
+    pub page: Option<u32>,
 }
 screen_path!(DeletedAliases<'_>, "aliases" / "deleted");
 
@@ -429,6 +434,7 @@ impl DeletedAliases<'_> {
         Href::new(Self::PATH)
             .some("domain", self.domain)
             .some("restored", self.restored)
+            .some("page", self.page)
             .build()
     }
 }

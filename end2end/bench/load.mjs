@@ -71,7 +71,7 @@ const server = await startServer({
   startTimeoutMs: 300_000,
   setup: (dataDir) => {
     const postmaster = createDemoPostmaster(dataDir);
-    seedAccounts(dataDir, ACCOUNTS);
+    seedAccounts({ dataDir }, ACCOUNTS);
     seedPostmasters(dataDir, POSTMASTERS);
     return postmaster;
   },

@@ -11,6 +11,7 @@ use app::api::aliases::{
 };
 use app::error::AppError;
 use app::model::aliases::{AliasDetail, AliasSlice, DeletedAlias};
+use app::model::deleted::DeletedPage;
 use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::storage::db::Backend;
 use leptos::server_fn::ServerFn;
@@ -63,9 +64,9 @@ impl Console {
         let reply = self
             .call(ListDeletedAliases::PATH, &[("domain", "alpha.test")])
             .await;
-        let (domain, rows): (String, Vec<DeletedAlias>) = outcome(&reply).unwrap();
-        assert_eq!(domain, "alpha.test");
-        rows
+        let listed: DeletedPage<DeletedAlias> = outcome(&reply).unwrap();
+        assert_eq!(listed.domain, "alpha.test");
+        listed.rows
     }
 
     async fn restore(&self, id: i64) -> Result<(), AppError> {

@@ -16,6 +16,7 @@ use app::api::forwarding::{SetCatchAll, SetForwarding};
 use app::api::two_factor::{ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor, TwoFactorStatus};
 use app::model::accounts::DeletedRow;
 use app::model::aliases::DeletedAlias;
+use app::model::deleted::DeletedPage;
 use app::model::two_factor::{TwoFactorState, TwoFactorView};
 use app::routes::{AddAccounts, AddAliases};
 use app::ssr::access::two_factor;
@@ -77,8 +78,8 @@ async fn deleted_account_id(server: &TestServer, cookie: &str) -> String {
     let body = server
         .call_ok(ListDeleted::PATH, &[("domain", "alpha.test")], cookie)
         .await;
-    let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
-    deleted[0].id.to_string()
+    let deleted: DeletedPage<DeletedRow> = serde_json::from_str(&body).unwrap();
+    deleted.rows[0].id.to_string()
 }
 
 #[tokio::test]
@@ -229,8 +230,8 @@ async fn every_form_posted_twice_is_done_once_and_ends_on_its_page() {
             &cookie,
         )
         .await;
-    let (_, deleted): (String, Vec<DeletedAlias>) = serde_json::from_str(&body).unwrap();
-    let id = deleted[0].id.to_string();
+    let deleted: DeletedPage<DeletedAlias> = serde_json::from_str(&body).unwrap();
+    let id = deleted.rows[0].id.to_string();
     thrice(
         &server,
         &cookie,

@@ -11,8 +11,11 @@ use app::api::activity::ListActivity;
 use app::error::AppError;
 use app::model::accounts::{AccountDetail, AccountSlice, AddedBatch, DeletedRow};
 use app::model::activity::ActivitySlice;
+use app::model::deleted::DeletedPage;
 use app::ssr::access::caller::{Caller, DomainScope};
+use app::ssr::access::sessions::SessionPolicy;
 use app::ssr::services::accounts::{self, purge_expired, OneAccount, RETENTION_DAYS};
+use app::ssr::services::retention;
 use app::ssr::storage::db::Backend;
 use app::ssr::storage::hashing::verify_password;
 use app::validate::{is_acceptable, PasswordContext};
@@ -131,9 +134,9 @@ impl Console {
 
     async fn deleted(&self) -> Vec<DeletedRow> {
         let reply = self.call(LIST_DELETED, &[("domain", "alpha.test")]).await;
-        let (domain, rows): (String, Vec<DeletedRow>) = outcome(&reply).unwrap();
-        assert_eq!(domain, "alpha.test");
-        rows
+        let listed: DeletedPage<DeletedRow> = outcome(&reply).unwrap();
+        assert_eq!(listed.domain, "alpha.test");
+        listed.rows
     }
 
     async fn restore(&self, id: i64) -> Result<(), AppError> {
@@ -1372,6 +1375,23 @@ async fn the_activity_log_is_newest_first_filtered_and_paged() {
     for secret in [PW_JDOE, PW_NEW, PASSWORD] {
         assert!(!audit.contains(secret), "a password in the audit log");
     }
+
+    // The retention sweep takes old entries out of the pages and their action out of the filter.
+    sqlx::query("UPDATE audit_log SET at = '2000-01-01T00:00:00Z' WHERE action = 'mailbox.update'")
+        .execute(&console.server.db)
+        .await
+        .unwrap();
+    retention::sweep(&console.server.db, &SessionPolicy::default(), 400)
+        .await
+        .unwrap();
+    let swept = console.activity("", 1).await;
+    // The third page held the oldest 20 of them and the 6 entries before them.
+    assert_eq!((swept.pages, swept.rows.len()), (1, third.rows.len() - 20));
+    assert!(!swept
+        .actions
+        .iter()
+        .any(|action| action == "mailbox.update"));
+    assert_eq!(console.activity("mailbox.update", 1).await.rows.len(), 0);
 }
 
 #[tokio::test]
@@ -1444,9 +1464,9 @@ async fn the_list_queries_use_the_indexes() {
     let console = Console::new().await;
     let cases: [(&str, &[&str], &str); 8] = [
         (
-            "SELECT COUNT(*) FROM audit_log WHERE domain = $1",
-            &["alpha.test"],
-            "audit_log_domain",
+            "SELECT SUM(entries) FROM audit_counts WHERE domain = $1 AND action = $2",
+            &["alpha.test", "mailbox.add"],
+            "PRIMARY KEY",
         ),
         (
             "SELECT at FROM audit_log WHERE domain = $1 ORDER BY id DESC LIMIT 50",
@@ -1464,9 +1484,9 @@ async fn the_list_queries_use_the_indexes() {
             "audit_log_domain_target",
         ),
         (
-            "SELECT DISTINCT action FROM audit_log WHERE domain = $1 ORDER BY action",
+            "SELECT action FROM audit_counts WHERE domain = $1 ORDER BY action",
             &["alpha.test"],
-            "audit_log_domain_action",
+            "PRIMARY KEY",
         ),
         (
             "SELECT email FROM mailboxes WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each($1))",
@@ -1750,4 +1770,72 @@ async fn the_operator_adds_through_the_same_service_as_the_web() {
 
     let unknown = DomainScope::of(&console.db, Caller::Operator, Some("gamma.test")).await;
     assert_eq!(not_found(unknown), "The domain gamma.test");
+}
+
+#[tokio::test]
+async fn deleted_accounts_are_paged_newest_first() {
+    let server = TestServer::new().await;
+    seed_alpha(&server, 120).await;
+    let scope = DomainScope::of(&server.db, Caller::Operator, Some("alpha.test"))
+        .await
+        .unwrap();
+    let older: Vec<String> = (0..70).map(|n| format!("user{n:05}@alpha.test")).collect();
+    let newer: Vec<String> = (70..120)
+        .map(|n| format!("user{n:05}@alpha.test"))
+        .collect();
+    for batch in [&older, &newer] {
+        let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
+        accounts::delete(&server.db, &scope, &batch).await.unwrap();
+    }
+    let cookie = server.log_on(POSTMASTER_A, PASSWORD).await;
+    let page = |number: &'static str| {
+        let (server, cookie) = (&server, cookie.clone());
+        async move {
+            let reply = server
+                .call(
+                    LIST_DELETED,
+                    &[("domain", "alpha.test"), ("page", number)],
+                    Some(&cookie),
+                )
+                .await;
+            outcome::<DeletedPage<DeletedRow>>(&reply).unwrap()
+        }
+    };
+    let first = page("1").await;
+    assert_eq!((first.page, first.pages, first.rows.len()), (1, 3, 50));
+    assert!(
+        first.rows.iter().all(|row| newer.contains(&row.email)),
+        "the last delete comes first"
+    );
+    let third = page("3").await;
+    assert_eq!((third.page, third.rows.len()), (3, 20));
+    assert_eq!(
+        page("9").await.page,
+        3,
+        "a page past the end shows the last"
+    );
+    let every: Vec<String> = [first.rows, page("2").await.rows, third.rows]
+        .concat()
+        .into_iter()
+        .map(|row| row.email)
+        .collect();
+    let mut unique = every.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((every.len(), unique.len()), (120, 120), "each once");
+
+    // The screen links to the other pages by number.
+    let html = server
+        .get("/users/deleted?domain=alpha.test&page=2", Some(&cookie))
+        .await
+        .body;
+    assert!(html.contains("Page 2 of 3"), "{html}");
+    let link = app::routes::DeletedAccounts {
+        domain: Some("alpha.test"),
+        page: Some(3),
+        ..Default::default()
+    }
+    .href()
+    .replace('&', "&amp;");
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
 }

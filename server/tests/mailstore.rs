@@ -14,6 +14,7 @@ use app::api::accounts::{
     AddAccounts, DeleteAccounts, LastRebuild, ListDeleted, RebuildAccount, RestoreAccount,
 };
 use app::model::accounts::DeletedRow;
+use app::model::deleted::DeletedPage;
 use app::model::rebuild::{RebuildRecord, RebuildReport, Resync};
 use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::storage::db::Backend;
@@ -153,8 +154,8 @@ async fn restore_finds_the_maildir_and_purge_removes_it_with_the_row() {
             Some(&cookie),
         )
         .await;
-    let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&listed.body).unwrap();
-    let id = deleted[0].id.to_string();
+    let deleted: DeletedPage<DeletedRow> = serde_json::from_str(&listed.body).unwrap();
+    let id = deleted.rows[0].id.to_string();
     server
         .call(
             RestoreAccount::PATH,

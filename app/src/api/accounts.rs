@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::accounts::{AccountDetail, AccountSlice, AddedBatch, DeletedRow};
+use crate::model::deleted::DeletedPage;
 use crate::model::rebuild::{RebuildRecord, RebuildReport};
 
 /// The domains the signed-in administrator manages.
@@ -256,16 +257,16 @@ pub async fn delete_accounts(domain: String, emails: String) -> Result<(), AppEr
     Ok(())
 }
 
-/// The deleted accounts of a managed domain that can still be restored, newest first.
+/// A page of the deleted accounts of a managed domain that can still be restored, newest first.
 #[server]
-pub async fn list_deleted(domain: Option<String>) -> Result<(String, Vec<DeletedRow>), AppError> {
+pub async fn list_deleted(
+    domain: Option<String>,
+    page: Option<u32>,
+) -> Result<DeletedPage<DeletedRow>, AppError> {
     use crate::ssr::{access::request, services::accounts};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
-    Ok((
-        scope.domain().to_owned(),
-        accounts::deleted(&state.db, &scope).await?,
-    ))
+    accounts::deleted(&state.db, &scope, page.unwrap_or(1)).await
 }
 
 /// Restores a deleted account, refused clearly when its address was taken again meanwhile.
@@ -279,6 +280,7 @@ pub async fn restore_account(domain: String, id: i64) -> Result<(), AppError> {
         &crate::routes::DeletedAccounts {
             domain: Some(scope.domain()),
             restored: Some(&email),
+            page: None,
         }
         .href(),
     );

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::aliases::{AliasDetail, AliasSlice, DeletedAlias};
+use crate::model::deleted::DeletedPage;
 
 /// A page of a managed domain's aliases whose address or targets contain `search`.
 #[server]
@@ -109,18 +110,16 @@ pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), App
     Ok(())
 }
 
-/// The deleted aliases of a managed domain that can still be restored, newest first.
+/// A page of the deleted aliases of a managed domain that can still be restored, newest first.
 #[server]
 pub async fn list_deleted_aliases(
     domain: Option<String>,
-) -> Result<(String, Vec<DeletedAlias>), AppError> {
+    page: Option<u32>,
+) -> Result<DeletedPage<DeletedAlias>, AppError> {
     use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(domain.as_deref()).await?;
     let state = request::app_state()?;
-    Ok((
-        scope.domain().to_owned(),
-        aliases::deleted(&state.db, &scope).await?,
-    ))
+    aliases::deleted(&state.db, &scope, page.unwrap_or(1)).await
 }
 
 /// Restores a deleted alias, refused clearly when its address was taken again meanwhile.
@@ -134,6 +133,7 @@ pub async fn restore_alias(domain: String, id: i64) -> Result<(), AppError> {
         &crate::routes::DeletedAliases {
             domain: Some(scope.domain()),
             restored: Some(&address),
+            page: None,
         }
         .href(),
     );

@@ -12,6 +12,7 @@ use std::future::Future;
 use crate::api::accounts::{list_deleted, DeleteAccounts, RestoreAccount};
 use crate::api::aliases::{list_deleted_aliases, DeleteAliases, RestoreAlias};
 use crate::error::AppError;
+use crate::model::deleted::DeletedPage;
 use crate::routes;
 use crate::words::grouped;
 
@@ -97,10 +98,14 @@ pub trait AddressKind: Send + Sync + 'static {
     /// asked for with nothing ticked.
     fn nothing_ticked(domain: &str) -> String;
 
-    /// The domain's deleted addresses that can still be restored, newest first.
+    /// A page of the domain's deleted addresses that can still be restored, newest first.
     fn deleted(
         domain: Option<String>,
-    ) -> impl Future<Output = Result<(String, Vec<Restorable>), AppError>> + Send + 'static;
+        page: u32,
+    ) -> impl Future<Output = Result<DeletedPage<Restorable>, AppError>> + Send + 'static;
+
+    /// The address of the restore list of `domain` at `page`.
+    fn deleted_href(domain: &str, page: u32) -> String;
 }
 
 /// Mail accounts, listed in Users.
@@ -142,10 +147,12 @@ impl AddressKind for Accounts {
         .href()
     }
 
-    async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {
-        let (domain, rows) = list_deleted(domain).await?;
-        let rows = rows
-            .into_iter()
+    async fn deleted(
+        domain: Option<String>,
+        page: u32,
+    ) -> Result<DeletedPage<Restorable>, AppError> {
+        Ok(list_deleted(domain, Some(page))
+            .await?
             .map(|row| Restorable {
                 id: row.id,
                 detail: format!("{} {}", row.first_name, row.last_name)
@@ -154,9 +161,16 @@ impl AddressKind for Accounts {
                 address: row.email,
                 deleted_at: row.deleted_at,
                 days_left: row.days_left,
-            })
-            .collect();
-        Ok((domain, rows))
+            }))
+    }
+
+    fn deleted_href(domain: &str, page: u32) -> String {
+        routes::DeletedAccounts {
+            domain: Some(domain),
+            page: Some(page),
+            ..Default::default()
+        }
+        .href()
     }
 }
 
@@ -198,18 +212,27 @@ impl AddressKind for Aliases {
         .href()
     }
 
-    async fn deleted(domain: Option<String>) -> Result<(String, Vec<Restorable>), AppError> {
-        let (domain, rows) = list_deleted_aliases(domain).await?;
-        let rows = rows
-            .into_iter()
+    async fn deleted(
+        domain: Option<String>,
+        page: u32,
+    ) -> Result<DeletedPage<Restorable>, AppError> {
+        Ok(list_deleted_aliases(domain, Some(page))
+            .await?
             .map(|row| Restorable {
                 id: row.id,
                 address: row.address,
                 detail: row.targets,
                 deleted_at: row.deleted_at,
                 days_left: row.days_left,
-            })
-            .collect();
-        Ok((domain, rows))
+            }))
+    }
+
+    fn deleted_href(domain: &str, page: u32) -> String {
+        routes::DeletedAliases {
+            domain: Some(domain),
+            page: Some(page),
+            ..Default::default()
+        }
+        .href()
     }
 }

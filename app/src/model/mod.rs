@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod activity;
 pub mod aliases;
 pub mod autoreply;
+pub mod deleted;
 pub mod drafts;
 pub mod forwarding;
 pub mod rebuild;

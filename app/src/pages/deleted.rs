@@ -4,13 +4,21 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::address_kind::{AddressKind, Restorable};
 use crate::components::layout::{refusal, ActionError, Layout, Notice};
+use crate::components::pager::{page_number, Pager};
+use crate::model::deleted::DeletedPage;
 
 /// Deleted accounts or aliases: restorable until the purge, with the days left. A function
 /// rather than a component: the component macro cannot take a kind that no prop names.
 pub fn deleted_page<K: AddressKind>() -> impl IntoView {
     let restore = ServerAction::<K::Restore>::new();
     let query = use_query_map();
-    let deleted = Resource::new(move || query.read().get("domain"), K::deleted);
+    let deleted = Resource::new(
+        move || {
+            let query = query.read();
+            (query.get("domain"), page_number(&query))
+        },
+        |(domain, page)| K::deleted(domain, page),
+    );
     let notice = Signal::derive(move || {
         query
             .read()
@@ -27,10 +35,10 @@ pub fn deleted_page<K: AddressKind>() -> impl IntoView {
             <ActionError text=error/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || deleted.get().map(|result| match result {
-                    Ok((domain, rows)) if rows.is_empty() => view! {
-                        <p class="empty">{format!("No deleted {} in {domain}.", K::MANY)}</p>
+                    Ok(listed) if listed.rows.is_empty() => view! {
+                        <p class="empty">{format!("No deleted {} in {}.", K::MANY, listed.domain)}</p>
                     }.into_any(),
-                    Ok((domain, rows)) => view! {
+                    Ok(DeletedPage { domain, rows, page, pages }) => view! {
                         <p class="muted">{K::PURGE_NOTE}</p>
                         <table class="accounts">
                             <thead><tr>
@@ -39,6 +47,7 @@ pub fn deleted_page<K: AddressKind>() -> impl IntoView {
                             </tr></thead>
                             <tbody>{rows.into_iter().map(|row| deleted_line::<K>(row, domain.clone(), restore)).collect_view()}</tbody>
                         </table>
+                        {(pages > 1).then(|| view! { <Pager page pages link=move |number| K::deleted_href(&domain, number)/> })}
                     }.into_any(),
                     Err(error) => view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}

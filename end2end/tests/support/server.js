@@ -58,7 +58,7 @@ export async function startServer({ setup, args = [], startTimeoutMs = START_TIM
   try {
     const url = await waitForUrl(child, () => output, startTimeoutMs);
     await waitUntilAnswering(url, startTimeoutMs);
-    return { url, dataDir, context, stop, output: () => output };
+    return { url, dataDir, context, stop, output: () => output, pid: child.pid };
   } catch (error) {
     await stop();
     throw error;

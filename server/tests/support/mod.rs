@@ -247,12 +247,13 @@ impl TestServer {
     pub async fn restore_first_deleted(&self, cookie: &str) {
         use app::api::accounts::{ListDeleted, RestoreAccount};
         use app::model::accounts::DeletedRow;
+        use app::model::deleted::DeletedPage;
         use leptos::server_fn::ServerFn;
         let body = self
             .call_ok(ListDeleted::PATH, &[("domain", "alpha.test")], cookie)
             .await;
-        let (_, deleted): (String, Vec<DeletedRow>) = serde_json::from_str(&body).unwrap();
-        let id = deleted[0].id.to_string();
+        let deleted: DeletedPage<DeletedRow> = serde_json::from_str(&body).unwrap();
+        let id = deleted.rows[0].id.to_string();
         self.call_ok(
             RestoreAccount::PATH,
             &[("domain", "alpha.test"), ("id", &id)],

@@ -14,6 +14,7 @@ use super::routing::{self, Holder, RouteCheck};
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
 use crate::model::aliases::{AliasDetail, AliasRow, AliasSlice, DeletedAlias};
+use crate::model::deleted::{page_in, DeletedPage, DELETED_PAGE_SIZE};
 use crate::ssr::access::caller::{self, Asked, DomainScope};
 use crate::ssr::storage::audit::{self, Action, Actor, Entry};
 use crate::ssr::storage::budget;
@@ -399,19 +400,39 @@ pub async fn delete(
     Ok(chosen.len())
 }
 
-/// The domain's deleted aliases, newest first, with the whole days left before the purge.
-pub async fn deleted(db: &AnyPool, scope: &DomainScope) -> Result<Vec<DeletedAlias>, AppError> {
+/// A page of the domain's deleted aliases, newest first, with the whole days left before the
+/// purge.
+pub async fn deleted(
+    db: &AnyPool,
+    scope: &DomainScope,
+    page: u32,
+) -> Result<DeletedPage<DeletedAlias>, AppError> {
     let domain = scope.within();
-    Ok(sqlx::query_as(&format!(
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM aliases WHERE domain_id = $1 AND deleted_at IS NOT NULL",
+    )
+    .bind(domain.id)
+    .fetch_one(db)
+    .await?;
+    let (page, pages) = page_in(total, page);
+    let rows = sqlx::query_as(&format!(
         "SELECT id, address, targets, deleted_at, {} AS days_left
          FROM aliases WHERE domain_id = $2 AND deleted_at IS NOT NULL
-         ORDER BY deleted_at DESC, id DESC",
+         ORDER BY deleted_at DESC, id DESC LIMIT $3 OFFSET $4",
         Backend::of(db).days_left("$1", "deleted_at")
     ))
     .bind(i64::from(RETENTION_DAYS))
     .bind(domain.id)
+    .bind(i64::from(DELETED_PAGE_SIZE))
+    .bind(i64::from(page - 1) * i64::from(DELETED_PAGE_SIZE))
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(DeletedPage {
+        domain: domain.name.clone(),
+        rows,
+        page,
+        pages,
+    })
 }
 
 /// The id of the alias at `address` deleted last, for the command line, which names

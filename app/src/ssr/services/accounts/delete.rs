@@ -6,6 +6,7 @@ use sqlx::AnyPool;
 use super::{in_scope, limit_and_count};
 use crate::error::AppError;
 use crate::model::accounts::DeletedRow;
+use crate::model::deleted::{page_in, DeletedPage, DELETED_PAGE_SIZE};
 use crate::ssr::access::caller::{self, Asked, DomainScope};
 use crate::ssr::access::state::AppState;
 use crate::ssr::services::restorable::{self, Deleting, Restorable};
@@ -54,19 +55,32 @@ pub async fn delete(db: &AnyPool, scope: &DomainScope, emails: &[&str]) -> Resul
     Ok(addresses.len())
 }
 
-/// The domain's deleted accounts, newest first, with the whole days left before the purge.
-pub async fn deleted(db: &AnyPool, scope: &DomainScope) -> Result<Vec<DeletedRow>, AppError> {
+/// A page of the domain's deleted accounts, newest first, with the whole days left before
+/// the purge. The count is the one the database keeps.
+pub async fn deleted(
+    db: &AnyPool,
+    scope: &DomainScope,
+    page: u32,
+) -> Result<DeletedPage<DeletedRow>, AppError> {
+    let total: Option<i64> =
+        sqlx::query_scalar("SELECT deleted FROM domain_account_counts WHERE domain_id = $1")
+            .bind(scope.domain_id())
+            .fetch_optional(db)
+            .await?;
+    let (page, pages) = page_in(total.unwrap_or(0), page);
     let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(&format!(
         "SELECT id, email, first_name, last_name, deleted_at, {}
          FROM mailboxes WHERE domain_id = $2 AND deleted_at IS NOT NULL
-         ORDER BY deleted_at DESC, id DESC",
+         ORDER BY deleted_at DESC, id DESC LIMIT $3 OFFSET $4",
         Backend::of(db).days_left("$1", "deleted_at")
     ))
     .bind(i64::from(RETENTION_DAYS))
     .bind(scope.domain_id())
+    .bind(i64::from(DELETED_PAGE_SIZE))
+    .bind(i64::from(page - 1) * i64::from(DELETED_PAGE_SIZE))
     .fetch_all(db)
     .await?;
-    Ok(rows
+    let rows = rows
         .into_iter()
         .map(
             |(id, email, first_name, last_name, deleted_at, days_left)| DeletedRow {
@@ -78,7 +92,13 @@ pub async fn deleted(db: &AnyPool, scope: &DomainScope) -> Result<Vec<DeletedRow
                 days_left,
             },
         )
-        .collect())
+        .collect();
+    Ok(DeletedPage {
+        domain: scope.domain().to_owned(),
+        rows,
+        page,
+        pages,
+    })
 }
 
 /// Brings back the deleted account `id` of the domain and returns its address. Refused when

@@ -115,20 +115,23 @@ enum Matcher {
     Nothing,
     /// The rule on every live account of the domain, read in address order: terms of one
     /// or two characters, and terms so common that a page of them is found in a few rows. On
-    /// PostgreSQL every term: its planner weighs the trigram indexes itself.
+    /// PostgreSQL every term: its planner weighs the trigram indexes itself. `sample` holds the
+    /// ids of the first candidates past the count's cap that the index gave, when it was asked.
     Scan {
         rule: Rule,
+        sample: Option<String>,
     },
     /// The rule on the trigram index's candidates only (a rare term of three or more
-    /// characters, on SQLite). The index folds non-ASCII case and LIKE does not, so the rule
-    /// still decides.
+    /// characters, on SQLite), their ids a JSON array. The index folds non-ASCII case and LIKE
+    /// does not, so the rule still decides.
     Indexed {
         rule: Rule,
-        phrase: String,
+        ids: String,
     },
 }
 
 /// What a term is looked for in, as LIKE patterns (substring, ASCII case-insensitive).
+#[derive(Clone)]
 enum Rule {
     /// A term with neither `@` nor a space: the local part, the first or the last name.
     Text { pattern: String },
@@ -167,10 +170,13 @@ impl Rule {
         })
     }
 
-    /// The text the trigram index is asked for: in every match's indexed columns.
+    /// The text the trigram index is asked for: in every match's indexed columns. For an
+    /// address, its local half, which every match's address holds too: the domain's half is
+    /// in every account of the domain, and its trigrams would only slow the index down.
     fn indexed<'a>(&'a self, term: &'a str) -> &'a str {
         match self {
-            Self::Text { .. } | Self::Address { .. } => term,
+            Self::Text { .. } => term,
+            Self::Address { .. } => term.split_once('@').map_or(term, |(local, _)| local),
             Self::Name { piece, .. } => piece,
         }
     }
@@ -231,28 +237,32 @@ impl Matcher {
         let indexed = rule.indexed(term);
         // Trigrams answer terms of three characters or more.
         if indexed.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
-            return Ok(Self::Scan { rule });
+            return Ok(Self::Scan { rule, sample: None });
         }
-        let phrase = fts_phrase(indexed);
-        // Candidates in every domain, live or deleted: an upper bound, read from the index alone.
-        let candidates: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes_search WHERE mailboxes_search MATCH $1 LIMIT $2)",
+        // Candidates in every domain, live or deleted, read from the index once: their ids, as
+        // one JSON array, serve the page and the count without asking the index again.
+        let (candidates, ids): (i64, String) = sqlx::query_as(
+            "SELECT COUNT(*), json_group_array(rowid) FROM
+               (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH $1 LIMIT $2)",
         )
-        .bind(&phrase)
+        .bind(fts_phrase(indexed))
         .bind(MAX_COUNTED + 1)
         .fetch_one(db)
         .await?;
         Ok(if candidates > MAX_COUNTED {
-            Self::Scan { rule }
+            Self::Scan {
+                rule,
+                sample: Some(ids),
+            }
         } else {
-            Self::Indexed { rule, phrase }
+            Self::Indexed { rule, ids }
         })
     }
 
     /// The conditions on `mailboxes` after `WHERE`, for the domain's live accounts that match.
     fn filter(&self, backend: Backend) -> Filter {
         let live = "domain_id = $1 AND deleted_at IS NULL";
-        let (rule, phrase) = match self {
+        let (rule, ids) = match self {
             Self::All => {
                 return Filter {
                     sql: live.to_owned(),
@@ -265,20 +275,20 @@ impl Matcher {
                     texts: Vec::new(),
                 }
             }
-            Self::Scan { rule } => (rule, None),
-            Self::Indexed { rule, phrase } => (rule, Some(phrase)),
+            Self::Scan { rule, .. } => (rule, None),
+            Self::Indexed { rule, ids } => (rule, Some(ids)),
         };
         let (sql, mut texts) = rule.sql(backend, 2);
-        let sql = match phrase {
+        let sql = match ids {
             None => format!("{live} AND {sql}"),
             // The unary + keeps the planner off the domain's address index: the few candidates
             // are fetched by id and sorted, instead of the domain being read in order and each
             // account tested against them.
-            Some(phrase) => {
-                texts.push(phrase.clone());
+            Some(ids) => {
+                texts.push(ids.clone());
                 format!(
                     "+domain_id = $1 AND deleted_at IS NULL AND {sql} AND id IN \
-                     (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH ${})",
+                     (SELECT value FROM json_each(${}))",
                     texts.len() + 1
                 )
             }
@@ -404,6 +414,28 @@ async fn count(
                 .await?;
         return Ok((live.unwrap_or(0), false));
     }
+    if let Matcher::Scan {
+        rule,
+        sample: Some(ids),
+    } = matcher
+    {
+        // A common term: when the index's first candidates past the cap all match, so do more
+        // than the cap, which a few lookups by id tell sooner than reading the domain until the
+        // cap's matches are found.
+        let sampled = Matcher::Indexed {
+            rule: rule.clone(),
+            ids: ids.clone(),
+        };
+        if matched(db, scope, &sampled).await? > MAX_COUNTED {
+            return Ok((MAX_COUNTED, true));
+        }
+    }
+    let counted = matched(db, scope, matcher).await?;
+    Ok((counted.min(MAX_COUNTED), counted > MAX_COUNTED))
+}
+
+/// The matches of `matcher` in the domain, counted up to one past [`MAX_COUNTED`].
+async fn matched(db: &AnyPool, scope: &DomainScope, matcher: &Matcher) -> Result<i64, AppError> {
     let filter = matcher.filter(Backend::of(db));
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes WHERE {} LIMIT ${}) AS matched",
@@ -414,6 +446,5 @@ async fn count(
     for text in &filter.texts {
         query = query.bind(text);
     }
-    let counted: i64 = query.bind(MAX_COUNTED + 1).fetch_one(db).await?;
-    Ok((counted.min(MAX_COUNTED), counted > MAX_COUNTED))
+    Ok(query.bind(MAX_COUNTED + 1).fetch_one(db).await?)
 }
