@@ -1339,6 +1339,23 @@ async fn the_activity_log_is_newest_first_filtered_and_paged() {
     assert_eq!((third.page, third.rows.len()), (3, 26));
     assert_eq!(third.rows.last().unwrap().action, "domain.add");
     assert_eq!(console.activity("", 99).await.page, 3);
+    // Pages past the middle are read from the oldest end: together the pages are the log.
+    let paged: Vec<(String, String)> = [
+        first.rows.clone(),
+        console.activity("", 2).await.rows,
+        third.rows.clone(),
+    ]
+    .concat()
+    .into_iter()
+    .map(|row| (row.action, row.target))
+    .collect();
+    let log: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, target FROM audit_log WHERE domain = 'alpha.test' ORDER BY id DESC",
+    )
+    .fetch_all(&console.server.db)
+    .await
+    .unwrap();
+    assert_eq!(paged, log);
     let filtered = console.activity("mailbox.update", 3).await;
     assert_eq!(
         (filtered.page, filtered.pages, filtered.rows.len()),

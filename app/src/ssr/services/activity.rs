@@ -59,9 +59,19 @@ pub async fn page(
     let total: i64 = count.fetch_one(db).await?;
     let pages = (total.max(1) as u32).div_ceil(ACTIVITY_PAGE_SIZE);
     let page = page.clamp(1, pages);
+    // A page past the middle is read from the oldest end, backwards: the last pages of a long
+    // log cost what the first ones do.
+    let skip = i64::from(page - 1) * i64::from(ACTIVITY_PAGE_SIZE);
+    let take = i64::from(ACTIVITY_PAGE_SIZE).min(total - skip).max(0);
+    let from_oldest = skip > total / 2;
+    let (order, offset) = if from_oldest {
+        ("ASC", total - skip - take)
+    } else {
+        ("DESC", skip)
+    };
     let rows_sql = format!(
         "SELECT at, actor, client_addr, action, target, outcome, details
-         FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+         FROM audit_log WHERE {filter} ORDER BY id {order} LIMIT ${} OFFSET ${}",
         values.len() + 1,
         values.len() + 2
     );
@@ -69,11 +79,10 @@ pub async fn page(
     for value in &values {
         select = select.bind(value);
     }
-    let rows: Vec<ActivityRow> = select
-        .bind(i64::from(ACTIVITY_PAGE_SIZE))
-        .bind(i64::from((page - 1) * ACTIVITY_PAGE_SIZE))
-        .fetch_all(db)
-        .await?;
+    let mut rows: Vec<ActivityRow> = select.bind(take.max(1)).bind(offset).fetch_all(db).await?;
+    if from_oldest {
+        rows.reverse();
+    }
     let actions: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_counts WHERE domain = $1 ORDER BY action")
             .bind(domain)
