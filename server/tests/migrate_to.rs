@@ -145,6 +145,8 @@ async fn a_moved_database_answers_as_the_sqlite_one_did() {
         count(&pg, "SELECT deleted FROM domain_account_counts").await,
         1
     );
+    // And the live alias.
+    assert_eq!(count(&pg, "SELECT live FROM domain_alias_counts").await, 1);
     // New rows take ids after the moved ones.
     ok(&data, url, &["domain", "add", "beta.test"], None);
     assert_eq!(

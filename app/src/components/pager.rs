@@ -56,6 +56,9 @@ pub fn Pager(
     link: impl Fn(u32) -> String,
     #[prop(default = "Previous")] previous: &'static str,
     #[prop(default = "Next")] next: &'static str,
+    /// Whether more pages follow `pages` than were counted: "Page 1 of 20+".
+    #[prop(optional)]
+    more: bool,
 ) -> impl IntoView {
     let numbers = (pages > 1).then(|| {
         numbers(page, pages)
@@ -76,7 +79,7 @@ pub fn Pager(
         <PagerLinks
             before=(page > 1).then(|| link(page - 1))
             after=(page < pages).then(|| link(page + 1))
-            place=format!("Page {page} of {pages}")
+            place=format!("Page {page} of {pages}{}", if more { "+" } else { "" })
             previous
             next
         >

@@ -18,7 +18,10 @@ pub struct AliasRow {
 pub struct AliasSlice {
     pub domain: String,
     pub rows: Vec<AliasRow>,
+    /// How many aliases match: all of them, or as many as a search counted when `more`.
     pub total: u64,
+    /// Whether a search found more than it counted: the list says "1000+".
+    pub more: bool,
     pub page: u32,
     pub pages: u32,
 }

@@ -9,7 +9,7 @@ use crate::components::list_head::list_head;
 use crate::components::pager::{page_number, Pager};
 use crate::model::aliases::{AliasRow, AliasSlice};
 use crate::routes::{Aliases, DeleteAliases, EditAlias};
-use crate::words::counted;
+use crate::words::{counted, grouped};
 
 /// Aliases: the domain's aliases, searchable and paginated, with multi-select for delete.
 #[component]
@@ -91,12 +91,12 @@ fn AliasList(page: AliasSlice, search: String) -> impl IntoView {
         }
         .href()
     };
-    let pager = view! { <Pager page=page.page pages=page.pages link/> };
+    let pager = view! { <Pager page=page.page pages=page.pages more=page.more link/> };
     view! {
         <form method="get" action=DeleteAliases::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
             <div class="list__bar">
-                <p class="muted">{format!("{} in {}", counted(page.total, "alias", "aliases"), page.domain)}</p>
+                <p class="muted">{format!("{}{} in {}", grouped(page.total), if page.more { "+ aliases" } else if page.total == 1 { " alias" } else { " aliases" }, page.domain)}</p>
                 <button class="button button--danger" type="submit" aria-describedby="ticks-hint">"Delete selected…"</button>
                 // Ticks live in this page's form: moving to another page leaves them behind.
                 <p class="list__hint muted" id="ticks-hint">"Ticks count on this page only: delete them before moving to another page."</p>

@@ -18,7 +18,7 @@ use crate::model::deleted::{page_in, DeletedPage, DELETED_PAGE_SIZE};
 use crate::ssr::access::caller::{self, Asked, DomainScope};
 use crate::ssr::storage::audit::{self, Action, Actor, Entry};
 use crate::ssr::storage::budget;
-use crate::ssr::storage::db::{contains_pattern, Backend};
+use crate::ssr::storage::db::{contains_pattern, fts_phrase, Backend};
 use crate::ssr::storage::domains::Domain;
 use crate::validate::{
     check_text, join_targets, parse_alias_paste, parse_targets, parse_username, split_targets,
@@ -83,8 +83,16 @@ fn kept_for_restore(address: &str) -> String {
     )
 }
 
-/// One page of the domain's live aliases in address order, filtered by a case-insensitive
-/// search on the address or the targets.
+/// Search matches counted at most; past it the list says "1000+" and pages on: nobody reads a
+/// thousand matches, and counting them all costs a scan of the domain. A term the index finds
+/// no more often than this is looked up there; a broader one is found sooner by reading the
+/// domain in address order.
+const MAX_COUNTED: i64 = 1_000;
+
+/// One page of the domain's live aliases in address order, filtered by a search (substring,
+/// case-insensitive) on the address or the targets. Without a search the count is the one the
+/// database keeps; a search's count stops at [`MAX_COUNTED`] (`more`), and its pages go on
+/// while matches follow.
 pub async fn list(
     db: &AnyPool,
     scope: &DomainScope,
@@ -93,37 +101,183 @@ pub async fn list(
 ) -> Result<AliasSlice, AppError> {
     let domain = scope.within();
     let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
-    let search = search.trim().to_lowercase();
-    let pattern = contains_pattern(&search);
-    // Stored lowercase and searched lowercase: PostgreSQL's LIKE does not ignore case.
-    let filter = "domain_id = $1 AND deleted_at IS NULL
-         AND (address LIKE $2 ESCAPE '\\' OR targets LIKE $2 ESCAPE '\\')";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM aliases WHERE {filter}"))
-        .bind(domain.id)
-        .bind(&pattern)
-        .fetch_one(db)
-        .await?;
-    let pages = u32::try_from(total.max(1))
-        .unwrap_or(u32::MAX)
-        .div_ceil(PAGE_SIZE);
-    let page = page.clamp(1, pages);
-    let rows = sqlx::query_as::<_, AliasRow>(&format!(
-        "SELECT address, targets, substr(updated_at, 1, 10) AS updated
-         FROM aliases WHERE {filter} ORDER BY local_part LIMIT $3 OFFSET $4"
-    ))
-    .bind(domain.id)
-    .bind(&pattern)
-    .bind(i64::from(PAGE_SIZE))
-    .bind(i64::from(page - 1) * i64::from(PAGE_SIZE))
-    .fetch_all(db)
-    .await?;
+    let matcher = Matcher::of(db, &search.trim().to_lowercase()).await?;
+    let (mut total, mut more) = count(db, domain, &matcher, Some(MAX_COUNTED)).await?;
+    let mut page = if more {
+        page.max(1)
+    } else {
+        page.clamp(1, pages_of(total))
+    };
+    let (mut rows, mut beyond) = read_page(db, domain, &matcher, page).await?;
+    if more && rows.is_empty() && page > 1 {
+        // Past the last match of a broad search (a made-up page number): its last page, the
+        // matches counted in full.
+        (total, more) = count(db, domain, &matcher, None).await?;
+        page = pages_of(total);
+        (rows, beyond) = read_page(db, domain, &matcher, page).await?;
+    }
+    // Past the counted matches a full page promises another.
+    let pages = pages_of(total).max(page.saturating_add(u32::from(more && beyond)));
     Ok(AliasSlice {
         domain: domain.name.clone(),
         rows,
         total: total as u64,
+        more,
         page,
         pages,
     })
+}
+
+/// The pages `total` rows fill; one for none.
+fn pages_of(total: i64) -> u32 {
+    u32::try_from(total.max(1))
+        .unwrap_or(u32::MAX)
+        .div_ceil(PAGE_SIZE)
+}
+
+/// How a search picks its aliases. Every way gives the rows the LIKE rule gives (the term in
+/// the address or in the targets, both stored lowercase); the index only narrows the rows the
+/// rule is tried on.
+enum Matcher {
+    All,
+    /// The rule on every live alias of the domain, read in address order: terms of one or two
+    /// characters, and terms so common that a page of them is found in a few rows. On
+    /// PostgreSQL every term: its planner weighs the trigram indexes itself.
+    Scan {
+        pattern: String,
+    },
+    /// The rule on the trigram index's candidates only (a rare term of three or more
+    /// characters, on SQLite). The index folds non-ASCII case and LIKE does not, so the rule
+    /// still decides.
+    Indexed {
+        pattern: String,
+        phrase: String,
+    },
+}
+
+impl Matcher {
+    /// The matcher of a trimmed, lowercased term.
+    async fn of(db: &AnyPool, term: &str) -> Result<Self, AppError> {
+        if term.is_empty() {
+            return Ok(Self::All);
+        }
+        let pattern = contains_pattern(term);
+        // Trigrams answer terms of three characters or more.
+        if term.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
+            return Ok(Self::Scan { pattern });
+        }
+        let phrase = fts_phrase(term);
+        // Candidates in every domain, live or deleted: an upper bound, read from the index alone.
+        let candidates: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM aliases_search WHERE aliases_search MATCH $1 LIMIT $2)",
+        )
+        .bind(&phrase)
+        .bind(MAX_COUNTED + 1)
+        .fetch_one(db)
+        .await?;
+        Ok(if candidates > MAX_COUNTED {
+            Self::Scan { pattern }
+        } else {
+            Self::Indexed { pattern, phrase }
+        })
+    }
+
+    /// The conditions on `aliases` after `WHERE` for the domain's live aliases that match (the
+    /// domain's id is `$1`, [`Self::texts`] follow), and the column the page is sorted by.
+    fn filter(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::All => ("domain_id = $1 AND deleted_at IS NULL", "local_part"),
+            Self::Scan { .. } => (
+                "domain_id = $1 AND deleted_at IS NULL
+                 AND (address LIKE $2 ESCAPE '\\' OR targets LIKE $2 ESCAPE '\\')",
+                "local_part",
+            ),
+            // The unary + keeps the planner off the domain's address index: the few candidates
+            // are fetched by id and sorted, instead of the domain being read in order and each
+            // alias tested against them.
+            Self::Indexed { .. } => (
+                "+domain_id = $1 AND deleted_at IS NULL
+                 AND (address LIKE $2 ESCAPE '\\' OR targets LIKE $2 ESCAPE '\\')
+                 AND id IN (SELECT rowid FROM aliases_search WHERE aliases_search MATCH $3)",
+                "+local_part",
+            ),
+        }
+    }
+
+    /// The texts the filter binds, from `$2` on.
+    fn texts(&self) -> Vec<&str> {
+        match self {
+            Self::All => Vec::new(),
+            Self::Scan { pattern } => vec![pattern],
+            Self::Indexed { pattern, phrase } => vec![pattern, phrase],
+        }
+    }
+}
+
+/// The matching aliases, counted up to `cap`, and whether there are more than that. Without a
+/// search, the domain's live count as the database keeps it.
+async fn count(
+    db: &AnyPool,
+    domain: &Domain,
+    matcher: &Matcher,
+    cap: Option<i64>,
+) -> Result<(i64, bool), AppError> {
+    if let Matcher::All = matcher {
+        let live: Option<i64> =
+            sqlx::query_scalar("SELECT live FROM domain_alias_counts WHERE domain_id = $1")
+                .bind(domain.id)
+                .fetch_optional(db)
+                .await?;
+        return Ok((live.unwrap_or(0), false));
+    }
+    let (filter, _) = matcher.filter();
+    let texts = matcher.texts();
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM aliases WHERE {filter} LIMIT ${}) AS matched",
+        texts.len() + 2
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(domain.id);
+    for text in texts {
+        query = query.bind(text);
+    }
+    // Uncapped: more rows than any table holds.
+    let counted: i64 = query
+        .bind(cap.map_or(i64::MAX, |cap| cap + 1))
+        .fetch_one(db)
+        .await?;
+    Ok(match cap {
+        Some(cap) if counted > cap => (cap, true),
+        _ => (counted, false),
+    })
+}
+
+/// Page `page` of the matching aliases in address order, and whether more follow it.
+async fn read_page(
+    db: &AnyPool,
+    domain: &Domain,
+    matcher: &Matcher,
+    page: u32,
+) -> Result<(Vec<AliasRow>, bool), AppError> {
+    let (filter, order) = matcher.filter();
+    let texts = matcher.texts();
+    let next = texts.len() + 2;
+    let sql = format!(
+        "SELECT address, targets, substr(updated_at, 1, 10) AS updated
+         FROM aliases WHERE {filter} ORDER BY {order} LIMIT ${next} OFFSET ${}",
+        next + 1
+    );
+    let mut query = sqlx::query_as::<_, AliasRow>(&sql).bind(domain.id);
+    for text in texts {
+        query = query.bind(text);
+    }
+    let mut rows = query
+        .bind(i64::from(PAGE_SIZE) + 1)
+        .bind(i64::from(page - 1) * i64::from(PAGE_SIZE))
+        .fetch_all(db)
+        .await?;
+    let beyond = rows.len() > PAGE_SIZE as usize;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok((rows, beyond))
 }
 
 /// A live alias of the domain, for the Edit alias screen.

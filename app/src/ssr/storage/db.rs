@@ -141,6 +141,12 @@ pub fn contains_pattern(term: &str) -> String {
     format!("%{}%", escape_like(term))
 }
 
+/// A term as one FTS5 phrase: quoted, its quotes doubled, so `OR`, `NEAR`, `*` or `"` in it are
+/// text to find, never query syntax.
+pub fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
 /// `text` as LIKE matches it literally under `ESCAPE '\'`: its `\`, `%` and `_` escaped.
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
