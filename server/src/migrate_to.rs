@@ -10,8 +10,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AnyPool, Row};
 
 /// Every table that holds data, parents before the tables that refer to them. The per-domain
-/// account and alias counts are not copied: PostgreSQL's triggers count the rows as they
-/// arrive. SQLite's trigram indexes of accounts and aliases have no table on PostgreSQL, whose
+/// account and alias counts and Activity's counts per action are not copied: PostgreSQL's
+/// triggers count the rows as they arrive. SQLite's trigram indexes of accounts and aliases have no table on PostgreSQL, whose
 /// indexes need none.
 pub const TABLES: [&str; 17] = [
     "domains",
@@ -34,7 +34,11 @@ pub const TABLES: [&str; 17] = [
 ];
 
 /// Tables of the PostgreSQL schema that are deliberately not copied.
-pub const DERIVED: [&str; 2] = ["domain_account_counts", "domain_alias_counts"];
+pub const DERIVED: [&str; 3] = [
+    "domain_account_counts",
+    "domain_alias_counts",
+    "audit_counts",
+];
 
 /// Rows sent in one INSERT: few round trips, well under PostgreSQL's 65,535 parameters.
 const BATCH_ROWS: usize = 500;

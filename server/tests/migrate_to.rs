@@ -147,6 +147,15 @@ async fn a_moved_database_answers_as_the_sqlite_one_did() {
     );
     // And the live alias.
     assert_eq!(count(&pg, "SELECT live FROM domain_alias_counts").await, 1);
+    // And Activity's entries, action by action.
+    assert_eq!(
+        count(&pg, "SELECT CAST(SUM(entries) AS BIGINT) FROM audit_counts").await,
+        count(
+            &pg,
+            "SELECT COUNT(*) FROM audit_log WHERE domain IS NOT NULL"
+        )
+        .await
+    );
     // New rows take ids after the moved ones.
     ok(&data, url, &["domain", "add", "beta.test"], None);
     assert_eq!(
