@@ -108,13 +108,14 @@ pub async fn list(
     } else {
         page.clamp(1, pages_of(total))
     };
-    let (mut rows, mut beyond) = read_page(db, domain, &matcher, page).await?;
+    let counted = (!more).then_some(total);
+    let (mut rows, mut beyond) = read_page(db, domain, &matcher, page, counted).await?;
     if more && rows.is_empty() && page > 1 {
         // Past the last match of a broad search (a made-up page number): its last page, the
         // matches counted in full.
         (total, more) = count(db, domain, &matcher, None).await?;
         page = pages_of(total);
-        (rows, beyond) = read_page(db, domain, &matcher, page).await?;
+        (rows, beyond) = read_page(db, domain, &matcher, page, Some(total)).await?;
     }
     // Past the counted matches a full page promises another.
     let pages = pages_of(total).max(page.saturating_add(u32::from(more && beyond)));
@@ -251,30 +252,45 @@ async fn count(
     })
 }
 
-/// Page `page` of the matching aliases in address order, and whether more follow it.
+/// Page `page` of the matching aliases in address order, and whether more follow it. With the
+/// matches counted (`total`), a page past the middle is read backwards from the last one: an
+/// offset costs a step for each row it skips, so no page skips more than half of them.
 async fn read_page(
     db: &AnyPool,
     domain: &Domain,
     matcher: &Matcher,
     page: u32,
+    total: Option<i64>,
 ) -> Result<(Vec<AliasRow>, bool), AppError> {
+    let size = i64::from(PAGE_SIZE);
+    let start = i64::from(page - 1) * size;
+    let (forward, limit, offset) = match total {
+        Some(total) if start > total / 2 => (
+            false,
+            (total - start).min(size),
+            (total - start - size).max(0),
+        ),
+        // One row more than the page says whether another follows.
+        _ => (true, size + 1, start),
+    };
     let (filter, order) = matcher.filter();
     let texts = matcher.texts();
     let next = texts.len() + 2;
     let sql = format!(
         "SELECT address, targets, substr(updated_at, 1, 10) AS updated
-         FROM aliases WHERE {filter} ORDER BY {order} LIMIT ${next} OFFSET ${}",
+         FROM aliases WHERE {filter} ORDER BY {order} {} LIMIT ${next} OFFSET ${}",
+        if forward { "ASC" } else { "DESC" },
         next + 1
     );
     let mut query = sqlx::query_as::<_, AliasRow>(&sql).bind(domain.id);
     for text in texts {
         query = query.bind(text);
     }
-    let mut rows = query
-        .bind(i64::from(PAGE_SIZE) + 1)
-        .bind(i64::from(page - 1) * i64::from(PAGE_SIZE))
-        .fetch_all(db)
-        .await?;
+    let mut rows = query.bind(limit).bind(offset).fetch_all(db).await?;
+    if !forward {
+        rows.reverse();
+        return Ok((rows, false));
+    }
     let beyond = rows.len() > PAGE_SIZE as usize;
     rows.truncate(PAGE_SIZE as usize);
     Ok((rows, beyond))
