@@ -28,16 +28,92 @@ history.replaceState({ entry }, '');
 function linkRequest(event) {
   if (event.defaultPrevented || event.button !== 0) return null;
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null;
-  const link = event.target instanceof Element ? event.target.closest('a[href]') : null;
+  const url = movingLink(event.target);
+  return url && new Request(url);
+}
+
+/**
+ * The address of the link of this site around `target` that this script moves to, or nothing:
+ * not a link that opens elsewhere, downloads, or goes to a place on the same page (the skip
+ * link, the browser's own).
+ */
+function movingLink(target) {
+  const link = target instanceof Element ? target.closest('a[href]') : null;
   if (!link || link.target || link.hasAttribute('download') || link.relList.contains('external')) {
     return null;
   }
   const url = new URL(link.href);
   if (url.origin !== location.origin) return null;
-  // A link to a place on the same page (the skip link) is the browser's own.
   if (url.hash && url.pathname === location.pathname && url.search === location.search) return null;
-  return new Request(url);
+  return url;
 }
+
+/**
+ * A page asked for before its link is clicked, so that the click finds it on its way: at once
+ * when a button is pressed on the link, or when a mouse rests on it for `REST_MS`. Only what a
+ * click on a link fetches anyway (a GET of this site; forms, the Log off button among them, are
+ * never asked ahead), one at a time, dropped when the mouse leaves the link before the click,
+ * and used only by a click within `FRESH_MS`, the page otherwise being asked for again.
+ */
+let ahead = null;
+let resting = 0;
+const REST_MS = 65;
+const FRESH_MS = 3000;
+
+/** Asks for the page at `url` ahead of its click, in place of any page asked before. */
+function askAhead(url) {
+  if (ahead?.url === url.href && performance.now() - ahead.at < FRESH_MS) return;
+  dropAhead();
+  const stop = new AbortController();
+  const answer = load(new Request(url, { headers: { Accept: 'text/html' } }), stop.signal);
+  // An answer dropped before the click is never read: its failure is nobody's.
+  answer.catch(() => {});
+  ahead = { url: url.href, at: performance.now(), answer, stop, pressed: false };
+}
+
+/** Forgets the page asked ahead, stopping its request if it is still on its way. */
+function dropAhead() {
+  clearTimeout(resting);
+  ahead?.stop.abort();
+  ahead = null;
+}
+
+/** The page asked ahead for `request`, taken (a page is shown once), or nothing. */
+function takeAhead(request) {
+  const taken = ahead;
+  ahead = null;
+  clearTimeout(resting);
+  const fresh = taken && performance.now() - taken.at < FRESH_MS;
+  if (request.method === 'GET' && fresh && taken.url === request.url) return taken.answer;
+  taken?.stop.abort();
+  return null;
+}
+
+document.addEventListener('pointerdown', (event) => {
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const url = movingLink(event.target);
+  if (!url) return;
+  askAhead(url);
+  ahead.pressed = true;
+});
+
+document.addEventListener('pointerover', (event) => {
+  if (event.pointerType !== 'mouse') return;
+  const url = movingLink(event.target);
+  // The link just clicked comes back under a mouse that has not moved, to the screen shown.
+  const shown = url && url.pathname === location.pathname && url.search === location.search;
+  if (!url || shown || ahead?.url === url.href) return;
+  clearTimeout(resting);
+  resting = setTimeout(() => askAhead(url), REST_MS);
+});
+
+document.addEventListener('pointerout', (event) => {
+  if (event.pointerType !== 'mouse') return;
+  const from = movingLink(event.target);
+  if (!from || movingLink(event.relatedTarget)?.href === from.href) return;
+  clearTimeout(resting);
+  if (ahead?.url === from.href && !ahead.pressed) dropAhead();
+});
 
 /** The request a form of this site sends, with the button that sent it, or nothing. */
 function formRequest(event) {
@@ -96,14 +172,9 @@ async function move(request, { push, scroll }) {
   // redirect to the page that shows its outcome, exactly as without JavaScript.
   request.headers.set('Accept', 'text/html');
   document.documentElement.setAttribute('aria-busy', 'true');
-  let response;
-  let html;
+  let answer;
   try {
-    response = await fetch(request);
-    if (!(response.headers.get('Content-Type') ?? '').startsWith('text/html')) {
-      throw new Error('not a page');
-    }
-    html = await response.text();
+    answer = await (takeAhead(request) ?? load(request));
   } catch {
     if (move === moves && request.method === 'GET') location.assign(request.url);
     return;
@@ -114,9 +185,9 @@ async function move(request, { push, scroll }) {
   // An answer's address never has the place in the page (#…) that the request named: keep it,
   // as the browser does when it loads the page itself. A place named by a redirect's Location
   // is hidden from scripts (fetch gives the answer's address without it), so it is lost here.
-  const url = new URL(response.url);
+  const url = new URL(answer.url);
   url.hash = new URL(request.url).hash;
-  show(parser.parseFromString(html, 'text/html'));
+  show(answer.page);
   // Back to a screen that now redirects (after log off, say) shows where it went.
   if (push && url.href !== location.href) {
     entry = newEntry();
@@ -125,6 +196,16 @@ async function move(request, { push, scroll }) {
     history.replaceState({ entry }, '', url);
   }
   settle(url, scroll);
+}
+
+/** The page `request` answers with, read and parsed, and its address; fails for anything else. */
+async function load(request, signal) {
+  const response = await fetch(request, { signal });
+  if (!(response.headers.get('Content-Type') ?? '').startsWith('text/html')) {
+    throw new Error('not a page');
+  }
+  const html = await response.text();
+  return { url: response.url, page: parser.parseFromString(html, 'text/html') };
 }
 
 /** Puts `page`'s title and body in place, and brings its islands to life. */

@@ -132,3 +132,37 @@ test('an address that names a place on its screen opens the screen there, as a p
   assert.deepEqual(unexpectedProblems(page), []);
   await page.context().close();
 });
+
+test('resting the mouse on a link asks for its screen once, before the click; a form is never asked ahead', async () => {
+  const page = await signedIn();
+  await mark(page);
+  const asked = [];
+  page.on('request', (request) => {
+    if (['fetch', 'document'].includes(request.resourceType())) {
+      asked.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    }
+  });
+  await openNavigation(page);
+  const link = page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Activity', exact: true });
+  const early = page.waitForRequest((request) => new URL(request.url()).pathname === '/activity');
+  await link.hover();
+  await early;
+  assert.equal(await page.getByRole('heading', { name: 'Users', level: 1 }).count(), 1, 'nothing shown before the click');
+  await link.click();
+  await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+  // The link clicked comes back under the resting mouse: the screen shown is not asked again.
+  await page.waitForTimeout(300);
+  // The Log off button sends a form: resting on it or pressing it away from it asks for nothing.
+  const logOff = page.getByRole('button', { name: 'Log off' });
+  await logOff.hover();
+  await page.waitForTimeout(300);
+  await page.mouse.down();
+  await page.mouse.move(0, 0);
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  assert.deepEqual(asked, ['GET /activity']);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+  assert.deepEqual(unexpectedProblems(page), []);
+  await page.context().close();
+});
