@@ -1457,7 +1457,7 @@ async fn activity_says_what_happened_in_words_per_account_with_links() {
     .href();
     assert!(
         table.contains(&format!(
-            "<a href=\"{}\">jdoe@alpha.test",
+            "<a href=\"{}\">jdoe@<wbr>alpha.test",
             edit.replace('&', "&amp;")
         )),
         "{table}"

@@ -15,4 +15,5 @@ pub mod password_checklist;
 pub mod password_tools;
 pub mod paste_box;
 pub mod quota;
+pub mod rows_html;
 pub mod targets;

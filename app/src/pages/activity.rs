@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::activity::list_activity;
 use crate::components::layout::Layout;
 use crate::components::pager::{page_number, Pager};
+use crate::components::rows_html::Rows;
 use crate::model::activity::{Action, ActivityRow, ActivitySlice};
 use crate::routes::{Activity, EditAccount, EditAlias};
 
@@ -101,9 +102,7 @@ fn ActivityList(
                         <th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th>
                         <th scope="col">"Account"</th><th scope="col">"Outcome"</th><th scope="col">"From"</th>
                     </tr></thead>
-                    <tbody>
-                        {page.rows.into_iter().map(|row| view! { <ActivityLine row/> }).collect_view()}
-                    </tbody>
+                    <tbody inner_html=rows_html(&page.rows)></tbody>
                 </table>
             }.into_any()
         }}
@@ -111,59 +110,57 @@ fn ActivityList(
     }
 }
 
-/// One entry: an account or alias it names is a link to its screen.
-#[component]
-fn ActivityLine(row: ActivityRow) -> impl IntoView {
-    let action = Action::from_stored(&row.action);
-    let screen = match action {
-        Some(
-            Action::AccountAdd
-            | Action::AccountUpdate
-            | Action::AccountPasswd
-            | Action::AccountRestore
-            | Action::AccountRebuild
-            | Action::AccountForward
-            | Action::AccountAutoreply,
-        ) => Some(
-            EditAccount {
-                email: &row.target,
-                ..EditAccount::default()
-            }
-            .href(),
-        ),
-        Some(Action::AliasAdd | Action::AliasUpdate | Action::AliasRestore) => Some(
-            EditAlias {
-                address: &row.target,
-                ..EditAlias::default()
-            }
-            .href(),
-        ),
-        _ => None,
-    };
-    let outcome = match row.outcome.as_str() {
-        "ok" => "Done",
-        "refused" => "Refused",
-        "failed" => "Failed",
-        other => other,
+/// The entries as one piece of HTML (see [`Rows`]): an account or alias an entry names is a
+/// link to its screen.
+fn rows_html(rows: &[ActivityRow]) -> String {
+    let mut html = Rows::with_capacity(rows.len());
+    for row in rows {
+        let action = Action::from_stored(&row.action);
+        let screen = match action {
+            Some(
+                Action::AccountAdd
+                | Action::AccountUpdate
+                | Action::AccountPasswd
+                | Action::AccountRestore
+                | Action::AccountRebuild
+                | Action::AccountForward
+                | Action::AccountAutoreply,
+            ) => Some(
+                EditAccount {
+                    email: &row.target,
+                    ..EditAccount::default()
+                }
+                .href(),
+            ),
+            Some(Action::AliasAdd | Action::AliasUpdate | Action::AliasRestore) => Some(
+                EditAlias {
+                    address: &row.target,
+                    ..EditAlias::default()
+                }
+                .href(),
+            ),
+            _ => None,
+        }
+        .filter(|_| !row.target.is_empty());
+        let outcome = match row.outcome.as_str() {
+            "ok" => "Done",
+            "refused" => "Refused",
+            "failed" => "Failed",
+            other => other,
+        };
+        let outcome = if row.details.is_empty() {
+            outcome.to_owned()
+        } else {
+            format!("{outcome} ({})", row.details)
+        };
+        html.start();
+        html.text("When (UTC)", row.at.replace('T', " ").trim_end_matches('Z'));
+        html.text("Who", &row.actor);
+        html.text("Action", &action_words(&row.action));
+        html.address("Account", &row.target, screen.as_deref());
+        html.text("Outcome", &outcome);
+        html.text("From", &row.client_addr);
+        html.end();
     }
-    .to_owned();
-    let outcome = if row.details.is_empty() {
-        outcome
-    } else {
-        format!("{outcome} ({})", row.details)
-    };
-    let target = match screen {
-        Some(href) if !row.target.is_empty() => view! { <a href=href>{row.target}</a> }.into_any(),
-        _ => view! { {row.target} }.into_any(),
-    };
-    view! {
-        <tr>
-            <td data-label="When (UTC)">{row.at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
-            <td data-label="Who">{row.actor}</td>
-            <td data-label="Action">{action_words(&row.action)}</td>
-            <td data-label="Account">{target}</td>
-            <td data-label="Outcome">{outcome}</td>
-            <td data-label="From">{row.client_addr}</td>
-        </tr>
-    }
+    html.into_html()
 }
