@@ -17,6 +17,10 @@ use crate::validate::{check_text, ADDRESS_MAX, SEARCH_MAX};
 /// by reading the domain in address order.
 const MAX_COUNTED: i64 = 1_000;
 
+/// Candidates read from the trigram index at most: a few past the count's cap, so that a broad
+/// term's count can be proven among them even when some are deleted or in other domains.
+const SAMPLED: i64 = MAX_COUNTED + 200;
+
 /// An account's size in bytes: as Dovecot last counted it (`mailbox_usage`, kept by its
 /// quota_clone plugin), else as the last Rebuild mailbox measured it.
 pub(crate) const USAGE_BYTES: &str =
@@ -116,7 +120,7 @@ enum Matcher {
     /// The rule on every live account of the domain, read in address order: terms of one
     /// or two characters, and terms so common that a page of them is found in a few rows. On
     /// PostgreSQL every term: its planner weighs the trigram indexes itself. `sample` holds the
-    /// ids of the first candidates past the count's cap that the index gave, when it was asked.
+    /// ids of the first [`SAMPLED`] candidates the index gave, when it was asked.
     Scan {
         rule: Rule,
         sample: Option<String>,
@@ -131,7 +135,6 @@ enum Matcher {
 }
 
 /// What a term is looked for in, as LIKE patterns (substring, ASCII case-insensitive).
-#[derive(Clone)]
 enum Rule {
     /// A term with neither `@` nor a space: the local part, the first or the last name.
     Text { pattern: String },
@@ -246,7 +249,7 @@ impl Matcher {
                (SELECT rowid FROM mailboxes_search WHERE mailboxes_search MATCH $1 LIMIT $2)",
         )
         .bind(fts_phrase(indexed))
-        .bind(MAX_COUNTED + 1)
+        .bind(SAMPLED)
         .fetch_one(db)
         .await?;
         Ok(if candidates > MAX_COUNTED {
@@ -419,14 +422,22 @@ async fn count(
         sample: Some(ids),
     } = matcher
     {
-        // A common term: when the index's first candidates past the cap all match, so do more
-        // than the cap, which a few lookups by id tell sooner than reading the domain until the
-        // cap's matches are found.
-        let sampled = Matcher::Indexed {
-            rule: rule.clone(),
-            ids: ids.clone(),
-        };
-        if matched(db, scope, &sampled).await? > MAX_COUNTED {
+        // A broad term: when more than the cap of the index's first candidates match, so do
+        // more than the cap in the domain, which lookups by id tell sooner than reading the
+        // domain until the cap's matches are found.
+        let (rule, texts) = rule.sql(Backend::Sqlite, 3);
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM json_each($2) AS sampled
+               CROSS JOIN mailboxes ON mailboxes.id = sampled.value
+               WHERE +domain_id = $1 AND deleted_at IS NULL AND {rule} LIMIT ${})",
+            texts.len() + 3
+        );
+        let mut query = sqlx::query_scalar(&sql).bind(scope.domain_id()).bind(ids);
+        for text in &texts {
+            query = query.bind(text);
+        }
+        let sampled: i64 = query.bind(MAX_COUNTED + 1).fetch_one(db).await?;
+        if sampled > MAX_COUNTED {
             return Ok((MAX_COUNTED, true));
         }
     }
