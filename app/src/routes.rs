@@ -257,6 +257,8 @@ pub struct DeleteAccounts<'a> {
     pub domain: &'a str,
     /// The one account to delete.
     pub email: Option<&'a str>,
+    /// A search: every account it finds, rather than the ones named.
+    pub matching: Option<&'a str>,
 }
 screen_path!(DeleteAccounts<'_>, "users" / "delete");
 
@@ -266,6 +268,7 @@ impl DeleteAccounts<'_> {
         Href::new(Self::PATH)
             .param("domain", self.domain)
             .some("email", self.email)
+            .some("matching", self.matching)
             .build()
     }
 }
@@ -403,6 +406,8 @@ pub struct DeleteAliases<'a> {
     pub domain: &'a str,
     /// The one alias to delete.
     pub address: Option<&'a str>,
+    /// A search: every alias it finds, rather than the ones named.
+    pub matching: Option<&'a str>,
 }
 screen_path!(DeleteAliases<'_>, "aliases" / "delete");
 
@@ -412,6 +417,7 @@ impl DeleteAliases<'_> {
         Href::new(Self::PATH)
             .param("domain", self.domain)
             .some("address", self.address)
+            .some("matching", self.matching)
             .build()
     }
 }

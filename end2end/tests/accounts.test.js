@@ -282,6 +282,34 @@ for (const javaScript of [true, false]) {
   });
 }
 
+for (const javaScript of [true, false]) {
+  test(`a delete asked on page 2 comes back to page 2, and so does Cancel (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+    const page = await signedIn({ javaScript });
+    await goTo(page, '/users', javaScript);
+    await page.getByRole('link', { name: 'Next' }).click();
+    const second = /^Page 2 of \d+\+?$/;
+    await page.getByText(second).waitFor();
+    const addresses = () => page.locator('td[data-label="Address"] a').allTextContents();
+    const [first, , third] = await addresses();
+    const chosen = javaScript ? first : third;
+    await page.getByLabel(`Select ${chosen}`).check();
+    await page.getByRole('button', { name: 'Delete selected…' }).click();
+    await page.getByRole('heading', { name: 'Delete accounts' }).waitFor();
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByText(second).waitFor();
+    assert.ok((await addresses()).includes(chosen), 'Cancel deletes nothing');
+    await page.getByLabel(`Select ${chosen}`).check();
+    await page.getByRole('button', { name: 'Delete selected…' }).click();
+    await page.getByRole('button', { name: 'Delete 1 account' }).click();
+    await page.getByText('Deleted 1 account. It can be restored').waitFor();
+    await page.getByText(second).waitFor();
+    const after = await addresses();
+    assert.ok(!after.includes(chosen), `${chosen} is gone from the page`);
+    assert.ok(after.includes(javaScript ? third : first), 'the same page, less the account deleted');
+    await page.context().close();
+  });
+}
+
 test('activity says what was done in words, filters by action and by account, and links to it', async () => {
   const page = await signedIn();
   await goTo(page, '/activity');
@@ -302,7 +330,36 @@ test('activity says what was done in words, filters by action and by account, an
   await page.context().close();
 });
 
-const SCREENS = ['/users', '/users/add', '/users/add-one', '/users/edit?email=ann.lee%40example.test', '/users/delete?domain=example.test&email=ann.lee%40example.test', '/users/deleted', '/activity', '/account'];
+for (const javaScript of [true, false]) {
+  test(`every match of a search is deleted from one confirmation that counts and names them (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+    const page = await signedIn({ javaScript });
+    // staff05: staff050–059, all named; staff1: staff100–199, the first 20 named.
+    const [term, count] = javaScript ? ['staff05', 10] : ['staff1', 100];
+    await goTo(page, `/users?q=${term}`, javaScript);
+    await page.getByText(`${count} accounts in example.test`).waitFor();
+    assert.equal(await page.getByRole('link', { name: /^Select all/ }).count(), 1, 'offered for a search');
+    await page.getByRole('link', { name: `Select all ${count} matches of this search…` }).click();
+    await page.getByRole('heading', { name: 'Delete accounts' }).waitFor();
+    await page.getByText(`${count} accounts in example.test match “${term}”.`).waitFor();
+    const named = await page.locator('.delete__list li').allTextContents();
+    assert.equal(named.length, Math.min(count, 20));
+    assert.ok(named.every((address) => address.startsWith(term)), named.join(' '));
+    assert.equal(await page.getByText(`and ${count - 20} more`).count(), count > 20 ? 1 : 0);
+    await page.getByRole('button', { name: `Delete ${count} accounts` }).click();
+    await page.getByText(`Deleted ${count} accounts. They can be restored`).waitFor();
+    await goTo(page, `/users?q=${term}`, javaScript);
+    await page.getByText(`No account in example.test matches “${term}”.`).waitFor();
+    await goTo(page, '/users/deleted', javaScript);
+    await page.getByRole('button', { name: new RegExp(`^Restore ${term}`) }).first().waitFor();
+    // The whole domain is never one search away: without a search, nothing is offered.
+    await goTo(page, '/users', javaScript);
+    await page.getByRole('button', { name: 'Delete selected…' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: /^Select all/ }).count(), 0);
+    await page.context().close();
+  });
+}
+
+const SCREENS = ['/users', '/users/add', '/users/add-one', '/users/edit?email=ann.lee%40example.test', '/users/delete?domain=example.test&email=ann.lee%40example.test', '/users?q=ann', '/users/delete?domain=example.test&matching=ann', '/users/deleted', '/activity', '/account'];
 
 for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   test(`every screen fits the ${name}, with no serious accessibility problem`, async () => {

@@ -6,12 +6,13 @@ mod support;
 
 use app::api::accounts::{AddAccounts, DeleteAccounts, RestoreAccount};
 use app::api::aliases::{
-    AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
-    UpdateAlias,
+    AddAlias, AddAliases, DeleteAliases, DeleteMatchingAliases, GetAlias, ListAliases,
+    ListDeletedAliases, MatchingAliases, RestoreAlias, UpdateAlias,
 };
 use app::error::AppError;
 use app::model::aliases::{AliasDetail, AliasSlice, DeletedAlias};
 use app::model::deleted::DeletedPage;
+use app::model::matches::SearchMatches;
 use app::ssr::services::accounts::{purge_expired, RETENTION_DAYS};
 use app::ssr::storage::db::Backend;
 use leptos::server_fn::ServerFn;
@@ -195,6 +196,88 @@ async fn an_alias_is_added_listed_searched_edited_deleted_and_restored_audited()
         1
     );
     not_found(console.restore(sales.id).await);
+}
+
+#[tokio::test]
+async fn every_match_of_a_search_is_counted_named_and_deleted_restorably() {
+    let console = Console::new().await;
+    let sales: Vec<String> = (0..25).map(|n| format!("sales{n:02}")).collect();
+    let paste: String = sales
+        .iter()
+        .map(|name| format!("{name} ann@alpha.test\n"))
+        .collect();
+    console
+        .paste(&format!("{paste}help carl@example.com\n"))
+        .await
+        .unwrap();
+    let search = |term: &'static str| [("domain", "alpha.test"), ("search", term)];
+
+    // The confirmation: every match counted, the first named in the list's order.
+    let found: SearchMatches =
+        outcome(&console.call(MatchingAliases::PATH, &search("SALES")).await).unwrap();
+    assert_eq!((found.domain.as_str(), found.total), ("alpha.test", 25));
+    let first: Vec<String> = sales[..20]
+        .iter()
+        .map(|name| format!("{name}@alpha.test"))
+        .collect();
+    assert_eq!(found.first, first);
+
+    // An empty search never stands for the whole domain.
+    for term in ["", "  "] {
+        let message = invalid(outcome::<()>(
+            &console
+                .call(DeleteMatchingAliases::PATH, &search(term))
+                .await,
+        ));
+        assert!(message.starts_with("Search first"), "{message}");
+    }
+    assert_eq!(console.list("").await.total, 26);
+
+    // A delete of ticked ones goes back to the page of the list it was asked on.
+    let form = [
+        ("domain", "alpha.test"),
+        ("addresses", "sales24@alpha.test"),
+        ("q", "sales"),
+        ("page", "2"),
+    ];
+    let reply = console.call(DeleteAliases::PATH, &form).await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/aliases?domain=alpha.test&q=sales&page=2&deleted=1"),
+        "{}",
+        reply.body
+    );
+    let id = console.deleted().await[0].id;
+    console.restore(id).await.unwrap();
+
+    // What matches when it is confirmed is deleted, one more than was counted.
+    console.add("sales-new", "ann@alpha.test").await.unwrap();
+    let reply = console
+        .call(DeleteMatchingAliases::PATH, &search("SALES"))
+        .await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/aliases?domain=alpha.test&deleted=26"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(console.addresses("").await, ["help@alpha.test"]);
+    let deleted = console.deleted().await;
+    assert_eq!(deleted.len(), 26);
+    assert!(deleted.iter().all(|row| row.days_left == 30), "{deleted:?}");
+    assert_eq!(
+        console
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'alias.delete' AND target LIKE 'sales%'")
+            .await,
+        27,
+        "each alias audited, the one deleted ticked before too"
+    );
+    let message = not_found(outcome::<()>(
+        &console
+            .call(DeleteMatchingAliases::PATH, &search("sales"))
+            .await,
+    ));
+    assert!(message.contains("sales"), "{message}");
 }
 
 #[tokio::test]
@@ -965,7 +1048,7 @@ async fn the_list_delete_and_restore_screens_speak_of_accounts_or_aliases_each_t
                 "<li>ann@alpha.test",
                 "name=\"emails\" value=\"ann@alpha.test\ncy@alpha.test\"",
                 "Delete 2 accounts",
-                "<a href=\"/users\" class=\"button\">Cancel",
+                "<a href=\"/users?domain=alpha.test\" class=\"button\">Cancel",
                 "action=\"/api/delete_accounts",
             ],
         ),
@@ -977,7 +1060,7 @@ async fn the_list_delete_and_restore_screens_speak_of_accounts_or_aliases_each_t
                 "<li>sales@alpha.test",
                 "name=\"addresses\" value=\"sales@alpha.test\"",
                 "Delete 1 alias",
-                "<a href=\"/aliases\" class=\"button\">Cancel",
+                "<a href=\"/aliases?domain=alpha.test\" class=\"button\">Cancel",
                 "action=\"/api/delete_aliases",
             ],
         ),

@@ -7,10 +7,12 @@ mod support;
 
 use app::api::account::ChangeOwnPassword;
 use app::api::accounts::{
-    AddAccount, DeleteAccounts, ListDeleted, RebuildAccount, RestoreAccount, SetAccountPassword,
-    UpdateAccount,
+    AddAccount, DeleteAccounts, DeleteMatchingAccounts, ListDeleted, RebuildAccount,
+    RestoreAccount, SetAccountPassword, UpdateAccount,
 };
-use app::api::aliases::{AddAlias, DeleteAliases, ListDeletedAliases, RestoreAlias, UpdateAlias};
+use app::api::aliases::{
+    AddAlias, DeleteAliases, DeleteMatchingAliases, ListDeletedAliases, RestoreAlias, UpdateAlias,
+};
 use app::api::autoreply::SetAutoreply;
 use app::api::forwarding::{SetCatchAll, SetForwarding};
 use app::api::two_factor::{ConfirmTwoFactor, StartTwoFactor, TurnOffTwoFactor, TwoFactorStatus};
@@ -240,6 +242,15 @@ async fn every_form_posted_twice_is_done_once_and_ends_on_its_page() {
         1,
     )
     .await;
+
+    // Every match of a search: done once, though the second post would find nothing left.
+    let search = [("domain", "alpha.test"), ("search", "sales")];
+    let deleted = thrice(&server, &cookie, DeleteMatchingAliases::PATH, &search, 1).await;
+    assert!(deleted.contains("deleted=1"), "{deleted}");
+    let search = [("domain", "alpha.test"), ("search", "dbl")];
+    let deleted = thrice(&server, &cookie, DeleteMatchingAccounts::PATH, &search, 1).await;
+    assert!(deleted.contains("deleted=1"), "{deleted}");
+    assert_eq!(server.count(live).await, 0);
 }
 
 #[tokio::test]

@@ -25,14 +25,14 @@ use std::net::{IpAddr, SocketAddr};
 
 use app::api::account::ChangeOwnPassword;
 use app::api::accounts::{
-    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteAccounts, DismissBatch, GetAccount,
-    LastRebuild, ListAccounts, ListDeleted, ListDomains, RebuildAccount, RestoreAccount,
-    SetAccountPassword, UpdateAccount,
+    AddAccount, AddAccounts, AddProgress, AddedAccounts, DeleteAccounts, DeleteMatchingAccounts,
+    DismissBatch, GetAccount, LastRebuild, ListAccounts, ListDeleted, ListDomains,
+    MatchingAccounts, RebuildAccount, RestoreAccount, SetAccountPassword, UpdateAccount,
 };
 use app::api::activity::ListActivity;
 use app::api::aliases::{
-    AddAlias, AddAliases, DeleteAliases, GetAlias, ListAliases, ListDeletedAliases, RestoreAlias,
-    UpdateAlias,
+    AddAlias, AddAliases, DeleteAliases, DeleteMatchingAliases, GetAlias, ListAliases,
+    ListDeletedAliases, MatchingAliases, RestoreAlias, UpdateAlias,
 };
 use app::api::auth::{LogOff, LogOn, LogOnCode, SignedIn};
 use app::api::autoreply::{GetAutoreply, SetAutoreply};
@@ -100,7 +100,12 @@ const FUNCTIONS: &[Endpoint] = &[
         SetAccountPassword::PATH,
         &["email", "password", "password_again"],
     ),
-    (DeleteAccounts::PATH, &["domain", "emails"]),
+    (
+        DeleteAccounts::PATH,
+        &["domain", "emails", "q", "page", "after", "before"],
+    ),
+    (MatchingAccounts::PATH, &["domain", "search"]),
+    (DeleteMatchingAccounts::PATH, &["domain", "search"]),
     (ListDeleted::PATH, &["domain"]),
     (RestoreAccount::PATH, &["domain", "id"]),
     (RebuildAccount::PATH, &["email"]),
@@ -126,7 +131,9 @@ const FUNCTIONS: &[Endpoint] = &[
     (AddAlias::PATH, &["domain", "name", "targets"]),
     (AddAliases::PATH, &["domain", "text"]),
     (UpdateAlias::PATH, &["address", "targets"]),
-    (DeleteAliases::PATH, &["domain", "addresses"]),
+    (DeleteAliases::PATH, &["domain", "addresses", "q", "page"]),
+    (MatchingAliases::PATH, &["domain", "search"]),
+    (DeleteMatchingAliases::PATH, &["domain", "search"]),
     (ListDeletedAliases::PATH, &["domain"]),
     (RestoreAlias::PATH, &["domain", "id"]),
     (TwoFactorStatus::PATH, &[]),

@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::error::AppError;
 use app::model::accounts::{AccountSlice, PageStart};
 use app::ssr::access::caller::{Caller, DomainScope};
 use app::ssr::services::accounts;
@@ -444,4 +445,64 @@ async fn a_deep_page_offers_the_way_back_to_the_first() {
             page.body
         );
     }
+}
+
+#[tokio::test]
+async fn every_match_of_a_search_is_found_past_the_count_and_deleted_restorably() {
+    let server = TestServer::new().await;
+    seed(&server, 2_400).await;
+    let scope = alpha(&server).await;
+    // Past the list's count: the confirmation has every match, the list's own in its order.
+    let broad = accounts::list(&server.db, &scope, "pat", &PageStart::First, 1)
+        .await
+        .unwrap();
+    assert!(broad.more, "the list stops counting at 1,000");
+    let every_pat = accounts::matching(&server.db, &scope, "pat").await.unwrap();
+    assert!(every_pat.len() > 1_000, "{}", every_pat.len());
+    assert_eq!(every_pat, like(&server, "pat", 0, i64::MAX).await);
+    assert_eq!(every_pat, every_match(&server, "pat").await);
+    for term in ["user0004", "Kim Smithers", "user00001@alpha.test", "a.b"] {
+        let found = accounts::matching(&server.db, &scope, term).await.unwrap();
+        assert_eq!(found, every_match(&server, term).await, "{term}");
+    }
+
+    // An empty search never stands for the whole domain.
+    for term in ["", "   "] {
+        assert_eq!(
+            accounts::delete_matching(&server.db, &scope, term).await,
+            Err(AppError::Invalid(accounts::SEARCH_FIRST.into()))
+        );
+    }
+
+    let term = "smithers";
+    let found = like(&server, term, 0, i64::MAX).await;
+    let smiths = like(&server, "smith", 0, i64::MAX).await.len();
+    let deleted = accounts::delete_matching(&server.db, &scope, term)
+        .await
+        .unwrap();
+    assert_eq!(deleted, found.len());
+    assert!(like(&server, term, 0, i64::MAX).await.is_empty());
+    assert_eq!(
+        like(&server, "smith", 0, i64::MAX).await.len(),
+        smiths - deleted,
+        "the Smiths stay"
+    );
+    let beta_smithers = server
+        .count("SELECT COUNT(*) FROM mailboxes WHERE email LIKE '%@beta.test' AND last_name = 'Smithers' AND deleted_at IS NULL")
+        .await;
+    assert!(beta_smithers > 0, "another domain's matches stay");
+    let audited = server
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'mailbox.delete' AND domain = 'alpha.test'")
+        .await;
+    assert_eq!(audited as usize, deleted, "each account audited");
+    // Moved to Deleted accounts as a delete of ticked ones does (the seed's own deleted rows
+    // have no date to restore by).
+    let restorable = server
+        .count("SELECT COUNT(*) FROM mailboxes WHERE email LIKE '%@alpha.test' AND last_name = 'Smithers' AND deleted_at IS NOT NULL AND deleted_at <> 'x'")
+        .await;
+    assert_eq!(restorable as usize, deleted, "restorable");
+    assert!(matches!(
+        accounts::delete_matching(&server.db, &scope, term).await,
+        Err(AppError::NotFound(_))
+    ));
 }

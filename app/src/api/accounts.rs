@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::model::accounts::{AccountDetail, AccountSlice, AddedBatch, DeletedRow};
 use crate::model::deleted::DeletedPage;
+use crate::model::matches::SearchMatches;
 use crate::model::rebuild::{RebuildRecord, RebuildReport};
 
 /// The domains the signed-in administrator manages.
@@ -238,14 +239,58 @@ pub async fn set_account_password(
 }
 
 /// Deletes the accounts named, separated by whitespace (they go to "Deleted accounts" until
-/// purged). Goes to Users.
+/// purged). Goes back to the page of Users the delete was asked on: its search `q`, its number,
+/// and the address it starts after or ends before.
 #[server]
-pub async fn delete_accounts(domain: String, emails: String) -> Result<(), AppError> {
+pub async fn delete_accounts(
+    domain: String,
+    emails: String,
+    q: Option<String>,
+    page: Option<u32>,
+    after: Option<String>,
+    before: Option<String>,
+) -> Result<(), AppError> {
     use crate::ssr::{access::request, services::accounts};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let emails: Vec<&str> = emails.split_whitespace().collect();
     let deleted = accounts::delete(&state.db, &scope, &emails).await?;
+    leptos_axum::redirect(
+        &crate::routes::Users {
+            domain: Some(scope.domain()),
+            q: q.as_deref(),
+            page,
+            after: after.as_deref(),
+            before: before.as_deref(),
+            deleted: Some(deleted),
+        }
+        .href(),
+    );
+    Ok(())
+}
+
+/// The live accounts of a managed domain that `search` finds now, all counted, the first
+/// named: the confirmation of deleting every match of a search.
+#[server]
+pub async fn matching_accounts(
+    domain: Option<String>,
+    search: String,
+) -> Result<SearchMatches, AppError> {
+    use crate::ssr::{access::request, services::accounts};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
+    let found = accounts::matching(&state.db, &scope, &search).await?;
+    Ok(SearchMatches::of(scope.domain(), found))
+}
+
+/// Deletes every live account that `search` finds when the delete is confirmed, as a delete
+/// of ticked ones does (they go to "Deleted accounts" until purged). Goes to Users.
+#[server]
+pub async fn delete_matching_accounts(domain: String, search: String) -> Result<(), AppError> {
+    use crate::ssr::{access::request, services::accounts};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
+    let deleted = accounts::delete_matching(&state.db, &scope, &search).await?;
     leptos_axum::redirect(
         &crate::routes::Users {
             domain: Some(scope.domain()),

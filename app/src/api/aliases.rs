@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::model::aliases::{AliasDetail, AliasSlice, DeletedAlias};
 use crate::model::deleted::DeletedPage;
+use crate::model::matches::SearchMatches;
 
 /// A page of a managed domain's aliases whose address or targets contain `search`.
 #[server]
@@ -91,14 +92,54 @@ pub async fn update_alias(address: String, targets: String) -> Result<(), AppErr
 }
 
 /// Deletes the aliases named, separated by whitespace (they go to "Deleted aliases" until
-/// purged). Goes to the Aliases list.
+/// purged). Goes back to the page of Aliases the delete was asked on: its search `q` and number.
 #[server]
-pub async fn delete_aliases(domain: String, addresses: String) -> Result<(), AppError> {
+pub async fn delete_aliases(
+    domain: String,
+    addresses: String,
+    q: Option<String>,
+    page: Option<u32>,
+) -> Result<(), AppError> {
     use crate::ssr::{access::request, services::aliases};
     let scope = request::require_domain(Some(&domain)).await?;
     let state = request::app_state()?;
     let addresses: Vec<&str> = addresses.split_whitespace().collect();
     let deleted = aliases::delete(&state.db, &scope, &addresses).await?;
+    leptos_axum::redirect(
+        &crate::routes::Aliases {
+            domain: Some(scope.domain()),
+            q: q.as_deref(),
+            page,
+            deleted: Some(deleted),
+            ..Default::default()
+        }
+        .href(),
+    );
+    Ok(())
+}
+
+/// The live aliases of a managed domain that `search` finds now, all counted, the first
+/// named: the confirmation of deleting every match of a search.
+#[server]
+pub async fn matching_aliases(
+    domain: Option<String>,
+    search: String,
+) -> Result<SearchMatches, AppError> {
+    use crate::ssr::{access::request, services::aliases};
+    let scope = request::require_domain(domain.as_deref()).await?;
+    let state = request::app_state()?;
+    let found = aliases::matching(&state.db, &scope, &search).await?;
+    Ok(SearchMatches::of(scope.domain(), found))
+}
+
+/// Deletes every live alias that `search` finds when the delete is confirmed, as a delete of
+/// ticked ones does (they go to "Deleted aliases" until purged). Goes to Aliases.
+#[server]
+pub async fn delete_matching_aliases(domain: String, search: String) -> Result<(), AppError> {
+    use crate::ssr::{access::request, services::aliases};
+    let scope = request::require_domain(Some(&domain)).await?;
+    let state = request::app_state()?;
+    let deleted = aliases::delete_matching(&state.db, &scope, &search).await?;
     leptos_axum::redirect(
         &crate::routes::Aliases {
             domain: Some(scope.domain()),

@@ -9,10 +9,15 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
-use crate::api::accounts::{list_deleted, DeleteAccounts, RestoreAccount};
-use crate::api::aliases::{list_deleted_aliases, DeleteAliases, RestoreAlias};
+use crate::api::accounts::{
+    list_deleted, matching_accounts, DeleteAccounts, DeleteMatchingAccounts, RestoreAccount,
+};
+use crate::api::aliases::{
+    list_deleted_aliases, matching_aliases, DeleteAliases, DeleteMatchingAliases, RestoreAlias,
+};
 use crate::error::AppError;
 use crate::model::deleted::DeletedPage;
+use crate::model::matches::SearchMatches;
 use crate::routes;
 use crate::words::grouped;
 
@@ -75,6 +80,10 @@ pub trait AddressKind: Send + Sync + 'static {
     const SELECTED: &'static str;
     /// The delete's form field carrying the addresses, one a line.
     const DELETE_FIELD: &'static str;
+    /// The list's query parameters that say where it was (the search, the page): the list's
+    /// delete form sends them, and its confirmation carries them to the delete and to Cancel,
+    /// so that both go back to the page the delete was asked on.
+    const PLACE: &'static [&'static str];
     /// The heading and the phone label of the restore list's address column.
     const ADDRESS_HEADING: &'static str;
     /// The heading of the restore list's second column.
@@ -90,6 +99,8 @@ pub trait AddressKind: Send + Sync + 'static {
     type Delete: FormAction;
     /// The restore of one deleted row.
     type Restore: FormAction;
+    /// The delete of every match of a search.
+    type DeleteMatching: FormAction;
 
     /// What the confirmation says happens to `count` of them.
     fn consequence(count: usize) -> String;
@@ -97,6 +108,15 @@ pub trait AddressKind: Send + Sync + 'static {
     /// The list of `domain` (the administrator's first when empty), saying that a delete was
     /// asked for with nothing ticked.
     fn nothing_ticked(domain: &str) -> String;
+
+    /// The list of `domain` searched for `search`: where a delete of its matches goes back to.
+    fn searched(domain: &str, search: &str) -> String;
+
+    /// The addresses of `domain` (the administrator's first when absent) that `search` finds now.
+    fn matching(
+        domain: Option<String>,
+        search: String,
+    ) -> impl Future<Output = Result<SearchMatches, AppError>> + Send + 'static;
 
     /// A page of the domain's deleted addresses that can still be restored, newest first.
     fn deleted(
@@ -120,6 +140,7 @@ impl AddressKind for Accounts {
     const SEARCH_LABEL: &'static str = "Search by address or name";
     const SELECTED: &'static str = "email";
     const DELETE_FIELD: &'static str = "emails";
+    const PLACE: &'static [&'static str] = &["q", "page", "after", "before"];
     const ADDRESS_HEADING: &'static str = "Address";
     const DETAIL_HEADING: &'static str = "Name";
     const DETAIL_LABEL: &'static str = "Name";
@@ -129,6 +150,7 @@ impl AddressKind for Accounts {
 
     type Delete = DeleteAccounts;
     type Restore = RestoreAccount;
+    type DeleteMatching = DeleteMatchingAccounts;
 
     fn consequence(count: usize) -> String {
         if count == 1 {
@@ -145,6 +167,19 @@ impl AddressKind for Accounts {
             ..Default::default()
         }
         .href()
+    }
+
+    fn searched(domain: &str, search: &str) -> String {
+        routes::Users {
+            domain: Some(domain).filter(|domain| !domain.is_empty()),
+            q: Some(search),
+            ..Default::default()
+        }
+        .href()
+    }
+
+    async fn matching(domain: Option<String>, search: String) -> Result<SearchMatches, AppError> {
+        matching_accounts(domain, search).await
     }
 
     async fn deleted(
@@ -186,6 +221,7 @@ impl AddressKind for Aliases {
     const SEARCH_LABEL: &'static str = "Search by alias or target";
     const SELECTED: &'static str = "address";
     const DELETE_FIELD: &'static str = "addresses";
+    const PLACE: &'static [&'static str] = &["q", "page"];
     const ADDRESS_HEADING: &'static str = "Alias";
     const DETAIL_HEADING: &'static str = "Delivered to";
     const DETAIL_LABEL: &'static str = "Targets";
@@ -194,6 +230,7 @@ impl AddressKind for Aliases {
 
     type Delete = DeleteAliases;
     type Restore = RestoreAlias;
+    type DeleteMatching = DeleteMatchingAliases;
 
     fn consequence(count: usize) -> String {
         if count == 1 {
@@ -210,6 +247,19 @@ impl AddressKind for Aliases {
             ..Default::default()
         }
         .href()
+    }
+
+    fn searched(domain: &str, search: &str) -> String {
+        routes::Aliases {
+            domain: Some(domain).filter(|domain| !domain.is_empty()),
+            q: Some(search),
+            ..Default::default()
+        }
+        .href()
+    }
+
+    async fn matching(domain: Option<String>, search: String) -> Result<SearchMatches, AppError> {
+        matching_aliases(domain, search).await
     }
 
     async fn deleted(

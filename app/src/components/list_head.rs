@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::components::address_kind::AddressKind;
 use crate::components::layout::Notice;
 use crate::validate::SEARCH_MAX;
+use crate::words::grouped;
 
 /// The list's head for this kind of address, keeping the domain and the search term in the
 /// search form. A function rather than a component: the component macro cannot take a kind
@@ -30,4 +31,31 @@ pub fn list_head<K: AddressKind>(
             </div>
         </form>
     }
+}
+
+/// The link to the confirmation of deleting every match of a search, with the count the list
+/// shows ("1,000+" where its counting stopped; the confirmation counts them all).
+pub fn select_all(href: String, total: u64, more: bool) -> impl IntoView {
+    let text = match (total, more) {
+        (1, false) => "Select the 1 match of this search…".to_owned(),
+        (total, more) => format!(
+            "Select all {}{} matches of this search…",
+            grouped(total),
+            if more { "+" } else { "" }
+        ),
+    };
+    view! { <a class="button" href=href>{text}</a> }
+}
+
+/// Hidden fields of a list's delete form saying where the list is (see
+/// [`AddressKind::PLACE`]): those with a value; the first page is where a list starts anyway.
+pub fn place_fields<const N: usize>(place: [(&'static str, Option<String>); N]) -> impl IntoView {
+    place
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value =
+                value.filter(|value| !(value.is_empty() || name == "page" && value == "1"))?;
+            Some(view! { <input type="hidden" name=name value=value/> })
+        })
+        .collect_view()
 }

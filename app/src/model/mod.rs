@@ -8,5 +8,6 @@ pub mod autoreply;
 pub mod deleted;
 pub mod drafts;
 pub mod forwarding;
+pub mod matches;
 pub mod rebuild;
 pub mod two_factor;

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::aliases::list_aliases;
 use crate::components::address_kind as kinds;
 use crate::components::layout::Layout;
-use crate::components::list_head::list_head;
+use crate::components::list_head::{list_head, place_fields, select_all};
 use crate::components::pager::{page_number, Pager};
 use crate::model::aliases::{AliasRow, AliasSlice};
 use crate::routes::{Aliases, DeleteAliases, EditAlias};
@@ -92,11 +92,22 @@ fn AliasList(page: AliasSlice, search: String) -> impl IntoView {
         .href()
     };
     let pager = view! { <Pager page=page.page pages=page.pages more=page.more link/> };
+    let select_everything = (!search.trim().is_empty()).then(|| {
+        let href = DeleteAliases {
+            domain: &page.domain,
+            matching: Some(&search),
+            ..DeleteAliases::default()
+        }
+        .href();
+        select_all(href, page.total, page.more)
+    });
     view! {
         <form method="get" action=DeleteAliases::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
+            {place_fields([("q", Some(search.clone())), ("page", Some(page.page.to_string()))])}
             <div class="list__bar">
                 <p class="muted">{format!("{}{} in {}", grouped(page.total), if page.more { "+ aliases" } else if page.total == 1 { " alias" } else { " aliases" }, page.domain)}</p>
+                {select_everything}
                 <button class="button button--danger" type="submit" aria-describedby="ticks-hint">"Delete selected…"</button>
                 // Ticks live in this page's form: moving to another page leaves them behind.
                 <p class="list__hint muted" id="ticks-hint">"Ticks count on this page only: delete them before moving to another page."</p>

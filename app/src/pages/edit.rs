@@ -85,6 +85,7 @@ fn EditForms(account: AccountDetail, loads: CardLoads) -> impl IntoView {
     let delete = DeleteAccounts {
         domain: &account.domain,
         email: Some(&account.email),
+        ..Default::default()
     }
     .href();
     let facts = format!(

@@ -39,6 +39,7 @@ fn EditAliasForms(alias: AliasDetail) -> impl IntoView {
     let delete = DeleteAliases {
         domain: &alias.domain,
         address: Some(&alias.address),
+        ..Default::default()
     }
     .href();
     let facts = format!(

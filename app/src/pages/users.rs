@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::accounts::list_accounts;
 use crate::components::address_kind::Accounts;
 use crate::components::layout::Layout;
-use crate::components::list_head::list_head;
+use crate::components::list_head::{list_head, place_fields, select_all};
 use crate::components::pager::{page_number, PagerLinks};
 use crate::components::rows_html::Rows;
 use crate::model::accounts::{AccountRow, AccountSlice};
@@ -57,7 +57,10 @@ pub fn UsersPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading accounts…"</p> }>
                 // Read in place: a copy of the page's rows would cost more than writing them out.
                 {move || accounts.with(|result| result.as_ref().map(|result| match result {
-                    Ok(page) => account_list(page, &params().1),
+                    Ok(page) => {
+                        let (_, search, _, after, before) = params();
+                        account_list(page, &search, [after, before])
+                    }
                     Err(error) => view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 }))}
             </Suspense>
@@ -66,8 +69,13 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 /// The accounts (a table on a desktop, cards on a phone) in a form that asks to delete the
-/// selected ones, with paging links.
-fn account_list(page: &AccountSlice, search: &str) -> AnyView {
+/// selected ones, with paging links. The form carries where the list is (the search, the
+/// page and the address it starts `after` or ends `before`), for the delete to come back to.
+fn account_list(
+    page: &AccountSlice,
+    search: &str,
+    [after, before]: [Option<String>; 2],
+) -> AnyView {
     if page.rows.is_empty() {
         let (domain, search) = (page.domain.clone(), search.to_owned());
         return view! { <EmptyList domain search/> }.into_any();
@@ -78,12 +86,23 @@ fn account_list(page: &AccountSlice, search: &str) -> AnyView {
         domain: &page.domain,
     }
     .href();
+    let select_everything = (!search.trim().is_empty()).then(|| {
+        let href = DeleteAccounts {
+            domain: &page.domain,
+            matching: Some(search),
+            ..DeleteAccounts::default()
+        }
+        .href();
+        select_all(href, page.total, page.more)
+    });
     view! {
         <form method="get" action=DeleteAccounts::PATH>
             <input type="hidden" name="domain" value=page.domain.clone()/>
+            {place_fields([("q", Some(search.to_owned())), ("page", Some(page.page.to_string())), ("after", after), ("before", before)])}
             <div class="list__bar">
                 <p class="muted">{format!("{}{} {} in {}", grouped(page.total), if page.more { "+" } else { "" }, if page.total == 1 && !page.more { "account" } else { "accounts" }, page.domain)}</p>
                 <a class="button" href=export rel="external">"Export as CSV"</a>
+                {select_everything}
                 <button class="button button--danger" type="submit" aria-describedby="ticks-hint">"Delete selected…"</button>
                 // Ticks live in this page's form: moving to another page leaves them behind.
                 <p class="list__hint muted" id="ticks-hint">"Ticks count on this page only: delete them before moving to another page."</p>

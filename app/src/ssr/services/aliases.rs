@@ -296,6 +296,47 @@ async fn read_page(
     Ok((rows, beyond))
 }
 
+/// Every live alias of the domain that `search` finds now, by the list's rule and in its
+/// order, however many: what deleting all the matches of a search deletes. An empty search is
+/// refused, so that leaving the field empty never stands for the whole domain.
+pub async fn matching(
+    db: &AnyPool,
+    scope: &DomainScope,
+    search: &str,
+) -> Result<Vec<String>, AppError> {
+    let search = check_text("A search", search, SEARCH_MAX).map_err(AppError::Invalid)?;
+    let term = search.trim().to_lowercase();
+    if term.is_empty() {
+        return Err(AppError::Invalid(super::accounts::SEARCH_FIRST.into()));
+    }
+    let matcher = Matcher::of(db, &term).await?;
+    let (filter, order) = matcher.filter();
+    let sql = format!("SELECT address FROM aliases WHERE {filter} ORDER BY {order}");
+    let mut query = sqlx::query_scalar(&sql).bind(scope.within().id);
+    for text in matcher.texts() {
+        query = query.bind(text);
+    }
+    Ok(query.fetch_all(db).await?)
+}
+
+/// Moves every live alias of the domain that `search` finds now to "Deleted aliases", through
+/// [`delete`]: all or none, each audited. Nothing matching now answers as not found.
+pub async fn delete_matching(
+    db: &AnyPool,
+    scope: &DomainScope,
+    search: &str,
+) -> Result<usize, AppError> {
+    let found = matching(db, scope, search).await?;
+    if found.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "An alias matching \u{201c}{}\u{201d}",
+            search.trim()
+        )));
+    }
+    let found: Vec<&str> = found.iter().map(String::as_str).collect();
+    delete(db, scope, &found).await
+}
+
 /// A live alias of the domain, for the Edit alias screen.
 pub async fn detail(
     db: &AnyPool,

@@ -55,6 +55,24 @@ pub async fn delete(db: &AnyPool, scope: &DomainScope, emails: &[&str]) -> Resul
     Ok(addresses.len())
 }
 
+/// Moves every live account of the domain that `search` finds now to "Deleted accounts",
+/// through [`delete`]: all or none, each audited. Nothing matching now answers as not found.
+pub async fn delete_matching(
+    db: &AnyPool,
+    scope: &DomainScope,
+    search: &str,
+) -> Result<usize, AppError> {
+    let found = super::list::matching(db, scope, search).await?;
+    if found.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "An account matching \u{201c}{}\u{201d}",
+            search.trim()
+        )));
+    }
+    let found: Vec<&str> = found.iter().map(String::as_str).collect();
+    delete(db, scope, &found).await
+}
+
 /// A page of the domain's deleted accounts, newest first, with the whole days left before
 /// the purge. The count is the one the database keeps.
 pub async fn deleted(

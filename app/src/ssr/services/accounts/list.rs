@@ -105,6 +105,57 @@ pub async fn list(
     })
 }
 
+/// Rows read at a time when every match of a search is gathered.
+const MATCHES_STEP: i64 = 1_000;
+
+/// Every live account of the domain that `search` finds now, by the list's rule and in its
+/// order, however many: what deleting all the matches of a search deletes. An empty search is
+/// refused, so that leaving the field empty never stands for the whole domain.
+pub async fn matching(
+    db: &AnyPool,
+    scope: &DomainScope,
+    search: &str,
+) -> Result<Vec<String>, AppError> {
+    let term = check_text("A search", search, SEARCH_MAX)
+        .map_err(AppError::Invalid)?
+        .trim();
+    if term.is_empty() {
+        return Err(AppError::Invalid(SEARCH_FIRST.into()));
+    }
+    let matcher = Matcher::of(db, scope, term).await?;
+    let filter = matcher.filter(Backend::of(db));
+    let next = filter.next();
+    let sql = format!(
+        "SELECT email, local_part FROM mailboxes WHERE {} AND local_part > ${next}
+         ORDER BY local_part LIMIT ${}",
+        filter.sql,
+        next + 1
+    );
+    let mut all = Vec::new();
+    // A local part is never empty: every one sorts after "".
+    let mut after = String::new();
+    loop {
+        let mut query = sqlx::query_as(&sql).bind(scope.domain_id());
+        for text in &filter.texts {
+            query = query.bind(text);
+        }
+        let step: Vec<(String, String)> =
+            query.bind(&after).bind(MATCHES_STEP).fetch_all(db).await?;
+        let full = step.len() as i64 == MATCHES_STEP;
+        if let Some((_, last)) = step.last() {
+            after.clone_from(last);
+        }
+        all.extend(step.into_iter().map(|(email, _)| email));
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+/// The refusal of "every match" with no search: there is nothing to match.
+pub const SEARCH_FIRST: &str =
+    "Search first: all the matches of a search are deleted, never a whole domain.";
+
 /// The local part of an address a link carries: the list is in local-part order, which is not
 /// the order of whole addresses (`a.b@` sorts before `a@`).
 fn local_part(address: &str) -> &str {

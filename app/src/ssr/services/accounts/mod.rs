@@ -17,10 +17,10 @@ pub use add::{
     add_from_paste, add_one, add_pasted, import, quota_refused, OneAccount, PasteOptions,
     PastedAccounts,
 };
-pub use delete::{delete, deleted, purge_expired, restore, RETENTION_DAYS};
+pub use delete::{delete, delete_matching, deleted, purge_expired, restore, RETENTION_DAYS};
 pub use edit::{detail, set_password, update, AccountChanges};
-pub use list::list;
 pub(crate) use list::USAGE_BYTES;
+pub use list::{list, matching, SEARCH_FIRST};
 pub use rebuild::{last_rebuild, rebuild};
 
 /// The domain's account limit (0: none) and its live accounts.
