@@ -223,7 +223,8 @@ function show(page) {
 
 /**
  * Scrolls and moves the focus as a fresh page load would leave them for a keyboard or screen
- * reader user: the focus to the first field the server refused, else to the message the page
+ * reader user: the focus to the refused field the page marks `autofocus` (Log on's password,
+ * to type again beside the address kept), else to the first field the server refused, else to the message the page
  * marks `autofocus` (a form's refusal, or the confirmation of a card low on its screen), else
  * to the screen's heading; the page back where it was (`scroll`), else to the place its address
  * names, else to the marked message wherever it is on the screen (a redirect's place is hidden
@@ -233,6 +234,7 @@ function settle(url, scroll) {
   const target = url.hash ? document.getElementById(decodeURIComponent(url.hash.slice(1))) : null;
   const heading = document.querySelector('h1');
   const focus =
+    document.querySelector('[aria-invalid="true"][autofocus]') ??
     document.querySelector('[aria-invalid="true"]') ??
     document.querySelector('[autofocus]') ??
     document.querySelector('[role="alert"]') ??

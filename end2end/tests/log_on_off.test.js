@@ -19,8 +19,11 @@ for (const javaScript of [true, false]) {
     await logOn(page, running.server.url, { email: running.postmaster.email, password: 'Wrong#pass1' });
     await page.getByRole('alert').filter({ hasText: 'The address or password is wrong.' }).waitFor();
     assert.match(page.url(), /\/log-on/);
-    // The refused password is cleared from the form.
+    // The refused password is cleared from the form; the address stays as typed, and the
+    // password, to type again, has the focus.
     await page.waitForFunction(() => document.getElementById('password').value === '', null, { timeout: 5000 });
+    assert.equal(await page.getByLabel('Postmaster address').inputValue(), running.postmaster.email);
+    await page.waitForFunction(() => document.activeElement?.id === 'password', null, { timeout: 5000 });
     assert.ok(!page.url().includes('Wrong'), 'the password is not in the address');
     // Both fields say they were refused, and why, to a screen reader.
     for (const field of [page.getByLabel('Postmaster address'), page.getByLabel('Password', { exact: true })]) {

@@ -380,8 +380,16 @@ async fn log_on_stays_one_message_that_names_neither_field() {
         let page = server.get(&path, None).await.body;
         assert!(page.contains("The address or password is wrong."), "{page}");
         assert!(!page.contains("email-error") && !page.contains("password-error"));
-        // The field to type in again has the focus.
-        assert!(tag(&page, "email").contains("autofocus"), "{page}");
+        // The address comes back as typed, the password never; the password, to type in
+        // again, has the focus.
+        let address = tag(&page, "email");
+        assert!(address.contains(&format!("value=\"{email}\"")), "{address}");
+        assert!(!address.contains("autofocus"), "{address}");
+        assert!(tag(&page, "password").contains("autofocus"), "{page}");
+        assert!(
+            !page.contains("Wrong#pass1") && !location.contains("Wrong"),
+            "{page}"
+        );
     }
 }
 

@@ -37,7 +37,12 @@ pub async fn log_on(email: String, password: String, next: Option<String>) -> Re
     use crate::ssr::access::log_on::{self, LogOnStep};
     use crate::ssr::access::{request, sessions};
     let state = request::app_state()?;
-    let step = throttled(log_on::log_on(&state, &email, password, &request::client_addr()).await)?;
+    // A refusal keeps the address typed, to draw it again; never the password.
+    let typed = [(crate::validate::Field::LogOnAddress, email.as_str())];
+    let step = log_on::log_on(&state, &email, password, &request::client_addr())
+        .await
+        .map_err(|error| error.keeping(&typed));
+    let step = throttled(step)?;
     let next = safe_next(next.as_deref());
     match step {
         LogOnStep::Session(session) => {

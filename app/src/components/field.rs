@@ -138,6 +138,9 @@ pub fn PasswordField(
     /// Whether the browser asks for it before posting; always when not given.
     #[prop(optional, into)]
     required: Option<Signal<bool>>,
+    /// Takes the focus when the page opens: the field to type in next.
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let beside = error.as_ref().map(|_| self::error_id(name));
     let described = described_by(&[describedby, error_id, beside.as_deref()]);
@@ -157,6 +160,7 @@ pub fn PasswordField(
                     autocomplete=autocomplete
                     required=move || required.is_none_or(|required| required.get())
                     spellcheck="false"
+                    autofocus=autofocus
                     aria-invalid=invalid
                     aria-describedby=described
                     on:input:target=move |event| {

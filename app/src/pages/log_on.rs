@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::auth::LogOn;
 use crate::components::brand::Brand;
 use crate::components::field::{PasswordField, TextField};
-use crate::components::layout::refusal;
+use crate::error::FormRefusal;
 
 /// Log on: the postmaster's full address and password. The interface is always Administration.
 #[component]
@@ -28,8 +28,13 @@ pub fn LogOnPage() -> impl IntoView {
         }
     };
     // The page is drawn on the server, once per post: the refusal is known before the fields.
-    let error = refusal(log_on).get_untracked();
+    let refusal = FormRefusal::of(log_on);
+    let error = refusal.general();
     let refused = error.is_some();
+    // The address typed comes back with a refusal; the password is typed again, so it is
+    // where the focus goes then. Without it, the address is.
+    let address = refusal.typed("email");
+    let address_kept = address.is_some();
     view! {
         <Title text="Log on"/>
         <main class="log-on">
@@ -46,10 +51,11 @@ pub fn LogOnPage() -> impl IntoView {
                     hint="Your full address, for example postmaster@example.com"
                     input_type="email"
                     autocomplete="username"
+                    value=address.unwrap_or_default()
                     error_id=refused.then_some(REFUSAL)
-                    autofocus=refused
+                    autofocus=refused && !address_kept
                 />
-                <LogOnPassword refused/>
+                <LogOnPassword refused focus=address_kept/>
                 <button class="button button--primary button--wide" type="submit">"Log on"</button>
             </ActionForm>
         </main>
@@ -62,9 +68,9 @@ const REFUSAL: &str = "log-on-error";
 /// The password, with its Show toggle live in the browser. A refused password is never sent
 /// back: the page that answers the post has an empty field.
 #[island]
-fn LogOnPassword(refused: bool) -> impl IntoView {
+fn LogOnPassword(refused: bool, focus: bool) -> impl IntoView {
     view! {
         <PasswordField name="password" label="Password" autocomplete="current-password"
-            error_id=refused.then_some(REFUSAL)/>
+            error_id=refused.then_some(REFUSAL) autofocus=focus/>
     }
 }

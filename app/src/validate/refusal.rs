@@ -86,6 +86,8 @@ pub enum Field {
     CatchAll,
     /// Whether the server is to generate a new account's password.
     Generate,
+    /// The address an administrator logs on with.
+    LogOnAddress,
 }
 
 impl Field {
@@ -112,6 +114,7 @@ impl Field {
             Field::KeepCopy => "keep a copy",
             Field::CatchAll => "catch-all",
             Field::Generate => "generate a password",
+            Field::LogOnAddress => "address",
         }
     }
 
@@ -138,6 +141,7 @@ impl Field {
             Field::KeepCopy => "keep_copy",
             Field::CatchAll => "target",
             Field::Generate => "generate",
+            Field::LogOnAddress => "email",
         }
     }
 
