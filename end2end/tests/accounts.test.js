@@ -81,33 +81,49 @@ test('a quota typed on Add many is checked as it is typed and given to every acc
   await page.context().close();
 });
 
-test('a large paste shows how far the server has got while it adds', async () => {
-  const page = await signedIn();
-  await goTo(page, '/users/add');
-  const staff = Array.from({ length: 200 }, (_, n) => `staff${String(n).padStart(3, '0')}`);
-  await page.getByLabel('Accounts, one per line').fill(staff.join('\n'));
-  await page.getByLabel('Generate a password for lines that give only a username').check();
-  // The page is busy posting, which a test cannot query: it records what it shows instead,
-  // in storage that outlives the page.
-  await page.evaluate(() => {
-    const shown = [];
-    new MutationObserver(() => {
-      const text = document.querySelector('.progress')?.textContent;
-      if (text && shown.at(-1) !== text) {
-        shown.push(text);
-        sessionStorage.setItem('progress', JSON.stringify(shown));
-      }
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+for (const [name, viewport, prefix, count] of [['desktop', DESKTOP, 'staff', 200], ['phone', PHONE, 'temp', 100]]) {
+  test(`a large paste shows how far the server has got while it adds, under the box, in sight (${name})`, async () => {
+    const page = await signedIn({ viewport });
+    await goTo(page, '/users/add');
+    const lines = Array.from({ length: count }, (_, n) => `${prefix}${String(n).padStart(3, '0')}`);
+    await page.getByLabel('Accounts, one per line').fill(lines.join('\n'));
+    await page.getByLabel('Generate a password for lines that give only a username').check();
+    // The page is busy posting, which a test cannot query: it records what it shows instead,
+    // and where, in storage that outlives the page.
+    await page.evaluate(() => {
+      const shown = [];
+      new MutationObserver(() => {
+        const progress = document.querySelector('.progress');
+        const text = progress?.textContent;
+        if (!text) return;
+        const place = progress.getBoundingClientRect();
+        const box = document.getElementById('text').getBoundingClientRect();
+        const seen = {
+          text,
+          withReport: progress.closest('#bulk-report') !== null,
+          // Under the box on a phone, beside it on a desktop: where the report is read.
+          byBox: place.top >= box.top || place.left >= box.right,
+          inSight: place.top >= 0 && place.bottom <= window.innerHeight,
+        };
+        if (JSON.stringify(shown.at(-1)) !== JSON.stringify(seen)) {
+          shown.push(seen);
+          sessionStorage.setItem('progress', JSON.stringify(shown));
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByRole('button', { name: `Add ${count} accounts` }).click();
+    await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
+    await page.getByText(`${count} accounts added to example.test.`).waitFor();
+    const shown = JSON.parse(await page.evaluate(() => sessionStorage.getItem('progress')));
+    const said = shown.map((seen) => JSON.stringify(seen)).join(' | ');
+    assert.ok(shown.every((seen) => seen.text.includes(`Adding ${count} accounts`) && seen.withReport && seen.byBox), said);
+    const counts = shown.filter((seen) => new RegExp(`\\d+ of ${count} hashed`).test(seen.text));
+    assert.ok(counts.length > 0, `the count was shown: ${said}`);
+    assert.ok(counts.every((seen) => seen.inSight), `the count was in sight: ${said}`);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
   });
-  await page.getByRole('button', { name: 'Add 200 accounts' }).click();
-  await page.getByRole('heading', { name: 'Accounts added' }).waitFor();
-  await page.getByText('200 accounts added to example.test.').waitFor();
-  const shown = JSON.parse(await page.evaluate(() => sessionStorage.getItem('progress')));
-  assert.ok(shown.every((text) => text.includes('Adding 200 accounts')), shown.join(' | '));
-  assert.ok(shown.some((text) => /\d+ of 200 hashed/.test(text)), `the count was shown: ${shown.join(' | ')}`);
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
-});
+}
 
 for (const javaScript of [true, false]) {
   test(`the Users list pages with Next and Previous and finds part of an address (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {

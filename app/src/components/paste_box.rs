@@ -1,6 +1,7 @@
 //! The paste column of an add-many form, the same for accounts and aliases: the labelled box
 //! with what a line holds and the server's refusal, any further fields, and beside it the live
-//! report of the lines, which the box names as part of its description.
+//! report of the lines, which the box names as part of its description, headed once the form
+//! is posted by how far the server has got.
 
 use leptos::prelude::*;
 
@@ -34,6 +35,10 @@ pub fn PasteBox(
     /// The report of the lines typed.
     #[prop(into)]
     report: Signal<PasteReport>,
+    /// What the form is doing once posted (how far an add has got), shown at the head of the
+    /// report: under the box, in sight, where the report was being read.
+    #[prop(optional, into)]
+    status: Option<ViewFn>,
     /// Fields under the box.
     #[prop(optional)]
     children: Option<Children>,
@@ -74,8 +79,13 @@ pub fn PasteBox(
                 <FieldError name=id message=error/>
                 <div class="bulk__more">{children.map(|children| children())}</div>
             </div>
-            <div class="bulk__report" id=report_id aria-live="polite">
-                <BulkReportView report/>
+            <div class="bulk__report" id=report_id>
+                {status.map(|status| move || status.run())}
+                // The status says itself what is worth announcing; the report is announced
+                // as it changes.
+                <div aria-live="polite">
+                    <BulkReportView report/>
+                </div>
             </div>
         </div>
     }

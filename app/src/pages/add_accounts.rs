@@ -15,7 +15,7 @@ use crate::error::FormRefusal;
 use crate::model::drafts::BulkDraft;
 use crate::routes::{AddAccounts, AddOne};
 use crate::validate::{parse_bulk, BulkOptions, BulkReport};
-use crate::words::counted;
+use crate::words::{counted, grouped};
 
 /// Add accounts › Add many accounts: the default way to add, even for one account.
 #[component]
@@ -76,8 +76,18 @@ fn BulkForm(
     let (hashed, set_hashed) = signal(None::<(usize, usize)>);
     let form = NodeRef::<leptos::html::Form>::new();
     let asking = StoredValue::new(None::<IntervalHandle>);
+    let progress = NodeRef::<leptos::html::Div>::new();
     let submit = move |_| {
         set_sending.set(true);
+        // The button is under the options, which on a phone come after the report: bring
+        // the count, drawn at the head of the report, into sight when it is not.
+        request_animation_frame(move || {
+            if let Some(progress) = progress.get_untracked() {
+                let nearest = web_sys::ScrollIntoViewOptions::new();
+                nearest.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                progress.scroll_into_view_with_scroll_into_view_options(&nearest);
+            }
+        });
         let ask = move || {
             // The page that answers the post takes this form's place without a reload: the
             // asking ends with the form, not with the document.
@@ -121,6 +131,19 @@ fn BulkForm(
                 text
                 refused=refused.clone()
                 report=Signal::derive(move || PasteReport::from(report.get()))
+                // The browser is busy posting: say why the page waits, and how far the server
+                // is. Only the sentence is announced; the count changes too often to be read out.
+                status=move || sending.get().then(|| {
+                    let ready = report.with(|r| r.ready);
+                    view! {
+                        <div class="progress" node_ref=progress>
+                            <progress aria-label="Passwords hashed" max=move || hashed.get().map(|(_, total)| total)
+                                value=move || hashed.get().map(|(done, _)| done)></progress>
+                            <p role="status">{format!("Adding {}: each password is hashed securely, which takes a moment…", counted(ready as u64, "account", "accounts"))}</p>
+                            {move || hashed.get().map(|(done, total)| view! { <p class="muted">{format!("{} of {} hashed", grouped(done as u64), grouped(total as u64))}</p> })}
+                        </div>
+                    }
+                })
             >
                 <label class="check">
                     <input class="checkbox" type="checkbox" name="generate" value="on" checked=generate.get_untracked()
@@ -130,19 +153,6 @@ fn BulkForm(
                 <QuotaInput typed=quota_mb optional=true refused=refused.beside("quota_mb")/>
             </PasteBox>
             <button class="button button--primary" type="submit" disabled=blocked>{label}</button>
-            // The browser is busy posting: say why the page waits, and how far the server is.
-            // Only the sentence is announced; the count changes too often to be read out.
-            {move || sending.get().then(|| {
-                let ready = report.with(|r| r.ready);
-                view! {
-                    <div class="progress">
-                        <progress aria-label="Passwords hashed" max=move || hashed.get().map(|(_, total)| total)
-                            value=move || hashed.get().map(|(done, _)| done)></progress>
-                        <p role="status">{format!("Adding {}: each password is hashed securely, which takes a moment…", counted(ready as u64, "account", "accounts"))}</p>
-                        {move || hashed.get().map(|(done, total)| view! { <p class="muted">{format!("{done} of {total} hashed")}</p> })}
-                    </div>
-                }
-            })}
         </form>
     }
 }
