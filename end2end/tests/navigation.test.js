@@ -166,3 +166,26 @@ test('resting the mouse on a link asks for its screen once, before the click; a 
   assert.deepEqual(unexpectedProblems(page), []);
   await page.context().close();
 });
+
+for (const javaScript of [true, false]) {
+  test(`Back from an account to the list puts the list where it was left (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+    await twoAccounts();
+    const page = await signedIn({ viewport: PHONE, javaScript });
+    await goToIn(running, page, '/users', javaScript);
+    const links = page.locator('td[data-label="Address"] a');
+    const chosen = links.nth((await links.count()) - 1);
+    const address = await chosen.textContent();
+    await chosen.scrollIntoViewIfNeeded();
+    const left = await page.evaluate(() => window.scrollY);
+    assert.ok(left > 0, 'the last account is below the fold of a phone');
+    await chosen.click();
+    await page.getByRole('heading', { name: 'Edit account', level: 1 }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    await page.waitForFunction((at) => Math.abs(window.scrollY - at) <= 2, left, { timeout: 5000 }).catch(() => {});
+    assert.equal(await page.evaluate(() => window.scrollY), left, 'Back opens the list where it was left');
+    assert.ok(await page.getByRole('link', { name: address }).isVisible());
+    assert.deepEqual(unexpectedProblems(page), []);
+    await page.context().close();
+  });
+}
