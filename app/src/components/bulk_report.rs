@@ -1,7 +1,7 @@
 //! The live report beside a paste box (Add many accounts, Add many aliases): per line its
 //! number, what it adds, and a tick or each problem, with the counts on top.
 
-use leptos::prelude::*;
+use html_escape::encode_text as text;
 
 use crate::error::FormRefusal;
 use crate::validate::{split_lines, AliasReport, BulkReport, Field};
@@ -152,66 +152,95 @@ impl From<AliasReport> for PasteReport {
     }
 }
 
-/// The report of a parsed paste; nothing while the box is empty.
-#[component]
-pub fn BulkReportView(#[prop(into)] report: Signal<PasteReport>) -> impl IntoView {
-    move || {
-        let report = report.get();
-        if let Some(message) = report.too_big {
-            return view! { <p class="alert alert--error" role="alert">{message}</p> }.into_any();
-        }
-        if report.lines.is_empty() {
-            return ().into_any();
-        }
-        let counts = format!(
-            "{} ready, {} need attention",
-            report.ready, report.need_attention
-        );
-        let bad = report.need_attention > 0;
-        let ready_hidden = report.ready.saturating_sub(READY_SHOWN);
-        let mut ready_left = READY_SHOWN;
-        let lines: Vec<PasteLine> = report
-            .lines
-            .into_iter()
-            .filter(|line| {
-                if !line.problems.is_empty() {
-                    return true;
-                }
-                let keep = ready_left > 0;
-                ready_left = ready_left.saturating_sub(1);
-                keep
-            })
-            .collect();
-        view! {
-            <div class="report">
-                <p class="report__counts" class:report__counts--bad=bad>{counts}</p>
-                {report.skipped.map(|why| view! { <p class="muted">{why}</p> })}
-                <ol class="report__lines">
-                    {lines.into_iter().map(|line| view! { <ReportLine line/> }).collect_view()}
-                </ol>
-                {(ready_hidden > 0).then(|| view! { <p class="muted">{format!("and {} more ready", counted(ready_hidden as u64, "line", "lines"))}</p> })}
-            </div>
-        }
-        .into_any()
+/// The report of a parsed paste as HTML, escaped as Leptos escapes text; empty while the box is
+/// empty. It is written as one piece rather than a view per line: the report is drawn afresh
+/// on every change anyway, and a view per line was most of the paste box's weight in the
+/// browser bundle.
+pub fn report_html(report: PasteReport) -> String {
+    let mut html = String::new();
+    if let Some(message) = report.too_big {
+        html.push_str("<p class=\"alert alert--error\" role=\"alert\">");
+        html.push_str(&text(&message));
+        html.push_str("</p>");
+        return html;
     }
+    if report.lines.is_empty() {
+        return html;
+    }
+    let bad = if report.need_attention > 0 {
+        " report__counts--bad"
+    } else {
+        ""
+    };
+    html.push_str(&format!(
+        "<div class=\"report\"><p class=\"report__counts{bad}\">{} ready, {} need attention</p>",
+        report.ready, report.need_attention
+    ));
+    if let Some(why) = report.skipped {
+        muted(&mut html, &why);
+    }
+    html.push_str("<ol class=\"report__lines\">");
+    let mut ready_left = READY_SHOWN;
+    for line in report.lines {
+        let ok = line.problems.is_empty();
+        if ok {
+            if ready_left == 0 {
+                continue;
+            }
+            ready_left -= 1;
+        }
+        line_html(&mut html, line, ok);
+    }
+    html.push_str("</ol>");
+    let ready_hidden = report.ready.saturating_sub(READY_SHOWN);
+    if ready_hidden > 0 {
+        let more = counted(ready_hidden as u64, "line", "lines");
+        muted(&mut html, &format!("and {more} more ready"));
+    }
+    html.push_str("</div>");
+    html
 }
 
-#[component]
-fn ReportLine(line: PasteLine) -> impl IntoView {
-    let ok = line.problems.is_empty();
-    let who = line.adds.unwrap_or_else(|| "\u{2014}".to_owned());
-    view! {
-        <li class="report__line" class:report__line--bad=!ok>
-            <span class="report__number">{format!("Line {}", line.number)}</span>
-            <span class="report__user">{who}</span>
-            {line.note.map(|note| view! { <span class="muted">{note}</span> })}
-            {ok.then(|| view! { <span class="report__ok" aria-label="ready">"✓"</span> })}
-            <ul class="report__problems">
-                {line.problems.into_iter().map(|problem| view! { <li class="report__problem">{problem}</li> }).collect_view()}
-                {line.warnings.into_iter().map(|warning| view! { <li class="report__warning">{warning}</li> }).collect_view()}
-            </ul>
-        </li>
+/// A muted paragraph of `said`.
+fn muted(html: &mut String, said: &str) {
+    html.push_str("<p class=\"muted\">");
+    html.push_str(&text(said));
+    html.push_str("</p>");
+}
+
+/// One line of the report: its number, what it adds, a tick when it is ready, and its problems
+/// and warnings.
+fn line_html(html: &mut String, line: PasteLine, ok: bool) {
+    let bad = if ok { "" } else { " report__line--bad" };
+    let who = line.adds.as_deref().unwrap_or("\u{2014}");
+    html.push_str(&format!(
+        "<li class=\"report__line{bad}\"><span class=\"report__number\">Line {}</span>\
+         <span class=\"report__user\">{}</span>",
+        line.number,
+        text(who)
+    ));
+    if let Some(note) = line.note {
+        html.push_str("<span class=\"muted\">");
+        html.push_str(&text(&note));
+        html.push_str("</span>");
     }
+    if ok {
+        html.push_str("<span class=\"report__ok\" aria-label=\"ready\">✓</span>");
+    }
+    html.push_str("<ul class=\"report__problems\">");
+    for (class, said) in line
+        .problems
+        .iter()
+        .map(|problem| ("report__problem", problem))
+        .chain(
+            line.warnings
+                .iter()
+                .map(|warning| ("report__warning", warning)),
+        )
+    {
+        html.push_str(&format!("<li class=\"{class}\">{}</li>", text(said)));
+    }
+    html.push_str("</ul></li>");
 }
 
 #[cfg(test)]
@@ -222,6 +251,39 @@ mod tests {
 
     fn report(text: &str) -> PasteReport {
         PasteReport::from(parse_bulk(text, "example.test", BulkOptions::default()))
+    }
+
+    #[test]
+    fn the_report_is_escaped_html_with_a_tick_or_the_problems_of_each_line() {
+        let html = report_html(report("ann Sunny#day42 Sunny#day42\n<b>&x"));
+        assert!(html.starts_with(
+            "<div class=\"report\"><p class=\"report__counts report__counts--bad\">\
+             1 ready, 1 need attention</p><ol class=\"report__lines\">\
+             <li class=\"report__line\"><span class=\"report__number\">Line 1</span>\
+             <span class=\"report__user\">ann</span>\
+             <span class=\"report__ok\" aria-label=\"ready\">✓</span>\
+             <ul class=\"report__problems\"></ul></li>\
+             <li class=\"report__line report__line--bad\"><span class=\"report__number\">Line 2</span>"
+        ), "{html}");
+        assert!(html.ends_with("</ul></li></ol></div>"), "{html}");
+        // What was typed is text, never markup.
+        let typed = PasteReport {
+            need_attention: 1,
+            lines: vec![PasteLine {
+                number: 1,
+                adds: Some("<b>&x".to_owned()),
+                problems: vec!["<i>".to_owned()],
+                ..PasteLine::default()
+            }],
+            ..PasteReport::default()
+        };
+        let html = report_html(typed);
+        assert!(!html.contains("<b>") && !html.contains("<i>"), "{html}");
+        assert!(
+            html.contains("&lt;b&gt;&amp;x") && html.contains("&lt;i&gt;"),
+            "{html}"
+        );
+        assert_eq!(report_html(report("")), "");
     }
 
     #[test]

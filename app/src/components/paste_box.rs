@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::bulk_report::{refused_lines, BulkReportView, PasteReport};
+use crate::components::bulk_report::{refused_lines, report_html, PasteReport};
 use crate::components::field::FieldError;
 use crate::components::layout::ActionError;
 use crate::error::FormRefusal;
@@ -54,7 +54,7 @@ pub fn PasteBox(
             "The server refused {lines}: each is marked in the report."
         ))
     };
-    let report = Signal::derive(move || report.get().with_refused(&text.get(), &refused_lines));
+    let report_html = move || report_html(report.get().with_refused(&text.get(), &refused_lines));
     let described = if error.is_some() {
         format!("{id}-hint {id}-error {report_id}")
     } else {
@@ -83,9 +83,7 @@ pub fn PasteBox(
                 {status.map(|status| move || status.run())}
                 // The status says itself what is worth announcing; the report is announced
                 // as it changes.
-                <div aria-live="polite">
-                    <BulkReportView report/>
-                </div>
+                <div aria-live="polite" inner_html=report_html></div>
             </div>
         </div>
     }
