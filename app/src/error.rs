@@ -226,8 +226,27 @@ pub const FIELDS_REFUSED: &str = "Nothing was changed. Correct what is marked be
 /// What a form's last post was refused for, read as the page that answers the post is drawn:
 /// the message above the form, the one beside each field, and what was typed into the fields
 /// that keep it (never a password). Islands take it as a prop.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FormRefusal(Option<AppError>);
+
+/// An island's prop holds the refusal as its JSON text, which the browser reads with the same
+/// code that reads a server function's error: read as part of each island's props instead, the
+/// error's reader was built a second time into the browser bundle.
+impl Serialize for FormRefusal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let json = serde_json::to_string(&self.0).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&json)
+    }
+}
+
+impl<'de> Deserialize<'de> for FormRefusal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = String::deserialize(deserializer)?;
+        serde_json::from_slice(json.as_bytes())
+            .map(FormRefusal)
+            .map_err(serde::de::Error::custom)
+    }
+}
 
 impl FormRefusal {
     /// The refusal `action`'s last post came back with, if any.
@@ -311,5 +330,27 @@ impl FormRefusal {
 impl From<AppError> for FormRefusal {
     fn from(error: AppError) -> Self {
         FormRefusal(Some(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_reaches_the_island_whole_after_its_trip_through_the_props() {
+        let refused = FormRefusal(Some(
+            AppError::refuse(vec![FieldProblem::new(
+                Field::Username,
+                None,
+                "bob@example.test is already an account",
+            )])
+            .unwrap_err(),
+        ));
+        for sent in [refused, FormRefusal::default()] {
+            let props = serde_json::to_string(&sent).unwrap();
+            let read: FormRefusal = serde_json::from_str(&props).unwrap();
+            assert_eq!(read, sent);
+        }
     }
 }
