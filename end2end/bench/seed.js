@@ -16,25 +16,30 @@ export function psql(url, script) {
 /** The SQL each database writes the same fixtures with. */
 const DIALECTS = {
   sqlite: {
-    /** The numbers 0 to count - 1 as rows of one column `i`. */
-    series: (count) => `(WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${count}) SELECT i FROM n) AS n`,
+    /** The numbers from `first` to `end` - 1 as rows of one column `i`. */
+    series: (first, end) => `(WITH RECURSIVE n(i) AS (SELECT ${first} UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${end}) SELECT i FROM n) AS n`,
+    /** Rows written per transaction: SQLite writes a million in one. */
+    chunk: Infinity,
     /** `number` in decimal, zero-padded to `width` digits. */
     pad: (number, width) => `printf('%0${width}d', ${number})`,
     now: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
   },
   postgres: {
-    series: (count) => `generate_series(0, ${count} - 1) AS n(i)`,
+    series: (first, end) => `generate_series(${first}, ${end} - 1) AS n(i)`,
+    // Each row's trigger updates its domain's count row; PostgreSQL keeps every version of that
+    // row until the transaction ends, and each update walks them all: small transactions.
+    chunk: 2_000,
     pad: (number, width) => `lpad((${number})::text, ${width}, '0')`,
     now: 'utc_now_text()',
   },
 };
 
-/** Runs `statements` in one transaction on `target`, then lets the database settle: SQLite
- * writes the log back (what is measured next is the server, not the disk), PostgreSQL
- * gathers the planner's statistics. */
+/** Runs `statements`, each in a transaction of its own, on `target`, then lets the database
+ * settle: SQLite writes the log back (what is measured next is the server, not the disk),
+ * PostgreSQL gathers the planner's statistics. */
 function run(target, statements) {
   if (target.url) {
-    psql(target.url, `BEGIN;\n${statements.join(';\n')};\nCOMMIT;\nANALYZE;\n`);
+    psql(target.url, `${statements.join(';\n')};\nANALYZE;\n`);
     return;
   }
   sql(target.dataDir, `
@@ -50,19 +55,30 @@ os.sync()`, JSON.stringify(statements));
 
 const dialect = (target) => DIALECTS[target.url ? 'postgres' : 'sqlite'];
 
-/** Adds `count` accounts user000000… to example.test, with the postmaster's hash, in one
- * statement: a million take under a minute, the database's triggers keeping its counts and
+/** `statement(series)` for the numbers 0 to count - 1, in as many statements as the database
+ * wants them in. */
+function chunked(target, count, statement) {
+  const { series, chunk } = dialect(target);
+  const statements = [];
+  for (let first = 0; first < count; first += Math.min(chunk, count)) {
+    statements.push(statement(series(first, Math.min(count, first + chunk))));
+  }
+  return statements;
+}
+
+/** Adds `count` accounts user000000… to example.test, with the postmaster's hash, in a few
+ * statements: a million take about a minute, the database's triggers keeping its counts and
  * search index as they do for any add. */
 export function seedAccounts(target, count) {
-  const { series, pad } = dialect(target);
-  run(target, [`
+  const { pad } = dialect(target);
+  run(target, chunked(target, count, (series) => `
 INSERT INTO mailboxes (domain_id, local_part, email, password_hash, first_name, last_name, maildir)
 SELECT d.id, 'user' || ${pad('i', 6)}, 'user' || ${pad('i', 6)} || '@example.test', a.password_hash, 'Pat',
        CASE i % 8 WHEN 0 THEN 'Smith' WHEN 1 THEN 'Jones' WHEN 2 THEN 'Taylor' WHEN 3 THEN 'Brown'
                   WHEN 4 THEN 'Wilson' WHEN 5 THEN 'Evans' WHEN 6 THEN 'Thomas' ELSE 'Roberts' END,
        'example.test/user' || ${pad('i', 6)} || '.seed/'
-FROM ${series(count)}, domains d, admins a
-WHERE d.name = 'example.test' AND a.email = 'postmaster@example.test'`]);
+FROM ${series}, domains d, admins a
+WHERE d.name = 'example.test' AND a.email = 'postmaster@example.test'`));
 }
 
 /** What a large company's domain holds besides its accounts: `aliases` aliases
@@ -70,22 +86,22 @@ WHERE d.name = 'example.test' AND a.email = 'postmaster@example.test'`]);
  * tenth also outside; every `deletedEvery`-th account deleted today (still restorable); and
  * `history` entries of Activity, as a console in use for years has. */
 export function seedDomainLife(target, { accounts, aliases, deletedEvery, history }) {
-  const { series, pad, now } = dialect(target);
+  const { pad, now } = dialect(target);
   const account = (number) => `'user' || ${pad(`(${number}) % ${accounts}`, 6)} || '@example.test'`;
   const alias = (number) => `'team' || ${pad(`(${number}) % ${aliases}`, 5)}`;
   run(target, [
-    `INSERT INTO aliases (domain_id, local_part, address, targets)
+    ...chunked(target, aliases, (series) => `INSERT INTO aliases (domain_id, local_part, address, targets)
      SELECT d.id, ${alias('i')}, ${alias('i')} || '@example.test',
             ${account('i * 7')} || ', ' || ${account('i * 7 + 1')}
             || CASE WHEN i % 10 = 0 THEN ', partner' || i || '@elsewhere.example' ELSE '' END
-     FROM ${series(aliases)}, domains d WHERE d.name = 'example.test'`,
+     FROM ${series}, domains d WHERE d.name = 'example.test'`),
     `UPDATE mailboxes SET deleted_at = ${now} WHERE local_part LIKE 'user%' AND id % ${deletedEvery} = 0`,
-    `INSERT INTO audit_log (actor, client_addr, domain, action, target, outcome)
+    ...chunked(target, history, (series) => `INSERT INTO audit_log (actor, client_addr, domain, action, target, outcome)
      SELECT 'postmaster@example.test', '127.0.0.1', 'example.test',
             CASE i % 4 WHEN 0 THEN 'mailbox.add' WHEN 1 THEN 'mailbox.passwd' WHEN 2 THEN 'log_on' ELSE 'alias.add' END,
             CASE i % 4 WHEN 2 THEN '' WHEN 3 THEN ${alias('i')} || '@example.test' ELSE ${account('i')} END,
             'ok'
-     FROM ${series(history)}`,
+     FROM ${series}`),
   ]);
 }
 

@@ -11,6 +11,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::accounts::RETENTION_DAYS;
 use super::restorable::{self, Deleting, Restorable};
 use super::routing::{self, Holder, RouteCheck};
+use super::MAX_COUNTED;
 use crate::error::AppError;
 use crate::model::accounts::PAGE_SIZE;
 use crate::model::aliases::{AliasDetail, AliasRow, AliasSlice, DeletedAlias};
@@ -82,12 +83,6 @@ fn kept_for_restore(address: &str) -> String {
          Restore it and set its forwarding to send its mail on, or choose another address."
     )
 }
-
-/// Search matches counted at most; past it the list says "1000+" and pages on: nobody reads a
-/// thousand matches, and counting them all costs a scan of the domain. A term the index finds
-/// no more often than this is looked up there; a broader one is found sooner by reading the
-/// domain in address order.
-const MAX_COUNTED: i64 = 1_000;
 
 /// One page of the domain's live aliases in address order, filtered by a search (substring,
 /// case-insensitive) on the address or the targets. Without a search the count is the one the

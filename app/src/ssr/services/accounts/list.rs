@@ -8,14 +8,9 @@ use sqlx::AnyPool;
 use crate::error::AppError;
 use crate::model::accounts::{AccountRow, AccountSlice, PageStart, PAGE_SIZE};
 use crate::ssr::access::caller::DomainScope;
-use crate::ssr::storage::db::{contains_pattern, escape_like, Backend};
+use crate::ssr::services::MAX_COUNTED;
+use crate::ssr::storage::db::{contains_pattern, escape_like, fts_phrase, Backend};
 use crate::validate::{check_text, ADDRESS_MAX, SEARCH_MAX};
-
-/// Search matches counted at most; past it the list says "1000+" and pages on, the end unknown:
-/// nobody reads a thousand matches, and counting them all costs a scan of the domain. A term
-/// the index finds no more often than this is looked up there; a broader one is found sooner
-/// by reading the domain in address order.
-const MAX_COUNTED: i64 = 1_000;
 
 /// Candidates read from the trigram index at most: a few past the count's cap, so that a broad
 /// term's count can be proven among them even when some are deleted or in other domains.
@@ -353,12 +348,6 @@ impl Matcher {
     fn indexed(&self) -> bool {
         matches!(self, Self::Indexed { .. })
     }
-}
-
-/// A term as one FTS5 phrase: quoted, its quotes doubled, so `OR`, `NEAR`, `*` or `"` in it are
-/// text to find, never query syntax.
-fn fts_phrase(term: &str) -> String {
-    format!("\"{}\"", term.replace('"', "\"\""))
 }
 
 /// A row of the list as [`Backend::json_rows`] writes it: the columns of [`AccountRow`] in
