@@ -143,11 +143,11 @@ enum Matcher {
         pattern: String,
     },
     /// The rule on the trigram index's candidates only (a rare term of three or more
-    /// characters, on SQLite). The index folds non-ASCII case and LIKE does not, so the rule
-    /// still decides.
+    /// characters, on SQLite), their ids a JSON array. The index folds non-ASCII case and LIKE
+    /// does not, so the rule still decides.
     Indexed {
         pattern: String,
-        phrase: String,
+        ids: String,
     },
 }
 
@@ -162,19 +162,20 @@ impl Matcher {
         if term.chars().count() < 3 || Backend::of(db) == Backend::Postgres {
             return Ok(Self::Scan { pattern });
         }
-        let phrase = fts_phrase(term);
-        // Candidates in every domain, live or deleted: an upper bound, read from the index alone.
-        let candidates: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM aliases_search WHERE aliases_search MATCH $1 LIMIT $2)",
+        // Candidates in every domain, live or deleted, read from the index once: their ids, as
+        // one JSON array, serve the page and the count without asking the index again.
+        let (candidates, ids): (i64, String) = sqlx::query_as(
+            "SELECT COUNT(*), json_group_array(rowid) FROM
+               (SELECT rowid FROM aliases_search WHERE aliases_search MATCH $1 LIMIT $2)",
         )
-        .bind(&phrase)
+        .bind(fts_phrase(term))
         .bind(MAX_COUNTED + 1)
         .fetch_one(db)
         .await?;
         Ok(if candidates > MAX_COUNTED {
             Self::Scan { pattern }
         } else {
-            Self::Indexed { pattern, phrase }
+            Self::Indexed { pattern, ids }
         })
     }
 
@@ -194,7 +195,7 @@ impl Matcher {
             Self::Indexed { .. } => (
                 "+domain_id = $1 AND deleted_at IS NULL
                  AND (address LIKE $2 ESCAPE '\\' OR targets LIKE $2 ESCAPE '\\')
-                 AND id IN (SELECT rowid FROM aliases_search WHERE aliases_search MATCH $3)",
+                 AND id IN (SELECT value FROM json_each($3))",
                 "+local_part",
             ),
         }
@@ -205,7 +206,7 @@ impl Matcher {
         match self {
             Self::All => Vec::new(),
             Self::Scan { pattern } => vec![pattern],
-            Self::Indexed { pattern, phrase } => vec![pattern, phrase],
+            Self::Indexed { pattern, ids } => vec![pattern, ids],
         }
     }
 }
